@@ -1,0 +1,34 @@
+/**
+ * What an emulated API's handler sees and answers. The listener harness (core/server.ts) owns
+ * sockets, the request log, latency, service-protection limits and fault injection; a handler
+ * (dataverse/, bc/, token/) owns only the protocol and its data.
+ */
+export interface EmuRequest {
+  method: string;
+  /** Decoded path relative to the API base, without leading slash (e.g. `accounts(…)`, `$batch`). */
+  path: string;
+  /** Raw query string without `?`. */
+  rawQuery: string;
+  /** Decoded query parameters ($filter, $select, …). */
+  query: URLSearchParams;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Identity resolved from the bearer token by the harness (undefined on the token endpoint). */
+  caller?: { clientId: string; userId: string };
+  /** Absolute base URL of this API (for @odata.context, nextLink, OData-EntityId). */
+  baseUrl: string;
+}
+
+export interface EmuResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** Objects are sent as JSON with the API's content type. */
+  body?: string | Buffer | object;
+  /** Operations served (batch parts); defaults to 1. Feeds the cost model and the request log. */
+  operations?: number;
+  /** Rows returned by a read; feeds the cost model and the request log. */
+  rows?: number;
+}
+
+export type EmuHandler = (req: EmuRequest) => Promise<EmuResponse> | EmuResponse;

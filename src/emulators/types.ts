@@ -1,0 +1,142 @@
+/**
+ * Public contract of the emulators (`import { startEmulators } from 'bcsync/emulators'`).
+ * Emulators are written from ../shared/spec/protocols.md, never from the client code: they import
+ * nothing from src/clients, src/engine or src/mapping.
+ */
+
+export type EmulatedApi = 'bc' | 'dataverse' | 'token';
+
+/** Cost model: the emulator sleeps this long before answering (0 everywhere = no latency). */
+export interface LatencyModel {
+  /** Fixed cost of any request, ms. */
+  baseMs: number;
+  /** Extra cost per operation (each part of a $batch, each write), ms. */
+  perOperationMs: number;
+  /** Extra cost per row returned by a read, ms. */
+  perRowMs: number;
+}
+
+export interface ServiceLimits {
+  /** Requests processed at once. Dataverse: answered 429 beyond it; BC: queued beyond it. */
+  concurrent: number;
+  /** BC only: queued + processing beyond which requests get 429. */
+  maxQueue?: number;
+  /** Requests per window; beyond it 429 with Retry-After until the window frees up. 0 = unlimited. */
+  requestsPerWindow: number;
+  windowMs: number;
+}
+
+export type FaultKind = '429' | '502' | '503' | '504' | 'reset' | 'slow';
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Which API the rule applies to; all when omitted. */
+  api?: EmulatedApi;
+  /** Probability per request (0..1), drawn from the seeded generator. */
+  rate?: number;
+  /** 1-based request numbers (per API, counting every request that API received) that get the fault. */
+  requestNumbers?: number[];
+  /** Retry-After seconds sent with 429/502/503 (default 1). */
+  retryAfterSeconds?: number;
+  /** Extra delay for 'slow', ms (default 2000). */
+  slowMs?: number;
+}
+
+export type SeedName = 'demo' | 'empty' | `scale:${number}`;
+
+export interface StartEmulatorsOptions {
+  /** Port of the first listener (token); Dataverse gets port+1 and BC port+2. 0 = any free ports. */
+  port?: number;
+  host?: string;
+  seed?: SeedName;
+  /** Seed for the fault/jitter generator, so runs are repeatable. */
+  randomSeed?: number;
+  latency?: Partial<Record<'bc' | 'dataverse', Partial<LatencyModel>>> | false;
+  limits?: Partial<Record<'bc' | 'dataverse', Partial<ServiceLimits>>> | false;
+  faults?: FaultRule[];
+  /** Access token lifetime in seconds (default 3599). */
+  tokenLifetimeSeconds?: number;
+  /** Time source of the emulators (token expiry, modifiedon, lastModifiedDateTime). */
+  now?: () => number;
+}
+
+export interface RequestLogEntry {
+  /** 1-based, per API. */
+  seq: number;
+  api: EmulatedApi;
+  method: string;
+  /** Path relative to the API base (e.g. `accounts`, `companies(<id>)/customers`, `$batch`). */
+  path: string;
+  /** Query string without the leading `?` ('' when none). */
+  query: string;
+  status: number;
+  /** 1 for a plain request; the number of operations inside a $batch. */
+  operations: number;
+  /** Rows returned by a read (0 for writes). */
+  rows: number;
+  /** Wall time the emulator took to answer, ms. */
+  durationMs: number;
+  /** Time the cost model charged for it, ms. */
+  costMs: number;
+  /** Fault injected or limit applied, if any. */
+  fault?: FaultKind | 'throttled';
+  startedAt: number;
+}
+
+export interface EmulatorStats {
+  requests: Record<EmulatedApi, number>;
+  operations: Record<EmulatedApi, number>;
+  throttled: Record<EmulatedApi, number>;
+  faults: Record<EmulatedApi, number>;
+  /** Least wall time (ms) the cost model and limits allow for the work served so far, per API and overall. */
+  lowerBoundMs: { bc: number; dataverse: number; total: number };
+}
+
+/** Direct, in-process access to an emulated system's data: for tests and the demo to play "a person edits a record". */
+export interface EmulatorDataAccess {
+  /** Entity set (Dataverse) or resource path under the company (BC, e.g. `customers`). */
+  list(table: string): Record<string, unknown>[];
+  get(table: string, id: string): Record<string, unknown> | undefined;
+  /** Insert as a person (not the integration user); server-managed columns are set as the API would. */
+  insert(table: string, record: Record<string, unknown>): Record<string, unknown>;
+  /** Update as a person; bumps modifiedon/lastModifiedDateTime, version and ETag. */
+  update(table: string, id: string, changes: Record<string, unknown>): Record<string, unknown>;
+  remove(table: string, id: string): void;
+  count(table: string): number;
+}
+
+export interface RunningEmulators {
+  bc: EmulatorDataAccess & {
+    /** BC API base: `http://host:port/v2.0/{tenant}/{environment}/api/v2.0`. */
+    url: string;
+    /** Custom API base for what API v2.0 lacks: `http://host:port/v2.0/{tenant}/{environment}/api/bcsync/integration/v1.0`. */
+    customUrl: string;
+    tenantId: string;
+    environment: string;
+    companyId: string;
+    companyName: string;
+    /** Scope the token endpoint accepts for BC. */
+    scope: string;
+  };
+  dataverse: EmulatorDataAccess & {
+    /** Web API base: `http://host:port/api/data/v9.2`. */
+    url: string;
+    /** Environment URL (what a user types in setup): `http://host:port`. */
+    orgUrl: string;
+    /** systemuserid of the application user the credentials map to. */
+    integrationUserId: string;
+    scope: string;
+  };
+  /** `http://host:port/{tenant}/oauth2/v2.0/token`. */
+  tokenUrl: string;
+  /** `http://host:port` (the authority without the tenant). */
+  authority: string;
+  credentials: { tenantId: string; clientId: string; clientSecret: string };
+  requestLog: RequestLogEntry[];
+  stats(): EmulatorStats;
+  /** Empties the request log and counters (not the data). */
+  resetLog(): void;
+  /** Replace the fault rules while running. */
+  setFaults(faults: FaultRule[]): void;
+  close(): Promise<void>;
+}

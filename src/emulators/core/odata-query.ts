@@ -345,7 +345,8 @@ export function encodeDataverseSkipToken(pos: PagePosition): string {
       : '';
   const inner = `<cookie page="${pos.pageNumber - 1}" offset="${pos.offset}">${keyElement}</cookie>`;
   // The service writes lower-case percent escapes (`%253ccookie%2520page…`).
-  const pagingCookie = encodeURIComponent(encodeURIComponent(inner)).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+  const lowerEscapes = (t: string): string => t.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+  const pagingCookie = lowerEscapes(encodeURIComponent(lowerEscapes(encodeURIComponent(inner))));
   return `<cookie pagenumber="${pos.pageNumber}" pagingcookie="${pagingCookie}" istracking="False" />`;
 }
 

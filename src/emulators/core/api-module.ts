@@ -20,5 +20,9 @@ export interface EmulatedApiModule {
     concurrencyLimited: string;
     /** Injected 502/503/504. */
     unavailable: string;
+    /** A URL that does not match the API's base path at all (default `NotFound`). */
+    notFound?: string;
+    /** The handler threw (default `InternalServerError`). */
+    internal?: string;
   };
 }

@@ -19,8 +19,11 @@ export interface TokenEndpointOptions {
   tenantId: string;
   /** Registered applications (client id + secret). */
   clients: readonly TokenClient[];
-  /** Resources a token can be issued for (e.g. the Dataverse org URL, `https://api.businesscentral.dynamics.com`). */
-  resources: readonly string[];
+  /**
+   * Resources a token can be issued for (e.g. the Dataverse org URL, `https://api.businesscentral.dynamics.com`).
+   * Read per request: the Dataverse URL is known only once its listener has a port.
+   */
+  resources: () => readonly string[];
   tokens: TokenRegistry;
   /** Access-token lifetime in seconds; read per request so it can change while running. */
   lifetimeSeconds: () => number;
@@ -77,8 +80,6 @@ const NO_DATA: EmulatorDataAccess = {
 export type TokenEndpointModule = EmulatedApiModule;
 
 export function createTokenEndpoint(opts: TokenEndpointOptions): TokenEndpointModule {
-  const resources = new Map(opts.resources.map((r) => [normalizeAudience(r), r]));
-
   const fail = (e: EntraError): EmuResponse => ({
     status: e.status,
     headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
@@ -188,6 +189,7 @@ export function createTokenEndpoint(opts: TokenEndpointOptions): TokenEndpointMo
     }
     // `<org>/.default` and the documented `<org>//.default` both name the resource `<org>`.
     const audience = normalizeAudience(resourceScope.slice(0, -'/.default'.length));
+    const resources = new Map(opts.resources().map((r) => [normalizeAudience(r), r]));
     if (!resources.has(audience)) {
       return fail({
         status: 400,

@@ -1,0 +1,7 @@
+/** Local state of bcsync: couplings, watermarks, failures, lock (store.ts) and the sync log (sync-log.ts). */
+export * from './types.js';
+export { StateStore, SNAPSHOT_FILE, JOURNAL_FILE, MAX_ERROR_MESSAGE, type StateStoreOptions } from './store.js';
+export { CouplingConflictError, CouplingNotFoundError } from './errors.js';
+export { STATE_SCHEMA_VERSION, normalizeId, isIsoTime } from './schema.js';
+export { LOCK_DIR_NAME, LOCK_OWNER_NAME, DEFAULT_LOCK_STALE_MS, readLockOwner, type LockOwner } from './lock.js';
+export { maskSecrets } from './mask.js';

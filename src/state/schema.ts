@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import type { Coupling, JsonValue, RecordError, UncoupledFailure } from './types.js';
+
+/**
+ * The on-disk shapes (validated with zod when read: the state file is a boundary a person may edit)
+ * and the canonical in-memory objects built from them. See README.md in this folder for the format.
+ */
+
+/** Bump when the file format changes; a newer bcsync must compact on first open after migrating. */
+export const STATE_SCHEMA_VERSION = 1;
+export const STATE_FORMAT = 'bcsync-state';
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+export function isIsoTime(value: string): boolean {
+  return ISO_TIME.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
+
+/** GUIDs compare case-insensitively in both systems; keep one spelling so Map lookups match. */
+export function normalizeId(id: string): string {
+  const m = GUID.exec(id);
+  return m ? m[1]!.toLowerCase() : id;
+}
+
+const isoTime = z.string().refine(isIsoTime, { message: 'expected an ISO 8601 date-time like 2026-01-31T12:00:00Z' });
+const id = z.string().min(1).max(400);
+const mappingName = z.string().min(1).max(200);
+const direction = z.enum(['to-dataverse', 'from-dataverse']);
+const syncResult = z.enum(['success', 'failure']);
+const recordError = z.object({ message: z.string(), at: isoTime }).strict();
+const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+
+export const couplingSchema = z
+  .object({
+    mapping: mappingName,
+    bcId: id,
+    dataverseId: id,
+    coupledAt: isoTime,
+    bcModifiedAt: isoTime.optional(),
+    dataverseModifiedAt: isoTime.optional(),
+    lastResultToDataverse: syncResult.optional(),
+    lastResultToBc: syncResult.optional(),
+    lastErrorToDataverse: recordError.optional(),
+    lastErrorToBc: recordError.optional(),
+    skipped: z.boolean().default(false),
+    failureCount: z.number().int().nonnegative().default(0),
+    extra: z.record(z.string(), jsonValue).optional(),
+  })
+  .strict();
+export type CouplingLine = z.infer<typeof couplingSchema>;
+
+export const uncoupledFailureSchema = z
+  .object({
+    mapping: mappingName,
+    direction,
+    sourceId: id,
+    skipped: z.boolean().default(false),
+    failureCount: z.number().int().positive(),
+    lastError: recordError,
+    firstFailedAt: isoTime,
+  })
+  .strict();
+
+export const watermarksSchema = z.record(
+  mappingName,
+  z.object({ bc: isoTime.optional(), dataverse: isoTime.optional() }).strict(),
+);
+
+/** Only what is needed to decide whether this version can read the file at all. */
+export const versionProbeSchema = z.object({ format: z.literal(STATE_FORMAT), schemaVersion: z.number().int().positive() });
+
+export const snapshotHeaderSchema = z
+  .object({
+    format: z.literal(STATE_FORMAT),
+    schemaVersion: z.literal(STATE_SCHEMA_VERSION),
+    savedAt: isoTime,
+    /** Sequence number of the last journal entry contained in this snapshot. */
+    journalSeq: z.number().int().nonnegative(),
+    watermarks: watermarksSchema,
+  })
+  .strict();
+export type SnapshotHeader = z.infer<typeof snapshotHeaderSchema>;
+
+/** The whole snapshot as one JSON document: the fallback for a file a person re-formatted. */
+export const snapshotDocumentSchema = snapshotHeaderSchema.extend({
+  couplings: z.array(z.unknown()),
+  uncoupledFailures: z.array(z.unknown()),
+});
+
+const seq = z.number().int().positive();
+export const journalEntrySchema = z.discriminatedUnion('op', [
+  z.object({ seq, op: z.literal('put'), coupling: z.unknown() }).strict(),
+  z.object({ seq, op: z.literal('delete'), mapping: mappingName, bcId: id }).strict(),
+  z.object({ seq, op: z.literal('clearCouplings'), mapping: mappingName }).strict(),
+  z.object({ seq, op: z.literal('watermark'), mapping: mappingName, side: z.enum(['bc', 'dataverse']), at: isoTime.nullable() }).strict(),
+  z.object({ seq, op: z.literal('putFailure'), failure: z.unknown() }).strict(),
+  z.object({ seq, op: z.literal('deleteFailure'), mapping: mappingName, direction, sourceId: id }).strict(),
+  z.object({ seq, op: z.literal('commit'), at: isoTime, changes: z.number().int().nonnegative() }).strict(),
+]);
+export type JournalEntry = z.infer<typeof journalEntrySchema>;
+
+/**
+ * Builds the canonical coupling object. Every coupling has the same keys in the same order, so V8 gives
+ * them one shape (less memory at a million) and JSON.stringify writes them in a stable, diffable order.
+ */
+export function makeCoupling(c: {
+  mapping: string;
+  bcId: string;
+  dataverseId: string;
+  coupledAt: string;
+  bcModifiedAt?: string | undefined;
+  dataverseModifiedAt?: string | undefined;
+  lastResultToDataverse?: 'success' | 'failure' | undefined;
+  lastResultToBc?: 'success' | 'failure' | undefined;
+  lastErrorToDataverse?: RecordError | undefined;
+  lastErrorToBc?: RecordError | undefined;
+  skipped?: boolean | undefined;
+  failureCount?: number | undefined;
+  extra?: Readonly<Record<string, JsonValue>> | undefined;
+}): Coupling {
+  return {
+    mapping: c.mapping,
+    bcId: c.bcId,
+    dataverseId: c.dataverseId,
+    coupledAt: c.coupledAt,
+    bcModifiedAt: c.bcModifiedAt,
+    dataverseModifiedAt: c.dataverseModifiedAt,
+    lastResultToDataverse: c.lastResultToDataverse,
+    lastResultToBc: c.lastResultToBc,
+    lastErrorToDataverse: c.lastErrorToDataverse,
+    lastErrorToBc: c.lastErrorToBc,
+    skipped: c.skipped ?? false,
+    failureCount: c.failureCount ?? 0,
+    extra: c.extra !== undefined && Object.keys(c.extra).length > 0 ? c.extra : undefined,
+  };
+}
+
+export function makeUncoupledFailure(f: {
+  mapping: string;
+  direction: 'to-dataverse' | 'from-dataverse';
+  sourceId: string;
+  skipped?: boolean | undefined;
+  failureCount: number;
+  lastError: RecordError;
+  firstFailedAt: string;
+}): UncoupledFailure {
+  return {
+    mapping: f.mapping,
+    direction: f.direction,
+    sourceId: f.sourceId,
+    skipped: f.skipped ?? false,
+    failureCount: f.failureCount,
+    lastError: f.lastError,
+    firstFailedAt: f.firstFailedAt,
+  };
+}
+
+/** Formats the first zod issue as "path: message" for error messages. */
+export function describeZodError(err: z.ZodError): string {
+  const issue = err.issues[0];
+  if (!issue) return 'invalid value';
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'value';
+  return `${where}: ${issue.message}`;
+}

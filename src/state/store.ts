@@ -1,0 +1,795 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+import { StateError } from '../errors.js';
+import { StateData, failureKey } from './data.js';
+import { CouplingConflictError, CouplingNotFoundError } from './errors.js';
+import { fileExists, fsyncDir, removeStaleTempFiles, writeAll } from './files.js';
+import { commitLine, journalLine, JournalGapError, replayJournal, truncateJournal, type JournalChange } from './journal.js';
+import { StateLock } from './lock.js';
+import { maskSecrets } from './mask.js';
+import { isIsoTime, makeCoupling, makeUncoupledFailure, normalizeId } from './schema.js';
+import { readSnapshot, writeSnapshot, type SnapshotView } from './snapshot.js';
+import type {
+  CoupleInput,
+  CoupleOptions,
+  CoupleResult,
+  Coupling,
+  CouplingLookup,
+  CouplingPatch,
+  FailedRecord,
+  FailureOutcome,
+  JsonValue,
+  MappingCounts,
+  RecordIds,
+  SideName,
+  SyncDirection,
+  UncoupledFailure,
+  Watermarks,
+} from './types.js';
+
+export const SNAPSHOT_FILE = 'couplings.json';
+export const JOURNAL_FILE = 'journal.ndjson';
+/** Error texts are kept at BC's "Error Message" length. */
+export const MAX_ERROR_MESSAGE = 2048;
+const DEFAULT_AUTO_COMPACT_BYTES = 64 * 1024 * 1024;
+const CLOSE_COMPACT_MIN_BYTES = 1024 * 1024;
+const READ_ONLY_ATTEMPTS = 5;
+
+export interface StateStoreOptions {
+  /** Take the state lock (every command that changes state). `false` opens read-only (`log`, `mappings show`). */
+  lock: boolean;
+  clock?: Clock;
+  /** A lock not refreshed for this long is taken over (default 30 s; minimum 2 s). Dead holders are recovered at once. */
+  lockStaleMs?: number;
+  /** Shown to a process refused by our lock, e.g. "sync --all". */
+  command?: string;
+  /** Journal size at which `commit()` also compacts (default 64 MiB, or the snapshot's size if larger). */
+  autoCompactBytes?: number;
+}
+
+type DirtyRef =
+  | { kind: 'coupling'; mapping: string; bcId: string }
+  | { kind: 'clear'; mapping: string }
+  | { kind: 'watermark'; mapping: string; side: SideName }
+  | { kind: 'failure'; mapping: string; direction: SyncDirection; sourceId: string };
+
+interface PreparedBatch {
+  buf: Buffer;
+  lastSeq: number;
+  changes: number;
+}
+
+function requireText(value: string, what: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${what} must be a non-empty string`);
+}
+
+function requireIso(value: string | undefined, what: string): void {
+  if (value !== undefined && !isIsoTime(value)) throw new TypeError(`${what} must be an ISO 8601 date-time, got ${JSON.stringify(value)}`);
+}
+
+/** The later of two ISO times (the stored one when equal): last-synced versions only move forward. */
+function later(current: string | undefined, next: string | undefined): string | undefined {
+  if (next === undefined) return current;
+  if (current === undefined) return next;
+  return Date.parse(next) > Date.parse(current) ? next : current;
+}
+
+function mergeExtra(
+  current: Readonly<Record<string, JsonValue>> | undefined,
+  patch: Record<string, JsonValue | undefined> | undefined,
+): Readonly<Record<string, JsonValue>> | undefined {
+  if (patch === undefined) return current;
+  const next: Record<string, JsonValue> = { ...current };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) delete next[k];
+    else next[k] = v;
+  }
+  return Object.keys(next).length > 0 ? next : undefined;
+}
+
+function cleanMessage(message: string): string {
+  const masked = maskSecrets(String(message));
+  return masked.length > MAX_ERROR_MESSAGE ? masked.slice(0, MAX_ERROR_MESSAGE) : masked;
+}
+
+/**
+ * Couplings, watermarks and failure bookkeeping of one profile, kept in memory (Maps, O(1) lookups) and
+ * made durable as a snapshot plus an append-only journal. Changes are in memory until `commit()`, which
+ * appends them as one all-or-nothing batch and fsyncs: the per-batch durability point. See README.md.
+ */
+export class StateStore implements CouplingLookup {
+  private dirty = new Map<string, DirtyRef>();
+  private queue: Promise<void> = Promise.resolve();
+  private journalHandle: fs.promises.FileHandle | undefined;
+  private journalWritten: number;
+  private journalQueued = 0;
+  private broken: StateError | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly data: StateData,
+    private readonly clock: Clock,
+    private readonly lock: StateLock | undefined,
+    private nextSeq: number,
+    private snapshotBytes: number,
+    journalBytes: number,
+    private readonly autoCompactBytes: number,
+  ) {
+    this.journalWritten = journalBytes;
+  }
+
+  get snapshotFile(): string {
+    return path.join(this.dir, SNAPSHOT_FILE);
+  }
+
+  get journalFile(): string {
+    return path.join(this.dir, JOURNAL_FILE);
+  }
+
+  get readOnly(): boolean {
+    return this.lock === undefined;
+  }
+
+  /** Total couplings over all mappings. */
+  get size(): number {
+    return this.data.size;
+  }
+
+  /** Bytes in the snapshot and the journal (for figures and tests). */
+  get fileSizes(): { snapshot: number; journal: number } {
+    return { snapshot: this.snapshotBytes, journal: this.journalWritten };
+  }
+
+  /** Changes made since the last `commit()`. */
+  get pendingChanges(): number {
+    return this.dirty.size;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Opening and closing
+  // ------------------------------------------------------------------------------------------------
+
+  /**
+   * Opens the state in `dir`. A writable open (`lock: true`) creates the directory, takes the lock, cuts
+   * off an interrupted journal tail and removes leftovers of a killed compaction. Corrupt, newer or locked
+   * state throws StateError and leaves every file as it was.
+   */
+  static async open(dir: string, options: StateStoreOptions): Promise<StateStore> {
+    const clock = options.clock ?? systemClock;
+    const autoCompact = options.autoCompactBytes ?? DEFAULT_AUTO_COMPACT_BYTES;
+    const snapshotFile = path.join(dir, SNAPSHOT_FILE);
+    const journalFile = path.join(dir, JOURNAL_FILE);
+
+    if (!options.lock) {
+      // A writer may compact while we read (new snapshot, emptied journal): a gap in sequence numbers
+      // tells us, and reading again gives a consistent view.
+      for (let attempt = 1; ; attempt++) {
+        const data = new StateData();
+        try {
+          const snap = await readSnapshot(snapshotFile, data);
+          const replay = await replayJournal(journalFile, data, snap?.header.journalSeq ?? 0);
+          return new StateStore(dir, data, clock, undefined, replay.lastSeq + 1, snap?.bytes ?? 0, replay.fileBytes, autoCompact);
+        } catch (err) {
+          if (!(err instanceof JournalGapError) || attempt >= READ_ONLY_ATTEMPTS) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+        }
+      }
+    }
+
+    try {
+      await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new StateError(`Cannot create the state directory ${dir}: ${(err as Error).message}. Check the path and its permissions.`, {
+        cause: err,
+      });
+    }
+    const lock = await StateLock.acquire(dir, {
+      clock,
+      ...(options.lockStaleMs !== undefined ? { staleMs: options.lockStaleMs } : {}),
+      ...(options.command !== undefined ? { command: options.command } : {}),
+    });
+    try {
+      const data = new StateData();
+      const snap = await readSnapshot(snapshotFile, data);
+      const afterSeq = snap?.header.journalSeq ?? 0;
+      const replay = await replayJournal(journalFile, data, afterSeq);
+      // Everything is readable; only now repair what a killed process left behind.
+      let journalBytes = replay.fileBytes;
+      if (replay.batches === 0 && replay.fileBytes > 0) {
+        // Only batches the snapshot already holds (killed between snapshot and journal reset), or a torn tail.
+        await truncateJournal(journalFile, 0);
+        journalBytes = 0;
+      } else if (replay.fileBytes > replay.goodBytes) {
+        await truncateJournal(journalFile, replay.goodBytes);
+        journalBytes = replay.goodBytes;
+      }
+      await removeStaleTempFiles(snapshotFile);
+      const created = !(await fileExists(journalFile));
+      const handle = await fs.promises.open(journalFile, 'a', 0o600);
+      if (created) await fsyncDir(dir);
+      const store = new StateStore(dir, data, clock, lock, replay.lastSeq + 1, snap?.bytes ?? 0, journalBytes, autoCompact);
+      store.journalHandle = handle;
+      // A fresh state gets its snapshot at once, so the file that carries the schema version always exists.
+      if (!snap) await store.compact();
+      return store;
+    } catch (err) {
+      await lock.release().catch(() => undefined);
+      if (err instanceof StateError) throw err;
+      throw new StateError(`Cannot open the state in ${dir}: ${(err as Error).message}. Check the directory and its permissions.`, {
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Commits pending changes, compacts when the journal has grown (more than 1 MiB and a quarter of the
+   * snapshot), closes the journal and releases the lock. Safe to call twice.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (this.lock && !this.broken && !this.lock.isLost) {
+        const batch = this.takeBatch();
+        const projected = this.journalWritten + this.journalQueued;
+        const compact = projected > Math.max(CLOSE_COMPACT_MIN_BYTES, this.snapshotBytes / 4);
+        const view = compact ? this.takeView(this.nextSeq - 1) : undefined;
+        await this.enqueue(async () => {
+          if (batch) await this.appendBatch(batch);
+          if (view) await this.writeCompaction(view);
+        });
+      }
+      await this.queue;
+    } finally {
+      this.closed = true;
+      await this.journalHandle?.close().catch(() => undefined);
+      this.journalHandle = undefined;
+      await this.lock?.release();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Reading
+  // ------------------------------------------------------------------------------------------------
+
+  byBcId(mapping: string, bcId: string): Coupling | undefined {
+    return this.data.mapping(mapping)?.byBc.get(normalizeId(bcId));
+  }
+
+  byDataverseId(mapping: string, dataverseId: string): Coupling | undefined {
+    return this.data.mapping(mapping)?.byDv.get(normalizeId(dataverseId));
+  }
+
+  /** Either id (bcId wins when both are given and coupled). */
+  find(mapping: string, ids: RecordIds): Coupling | undefined {
+    return (
+      (ids.bcId !== undefined ? this.byBcId(mapping, ids.bcId) : undefined) ??
+      (ids.dataverseId !== undefined ? this.byDataverseId(mapping, ids.dataverseId) : undefined)
+    );
+  }
+
+  /** The couplings of one mapping (live iteration: do not change the mapping's couplings meanwhile). */
+  couplings(mapping: string): IterableIterator<Coupling> {
+    const m = this.data.mapping(mapping);
+    return m ? m.byBc.values() : new Map<string, Coupling>().values();
+  }
+
+  /** Mappings that have couplings, watermarks or failures. */
+  mappings(): string[] {
+    return [...this.data.mappings.keys()];
+  }
+
+  watermark(mapping: string): Watermarks {
+    return { ...this.data.mapping(mapping)?.watermarks };
+  }
+
+  counts(mapping: string): MappingCounts {
+    const counts: MappingCounts = { couplings: 0, failed: 0, skipped: 0, uncoupledFailures: 0 };
+    const m = this.data.mapping(mapping);
+    if (!m) return counts;
+    counts.couplings = m.byBc.size;
+    for (const bcId of m.troubled) {
+      const c = m.byBc.get(bcId)!;
+      if (c.skipped) counts.skipped += 1;
+      else if (c.lastResultToDataverse === 'failure' || c.lastResultToBc === 'failure') counts.failed += 1;
+    }
+    for (const f of m.uncoupledFailures.values()) {
+      counts.uncoupledFailures += 1;
+      if (f.skipped) counts.skipped += 1;
+      else counts.failed += 1;
+    }
+    return counts;
+  }
+
+  /** Failed or skipped records, coupled or not, of one mapping or all (the "synchronization errors" list). */
+  failures(mapping?: string): FailedRecord[] {
+    const out: FailedRecord[] = [];
+    const names = mapping !== undefined ? [mapping] : this.mappings();
+    for (const name of names) {
+      const m = this.data.mapping(name);
+      if (!m) continue;
+      for (const bcId of m.troubled) {
+        const c = m.byBc.get(bcId)!;
+        for (const direction of ['to-dataverse', 'from-dataverse'] as const) {
+          const result = direction === 'to-dataverse' ? c.lastResultToDataverse : c.lastResultToBc;
+          if (result !== 'failure') continue;
+          const error = direction === 'to-dataverse' ? c.lastErrorToDataverse : c.lastErrorToBc;
+          out.push({
+            mapping: name,
+            direction,
+            bcId: c.bcId,
+            dataverseId: c.dataverseId,
+            coupled: true,
+            skipped: c.skipped,
+            failureCount: c.failureCount,
+            message: error?.message ?? '',
+            at: error?.at ?? c.coupledAt,
+          });
+        }
+      }
+      for (const f of m.uncoupledFailures.values()) {
+        out.push({
+          mapping: name,
+          direction: f.direction,
+          bcId: f.direction === 'to-dataverse' ? f.sourceId : undefined,
+          dataverseId: f.direction === 'from-dataverse' ? f.sourceId : undefined,
+          coupled: false,
+          skipped: f.skipped,
+          failureCount: f.failureCount,
+          message: f.lastError.message,
+          at: f.lastError.at,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Records the next run of `direction` must retry whatever the watermark says (spec §5.6). */
+  failedNotSkipped(mapping: string, direction: SyncDirection): FailedRecord[] {
+    return this.failures(mapping).filter((f) => f.direction === direction && !f.skipped);
+  }
+
+  uncoupledFailure(mapping: string, direction: SyncDirection, sourceId: string): UncoupledFailure | undefined {
+    return this.data.mapping(mapping)?.uncoupledFailures.get(failureKey(direction, normalizeId(sourceId)));
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Changing (in memory until commit)
+  // ------------------------------------------------------------------------------------------------
+
+  /**
+   * Couples two records. The same pair again is a no-op (`existed`). A record already coupled to another
+   * record of this mapping is refused with CouplingConflictError unless `replace: true`.
+   */
+  couple(input: CoupleInput, options: CoupleOptions = {}): CoupleResult {
+    this.assertWritable();
+    requireText(input.mapping, 'mapping');
+    requireText(input.bcId, 'bcId');
+    requireText(input.dataverseId, 'dataverseId');
+    requireIso(input.bcModifiedAt, 'bcModifiedAt');
+    requireIso(input.dataverseModifiedAt, 'dataverseModifiedAt');
+    const bcId = normalizeId(input.bcId);
+    const dataverseId = normalizeId(input.dataverseId);
+    const m = this.data.ensure(input.mapping);
+    const sameBc = m.byBc.get(bcId);
+    const sameDv = m.byDv.get(dataverseId);
+    if (sameBc && sameBc === sameDv) return { coupling: sameBc, existed: true, replaced: [] };
+
+    const conflicts = [sameBc, sameDv].filter((c): c is Coupling => c !== undefined);
+    if (conflicts.length > 0 && !options.replace) throw new CouplingConflictError(m.name, bcId, dataverseId, conflicts);
+    for (const c of conflicts) {
+      this.data.deleteCoupling(m.name, c.bcId);
+      this.touchCoupling(m.name, c.bcId);
+    }
+    const coupling = makeCoupling({
+      mapping: m.name,
+      bcId,
+      dataverseId,
+      coupledAt: this.nowIso(),
+      bcModifiedAt: input.bcModifiedAt,
+      dataverseModifiedAt: input.dataverseModifiedAt,
+      lastResultToDataverse: input.syncedDirection === 'to-dataverse' ? 'success' : undefined,
+      lastResultToBc: input.syncedDirection === 'from-dataverse' ? 'success' : undefined,
+      extra: input.extra,
+    });
+    this.data.putCoupling(coupling);
+    this.touchCoupling(m.name, bcId);
+    // Coupled now: a failed insert of either record has evidently been resolved.
+    this.dropFailure(m.name, 'to-dataverse', bcId);
+    this.dropFailure(m.name, 'from-dataverse', dataverseId);
+    return { coupling, existed: false, replaced: conflicts };
+  }
+
+  /** Removes the coupling of a record (never the records). Returns what was removed. */
+  uncouple(mapping: string, ids: RecordIds): Coupling | undefined {
+    this.assertWritable();
+    const c = this.find(mapping, ids);
+    if (!c) return undefined;
+    this.data.deleteCoupling(c.mapping, c.bcId);
+    this.touchCoupling(c.mapping, c.bcId);
+    return c;
+  }
+
+  /** Removes every coupling of a mapping (one journal line, whatever the count). Returns how many. */
+  uncoupleAll(mapping: string): number {
+    this.assertWritable();
+    const n = this.data.clearCouplings(mapping);
+    if (n === 0) return 0;
+    for (const [key, ref] of this.dirty) {
+      if (ref.kind === 'coupling' && ref.mapping === mapping) this.dirty.delete(key);
+    }
+    const key = `x\u0000${mapping}`;
+    this.dirty.delete(key); // re-inserted last: it must replay after earlier changes of this batch
+    this.dirty.set(key, { kind: 'clear', mapping });
+    return n;
+  }
+
+  /**
+   * Changes a coupling. Last-synced modified times only move forward; setting a direction's result to
+   * success clears that direction's error; `extra` is merged key by key.
+   */
+  update(mapping: string, bcId: string, patch: CouplingPatch): Coupling {
+    this.assertWritable();
+    requireIso(patch.bcModifiedAt, 'bcModifiedAt');
+    requireIso(patch.dataverseModifiedAt, 'dataverseModifiedAt');
+    if (patch.failureCount !== undefined && !(Number.isInteger(patch.failureCount) && patch.failureCount >= 0)) {
+      throw new TypeError('failureCount must be a non-negative integer');
+    }
+    const c = this.byBcId(mapping, bcId);
+    if (!c) throw new CouplingNotFoundError(mapping, { bcId });
+    const toDv = patch.lastResultToDataverse ?? c.lastResultToDataverse;
+    const toBc = patch.lastResultToBc ?? c.lastResultToBc;
+    const next = makeCoupling({
+      ...c,
+      bcModifiedAt: later(c.bcModifiedAt, patch.bcModifiedAt),
+      dataverseModifiedAt: later(c.dataverseModifiedAt, patch.dataverseModifiedAt),
+      lastResultToDataverse: toDv,
+      lastResultToBc: toBc,
+      lastErrorToDataverse: toDv === 'success' ? undefined : c.lastErrorToDataverse,
+      lastErrorToBc: toBc === 'success' ? undefined : c.lastErrorToBc,
+      skipped: patch.skipped ?? c.skipped,
+      failureCount: patch.failureCount ?? c.failureCount,
+      extra: mergeExtra(c.extra, patch.extra),
+    });
+    this.data.putCoupling(next);
+    this.touchCoupling(next.mapping, next.bcId);
+    return next;
+  }
+
+  /**
+   * A successful write in `direction`: records the modified times both sides had right after it (echo
+   * suppression compares against them), clears that direction's error and the skipped flag.
+   */
+  markSuccess(
+    mapping: string,
+    bcId: string,
+    direction: SyncDirection,
+    versions: { bcModifiedAt?: string; dataverseModifiedAt?: string } = {},
+  ): Coupling {
+    this.assertWritable();
+    requireIso(versions.bcModifiedAt, 'bcModifiedAt');
+    requireIso(versions.dataverseModifiedAt, 'dataverseModifiedAt');
+    const c = this.byBcId(mapping, bcId);
+    if (!c) throw new CouplingNotFoundError(mapping, { bcId });
+    const toDv = direction === 'to-dataverse';
+    const otherFailing = toDv ? c.lastResultToBc === 'failure' : c.lastResultToDataverse === 'failure';
+    const next = makeCoupling({
+      ...c,
+      bcModifiedAt: later(c.bcModifiedAt, versions.bcModifiedAt),
+      dataverseModifiedAt: later(c.dataverseModifiedAt, versions.dataverseModifiedAt),
+      lastResultToDataverse: toDv ? 'success' : c.lastResultToDataverse,
+      lastResultToBc: toDv ? c.lastResultToBc : 'success',
+      lastErrorToDataverse: toDv ? undefined : c.lastErrorToDataverse,
+      lastErrorToBc: toDv ? c.lastErrorToBc : undefined,
+      skipped: false,
+      failureCount: otherFailing ? c.failureCount : 0,
+    });
+    this.data.putCoupling(next);
+    this.touchCoupling(next.mapping, next.bcId);
+    return next;
+  }
+
+  /**
+   * A failed attempt in `direction` (spec §5.6). Recorded on the coupling when the record is coupled,
+   * otherwise as an uncoupled failure of the source record (a BC id for to-dataverse, a Dataverse id for
+   * from-dataverse). Auto-skip: when the previous attempt in this direction also failed with the identical
+   * message, the record is marked skipped and `skipped: true` tells the caller to count it as Skipped.
+   * Pass messages without request ids or times, or identical failures never compare equal.
+   */
+  markFailure(mapping: string, ids: RecordIds, direction: SyncDirection, message: string): FailureOutcome {
+    this.assertWritable();
+    requireText(mapping, 'mapping');
+    const text = cleanMessage(message);
+    const error = { message: text, at: this.nowIso() };
+    const c = this.find(mapping, ids);
+    if (c) {
+      const toDv = direction === 'to-dataverse';
+      const previousResult = toDv ? c.lastResultToDataverse : c.lastResultToBc;
+      const previousError = toDv ? c.lastErrorToDataverse : c.lastErrorToBc;
+      const skipNow = previousResult === 'failure' && previousError?.message === text;
+      const next = makeCoupling({
+        ...c,
+        lastResultToDataverse: toDv ? 'failure' : c.lastResultToDataverse,
+        lastResultToBc: toDv ? c.lastResultToBc : 'failure',
+        lastErrorToDataverse: toDv ? error : c.lastErrorToDataverse,
+        lastErrorToBc: toDv ? c.lastErrorToBc : error,
+        skipped: c.skipped || skipNow,
+        failureCount: c.failureCount + 1,
+      });
+      this.data.putCoupling(next);
+      this.touchCoupling(next.mapping, next.bcId);
+      return { skipped: next.skipped, coupled: true, failureCount: next.failureCount };
+    }
+    const rawSource = direction === 'to-dataverse' ? ids.bcId : ids.dataverseId;
+    if (rawSource === undefined || rawSource === '') {
+      throw new TypeError(
+        `markFailure(${direction}) of an uncoupled record needs its ${direction === 'to-dataverse' ? 'bcId' : 'dataverseId'}`,
+      );
+    }
+    const sourceId = normalizeId(rawSource);
+    const m = this.data.ensure(mapping);
+    const previous = m.uncoupledFailures.get(failureKey(direction, sourceId));
+    const skipNow = previous !== undefined && previous.lastError.message === text;
+    const f = makeUncoupledFailure({
+      mapping: m.name,
+      direction,
+      sourceId,
+      skipped: (previous?.skipped ?? false) || skipNow,
+      failureCount: (previous?.failureCount ?? 0) + 1,
+      lastError: error,
+      firstFailedAt: previous?.firstFailedAt ?? error.at,
+    });
+    this.data.putFailure(f);
+    this.touchFailure(m.name, direction, sourceId);
+    return { skipped: f.skipped, coupled: false, failureCount: f.failureCount };
+  }
+
+  /** Forgets the failure of an uncoupled record (it left the mapping's filter, or was deleted). */
+  forgetFailure(mapping: string, direction: SyncDirection, sourceId: string): boolean {
+    this.assertWritable();
+    return this.dropFailure(mapping, direction, normalizeId(sourceId));
+  }
+
+  /**
+   * Clears the skipped flag (`sync --retry-skipped`, BC's Retry / Retry All): of the given records, or of
+   * every record of the mapping, or of every mapping. The records stay failed, so the next run retries them.
+   * Returns how many records were cleared.
+   */
+  clearSkipped(mapping?: string, ids?: readonly RecordIds[]): number {
+    this.assertWritable();
+    let cleared = 0;
+    const unskipCoupling = (c: Coupling | undefined): void => {
+      if (!c?.skipped) return;
+      const next = makeCoupling({ ...c, skipped: false });
+      this.data.putCoupling(next);
+      this.touchCoupling(next.mapping, next.bcId);
+      cleared += 1;
+    };
+    const unskipFailure = (f: UncoupledFailure | undefined): void => {
+      if (!f?.skipped) return;
+      this.data.putFailure(makeUncoupledFailure({ ...f, skipped: false }));
+      this.touchFailure(f.mapping, f.direction, f.sourceId);
+      cleared += 1;
+    };
+    const names = mapping !== undefined ? [mapping] : this.mappings();
+    for (const name of names) {
+      const m = this.data.mapping(name);
+      if (!m) continue;
+      if (ids) {
+        for (const id of ids) {
+          const bcId = id.bcId !== undefined ? normalizeId(id.bcId) : undefined;
+          const dvId = id.dataverseId !== undefined ? normalizeId(id.dataverseId) : undefined;
+          unskipCoupling((bcId !== undefined ? m.byBc.get(bcId) : undefined) ?? (dvId !== undefined ? m.byDv.get(dvId) : undefined));
+          if (bcId !== undefined) unskipFailure(m.uncoupledFailures.get(failureKey('to-dataverse', bcId)));
+          if (dvId !== undefined) unskipFailure(m.uncoupledFailures.get(failureKey('from-dataverse', dvId)));
+        }
+      } else {
+        for (const bcId of [...m.troubled]) unskipCoupling(m.byBc.get(bcId));
+        for (const f of [...m.uncoupledFailures.values()]) unskipFailure(f);
+      }
+    }
+    return cleared;
+  }
+
+  /** Moves a watermark forward; an older or equal time is ignored. Returns whether it moved. */
+  setWatermark(mapping: string, side: SideName, at: string): boolean {
+    this.assertWritable();
+    requireText(mapping, 'mapping');
+    requireIso(at, 'watermark');
+    const m = this.data.ensure(mapping);
+    const current = m.watermarks[side];
+    if (current !== undefined && Date.parse(at) <= Date.parse(current)) return false;
+    this.data.setWatermark(m.name, side, at);
+    this.touchWatermark(m.name, side);
+    return true;
+  }
+
+  /** Forgets watermarks (full sync from scratch, `mappings reset`): the next run reads everything. */
+  clearWatermarks(mapping: string, side?: SideName): void {
+    this.assertWritable();
+    const m = this.data.mapping(mapping);
+    if (!m) return;
+    for (const s of side !== undefined ? [side] : (['bc', 'dataverse'] as const)) {
+      if (m.watermarks[s] === undefined) continue;
+      this.data.setWatermark(m.name, s, undefined);
+      this.touchWatermark(m.name, s);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Durability
+  // ------------------------------------------------------------------------------------------------
+
+  /**
+   * Appends the changes made so far as one batch and fsyncs: when this resolves they survive a crash;
+   * changes not committed are lost on a crash by design. Compacts when the journal has grown large.
+   * Returns the number of changed records written (0 when nothing was pending).
+   */
+  async commit(): Promise<number> {
+    this.assertWritable();
+    const batch = this.takeBatch();
+    if (!batch) {
+      await this.queue;
+      if (this.broken) throw this.broken;
+      return 0;
+    }
+    const projected = this.journalWritten + this.journalQueued;
+    const view = projected > Math.max(this.autoCompactBytes, this.snapshotBytes) ? this.takeView(batch.lastSeq) : undefined;
+    await this.enqueue(async () => {
+      await this.appendBatch(batch);
+      // The batch is durable; a failed compaction loses nothing and is tried again (and reported) by close().
+      if (view) await this.writeCompaction(view).catch(() => undefined);
+    });
+    return batch.changes;
+  }
+
+  /** Commits, writes a new snapshot and empties the journal. */
+  async compact(): Promise<void> {
+    this.assertWritable();
+    const batch = this.takeBatch();
+    const view = this.takeView(batch ? batch.lastSeq : this.nextSeq - 1);
+    await this.enqueue(async () => {
+      if (batch) await this.appendBatch(batch);
+      await this.writeCompaction(view);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Internals
+  // ------------------------------------------------------------------------------------------------
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new StateError(`The state in ${this.dir} is closed; open it again to use it.`);
+    if (!this.lock) {
+      throw new StateError(`The state in ${this.dir} was opened read-only; open it with the lock to change it.`);
+    }
+    if (this.broken) throw this.broken;
+    this.lock.assertHeld();
+  }
+
+  private touchCoupling(mapping: string, bcId: string): void {
+    this.dirty.set(`c\u0000${mapping}\u0000${bcId}`, { kind: 'coupling', mapping, bcId });
+  }
+
+  private touchWatermark(mapping: string, side: SideName): void {
+    this.dirty.set(`w\u0000${mapping}\u0000${side}`, { kind: 'watermark', mapping, side });
+  }
+
+  private touchFailure(mapping: string, direction: SyncDirection, sourceId: string): void {
+    this.dirty.set(`f\u0000${mapping}\u0000${direction}\u0000${sourceId}`, { kind: 'failure', mapping, direction, sourceId });
+  }
+
+  private dropFailure(mapping: string, direction: SyncDirection, sourceId: string): boolean {
+    if (!this.data.deleteFailure(mapping, direction, sourceId)) return false;
+    this.touchFailure(mapping, direction, sourceId);
+    return true;
+  }
+
+  /** The current value of a changed record, as a journal change. */
+  private changeFor(ref: DirtyRef): JournalChange {
+    switch (ref.kind) {
+      case 'coupling': {
+        const c = this.data.mapping(ref.mapping)?.byBc.get(ref.bcId);
+        return c ? { op: 'put', coupling: c } : { op: 'delete', mapping: ref.mapping, bcId: ref.bcId };
+      }
+      case 'clear':
+        return { op: 'clearCouplings', mapping: ref.mapping };
+      case 'watermark':
+        return { op: 'watermark', mapping: ref.mapping, side: ref.side, at: this.data.mapping(ref.mapping)?.watermarks[ref.side] ?? null };
+      case 'failure': {
+        const f = this.data.mapping(ref.mapping)?.uncoupledFailures.get(failureKey(ref.direction, ref.sourceId));
+        return f
+          ? { op: 'putFailure', failure: f }
+          : { op: 'deleteFailure', mapping: ref.mapping, direction: ref.direction, sourceId: ref.sourceId };
+      }
+    }
+  }
+
+  /**
+   * Serializes the pending changes now (synchronously), so the batch holds exactly the state at the time
+   * of the call, even if the caller keeps changing records while the write is under way.
+   */
+  private takeBatch(): PreparedBatch | undefined {
+    if (this.dirty.size === 0) return undefined;
+    const refs = this.dirty;
+    this.dirty = new Map();
+    let seq = this.nextSeq;
+    const lines: string[] = [];
+    for (const ref of refs.values()) lines.push(journalLine(seq++, this.changeFor(ref)));
+    lines.push(commitLine(seq, this.nowIso(), refs.size));
+    this.nextSeq = seq + 1;
+    const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    this.journalQueued += buf.length;
+    return { buf, lastSeq: seq, changes: refs.size };
+  }
+
+  /** A point-in-time view for a snapshot. Coupling objects are never changed in place, so references suffice. */
+  private takeView(journalSeq: number): SnapshotView {
+    const couplings: Coupling[] = [];
+    const failures: UncoupledFailure[] = [];
+    const watermarks: Record<string, Watermarks> = {};
+    for (const m of this.data.mappings.values()) {
+      for (const c of m.byBc.values()) couplings.push(c);
+      for (const f of m.uncoupledFailures.values()) failures.push(f);
+      if (m.watermarks.bc !== undefined || m.watermarks.dataverse !== undefined) watermarks[m.name] = { ...m.watermarks };
+    }
+    return { savedAt: this.nowIso(), journalSeq, watermarks, couplings, failures };
+  }
+
+  /** Runs journal work one task at a time, in call order. */
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (this.broken) throw this.broken;
+      await task();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendBatch(batch: PreparedBatch): Promise<void> {
+    const handle = this.journalHandle;
+    if (!handle) throw new StateError(`The state journal ${this.journalFile} is not open.`);
+    this.lock?.assertHeld();
+    this.journalQueued -= batch.buf.length;
+    const before = this.journalWritten;
+    try {
+      await writeAll(handle, batch.buf);
+      await handle.datasync();
+      this.journalWritten += batch.buf.length;
+    } catch (err) {
+      // Leave no half batch behind; and stop: later batches must not follow a missing one.
+      await handle.truncate(before).catch(() => undefined);
+      this.broken = new StateError(
+        `Could not write the state journal ${this.journalFile}: ${(err as Error).message}; the last batch of changes is not saved. ` +
+          'Free disk space or fix permissions, then run again (the next run matches written records up again).',
+        { cause: err },
+      );
+      throw this.broken;
+    }
+  }
+
+  /** Snapshot first, journal reset second: a crash in between replays batches the snapshot holds, harmlessly. */
+  private async writeCompaction(view: SnapshotView): Promise<void> {
+    const handle = this.journalHandle;
+    if (!handle) throw new StateError(`The state journal ${this.journalFile} is not open.`);
+    this.lock?.assertHeld();
+    try {
+      this.snapshotBytes = await writeSnapshot(this.snapshotFile, view);
+      await handle.truncate(0);
+      await handle.datasync();
+      this.journalWritten = 0;
+    } catch (err) {
+      // The journal still holds every batch, so the state on disk is complete; report and carry on.
+      throw new StateError(
+        `Could not write the state snapshot ${this.snapshotFile}: ${(err as Error).message}. ` +
+          'Nothing is lost (the journal holds the changes); free disk space or fix permissions.',
+        { cause: err },
+      );
+    }
+  }
+}

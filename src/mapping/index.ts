@@ -1,0 +1,40 @@
+/**
+ * The mapping layer: integration table mappings as data plus the pure functions the engine and the
+ * `mappings` command use. No I/O here.
+ */
+export type * from './types.js';
+export type { IntegrationOptions, OwnershipModel, OrderSyncMode, PricingModel } from './options.js';
+export { defaultIntegrationOptions } from './options.js';
+export { defaultMappings } from './defaults/index.js';
+export type { DefaultMappingSettings } from './defaults/index.js';
+export { dependencyOrder, transitiveDependencies } from './dependencies.js';
+export type { DependencyOrderOptions } from './dependencies.js';
+export { EMPTY_GUID, dataverseFilter, evaluateFilter } from './filters.js';
+export {
+  allowedFieldDirections,
+  dataverseReadName,
+  isLookupTransform,
+  propertiesToRead,
+  referencedMappings,
+  selectFields,
+  usesEchoSuppression,
+} from './fields.js';
+export { planFieldTransfer } from './transfer.js';
+export type { FieldError, ResolvedLookupKey, TransferContext, TransferPlan } from './transfer.js';
+export {
+  MappingOverrideError,
+  applyOverrides,
+  fieldOverrideSchema,
+  filterConditionSchema,
+  mappingOverrideSchema,
+  mappingOverridesSchema,
+  mappingWarnings,
+  mergeOverride,
+  resetOverrides,
+} from './overrides.js';
+export type { FieldOverride, MappingOverride, MappingOverrides } from './overrides.js';
+export { matchConditions, matchCriteria, rowMatches } from './match.js';
+export type { MatchCondition, MatchCriterion, MatchGroup } from './match.js';
+export { describeMapping, transformLabel } from './describe.js';
+export type { FieldDescription, MappingDescription } from './describe.js';
+export { nextSeriesCode } from './series.js';

@@ -1,0 +1,6 @@
+export {
+  ClientCredentialsTokenProvider,
+  bearerAuth,
+  type ClientCredentialsOptions,
+  type TokenSource,
+} from './token-provider.js';

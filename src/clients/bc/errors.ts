@@ -1,0 +1,108 @@
+import { ApiError, AuthError, ConflictError, NotFoundError, ThrottledError, type BcsyncError } from '../../errors.js';
+import { oneLine, readServiceError, type ErrorAnswer } from '../service-error.js';
+
+/**
+ * The one place Business Central answers become error classes (protocols.md §5.3). Codes are
+ * `<Category>_<Name>`; messages end with a CorrelationId, which becomes the request id when no header has one.
+ */
+
+const NOT_FOUND_CODES = new Set(['Internal_RecordNotFound', 'Internal_CompanyNotFound']);
+
+export function toBcError(answer: ErrorAnswer, action: string): BcsyncError {
+  const { code, message, requestId } = readServiceError(answer);
+  const status = answer.status;
+  const said = message ? ` Business Central said: ${oneLine(message)}` : '';
+  const tag = `${status}${code ? ` ${code}` : ''}`;
+
+  if (status === 401) {
+    return new AuthError(
+      `Business Central refused the access token for ${action} (${tag}): register the app on the "Microsoft Entra Applications" page in Business Central and check the tenant and environment.${said}`,
+      { status, serviceCode: code, requestId },
+    );
+  }
+  if (status === 403) {
+    return new AuthError(
+      `Business Central denied ${action} (${tag}): give the Entra application permission sets that allow it.${said}`,
+      { status, serviceCode: code, requestId },
+    );
+  }
+  if (status === 409 || status === 412 || code === 'Request_EntityChanged') {
+    return new ConflictError(
+      `The record changed in Business Central since it was read (${tag}, ${action}): read it again and re-apply the change.${said}`,
+      'bc',
+      status,
+      code,
+      requestId,
+    );
+  }
+  if (code === 'BadRequest_InvalidToken') {
+    return new ApiError(
+      `Business Central refused ${action} without a valid If-Match (${tag}): send the record's @odata.etag (or "*").${said}`,
+      'bc',
+      status,
+      code,
+      requestId,
+    );
+  }
+  if (code === 'Internal_CompanyNotFound') {
+    return new NotFoundError(
+      `Business Central has no such company (${tag}, ${action}): check the company id in the profile.${said}`,
+      'bc',
+      status,
+      code,
+      requestId,
+    );
+  }
+  if (status === 404 && code === 'BadRequest_ResourceNotFound') {
+    return new NotFoundError(
+      `Business Central has no endpoint for ${action} (${tag}): check the environment name; resources of bcsync/integration/v1.0 need the bcsync companion extension.${said}`,
+      'bc',
+      status,
+      code,
+      requestId,
+    );
+  }
+  if (status === 404 || (code !== undefined && NOT_FOUND_CODES.has(code))) {
+    return new NotFoundError(
+      `Business Central found nothing for ${action} (${tag}): the record does not exist; check the id, or re-couple the record.${said}`,
+      'bc',
+      status,
+      code,
+      requestId,
+    );
+  }
+  if (status === 413) {
+    return new ApiError(
+      `Business Central refused ${action} as too large (${tag}): lower the page size (at most 20,000) or the request size.${said}`,
+      'bc',
+      status,
+      code,
+      requestId,
+    );
+  }
+  if (status === 429) {
+    return new ThrottledError(
+      `Business Central kept throttling ${action} after every allowed retry (${tag}): lower the parallelism or run again later.${said}`,
+      'bc',
+      status,
+      code,
+      requestId,
+    );
+  }
+  if (status >= 500 || status === 408) {
+    return new ApiError(
+      `Business Central failed on ${action} (${tag}): the service had a problem or timed out; run again later, with smaller batches if it persists.${said}`,
+      'bc',
+      status,
+      code,
+      requestId,
+    );
+  }
+  return new ApiError(
+    `Business Central rejected ${action} (${tag}): fix the data or the mapping the message names.${said}`,
+    'bc',
+    status,
+    code,
+    requestId,
+  );
+}

@@ -1,0 +1,682 @@
+import { z } from 'zod';
+import { systemClock, type Clock } from '../../clock.js';
+import { ApiError, BcsyncError, ConfigError, ConflictError, ResponseShapeError } from '../../errors.js';
+import { bearerAuth, type TokenSource } from '../auth/token-provider.js';
+import { HttpTransport, type AuthHook, type HttpMethod, type HttpResponse, type HttpTransportOptions, type RequestKind } from '../http/transport.js';
+import { odataGuid, odataString } from '../odata/literals.js';
+import { encodeMultipartBatch, decodeMultipartBatch, isMultipart, matchMultipartResults, type MultipartBatchItem } from '../odata/multipart-batch.js';
+import type { BatchOperation, RawBatchResult } from '../odata/batch-types.js';
+import { pageThrough, preferHeader, CollectionShapeError } from '../odata/pager.js';
+import { withQuery, type QueryOptions } from '../odata/query.js';
+import { parseBody } from '../service-error.js';
+import { validateRecord, type ShapeContext } from '../shape.js';
+import { toDataverseError } from './errors.js';
+import type { DataverseTable } from './table.js';
+import { tableByEntitySet } from './tables/index.js';
+
+/**
+ * Dataverse Web API v9.2 client (protocols.md §1.1, §2, §3.1, §4.1). Thin: it builds OData requests,
+ * sends them through the shared transport and validates answers with the table schemas.
+ */
+
+/** Documented maxima (protocols.md §2.4, §3.1). */
+export const DATAVERSE_MAX_PAGE_SIZE = 5000;
+export const DATAVERSE_MAX_BATCH_SIZE = 1000;
+
+export interface DataverseClientOptions {
+  /** Web API base, e.g. `https://contoso.crm.dynamics.com/api/data/v9.2`. */
+  url: string;
+  tokens: TokenSource;
+  /** Token scope; default `<environment origin>/.default`. */
+  scope?: string;
+  /** A transport to use (e.g. shared with a --verbose hook); default: an own one built from `http`. */
+  transport?: HttpTransport;
+  http?: Omit<HttpTransportOptions, 'api' | 'baseUrl' | 'auth' | 'clock'>;
+  clock?: Clock;
+  /** Rows per page, at most 5,000. */
+  maxPageSize?: number;
+  /** Operations per `$batch` request, at most 1,000. */
+  batchSize?: number;
+}
+
+/** A table definition, or an entity set name (then a schema is given separately). */
+export type TableRef = DataverseTable | string;
+
+export interface WhoAmI {
+  UserId: string;
+  BusinessUnitId: string;
+  OrganizationId: string;
+}
+
+const whoAmISchema = z.looseObject({ UserId: z.string(), BusinessUnitId: z.string(), OrganizationId: z.string() });
+
+export interface CreateResult<T> {
+  id: string;
+  /** The created row, with `returnRepresentation`. */
+  row?: T;
+}
+
+export interface UpsertResult<T> {
+  id: string;
+  /** Known only with `returnRepresentation` (201 created vs 200 updated); the plain answer is 204 either way. */
+  created?: boolean;
+  row?: T;
+}
+
+export interface ChangeSet<T> {
+  /** New and changed rows since the delta token. */
+  rows: T[];
+  /** Keys of rows deleted since the delta token. */
+  deletedIds: string[];
+  /** Where to ask for the next changes. */
+  deltaLink: string;
+}
+
+export type DataverseOperation =
+  | { kind: 'create'; table: TableRef; body: Record<string, unknown>; contentId?: string }
+  | { kind: 'upsert'; table: TableRef; id: string; body: Record<string, unknown>; ifMatch?: string; ifNoneMatch?: '*'; contentId?: string }
+  | { kind: 'update'; table: TableRef; id: string; body: Record<string, unknown>; etag?: string; contentId?: string }
+  | { kind: 'delete'; table: TableRef; id: string; etag?: string; contentId?: string }
+  | { kind: 'get'; table: TableRef; id: string; query?: QueryOptions }
+  /** Any request; `path` relative to the Web API base, or a `$n` Content-ID reference. */
+  | { kind: 'raw'; method: HttpMethod; path: string; body?: unknown; headers?: Record<string, string>; contentId?: string };
+
+export interface DataverseBatchResult extends RawBatchResult {
+  /** Key of the row a create/upsert wrote (from OData-EntityId), or of the row read. */
+  id?: string;
+  /** Why the operation did not succeed, classified like any other Dataverse answer. */
+  error?: BcsyncError;
+}
+
+export interface BatchOptions {
+  /** All operations in one changeset: all succeed or none. Must fit in one `$batch` request. */
+  atomic?: boolean;
+  /** `Prefer: odata.continue-on-error`: run every operation and report each, instead of stopping at the first failure. */
+  continueOnError?: boolean;
+}
+
+export interface OptionValue {
+  value: number;
+  label: string;
+}
+
+export interface OptionSetInfo {
+  entity: string;
+  attribute: string;
+  /** Name of the global option set the attribute uses, if it uses one. */
+  globalName?: string;
+  options: OptionValue[];
+}
+
+const labelSchema = z.looseObject({
+  UserLocalizedLabel: z.looseObject({ Label: z.string() }).nullable().optional(),
+  LocalizedLabels: z.array(z.looseObject({ Label: z.string(), LanguageCode: z.number() })).optional(),
+});
+const optionSetSchema = z.looseObject({
+  Name: z.string().nullable().optional(),
+  IsGlobal: z.boolean().nullable().optional(),
+  Options: z.array(z.looseObject({ Value: z.number(), Label: labelSchema.nullable().optional() })),
+});
+const picklistSchema = z.looseObject({
+  LogicalName: z.string().optional(),
+  OptionSet: optionSetSchema.nullable().optional(),
+  GlobalOptionSet: optionSetSchema.nullable().optional(),
+});
+
+interface ResolvedTable<T> {
+  entitySet: string;
+  key: string | undefined;
+  schema: z.ZodType<T>;
+  alwaysPresent: readonly string[];
+}
+
+const looseRow = z.looseObject({});
+
+function lastSegmentKey(entityId: string | undefined): string | undefined {
+  if (!entityId) return undefined;
+  const inner = /\(([^()]*)\)\s*$/.exec(entityId)?.[1];
+  if (inner === undefined) return undefined;
+  const value = inner.includes('=') ? inner.slice(inner.indexOf('=') + 1) : inner;
+  return value.replace(/^'|'$/g, '');
+}
+
+export class DataverseClient {
+  readonly url: string;
+  readonly scope: string;
+  readonly maxPageSize: number;
+  readonly batchSize: number;
+  readonly transport: HttpTransport;
+  private readonly auth: AuthHook;
+  private readonly basePath: string;
+
+  constructor(options: DataverseClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    const base = new URL(this.url);
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.scope = options.scope ?? `${base.origin}/.default`;
+    this.maxPageSize = checkLimit('Dataverse page size', 'maxPageSize', options.maxPageSize ?? DATAVERSE_MAX_PAGE_SIZE, DATAVERSE_MAX_PAGE_SIZE);
+    this.batchSize = checkLimit('Dataverse batch size', 'batchSize', options.batchSize ?? DATAVERSE_MAX_BATCH_SIZE, DATAVERSE_MAX_BATCH_SIZE);
+    const clock: Clock = options.clock ?? systemClock;
+    this.transport = options.transport ?? new HttpTransport({ ...options.http, api: 'dataverse', baseUrl: this.url, clock });
+    this.auth = bearerAuth(options.tokens, this.scope);
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  /** The calling user (for the application user: its systemuserid), business unit and organization. */
+  async whoAmI(): Promise<WhoAmI> {
+    const res = await this.send({ method: 'GET', url: `${this.url}/WhoAmI`, kind: 'read' }, 'GET WhoAmI');
+    const parsed = whoAmISchema.safeParse(res.json());
+    if (!parsed.success) {
+      throw new ResponseShapeError('WhoAmI', undefined, String(parsed.error.issues[0]?.path[0] ?? '(body)'), 'is missing or invalid');
+    }
+    return { UserId: parsed.data.UserId, BusinessUnitId: parsed.data.BusinessUnitId, OrganizationId: parsed.data.OrganizationId };
+  }
+
+  /** Pages of rows (at most maxPageSize each), following @odata.nextLink. */
+  list<S extends z.ZodType>(table: DataverseTable<S>, query?: QueryOptions, options?: { maxPageSize?: number }): AsyncIterable<Array<z.infer<S>>>;
+  list<S extends z.ZodType>(entitySet: string, query: QueryOptions | undefined, schema: S, options?: { maxPageSize?: number }): AsyncIterable<Array<z.infer<S>>>;
+  list(
+    table: TableRef,
+    query?: QueryOptions,
+    schemaOrOptions?: z.ZodType | { maxPageSize?: number },
+    maybeOptions?: { maxPageSize?: number },
+  ): AsyncIterable<unknown[]> {
+    const schema = schemaOrOptions instanceof z.ZodType ? schemaOrOptions : undefined;
+    const options = schemaOrOptions instanceof z.ZodType ? maybeOptions : schemaOrOptions;
+    const resolved = this.resolve(table, schema);
+    const pageSize = this.pageSize(options?.maxPageSize);
+    return this.pages(resolved, withQuery(`${this.url}/${resolved.entitySet}`, query), query?.select, preferHeader([`odata.maxpagesize=${pageSize}`]));
+  }
+
+  /** All rows of a query, refusing to hold more than `limit` (stream with `list` for more). */
+  async listAll<S extends z.ZodType>(table: DataverseTable<S>, query: QueryOptions | undefined, limit: number): Promise<Array<z.infer<S>>> {
+    const rows: Array<z.infer<S>> = [];
+    for await (const page of this.list(table, query)) {
+      rows.push(...page);
+      if (rows.length > limit) {
+        throw new BcsyncError(`${table.entitySet}: more than ${limit} rows match; narrow the filter or stream the pages.`);
+      }
+    }
+    return rows;
+  }
+
+  async get<S extends z.ZodType>(table: DataverseTable<S>, id: string, query?: QueryOptions): Promise<z.infer<S>>;
+  async get<S extends z.ZodType>(entitySet: string, id: string, query: QueryOptions | undefined, schema: S): Promise<z.infer<S>>;
+  async get(table: TableRef, id: string, query?: QueryOptions, schema?: z.ZodType): Promise<unknown> {
+    const resolved = this.resolve(table, schema);
+    const path = `${resolved.entitySet}(${odataGuid(id)})`;
+    const res = await this.send({ method: 'GET', url: withQuery(`${this.url}/${path}`, query), kind: 'read' }, `GET ${path}`);
+    return this.validate(resolved, res.json(), query?.select);
+  }
+
+  /**
+   * POST a new row: 204 + OData-EntityId, or 201 + the row with `returnRepresentation`.
+   * When the body carries the primary key (client-chosen id), a repeat after a lost answer cannot duplicate
+   * the row, so the transport may retry; a "record exists" answer to such a repeat means the first attempt landed.
+   */
+  async create<S extends z.ZodType>(
+    table: DataverseTable<S>,
+    body: Record<string, unknown>,
+    options?: { returnRepresentation?: boolean; select?: readonly string[] },
+  ): Promise<CreateResult<z.infer<S>>>;
+  async create(
+    table: string,
+    body: Record<string, unknown>,
+    options?: { returnRepresentation?: boolean; select?: readonly string[] },
+  ): Promise<CreateResult<Record<string, unknown>>>;
+  async create(
+    table: TableRef,
+    body: Record<string, unknown>,
+    options: { returnRepresentation?: boolean; select?: readonly string[] } = {},
+  ): Promise<CreateResult<unknown>> {
+    const resolved = this.resolve(table, undefined);
+    const chosenKey = resolved.key !== undefined && typeof body[resolved.key] === 'string' ? (body[resolved.key] as string) : undefined;
+    const headers: Record<string, string> = {};
+    if (options.returnRepresentation) headers['Prefer'] = 'return=representation';
+    const url = withQuery(`${this.url}/${resolved.entitySet}`, options.select ? { select: options.select } : undefined);
+    const res = await this.exchange(
+      { method: 'POST', url, kind: 'create', headers, body, idempotent: chosenKey !== undefined },
+    );
+    if (res.status >= 400) {
+      const error = this.failure(res, `POST ${resolved.entitySet}`);
+      // A repeated create with our own key that finds the row: the first attempt landed before its answer was lost.
+      if (chosenKey !== undefined && res.attempts > 1 && error instanceof ConflictError && /already exists/i.test(error.message)) {
+        return { id: chosenKey.toLowerCase() };
+      }
+      throw error;
+    }
+    if (res.status === 201 || (res.status === 200 && res.body.length > 0)) {
+      const row = this.validate(resolved, res.json(), options.select);
+      const id = (resolved.key ? (row as Record<string, unknown>)[resolved.key] : undefined) ?? lastSegmentKey(res.headers['odata-entityid']);
+      if (typeof id !== 'string') throw new ResponseShapeError(resolved.entitySet, undefined, resolved.key ?? 'OData-EntityId', 'is missing');
+      return { id, row };
+    }
+    const id = lastSegmentKey(res.headers['odata-entityid'] ?? res.headers['location']) ?? chosenKey;
+    if (id === undefined) throw new ResponseShapeError(resolved.entitySet, undefined, 'OData-EntityId', 'is missing from the create answer');
+    return { id };
+  }
+
+  /**
+   * PATCH to a key: create-or-update (idempotent, so safe to repeat). `ifMatch: '*'` = update only (404 when
+   * missing), `ifMatch: <etag>` = update only that version (412 when changed), `ifNoneMatch: '*'` = create only
+   * (412 when it exists).
+   */
+  async upsert<S extends z.ZodType>(
+    table: DataverseTable<S> | string,
+    id: string,
+    body: Record<string, unknown>,
+    options: { ifMatch?: string; ifNoneMatch?: '*'; returnRepresentation?: boolean; select?: readonly string[] } = {},
+  ): Promise<UpsertResult<z.infer<S>>> {
+    const resolved = this.resolve(table, undefined);
+    const path = `${resolved.entitySet}(${odataGuid(id)})`;
+    const headers: Record<string, string> = {};
+    if (options.ifMatch !== undefined) headers['If-Match'] = options.ifMatch;
+    if (options.ifNoneMatch !== undefined) headers['If-None-Match'] = options.ifNoneMatch;
+    if (options.returnRepresentation) headers['Prefer'] = 'return=representation';
+    const url = withQuery(`${this.url}/${path}`, options.select ? { select: options.select } : undefined);
+    const res = await this.send({ method: 'PATCH', url, kind: 'update', headers, body, idempotent: true }, `PATCH ${path}`);
+    const result: UpsertResult<z.infer<S>> = { id: odataGuid(id) };
+    if (res.body.length > 0 && (res.status === 200 || res.status === 201)) {
+      result.row = this.validate(resolved, res.json(), options.select) as z.infer<S>;
+      result.created = res.status === 201;
+    }
+    return result;
+  }
+
+  /** Update an existing row; with `etag` only if it is still that version (else ConflictError). */
+  async update(table: TableRef, id: string, body: Record<string, unknown>, options: { etag?: string } = {}): Promise<void> {
+    await this.upsert(table, id, body, { ifMatch: options.etag ?? '*' });
+  }
+
+  async delete(table: TableRef, id: string, options: { etag?: string } = {}): Promise<void> {
+    const resolved = this.resolve(table, undefined);
+    const path = `${resolved.entitySet}(${odataGuid(id)})`;
+    const headers: Record<string, string> = {};
+    if (options.etag !== undefined) headers['If-Match'] = options.etag;
+    await this.send({ method: 'DELETE', url: `${this.url}/${path}`, kind: 'delete', headers }, `DELETE ${path}`);
+  }
+
+  /**
+   * Runs operations through `$batch`, at most batchSize per request; one result per operation, in order.
+   * Without continueOnError the service stops at the first failure and so do we: later requests are not sent.
+   */
+  async batch(operations: readonly DataverseOperation[], options: BatchOptions = {}): Promise<DataverseBatchResult[]> {
+    if (operations.length === 0) return [];
+    if (options.atomic && operations.length > this.batchSize) {
+      throw new BcsyncError(
+        `An atomic Dataverse batch of ${operations.length} operations does not fit in one $batch request (at most ${this.batchSize}); split the work into independent parts.`,
+      );
+    }
+    const chunks: DataverseOperation[][] = [];
+    for (let i = 0; i < operations.length; i += this.batchSize) chunks.push(operations.slice(i, i + this.batchSize));
+    if (options.continueOnError) {
+      const results = await Promise.all(chunks.map((chunk) => this.sendBatch(chunk, options)));
+      return results.flat();
+    }
+    const results: DataverseBatchResult[] = [];
+    let stopped = false;
+    for (const chunk of chunks) {
+      if (stopped) {
+        results.push(...chunk.map(() => notSent()));
+        continue;
+      }
+      const chunkResults = await this.sendBatch(chunk, options);
+      results.push(...chunkResults);
+      stopped = chunkResults.some((r) => !r.ok);
+    }
+    return results;
+  }
+
+  /** Initial change-tracking read: every row now, plus the delta link for later. */
+  async trackChanges<S extends z.ZodType>(table: DataverseTable<S>, select: readonly string[], options?: { limit?: number }): Promise<ChangeSet<z.infer<S>>> {
+    const resolved = this.resolve(table, undefined);
+    const url = withQuery(`${this.url}/${resolved.entitySet}`, { select });
+    return this.collectChanges(resolved, url, select, options?.limit) as Promise<ChangeSet<z.infer<S>>>;
+  }
+
+  /** Changes and deletions since `deltaLink` was issued, and the next delta link. */
+  async readDelta<S extends z.ZodType>(table: DataverseTable<S>, deltaLink: string, options?: { limit?: number }): Promise<ChangeSet<z.infer<S>>> {
+    const resolved = this.resolve(table, undefined);
+    const select = new URL(deltaLink).searchParams.get('$select')?.split(',').filter(Boolean);
+    return this.collectChanges(resolved, deltaLink, select, options?.limit) as Promise<ChangeSet<z.infer<S>>>;
+  }
+
+  /** Options of a choice (picklist) column, from metadata; used by the option-set mappings. */
+  async getOptionSet(entity: string, attribute: string): Promise<OptionSetInfo> {
+    const path =
+      `EntityDefinitions(LogicalName=${odataString(entity)})/Attributes(LogicalName=${odataString(attribute)})` +
+      '/Microsoft.Dynamics.CRM.PicklistAttributeMetadata';
+    const url = `${this.url}/${path}?$select=LogicalName&$expand=OptionSet($select=Name,IsGlobal,Options),GlobalOptionSet($select=Name,IsGlobal,Options)`;
+    const res = await this.send({ method: 'GET', url, kind: 'read' }, `GET ${entity}.${attribute} option set`);
+    const parsed = picklistSchema.safeParse(res.json());
+    if (!parsed.success) {
+      throw new ResponseShapeError(`${entity}.${attribute} metadata`, undefined, parsed.error.issues[0]?.path.map(String).join('.') ?? 'OptionSet', 'is missing or invalid');
+    }
+    const set = parsed.data.OptionSet ?? parsed.data.GlobalOptionSet;
+    if (!set) throw new ResponseShapeError(`${entity}.${attribute} metadata`, undefined, 'OptionSet', 'is missing');
+    const info: OptionSetInfo = {
+      entity,
+      attribute,
+      options: set.Options.map((o) => ({
+        value: o.Value,
+        label: o.Label?.UserLocalizedLabel?.Label ?? o.Label?.LocalizedLabels?.[0]?.Label ?? '',
+      })),
+    };
+    const globalName = set.IsGlobal ? set.Name : parsed.data.GlobalOptionSet?.Name;
+    if (globalName) info.globalName = globalName;
+    return info;
+  }
+
+  /** Adds an option to a choice column (or to a global option set when `optionSetName` is given); returns its value. */
+  async insertOptionValue(input: {
+    entity?: string;
+    attribute?: string;
+    optionSetName?: string;
+    label: string;
+    value?: number;
+    languageCode?: number;
+    solutionUniqueName?: string;
+  }): Promise<number> {
+    const body: Record<string, unknown> = { Label: labelBody(input.label, input.languageCode ?? 1033) };
+    Object.assign(body, optionTarget(input));
+    if (input.value !== undefined) body['Value'] = input.value;
+    if (input.solutionUniqueName) body['SolutionUniqueName'] = input.solutionUniqueName;
+    const res = await this.send({ method: 'POST', url: `${this.url}/InsertOptionValue`, kind: 'action', body }, 'POST InsertOptionValue');
+    const parsed = z.looseObject({ NewOptionValue: z.number() }).safeParse(res.json());
+    if (!parsed.success) throw new ResponseShapeError('InsertOptionValue', undefined, 'NewOptionValue', 'is missing');
+    return parsed.data.NewOptionValue;
+  }
+
+  /** Relabels an option. */
+  async updateOptionValue(input: {
+    entity?: string;
+    attribute?: string;
+    optionSetName?: string;
+    value: number;
+    label: string;
+    languageCode?: number;
+    mergeLabels?: boolean;
+    solutionUniqueName?: string;
+  }): Promise<void> {
+    const body: Record<string, unknown> = {
+      Value: input.value,
+      Label: labelBody(input.label, input.languageCode ?? 1033),
+      MergeLabels: input.mergeLabels ?? true,
+    };
+    Object.assign(body, optionTarget(input));
+    if (input.solutionUniqueName) body['SolutionUniqueName'] = input.solutionUniqueName;
+    await this.send({ method: 'POST', url: `${this.url}/UpdateOptionValue`, kind: 'action', body, idempotent: true }, 'POST UpdateOptionValue');
+  }
+
+  /** Names of the security roles assigned to a user (setup check: the application user needs one). */
+  async userRoles(userId: string): Promise<string[]> {
+    const path = `systemusers(${odataGuid(userId)})/systemuserroles_association`;
+    const names: string[] = [];
+    const schema = z.looseObject({ roleid: z.string(), name: z.string().nullable().optional() });
+    const resolved: ResolvedTable<z.infer<typeof schema>> = { entitySet: 'roles', key: 'roleid', schema, alwaysPresent: [] };
+    for await (const page of this.pages(resolved, `${this.url}/${path}?$select=name,roleid`, ['name'], preferHeader([`odata.maxpagesize=${this.maxPageSize}`]))) {
+      for (const row of page) if (row.name) names.push(row.name);
+    }
+    return names;
+  }
+
+  // ---- internals ----
+
+  private async send(
+    request: { method: HttpMethod; url: string; kind: RequestKind; headers?: Record<string, string>; body?: unknown; idempotent?: boolean },
+    action: string,
+  ): Promise<HttpResponse> {
+    const res = await this.exchange(request);
+    if (res.status >= 400) throw this.failure(res, action);
+    return res;
+  }
+
+  /** One request through the transport with the OData headers and auth; any status comes back. */
+  private async exchange(request: {
+    method: HttpMethod;
+    url: string;
+    kind: RequestKind;
+    headers?: Record<string, string>;
+    body?: unknown;
+    idempotent?: boolean;
+  }): Promise<HttpResponse> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'OData-MaxVersion': '4.0',
+      'OData-Version': '4.0',
+      ...request.headers,
+    };
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+    }
+    return this.transport.request({
+      method: request.method,
+      url: request.url,
+      kind: request.kind,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      ...(request.idempotent !== undefined ? { idempotent: request.idempotent } : {}),
+      auth: this.auth,
+    });
+  }
+
+  private failure(res: HttpResponse, action: string): BcsyncError {
+    return toDataverseError({ status: res.status, headers: res.headers, body: parseBody(res.text()) }, action);
+  }
+
+  private pageSize(requested: number | undefined): number {
+    if (requested === undefined) return this.maxPageSize;
+    return checkLimit('Dataverse page size', 'maxPageSize', requested, DATAVERSE_MAX_PAGE_SIZE);
+  }
+
+  private resolve<T>(table: TableRef, schema: z.ZodType<T> | undefined): ResolvedTable<T> {
+    if (typeof table === 'string') {
+      const known = tableByEntitySet(table);
+      return {
+        entitySet: table,
+        key: known?.key,
+        schema: (schema ?? known?.schema ?? looseRow) as z.ZodType<T>,
+        alwaysPresent: schema ? (known ? [known.key] : []) : (known?.alwaysPresent ?? []),
+      };
+    }
+    return { entitySet: table.entitySet, key: table.key, schema: (schema ?? table.schema) as z.ZodType<T>, alwaysPresent: table.alwaysPresent };
+  }
+
+  private validate<T>(resolved: ResolvedTable<T>, row: unknown, select: readonly string[] | undefined): T {
+    const context: ShapeContext = { resource: resolved.entitySet, alwaysPresent: resolved.alwaysPresent };
+    if (resolved.key !== undefined) context.key = resolved.key;
+    if (select !== undefined) context.select = select;
+    return validateRecord(resolved.schema, row, context);
+  }
+
+  private async *pages<T>(resolved: ResolvedTable<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
+    const headers: Record<string, string> = prefer ? { Prefer: prefer } : {};
+    const fetchPage = async (request: { url: string; headers: Record<string, string> }): Promise<unknown> => {
+      const res = await this.send({ method: 'GET', url: request.url, kind: 'read', headers: request.headers }, `GET ${resolved.entitySet}`);
+      return res.json();
+    };
+    try {
+      for await (const page of pageThrough({ url: firstUrl, headers }, fetchPage)) {
+        yield page.value.map((row) => this.validate(resolved, row, select));
+      }
+    } catch (err) {
+      if (err instanceof CollectionShapeError) throw new ResponseShapeError(resolved.entitySet, undefined, 'value', err.message);
+      throw err;
+    }
+  }
+
+  private async collectChanges<T>(resolved: ResolvedTable<T>, url: string, select: readonly string[] | undefined, limit: number | undefined): Promise<ChangeSet<T>> {
+    const headers = { Prefer: preferHeader(['odata.track-changes', `odata.maxpagesize=${this.maxPageSize}`]) as string };
+    const rows: T[] = [];
+    const deletedIds: string[] = [];
+    let deltaLink: string | undefined;
+    const fetchPage = async (request: { url: string; headers: Record<string, string> }): Promise<unknown> => {
+      const res = await this.send({ method: 'GET', url: request.url, kind: 'read', headers: request.headers }, `GET ${resolved.entitySet} (changes)`);
+      return res.json();
+    };
+    try {
+      for await (const page of pageThrough({ url, headers }, fetchPage)) {
+        for (const row of page.value) {
+          const deleted = deletedKey(row, resolved.key);
+          if (deleted !== undefined) deletedIds.push(deleted);
+          else rows.push(this.validate(resolved, row, select));
+        }
+        if (limit !== undefined && rows.length + deletedIds.length > limit) {
+          throw new BcsyncError(`${resolved.entitySet}: more than ${limit} changes; read them in smaller steps.`);
+        }
+        if (page.deltaLink) deltaLink = page.deltaLink;
+      }
+    } catch (err) {
+      if (err instanceof CollectionShapeError) throw new ResponseShapeError(resolved.entitySet, undefined, 'value', err.message);
+      throw err;
+    }
+    if (deltaLink === undefined) {
+      throw new ResponseShapeError(resolved.entitySet, undefined, '@odata.deltaLink', 'is missing: change tracking may not be enabled for this table');
+    }
+    return { rows, deletedIds, deltaLink };
+  }
+
+  private toOperation(op: DataverseOperation): BatchOperation {
+    const withContentId = (o: BatchOperation, contentId: string | undefined): BatchOperation =>
+      contentId === undefined ? o : { ...o, contentId };
+    if (op.kind === 'raw') {
+      const url = op.path.startsWith('$') ? op.path : `${this.basePath}/${op.path.replace(/^\/+/, '')}`;
+      const o: BatchOperation = { method: op.method, url };
+      if (op.body !== undefined) o.body = op.body;
+      if (op.headers) o.headers = op.headers;
+      return withContentId(o, op.contentId);
+    }
+    const entitySet = typeof op.table === 'string' ? op.table : op.table.entitySet;
+    switch (op.kind) {
+      case 'create':
+        return withContentId({ method: 'POST', url: `${this.basePath}/${entitySet}`, body: op.body }, op.contentId);
+      case 'upsert': {
+        const headers: Record<string, string> = {};
+        if (op.ifMatch !== undefined) headers['If-Match'] = op.ifMatch;
+        if (op.ifNoneMatch !== undefined) headers['If-None-Match'] = op.ifNoneMatch;
+        return withContentId({ method: 'PATCH', url: `${this.basePath}/${entitySet}(${odataGuid(op.id)})`, body: op.body, headers }, op.contentId);
+      }
+      case 'update':
+        return withContentId(
+          { method: 'PATCH', url: `${this.basePath}/${entitySet}(${odataGuid(op.id)})`, body: op.body, headers: { 'If-Match': op.etag ?? '*' } },
+          op.contentId,
+        );
+      case 'delete': {
+        const o: BatchOperation = { method: 'DELETE', url: `${this.basePath}/${entitySet}(${odataGuid(op.id)})` };
+        if (op.etag !== undefined) o.headers = { 'If-Match': op.etag };
+        return withContentId(o, op.contentId);
+      }
+      case 'get':
+        return { method: 'GET', url: withQuery(`${this.basePath}/${entitySet}(${odataGuid(op.id)})`, op.query) };
+    }
+  }
+
+  private async sendBatch(chunk: readonly DataverseOperation[], options: BatchOptions): Promise<DataverseBatchResult[]> {
+    const operations = chunk.map((op) => this.toOperation(op));
+    const items: MultipartBatchItem[] = options.atomic ? [{ changeset: operations }] : operations;
+    const encoded = encodeMultipartBatch(items);
+    // Repeating the whole batch is safe only if every operation in it is.
+    const idempotent = operations.every(
+      (o) => o.method === 'GET' || o.method === 'PATCH' || (o.method === 'DELETE' && o.headers?.['If-Match'] !== undefined),
+    );
+    const headers: Record<string, string> = { 'Content-Type': encoded.contentType };
+    if (options.continueOnError) headers['Prefer'] = 'odata.continue-on-error';
+    const action = `POST $batch (${operations.length} operations)`;
+    const res = await this.transport.request({
+      method: 'POST',
+      url: `${this.url}/$batch`,
+      kind: 'batch',
+      headers: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0', ...headers },
+      body: encoded.body,
+      idempotent,
+      auth: this.auth,
+    });
+    const contentType = res.headers['content-type'];
+    if (!isMultipart(contentType)) {
+      if (res.status >= 400) throw toDataverseError({ status: res.status, headers: res.headers, body: parseBody(res.text()) }, action);
+      throw new ResponseShapeError('$batch', undefined, 'Content-Type', `is "${contentType ?? ''}", not multipart/mixed`);
+    }
+    let raw: RawBatchResult[];
+    try {
+      raw = matchMultipartResults(items, decodeMultipartBatch(contentType as string, res.text()));
+    } catch (err) {
+      throw new ResponseShapeError('$batch', undefined, 'body', `could not be decoded (${err instanceof Error ? err.message : String(err)})`);
+    }
+    return raw.map((r, index) => this.toBatchResult(r, chunk[index] as DataverseOperation));
+  }
+
+  private toBatchResult(raw: RawBatchResult, op: DataverseOperation): DataverseBatchResult {
+    const result: DataverseBatchResult = { ...raw };
+    const target = op.kind === 'raw' ? op.path : `${typeof op.table === 'string' ? op.table : op.table.entitySet}`;
+    if (raw.ok) {
+      const fromHeader = lastSegmentKey(raw.headers['odata-entityid'] ?? raw.headers['location']);
+      const key = op.kind === 'raw' ? undefined : this.resolve(op.table, undefined).key;
+      const fromBody = key && raw.body && typeof raw.body === 'object' ? (raw.body as Record<string, unknown>)[key] : undefined;
+      const id = fromHeader ?? (typeof fromBody === 'string' ? fromBody : undefined) ?? ('id' in op ? odataGuid(op.id) : undefined);
+      if (id !== undefined) result.id = id;
+      return result;
+    }
+    const action = `${op.kind} ${target} in $batch`;
+    if (raw.outcome === 'not-executed') {
+      result.error = new BcsyncError(`Not executed: an earlier operation of the Dataverse batch failed and the batch stopped (${action}). Fix that failure and run again.`);
+    } else if (raw.outcome === 'rolled-back') {
+      const cause = toDataverseError({ status: raw.status, headers: raw.headers, body: raw.body }, action);
+      result.error = new ApiError(
+        `Rolled back: another operation in the same Dataverse changeset failed (${action}). Fix that failure and run again. ${cause.message}`,
+        'dataverse',
+        raw.status,
+        cause instanceof ApiError ? cause.serviceCode : undefined,
+        cause instanceof ApiError ? cause.requestId : undefined,
+      );
+    } else {
+      result.error = toDataverseError({ status: raw.status, headers: raw.headers, body: raw.body }, action);
+    }
+    return result;
+  }
+}
+
+function notSent(): DataverseBatchResult {
+  return {
+    ok: false,
+    status: 0,
+    headers: {},
+    body: undefined,
+    outcome: 'not-executed',
+    error: new BcsyncError('Not executed: an earlier Dataverse batch request failed, so the following ones were not sent. Fix that failure and run again.'),
+  };
+}
+
+function deletedKey(row: unknown, key: string | undefined): string | undefined {
+  if (!row || typeof row !== 'object') return undefined;
+  const r = row as Record<string, unknown>;
+  const context = r['@odata.context'];
+  const isDeleted = (typeof context === 'string' && context.endsWith('$deletedEntity')) || '@removed' in r;
+  if (!isDeleted) return undefined;
+  const id = r['id'] ?? (key ? r[key] : undefined) ?? lastSegmentKey(typeof r['@id'] === 'string' ? r['@id'] : undefined);
+  return typeof id === 'string' ? id : undefined;
+}
+
+function labelBody(label: string, languageCode: number): Record<string, unknown> {
+  return {
+    '@odata.type': 'Microsoft.Dynamics.CRM.Label',
+    LocalizedLabels: [{ '@odata.type': 'Microsoft.Dynamics.CRM.LocalizedLabel', Label: label, LanguageCode: languageCode }],
+  };
+}
+
+function optionTarget(input: { entity?: string; attribute?: string; optionSetName?: string }): Record<string, string> {
+  if (input.optionSetName) return { OptionSetName: input.optionSetName };
+  if (input.entity && input.attribute) return { EntityLogicalName: input.entity, AttributeLogicalName: input.attribute };
+  throw new BcsyncError('An option value needs either optionSetName or entity and attribute.');
+}
+
+function checkLimit(what: string, setting: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(`${what} ${value} is not allowed: set ${setting} to a whole number from 1 to ${max.toLocaleString('en-US')}.`);
+  }
+  return value;
+}

@@ -1,0 +1,33 @@
+import { col } from '../../shape.js';
+import { defineTable, type DataverseRow } from '../table.js';
+
+/** People (CONTACT mapping). */
+export const contacts = defineTable({
+  entitySet: 'contacts',
+  logicalName: 'contact',
+  key: 'contactid',
+  columns: {
+    firstname: col.text(),
+    middlename: col.text(),
+    lastname: col.text(),
+    fullname: col.text(),
+    emailaddress1: col.text(),
+    telephone1: col.text(),
+    mobilephone: col.text(),
+    fax: col.text(),
+    pager: col.text(),
+    jobtitle: col.text(),
+    websiteurl: col.text(),
+    address1_line1: col.text(),
+    address1_line2: col.text(),
+    address1_city: col.text(),
+    address1_stateorprovince: col.text(),
+    address1_postalcode: col.text(),
+    address1_country: col.text(),
+    _parentcustomerid_value: col.ref(),
+    _transactioncurrencyid_value: col.ref(),
+    _bcbi_companyid_value: col.ref(),
+  },
+});
+
+export type ContactsRow = DataverseRow<typeof contacts>;

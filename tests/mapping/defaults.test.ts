@@ -40,12 +40,12 @@ function expectedNames(c: (typeof combos)[number]): string[] {
 }
 
 describe('default mapping set per option combination (§2)', () => {
-  test.each(combos)('%o has exactly the mappings §2 creates, in creation order', (c) => {
+  test.each(combos)('$ownershipModel, unit groups $unitGroups, pricing $pricing: has exactly the mappings §2 creates, in creation order', (c) => {
     const mappings = defaultMappings(options(c));
     expect(mappings.map((m) => m.name)).toEqual(expectedNames(c));
   });
 
-  test.each(combos)('%o: every dependency names a mapping of the set, every field id is unique', (c) => {
+  test.each(combos)('$ownershipModel, unit groups $unitGroups, pricing $pricing: every dependency names a mapping of the set, every field id is unique', (c) => {
     const mappings = defaultMappings(options(c));
     const names = new Set(mappings.map((m) => m.name));
     for (const m of mappings) {
@@ -55,7 +55,7 @@ describe('default mapping set per option combination (§2)', () => {
     }
   });
 
-  test.each(combos)('%o: every BC property used is one the entity set exposes', (c) => {
+  test.each(combos)('$ownershipModel, unit groups $unitGroups, pricing $pricing: every BC property used is one the entity set exposes', (c) => {
     for (const m of defaultMappings(options(c))) {
       for (const f of m.fields) {
         if (f.bc !== undefined) expect([m.name, f.id, m.bc.properties.includes(f.bc)]).toEqual([m.name, f.id, true]);

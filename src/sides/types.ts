@@ -1,0 +1,107 @@
+/**
+ * The engine's only view of a system (DESIGN.md "One small Side interface under a pure planner and a single
+ * writer"). BcSide and DataverseSide implement it over the typed clients; the engine never sees HTTP.
+ */
+export type SideName = 'bc' | 'dataverse';
+
+import type { FilterCondition } from '../mapping/types.js';
+
+export type { FilterCondition };
+
+/** Where a mapping's records live on one side. */
+export interface SideTable {
+  /** Entity set (Dataverse) or resource (BC), e.g. `accounts`, `customers`, `unitGroups`. */
+  entitySet: string;
+  /** BC only: standard API v2.0 or the bcsync custom API. */
+  api?: 'v2.0' | 'custom';
+  /** Primary key property (`id`, `accountid`). */
+  key: string;
+  /** Modified-on property (`lastModifiedDateTime`, `modifiedon`). */
+  modifiedField: string;
+  /** Conditions that are ANDed (a condition with op `in` is an OR over its values). */
+  filter: FilterCondition[];
+  /** Properties to read; undefined = all. */
+  select?: string[];
+}
+
+/** One record as the engine sees it. */
+export interface Rec {
+  id: string;
+  etag?: string;
+  /** ISO-8601 UTC. */
+  modifiedAt: string;
+  /** Dataverse: `_modifiedby_value` (echo suppression). */
+  modifiedBy?: string;
+  fields: Record<string, unknown>;
+}
+
+export interface ListQuery {
+  /** Only records modified strictly after this instant (ISO). */
+  modifiedAfter?: string;
+  /** Extra conditions for this query (e.g. match-based coupling). */
+  where?: FilterCondition[];
+  /** Skip the table's own filter (failed records are re-read by id without it, as BC does). */
+  ignoreTableFilter?: boolean;
+}
+
+export type WriteOp =
+  /** Create with a client-chosen id, so that a retried create after a crash finds its own record. */
+  | { kind: 'create'; id: string; fields: Record<string, unknown> }
+  | { kind: 'update'; id: string; etag?: string; fields: Record<string, unknown> }
+  | { kind: 'delete'; id: string; etag?: string };
+
+export interface WriteError {
+  message: string;
+  status?: number;
+  code?: string;
+  /** The record changed since it was read (stale ETag). */
+  conflict?: boolean;
+  /** The record to update/delete does not exist. */
+  notFound?: boolean;
+}
+
+export interface WriteResult {
+  op: WriteOp;
+  ok: boolean;
+  /** The record as it is after the write (modifiedAt feeds echo suppression). */
+  record?: Rec;
+  /** A create found its record already there (an earlier run created it, then crashed). */
+  alreadyExisted?: boolean;
+  error?: WriteError;
+}
+
+export interface SideStats {
+  requests: number;
+  retries: number;
+}
+
+/** One option of a Dataverse option set (payment terms, shipment methods, shipping agents). */
+export interface OptionValue {
+  value: number;
+  label: string;
+}
+
+/** Option-set metadata operations (Dataverse only): BC's option mappings couple codes to option values (§5.8). */
+export interface OptionSets {
+  list(table: string, attribute: string): Promise<OptionValue[]>;
+  /** Adds an option; returns its value. */
+  insert(table: string, attribute: string, label: string, value?: number): Promise<number>;
+  relabel(table: string, attribute: string, value: number, label: string): Promise<void>;
+}
+
+export interface Side {
+  readonly name: SideName;
+  /** Operations per write request, records per page. */
+  readonly limits: { batchSize: number; pageSize: number; parallelRequests: number };
+  /** Pages of records matching the table filter and the query. */
+  list(table: SideTable, query?: ListQuery): AsyncIterable<Rec[]>;
+  /** Records by id (missing ids are simply absent from the result). */
+  get(table: SideTable, ids: string[]): Promise<Rec[]>;
+  /** Number of records matching the table filter. */
+  count(table: SideTable, where?: FilterCondition[]): Promise<number>;
+  /** Writes in as few requests as the API allows; one result per op, in order. */
+  write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]>;
+  stats(): SideStats;
+  /** Dataverse only. */
+  readonly optionSets?: OptionSets;
+}

@@ -149,16 +149,14 @@ const emptyDataverseSets = [
   'systemusers',
   'teams',
   'roles',
-  'systemuserrolescollection',
-  'stringmaps',
-  'bcbi_companies',
+  'systemuserroles',
   'cdm_companies',
 ] as const;
 
 /**
  * What a freshly provisioned pair of systems holds: BC companies with their company information (LCY);
- * Dataverse root business unit, organization, base currency, the default unit group, users, teams, roles,
- * option-set labels and the BC company rows. No mapped master data.
+ * Dataverse root business unit, organization, base currency, the default unit group, users, teams, roles
+ * and the company rows the BC companies are known by. No mapped master data.
  */
 export function emptySeedFrom(demo: SeedData): SeedData {
   const bc: BcSeed = {

@@ -129,6 +129,7 @@ export const bcEntitySchemas = {
     amountRoundingPrecision: z.number().positive(),
   }),
   currencyExchangeRates: bc({
+    currencyId: key,
     currencyCode: code(10).min(1),
     startingDate: date,
     exchangeRateAmount: z.number().positive(),
@@ -148,7 +149,7 @@ export const bcEntitySchemas = {
   salespeoplePurchasers: bc({
     code: code(20).min(1),
     displayName: text(50),
-    email: text(80),
+    eMail: text(80),
     email2: text(80),
     phoneNo: text(30),
     jobTitle: text(30),
@@ -348,6 +349,7 @@ export const bcEntitySchemas = {
   }),
   salesQuotes: bc({
     ...docHeader,
+    discountAppliedBeforeTax: z.boolean(),
     documentDate: date,
     postingDate: date,
     dueDate: date,
@@ -400,7 +402,11 @@ const option = (...values: number[]) =>
     .number()
     .int()
     .refine((v) => values.includes(v), `must be one of the option values ${values.join(', ')}`);
-const optionalOption = z.number().int().nullable();
+const optionalOption = (...values: number[]) => option(...values).nullable();
+// Option values of the out-of-the-box option sets the integration touches (bc-integration.md §2.5).
+const paymentTerms = optionalOption(1, 2, 3, 4);
+const freightTerms = optionalOption(1, 2);
+const shippingMethods = optionalOption(1, 2, 3, 4, 5, 6, 7);
 
 interface DvTable {
   /** Primary key column. */
@@ -424,7 +430,8 @@ function dvTable(
 }
 
 const owner = { _ownerid_value: ['systemusers', 'teams'], _owningbusinessunit_value: ['businessunits'] } as const;
-const company = { _bcbi_companyid_value: ['bcbi_companies'] } as const;
+/** The BC company a row belongs to (`bcbi_companyid`, pointing at the Dataverse company rows). */
+const company = { _bcbi_companyid_value: ['cdm_companies'] } as const;
 const currency = { _transactioncurrencyid_value: ['transactioncurrencies'] } as const;
 const state = (values: number[]) => option(...values);
 const dvAddress = (prefix: 'address1' | 'billto' | 'shipto') => ({
@@ -455,9 +462,9 @@ const docHeaderDv = {
   ...dvAddress('billto'),
   shipto_name: text(200),
   ...dvAddress('shipto'),
-  paymenttermscode: optionalOption,
-  freighttermscode: optionalOption,
-  shippingmethodcode: optionalOption,
+  paymenttermscode: paymentTerms,
+  freighttermscode: freightTerms,
+  shippingmethodcode: shippingMethods,
   ispricelocked: z.boolean(),
 };
 const docHeaderLookups = {
@@ -487,20 +494,13 @@ const docLineLookups = { _productid_value: ['products'], _uomid_value: ['uoms'],
 export const dataverseTables = {
   organizations: dvTable(
     'organizationid',
-    {
-      name: nonEmpty(160),
-      basecurrencysymbol: text(5),
-      currencydecimalprecision: z.number().int(),
-      pricingdecimalprecision: z.number().int(),
-      languagecode: z.number().int(),
-      localeid: z.number().int(),
-    },
+    { name: nonEmpty(160), pricingdecimalprecision: z.number().int().min(0).max(4) },
     { _basecurrencyid_value: ['transactioncurrencies'] },
   ),
   businessunits: dvTable(
     'businessunitid',
     { name: nonEmpty(160), isdisabled: z.boolean() },
-    { _parentbusinessunitid_value: ['businessunits'], _organizationid_value: ['organizations'] },
+    { _parentbusinessunitid_value: ['businessunits'] },
   ),
   transactioncurrencies: dvTable(
     'transactioncurrencyid',
@@ -536,33 +536,17 @@ export const dataverseTables = {
     { _businessunitid_value: ['businessunits'] },
   ),
   roles: dvTable('roleid', { name: nonEmpty(100) }, { _businessunitid_value: ['businessunits'] }),
-  systemuserrolescollection: dvTable('systemuserroleid', { systemuserid: key, roleid: key }, {}),
+  /** Intersect rows of the systemuserroles_association N:N relationship (user -> security role). */
+  systemuserroles: dvTable('systemuserroleid', { systemuserid: key, roleid: key }, {}),
   teams: dvTable(
     'teamid',
     { name: nonEmpty(160), teamtype: option(0, 1, 2, 3), isdefault: z.boolean(), description: z.string() },
     { _businessunitid_value: ['businessunits'], _administratorid_value: ['systemusers'] },
   ),
-  bcbi_companies: dvTable(
-    'bcbi_companyid',
-    { bcbi_name: nonEmpty(30), bcbi_externalid: key, statecode: state([0, 1]), statuscode: state([1, 2]) },
-    { _bcbi_defaultowningteam_value: ['teams'], _ownerid_value: ['systemusers', 'teams'] },
-  ),
   cdm_companies: dvTable(
     'cdm_companyid',
-    { cdm_name: nonEmpty(100), cdm_companycode: nonEmpty(30), statecode: state([0, 1]), statuscode: state([1, 2]) },
-    { _cdm_defaultowningteam_value: ['teams'], _ownerid_value: ['systemusers', 'teams'] },
-  ),
-  stringmaps: dvTable(
-    'stringmapid',
-    {
-      objecttypecode: nonEmpty(64),
-      attributename: nonEmpty(100),
-      attributevalue: z.number().int(),
-      value: nonEmpty(255),
-      langid: z.number().int(),
-      displayorder: z.number().int(),
-    },
-    {},
+    { cdm_name: nonEmpty(100), cdm_companycode: nonEmpty(20), statecode: state([0, 1]), statuscode: state([1, 2]) },
+    { _ownerid_value: ['systemusers', 'teams'] },
   ),
   uomschedules: dvTable(
     'uomscheduleid',
@@ -645,12 +629,12 @@ export const dataverseTables = {
       websiteurl: text(200),
       ...dvAddress('address1'),
       address1_primarycontactname: text(100),
-      customertypecode: optionalOption,
+      customertypecode: optionalOption(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
       creditlimit: money.nullable(),
       creditonhold: z.boolean(),
-      paymenttermscode: optionalOption,
-      address1_freighttermscode: optionalOption,
-      address1_shippingmethodcode: optionalOption,
+      paymenttermscode: paymentTerms,
+      address1_freighttermscode: freightTerms,
+      address1_shippingmethodcode: shippingMethods,
       description: z.string(),
       statecode: state([0, 1]),
       statuscode: state([1, 2]),

@@ -1,0 +1,269 @@
+/**
+ * `$batch` in `multipart/mixed` (protocols.md §3.1): parts run in order; a change set is one
+ * transaction (a failure rolls back every earlier operation in it) whose parts may refer to
+ * entities created before them as `$<Content-ID>`; at most 1,000 operations; GET is not allowed in
+ * a change set; processing stops at the first failure (the batch takes that status) unless
+ * `Prefer: odata.continue-on-error`.
+ */
+import type { EmuRequest, EmuResponse } from '../core/http-types.js';
+import { parsePrefer, preferenceApplied } from '../core/odata-query.js';
+import { DvCodes, DvError, badRequest, errorBody } from './errors.js';
+import type { DataverseService, InternalResponse } from './service.js';
+import type { GuidGenerator } from './ids.js';
+
+export const MAX_BATCH_OPERATIONS = 1000;
+
+interface HttpOperation {
+  method: string;
+  /** Request target as written (relative, absolute or `$n...`). */
+  target: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  contentId?: string;
+}
+
+type BatchItem = { kind: 'operation'; op: HttpOperation } | { kind: 'changeset'; ops: HttpOperation[] };
+
+const CRLF = '\r\n';
+
+function boundaryOf(contentType: string | undefined): string | undefined {
+  if (!contentType || !/^\s*multipart\/mixed\b/i.test(contentType)) return undefined;
+  const m = /boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The bodies between `--boundary` delimiter lines, up to the closing `--boundary--`. */
+function splitParts(text: string, boundary: string): string[] {
+  const delimiter = new RegExp(`(?:^|\\r?\\n)--${escapeRegExp(boundary)}(--)?[ \\t]*(?:\\r?\\n|$)`, 'g');
+  const parts: string[] = [];
+  let last: number | undefined;
+  let closed = false;
+  for (let m = delimiter.exec(text); m; m = delimiter.exec(text)) {
+    if (last !== undefined) parts.push(text.slice(last, m.index));
+    last = m.index + m[0].length;
+    if (m[1]) {
+      closed = true;
+      break;
+    }
+  }
+  if (last === undefined) throw badRequest(`The batch body has no part delimited by '--${boundary}'.`);
+  if (!closed) throw badRequest(`The batch body does not end with the closing delimiter '--${boundary}--'.`);
+  return parts;
+}
+
+/** Header block and content of a MIME part or an HTTP message. */
+function splitHead(text: string): { headLines: string[]; content: string } {
+  const m = /\r?\n\r?\n/.exec(text);
+  if (!m) return { headLines: text.split(/\r?\n/).filter((l) => l !== ''), content: '' };
+  return { headLines: text.slice(0, m.index).split(/\r?\n/).filter((l) => l !== ''), content: text.slice(m.index + m[0].length) };
+}
+
+function parseHeaders(lines: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw badRequest(`The batch part header line '${line}' is not 'Name: value'.`);
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+function parseOperation(partText: string, inChangeSet: boolean): HttpOperation {
+  const { headLines, content } = splitHead(partText);
+  const mime = parseHeaders(headLines);
+  if (!/^application\/http\b/i.test(mime['content-type'] ?? '')) {
+    throw badRequest(`A batch part must have 'Content-Type: application/http'; got '${mime['content-type'] ?? ''}'.`);
+  }
+  const { headLines: httpLines, content: body } = splitHead(content);
+  const requestLine = httpLines.shift();
+  const m = requestLine ? /^([A-Z]+)\s+(\S+)(?:\s+HTTP\/\d\.\d)?$/.exec(requestLine.trim()) : null;
+  if (!m) throw badRequest(`The batch part request line '${requestLine ?? ''}' is not '<METHOD> <URL> HTTP/1.1'.`);
+  const op: HttpOperation = { method: m[1]!, target: m[2]!, headers: parseHeaders(httpLines), body: Buffer.from(body, 'utf8') };
+  const contentId = mime['content-id'] ?? op.headers['content-id'];
+  if (contentId !== undefined) op.contentId = contentId;
+  if (op.method === 'GET' && inChangeSet) throw badRequest('GET requests are not allowed in a change set; put them outside the change set.');
+  return op;
+}
+
+function parseBatch(text: string, boundary: string): BatchItem[] {
+  const items: BatchItem[] = [];
+  for (const part of splitParts(text, boundary)) {
+    const { headLines, content } = splitHead(part);
+    const mime = parseHeaders(headLines);
+    const changeSetBoundary = boundaryOf(mime['content-type']);
+    if (changeSetBoundary) {
+      const ops = splitParts(content, changeSetBoundary).map((p) => parseOperation(p, true));
+      if (ops.length === 0) throw badRequest('A change set in the batch has no operations.');
+      items.push({ kind: 'changeset', ops });
+    } else {
+      items.push({ kind: 'operation', op: parseOperation(part, false) });
+    }
+  }
+  return items;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  304: 'Not Modified',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+/** One `application/http` response part. */
+function encodeResponse(res: EmuResponse, contentId: string | undefined, requestId: string): string {
+  const lines = ['Content-Type: application/http', 'Content-Transfer-Encoding: binary'];
+  if (contentId !== undefined) lines.push(`Content-ID: ${contentId}`);
+  lines.push('', `HTTP/1.1 ${res.status} ${STATUS_TEXT[res.status] ?? 'Status'}`);
+  const headers: Record<string, string> = { ...(res.headers ?? {}) };
+  let body = '';
+  if (res.body !== undefined) {
+    if (typeof res.body === 'string') body = res.body;
+    else if (Buffer.isBuffer(res.body)) body = res.body.toString('utf8');
+    else {
+      body = JSON.stringify(res.body);
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json; odata.metadata=minimal';
+    }
+  }
+  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'odata-version')) headers['OData-Version'] = '4.0';
+  if (res.status >= 400) headers['REQ_ID'] = requestId;
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  lines.push('', body);
+  return lines.join(CRLF);
+}
+
+/** Path relative to the service root and query string of a part's request target. */
+function relativeTarget(target: string, contentIds: ReadonlyMap<string, string>): { path: string; rawQuery: string } {
+  let t = target;
+  const ref = /^(\$[^/?]+)(.*)$/.exec(t);
+  if (ref) {
+    const mapped = contentIds.get(ref[1]!);
+    if (!mapped) throw badRequest(`Content-ID Reference: '${ref[1]}' does not exist in the batch context.`);
+    t = mapped + ref[2]!;
+  }
+  t = t.replace(/^https?:\/\/[^/]+/i, '').replace(/^\//, '').replace(/^api\/data\/v9\.\d\//i, '');
+  const q = t.indexOf('?');
+  const rawPath = q < 0 ? t : t.slice(0, q);
+  const rawQuery = q < 0 ? '' : t.slice(q + 1);
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    throw badRequest(`The URL '${target}' in the batch is not correctly encoded.`);
+  }
+  return { path, rawQuery };
+}
+
+export function handleBatch(service: DataverseService, req: EmuRequest, ids: GuidGenerator): EmuResponse {
+  if (req.method.toUpperCase() !== 'POST') throw new DvError(405, DvCodes.odata, `The HTTP method '${req.method}' is not allowed on '$batch'.`);
+  const boundary = boundaryOf(req.headers['content-type']);
+  if (!boundary) throw badRequest("A $batch request needs 'Content-Type: multipart/mixed; boundary=batch_<id>'.");
+  const items = parseBatch(req.body.toString('utf8'), boundary);
+  const operations = items.reduce((n, item) => n + (item.kind === 'operation' ? 1 : item.ops.length), 0);
+  if (operations > MAX_BATCH_OPERATIONS) {
+    throw badRequest(
+      `The current batch message contains too many parts. Only batch messages with a maximum number of '${MAX_BATCH_OPERATIONS}' query operations, including changeset operations, are allowed.`,
+    );
+  }
+  const continueOnError = parsePrefer(req.headers['prefer']).continueOnError;
+  const store = service.org.store;
+  const responseBoundary = `batchresponse_${ids.next()}`;
+  const parts: string[] = [];
+  let attempted = 0;
+  let rows = 0;
+  let failure: { status: number; part: string } | undefined;
+
+  const run = (op: HttpOperation, contentIds: Map<string, string>, inChangeSet: boolean): InternalResponse => {
+    attempted++;
+    let sub: EmuRequest;
+    try {
+      const { path, rawQuery } = relativeTarget(op.target, contentIds);
+      if (path === '$batch' || path.startsWith('$batch?')) throw badRequest('A $batch request cannot contain another $batch request.');
+      sub = {
+        method: op.method,
+        path,
+        rawQuery,
+        query: new URLSearchParams(rawQuery),
+        headers: op.headers,
+        body: op.body,
+        baseUrl: req.baseUrl,
+        ...(req.caller ? { caller: req.caller } : {}),
+      };
+    } catch (err) {
+      if (err instanceof DvError) return { status: err.status, body: errorBody(err.code, err.message) };
+      throw err;
+    }
+    const res = service.dispatch(sub, inChangeSet ? { bind: { contentIds }, inBatch: true } : { inBatch: true });
+    rows += res.rows ?? 0;
+    return res;
+  };
+
+  for (const item of items) {
+    if (item.kind === 'operation') {
+      const res = run(item.op, new Map(), false);
+      const part = encodeResponse(res, undefined, ids.next());
+      if (res.status >= 400) {
+        failure = { status: res.status, part };
+        if (!continueOnError) break;
+      }
+      parts.push(part);
+      continue;
+    }
+    const changeSetBoundary = `changesetresponse_${ids.next()}`;
+    const contentIds = new Map<string, string>();
+    const inner: string[] = [];
+    let failed: { status: number; part: string } | undefined;
+    store.begin();
+    try {
+      for (const op of item.ops) {
+        const res = run(op, contentIds, true);
+        if (res.status >= 400) {
+          failed = { status: res.status, part: encodeResponse(res, op.contentId, ids.next()) };
+          break;
+        }
+        if (op.contentId !== undefined && res.entityPath) contentIds.set(`$${op.contentId}`, res.entityPath);
+        inner.push(encodeResponse(res, op.contentId, ids.next()));
+      }
+    } catch (err) {
+      store.rollback();
+      throw err;
+    }
+    if (failed) {
+      // The whole change set is one response: the error of the operation that failed.
+      store.rollback();
+      failure = failed;
+      if (!continueOnError) break;
+      parts.push(failed.part);
+      continue;
+    }
+    store.commit();
+    parts.push(
+      [
+        `Content-Type: multipart/mixed; boundary=${changeSetBoundary}`,
+        '',
+        ...inner.map((p) => `--${changeSetBoundary}${CRLF}${p}`),
+        `--${changeSetBoundary}--`,
+        '',
+      ].join(CRLF),
+    );
+  }
+
+  const stopped = failure !== undefined && !continueOnError;
+  const bodyParts = stopped ? [failure!.part] : parts;
+  const body = bodyParts.map((p) => `--${responseBoundary}${CRLF}${p}${CRLF}`).join('') + `--${responseBoundary}--${CRLF}`;
+  const headers: Record<string, string> = { 'Content-Type': `multipart/mixed; boundary=${responseBoundary}`, 'OData-Version': '4.0' };
+  if (continueOnError) headers['Preference-Applied'] = preferenceApplied({ continueOnError: true })!;
+  return { status: stopped ? failure!.status : 200, headers, body, operations: Math.max(1, attempted), rows };
+}

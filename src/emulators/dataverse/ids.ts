@@ -1,0 +1,45 @@
+/**
+ * Deterministic GUIDs: the same seed and the same sequence of creates give the same ids, so runs
+ * against the emulator (and golden-state tests) are repeatable.
+ */
+export class GuidGenerator {
+  private state: bigint;
+
+  constructor(seedText: string) {
+    // FNV-1a over the seed text picks the starting state.
+    let h = 0xcbf29ce484222325n;
+    for (const ch of seedText) {
+      h ^= BigInt(ch.codePointAt(0)!);
+      h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    }
+    this.state = h;
+  }
+
+  /** splitmix64 step. */
+  private next64(): bigint {
+    this.state = (this.state + 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
+    let z = this.state;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
+    return z ^ (z >> 31n);
+  }
+
+  /** A lower-case version-4-shaped GUID. */
+  next(): string {
+    const hex = (this.next64().toString(16).padStart(16, '0') + this.next64().toString(16).padStart(16, '0')).split('');
+    hex[12] = '4';
+    hex[16] = '89ab'[parseInt(hex[16]!, 16) & 3]!;
+    const s = hex.join('');
+    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
+  }
+}
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Accepts a GUID with or without braces; undefined when the text is not one. */
+export function normalizeGuid(text: string): string | undefined {
+  const bare = text.startsWith('{') && text.endsWith('}') ? text.slice(1, -1) : text;
+  return GUID_RE.test(bare) ? bare.toLowerCase() : undefined;
+}
+
+export const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';

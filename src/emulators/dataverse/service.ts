@@ -1,0 +1,537 @@
+/**
+ * Routes a Web API request (path relative to `/api/data/v9.2/`) to the organization:
+ * entity sets, keys, properties, navigation properties, `$count`, WhoAmI, metadata and actions.
+ * `$batch` is handled in batch.ts on top of this.
+ */
+import type { EmuRequest, EmuResponse } from '../core/http-types.js';
+import { parsePrefer, parseExpand, parseSelect, preferenceApplied } from '../core/odata-query.js';
+import type { ExpandItem } from '../core/odata-query.js';
+import type { Actor, BindContext, Organization } from './org.js';
+import type { TableDef } from './schema.js';
+import { columnForProperty, readName } from './schema.js';
+import {
+  DvCodes,
+  DvError,
+  badRequest,
+  errorBody,
+  recordNotFound,
+  segmentNotFound,
+} from './errors.js';
+import {
+  annotationFilter,
+  contextUrl,
+  countChanges,
+  etagOf,
+  expandInto,
+  formatRow,
+  matches,
+  compileFilter,
+  pageSizeFrom,
+  parseCollectionQuery,
+  queryCollection,
+  queryError,
+  validateExpand,
+  validateSelect,
+  MAX_PAGE_SIZE,
+} from './read.js';
+import type { AnnotationFilter } from './read.js';
+import { csdl, deleteOptionValue, entityDefinitions, globalOptionSetDefinitions, insertOptionValue, updateOptionValue } from './metadata.js';
+import type { PathSegment } from './metadata.js';
+import { USER_ROLES_RELATIONSHIP } from './seed.js';
+
+/** A response plus, for writes, the path of the entity it touched (for `$n` Content-ID references). */
+export interface InternalResponse extends EmuResponse {
+  entityPath?: string;
+}
+
+export interface DispatchContext {
+  bind?: BindContext;
+  inBatch?: boolean;
+}
+
+const JSON_TYPE = 'application/json; odata.metadata=minimal';
+
+export function jsonResponse(status: number, body: object, headers: Record<string, string> = {}, rows?: number): InternalResponse {
+  const res: InternalResponse = { status, body, headers: { 'Content-Type': JSON_TYPE, 'OData-Version': '4.0', ...headers } };
+  if (rows !== undefined) res.rows = rows;
+  return res;
+}
+
+export function errorResponse(err: DvError): InternalResponse {
+  return jsonResponse(err.status, errorBody(err.code, err.message));
+}
+
+/** Splits a path at top-level `/` (not inside quotes or parentheses) into `name(args)` segments. */
+export function splitPath(path: string): PathSegment[] {
+  const segments: string[] = [];
+  let depth = 0;
+  let quote = false;
+  let start = 0;
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i]!;
+    if (quote) {
+      if (c === "'") quote = false;
+      continue;
+    }
+    if (c === "'") quote = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '/' && depth === 0) {
+      segments.push(path.slice(start, i));
+      start = i + 1;
+    }
+  }
+  segments.push(path.slice(start));
+  return segments
+    .filter((s) => s !== '')
+    .map((s) => {
+      const open = s.indexOf('(');
+      if (open < 0 || !s.endsWith(')')) return { name: s };
+      return { name: s.slice(0, open), args: s.slice(open + 1, -1) };
+    });
+}
+
+function parseJson(req: EmuRequest): unknown {
+  const text = req.body.toString('utf8').trim();
+  if (text === '') throw badRequest('The request body is empty; send a JSON object.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest('The request body is not valid JSON.');
+  }
+}
+
+function jsonObject(req: EmuRequest): Record<string, unknown> {
+  const body = parseJson(req);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
+  return body as Record<string, unknown>;
+}
+
+/** `W/"123"`, `"123"` -> 123; `*` -> '*'; anything else -> undefined (never matches). */
+function etagVersion(header: string): number | '*' | undefined {
+  const t = header.trim();
+  if (t === '*') return '*';
+  const m = /^(?:W\/)?"(\d+)"$/.exec(t);
+  return m ? Number(m[1]) : undefined;
+}
+
+function conditional(header: string | undefined): string | undefined {
+  // Clients send `If-None-Match: null` to defeat caching; it is not a precondition.
+  if (header === undefined) return undefined;
+  const t = header.trim();
+  return t === '' || t.toLowerCase() === 'null' ? undefined : t;
+}
+
+export class DataverseService {
+  constructor(
+    readonly org: Organization,
+    private readonly integrationUserId: string,
+  ) {}
+
+  actorFor(req: EmuRequest): Actor {
+    return { userId: req.caller?.userId ?? this.integrationUserId };
+  }
+
+  dispatch(req: EmuRequest, ctx: DispatchContext = {}): InternalResponse {
+    try {
+      return this.route(req, ctx);
+    } catch (err) {
+      if (err instanceof DvError) return errorResponse(err);
+      throw err;
+    }
+  }
+
+  private route(req: EmuRequest, ctx: DispatchContext): InternalResponse {
+    const method = req.method.toUpperCase();
+    const segments = splitPath(req.path);
+    if (segments.length === 0) {
+      this.requireMethod(method, ['GET'], req.path);
+      return jsonResponse(200, {
+        '@odata.context': `${req.baseUrl}/$metadata`,
+        value: [...this.org.schema.bySet.values()].map((t) => ({ name: t.entitySet, kind: 'EntitySet', url: t.entitySet })),
+      });
+    }
+    const head = segments[0]!;
+    const name = head.name.startsWith('Microsoft.Dynamics.CRM.') ? head.name.slice('Microsoft.Dynamics.CRM.'.length) : head.name;
+    switch (name) {
+      case '$batch':
+        throw badRequest('A $batch request cannot contain another $batch request.');
+      case '$metadata':
+        this.requireMethod(method, ['GET'], req.path);
+        return { status: 200, body: csdl(this.org), headers: { 'Content-Type': 'application/xml', 'OData-Version': '4.0' } };
+      case 'WhoAmI':
+        this.requireMethod(method, ['GET'], req.path);
+        return this.whoAmI(req);
+      case 'EntityDefinitions':
+        this.requireMethod(method, ['GET'], req.path);
+        return jsonResponse(200, entityDefinitions(this.org, req.baseUrl, segments, req.query));
+      case 'GlobalOptionSetDefinitions':
+        this.requireMethod(method, ['GET'], req.path);
+        return globalOptionSetDefinitions(head.args ?? '');
+      case 'InsertOptionValue':
+        this.requireMethod(method, ['POST'], req.path);
+        return jsonResponse(200, insertOptionValue(this.org, req.baseUrl, jsonObject(req)));
+      case 'UpdateOptionValue':
+        this.requireMethod(method, ['POST'], req.path);
+        updateOptionValue(this.org, jsonObject(req));
+        return { status: 204, headers: { 'OData-Version': '4.0' } };
+      case 'DeleteOptionValue':
+        this.requireMethod(method, ['POST'], req.path);
+        deleteOptionValue(this.org, jsonObject(req));
+        return { status: 204, headers: { 'OData-Version': '4.0' } };
+      case 'PublishXml':
+      case 'PublishAllXml':
+        // Option changes take effect at once here; publishing has nothing left to do.
+        this.requireMethod(method, ['POST'], req.path);
+        return { status: 204, headers: { 'OData-Version': '4.0' } };
+      default:
+        break;
+    }
+    const table = this.org.schema.bySet.get(head.name);
+    if (!table) throw segmentNotFound(head.name);
+    const rest = segments.slice(1);
+    if (head.args === undefined) {
+      if (rest.length === 0) {
+        this.requireMethod(method, ['GET', 'POST'], req.path);
+        return method === 'GET' ? this.getCollection(req, table) : this.create(req, table, ctx);
+      }
+      if (rest.length === 1 && rest[0]!.name === '$count' && rest[0]!.args === undefined) {
+        this.requireMethod(method, ['GET'], req.path);
+        return this.count(req, table);
+      }
+      throw segmentNotFound(rest[0]!.name);
+    }
+    const id = this.org.parseKey(table, head.args);
+    if (rest.length === 0) {
+      switch (method) {
+        case 'GET':
+          return this.getEntity(req, table, id);
+        case 'PATCH':
+          return this.upsert(req, table, id, ctx);
+        case 'DELETE':
+          return this.remove(req, table, id);
+        default:
+          return this.methodNotAllowed(method, req.path);
+      }
+    }
+    return this.routeBelowEntity(req, table, id, rest, ctx);
+  }
+
+  private requireMethod(method: string, allowed: string[], path: string): void {
+    if (!allowed.includes(method)) this.methodNotAllowed(method, path);
+  }
+
+  private methodNotAllowed(method: string, path: string): never {
+    throw new DvError(405, DvCodes.odata, `The HTTP method '${method}' is not allowed on '${path}'.`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private whoAmI(req: EmuRequest): InternalResponse {
+    const userId = this.actorFor(req).userId;
+    const user = this.org.get('systemusers', userId);
+    const bu = user?.values['_businessunitid_value'] ?? this.org.rootBusinessUnitId;
+    return jsonResponse(200, {
+      '@odata.context': `${req.baseUrl}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`,
+      BusinessUnitId: bu,
+      UserId: userId,
+      OrganizationId: this.org.organizationId,
+    });
+  }
+
+  private prefer(req: EmuRequest): ReturnType<typeof parsePrefer> {
+    try {
+      return parsePrefer(req.headers['prefer']);
+    } catch (err) {
+      return queryError(err);
+    }
+  }
+
+  private annotate(prefer: ReturnType<typeof parsePrefer>): AnnotationFilter | undefined {
+    return annotationFilter(prefer.includeAnnotations);
+  }
+
+  private appliedHeader(applied: Parameters<typeof preferenceApplied>[0]): Record<string, string> {
+    const value = preferenceApplied(applied);
+    return value ? { 'Preference-Applied': value } : {};
+  }
+
+  private getCollection(req: EmuRequest, table: TableDef, source?: { path: string; rows: ReturnType<DataverseService['childRowsOf']> }): InternalResponse {
+    const prefer = this.prefer(req);
+    const maxPageSize = pageSizeFrom(prefer);
+    const q = parseCollectionQuery(this.org, table, req.query);
+    const annotate = this.annotate(prefer);
+    const result = queryCollection(
+      this.org,
+      req,
+      table,
+      q,
+      { ...(maxPageSize !== undefined ? { maxPageSize } : {}), trackChanges: prefer.trackChanges },
+      annotate,
+      source ? { path: source.path, rows: source.rows } : { path: table.entitySet },
+    );
+    const headers = this.appliedHeader({
+      ...result.applied,
+      ...(prefer.includeAnnotations !== undefined ? { includeAnnotations: prefer.includeAnnotations } : {}),
+    });
+    return jsonResponse(200, result.body, headers, result.rows);
+  }
+
+  private count(req: EmuRequest, table: TableDef): InternalResponse {
+    const deltatoken = req.query.get('$deltatoken');
+    let n: number;
+    if (deltatoken !== null) n = countChanges(this.org, table, deltatoken);
+    else {
+      const filterText = req.query.get('$filter');
+      const f = filterText !== null ? compileFilter(this.org, table, filterText) : undefined;
+      n = 0;
+      for (const row of this.org.store.rows(table.entitySet)) if (matches(this.org, table, row, f)) n++;
+      n = Math.min(n, MAX_PAGE_SIZE);
+    }
+    return { status: 200, body: String(n), headers: { 'Content-Type': 'text/plain', 'OData-Version': '4.0' } };
+  }
+
+  private selectAndExpand(req: EmuRequest, table: TableDef): { select?: string[]; expand: ExpandItem[] } {
+    try {
+      const select = parseSelect(req.query.get('$select'));
+      validateSelect(table, select);
+      const expand = parseExpand(req.query.get('$expand'));
+      validateExpand(this.org, table, expand);
+      return select ? { select, expand } : { expand };
+    } catch (err) {
+      return queryError(err);
+    }
+  }
+
+  /** The single-entity body (`$entity` context, etag, selected columns, expansions). */
+  private entityBody(req: EmuRequest, table: TableDef, id: string, annotate: AnnotationFilter | undefined, expandAllowed: boolean): Record<string, unknown> {
+    const { select, expand } = this.selectAndExpand(req, table);
+    const row = this.org.get(table.entitySet, id)!;
+    const body: Record<string, unknown> = {
+      '@odata.context': contextUrl(req.baseUrl, table.entitySet, select, expandAllowed ? expand : [], '/$entity'),
+      ...formatRow(this.org, table, row, select, annotate),
+    };
+    if (expandAllowed && expand.length > 0) expandInto(this.org, table, row, body, expand, annotate);
+    return body;
+  }
+
+  private getEntity(req: EmuRequest, table: TableDef, id: string): InternalResponse {
+    const row = this.org.get(table.entitySet, id);
+    if (!row) throw recordNotFound(table.logicalName, id);
+    const prefer = this.prefer(req);
+    const annotate = this.annotate(prefer);
+    const ifNoneMatch = conditional(req.headers['if-none-match']);
+    const hasExpand = req.query.get('$expand') !== null;
+    if (ifNoneMatch && !hasExpand && !annotate) {
+      const v = etagVersion(ifNoneMatch);
+      if (v === '*' || v === row.version) return { status: 304, headers: { ETag: etagOf(row), 'OData-Version': '4.0' } };
+    }
+    const body = this.entityBody(req, table, id, annotate, true);
+    const headers: Record<string, string> = { ETag: etagOf(row) };
+    if (prefer.includeAnnotations !== undefined) headers['Preference-Applied'] = preferenceApplied({ includeAnnotations: prefer.includeAnnotations })!;
+    return jsonResponse(200, body, headers, 1);
+  }
+
+  private entityUrl(req: EmuRequest, table: TableDef, id: string): string {
+    return `${req.baseUrl}/${table.entitySet}(${id})`;
+  }
+
+  private writeResponse(req: EmuRequest, table: TableDef, id: string, created: boolean, ctx: DispatchContext): InternalResponse {
+    const prefer = this.prefer(req);
+    const entityPath = `${table.entitySet}(${id})`;
+    const row = this.org.get(table.entitySet, id)!;
+    if (prefer.returnRepresentation) {
+      const annotate = this.annotate(prefer);
+      // $expand is honoured on create only (protocols.md §2.6: ignored on PATCH).
+      const body = this.entityBody(req, table, id, annotate, created);
+      const res = jsonResponse(created ? 201 : 200, body, {
+        ETag: etagOf(row),
+        'Preference-Applied': preferenceApplied({ returnRepresentation: true })!,
+      });
+      res.entityPath = entityPath;
+      return res;
+    }
+    const url = this.entityUrl(req, table, id);
+    const headers: Record<string, string> = { 'OData-Version': '4.0', 'OData-EntityId': url };
+    if (ctx.inBatch) headers['Location'] = url;
+    return { status: 204, headers, entityPath };
+  }
+
+  private create(req: EmuRequest, table: TableDef, ctx: DispatchContext): InternalResponse {
+    const body = parseJson(req);
+    const row = this.org.create(table, body, this.actorFor(req), ctx.bind ? { bind: ctx.bind } : {});
+    return this.writeResponse(req, table, row.id, true, ctx);
+  }
+
+  private upsert(req: EmuRequest, table: TableDef, id: string, ctx: DispatchContext): InternalResponse {
+    const body = parseJson(req);
+    const ifMatch = conditional(req.headers['if-match']);
+    const ifNoneMatch = conditional(req.headers['if-none-match']);
+    const existing = this.org.get(table.entitySet, id);
+    const opts = ctx.bind ? { bind: ctx.bind } : {};
+    if (ifNoneMatch === '*') {
+      if (existing) throw new DvError(412, DvCodes.duplicateRecord, 'A record with matching key values already exists.');
+      this.org.create(table, body, this.actorFor(req), { ...opts, id });
+      return this.writeResponse(req, table, id, true, ctx);
+    }
+    if (ifNoneMatch !== undefined) throw badRequest(`If-None-Match on PATCH supports only '*', got '${ifNoneMatch}'.`);
+    if (ifMatch !== undefined) {
+      if (!existing) throw recordNotFound(table.logicalName, id);
+      this.checkIfMatch(ifMatch, existing.version);
+      this.org.update(table, id, body, this.actorFor(req), opts);
+      return this.writeResponse(req, table, id, false, ctx);
+    }
+    if (existing) {
+      this.org.update(table, id, body, this.actorFor(req), opts);
+      return this.writeResponse(req, table, id, false, ctx);
+    }
+    this.org.create(table, body, this.actorFor(req), { ...opts, id });
+    return this.writeResponse(req, table, id, true, ctx);
+  }
+
+  private checkIfMatch(ifMatch: string, version: number): void {
+    const v = etagVersion(ifMatch);
+    if (v === '*' || v === version) return;
+    throw new DvError(412, DvCodes.concurrencyVersionMismatch, "The version of the existing record doesn't match the RowVersion property provided.");
+  }
+
+  private remove(req: EmuRequest, table: TableDef, id: string): InternalResponse {
+    const existing = this.org.get(table.entitySet, id);
+    if (!existing) throw recordNotFound(table.logicalName, id);
+    const ifMatch = conditional(req.headers['if-match']);
+    if (ifMatch !== undefined) this.checkIfMatch(ifMatch, existing.version);
+    this.org.delete(table, id, this.actorFor(req));
+    return { status: 204, headers: { 'OData-Version': '4.0' } };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Below an entity: properties, navigation properties, $ref
+
+  private childRowsOf(table: TableDef, id: string, collection: string): import('./store.js').Row[] {
+    const def = table.collections.get(collection)!;
+    const property = `_${def.via}_value`;
+    const out: import('./store.js').Row[] = [];
+    if (this.org.store.isIndexed(def.entitySet, property)) {
+      for (const childId of this.org.store.lookup(def.entitySet, property, id)) out.push(this.org.get(def.entitySet, childId)!);
+    } else {
+      for (const r of this.org.store.rows(def.entitySet)) if (r.values[property] === id) out.push(r);
+    }
+    return out.filter((r) => r.targets[def.via] === table.logicalName);
+  }
+
+  private routeBelowEntity(req: EmuRequest, table: TableDef, id: string, rest: PathSegment[], ctx: DispatchContext): InternalResponse {
+    const method = req.method.toUpperCase();
+    const row = this.org.get(table.entitySet, id);
+    if (!row) throw recordNotFound(table.logicalName, id);
+    const seg = rest[0]!;
+    const basePath = `${table.entitySet}(${id})`;
+
+    if (table.logicalName === 'systemuser' && seg.name === USER_ROLES_RELATIONSHIP) return this.userRoles(req, id, rest);
+
+    const collection = table.collections.get(seg.name);
+    if (collection && seg.args === undefined && rest.length === 1) {
+      const child = this.org.table(collection.entitySet);
+      if (method === 'GET') return this.getCollection(req, child, { path: `${basePath}/${seg.name}`, rows: this.childRowsOf(table, id, seg.name) });
+      if (method === 'POST') {
+        const body = jsonObject(req);
+        const viaColumn = child.columns.get(collection.via)!;
+        const nav = (viaColumn.targets ?? []).find((t) => t.entitySet === table.entitySet)!.nav;
+        const created = this.org.create(child, { ...body, [`${nav}@odata.bind`]: `/${basePath}` }, this.actorFor(req), ctx.bind ? { bind: ctx.bind } : {});
+        return this.writeResponse(req, child, created.id, true, ctx);
+      }
+      return this.methodNotAllowed(method, req.path);
+    }
+
+    const nav = table.navs.get(seg.name);
+    if (nav && seg.args === undefined) {
+      const isRef = rest.length === 2 && rest[1]!.name === '$ref';
+      if (rest.length > 2 || (rest.length === 2 && !isRef)) throw segmentNotFound(rest[1]!.name);
+      if (isRef && method === 'DELETE') {
+        this.org.update(table, id, { [`${seg.name}@odata.bind`]: null }, this.actorFor(req), ctx.bind ? { bind: ctx.bind } : {});
+        return { status: 204, headers: { 'OData-Version': '4.0' } };
+      }
+      if (isRef && method === 'PUT') {
+        const body = jsonObject(req);
+        const target = body['@odata.id'];
+        if (typeof target !== 'string') throw badRequest('The body of a $ref request needs "@odata.id" with the URI of the related row.');
+        this.org.update(table, id, { [`${seg.name}@odata.bind`]: target }, this.actorFor(req), ctx.bind ? { bind: ctx.bind } : {});
+        return { status: 204, headers: { 'OData-Version': '4.0' } };
+      }
+      if (method !== 'GET') return this.methodNotAllowed(method, req.path);
+      const targetId = row.values[`_${nav.column}_value`];
+      const logical = row.targets[nav.column];
+      const targetTable = logical ? this.org.schema.byLogical.get(logical) : undefined;
+      const navTargets = (table.columns.get(nav.column)!.targets ?? []).filter((t) => t.nav === seg.name).map((t) => t.entitySet);
+      if (typeof targetId !== 'string' || !targetTable || !navTargets.includes(targetTable.entitySet)) {
+        return { status: 204, headers: { 'OData-Version': '4.0' } };
+      }
+      if (isRef) return jsonResponse(200, { '@odata.context': `${req.baseUrl}/$metadata#$ref`, '@odata.id': this.entityUrl(req, targetTable, targetId) });
+      return this.getEntity(req, targetTable, targetId);
+    }
+
+    if (seg.args === undefined && rest.length === 1) {
+      const column = columnForProperty(table, seg.name) ?? (seg.name === table.key ? table.columns.get(table.key) : undefined);
+      if (column) {
+        const property = readName(column);
+        if (method === 'GET') {
+          const value = row.values[property] ?? null;
+          if (value === null) return { status: 204, headers: { 'OData-Version': '4.0' } };
+          return jsonResponse(200, { '@odata.context': `${req.baseUrl}/$metadata#${table.entitySet}(${id})/${property}`, value });
+        }
+        if (column.type === 'lookup') throw badRequest(`Set the lookup '${column.name}' through its navigation property, not '${property}'.`);
+        if (method === 'PUT') {
+          const body = jsonObject(req);
+          if (!('value' in body)) throw badRequest('The body of a single-property PUT is {"value": <new value>}.');
+          this.org.update(table, id, { [property]: body['value'] }, this.actorFor(req), ctx.bind ? { bind: ctx.bind } : {});
+          return { status: 204, headers: { 'OData-Version': '4.0' } };
+        }
+        if (method === 'DELETE') {
+          this.org.update(table, id, { [property]: null }, this.actorFor(req), ctx.bind ? { bind: ctx.bind } : {});
+          return { status: 204, headers: { 'OData-Version': '4.0' } };
+        }
+        return this.methodNotAllowed(method, req.path);
+      }
+    }
+    throw segmentNotFound(seg.name);
+  }
+
+  /** `systemusers(<id>)/systemuserroles_association` (N:N user roles): read, associate, disassociate. */
+  private userRoles(req: EmuRequest, userId: string, rest: PathSegment[]): InternalResponse {
+    const method = req.method.toUpperCase();
+    const roles = this.org.table('roles');
+    const seg = rest[0]!;
+    const isRef = rest[rest.length - 1]!.name === '$ref';
+    if (rest.length === 1 && seg.args === undefined && method === 'GET') {
+      const rows = this.org.store
+        .pairsOf(USER_ROLES_RELATIONSHIP)
+        .filter(([u]) => u === userId)
+        .map(([, roleId]) => this.org.get('roles', roleId))
+        .filter((r): r is NonNullable<typeof r> => r !== undefined);
+      return this.getCollection(req, roles, { path: `systemusers(${userId})/${USER_ROLES_RELATIONSHIP}`, rows });
+    }
+    if (rest.length === 2 && isRef && seg.args === undefined && method === 'POST') {
+      const body = jsonObject(req);
+      const target = body['@odata.id'];
+      if (typeof target !== 'string') throw badRequest('The body of a $ref request needs "@odata.id" with the URI of the role.');
+      const ref = this.org.resolveReference(target, undefined, 'systemusers');
+      if (ref.table.entitySet !== 'roles') throw badRequest(`${USER_ROLES_RELATIONSHIP} relates users to roles, not to ${ref.table.entitySet}.`);
+      if (!this.org.get('roles', ref.id)) throw recordNotFound('role', ref.id);
+      this.org.store.addPair(USER_ROLES_RELATIONSHIP, userId, ref.id);
+      return { status: 204, headers: { 'OData-Version': '4.0' } };
+    }
+    if (isRef && method === 'DELETE') {
+      let roleId: string | undefined;
+      if (rest.length === 2 && seg.args !== undefined) roleId = this.org.parseKey(roles, seg.args);
+      else if (rest.length === 2 && seg.args === undefined) {
+        const idParam = req.query.get('$id');
+        if (idParam) roleId = this.org.resolveReference(idParam, undefined, 'systemusers').id;
+      }
+      if (!roleId) throw badRequest(`Name the role to remove: ${USER_ROLES_RELATIONSHIP}(<roleid>)/$ref.`);
+      if (!this.org.store.hasPair(USER_ROLES_RELATIONSHIP, userId, roleId)) throw recordNotFound('role', roleId);
+      this.org.store.removePair(USER_ROLES_RELATIONSHIP, userId, roleId);
+      return { status: 204, headers: { 'OData-Version': '4.0' } };
+    }
+    return this.methodNotAllowed(method, req.path);
+  }
+}
+

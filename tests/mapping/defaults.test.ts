@@ -267,7 +267,7 @@ describe('field mappings of §2.2 and §2.3', () => {
   const mappings = defaultMappings(options({ ownershipModel: 'person', unitGroups: true }));
 
   test('CUSTOMER: every field mapping, AL names translated to API v2.0 properties', () => {
-    expect(fieldRows(byName(mappings, 'CUSTOMER'))).toEqual<Row[]>([
+    expect(fieldRows(byName(mappings, 'CUSTOMER'))).toEqual([
       ['ownerType', undefined, 'owneridtype', 'to-dataverse', true],
       ['owner', 'salespersonCode', 'ownerid', 'to-dataverse', true],
       ['name', 'displayName', 'name', 'bidirectional', true],
@@ -317,7 +317,7 @@ describe('field mappings of §2.2 and §2.3', () => {
   });
 
   test('CONTACT: every field mapping', () => {
-    expect(fieldRows(byName(mappings, 'CONTACT'))).toEqual<Row[]>([
+    expect(fieldRows(byName(mappings, 'CONTACT'))).toEqual([
       ['ownerType', undefined, 'owneridtype', 'to-dataverse', true],
       ['owner', undefined, 'ownerid', 'to-dataverse', false],
       ['currency', undefined, 'transactioncurrencyid', 'bidirectional', false],
@@ -351,7 +351,7 @@ describe('field mappings of §2.2 and §2.3', () => {
   });
 
   test('ITEM-PRODUCT with unit groups: every field mapping and the product rules', () => {
-    expect(fieldRows(byName(mappings, 'ITEM-PRODUCT'))).toEqual<Row[]>([
+    expect(fieldRows(byName(mappings, 'ITEM-PRODUCT'))).toEqual([
       ['number', 'number', 'productnumber', 'to-dataverse', true],
       ['description', 'displayName', 'name', 'bidirectional', true],
       ['unitPrice', 'unitPrice', 'price', 'to-dataverse', true],
@@ -399,7 +399,7 @@ describe('field mappings of §2.2 and §2.3', () => {
   });
 
   test('SALESPEOPLE, CURRENCY, options, units, prices and OPPORTUNITY field mappings', () => {
-    expect(fieldRows(byName(mappings, 'SALESPEOPLE'))).toEqual<Row[]>([
+    expect(fieldRows(byName(mappings, 'SALESPEOPLE'))).toEqual([
       ['email', 'eMail', 'internalemailaddress', 'from-dataverse', true],
       ['name', 'displayName', 'fullname', 'from-dataverse', true],
       ['phone', undefined, 'mobilephone', 'from-dataverse', false],
@@ -424,20 +424,20 @@ describe('field mappings of §2.2 and §2.3', () => {
     expect(byName(mappings, 'SHIPPING AGENT').dataverse.optionSet?.attribute).toBe('address1_shippingmethodcode');
     expect(byName(mappings, 'SHIPMENT METHOD').dataverse.optionSet?.mirrors.map((m) => m.table)).toEqual(['salesorder', 'quote']);
 
-    expect(fieldRows(byName(mappings, 'UNIT GROUP'))).toEqual<Row[]>([
+    expect(fieldRows(byName(mappings, 'UNIT GROUP'))).toEqual([
       ['name', 'code', 'name', 'to-dataverse', true],
       ['baseUnitName', 'sourceNumber', 'baseuomname', 'to-dataverse', true],
     ]);
-    expect(fieldRows(byName(mappings, 'ITEM UOM')).slice(0, 2)).toEqual<Row[]>([
+    expect(fieldRows(byName(mappings, 'ITEM UOM')).slice(0, 2)).toEqual([
       ['name', 'code', 'name', 'to-dataverse', true],
       ['quantity', 'qtyPerUnitOfMeasure', 'quantity', 'to-dataverse', true],
     ]);
     const legacy = defaultMappings(options({ unitGroups: false, pricing: 'groups' }));
-    expect(fieldRows(byName(legacy, 'UNIT OF MEASURE'))).toEqual<Row[]>([
+    expect(fieldRows(byName(legacy, 'UNIT OF MEASURE'))).toEqual([
       ['code', 'code', 'baseuomname', 'to-dataverse', true],
       ['groupName', 'code', 'name', 'to-dataverse', true],
     ]);
-    expect(fieldRows(byName(legacy, 'SALESPRC-PRODPRICE'))).toEqual<Row[]>([
+    expect(fieldRows(byName(legacy, 'SALESPRC-PRODPRICE'))).toEqual([
       ['priceList', 'salesCode', 'pricelevelid', 'to-dataverse', true],
       ['product', 'itemNumber', 'productid', 'to-dataverse', true],
       ['productNumber', 'itemNumber', 'productnumber', 'to-dataverse', true],
@@ -446,11 +446,11 @@ describe('field mappings of §2.2 and §2.3', () => {
       ['amount', 'unitPrice', 'amount', 'to-dataverse', true],
       ['unit', 'unitOfMeasureCode', 'uomscheduleid', 'to-dataverse', true],
     ]);
-    expect(fieldRows(byName(legacy, 'CUSTPRCGRP-PRICE'))).toEqual<Row[]>([
+    expect(fieldRows(byName(legacy, 'CUSTPRCGRP-PRICE'))).toEqual([
       ['name', 'code', 'name', 'to-dataverse', true],
       ['description', 'description', 'description', 'to-dataverse', true],
     ]);
-    expect(fieldRows(byName(mappings, 'PLHEADER-PRICE'))).toEqual<Row[]>([
+    expect(fieldRows(byName(mappings, 'PLHEADER-PRICE'))).toEqual([
       ['name', 'code', 'name', 'to-dataverse', true],
       ['description', 'description', 'description', 'to-dataverse', true],
       ['currency', 'currencyCode', 'transactioncurrencyid', 'to-dataverse', true],
@@ -458,7 +458,7 @@ describe('field mappings of §2.2 and §2.3', () => {
       ['endingDate', 'endingDate', 'enddate', 'to-dataverse', true],
       ['stateOnInsert', 'status', 'statecode', 'to-dataverse', true],
     ]);
-    expect(fieldRows(byName(mappings, 'PLLINE-PRODPRICE'))).toEqual<Row[]>([
+    expect(fieldRows(byName(mappings, 'PLLINE-PRODPRICE'))).toEqual([
       ['priceList', 'priceListCode', 'pricelevelid', 'to-dataverse', true],
       ['product', 'assetNumber', 'productid', 'to-dataverse', true],
       ['productNumber', 'assetNumber', 'productnumber', 'to-dataverse', true],
@@ -467,7 +467,7 @@ describe('field mappings of §2.2 and §2.3', () => {
       ['unit', 'unitOfMeasureCode', 'uomid', 'to-dataverse', true],
       ['amount', 'unitPrice', 'amount', 'to-dataverse', true],
     ]);
-    expect(fieldRows(byName(mappings, 'OPPORTUNITY'))).toEqual<Row[]>([
+    expect(fieldRows(byName(mappings, 'OPPORTUNITY'))).toEqual([
       ['name', 'description', 'name', 'bidirectional', true],
       ['contact', 'contactNumber', 'parentcontactid', 'to-dataverse', true],
       ['account', undefined, 'parentaccountid', 'to-dataverse', false],

@@ -200,7 +200,7 @@ export class Organization {
       if (at > 0) {
         const annotation = name.slice(at + 1);
         if (annotation !== 'odata.bind') continue; // instance annotations (formatted values) are ignored
-        this.parseBind(table, name.slice(0, at), raw, parsed, bind);
+        this.parseBind(table, name.slice(0, at), raw, parsed, bind, mode);
         continue;
       }
       if (/^_.+_value$/.test(name)) {
@@ -250,7 +250,14 @@ export class Organization {
     return parsed;
   }
 
-  private parseBind(table: TableDef, navName: string, raw: unknown, parsed: ParsedPayload, bind: BindContext | undefined): void {
+  private parseBind(
+    table: TableDef,
+    navName: string,
+    raw: unknown,
+    parsed: ParsedPayload,
+    bind: BindContext | undefined,
+    mode: 'create' | 'update',
+  ): void {
     const nav = table.navs.get(navName);
     if (!nav) {
       if (table.collections.has(navName)) {
@@ -259,6 +266,10 @@ export class Organization {
       throw unknownNavigationInPayload(table.entitySet, navName);
     }
     const column = table.columns.get(nav.column)!;
+    if (column.readOnly) return;
+    if (mode === 'create' && column.updateOnly) {
+      throw invalidArgument(`'${column.name}' is not valid on create of ${table.logicalName}; set it with an update after the record exists.`);
+    }
     if (raw === null) {
       parsed.lookups.set(column.name, null);
       return;

@@ -105,7 +105,8 @@ export function loadSeed(org: Organization, seed: DataverseSeed, opts: { applica
 
   // Roles: never give the integration user System Administrator (setup refuses such an identity).
   const roles = rowsOf('roles');
-  let integrationRole = roles.find((r) => r.values['name'] === 'Integration User');
+  let integrationRole =
+    roles.find((r) => r.values['name'] === 'Integration Application') ?? roles.find((r) => r.values['name'] === 'Integration User');
   if (!integrationRole) {
     integrationRole = add(org.table('roles'), { roleid: org.ids.next(), name: 'Integration User', _businessunitid_value: rootBuId });
   }

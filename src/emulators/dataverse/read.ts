@@ -273,7 +273,9 @@ export function expandInto(
         continue;
       }
       const formatted = formatRow(org, actual, related, item.select, annotate);
-      if (actual !== target) formatted['@odata.type'] = `#Microsoft.Dynamics.CRM.${actual.logicalName}`;
+      // A nav over several tables (ownerid: systemuser or team) says which one it returned.
+      const navTargets = (table.columns.get(nav.column)!.targets ?? []).filter((t) => t.nav === item.name);
+      if (navTargets.length > 1) formatted['@odata.type'] = `#Microsoft.Dynamics.CRM.${actual.logicalName}`;
       if (item.expand) expandInto(org, actual, related, formatted, item.expand, annotate);
       out[item.name] = formatted;
       continue;

@@ -1,0 +1,349 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  BatchFormatError,
+  boundaryOf,
+  decodeJsonBatch,
+  decodeMultipartBatch,
+  encodeJsonBatch,
+  encodeMultipartBatch,
+  matchJsonResults,
+  matchMultipartResults,
+  type MultipartBatchItem,
+} from '../../src/clients/odata/index.js';
+
+const crlf = (lines: string[]): string => lines.join('\r\n');
+
+describe('Dataverse multipart $batch encoding', () => {
+  test('single operations and a changeset with Content-ID, as protocols.md §3.1 describes', () => {
+    const items: MultipartBatchItem[] = [
+      { method: 'POST', url: '/api/data/v9.2/tasks', body: { subject: 'Task 1' } },
+      {
+        changeset: [
+          { method: 'POST', url: '/api/data/v9.2/contacts', body: { firstname: 'Jo' }, contentId: '1' },
+          { method: 'POST', url: '/api/data/v9.2/accounts', body: { name: 'A', 'primarycontactid@odata.bind': '$1' }, contentId: '2' },
+          { method: 'PATCH', url: '$1', body: { lastname: 'Doe' }, headers: { 'If-Match': '*' }, contentId: '3' },
+        ],
+      },
+      { method: 'GET', url: '/api/data/v9.2/accounts?$select=name' },
+    ];
+    const encoded = encodeMultipartBatch(items, { boundary: 'batch_AAA', changesetBoundary: () => 'changeset_BBB' });
+    expect(encoded.contentType).toBe('multipart/mixed; boundary="batch_AAA"');
+    expect(encoded.body).toBe(
+      crlf([
+        '--batch_AAA',
+        'Content-Type: application/http',
+        'Content-Transfer-Encoding: binary',
+        '',
+        'POST /api/data/v9.2/tasks HTTP/1.1',
+        'Content-Type: application/json; type=entry',
+        '',
+        '{"subject":"Task 1"}',
+        '--batch_AAA',
+        'Content-Type: multipart/mixed; boundary="changeset_BBB"',
+        '',
+        '--changeset_BBB',
+        'Content-Type: application/http',
+        'Content-Transfer-Encoding: binary',
+        'Content-ID: 1',
+        '',
+        'POST /api/data/v9.2/contacts HTTP/1.1',
+        'Content-Type: application/json; type=entry',
+        '',
+        '{"firstname":"Jo"}',
+        '--changeset_BBB',
+        'Content-Type: application/http',
+        'Content-Transfer-Encoding: binary',
+        'Content-ID: 2',
+        '',
+        'POST /api/data/v9.2/accounts HTTP/1.1',
+        'Content-Type: application/json; type=entry',
+        '',
+        '{"name":"A","primarycontactid@odata.bind":"$1"}',
+        '--changeset_BBB',
+        'Content-Type: application/http',
+        'Content-Transfer-Encoding: binary',
+        'Content-ID: 3',
+        '',
+        'PATCH $1 HTTP/1.1',
+        'If-Match: *',
+        'Content-Type: application/json; type=entry',
+        '',
+        '{"lastname":"Doe"}',
+        '--changeset_BBB--',
+        '--batch_AAA',
+        'Content-Type: application/http',
+        'Content-Transfer-Encoding: binary',
+        '',
+        'GET /api/data/v9.2/accounts?$select=name HTTP/1.1',
+        'Accept: application/json',
+        '',
+        '',
+        '--batch_AAA--',
+        '',
+      ]),
+    );
+  });
+
+  test('GET inside a changeset, duplicate Content-IDs and empty batches are refused before sending', () => {
+    expect(() => encodeMultipartBatch([{ changeset: [{ method: 'GET', url: '/x' }] }])).toThrow(BatchFormatError);
+    expect(() =>
+      encodeMultipartBatch([
+        { changeset: [{ method: 'POST', url: '/x', contentId: '1' }, { method: 'POST', url: '/y', contentId: '1' }] },
+      ]),
+    ).toThrow(/used twice/);
+    expect(() => encodeMultipartBatch([])).toThrow(/at least one/);
+    expect(() => encodeMultipartBatch([{ method: 'POST', url: '/x', contentId: '1' }])).toThrow(/only meaningful inside a changeset/);
+  });
+});
+
+describe('Dataverse multipart $batch decoding', () => {
+  const requestItems: MultipartBatchItem[] = [
+    { method: 'POST', url: '/api/data/v9.2/tasks', body: {} },
+    {
+      changeset: [
+        { method: 'POST', url: '/api/data/v9.2/contacts', body: {}, contentId: '1' },
+        { method: 'POST', url: '/api/data/v9.2/accounts', body: {}, contentId: '2' },
+      ],
+    },
+    { method: 'GET', url: '/api/data/v9.2/accounts(1)' },
+  ];
+
+  test('a successful answer with a nested changesetresponse', () => {
+    const body = crlf([
+      '--batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      '',
+      'HTTP/1.1 204 No Content',
+      'OData-Version: 4.0',
+      'Location: https://org.crm.dynamics.com/api/data/v9.2/tasks(a9e9e8d8-0000-0000-0000-000000000001)',
+      'OData-EntityId: https://org.crm.dynamics.com/api/data/v9.2/tasks(a9e9e8d8-0000-0000-0000-000000000001)',
+      '',
+      '',
+      '--batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f',
+      'Content-Type: multipart/mixed; boundary=changesetresponse_ff83b4f1-ab48-430c-b81c-926a2c596abc',
+      '',
+      '--changesetresponse_ff83b4f1-ab48-430c-b81c-926a2c596abc',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      'Content-ID: 1',
+      '',
+      'HTTP/1.1 204 No Content',
+      'OData-Version: 4.0',
+      'OData-EntityId: https://org.crm.dynamics.com/api/data/v9.2/contacts(00000000-0000-0000-0000-0000000000c1)',
+      '',
+      '',
+      '--changesetresponse_ff83b4f1-ab48-430c-b81c-926a2c596abc',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      'Content-ID: 2',
+      '',
+      'HTTP/1.1 201 Created',
+      'Content-Type: application/json; odata.metadata=minimal',
+      'OData-Version: 4.0',
+      '',
+      '{"@odata.etag":"W/\\"536530\\"","accountid":"00000000-0000-0000-0000-0000000000a1","name":"A"}',
+      '--changesetresponse_ff83b4f1-ab48-430c-b81c-926a2c596abc--',
+      '--batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      '',
+      'HTTP/1.1 200 OK',
+      'Content-Type: application/json; odata.metadata=minimal; odata.streaming=true',
+      'OData-Version: 4.0',
+      '',
+      '{',
+      '  "accountid": "00000000-0000-0000-0000-000000000001"',
+      '}',
+      '--batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f--',
+      '',
+    ]);
+    const contentType = 'multipart/mixed; boundary=batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f';
+    expect(boundaryOf(contentType)).toBe('batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f');
+    const decoded = decodeMultipartBatch(contentType, body);
+    expect(decoded.map((d) => d.kind)).toEqual(['response', 'changeset', 'response']);
+    const results = matchMultipartResults(requestItems, decoded);
+    expect(results.map((r) => [r.ok, r.status, r.outcome, r.contentId])).toEqual([
+      [true, 204, 'done', undefined],
+      [true, 204, 'done', '1'],
+      [true, 201, 'done', '2'],
+      [true, 200, 'done', undefined],
+    ]);
+    expect(results[0]?.headers['odata-entityid']).toBe('https://org.crm.dynamics.com/api/data/v9.2/tasks(a9e9e8d8-0000-0000-0000-000000000001)');
+    expect(results[2]?.body).toEqual({ '@odata.etag': 'W/"536530"', accountid: '00000000-0000-0000-0000-0000000000a1', name: 'A' });
+    expect(results[3]?.body).toEqual({ accountid: '00000000-0000-0000-0000-000000000001' });
+  });
+
+  test('stop at first failure: the batch status is the error and the body holds only the failing changeset part', () => {
+    // Whole batch answered "HTTP/1.1 400 BadRequest"; the changeset collapsed into its single error response.
+    const body = crlf([
+      '--batchresponse_1',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      '',
+      'HTTP/1.1 204 No Content',
+      'OData-Version: 4.0',
+      '',
+      '',
+      '--batchresponse_1',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      'Content-ID: 2',
+      '',
+      'HTTP/1.1 400 Bad Request',
+      'REQ_ID: 5ecd1cb3-1730-4ffc-909c-d44c22270026',
+      'Content-Type: application/json; odata.metadata=minimal',
+      'OData-Version: 4.0',
+      '',
+      '{"error":{"code":"0x80044331","message":"A validation error occurred. The length of the \'name\' attribute exceeded the maximum allowed length of \'160\'."}}',
+      '--batchresponse_1--',
+    ]);
+    const results = matchMultipartResults(requestItems, decodeMultipartBatch('multipart/mixed; boundary="batchresponse_1"', body));
+    expect(results.map((r) => [r.ok, r.status, r.outcome])).toEqual([
+      [true, 204, 'done'],
+      [false, 400, 'rolled-back'],
+      [false, 400, 'failed'],
+      [false, 0, 'not-executed'],
+    ]);
+    expect(results[2]?.headers['req_id']).toBe('5ecd1cb3-1730-4ffc-909c-d44c22270026');
+    expect(results[2]?.body).toMatchObject({ error: { code: '0x80044331' } });
+  });
+
+  test('continue-on-error: every part answered, errors included', () => {
+    const items: MultipartBatchItem[] = [
+      { method: 'POST', url: '/api/data/v9.2/accounts', body: {} },
+      { method: 'POST', url: '/api/data/v9.2/accounts', body: {} },
+      { method: 'POST', url: '/api/data/v9.2/accounts', body: {} },
+    ];
+    const part = (status: string, extra: string[] = []): string[] => [
+      '--batchresponse_x',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      '',
+      `HTTP/1.1 ${status}`,
+      ...extra,
+    ];
+    const body = crlf([
+      ...part('204 No Content', ['OData-EntityId: https://o/api/data/v9.2/accounts(1)', '', '']),
+      ...part('400 Bad Request', ['Content-Type: application/json', '', '{"error":{"code":"0x80048d19","message":"bad property"}}']),
+      ...part('204 No Content', ['', '']),
+      '--batchresponse_x--',
+    ]);
+    const results = matchMultipartResults(items, decodeMultipartBatch('multipart/mixed; boundary=batchresponse_x', body));
+    expect(results.map((r) => r.outcome)).toEqual(['done', 'failed', 'done']);
+  });
+
+  test('a changeset with a failing inner part: successes inside are rolled back', () => {
+    const body = crlf([
+      '--b',
+      'Content-Type: multipart/mixed; boundary=cs',
+      '',
+      '--cs',
+      'Content-Type: application/http',
+      'Content-ID: 1',
+      '',
+      'HTTP/1.1 204 No Content',
+      '',
+      '',
+      '--cs',
+      'Content-Type: application/http',
+      'Content-ID: 2',
+      '',
+      'HTTP/1.1 412 Precondition Failed',
+      '',
+      '{"error":{"code":"0x80060882","message":"version mismatch"}}',
+      '--cs--',
+      '--b--',
+    ]);
+    const results = matchMultipartResults([requestItems[1] as MultipartBatchItem], decodeMultipartBatch('multipart/mixed; boundary=b', body));
+    expect(results.map((r) => [r.ok, r.status, r.outcome])).toEqual([
+      [false, 204, 'rolled-back'],
+      [false, 412, 'failed'],
+    ]);
+  });
+
+  test('malformed answers are reported, not guessed', () => {
+    expect(() => decodeMultipartBatch('multipart/mixed', '--x--')).toThrow(/no boundary/);
+    expect(() => decodeMultipartBatch('multipart/mixed; boundary=x', '--x\r\nContent-Type: application/http\r\n\r\nnot http\r\n--x--')).toThrow(
+      /expected an HTTP status line/,
+    );
+    expect(() => decodeMultipartBatch('multipart/mixed; boundary=x', '--x\r\n\r\nHTTP/1.1 200 OK\r\n')).toThrow(/no closing delimiter/);
+  });
+});
+
+describe('Business Central JSON $batch', () => {
+  const ops = [
+    { method: 'POST' as const, url: 'companies(c1)/customers', body: { displayName: 'A' } },
+    { method: 'PATCH' as const, url: 'companies(c1)/items(i1)', headers: { 'If-Match': '*' }, body: { displayName: 'X' } },
+    { method: 'GET' as const, url: 'companies(c1)/items(i2)' },
+  ];
+
+  test('encodes {"requests":[...]} with ids, relative URLs and JSON content type on bodies (protocols.md §3.2)', () => {
+    expect(encodeJsonBatch(ops)).toEqual({
+      requests: [
+        { id: '1', method: 'POST', url: 'companies(c1)/customers', headers: { 'Content-Type': 'application/json' }, body: { displayName: 'A' } },
+        {
+          id: '2',
+          method: 'PATCH',
+          url: 'companies(c1)/items(i1)',
+          headers: { 'If-Match': '*', 'Content-Type': 'application/json' },
+          body: { displayName: 'X' },
+        },
+        { id: '3', method: 'GET', url: 'companies(c1)/items(i2)' },
+      ],
+    });
+    expect(() => encodeJsonBatch([{ method: 'GET', url: 'https://api.businesscentral.dynamics.com/v2.0/x' }])).toThrow(/relative to the API root/);
+  });
+
+  test('decodes {"responses":[...]} matched by id, in request order', () => {
+    const requests = encodeJsonBatch(ops).requests;
+    const answer = {
+      responses: [
+        { id: '3', status: 200, headers: { 'Content-Type': 'application/json; odata.metadata=minimal' }, body: { id: 'i2' } },
+        { id: '1', status: 201, headers: { 'odata-version': '4.0' }, body: { id: 'new' } },
+        { id: '2', status: 200, headers: {}, body: { id: 'i1' } },
+      ],
+    };
+    const results = matchJsonResults(requests, decodeJsonBatch(answer));
+    expect(results.map((r) => [r.ok, r.status, (r.body as { id: string }).id])).toEqual([
+      [true, 201, 'new'],
+      [true, 200, 'i1'],
+      [true, 200, 'i2'],
+    ]);
+    expect(results[2]?.headers['content-type']).toBe('application/json; odata.metadata=minimal');
+  });
+
+  test('default stop-on-error: responses up to the failure; the rest were not executed', () => {
+    const requests = encodeJsonBatch(ops).requests;
+    const answer = {
+      responses: [
+        { id: '1', status: 201, headers: {}, body: { id: 'new' } },
+        { id: '2', status: 409, headers: {}, body: { error: { code: 'Request_EntityChanged', message: 'Another user has already changed the record.' } } },
+      ],
+    };
+    expect(matchJsonResults(requests, decodeJsonBatch(answer)).map((r) => r.outcome)).toEqual(['done', 'failed', 'not-executed']);
+  });
+
+  test('Isolation: snapshot: earlier 2xx answers were rolled back', () => {
+    const requests = encodeJsonBatch(ops).requests;
+    const answer = {
+      responses: [
+        { id: '1', status: 201, headers: {}, body: { id: 'new' } },
+        { id: '2', status: 400, headers: {}, body: { error: { code: 'BadRequest', message: 'x' } } },
+      ],
+    };
+    const results = matchJsonResults(requests, decodeJsonBatch(answer), { atomic: true });
+    expect(results.map((r) => [r.ok, r.outcome])).toEqual([
+      [false, 'rolled-back'],
+      [false, 'failed'],
+      [false, 'not-executed'],
+    ]);
+  });
+
+  test('answers without ids (as in Microsoft\'s sample) are matched by position', () => {
+    const requests = encodeJsonBatch(ops.slice(0, 2)).requests;
+    const answer = { responses: [{ id: null, status: 201, body: '{"id":"a"}' }, { id: null, status: 200, body: { id: 'b' } }] };
+    expect(matchJsonResults(requests, decodeJsonBatch(answer)).map((r) => (r.body as { id: string }).id)).toEqual(['a', 'b']);
+    expect(() => decodeJsonBatch({ value: [] })).toThrow(/no "responses" array/);
+  });
+});

@@ -1,0 +1,144 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  and,
+  buildQuery,
+  expandValue,
+  idFilterChunks,
+  not,
+  odataDate,
+  odataDateTime,
+  odataGuid,
+  odataLiteral,
+  odataString,
+  or,
+  pageThrough,
+  parseCollection,
+  preferHeader,
+  withQuery,
+  type PageRequest,
+} from '../../src/clients/odata/index.js';
+
+describe('literals', () => {
+  test('strings are single-quoted with embedded quotes doubled', () => {
+    expect(odataString("O'Brien & Sons")).toBe("'O''Brien & Sons'");
+    expect(odataString("''")).toBe("''''''");
+  });
+
+  test('GUIDs are bare and lower-case; braces are dropped; anything else is refused', () => {
+    expect(odataGuid('{D6F193FC-CE85-E611-80D8-00155D2A68DE}')).toBe('d6f193fc-ce85-e611-80d8-00155d2a68de');
+    expect(() => odataGuid("x' or 1 eq 1")).toThrow(/not a GUID/);
+  });
+
+  test('date-times are bare ISO-8601 UTC, with ms (BC) or whole seconds (Dataverse)', () => {
+    const d = new Date(Date.UTC(2024, 5, 1, 10, 0, 5, 603));
+    expect(odataDateTime(d)).toBe('2024-06-01T10:00:05.603Z');
+    expect(odataDateTime(d, 's')).toBe('2024-06-01T10:00:05Z');
+    expect(odataDate(d)).toBe('2024-06-01');
+    expect(() => odataDate('01/06/2024')).toThrow();
+    expect(odataLiteral(null)).toBe('null');
+    expect(odataLiteral(false)).toBe('false');
+    expect(odataLiteral(12.5)).toBe('12.5');
+  });
+
+  test('and/or parenthesise each clause and skip empty ones', () => {
+    expect(and("statecode eq 0", undefined, '', "customertypecode eq 3")).toBe('(statecode eq 0) and (customertypecode eq 3)');
+    expect(or('a eq 1')).toBe('a eq 1');
+    expect(and()).toBe('');
+    expect(and(or('a eq 1', 'a eq 2'), 'b eq 3')).toBe('((a eq 1) or (a eq 2)) and (b eq 3)');
+    expect(not('a eq 1')).toBe('not (a eq 1)');
+  });
+});
+
+describe('id filter chunks', () => {
+  const ids = Array.from({ length: 5 }, (_, i) => `0000000${i}-0000-0000-0000-000000000000`);
+
+  test('or-style chunks of at most N ids', () => {
+    const chunks = idFilterChunks('accountid', ids, { maxPerChunk: 2 });
+    expect(chunks).toEqual([
+      'accountid eq 00000000-0000-0000-0000-000000000000 or accountid eq 00000001-0000-0000-0000-000000000000',
+      'accountid eq 00000002-0000-0000-0000-000000000000 or accountid eq 00000003-0000-0000-0000-000000000000',
+      'accountid eq 00000004-0000-0000-0000-000000000000',
+    ]);
+  });
+
+  test('Dataverse In() chunks; non-GUID keys are quoted; duplicates dropped', () => {
+    expect(idFilterChunks('accountid', [ids[0] as string, ids[0] as string, ids[1] as string], { style: 'in' })).toEqual([
+      `Microsoft.Dynamics.CRM.In(PropertyName='accountid',PropertyValues=["${ids[0]}","${ids[1]}"])`,
+    ]);
+    expect(idFilterChunks('number', ["10'000"])).toEqual(["number eq '10''000'"]);
+  });
+
+  test('400 ids per chunk by default', () => {
+    const many = Array.from({ length: 1001 }, (_, i) => `id${i}`);
+    expect(idFilterChunks('number', many).map((c) => c.split(' or ').length)).toEqual([400, 400, 201]);
+  });
+});
+
+describe('buildQuery', () => {
+  test('builds the system query options in a stable order, percent-encoded', () => {
+    const qs = buildQuery({
+      select: ['name', 'accountnumber'],
+      filter: "name eq 'A&B' and modifiedon gt 2024-06-01T00:00:00Z",
+      orderby: ['modifiedon asc', 'accountid'],
+      top: 10,
+      count: true,
+    });
+    expect(qs).toBe(
+      "$select=name,accountnumber&$filter=name%20eq%20'A%26B'%20and%20modifiedon%20gt%202024-06-01T00:00:00Z&$orderby=modifiedon%20asc,accountid&$top=10&$count=true",
+    );
+    const decoded = new URLSearchParams(qs);
+    expect(decoded.get('$filter')).toBe("name eq 'A&B' and modifiedon gt 2024-06-01T00:00:00Z");
+  });
+
+  test('nested $expand options are separated by ; inside parentheses', () => {
+    expect(
+      expandValue([
+        'paymentTerm',
+        { property: 'salesOrderLines', select: ['quantity'], filter: "lineType eq 'Item'", expand: [{ property: 'item', expand: ['itemCategory'] }] },
+      ]),
+    ).toBe("paymentTerm,salesOrderLines($select=quantity;$filter=lineType eq 'Item';$expand=item($expand=itemCategory))");
+  });
+
+  test('withQuery appends to URLs with or without an existing query', () => {
+    expect(withQuery('https://x/accounts', { top: 1 })).toBe('https://x/accounts?$top=1');
+    expect(withQuery('https://x/accounts?a=1', { top: 1 })).toBe('https://x/accounts?a=1&$top=1');
+    expect(withQuery('https://x/accounts', {})).toBe('https://x/accounts');
+    expect(() => buildQuery({ top: -1 })).toThrow(RangeError);
+  });
+});
+
+describe('paging', () => {
+  test('follows @odata.nextLink verbatim and re-sends the same Prefer header on every page', async () => {
+    const seen: PageRequest[] = [];
+    const next = 'https://org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20/%3E';
+    const pages: Record<string, unknown> = {
+      'https://org/api/data/v9.2/accounts?$select=name': { value: [{ name: 'a' }, { name: 'b' }], '@odata.nextLink': next },
+      [next]: { value: [{ name: 'c' }], '@odata.count': 3 },
+    };
+    const out: string[][] = [];
+    for await (const page of pageThrough({ url: 'https://org/api/data/v9.2/accounts?$select=name', headers: { Prefer: 'odata.maxpagesize=2' } }, async (r) => {
+      seen.push(r);
+      return pages[r.url];
+    })) {
+      out.push(page.value.map((v) => (v as { name: string }).name));
+    }
+    expect(out).toEqual([['a', 'b'], ['c']]);
+    expect(seen.map((r) => r.url)).toEqual(['https://org/api/data/v9.2/accounts?$select=name', next]);
+    expect(seen.map((r) => r.headers['Prefer'])).toEqual(['odata.maxpagesize=2', 'odata.maxpagesize=2']);
+  });
+
+  test('a repeated nextLink is refused instead of looping', async () => {
+    const iterate = async (): Promise<void> => {
+      for await (const _page of pageThrough({ url: 'u1', headers: {} }, async () => ({ value: [], '@odata.nextLink': 'u1' }))) {
+        // drain
+      }
+    };
+    await expect(iterate()).rejects.toThrow(/same @odata.nextLink twice/);
+  });
+
+  test('collections need a value array; deltaLink and count are read', () => {
+    expect(() => parseCollection({ error: {} })).toThrow(/no "value" array/);
+    expect(parseCollection({ value: [], '@odata.deltaLink': 'd', '@odata.count': 5 })).toEqual({ value: [], deltaLink: 'd', count: 5 });
+    expect(preferHeader(['odata.track-changes', undefined, 'odata.maxpagesize=5000'])).toBe('odata.track-changes,odata.maxpagesize=5000');
+  });
+});

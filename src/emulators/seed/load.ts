@@ -179,7 +179,7 @@ export function emptySeedFrom(demo: SeedData): SeedData {
   return { bc, dataverse: { records } };
 }
 
-/** The empty seed, as fresh objects (used by the scale generator). */
+/** The empty seed, as fresh objects (same as `loadSeed("empty")`). */
 export function emptySeed(): SeedData {
   return emptySeedFrom(demoSeed());
 }

@@ -10,7 +10,7 @@ import type { LinkDef, ResourceDef } from './schema.js';
 import { coerceValue, emptyValue, fieldCaption } from './schema.js';
 import type { Rec, Row } from './store.js';
 import { Journal, Store } from './store.js';
-import { BLANK_GUID, incrementNumber, isoDate, isoDateTime, newGuid, normalizeGuid } from './values.js';
+import { BLANK_GUID, incrementNumber, isoDateTime, newGuid, normalizeGuid } from './values.js';
 
 export interface WriteOptions {
   /** A person in the client (the `data` access), not the API: read-only fields may be set. */
@@ -31,6 +31,11 @@ export interface CompanyInfo {
 
 export class Company {
   readonly store: Store;
+  /**
+   * Customer balances brought forward from before the seeded documents (the seed's `balanceDue`
+   * less what its posted invoices explain), so the seeded figures show and then move with postings.
+   */
+  readonly openingBalances = new Map<string, number>();
 
   constructor(
     readonly info: CompanyInfo,
@@ -59,13 +64,24 @@ export class Company {
   }
 
   nowText(): string {
-    return isoDateTime(this.clock());
+    const ms = this.clock();
+    if (ms !== this.lastNow) {
+      this.lastNow = ms;
+      this.lastNowText = isoDateTime(ms);
+      this.lastToday = this.lastNowText.slice(0, 10);
+    }
+    return this.lastNowText;
   }
 
   /** The work date: today's UTC date. */
   today(): string {
-    return isoDate(this.clock());
+    this.nowText();
+    return this.lastToday;
   }
+
+  private lastNow = Number.NaN;
+  private lastNowText = '';
+  private lastToday = '';
 
   def(set: string): ResourceDef {
     const def = RESOURCE_BY_SET.get(set);
@@ -106,11 +122,17 @@ export class Company {
 
   /** A new row of `def` with every property at BC's empty value. */
   blank(def: ResourceDef): Rec {
-    const data: Rec = {};
-    for (const [name, f] of Object.entries(def.fields)) data[name] = emptyValue(f);
-    for (const link of def.links ?? []) if (link.lcy && link.codeField) data[link.codeField] = this.lcyCode;
-    return data;
+    let template = this.blanks.get(def.set);
+    if (!template) {
+      template = {};
+      for (const [name, f] of Object.entries(def.fields)) template[name] = emptyValue(f);
+      for (const link of def.links ?? []) if (link.lcy && link.codeField) template[link.codeField] = this.lcyCode;
+      this.blanks.set(def.set, template);
+    }
+    return { ...template };
   }
+
+  private readonly blanks = new Map<string, Rec>();
 
   // ---------------------------------------------------------------------------------------------
   // Write pipeline
@@ -183,6 +205,7 @@ export class Company {
       if (v === '' || (link.lcy && v.toUpperCase() === this.lcyCode.toUpperCase())) byCode = null;
       else {
         byCode = this.getByKey(link.target, v);
+        if (!byCode && link.relation) throw errors.tableRelation(link.relation.fieldCaption, link.relation.tableCaption, v, link.caption);
         if (!byCode) throw errors.dialog(link.notFoundMessage ?? `The "${link.codeField}" does not match to a ${link.caption}.`);
       }
     }
@@ -220,7 +243,7 @@ export class Company {
 
   insert(set: string, body: unknown, opts: WriteOptions): Row {
     const def = this.def(set);
-    if (def.readOnly && !opts.person) throw errors.methodNotAllowed('POST', set, 'Collection');
+    if ((def.readOnly || def.singleton) && !opts.person) throw errors.methodNotAllowed('POST', set, 'Collection');
     return this.journal.atomic(() => {
       const { values, nested } = this.readBody(def, body, 'insert', undefined, opts);
       const id = (values.id as string | undefined) ?? newGuid();
@@ -273,7 +296,7 @@ export class Company {
 
   remove(set: string, id: string, opts: WriteOptions): void {
     const def = this.def(set);
-    if (def.readOnly && !opts.person) throw errors.methodNotAllowed('DELETE', set);
+    if ((def.readOnly || def.singleton) && !opts.person) throw errors.methodNotAllowed('DELETE', set);
     const row = this.store.get(set, id);
     if (!row) throw errors.recordNotFound(def.caption, id);
     this.journal.atomic(() => {
@@ -314,10 +337,14 @@ export class Company {
     HOOKS[set]?.afterRename?.(this, id, newValue);
   }
 
-  /** Runs a bound action (`Microsoft.NAV.<name>`). */
-  runAction(set: string, id: string, action: string): void {
+  /**
+   * Runs a bound action (`Microsoft.NAV.<name>`). `lookIn` lists the tables the id may live in
+   * (`journals(<id>)/Microsoft.NAV.post` posts any journal batch, customer payment journals included).
+   */
+  runAction(set: string, id: string, action: string, lookIn: readonly string[] = [set]): void {
     const def = this.def(set);
-    const row = this.store.get(set, id);
+    let row: Row | undefined;
+    for (const t of lookIn) row ??= this.store.get(t, id);
     if (!row) throw errors.recordNotFound(def.caption, id);
     const fn = HOOKS[set]?.actions?.[action];
     if (!fn || !def.actions?.includes(action)) {

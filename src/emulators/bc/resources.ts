@@ -69,6 +69,14 @@ const documentCustomer: Record<string, FieldDef> = {
   ...address('shipTo'),
 };
 
+const salespersonLink = (codeField: string, tableCaption: string): LinkDef => ({
+  codeField,
+  target: 'salespeoplePurchasers',
+  targetField: 'code',
+  caption: 'Salesperson/Purchaser',
+  relation: { fieldCaption: 'Salesperson Code', tableCaption },
+});
+
 const documentLinks: LinkDef[] = [
   {
     idField: 'customerId',
@@ -91,6 +99,7 @@ const documentLinks: LinkDef[] = [
   currencyLink,
   paymentTermsLink,
   shipmentMethodLink,
+  salespersonLink('salesperson', 'Sales Header'),
 ];
 
 const documentNavs = (linesSet: string): NavDef[] => [
@@ -130,6 +139,7 @@ const lineFields = (extra: Record<string, FieldDef>): Record<string, FieldDef> =
   itemVariantId: guid(),
   locationId: guid(),
   ...extra,
+  ...MODIFIED,
 });
 
 const lineLinks: LinkDef[] = [
@@ -208,11 +218,12 @@ export const RESOURCES: readonly ResourceDef[] = [
       blocked: enumOf([' ', 'Ship', 'Invoice', 'All']),
       ...MODIFIED,
     },
-    links: [currencyLink, paymentTermsLink, shipmentMethodLink],
+    links: [currencyLink, paymentTermsLink, shipmentMethodLink, salespersonLink('salespersonCode', 'Customer')],
     navs: [
       { name: 'currency', target: 'currencies', kind: 'single', field: 'currencyId' },
       { name: 'paymentTerm', target: 'paymentTerms', kind: 'single', field: 'paymentTermsId' },
       { name: 'shipmentMethod', target: 'shipmentMethods', kind: 'single', field: 'shipmentMethodId' },
+      { name: 'contactsInformation', target: 'contactsInformation', kind: 'lines', field: 'relatedId' },
       { name: 'customerFinancialDetail', target: 'customerFinancialDetails', kind: 'single', field: 'id' },
       { name: 'customerFinancialDetails', target: 'customerFinancialDetails', kind: 'single', field: 'id' },
     ],
@@ -269,6 +280,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     navs: [
       { name: 'currency', target: 'currencies', kind: 'single', field: 'currencyId' },
       { name: 'paymentTerm', target: 'paymentTerms', kind: 'single', field: 'paymentTermsId' },
+      { name: 'contactsInformation', target: 'contactsInformation', kind: 'lines', field: 'relatedId' },
     ],
   }),
   resource({
@@ -340,6 +352,20 @@ export const RESOURCES: readonly ResourceDef[] = [
     links: [
       { idField: 'itemCategoryId', codeField: 'itemCategoryCode', target: 'itemCategories', targetField: 'code', caption: 'Item Category' },
       { idField: 'baseUnitOfMeasureId', codeField: 'baseUnitOfMeasureCode', target: 'unitsOfMeasure', targetField: 'code', caption: 'Unit of Measure' },
+      {
+        idField: 'generalProductPostingGroupId',
+        codeField: 'generalProductPostingGroupCode',
+        target: 'generalProductPostingGroups',
+        targetField: 'code',
+        caption: 'Gen. Product Posting Group',
+      },
+      {
+        idField: 'inventoryPostingGroupId',
+        codeField: 'inventoryPostingGroupCode',
+        target: 'inventoryPostingGroups',
+        targetField: 'code',
+        caption: 'Inventory Posting Group',
+      },
     ],
     navs: [
       { name: 'itemCategory', target: 'itemCategories', kind: 'single', field: 'itemCategoryId' },
@@ -463,8 +489,93 @@ export const RESOURCES: readonly ResourceDef[] = [
         target: 'contacts',
         targetField: 'number',
         caption: 'Contact',
+        relation: { fieldCaption: 'Contact No.', tableCaption: 'Opportunity' },
       },
+      salespersonLink('salespersonCode', 'Opportunity'),
     ],
+  }),
+  resource({
+    // One record per company; InsertAllowed/DeleteAllowed are false on the page.
+    set: 'companyInformation',
+    entity: 'companyInformation',
+    caption: 'Company Information',
+    api: 'v2.0',
+    singleton: true,
+    fields: {
+      ...ID,
+      displayName: text(100, { caption: 'Name' }),
+      addressLine1: text(100),
+      addressLine2: text(50),
+      city: text(30),
+      state: text(30),
+      country: code(10),
+      postalCode: code(20),
+      phoneNumber: text(30),
+      faxNumber: text(30),
+      email: text(80),
+      website: text(80),
+      taxRegistrationNumber: text(20),
+      currencyCode: ro(code(10)),
+      currentFiscalYearStartDate: ro(date()),
+      industry: text(30),
+      ...MODIFIED,
+    },
+  }),
+  resource({
+    set: 'currencyExchangeRates',
+    entity: 'currencyExchangeRate',
+    caption: 'Currency Exchange Rate',
+    api: 'v2.0',
+    defaultOrder: ['currencyCode', 'startingDate'],
+    compositeKey: ['currencyCode', 'startingDate'],
+    fields: {
+      ...ID,
+      currencyId: guid(),
+      currencyCode: code(10),
+      startingDate: date(),
+      exchangeRateAmount: dec(),
+      relationalCurrencyCode: code(10),
+      relationalExchangeRateAmount: dec(),
+      ...MODIFIED,
+    },
+    links: [{ idField: 'currencyId', codeField: 'currencyCode', target: 'currencies', targetField: 'code', caption: 'Currency' }],
+  }),
+  resource({
+    set: 'generalProductPostingGroups',
+    entity: 'generalProductPostingGroup',
+    caption: 'Gen. Product Posting Group',
+    api: 'v2.0',
+    key: 'code',
+    keyCaption: 'Code',
+    fields: { ...ID, code: code(20), description: text(100), ...MODIFIED },
+  }),
+  resource({
+    set: 'inventoryPostingGroups',
+    entity: 'inventoryPostingGroup',
+    caption: 'Inventory Posting Group',
+    api: 'v2.0',
+    key: 'code',
+    keyCaption: 'Code',
+    fields: { ...ID, code: code(20), description: text(100), ...MODIFIED },
+  }),
+  resource({
+    // Business relations of contacts (Contact Business Relation), read through the API.
+    set: 'contactsInformation',
+    entity: 'contactInformation',
+    caption: 'Contact Business Relation',
+    api: 'v2.0',
+    readOnly: true,
+    defaultOrder: ['contactNumber', 'relatedType'],
+    fields: {
+      ...ID,
+      contactId: ro(guid()),
+      contactNumber: ro(code(20)),
+      contactName: ro(text(100)),
+      contactType: ro(enumOf(['Company', 'Person'])),
+      relatedId: ro(guid()),
+      relatedType: ro(enumOf([' ', 'Customer', 'Vendor', 'Bank Account', 'Employee'])),
+      ...MODIFIED,
+    },
   }),
   resource({
     set: 'salesQuotes',

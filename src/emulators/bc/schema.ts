@@ -35,6 +35,11 @@ export interface LinkDef {
   mismatchMessage?: string;
   /** A blank value is refused with this message. */
   requiredMessage?: string;
+  /**
+   * A plain table relation (code only, e.g. `salespersonCode`): an unknown code is BC's
+   * Internal_InvalidTableRelation naming these captions, not a page dialog.
+   */
+  relation?: { fieldCaption: string; tableCaption: string };
 }
 
 export interface NavDef {
@@ -66,6 +71,8 @@ export interface ResourceDef {
   navs?: NavDef[];
   /** The page refuses POST/PATCH/DELETE. */
   readOnly?: boolean;
+  /** The page refuses POST and DELETE but allows PATCH (companyInformation). */
+  singleton?: boolean;
   /** Line tables: the header set and the foreign key holding the header id. */
   lineOf?: { header: string; field: string };
   /** Bound actions (`Microsoft.NAV.<name>`). */

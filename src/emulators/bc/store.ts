@@ -80,7 +80,7 @@ interface TableState {
   unique?: { field: string; map: Map<string, string> };
   /** Non-unique indexes: field -> value -> ids. */
   multi: Map<string, Map<string, Set<string>>>;
-  sortCache: Map<string, { version: number; ids: string[] }>;
+  sortCache: Map<string, { version: number; rows: Row[] }>;
 }
 
 export class Store {
@@ -143,9 +143,9 @@ export class Store {
     return [...(index.get(value) ?? [])];
   }
 
-  /** Writes a row with a new row version. */
+  /** Writes a row with a new row version. The store takes ownership of `data` (it is frozen). */
   put(table: string, id: string, data: Rec): Row {
-    const row: Row = { data: Object.freeze({ ...data }), rowVersion: this.nextRowVersion() };
+    const row: Row = { data: Object.freeze(data), rowVersion: this.nextRowVersion() };
     const previous = this.table(table).rows.get(id);
     this.journal.record({ kind: 'row', store: this, table, id, previous });
     this.restoreRow(table, id, row);
@@ -201,15 +201,15 @@ export class Store {
     }
   }
 
-  /** Cached id order for a sort signature; `sort` runs only when the table changed since. */
-  sortedIds(table: string, signature: string, sort: (rows: Row[]) => Row[]): string[] {
+  /** Rows in a cached order per sort signature; `sort` runs only when the table changed since. Do not mutate. */
+  sortedRows(table: string, signature: string, sort: (rows: Row[]) => Row[]): readonly Row[] {
     const t = this.table(table);
     const cached = t.sortCache.get(signature);
-    if (cached && cached.version === t.version) return cached.ids;
-    const ids = sort([...t.rows.values()]).map((r) => r.data.id as string);
+    if (cached && cached.version === t.version) return cached.rows;
+    const rows = sort([...t.rows.values()]);
     if (t.sortCache.size > 16) t.sortCache.clear();
-    t.sortCache.set(signature, { version: t.version, ids });
-    return ids;
+    t.sortCache.set(signature, { version: t.version, rows });
+    return rows;
   }
 
   seriesGet(name: string): string | undefined {

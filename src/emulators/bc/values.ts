@@ -43,7 +43,7 @@ export function round2(value: number): number {
 export function formatEtag(rowVersion: number): string {
   const digits = String(rowVersion);
   const inner = `'${digits.length};${digits};00;'`;
-  return `W/"${Buffer.from(inner, 'utf8').toString('base64')}"`;
+  return `W/"${Buffer.from(inner, 'latin1').toString('base64')}"`;
 }
 
 /** The quoted part of an ETag, so `W/"x"` and `"x"` compare equal. */

@@ -1,0 +1,624 @@
+/**
+ * The Business Central API as a request handler: URL routing (protocols.md §1.2, §7.2), reads,
+ * writes with `If-Match`, bound actions and the JSON `$batch` (§3.2), with BC's error body (§5.3).
+ */
+import type { EmuRequest, EmuResponse } from '../core/http-types.js';
+import { parsePrefer, preferenceApplied } from '../core/odata-query.js';
+import type { Company } from './company.js';
+import { customerFigures } from './documents.js';
+import { BcError, bcErrorBody, errors } from './errors.js';
+import { checkExpandDeep, checkKnownOptions, compileFilter, parseReadOptions, readPage, shape, type NavResolver, type ReadOptions } from './query.js';
+import { RESOURCE_BY_SET, RESOURCES, servedBy } from './resources.js';
+import type { ResourceDef } from './schema.js';
+import type { Rec, Row } from './store.js';
+import { etagOpaque, formatEtag, normalizeGuid, round2 } from './values.js';
+import { orderByComparator, parseExpand, parseSelect } from '../core/odata-query.js';
+import { evaluateFilter, referencedProperties } from '../core/odata-filter.js';
+
+type Api = 'v2.0' | 'custom';
+
+/** Properties computed at read time (not stored), per entity set. */
+const COMPUTED: Readonly<Record<string, readonly string[]>> = { customers: ['balanceDue'] };
+
+const etags = new WeakMap<Row, string>();
+
+function etagOf(row: Row): string {
+  let tag = etags.get(row);
+  if (tag === undefined) etags.set(row, (tag = formatEtag(row.rowVersion)));
+  return tag;
+}
+
+const API_PREFIX: Record<Api, string> = { 'v2.0': 'v2.0', custom: 'bcsync/integration/v1.0' };
+
+/** JSON `$batch` limit (protocols.md §3.2, §5.4). */
+export const MAX_BATCH_OPERATIONS = 100;
+
+const JSON_CONTENT_TYPE = 'application/json; odata.metadata=minimal';
+
+/** A request after transport decoding; batch operations become one of these too. */
+export interface InnerRequest {
+  method: string;
+  /** Path under `…/api/`, e.g. `v2.0/companies(<id>)/customers`. */
+  path: string;
+  query: URLSearchParams;
+  rawQuery: string;
+  /** Lower-cased names. */
+  headers: Record<string, string>;
+  /** Parsed JSON body; undefined when there was none. */
+  body: unknown;
+  /** `…/api` (absolute). */
+  baseUrl: string;
+  inBatch: boolean;
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body?: object | string;
+  rows: number;
+  operations?: number;
+}
+
+interface Segment {
+  name: string;
+  key?: string;
+}
+
+function parseSegment(raw: string): Segment {
+  const m = /^([^()]+)(?:\((.*)\))?$/.exec(raw);
+  if (!m) throw errors.querySyntax();
+  return m[2] === undefined ? { name: m[1]! } : { name: m[1]!, key: m[2] };
+}
+
+function parseKey(key: string): string {
+  const bare = key.startsWith('id=') ? key.slice(3) : key;
+  const id = normalizeGuid(bare.replace(/^'(.*)'$/, '$1'));
+  if (!id) throw errors.querySyntax(`'${key}' is not a GUID key; address records as <entitySet>(<id>).`);
+  return id;
+}
+
+function errorAnswer(e: BcError): Answer {
+  return { status: e.status, headers: {}, body: bcErrorBody(e.code, e.message), rows: 0 };
+}
+
+export class BcService {
+  constructor(readonly companies: readonly Company[]) {}
+
+  // ---------------------------------------------------------------------------------------------
+  // Presentation
+
+  /** The API shape of a stored row: `@odata.etag` first, then the properties, computed ones filled in. */
+  present(c: Company, set: string, row: Row): Rec {
+    const out: Rec = { '@odata.etag': etagOf(row), ...row.data };
+    if (set === 'customers') {
+      const f = customerFigures(c).get(row.data.id as string);
+      out.balanceDue = round2((f?.balance ?? 0) + (c.openingBalances.get(row.data.id as string) ?? 0));
+    }
+    return out;
+  }
+
+  /** customerFinancialDetails: one computed entity per customer (APIV2 - Cust Financial Details). */
+  financialDetail(c: Company, customer: Row): Rec {
+    const f = customerFigures(c).get(customer.data.id as string);
+    return {
+      '@odata.etag': etagOf(customer),
+      id: customer.data.id,
+      number: customer.data.number,
+      balance: round2((f?.balance ?? 0) + (c.openingBalances.get(customer.data.id as string) ?? 0)),
+      totalSalesExcludingTax: f?.totalSalesExcludingTax ?? 0,
+      overdueAmount: f?.overdueAmount ?? 0,
+      lastModifiedDateTime: customer.data.lastModifiedDateTime,
+    };
+  }
+
+  companyRecord(c: Company): Rec {
+    return {
+      id: c.info.id,
+      systemVersion: c.info.systemVersion,
+      timestamp: 0,
+      name: c.info.name,
+      displayName: c.info.displayName,
+      businessProfileId: '',
+      systemCreatedAt: c.info.createdAt,
+      systemCreatedBy: '00000000-0000-0000-0000-000000000001',
+      systemModifiedAt: c.info.createdAt,
+      systemModifiedBy: '00000000-0000-0000-0000-000000000001',
+    };
+  }
+
+  /** All rows of a set, presented, in BC's default (primary key) order. */
+  presentedRows(c: Company, def: ResourceDef): Rec[] {
+    if (def.set === 'customerFinancialDetails') {
+      return this.sortedRows(c, RESOURCE_BY_SET.get('customers')!).map((r) => this.financialDetail(c, r));
+    }
+    return this.sortedRows(c, def).map((r) => this.present(c, def.set, r));
+  }
+
+  private sortedRows(c: Company, def: ResourceDef): readonly Row[] {
+    const comparator = orderByComparator(
+      def.defaultOrder.map((p) => ({ property: p, direction: 'asc' as const })),
+      { caseInsensitive: false, tieBreaker: 'id' },
+    );
+    return c.store.sortedRows(def.set, 'default', (rows) => rows.sort((a, b) => comparator(a.data as Rec, b.data as Rec)));
+  }
+
+  presentOne(c: Company, set: string, id: string): Rec | undefined {
+    if (set === 'customerFinancialDetails') {
+      const customer = c.get('customers', id);
+      return customer ? this.financialDetail(c, customer) : undefined;
+    }
+    if (set === 'companies') {
+      const company = this.companies.find((x) => x.info.id === id);
+      return company ? this.companyRecord(company) : undefined;
+    }
+    const row = c.get(set, id);
+    return row ? this.present(c, set, row) : undefined;
+  }
+
+  navResolver(c: Company): NavResolver {
+    return {
+      def: (set) => RESOURCE_BY_SET.get(set)!,
+      lines: (target, field, parentId) => {
+        const def = RESOURCE_BY_SET.get(target)!;
+        const comparator = orderByComparator(
+          def.defaultOrder.map((p) => ({ property: p, direction: 'asc' as const })),
+          { caseInsensitive: false, tieBreaker: 'id' },
+        );
+        return c.store
+          .findBy(target, field, parentId)
+          .map((id) => this.present(c, target, c.store.get(target, id)!))
+          .sort(comparator);
+      },
+      single: (target, id) => this.presentOne(c, target, id),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Entry points
+
+  async handle(req: EmuRequest): Promise<EmuResponse> {
+    let body: unknown;
+    if (req.body.length > 0) {
+      try {
+        body = JSON.parse(req.body.toString('utf8'));
+      } catch {
+        const a = errorAnswer(errors.badBody('Invalid Request Body'));
+        return { status: a.status, body: a.body };
+      }
+    }
+    const answer = this.dispatch({
+      method: req.method.toUpperCase(),
+      path: req.path,
+      query: req.query,
+      rawQuery: req.rawQuery,
+      headers: req.headers,
+      body,
+      baseUrl: req.baseUrl,
+      inBatch: false,
+    });
+    return { status: answer.status, headers: answer.headers, body: answer.body, rows: answer.rows, operations: answer.operations ?? 1 };
+  }
+
+  dispatch(req: InnerRequest): Answer {
+    try {
+      return this.route(req);
+    } catch (e) {
+      if (e instanceof BcError) return errorAnswer(e);
+      const message = e instanceof Error ? e.message : String(e);
+      return errorAnswer(new BcError(500, 'Internal_ServerError', `The Business Central emulator failed: ${message}`));
+    }
+  }
+
+  private route(req: InnerRequest): Answer {
+    const segments = req.path.split('/').filter((s) => s !== '');
+    let api: Api;
+    let rest: string[];
+    if (segments[0] === 'v2.0') {
+      api = 'v2.0';
+      rest = segments.slice(1);
+    } else if (segments[0] === 'bcsync' && segments[1] === 'integration' && segments[2] === 'v1.0') {
+      api = 'custom';
+      rest = segments.slice(3);
+    } else {
+      throw errors.resourceNotFound(segments.slice(0, 3).join('/') || req.path);
+    }
+    const apiRoot = `${req.baseUrl}/${API_PREFIX[api]}`;
+    if (rest.length === 0) return this.serviceDocument(req, api, apiRoot);
+    if (rest[0] === '$batch') {
+      if (req.inBatch) throw errors.badBody('A $batch request cannot contain another $batch.');
+      if (req.method !== 'POST') throw errors.methodNotAllowed(req.method, '$batch');
+      return this.batch(req, api);
+    }
+    const first = parseSegment(rest[0]!);
+    let company: Company;
+    let entityPath: string[];
+    let companyPrefix: string;
+    if (first.name === 'companies') {
+      if (first.key === undefined) {
+        if (rest.length > 1) throw errors.querySyntax('Address a company as companies(<id>).');
+        return this.listCompanies(req, apiRoot);
+      }
+      const id = parseKey(first.key);
+      const found = this.companies.find((x) => x.info.id === id);
+      if (!found) throw new BcError(404, 'Internal_CompanyNotFound', `The company with id '${id}' does not exist. List the companies with GET companies.`);
+      company = found;
+      if (rest.length === 1) return this.singleCompany(req, company, apiRoot);
+      entityPath = rest.slice(1);
+      companyPrefix = `companies(${company.info.id})/`;
+    } else {
+      const named = req.query.get('company') ?? req.headers['company'];
+      if (named === undefined || named === null || named === '') {
+        throw new BcError(
+          400,
+          'Internal_CompanyNotFound',
+          'Cannot process the request because the default company cannot be found. Address the company as companies(<id>)/... or add ?company=<id>.',
+        );
+      }
+      const found = this.companies.find((x) => x.info.id === normalizeGuid(named) || x.info.name === named);
+      if (!found) throw new BcError(400, 'Internal_CompanyNotFound', `The company '${named}' does not exist. List the companies with GET companies.`);
+      company = found;
+      entityPath = rest;
+      companyPrefix = '';
+    }
+    return this.entityRoute(req, api, apiRoot, company, entityPath, companyPrefix);
+  }
+
+  private entityRoute(req: InnerRequest, api: Api, apiRoot: string, c: Company, path: string[], companyPrefix: string): Answer {
+    const setSeg = parseSegment(path[0]!);
+    const def = RESOURCE_BY_SET.get(setSeg.name);
+    if (!def || def.set === 'companies' || !servedBy(def, api)) throw errors.resourceNotFound(setSeg.name);
+    const setPath = `${companyPrefix}${def.set}`;
+    const context = `${apiRoot}/$metadata#${companyPrefix.replace(/\/$/, '')}${companyPrefix ? '/' : ''}`;
+    if (setSeg.key === undefined) {
+      if (path.length === 2 && path[1] === '$count') {
+        if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, def.set, 'Collection');
+        return this.count(req, c, def, undefined);
+      }
+      if (path.length > 1) throw errors.querySyntax(`Address a record as ${def.set}(<id>) before '${path[1]}'.`);
+      return this.collection(req, apiRoot, c, def, undefined, `${context}${def.set}`, setPath);
+    }
+    const id = parseKey(setSeg.key);
+    if (path.length === 1) return this.entity(req, apiRoot, c, def, id, undefined, `${context}${def.set}`, `${setPath}(${id})`);
+    const second = path[1]!;
+    if (second.startsWith('Microsoft.NAV.')) {
+      if (path.length > 2) throw errors.querySyntax();
+      if (req.method !== 'POST') throw errors.methodNotAllowed(req.method, second);
+      const action = second.slice('Microsoft.NAV.'.length);
+      if (def.set === 'journals') c.runAction('journals', id, action, ['journals', 'customerPaymentJournals']);
+      else c.runAction(def.set, id, action);
+      return { status: 204, headers: {}, rows: 0 };
+    }
+    const navSeg = parseSegment(second);
+    const nav = def.navs?.find((n) => n.name === navSeg.name);
+    if (!nav) throw errors.resourceNotFound(navSeg.name);
+    const parentRow = def.set === 'customerFinancialDetails' ? undefined : c.get(def.set, id);
+    if (!parentRow) throw errors.recordNotFound(def.caption, id);
+    const target = RESOURCE_BY_SET.get(nav.target)!;
+    const navContext = `${context}${def.set}(${id})/${nav.name}`;
+    const navPath = `${setPath}(${id})/${nav.name}`;
+    if (nav.kind === 'single') {
+      if (navSeg.key !== undefined || path.length > 2) throw errors.querySyntax();
+      if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, nav.name);
+      const targetId = parentRow.data[nav.field] as string;
+      const record = this.presentOne(c, target.set, targetId);
+      if (!record) return { status: 204, headers: {}, rows: 0 };
+      return this.entityAnswer(req, c, target, record, `${navContext}/$entity`);
+    }
+    const parent = { field: nav.field, id };
+    if (navSeg.key === undefined) {
+      if (path.length === 3 && path[2] === '$count') {
+        if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, nav.name, 'Collection');
+        return this.count(req, c, target, parent);
+      }
+      if (path.length > 2) throw errors.querySyntax();
+      return this.collection(req, apiRoot, c, target, parent, navContext, navPath);
+    }
+    if (path.length > 2) throw errors.querySyntax();
+    const lineId = parseKey(navSeg.key);
+    return this.entity(req, apiRoot, c, target, lineId, parent, navContext, `${navPath}(${lineId})`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  /**
+   * The rows a read filters and orders. Stored data serves as is unless the query touches a
+   * computed property; `finish` presents the rows of the page that is actually sent.
+   */
+  private readRows(
+    c: Company,
+    def: ResourceDef,
+    parent: { field: string; id: string } | undefined,
+    options?: ReadOptions,
+  ): { rows: () => Rec[]; finish: (r: Rec) => Rec } {
+    const presented = { rows: (): Rec[] => [], finish: (r: Rec): Rec => r };
+    if (parent) return { ...presented, rows: () => this.navResolver(c).lines(def.set, parent.field, parent.id) };
+    const computed = COMPUTED[def.set] ?? [];
+    const touched = options
+      ? [...(options.filter ? referencedProperties(options.filter) : []), ...options.orderby.map((o) => o.property)]
+      : computed;
+    if (def.set === 'customerFinancialDetails' || computed.some((p) => touched.includes(p))) {
+      return { ...presented, rows: () => this.presentedRows(c, def) };
+    }
+    return {
+      rows: () => this.sortedRows(c, def).map((r) => r.data as Rec),
+      finish: (r) => this.present(c, def.set, c.get(def.set, r.id as string)!),
+    };
+  }
+
+  /** BC's line and journal-line pages refuse to list without the parent in the filter. */
+  private requireParentFilter(def: ResourceDef, options: ReadOptions): void {
+    if (!def.lineOf) return;
+    const props = options.filter ? referencedProperties(options.filter) : [];
+    if (props.includes(def.lineOf.field) || props.includes('id')) return;
+    if (def.set === 'customerPayments') throw errors.dialog('You must specify a journal batch ID or a journal ID to get a journal line.');
+    throw errors.dialog('You must specify a document id to get the lines.');
+  }
+
+  private collection(
+    req: InnerRequest,
+    apiRoot: string,
+    c: Company,
+    def: ResourceDef,
+    parent: { field: string; id: string } | undefined,
+    context: string,
+    path: string,
+  ): Answer {
+    if (req.method === 'POST') {
+      const row = c.insert(def.set, req.body ?? {}, { person: false, parentId: parent?.id });
+      const record = this.present(c, def.set, row);
+      const answer = this.entityAnswer(req, c, def, record, `${context}/$entity`);
+      return { ...answer, status: 201, headers: { ...answer.headers, location: `${apiRoot}/${path}(${String(row.data.id)})` } };
+    }
+    if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, def.set, 'Collection');
+    const options = parseReadOptions(def, req.query);
+    checkExpandDeep(def, options.expand, (s) => RESOURCE_BY_SET.get(s)!);
+    if (!parent) this.requireParentFilter(def, options);
+    const prefer = parsePrefer(req.headers['prefer']);
+    if (prefer.invalidMaxPageSize !== undefined) {
+      throw errors.badBody(`The odata.maxpagesize preference '${prefer.invalidMaxPageSize}' is not a positive integer.`);
+    }
+    const source = this.readRows(c, def, parent, options);
+    const result = readPage({
+      def,
+      rows: source.rows,
+      finish: source.finish,
+      options,
+      query: req.query,
+      rawQuery: req.rawQuery,
+      maxPageSize: prefer.maxPageSize,
+      apiRoot,
+      path,
+      nav: this.navResolver(c),
+    });
+    const selectPart = options.select ? `(${options.select.join(',')})` : '';
+    const body: Rec = { '@odata.context': `${context}${selectPart}` };
+    if (result.count !== undefined) body['@odata.count'] = result.count;
+    body.value = result.value;
+    if (result.nextLink) body['@odata.nextLink'] = result.nextLink;
+    const headers: Record<string, string> = {};
+    const applied = preferenceApplied({ maxPageSize: prefer.maxPageSize });
+    if (applied) headers['preference-applied'] = applied;
+    return { status: 200, headers, body, rows: result.value.length };
+  }
+
+  private count(req: InnerRequest, c: Company, def: ResourceDef, parent: { field: string; id: string } | undefined): Answer {
+    const filter = compileFilter(def, req.query.get('$filter'));
+    checkKnownOptions(req.query);
+    if (!parent) this.requireParentFilter(def, { filter, orderby: [], count: false, expand: [] });
+    const rows = this.readRows(c, def, parent, { filter, orderby: [], count: false, expand: [] }).rows();
+    const n = filter ? rows.filter((r) => evaluateFilter(filter, r, 'bc')).length : rows.length;
+    return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(n), rows: 0 };
+  }
+
+  private entityAnswer(req: InnerRequest, c: Company, def: ResourceDef, record: Rec, context: string): Answer {
+    checkKnownOptions(req.query);
+    let select: string[] | undefined;
+    let expand;
+    try {
+      select = parseSelect(req.query.get('$select'));
+      expand = parseExpand(req.query.get('$expand'));
+    } catch (e) {
+      throw errors.querySyntax(e instanceof Error ? e.message : String(e));
+    }
+    for (const s of select ?? []) if (!(s in def.fields)) throw errors.unknownProperty(s, def.entity);
+    checkExpandDeep(def, expand, (s) => RESOURCE_BY_SET.get(s)!);
+    const body: Rec = { '@odata.context': context, ...shape(def, record, select, expand, this.navResolver(c)) };
+    const headers: Record<string, string> = {};
+    if (typeof record['@odata.etag'] === 'string') headers.etag = record['@odata.etag'];
+    return { status: 200, headers, body, rows: 1 };
+  }
+
+  private checkIfMatch(req: InnerRequest, current: Rec): void {
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch === undefined || ifMatch.trim() === '') throw errors.missingIfMatch();
+    if (ifMatch.trim() === '*') return;
+    const wanted = etagOpaque(String(current['@odata.etag']));
+    const sent = ifMatch.split(',').map((t) => etagOpaque(t));
+    if (!sent.includes(wanted)) throw errors.entityChanged();
+  }
+
+  private entity(
+    req: InnerRequest,
+    _apiRoot: string,
+    c: Company,
+    def: ResourceDef,
+    id: string,
+    parent: { field: string; id: string } | undefined,
+    context: string,
+    _path: string,
+  ): Answer {
+    const entityContext = `${context}/$entity`;
+    if (req.method === 'POST') throw errors.methodNotAllowed('POST', def.set);
+    if (req.method === 'PUT') throw errors.methodNotAllowed('PUT', def.set);
+    if (req.method === 'PATCH' || req.method === 'DELETE') {
+      if (def.readOnly) throw errors.methodNotAllowed(req.method, def.set);
+      // BC checks the concurrency token before it looks the record up.
+      if (req.headers['if-match'] === undefined || req.headers['if-match'].trim() === '') throw errors.missingIfMatch();
+    }
+    const current = this.presentOne(c, def.set, id);
+    if (!current || (parent && current[parent.field] !== parent.id)) throw errors.recordNotFound(def.caption, id);
+    if (req.method === 'GET') return this.entityAnswer(req, c, def, current, entityContext);
+    this.checkIfMatch(req, current);
+    if (req.method === 'PATCH') {
+      const row = c.update(def.set, id, req.body ?? {}, { person: false });
+      return this.entityAnswer(req, c, def, this.present(c, def.set, row), entityContext);
+    }
+    if (req.method === 'DELETE') {
+      c.remove(def.set, id, { person: false });
+      return { status: 204, headers: {}, rows: 0 };
+    }
+    throw errors.methodNotAllowed(req.method, def.set);
+  }
+
+  private listCompanies(req: InnerRequest, apiRoot: string): Answer {
+    if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, 'companies', 'Collection');
+    const def = RESOURCE_BY_SET.get('companies')!;
+    const options = parseReadOptions(def, req.query);
+    const result = readPage({
+      def,
+      rows: () => this.companies.map((c) => this.companyRecord(c)),
+      options,
+      query: req.query,
+      rawQuery: req.rawQuery,
+      apiRoot,
+      path: 'companies',
+      nav: this.navResolver(this.companies[0]!),
+    });
+    const body: Rec = { '@odata.context': `${apiRoot}/$metadata#companies` };
+    if (result.count !== undefined) body['@odata.count'] = result.count;
+    body.value = result.value;
+    return { status: 200, headers: {}, body, rows: result.value.length };
+  }
+
+  private singleCompany(req: InnerRequest, c: Company, apiRoot: string): Answer {
+    if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, 'companies');
+    const def = RESOURCE_BY_SET.get('companies')!;
+    return this.entityAnswer(req, c, def, this.companyRecord(c), `${apiRoot}/$metadata#companies/$entity`);
+  }
+
+  private serviceDocument(req: InnerRequest, api: Api, apiRoot: string): Answer {
+    if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, API_PREFIX[api]);
+    const value = RESOURCES.filter((d) => servedBy(d, api)).map((d) => ({ name: d.set, kind: 'EntitySet', url: d.set }));
+    return { status: 200, headers: {}, body: { '@odata.context': `${apiRoot}/$metadata`, value }, rows: 0 };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // JSON $batch
+
+  private batch(req: InnerRequest, api: Api): Answer {
+    const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+    if (contentType.startsWith('multipart/')) {
+      throw errors.badBody('Send the batch as JSON (Content-Type: application/json, body {"requests":[...]}); multipart batches are not supported here.');
+    }
+    const body = req.body as { requests?: unknown } | undefined;
+    if (!body || typeof body !== 'object' || !Array.isArray(body.requests)) {
+      throw errors.badBody('Invalid Request Body: a JSON batch is {"requests":[{"id","method","url","headers","body"}]}.');
+    }
+    const requests = body.requests as unknown[];
+    if (requests.length > MAX_BATCH_OPERATIONS) {
+      const e = new BcError(
+        400,
+        'Unknown',
+        `The current batch message contains too many parts. A maximum number of '${MAX_BATCH_OPERATIONS}' query operations and change sets are allowed in a batch message.`,
+      );
+      return { ...errorAnswer(e), operations: requests.length };
+    }
+    const ops = requests.map((r, i) => this.batchOperation(r, i, api));
+    const seen = new Set<string>();
+    for (const op of ops) {
+      for (const dep of op.dependsOn) {
+        if (!seen.has(dep)) throw errors.badBody(`The request '${op.id ?? ''}' depends on '${dep}', which is not an earlier request in this batch.`);
+      }
+      if (op.id !== null) seen.add(op.id);
+    }
+    const continueOnError = parsePrefer(req.headers['prefer']).continueOnError;
+    const snapshot = (req.headers['isolation'] ?? '').trim().toLowerCase() === 'snapshot';
+    let rows = 0;
+    const run = (): { keep: boolean; result: object[] } => {
+      const responses: object[] = [];
+      const failed = new Set<string>();
+      let anyFailure = false;
+      for (const op of ops) {
+        let answer: Answer;
+        const blockedBy = op.dependsOn.find((d) => failed.has(d));
+        if (op.invalid) answer = errorAnswer(op.invalid);
+        else if (blockedBy !== undefined) {
+          answer = errorAnswer(new BcError(424, 'BadRequest', `The request depends on '${blockedBy}', which failed.`));
+        } else {
+          answer = this.dispatch({ ...op.request!, baseUrl: req.baseUrl, inBatch: true });
+        }
+        rows += answer.rows;
+        const headers: Record<string, string> = {};
+        if (answer.body !== undefined) {
+          headers['content-type'] = typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE;
+          headers['odata-version'] = '4.0';
+        }
+        for (const [k, v] of Object.entries(answer.headers)) headers[k.toLowerCase()] = v;
+        const response: Rec = { id: op.id, status: answer.status, headers };
+        if (answer.body !== undefined) response.body = answer.body;
+        responses.push(response);
+        if (answer.status >= 400) {
+          anyFailure = true;
+          if (op.id !== null) failed.add(op.id);
+          if (!continueOnError) break;
+        }
+      }
+      // Isolation: snapshot makes the batch one transaction: any failure undoes the successful operations too.
+      return { keep: !(snapshot && anyFailure), result: responses };
+    };
+    const company = this.companies[0]!;
+    const responses = snapshot ? company.journal.transaction(run) : run().result;
+    return { status: 200, headers: {}, body: { responses }, rows, operations: requests.length };
+  }
+
+  private batchOperation(
+    raw: unknown,
+    index: number,
+    api: Api,
+  ): { id: string | null; dependsOn: string[]; request?: Omit<InnerRequest, 'baseUrl' | 'inBatch'>; invalid?: BcError } {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      return { id: null, dependsOn: [], invalid: errors.badBody(`Batch request #${index + 1} is not an object.`) };
+    }
+    const r = raw as Record<string, unknown>;
+    const id = typeof r.id === 'string' || typeof r.id === 'number' ? String(r.id) : null;
+    const dependsOn = Array.isArray(r.dependsOn) ? r.dependsOn.map((d) => String(d)) : [];
+    if (typeof r.method !== 'string' || typeof r.url !== 'string') {
+      return { id, dependsOn, invalid: errors.badBody(`Batch request '${id ?? index + 1}' needs "method" and "url".`) };
+    }
+    let url = r.url.trim();
+    let path: string;
+    let rawQuery = '';
+    const q = url.indexOf('?');
+    if (q >= 0) {
+      rawQuery = url.slice(q + 1);
+      url = url.slice(0, q);
+    }
+    if (/^https?:\/\//i.test(url)) {
+      const pathname = decodeURIComponent(new URL(url).pathname);
+      const at = pathname.indexOf('/api/');
+      if (at < 0) return { id, dependsOn, invalid: errors.resourceNotFound(pathname) };
+      path = pathname.slice(at + '/api/'.length);
+    } else {
+      // URLs inside a JSON batch are relative to the API root the batch was sent to.
+      path = `${API_PREFIX[api]}/${decodeURIComponent(url.replace(/^\/+/, ''))}`;
+    }
+    const headers: Record<string, string> = {};
+    if (r.headers && typeof r.headers === 'object') {
+      for (const [k, v] of Object.entries(r.headers as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
+    }
+    let body = r.body;
+    if (typeof body === 'string' && body.trim() !== '') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        return { id, dependsOn, invalid: errors.badBody('Invalid Request Body') };
+      }
+    }
+    return {
+      id,
+      dependsOn,
+      request: { method: r.method.toUpperCase(), path, query: new URLSearchParams(rawQuery), rawQuery, headers, body: body ?? undefined },
+    };
+  }
+}

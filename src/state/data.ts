@@ -73,8 +73,23 @@ export class StateData {
     m.byBc.set(c.bcId, c);
     m.byDv.set(c.dataverseId, c);
     if (isTroubled(c)) m.troubled.add(c.bcId);
-    else m.troubled.delete(c.bcId);
+    else if (m.troubled.size > 0) m.troubled.delete(c.bcId);
     return displaced;
+  }
+
+  /**
+   * Adds a coupling read from the snapshot, where neither id may repeat. Returns which id is already
+   * taken instead of displacing anything (one lookup per index, the load of a million couplings is hot).
+   */
+  addLoadedCoupling(c: Coupling): 'ok' | 'bcId taken' | 'dataverseId taken' {
+    const m = this.ensure(c.mapping);
+    if (m.byBc.get(c.bcId) !== undefined) return 'bcId taken';
+    if (m.byDv.get(c.dataverseId) !== undefined) return 'dataverseId taken';
+    m.byBc.set(c.bcId, c);
+    m.byDv.set(c.dataverseId, c);
+    if (isTroubled(c)) m.troubled.add(c.bcId);
+    this.couplingCount += 1;
+    return 'ok';
   }
 
   deleteCoupling(mapping: string, bcId: string): Coupling | undefined {
@@ -113,9 +128,10 @@ export class StateData {
 
   deleteFailure(mapping: string, direction: SyncDirection, sourceId: string): UncoupledFailure | undefined {
     const m = this.mappings.get(mapping);
+    if (!m || m.uncoupledFailures.size === 0) return undefined;
     const key = failureKey(direction, sourceId);
-    const f = m?.uncoupledFailures.get(key);
-    if (f) m!.uncoupledFailures.delete(key);
+    const f = m.uncoupledFailures.get(key);
+    if (f) m.uncoupledFailures.delete(key);
     return f;
   }
 }

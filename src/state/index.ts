@@ -5,3 +5,20 @@ export { CouplingConflictError, CouplingNotFoundError } from './errors.js';
 export { STATE_SCHEMA_VERSION, normalizeId, isIsoTime } from './schema.js';
 export { LOCK_DIR_NAME, LOCK_OWNER_NAME, DEFAULT_LOCK_STALE_MS, readLockOwner, type LockOwner } from './lock.js';
 export { maskSecrets } from './mask.js';
+export {
+  SyncLog,
+  SyncRunWriter,
+  SYNC_LOG_FILE,
+  SYNC_LOG_PREVIOUS_FILE,
+  COUNT_NAMES,
+  emptyCounts,
+  type SyncCounts,
+  type SyncRun,
+  type SyncRecordEntry,
+  type LoggedRun,
+  type RunFilter,
+  type RunStart,
+  type RunFinish,
+  type RunKind,
+  type RecordOutcome,
+} from './sync-log.js';

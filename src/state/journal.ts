@@ -4,12 +4,12 @@ import type { StateData } from './data.js';
 import { corruptState } from './errors.js';
 import { isMissing, readLines } from './files.js';
 import {
-  couplingSchema,
+  couplingFromLine,
   describeZodError,
-  journalEntrySchema,
-  makeCoupling,
   makeUncoupledFailure,
   normalizeId,
+  parseCoupling,
+  parseJournalEntry,
   uncoupledFailureSchema,
   type JournalEntry,
 } from './schema.js';
@@ -82,12 +82,12 @@ export async function replayJournal(file: string, data: StateData, afterSeq: num
       if (!line.terminated) break; // torn final line: the write was cut short
       let entry: JournalEntry;
       try {
-        const parsed = journalEntrySchema.safeParse(JSON.parse(line.text));
-        if (!parsed.success) {
-          badLine = { number: line.number, problem: describeZodError(parsed.error) };
+        const parsed = parseJournalEntry(JSON.parse(line.text));
+        if (!parsed.ok) {
+          badLine = { number: line.number, problem: parsed.problem };
           continue;
         }
-        entry = parsed.data;
+        entry = parsed.value;
       } catch (err) {
         badLine = { number: line.number, problem: `not valid JSON (${(err as Error).message})` };
         continue;
@@ -136,15 +136,9 @@ function applyBatch(file: string, data: StateData, batch: { entry: JournalEntry;
   for (const { entry, where } of batch) {
     switch (entry.op) {
       case 'put': {
-        const parsed = couplingSchema.safeParse(entry.coupling);
-        if (!parsed.success) throw corruptState(file, where, describeZodError(parsed.error));
-        const c = parsed.data;
-        const coupling = makeCoupling({
-          ...c,
-          mapping: data.ensure(c.mapping).name,
-          bcId: normalizeId(c.bcId),
-          dataverseId: normalizeId(c.dataverseId),
-        });
+        const parsed = parseCoupling(entry.coupling);
+        if (!parsed.ok) throw corruptState(file, where, parsed.problem);
+        const coupling = couplingFromLine(parsed.value, data.ensure(parsed.value.mapping).name);
         displaced.delete(key(coupling.mapping, coupling.bcId));
         const gone = data.putCoupling(coupling);
         if (gone) displaced.set(key(gone.mapping, gone.bcId), where);

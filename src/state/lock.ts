@@ -27,15 +27,30 @@ const ownerSchema = z.object({
 export type LockOwner = z.infer<typeof ownerSchema>;
 
 /**
- * proper-lockfile removes its lock with a plain rmdir, which fails once owner.json is inside; these
- * functions remove the directory with its content (release, stale removal and the exit handler).
+ * The fs proper-lockfile works through. `mkdir` writes owner.json into the new lock directory before
+ * proper-lockfile records the directory's mtime (adding a file later would change that mtime and make
+ * proper-lockfile think the lock was taken over). `rmdir` removes the directory with its content, for
+ * release, stale removal and the exit handler alike.
  */
-const lockFs = {
-  ...fs,
-  rmdir: (p: fs.PathLike, cb: (err: NodeJS.ErrnoException | null) => void) =>
-    fs.rm(p, { recursive: true, force: true }, (err) => cb(err)),
-  rmdirSync: (p: fs.PathLike) => fs.rmSync(p, { recursive: true, force: true }),
-};
+function lockFsFor(owner: LockOwner): typeof fs {
+  return {
+    ...fs,
+    mkdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void) =>
+      fs.mkdir(p, (err) => {
+        if (err) return cb(err);
+        try {
+          writeFileAtomic.sync(path.join(p, LOCK_OWNER_NAME), `${JSON.stringify(owner)}\n`, { fsync: false });
+        } catch (writeErr) {
+          fs.rm(p, { recursive: true, force: true }, () => cb(writeErr as NodeJS.ErrnoException));
+          return;
+        }
+        cb(null);
+      }),
+    rmdir: (p: fs.PathLike, cb: (err: NodeJS.ErrnoException | null) => void) =>
+      fs.rm(p, { recursive: true, force: true }, (err) => cb(err)),
+    rmdirSync: (p: fs.PathLike) => fs.rmSync(p, { recursive: true, force: true }),
+  } as unknown as typeof fs;
+}
 
 export function isProcessAlive(pid: number): boolean {
   try {
@@ -93,6 +108,7 @@ export class StateLock {
       // Never throw from proper-lockfile's timer: remember it and refuse the next write instead.
       if (holder) holder.lost = err;
     };
+    const lockFs = lockFsFor(owner);
     const tryLock = (): Promise<() => Promise<void>> =>
       lockfile.lock(dir, { lockfilePath: lockDir, realpath: false, stale: staleMs, retries: 0, onCompromised, fs: lockFs });
 
@@ -120,14 +136,6 @@ export class StateLock {
           cause: err2,
         });
       }
-    }
-    try {
-      await writeFileAtomic(path.join(lockDir, LOCK_OWNER_NAME), `${JSON.stringify(owner)}\n`, { fsync: false });
-    } catch (err) {
-      await release().catch(() => undefined);
-      throw new StateError(`Cannot write the state lock owner in ${lockDir}: ${(err as Error).message}. Check that it is writable.`, {
-        cause: err,
-      });
     }
     holder = new StateLock(lockDir, release, owner);
     return holder;

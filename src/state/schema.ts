@@ -10,23 +10,25 @@ import type { Coupling, JsonValue, RecordError, UncoupledFailure } from './types
 export const STATE_SCHEMA_VERSION = 1;
 export const STATE_FORMAT = 'bcsync-state';
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+// Ranges checked here, so no Date.parse per value (millions of values are checked on load).
+const ISO_TIME =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
 export function isIsoTime(value: string): boolean {
-  return ISO_TIME.test(value) && !Number.isNaN(Date.parse(value));
+  return ISO_TIME.test(value);
 }
 
 const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
+const NOT_NORMAL = /[A-F{}]/;
 
 /** GUIDs compare case-insensitively in both systems; keep one spelling so Map lookups match. */
 export function normalizeId(id: string): string {
+  if (!NOT_NORMAL.test(id)) return id; // already lower-case without braces (nearly always)
   const m = GUID.exec(id);
   return m ? m[1]!.toLowerCase() : id;
 }
 
 const isoTime = z.string().refine(isIsoTime, { message: 'expected an ISO 8601 date-time like 2026-01-31T12:00:00Z' });
-const id = z.string().min(1).max(400);
-const mappingName = z.string().min(1).max(200);
 const direction = z.enum(['to-dataverse', 'from-dataverse']);
 const syncResult = z.enum(['success', 'failure']);
 const recordError = z.object({ message: z.string(), at: isoTime }).strict();
@@ -34,6 +36,10 @@ const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
 
+const MAX_ID = 400;
+const MAX_MAPPING = 200;
+const id = z.string().min(1).max(MAX_ID);
+const mappingName = z.string().min(1).max(MAX_MAPPING);
 export const couplingSchema = z
   .object({
     mapping: mappingName,
@@ -52,6 +58,56 @@ export const couplingSchema = z
   })
   .strict();
 export type CouplingLine = z.infer<typeof couplingSchema>;
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** What makeCoupling accepts: a coupling line whose defaults may still be missing. */
+export type CouplingFields = Omit<CouplingLine, 'skipped' | 'failureCount'> & { skipped?: boolean; failureCount?: number };
+
+const PLAIN_COUPLING_KEYS = new Set([
+  'mapping',
+  'bcId',
+  'dataverseId',
+  'coupledAt',
+  'bcModifiedAt',
+  'dataverseModifiedAt',
+  'lastResultToDataverse',
+  'lastResultToBc',
+  'skipped',
+  'failureCount',
+]);
+
+const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const isTime = (v: unknown): boolean => typeof v === 'string' && ISO_TIME.test(v);
+const isResult = (v: unknown): boolean => v === undefined || v === 'success' || v === 'failure';
+
+/**
+ * The common shape (no errors, no extra) checked by hand: a million lines through zod costs seconds on
+ * load. Anything else, including every invalid line, goes through the zod schema, which also explains
+ * what is wrong. It accepts a subset of what the schema accepts (tests/state check both agree).
+ */
+function plainCoupling(v: unknown): CouplingFields | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  for (const k in o) if (!PLAIN_COUPLING_KEYS.has(k)) return undefined;
+  if (!isText(o.mapping, MAX_MAPPING) || !isText(o.bcId, MAX_ID) || !isText(o.dataverseId, MAX_ID) || !isTime(o.coupledAt)) {
+    return undefined;
+  }
+  if ((o.bcModifiedAt !== undefined && !isTime(o.bcModifiedAt)) || (o.dataverseModifiedAt !== undefined && !isTime(o.dataverseModifiedAt))) {
+    return undefined;
+  }
+  if (!isResult(o.lastResultToDataverse) || !isResult(o.lastResultToBc)) return undefined;
+  if (o.skipped !== undefined && typeof o.skipped !== 'boolean') return undefined;
+  if (o.failureCount !== undefined && !(Number.isInteger(o.failureCount) && (o.failureCount as number) >= 0)) return undefined;
+  return o as unknown as CouplingFields;
+}
+
+export function parseCoupling(v: unknown): Parsed<CouplingFields> {
+  const plain = plainCoupling(v);
+  if (plain) return { ok: true, value: plain };
+  const parsed = couplingSchema.safeParse(v);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, problem: describeZodError(parsed.error) };
+}
 
 export const uncoupledFailureSchema = z
   .object({
@@ -157,6 +213,46 @@ export function makeUncoupledFailure(f: {
     lastError: f.lastError,
     firstFailedAt: f.firstFailedAt,
   };
+}
+
+/** The canonical coupling for a line read from disk (ids normalized, the mapping's shared name string). */
+export function couplingFromLine(c: CouplingFields, mapping: string): Coupling {
+  return {
+    mapping,
+    bcId: normalizeId(c.bcId),
+    dataverseId: normalizeId(c.dataverseId),
+    coupledAt: c.coupledAt,
+    bcModifiedAt: c.bcModifiedAt,
+    dataverseModifiedAt: c.dataverseModifiedAt,
+    lastResultToDataverse: c.lastResultToDataverse,
+    lastResultToBc: c.lastResultToBc,
+    lastErrorToDataverse: c.lastErrorToDataverse,
+    lastErrorToBc: c.lastErrorToBc,
+    skipped: c.skipped ?? false,
+    failureCount: c.failureCount ?? 0,
+    extra: c.extra !== undefined && Object.keys(c.extra).length > 0 ? c.extra : undefined,
+  };
+}
+
+/** Journal lines: the two frequent kinds (put, commit) checked by hand, the rest and every bad line by zod. */
+export function parseJournalEntry(v: unknown): Parsed<JournalEntry> {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    const seqOk = Number.isInteger(o.seq) && (o.seq as number) > 0;
+    if (seqOk && o.op === 'put' && Object.keys(o).length === 3 && 'coupling' in o) return { ok: true, value: o as JournalEntry };
+    if (
+      seqOk &&
+      o.op === 'commit' &&
+      Object.keys(o).length === 4 &&
+      isTime(o.at) &&
+      Number.isInteger(o.changes) &&
+      (o.changes as number) >= 0
+    ) {
+      return { ok: true, value: o as JournalEntry };
+    }
+  }
+  const parsed = journalEntrySchema.safeParse(v);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, problem: describeZodError(parsed.error) };
 }
 
 /** Formats the first zod issue as "path: message" for error messages. */

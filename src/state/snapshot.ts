@@ -4,11 +4,11 @@ import { type StateData } from './data.js';
 import { corruptState } from './errors.js';
 import { isMissing, readLines, writeFileAtomicStream } from './files.js';
 import {
-  couplingSchema,
+  couplingFromLine,
   describeZodError,
-  makeCoupling,
   makeUncoupledFailure,
   normalizeId,
+  parseCoupling,
   snapshotDocumentSchema,
   snapshotHeaderSchema,
   STATE_FORMAT,
@@ -72,16 +72,15 @@ function parseHeader(file: string, value: unknown, where: string): SnapshotHeade
 }
 
 function loadCoupling(data: StateData, file: string, value: unknown, where: string): void {
-  const parsed = couplingSchema.safeParse(value);
-  if (!parsed.success) throw corruptState(file, where, describeZodError(parsed.error));
-  const c = parsed.data;
-  const m = data.ensure(c.mapping);
-  const coupling = makeCoupling({ ...c, mapping: m.name, bcId: normalizeId(c.bcId), dataverseId: normalizeId(c.dataverseId) });
-  if (m.byBc.has(coupling.bcId)) throw corruptState(file, where, `BC record ${coupling.bcId} is coupled twice in mapping ${c.mapping}`);
-  if (m.byDv.has(coupling.dataverseId)) {
-    throw corruptState(file, where, `Dataverse row ${coupling.dataverseId} is coupled twice in mapping ${c.mapping}`);
+  const parsed = parseCoupling(value);
+  if (!parsed.ok) throw corruptState(file, where, parsed.problem);
+  const m = data.ensure(parsed.value.mapping);
+  const coupling = couplingFromLine(parsed.value, m.name);
+  const added = data.addLoadedCoupling(coupling);
+  if (added === 'bcId taken') throw corruptState(file, where, `BC record ${coupling.bcId} is coupled twice in mapping ${m.name}`);
+  if (added === 'dataverseId taken') {
+    throw corruptState(file, where, `Dataverse row ${coupling.dataverseId} is coupled twice in mapping ${m.name}`);
   }
-  data.putCoupling(coupling);
 }
 
 function loadFailure(data: StateData, file: string, value: unknown, where: string): void {

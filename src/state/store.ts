@@ -376,7 +376,9 @@ export class StateStore implements CouplingLookup {
     const sameDv = m.byDv.get(dataverseId);
     if (sameBc && sameBc === sameDv) return { coupling: sameBc, existed: true, replaced: [] };
 
-    const conflicts = [sameBc, sameDv].filter((c): c is Coupling => c !== undefined);
+    const conflicts: Coupling[] = [];
+    if (sameBc) conflicts.push(sameBc);
+    if (sameDv) conflicts.push(sameDv);
     if (conflicts.length > 0 && !options.replace) throw new CouplingConflictError(m.name, bcId, dataverseId, conflicts);
     for (const c of conflicts) {
       this.data.deleteCoupling(m.name, c.bcId);
@@ -659,8 +661,17 @@ export class StateStore implements CouplingLookup {
   // Internals
   // ------------------------------------------------------------------------------------------------
 
+  private lastNow = Number.NaN;
+  private lastNowIso = '';
+
+  /** toISOString is slow enough to show at a million couplings; the time repeats within a millisecond. */
   private nowIso(): string {
-    return new Date(this.clock.now()).toISOString();
+    const now = this.clock.now();
+    if (now !== this.lastNow) {
+      this.lastNow = now;
+      this.lastNowIso = new Date(now).toISOString();
+    }
+    return this.lastNowIso;
   }
 
   private assertWritable(): void {

@@ -1,0 +1,83 @@
+// State store at scale: a million couplings created through the API in batches of 1,000, then reopened,
+// updated, compacted and reopened again. Prints wall time per phase, file sizes and peak RSS.
+// Run: npm run build && node --expose-gc bench/state.bench.js [couplings]
+// (plain JS importing dist/, because Node 20 cannot run the TypeScript sources directly)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { StateStore } from '../dist/state/index.js';
+
+const total = Number(process.argv[2] ?? 1_000_000);
+const batchSize = 1000;
+const mapping = 'CUSTOMER';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bcsync-state-bench-'));
+const figures = [];
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+
+/** Deterministic GUID-shaped ids, like the real ones (36 characters). */
+function guid(prefix, i) {
+  const hex = i.toString(16).padStart(12, '0');
+  return `${prefix}0000000-0000-4000-8000-${hex}`;
+}
+
+async function phase(name, fn) {
+  globalThis.gc?.();
+  const start = performance.now();
+  const result = await fn();
+  const ms = performance.now() - start;
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  figures.push({ phase: name, seconds: (ms / 1000).toFixed(2), heapMB: Math.round(process.memoryUsage().heapUsed / 1e6) });
+  return result;
+}
+
+try {
+  let store = await StateStore.open(dir, { lock: true });
+  await phase(`couple ${total} (commit per ${batchSize})`, async () => {
+    for (let i = 0; i < total; i++) {
+      store.couple({
+        mapping,
+        bcId: guid('b', i),
+        dataverseId: guid('d', i),
+        bcModifiedAt: '2026-01-01T10:00:00.123Z',
+        dataverseModifiedAt: '2026-01-01T10:00:01Z',
+        syncedDirection: 'to-dataverse',
+      });
+      if ((i + 1) % batchSize === 0) await store.commit();
+    }
+    await store.commit();
+  });
+  const afterCouple = store.fileSizes;
+  await phase('close (compacts)', () => store.close());
+  store = await phase('reopen', () => StateStore.open(dir, { lock: true }));
+  if (store.counts(mapping).couplings !== total) throw new Error(`expected ${total} couplings, found ${store.counts(mapping).couplings}`);
+  await phase(`update ${total} (commit per ${batchSize})`, async () => {
+    let i = 0;
+    for (const c of [...store.couplings(mapping)]) {
+      store.markSuccess(mapping, c.bcId, 'to-dataverse', { bcModifiedAt: '2026-02-01T10:00:00Z' });
+      if (++i % batchSize === 0) await store.commit();
+    }
+    await store.commit();
+  });
+  await phase('compact', () => store.compact());
+  const afterCompact = store.fileSizes;
+  await store.close();
+  store = await phase('reopen (snapshot only)', () => StateStore.open(dir, { lock: false }));
+  const lookups = await phase('1,000,000 lookups by Dataverse id', () => {
+    let found = 0;
+    for (let i = 0; i < 1_000_000; i++) if (store.byDataverseId(mapping, guid('d', i % total))) found++;
+    return found;
+  });
+  await store.close();
+  clearInterval(sampler);
+  console.table(figures);
+  console.log(`couplings: ${total}; lookups found: ${lookups}`);
+  console.log(
+    `journal before first compaction: ${(afterCouple.journal / 1e6).toFixed(1)} MB; ` +
+      `snapshot: ${(afterCompact.snapshot / 1e6).toFixed(1)} MB (${Math.round(afterCompact.snapshot / total)} bytes per coupling)`,
+  );
+  console.log(`peak RSS: ${Math.round(peakRss / 1e6)} MB; cores: ${os.cpus().length}`);
+} finally {
+  clearInterval(sampler);
+  fs.rmSync(dir, { recursive: true, force: true });
+}

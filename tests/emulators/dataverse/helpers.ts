@@ -88,7 +88,7 @@ export function harness(seed: DataverseSeed = testSeed()): Harness {
       const rawQuery = q < 0 ? '' : pathAndQuery.slice(q + 1);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
-      let body = Buffer.alloc(0);
+      let body: Buffer = Buffer.alloc(0);
       if (opts.body !== undefined) {
         body = Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body), 'utf8');
         headers['content-type'] ??= 'application/json';

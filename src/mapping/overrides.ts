@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { allowedFieldDirections } from './fields.js';
-import type { Direction, FilterCondition, IntegrationTableMapping } from './types.js';
+import { allowedFieldDirections, selectFields } from './fields.js';
+import type { Direction, FilterCondition, IntegrationTableMapping, PassDirection } from './types.js';
 
 const directionSchema = z.enum(['to-dataverse', 'from-dataverse', 'bidirectional']);
 const filterValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -164,8 +164,24 @@ function applyOne(original: IntegrationTableMapping, override: MappingOverride):
     }
     mapping.dataverse.filter = [...mapping.dataverse.filter, ...(override.dataverseFilter as FilterCondition[])];
   }
+  checkPassesHaveFields(mapping);
   mapping.customized = !isEmptyOverride(override);
   return mapping;
+}
+
+/** A pass without field mapping rows can only fail ("no field mapping rows", §1.2): refuse it up front. */
+function checkPassesHaveFields(mapping: IntegrationTableMapping): void {
+  if (mapping.kind === 'option') return;
+  const passes: PassDirection[] =
+    mapping.direction === 'bidirectional' ? ['to-dataverse', 'from-dataverse'] : [mapping.direction];
+  for (const pass of passes) {
+    if (selectFields(mapping, pass).length === 0) {
+      throw new MappingOverrideError(
+        `Mapping ${mapping.name} would have no enabled field mapping for its ${pass} pass; enable a field mapping of that direction or change the mapping's direction.`,
+        mapping.name,
+      );
+    }
+  }
 }
 
 /** §1.1: option mappings are one-way; a direction needs an enabled field mapping of that direction or ⇄. */

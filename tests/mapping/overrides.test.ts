@@ -107,6 +107,19 @@ describe('applyOverrides', () => {
     expect(get(applyOverrides(defaults, { OPPORTUNITY: { direction: 'from-dataverse' } }), 'OPPORTUNITY').direction).toBe('from-dataverse');
   });
 
+  test('field overrides that leave a pass of the mapping without field mappings are refused', () => {
+    rejects(
+      { SALESPEOPLE: { fields: { email: { status: 'disabled' }, name: { status: 'disabled' } } } },
+      /Mapping SALESPEOPLE would have no enabled field mapping for its from-dataverse pass/,
+    );
+    rejects(
+      { OPPORTUNITY: { fields: { name: { direction: 'to-dataverse' } } } },
+      /OPPORTUNITY would have no enabled field mapping for its from-dataverse pass/,
+    );
+    const oneWay = applyOverrides(defaults, { OPPORTUNITY: { direction: 'to-dataverse', fields: { name: { direction: 'to-dataverse' } } } });
+    expect(get(oneWay, 'OPPORTUNITY').direction).toBe('to-dataverse');
+  });
+
   test('option mappings may not be bidirectional but may turn around', () => {
     rejects({ 'PAYMENT TERMS': { direction: 'bidirectional' } }, /PAYMENT TERMS is an option mapping and cannot be bidirectional/);
     expect(get(applyOverrides(defaults, { 'PAYMENT TERMS': { direction: 'from-dataverse' } }), 'PAYMENT TERMS').direction).toBe('from-dataverse');

@@ -1,0 +1,118 @@
+/**
+ * Match-based coupling (spec §7.1): every uncoupled BC record in scope is compared with the uncoupled
+ * Dataverse rows in scope on the chosen fields, priority by priority; exactly one candidate couples, more than
+ * one is ambiguous (reported with its candidates, nothing is created for it), none is "no match".
+ */
+import { matchConditions, matchCriteria, rowMatches } from '../mapping/index.js';
+import type { IntegrationTableMapping } from '../mapping/index.js';
+import type { Rec } from '../sides/types.js';
+import type { EngineContext } from './run.js';
+import { bcTable, dataverseTable } from './tables.js';
+
+export interface MatchOptions {
+  /** Field mapping ids, BC properties or Dataverse columns; default: the mapping's match fields. */
+  fields?: string[];
+  caseSensitive?: boolean;
+  /** Only these BC records. */
+  bcIds?: string[];
+  dryRun?: boolean;
+}
+
+export interface MatchCandidate {
+  dataverseId: string;
+  name: string;
+}
+
+export interface MatchReport {
+  mapping: string;
+  fields: string[];
+  coupled: Array<{ bcId: string; dataverseId: string; label: string }>;
+  ambiguous: Array<{ bcId: string; label: string; candidates: MatchCandidate[] }>;
+  noMatch: Array<{ bcId: string; label: string }>;
+  /** BC records in scope that were coupled already. */
+  alreadyCoupled: number;
+  /** Unique match whose Dataverse row is coupled to another record: not coupled again. */
+  takenByOther: Array<{ bcId: string; label: string; dataverseId: string }>;
+}
+
+function labelOf(m: IntegrationTableMapping, rec: Rec): string {
+  return String(rec.fields[m.bc.naturalKey ?? ''] ?? rec.fields[m.bc.nameField ?? ''] ?? rec.id) +
+    (m.bc.nameField && m.bc.naturalKey ? ` ${String(rec.fields[m.bc.nameField] ?? '')}` : '');
+}
+
+export async function matchBasedCoupling(ctx: EngineContext, m: IntegrationTableMapping, options: MatchOptions = {}): Promise<MatchReport> {
+  const criteria = matchCriteria(m, options.fields, { caseSensitive: options.caseSensitive });
+  const report: MatchReport = {
+    mapping: m.name,
+    fields: criteria.map((c) => c.fieldId),
+    coupled: [],
+    ambiguous: [],
+    noMatch: [],
+    alreadyCoupled: 0,
+    takenByOther: [],
+  };
+  if (criteria.length === 0) return report;
+  const state = ctx.state;
+  const bcRecords: Rec[] = [];
+  if (options.bcIds?.length) bcRecords.push(...(await ctx.bc.get(bcTable(m), options.bcIds)));
+  else for await (const page of ctx.bc.list(bcTable(m))) bcRecords.push(...page);
+  const uncoupled = bcRecords.filter((r) => {
+    const coupled = state.byBcId(m.name, r.id) !== undefined;
+    if (coupled) report.alreadyCoupled++;
+    return !coupled;
+  });
+  if (uncoupled.length === 0) return report;
+
+  // Read the Dataverse side once and index it by the first criterion's value (case-folded), so matching
+  // 100,000 records is not 100,000 queries.
+  const dvTable = dataverseTable(m, ctx.dataverseCompanyId);
+  const select = [...new Set([...(dvTable.select ?? []), ...criteria.map((c) => c.dataverse)])];
+  const rows: Rec[] = [];
+  for await (const page of ctx.dataverse.list({ ...dvTable, select })) rows.push(...page);
+  const byValue = new Map<string, Rec[]>();
+  const first = criteria[0]!.dataverse;
+  for (const row of rows) {
+    const key = String(row.fields[first] ?? '').trim().toLowerCase();
+    const list = byValue.get(key) ?? [];
+    list.push(row);
+    byValue.set(key, list);
+  }
+  const usedNow = new Set<string>();
+  for (const rec of uncoupled) {
+    const label = labelOf(m, rec);
+    let outcome: 'coupled' | 'ambiguous' | 'none' = 'none';
+    for (const group of matchConditions(criteria, rec.fields)) {
+      const firstCondition = group.conditions.find((c) => c.dataverse === first);
+      const pool = firstCondition ? (byValue.get(String(firstCondition.value).trim().toLowerCase()) ?? []) : rows;
+      const candidates = pool.filter((row) => rowMatches(group, row.fields));
+      if (candidates.length === 1) {
+        const row = candidates[0]!;
+        const other = state.byDataverseId(m.name, row.id);
+        if (other || usedNow.has(row.id)) {
+          report.takenByOther.push({ bcId: rec.id, label, dataverseId: row.id });
+          outcome = 'ambiguous';
+          break;
+        }
+        usedNow.add(row.id);
+        if (!options.dryRun) {
+          state.couple({ mapping: m.name, bcId: rec.id, dataverseId: row.id });
+        }
+        report.coupled.push({ bcId: rec.id, dataverseId: row.id, label });
+        outcome = 'coupled';
+        break;
+      }
+      if (candidates.length > 1) {
+        report.ambiguous.push({
+          bcId: rec.id,
+          label,
+          candidates: candidates.map((c) => ({ dataverseId: c.id, name: String(c.fields[m.dataverse.nameField ?? ''] ?? '') })),
+        });
+        outcome = 'ambiguous';
+        break;
+      }
+    }
+    if (outcome === 'none') report.noMatch.push({ bcId: rec.id, label });
+  }
+  if (!options.dryRun) await state.commit();
+  return report;
+}

@@ -1,0 +1,280 @@
+/**
+ * Runs one integration table mapping (spec bc-integration.md §5): read what changed on each side since its
+ * watermark, pair the records through the couplings, plan (pure), apply (single writer), move the watermarks.
+ */
+import type { Clock } from '../clock.js';
+import { nextSeriesCode, usesEchoSuppression } from '../mapping/index.js';
+import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
+import type { Rec, Side, SideTable } from '../sides/types.js';
+import type { StateStore } from '../state/index.js';
+import { applyPlan } from './apply.js';
+import { Lookups, type LookupEnvironment } from './lookups.js';
+import { plan, type Pair, type PlanPolicy, type SyncPlan } from './plan.js';
+import { emptyCounts, type DirectionCounts, type MappingReport } from './report.js';
+import { syncOptionMapping } from './options.js';
+import { bcTable, dataverseTable } from './tables.js';
+
+/** Dataverse `modifiedon` has whole seconds: read back from just under the watermark, as BC does (§5.2, §9). */
+const DATAVERSE_TOLERANCE_MS = 999;
+
+export interface EngineContext {
+  bc: Side;
+  dataverse: Side;
+  state: StateStore;
+  clock: Clock;
+  /** systemuserid of the integration identity (echo suppression). */
+  integrationUserId: string;
+  /** Dataverse company row of this BC company (company filter and stamp), when the solution is installed. */
+  dataverseCompanyId?: string;
+  /** Every mapping of the profile, for lookups into referenced mappings. */
+  mappings: readonly IntegrationTableMapping[];
+  bcLcyCode: string;
+  dataverseBaseCurrencyId: string | undefined;
+  exchangeRates?: Map<string, number>;
+  dataverseCurrencyPrecision?: number;
+  signal?: AbortSignal;
+  onProgress?: (mapping: string, phase: string, done: number, total: number) => void;
+}
+
+export interface SyncOptions {
+  /** Run only this pass of a ⇄ mapping. */
+  direction?: PassDirection;
+  dryRun?: boolean;
+  /** Clear the skipped flags first (BC's Retry All). */
+  retrySkipped?: boolean;
+  /** Full synchronization: all records in scope, uncoupled ones created, every coupled one rewritten. */
+  full?: boolean;
+  /** "Synchronize Now" for these records only. */
+  records?: { bc?: string[]; dataverse?: string[] };
+  /** With `records`: which side is overwritten. */
+  overwrite?: 'dataverse' | 'bc';
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function maxIso(a: string | undefined, b: string): string {
+  if (!b) return a ?? '';
+  return a === undefined || Date.parse(b) > Date.parse(a) ? b : a;
+}
+
+async function readAll(side: Side, table: SideTable, query: Parameters<Side['list']>[1], onRecord: (rec: Rec) => void) {
+  for await (const page of side.list(table, query)) for (const rec of page) onRecord(rec);
+}
+
+export function passesOf(m: IntegrationTableMapping, restrict?: PassDirection): PassDirection[] {
+  const passes: PassDirection[] = [];
+  if (m.direction !== 'from-dataverse' && restrict !== 'from-dataverse') passes.push('to-dataverse');
+  if (m.direction !== 'to-dataverse' && restrict !== 'to-dataverse') passes.push('from-dataverse');
+  return passes;
+}
+
+export function lookupsFor(ctx: EngineContext): Lookups {
+  const env: LookupEnvironment = {
+    bc: ctx.bc,
+    couplings: ctx.state,
+    mappings: ctx.mappings,
+    bcLcyCode: ctx.bcLcyCode,
+    dataverseBaseCurrencyId: ctx.dataverseBaseCurrencyId,
+    exchangeRates: ctx.exchangeRates,
+    dataverseCurrencyPrecision: ctx.dataverseCurrencyPrecision,
+  };
+  return new Lookups(env);
+}
+
+export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping, options: SyncOptions = {}): Promise<MappingReport> {
+  const started = ctx.clock.now();
+  const before = { bc: ctx.bc.stats(), dataverse: ctx.dataverse.stats() };
+  const passes = passesOf(m, options.direction);
+  const finish = (counts: Record<PassDirection, DirectionCounts>, records: MappingReport['records'], extra: Partial<MappingReport> = {}): MappingReport => {
+    const after = { bc: ctx.bc.stats(), dataverse: ctx.dataverse.stats() };
+    const finished = ctx.clock.now();
+    return {
+      mapping: m.name,
+      directions: passes,
+      counts,
+      records,
+      startedAt: iso(started),
+      finishedAt: iso(finished),
+      durationMs: finished - started,
+      requests: { bc: after.bc.requests - before.bc.requests, dataverse: after.dataverse.requests - before.dataverse.requests },
+      retries: after.bc.retries - before.bc.retries + after.dataverse.retries - before.dataverse.retries,
+      dryRun: Boolean(options.dryRun),
+      ...extra,
+    };
+  };
+  if (m.kind === 'option') {
+    const result = await syncOptionMapping(ctx, m, options);
+    return finish(result.counts, result.records, { plan: result.plan });
+  }
+
+  const state = ctx.state;
+  if (options.retrySkipped && !options.dryRun) {
+    state.clearSkipped(m.name);
+    await state.commit();
+  }
+  const bcT = bcTable(m);
+  const dvT = dataverseTable(m, ctx.dataverseCompanyId);
+  const toDv = passes.includes('to-dataverse');
+  const fromDv = passes.includes('from-dataverse');
+  const watermarks = state.watermark(m.name);
+  const pairs = new Map<string, Pair>();
+  let maxBc: string | undefined;
+  let maxDv: string | undefined;
+
+  const addBc = (rec: Rec) => {
+    const c = state.byBcId(m.name, rec.id);
+    const key = c ? `c:${c.bcId}` : `b:${rec.id}`;
+    const pair = pairs.get(key) ?? { coupling: c, bcRead: false, dvRead: false };
+    pair.bc = rec;
+    pair.bcRead = true;
+    pairs.set(key, pair);
+  };
+  const addDv = (rec: Rec) => {
+    const c = state.byDataverseId(m.name, rec.id);
+    const key = c ? `c:${c.bcId}` : `d:${rec.id}`;
+    const pair = pairs.get(key) ?? { coupling: c, bcRead: false, dvRead: false };
+    pair.dv = rec;
+    pair.dvRead = true;
+    pairs.set(key, pair);
+  };
+
+  // 1. Change selection (§5.2).
+  ctx.onProgress?.(m.name, 'reading', 0, 0);
+  if (options.records) {
+    if (options.records.bc?.length) for (const rec of await ctx.bc.get(bcT, options.records.bc)) addBc(rec);
+    if (options.records.dataverse?.length) for (const rec of await ctx.dataverse.get(dvT, options.records.dataverse)) addDv(rec);
+  } else {
+    if (toDv) {
+      await readAll(ctx.bc, bcT, { modifiedAfter: options.full ? undefined : watermarks.bc }, (rec) => {
+        maxBc = maxIso(maxBc, rec.modifiedAt);
+        addBc(rec);
+      });
+      const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !pairs.has(`c:${id}`) && !pairs.has(`b:${id}`));
+      if (retry.length) for (const rec of await ctx.bc.get(bcT, retry)) addBc(rec);
+    }
+    if (fromDv) {
+      const echo = usesEchoSuppression(m) && !options.full;
+      const after = watermarks.dataverse && !options.full ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
+      await readAll(
+        ctx.dataverse,
+        dvT,
+        { modifiedAfter: after, where: echo ? [{ field: '_modifiedby_value', op: 'ne', value: ctx.integrationUserId }] : undefined },
+        (rec) => {
+          maxDv = maxIso(maxDv, rec.modifiedAt);
+          addDv(rec);
+        },
+      );
+      const retry = state
+        .failedNotSkipped(m.name, 'from-dataverse')
+        .map((f) => f.dataverseId)
+        .filter((id): id is string => !!id && ![...pairs.values()].some((p) => p.dv?.id === id));
+      if (retry.length) for (const rec of await ctx.dataverse.get(dvT, retry)) addDv(rec);
+    }
+  }
+
+  // 2. Counterparts of coupled records that changed (echoes need none: nothing will be written for them).
+  const changed = (pair: Pair): boolean => {
+    const c = pair.coupling!;
+    if (options.full || options.records || c.skipped) return true;
+    const bcChanged = pair.bc && pair.bcRead && (c.lastResultToDataverse === 'failure' || !c.bcModifiedAt || Date.parse(pair.bc.modifiedAt) > Date.parse(c.bcModifiedAt));
+    const dvChanged = pair.dv && pair.dvRead && (c.lastResultToBc === 'failure' || !c.dataverseModifiedAt || Date.parse(pair.dv.modifiedAt) > Date.parse(c.dataverseModifiedAt));
+    return Boolean(bcChanged || dvChanged);
+  };
+  const needDv: string[] = [];
+  const needBc: string[] = [];
+  for (const pair of pairs.values()) {
+    if (!pair.coupling || !changed(pair)) continue;
+    if (!pair.dv) needDv.push(pair.coupling.dataverseId);
+    if (!pair.bc) needBc.push(pair.coupling.bcId);
+  }
+  if (needDv.length) {
+    const found = new Map((await ctx.dataverse.get({ ...dvT }, needDv)).map((r) => [r.id, r]));
+    for (const pair of pairs.values()) {
+      if (pair.coupling && !pair.dv && needDv.includes(pair.coupling.dataverseId)) {
+        const rec = found.get(pair.coupling.dataverseId);
+        if (rec) pair.dv = rec;
+        else pair.dvMissing = true;
+      }
+    }
+  }
+  if (needBc.length) {
+    const found = new Map((await ctx.bc.get(bcT, needBc)).map((r) => [r.id, r]));
+    for (const pair of pairs.values()) {
+      if (pair.coupling && !pair.bc && needBc.includes(pair.coupling.bcId)) {
+        const rec = found.get(pair.coupling.bcId);
+        if (rec) pair.bc = rec;
+        else pair.bcMissing = true;
+      }
+    }
+  }
+
+  // 3. Plan (pure). Lookups by code need an index of the referenced table: build what the plan asked for, re-plan.
+  const policy: PlanPolicy = {
+    toDataverse: toDv,
+    fromDataverse: fromDv,
+    full: Boolean(options.full),
+    onlyCoupled: m.synchOnlyCoupledRecords && !options.records,
+    overwrite: options.overwrite,
+    integrationUserId: ctx.integrationUserId,
+    echoByModifiedBy: usesEchoSuppression(m),
+  };
+  const lookups = lookupsFor(ctx);
+  let syncPlan: SyncPlan = plan(m, pairs.values(), policy, lookups.context());
+  if (lookups.missing.size > 0 && (await lookups.buildMissing())) syncPlan = plan(m, pairs.values(), policy, lookups.context());
+
+  // BC numbers some records itself when they come from Dataverse (SALESPEOPLE: "SP NO. 00001").
+  const series = m.bc.insertCodeSeries;
+  const seriesInserts = series ? syncPlan.records.filter((r) => r.toBc?.action === 'insert') : [];
+  if (series && seriesInserts.length) {
+    const codes: string[] = [];
+    for await (const page of ctx.bc.list({ ...bcT, select: ['id', series.property] }, { ignoreTableFilter: true })) {
+      for (const r of page) codes.push(String(r.fields[series.property] ?? ''));
+    }
+    for (const r of seriesInserts) {
+      const code = nextSeriesCode(codes, series);
+      codes.push(code);
+      r.toBc!.values = { ...r.toBc!.values, [series.property]: code };
+    }
+  }
+
+  if (options.dryRun) {
+    const counts = { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() };
+    for (const r of syncPlan.records) {
+      for (const [d, p] of [['to-dataverse', r.toDataverse], ['from-dataverse', r.toBc]] as const) {
+        if (!p) continue;
+        const c = counts[d];
+        if (p.action === 'insert') c.inserted++;
+        else if (p.action === 'modify') c.modified++;
+        else if (p.action === 'unchanged') c.unchanged++;
+        else if (p.action === 'echo') c.echoSuppressed++;
+        else if (p.action === 'conflict') c.conflicts++;
+        else if (p.action === 'skip') c.skipped++;
+        else if (p.action === 'fail') c.failed++;
+        else if (p.action === 'uncouple') c.uncoupled++;
+      }
+    }
+    return finish(counts, [], { plan: syncPlan });
+  }
+
+  // 4. Apply (the single writer), journaled per batch.
+  const applied = await applyPlan(m, syncPlan, {
+    bc: ctx.bc,
+    dataverse: ctx.dataverse,
+    bcTable: bcT,
+    dataverseTable: dvT,
+    state,
+    dataverseCompanyId: ctx.dataverseCompanyId,
+    signal: ctx.signal,
+    onProgress: (done, total) => ctx.onProgress?.(m.name, 'writing', done, total),
+  });
+
+  // 5. Watermarks move forward only after every batch landed, capped at the run's start (§5.1).
+  if (!options.records && !ctx.signal?.aborted) {
+    if (maxBc) state.setWatermark(m.name, 'bc', Date.parse(maxBc) > started ? iso(started) : maxBc);
+    if (maxDv) state.setWatermark(m.name, 'dataverse', Date.parse(maxDv) > started ? iso(started) : maxDv);
+    await state.commit();
+  }
+  return finish(applied.counts, applied.records);
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { BcClient } from '../clients/bc/client.js';
+import type { BcOperation } from '../clients/bc/client.js';
+import type { BcResource } from '../clients/bc/resource.js';
+import { idFilterChunks } from '../clients/odata/index.js';
+import { ApiError, ConflictError, NotFoundError, type BcsyncError } from '../errors.js';
+import { toODataFilter } from './filter.js';
+import type { FilterCondition, ListQuery, Rec, Side, SideStats, SideTable, WriteError, WriteOp, WriteResult } from './types.js';
+
+const row = z.looseObject({ id: z.string() });
+const IDS_PER_REQUEST = 100;
+
+export function toRec(fields: Record<string, unknown>): Rec {
+  const { ['@odata.etag']: etag, ...rest } = fields;
+  return {
+    id: String(fields.id).toLowerCase(),
+    etag: typeof etag === 'string' ? etag : undefined,
+    modifiedAt: String(fields.lastModifiedDateTime ?? ''),
+    fields: rest,
+  };
+}
+
+export function writeError(error: BcsyncError | undefined, fallback: string): WriteError {
+  if (!error) return { message: fallback };
+  const api = error instanceof ApiError ? error : undefined;
+  return {
+    message: error.message.split('\n')[0]!,
+    status: api?.status,
+    code: api?.serviceCode,
+    conflict: error instanceof ConflictError && api?.serviceCode !== 'Internal_EntityWithSameKeyExists',
+    notFound: error instanceof NotFoundError,
+  };
+}
+
+/** Business Central through the typed client: pages of 20,000, JSON `$batch` of 100, If-Match on every write. */
+export class BcSide implements Side {
+  readonly name = 'bc' as const;
+  readonly limits: Side['limits'];
+
+  constructor(private readonly client: BcClient) {
+    this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: 5 };
+  }
+
+  private resource(table: SideTable): BcResource {
+    return { entitySet: table.entitySet, custom: table.api === 'custom', companyScoped: true, schema: row, alwaysPresent: ['id'] };
+  }
+
+  private select(table: SideTable): string[] | undefined {
+    return table.select ? [...new Set([...table.select, 'id', table.modifiedField])] : undefined;
+  }
+
+  async *list(table: SideTable, query: ListQuery = {}): AsyncIterable<Rec[]> {
+    const conditions: FilterCondition[] = [...(query.ignoreTableFilter ? [] : table.filter), ...(query.where ?? [])];
+    if (query.modifiedAfter) conditions.push({ field: table.modifiedField, op: 'gt', value: query.modifiedAfter });
+    const filter = toODataFilter(conditions) || undefined;
+    for await (const page of this.client.list(this.resource(table), { filter, select: this.select(table) })) {
+      yield page.map((r) => toRec(r as Record<string, unknown>));
+    }
+  }
+
+  async get(table: SideTable, ids: string[]): Promise<Rec[]> {
+    const result: Rec[] = [];
+    for (const filter of idFilterChunks('id', ids, { maxPerChunk: IDS_PER_REQUEST })) {
+      for await (const page of this.client.list(this.resource(table), { filter, select: this.select(table) })) {
+        result.push(...page.map((r) => toRec(r as Record<string, unknown>)));
+      }
+    }
+    return result;
+  }
+
+  async count(table: SideTable, where: FilterCondition[] = []): Promise<number> {
+    let n = 0;
+    const filter = toODataFilter([...table.filter, ...where]) || undefined;
+    for await (const page of this.client.list(this.resource(table), { filter, select: ['id'] })) n += page.length;
+    return n;
+  }
+
+  async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
+    const target = this.resource(table);
+    const operations: BcOperation[] = ops.map((op) => {
+      if (op.kind === 'create') return { kind: 'create', target, body: { ...op.fields, id: op.id } };
+      if (op.kind === 'update') return { kind: 'update', target, id: op.id, body: op.fields, etag: op.etag ?? '*' };
+      return { kind: 'delete', target, id: op.id, etag: op.etag ?? '*' };
+    });
+    const results = await this.client.batch(operations, { continueOnError: true });
+    const out: WriteResult[] = results.map((r, i) => {
+      const op = ops[i]!;
+      if (r.ok) {
+        const body = r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : undefined;
+        return { op, ok: true, record: body ? toRec(body) : undefined };
+      }
+      const error = writeError(r.error, `HTTP ${r.status}`);
+      // A create repeated after a crash: the record with our id is there already. Read it back below.
+      if (op.kind === 'create' && error.code === 'Internal_EntityWithSameKeyExists') return { op, ok: true, alreadyExisted: true };
+      return { op, ok: false, error };
+    });
+    const missing = out.filter((r) => r.ok && !r.record && r.op.kind !== 'delete').map((r) => r.op.id);
+    if (missing.length) {
+      const found = new Map((await this.get(table, missing)).map((rec) => [rec.id, rec]));
+      for (const r of out) if (r.ok && !r.record && r.op.kind !== 'delete') r.record = found.get(r.op.id.toLowerCase());
+    }
+    return out;
+  }
+
+  stats(): SideStats {
+    const s = this.client.transport.stats();
+    return { requests: s.requests, retries: s.retries };
+  }
+}

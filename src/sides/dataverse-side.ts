@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { DataverseClient, DataverseOperation } from '../clients/dataverse/client.js';
+import { idFilterChunks } from '../clients/odata/index.js';
+import { writeError } from './bc-side.js';
+import { toODataFilter } from './filter.js';
+import type { FilterCondition, ListQuery, OptionSets, Rec, Side, SideStats, SideTable, WriteOp, WriteResult } from './types.js';
+
+const IDS_PER_REQUEST = 100;
+const LOOKUP_TABLE = '@Microsoft.Dynamics.CRM.lookuplogicalname';
+
+function toRec(table: SideTable, fields: Record<string, unknown>): Rec {
+  const { ['@odata.etag']: etag, ...rest } = fields;
+  const modifiedBy = fields._modifiedby_value;
+  return {
+    id: String(fields[table.key]).toLowerCase(),
+    etag: typeof etag === 'string' ? etag : undefined,
+    modifiedAt: String(fields[table.modifiedField] ?? ''),
+    modifiedBy: typeof modifiedBy === 'string' ? modifiedBy.toLowerCase() : undefined,
+    fields: rest,
+  };
+}
+
+/** Polymorphic lookups must point at the right table (contacts whose parent is an account). */
+function targetsMatch(conditions: readonly FilterCondition[], fields: Record<string, unknown>): boolean {
+  return conditions.every((c) => {
+    if (c.op !== 'lookupTarget') return true;
+    const target = fields[`_${c.field}_value${LOOKUP_TABLE}`];
+    return target === undefined || target === c.value;
+  });
+}
+
+/** Dataverse through the typed client: pages of 5,000, multipart `$batch` of up to 1,000, upserts by key. */
+export class DataverseSide implements Side {
+  readonly name = 'dataverse' as const;
+  readonly limits: Side['limits'];
+  readonly optionSets: OptionSets;
+
+  constructor(private readonly client: DataverseClient) {
+    this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: 4 };
+    this.optionSets = {
+      list: async (table, attribute) => (await client.getOptionSet(table, attribute)).options,
+      insert: (table, attribute, label, value) =>
+        client.insertOptionValue({ entity: table, attribute, label, value }),
+      relabel: (table, attribute, value, label) =>
+        client.updateOptionValue({ entity: table, attribute, value, label }),
+    };
+  }
+
+  private schema(table: SideTable) {
+    return z.looseObject({ [table.key]: z.string() });
+  }
+
+  private select(table: SideTable): string[] | undefined {
+    return table.select ? [...new Set([...table.select, table.key, table.modifiedField, '_modifiedby_value'])] : undefined;
+  }
+
+  async *list(table: SideTable, query: ListQuery = {}): AsyncIterable<Rec[]> {
+    const own = query.ignoreTableFilter ? [] : table.filter;
+    const conditions: FilterCondition[] = [...own, ...(query.where ?? [])];
+    if (query.modifiedAfter) conditions.push({ field: table.modifiedField, op: 'gt', value: query.modifiedAfter });
+    const filter = toODataFilter(conditions) || undefined;
+    for await (const page of this.client.list(table.entitySet, { filter, select: this.select(table) }, this.schema(table))) {
+      const rows = page as Record<string, unknown>[];
+      yield rows.filter((r) => targetsMatch(own, r)).map((r) => toRec(table, r));
+    }
+  }
+
+  async get(table: SideTable, ids: string[]): Promise<Rec[]> {
+    const result: Rec[] = [];
+    for (const filter of idFilterChunks(table.key, ids, { maxPerChunk: IDS_PER_REQUEST })) {
+      for await (const page of this.client.list(table.entitySet, { filter, select: this.select(table) }, this.schema(table))) {
+        result.push(...(page as Record<string, unknown>[]).map((r) => toRec(table, r)));
+      }
+    }
+    return result;
+  }
+
+  async count(table: SideTable, where: FilterCondition[] = []): Promise<number> {
+    let n = 0;
+    for await (const page of this.list({ ...table, select: [table.key] }, { where })) n += page.length;
+    return n;
+  }
+
+  async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
+    // Creates are upserts to our deterministic id (PATCH to the key URL): repeating one after a crash updates the
+    // row the first attempt made instead of duplicating it. Every write asks for the row back, so the modified-on
+    // the write produced can be stored for echo suppression without another read.
+    const operations: DataverseOperation[] = ops.map((op) => {
+      const path = `${table.entitySet}(${op.id})`;
+      if (op.kind === 'delete') return { kind: 'delete', table: table.entitySet, id: op.id, etag: op.etag };
+      const headers: Record<string, string> = { Prefer: 'return=representation', 'Content-Type': 'application/json' };
+      if (op.kind === 'update') headers['If-Match'] = op.etag ?? '*';
+      return { kind: 'raw', method: 'PATCH', path, body: op.fields, headers };
+    });
+    const results = await this.client.batch(operations, { continueOnError: true });
+    return results.map((r, i) => {
+      const op = ops[i]!;
+      if (!r.ok) return { op, ok: false, error: writeError(r.error, `HTTP ${r.status}`) };
+      const body = r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : undefined;
+      return { op, ok: true, record: body ? toRec(table, body) : undefined };
+    });
+  }
+
+  stats(): SideStats {
+    const s = this.client.transport.stats();
+    return { requests: s.requests, retries: s.retries };
+  }
+}

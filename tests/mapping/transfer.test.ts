@@ -514,6 +514,15 @@ describe('other transforms', () => {
     const noRate = planFieldTransfer(mappingOf('CURRENCY'), 'to-dataverse', { code: 'GBP', symbol: '£', displayName: 'Pound' }, undefined, context());
     expect(noRate.errors[0]?.message).toMatch(/^exchangerate|^code/);
     expect(noRate.errors[0]?.message).toContain('no exchange rate for currency GBP');
+    // isocurrencycode and the precision are create-only in Dataverse.
+    const modify = planFieldTransfer(
+      mappingOf('CURRENCY'),
+      'to-dataverse',
+      { code: 'EUR', symbol: '€', displayName: 'Euro' },
+      { isocurrencycode: 'XEU', currencysymbol: 'EUR', currencyname: 'Euro', exchangerate: 0.92, currencyprecision: 4 },
+      context(),
+    );
+    expect(modify.values).toEqual({ currencysymbol: '€' });
   });
 
   test('dates: BC blank date is Dataverse null; DateTime columns get midnight UTC', () => {

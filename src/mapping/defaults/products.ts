@@ -42,7 +42,8 @@ export function unitOfMeasureMapping(): IntegrationTableMapping {
     dependencies: [],
     schedule: { ...UNIT_SCHEDULE },
     fields: [
-      field({ id: 'code', bcField: 'Code', bc: 'code', dataverse: 'baseuomname', direction: 'to-dataverse', bcType: 'code', bcMax: 10, dvMax: 100 }),
+      // baseuomname creates the group's base unit and is accepted on create only.
+      field({ id: 'code', bcField: 'Code', bc: 'code', dataverse: 'baseuomname', direction: 'to-dataverse', bcType: 'code', insertOnly: true, bcMax: 10, dvMax: 100 }),
       field({
         id: 'groupName',
         bcField: 'Code',
@@ -93,7 +94,17 @@ export function unitGroupMapping(): IntegrationTableMapping {
         dvMax: 200,
         notes: 'the value written is the group code ITEM <No.> UOM GR / RESOURCE <No.> UOM GR',
       }),
-      field({ id: 'baseUnitName', bcField: 'Source No.', bc: 'sourceNumber', dataverse: 'baseuomname', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
+      field({
+        id: 'baseUnitName',
+        bcField: 'Source No.',
+        bc: 'sourceNumber',
+        dataverse: 'baseuomname',
+        direction: 'to-dataverse',
+        bcType: 'code',
+        insertOnly: true,
+        bcMax: 20,
+        dvMax: 100,
+      }),
     ],
     notes: ['An inactive Dataverse unit group is an error.'],
   });

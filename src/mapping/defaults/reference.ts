@@ -36,7 +36,19 @@ export function currencyMapping(): IntegrationTableMapping {
     schedule: { intervalMinutes: 30, inactivityTimeoutMinutes: 720 },
     matchBased: { ...CREATE_AND_SYNC },
     fields: [
-      field({ id: 'code', bcField: 'Code', bc: 'code', dataverse: 'isocurrencycode', direction: 'to-dataverse', bcType: 'code', match: true, bcMax: 10, dvMax: 5 }),
+      field({
+        id: 'code',
+        bcField: 'Code',
+        bc: 'code',
+        dataverse: 'isocurrencycode',
+        direction: 'to-dataverse',
+        bcType: 'code',
+        match: true,
+        // Dataverse accepts isocurrencycode on create only.
+        insertOnly: true,
+        bcMax: 10,
+        dvMax: 5,
+      }),
       field({
         id: 'symbol',
         bcField: 'Symbol',

@@ -89,6 +89,9 @@ const CASCADE: Array<[string, string]> = [
 /** Lookups never cleared by a delete (system columns and owners: users and teams are not deletable that way). */
 const NO_REMOVE_LINK = new Set(['createdby', 'modifiedby', 'ownerid', 'owninguser', 'owningteam', 'owningbusinessunit']);
 
+/** Read-only columns a person may set through the in-process data access (what UI actions would set). */
+const PERSON_SETTABLE = new Set(['quote.revisionnumber']);
+
 /** Totals a client may write on a document header (BC writes them for posted invoices). */
 const HEADER_TOTALS = ['totalamount', 'totalamountlessfreight', 'totaltax', 'totaldiscountamount', 'totallineitemdiscountamount'];
 
@@ -189,7 +192,7 @@ export class Organization {
   // -------------------------------------------------------------------------------------------
   // Payloads
 
-  private parsePayload(table: TableDef, body: unknown, mode: 'create' | 'update', bind: BindContext | undefined): ParsedPayload {
+  private parsePayload(table: TableDef, body: unknown, mode: 'create' | 'update', bind: BindContext | undefined, person = false): ParsedPayload {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw payloadError(table.entitySet, 'The request body must be a JSON object describing the record.');
     }
@@ -241,7 +244,9 @@ export class Organization {
         if (typeof id === 'string') parsed.key = id;
         continue;
       }
-      if (column.readOnly) continue; // the service computes these and ignores what is sent
+      // The service computes read-only columns and ignores what is sent; a person staging data in-process
+      // may set the few a UI action would (a revised quote's revisionnumber).
+      if (column.readOnly && !(person && PERSON_SETTABLE.has(`${table.logicalName}.${name}`))) continue;
       if (mode === 'create' && column.updateOnly) {
         throw invalidArgument(`'${name}' is not valid on create of ${table.logicalName}; set it with an update after the record exists.`);
       }
@@ -301,7 +306,7 @@ export class Organization {
     if (!table.writable) {
       throw new DvError(405, DvCodes.notSupported, `The 'Create' method does not support entities of type '${table.logicalName}'.`);
     }
-    const parsed = this.parsePayload(table, body, 'create', opts.bind);
+    const parsed = this.parsePayload(table, body, 'create', opts.bind, actor.person === true);
     if (opts.id && parsed.key && parsed.key !== opts.id) {
       throw badRequest(`The ${table.key} in the body (${parsed.key}) does not match the key in the URL (${opts.id}).`);
     }
@@ -361,7 +366,7 @@ export class Organization {
     if (!table.updatable) {
       throw new DvError(405, DvCodes.notSupported, `The 'Update' method does not support entities of type '${table.logicalName}'.`);
     }
-    const parsed = this.parsePayload(table, body, 'update', bind);
+    const parsed = this.parsePayload(table, body, 'update', bind, actor.person === true);
     if (parsed.key && parsed.key !== row.id) {
       throw badRequest(`The ${table.key} in the body (${parsed.key}) does not match the record being updated (${row.id}).`);
     }
@@ -596,6 +601,9 @@ export class Organization {
       case 'productpricelevel':
         this.priceListItemRules(values, targets, previous);
         return;
+      case 'transactioncurrency':
+        this.currencyRules(values, previous);
+        return;
       case 'annotation': {
         setValue(values, 'objecttypecode', targets['objectid'] ?? null);
         const body = values['documentbody'];
@@ -619,6 +627,20 @@ export class Organization {
     }
     const line = LINES[table.logicalName];
     if (line) this.lineRules(table, values, targets, previous, parsed, line, actor);
+  }
+
+  private currencyRules(values: Record<string, unknown>, previous: Row | undefined): void {
+    const id = values['transactioncurrencyid'];
+    if (id === this.baseCurrencyId && values['exchangerate'] !== 1) {
+      throw invalidArgument('The exchange rate of the base currency is always 1 and cannot be changed.');
+    }
+    if (previous) return;
+    const iso = String(values['isocurrencycode'] ?? '').toLowerCase();
+    for (const other of this.store.rows('transactioncurrencies')) {
+      if (String(other.values['isocurrencycode'] ?? '').toLowerCase() === iso) {
+        throw new DvError(412, DvCodes.duplicateRecord, `A currency with the ISO code '${String(values['isocurrencycode'])}' already exists.`);
+      }
+    }
   }
 
   private uomRules(values: Record<string, unknown>, targets: Record<string, string>, previous: Row | undefined): void {

@@ -168,11 +168,18 @@ describe('Dataverse in-process data access (a person edits)', () => {
     expect(() => h.module.data.list('nosuch')).toThrow(/no entity set 'nosuch'/);
   });
 
-  test('a person may create an order directly in another state (tests use it to stage documents)', () => {
+  test('a person may create an order directly in another state and a revised quote (tests use it to stage documents)', async () => {
     const h = harness();
     const so = h.module.data.insert('salesorders', { name: 'Staged', _customerid_value: IDS.contoso, statecode: 1, statuscode: 3 });
     expect(so['statecode']).toBe(1);
     expect(so['_customerid_value']).toBe(IDS.contoso);
+    const quote = h.module.data.insert('quotes', { name: 'Q', _customerid_value: IDS.contoso, revisionnumber: 1 });
+    expect(quote['revisionnumber']).toBe(1);
+    const viaApi = await h.send('POST', 'quotes?$select=revisionnumber', {
+      body: { name: 'Q', 'customerid_account@odata.bind': `/accounts(${IDS.contoso})`, revisionnumber: 3 },
+      headers: { Prefer: 'return=representation' },
+    });
+    expect(json(viaApi)['revisionnumber']).toBe(0);
   });
 });
 

@@ -207,6 +207,21 @@ describe('Dataverse create (POST)', () => {
     const contactId = json(res)['_primarycontactid_value'];
     expect(h.module.data.get('contacts', contactId)!['fullname']).toBe('Dee P');
   });
+  test('currencies: the ISO code is unique, the base currency keeps rate 1, other rates drive exchangerate and _base amounts', async () => {
+    const h = harness();
+    const dup = await h.send('POST', 'transactioncurrencies', { body: { isocurrencycode: 'eur', currencyname: 'Euro 2', currencysymbol: 'E', exchangerate: 1 } });
+    expect(dup.status).toBe(412);
+    expect((await h.send('PATCH', `transactioncurrencies(${IDS.usd})`, { body: { exchangerate: 2 } })).status).toBe(400);
+    expect((await h.send('PATCH', `transactioncurrencies(${IDS.usd})`, { body: { exchangerate: 1 } })).status).toBe(204);
+    const acc = json(
+      await h.send('POST', 'accounts', {
+        body: { name: 'Euro customer', creditlimit: 100, 'transactioncurrencyid@odata.bind': `/transactioncurrencies(${IDS.eur})` },
+        headers: RETURN,
+      }),
+    );
+    expect(acc['exchangerate']).toBe(0.5);
+    expect(acc['creditlimit_base']).toBe(200);
+  });
 });
 
 describe('Dataverse update, upsert and delete', () => {

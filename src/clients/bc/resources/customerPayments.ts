@@ -1,7 +1,7 @@
 import { col } from '../../shape.js';
 import { defineResource, type BcRow } from '../resource.js';
 
-/** Customer payments, company-level or under a journal. */
+/** Customer payments: read `under(customerPaymentJournals, id, customerPayments)`; the company-level set needs a journal filter. */
 export const customerPayments = defineResource({
   entitySet: 'customerPayments',
   columns: {

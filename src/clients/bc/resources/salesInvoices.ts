@@ -65,7 +65,7 @@ export const salesInvoices = defineResource({
 
 export type SalesInvoicesRow = BcRow<typeof salesInvoices>;
 
-/** Sales invoice lines (POSTEDSALESLINE-INV mapping). */
+/** Sales invoice lines (POSTEDSALESLINE-INV mapping): read `under(salesInvoices, id, salesInvoiceLines)`; the company-level set needs a documentId filter. */
 export const salesInvoiceLines = defineResource({
   entitySet: 'salesInvoiceLines',
   columns: {

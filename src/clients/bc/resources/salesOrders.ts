@@ -60,7 +60,7 @@ export const salesOrders = defineResource({
 
 export type SalesOrdersRow = BcRow<typeof salesOrders>;
 
-/** Sales order lines (SOLINE-ORDERDETAIL mapping), company-level or `under(salesOrders, id, salesOrderLines)`. */
+/** Sales order lines (SOLINE-ORDERDETAIL mapping): read `under(salesOrders, id, salesOrderLines)`; the company-level set needs a documentId filter. */
 export const salesOrderLines = defineResource({
   entitySet: 'salesOrderLines',
   columns: {

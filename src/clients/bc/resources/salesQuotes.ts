@@ -61,7 +61,7 @@ export const salesQuotes = defineResource({
 
 export type SalesQuotesRow = BcRow<typeof salesQuotes>;
 
-/** Sales quote lines. */
+/** Sales quote lines: read `under(salesQuotes, id, salesQuoteLines)`; the company-level set needs a documentId filter. */
 export const salesQuoteLines = defineResource({
   entitySet: 'salesQuoteLines',
   columns: {

@@ -72,12 +72,6 @@ const LOAD_ORDER = [
   'customerPayments',
 ];
 
-/** Property spellings other sources use for the same API property. */
-const SEED_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  // APIV2SalespersonPurchaser.Page.al names the e-mail property `eMail`; protocols.md writes `email`.
-  salespeoplePurchasers: { email: 'eMail' },
-};
-
 const DEFAULT_COMPANY_ID = '6c0e4a8e-2f3b-4c1d-9a7e-5b4d3c2a1f00';
 const SYSTEM_VERSION = '25.0.23364.25378';
 
@@ -98,11 +92,9 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
   const pendingLines: Array<{ set: string; record: Rec }> = [];
   const seededBalance = new Map<string, number>();
   const loadRecord = (def: ResourceDef, record: Rec): void => {
-    const aliases = SEED_ALIASES[def.set] ?? {};
     const sent: Rec = {};
-    for (const [rawName, value] of Object.entries(record)) {
-      if (rawName.includes('@')) continue;
-      const name = aliases[rawName] ?? rawName;
+    for (const [name, value] of Object.entries(record)) {
+      if (name.includes('@')) continue;
       const nav = def.navs?.find((n) => n.name === name && n.kind === 'lines');
       if (nav && Array.isArray(value)) {
         for (const line of value as Rec[]) pendingLines.push({ set: nav.target, record: { ...line, [nav.field]: record.id } });

@@ -1,0 +1,102 @@
+/**
+ * What every sync-type command opens: the profile, a connection, the state (locked), the cached environment,
+ * the profile's integration table mappings, the engine context and the sync log. One place, so commands stay
+ * thin (parse, then run).
+ */
+import type { Deps } from '../deps.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { EngineContext } from '../engine/run.js';
+import type { MappingReport } from '../engine/report.js';
+import type { IntegrationTableMapping } from '../mapping/index.js';
+import type { Profile } from '../config/profile.js';
+import { StateStore, SyncLog } from '../state/index.js';
+import { connectProfile, type Connection } from './connect.js';
+import { engineContext, loadEnvironment, profileMappings } from './engine-context.js';
+
+export interface Session {
+  profile: Profile;
+  connection: Connection;
+  state: StateStore;
+  stateDir: string;
+  mappings: IntegrationTableMapping[];
+  ctx: EngineContext;
+  log: SyncLog;
+  close(): Promise<void>;
+}
+
+/** The profile's mapping by name (case-insensitive), or a usage error listing the valid names. */
+export function findMapping(mappings: readonly IntegrationTableMapping[], name: string): IntegrationTableMapping {
+  const m = mappings.find((x) => x.name.toLowerCase() === name.trim().toLowerCase());
+  if (!m) {
+    throw new UsageError(`Unknown mapping "${name}"; the profile's mappings are: ${mappings.map((x) => x.name).join(', ')} (see "bcsync mappings list").`);
+  }
+  return m;
+}
+
+export function loadProfileMappings(deps: Deps): { profile: Profile; mappings: IntegrationTableMapping[] } {
+  const profile = deps.profiles.load(deps.profileName);
+  return { profile, mappings: profileMappings(profile.integration, profile.mappingOverrides) };
+}
+
+export async function openSession(deps: Deps, command: string): Promise<Session> {
+  const { profile, mappings } = loadProfileMappings(deps);
+  if (!profile.integration.enabled) {
+    throw new ConfigError(`The connection of profile "${profile.name}" is disabled; run "bcsync setup --enable" to synchronize again.`);
+  }
+  const stateDir = deps.layout.stateDir(profile.name);
+  // Lock first: a second cron run must stop here, before it sends a single request.
+  const state = await StateStore.open(stateDir, { lock: true, clock: deps.clock, command });
+  let connection: Connection | undefined;
+  try {
+    connection = connectProfile({ env: deps.env, out: deps.out, clock: deps.clock }, profile);
+    const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now());
+    const ctx = engineContext(connection, env, { state, clock: deps.clock, mappings, signal: deps.signal });
+    const conn = connection;
+    return {
+      profile,
+      connection: conn,
+      state,
+      stateDir,
+      mappings,
+      ctx,
+      log: new SyncLog(stateDir, { clock: deps.clock }),
+      close: async () => {
+        await state.close();
+        await conn.close();
+      },
+    };
+  } catch (error) {
+    await state.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** One sync-log run per direction of the report, with a line per failed, skipped or conflicting record. */
+export async function logReport(log: SyncLog, report: MappingReport): Promise<void> {
+  for (const direction of report.directions) {
+    const run = await log.startRun({ mapping: report.mapping, direction, kind: 'synchronization', dryRun: report.dryRun });
+    for (const r of report.records.filter((x) => x.direction === direction)) {
+      run.record({ outcome: r.outcome, error: r.error ?? r.outcome, bcId: r.bcId, dataverseId: r.dataverseId, direction });
+    }
+    const c = report.counts[direction];
+    await run.finish({
+      counts: {
+        inserted: c.inserted,
+        modified: c.modified,
+        deleted: c.deleted,
+        unchanged: c.unchanged,
+        skipped: c.skipped,
+        failed: c.failed,
+        conflicts: c.conflicts,
+        echoSuppressed: c.echoSuppressed,
+        coupled: c.coupled,
+        uncoupled: c.uncoupled,
+      },
+      // Requests of both APIs; attributed to the first direction so totals are not counted twice.
+      requests: direction === report.directions[0] ? report.requests.bc + report.requests.dataverse : 0,
+      retries: direction === report.directions[0] ? report.retries : 0,
+      message: report.message,
+    });
+  }
+}

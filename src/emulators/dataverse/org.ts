@@ -638,7 +638,11 @@ export class Organization {
     const iso = String(values['isocurrencycode'] ?? '').toLowerCase();
     for (const other of this.store.rows('transactioncurrencies')) {
       if (String(other.values['isocurrencycode'] ?? '').toLowerCase() === iso) {
-        throw new DvError(412, DvCodes.duplicateRecord, `A currency with the ISO code '${String(values['isocurrencycode'])}' already exists.`);
+        throw new DvError(
+          400,
+          DvCodes.duplicateRecord,
+          `A currency with the ISO code '${String(values['isocurrencycode'])}' already exists (transactioncurrencyid ${other.id}); use that currency instead of creating another.`,
+        );
       }
     }
   }

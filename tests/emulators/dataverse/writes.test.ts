@@ -210,7 +210,8 @@ describe('Dataverse create (POST)', () => {
   test('currencies: the ISO code is unique, the base currency keeps rate 1, other rates drive exchangerate and _base amounts', async () => {
     const h = harness();
     const dup = await h.send('POST', 'transactioncurrencies', { body: { isocurrencycode: 'eur', currencyname: 'Euro 2', currencysymbol: 'E', exchangerate: 1 } });
-    expect(dup.status).toBe(412);
+    expect(dup.status).toBe(400);
+    expect(json(dup).error.message).toContain(IDS.eur);
     expect((await h.send('PATCH', `transactioncurrencies(${IDS.usd})`, { body: { exchangerate: 2 } })).status).toBe(400);
     expect((await h.send('PATCH', `transactioncurrencies(${IDS.usd})`, { body: { exchangerate: 1 } })).status).toBe(204);
     const acc = json(

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { z } from 'zod';
 import { ManualClock } from '../../src/clock.js';
-import { ApiError, ConfigError, ConflictError, ResponseShapeError } from '../../src/errors.js';
+import { ApiError, ConfigError, ConflictError, ResponseShapeError, TransportError } from '../../src/errors.js';
 import { startEmulators, type EmulatorOptions, type RequestLogEntry, type RunningEmulators } from '../../src/emulators/index.js';
 import { ClientCredentialsTokenProvider } from '../../src/clients/auth/index.js';
 import { HttpTransport } from '../../src/clients/http/index.js';
@@ -208,6 +208,43 @@ describe('throttling and tokens', () => {
     await Promise.all(Array.from({ length: 30 }, () => dv.whoAmI()));
     expect(log(emu, 'token')).toHaveLength(2);
     expect(log(emu, 'dataverse').filter((e) => e.status === 200)).toHaveLength(60);
+  });
+});
+
+describe('lost answers', () => {
+  test('a create without a client-chosen key is not repeated after a reset: the outcome is reported unknown', async () => {
+    const { emu, dv } = await rig({ faults: [{ kind: 'reset', api: 'dataverse', requestNumbers: [1] }] });
+    const attempt = dv.create(accounts, { name: 'Maybe created' });
+    await expect(attempt).rejects.toBeInstanceOf(TransportError);
+    await expect(attempt).rejects.toThrow(/outcome is unknown/);
+    expect(log(emu, 'dataverse').filter((e) => e.method === 'POST')).toHaveLength(1);
+  });
+
+  test('creates with a client-chosen key are repeated safely and never duplicate', async () => {
+    const { emu, dv, bc } = await rig({
+      faults: [
+        { kind: 'reset', api: 'dataverse', requestNumbers: [1] },
+        { kind: 'reset', api: 'bc', requestNumbers: [1] },
+      ],
+    });
+    const accountId = '3c2b1a00-0000-4000-8000-00000000a001';
+    const created = await dv.create(accounts, { accountid: accountId, name: 'Keyed' });
+    expect(created.id).toBe(accountId);
+    expect(emu.dataverse.list('accounts').filter((a) => a['accountid'] === accountId)).toHaveLength(1);
+    expect(log(emu, 'dataverse').filter((e) => e.method === 'POST').length).toBeGreaterThanOrEqual(2);
+
+    const customerId = '3c2b1a00-0000-4000-8000-00000000c001';
+    const customer = await bc.create(customers, { id: customerId, displayName: 'Keyed' });
+    expect(customer.id).toBe(customerId);
+    expect(emu.bc.list('customers').filter((c) => c['id'] === customerId)).toHaveLength(1);
+  });
+
+  test('an upsert to a fixed key is repeated after a reset', async () => {
+    const { emu, dv } = await rig({ faults: [{ kind: 'reset', api: 'dataverse', requestNumbers: [1] }] });
+    const id = '3c2b1a00-0000-4000-8000-00000000a002';
+    await dv.upsert(accounts, id, { name: 'Upserted' });
+    expect(emu.dataverse.get('accounts', id)?.['name']).toBe('Upserted');
+    expect(log(emu, 'dataverse').map((e) => e.method)).toEqual(['PATCH', 'PATCH']);
   });
 });
 

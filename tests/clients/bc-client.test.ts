@@ -117,6 +117,31 @@ describe('writes', () => {
     expect(header(server.requests[0] as RecordedRequest, 'content-type')).toBe('application/json');
   });
 
+  test('a create with our own id whose answer was lost is repeated, then read back', async () => {
+    let posts = 0;
+    server.setHandler((req, res, raw) => {
+      if (req.method === 'GET') {
+        json(res, 200, { ...customer(1), id: ID });
+        return;
+      }
+      posts += 1;
+      if (posts === 1) {
+        raw.socket.destroy();
+        return;
+      }
+      json(res, 409, { error: { code: 'Internal_EntityWithSameKeyExists', message: 'The record in table Customer already exists.  CorrelationId:  x.' } });
+    });
+    const created = await client().create(customers, { id: ID, displayName: 'A' });
+    expect(created.id).toBe(ID);
+    expect(server.requests.map((r) => r.method)).toEqual(['POST', 'POST', 'GET']);
+
+    // A create without our own id is never repeated.
+    server.requests.length = 0;
+    posts = 0;
+    await expect(client().create(customers, { displayName: 'A' })).rejects.toThrow(/outcome is unknown/);
+    expect(server.requests.map((r) => r.method)).toEqual(['POST']);
+  });
+
   test('update and delete always send If-Match; an empty etag is refused before sending', async () => {
     server.setHandler((req, res) => {
       if (req.method === 'DELETE') {

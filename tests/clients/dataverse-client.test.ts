@@ -128,6 +128,24 @@ describe('writes', () => {
     expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual({ name: 'A' });
   });
 
+  test('a create with our own key whose answer was lost is repeated; "already exists" then means it landed', async () => {
+    let posts = 0;
+    server.setHandler((_req, res, raw) => {
+      posts += 1;
+      if (posts === 1) {
+        raw.socket.destroy(); // the row was written, the answer is lost
+        return;
+      }
+      json(res, 412, { error: { code: '0x80040237', message: `Cannot insert duplicate key. A account with accountid = ${ID} already exists.` } });
+    });
+    expect(await client().create(accounts, { accountid: ID, name: 'A' })).toEqual({ id: ID });
+    expect(posts).toBe(2);
+
+    // Without a retry, the same answer is a real conflict.
+    posts = 1;
+    await expect(client().create(accounts, { accountid: ID, name: 'A' })).rejects.toThrow(/a record with this key already exists/);
+  });
+
   test('upsert, update and delete send the conditional headers of protocols.md §2.6', async () => {
     server.setHandler((_q, res) => {
       res.writeHead(204);

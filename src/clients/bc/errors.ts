@@ -26,6 +26,15 @@ export function toBcError(answer: ErrorAnswer, action: string): BcsyncError {
       { status, serviceCode: code, requestId },
     );
   }
+  if (code === 'Internal_EntityWithSameKeyExists') {
+    return new ConflictError(
+      `Business Central refused ${action} because a record with this key already exists (${tag}): update it instead, or couple to it.${said}`,
+      'bc',
+      status,
+      code,
+      requestId,
+    );
+  }
   if (status === 409 || status === 412 || code === 'Request_EntityChanged') {
     return new ConflictError(
       `The record changed in Business Central since it was read (${tag}, ${action}): read it again and re-apply the change.${said}`,

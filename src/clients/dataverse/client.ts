@@ -10,7 +10,7 @@ import { pageThrough, preferHeader, CollectionShapeError } from '../odata/pager.
 import { withQuery, type QueryOptions } from '../odata/query.js';
 import { parseBody } from '../service-error.js';
 import { validateRecord, type ShapeContext } from '../shape.js';
-import { toDataverseError } from './errors.js';
+import { DUPLICATE_KEY_CODES, toDataverseError } from './errors.js';
 import type { DataverseTable } from './table.js';
 import { tableByEntitySet } from './tables/index.js';
 
@@ -243,7 +243,8 @@ export class DataverseClient {
     if (res.status >= 400) {
       const error = this.failure(res, `POST ${resolved.entitySet}`);
       // A repeated create with our own key that finds the row: the first attempt landed before its answer was lost.
-      if (chosenKey !== undefined && res.attempts > 1 && error instanceof ConflictError && /already exists/i.test(error.message)) {
+      const duplicate = error instanceof ApiError && error.serviceCode !== undefined && DUPLICATE_KEY_CODES.has(error.serviceCode);
+      if (chosenKey !== undefined && res.attempts > 1 && (duplicate || (error instanceof ConflictError && /already exists/i.test(error.message)))) {
         return { id: chosenKey.toLowerCase() };
       }
       throw error;

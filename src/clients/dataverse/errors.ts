@@ -7,7 +7,8 @@ import { oneLine, readServiceError, type ErrorAnswer } from '../service-error.js
  */
 
 const CONCURRENCY_VERSION_MISMATCH = '0x80060882';
-const DUPLICATE_CODES = new Set(['0x80040237', '0x80060892']);
+/** DuplicateRecord, DuplicateRecordEntityKey. */
+export const DUPLICATE_KEY_CODES: ReadonlySet<string> = new Set(['0x80040237', '0x80060892']);
 
 export function toDataverseError(answer: ErrorAnswer, action: string): BcsyncError {
   const { code, message, requestId } = readServiceError(answer);
@@ -34,7 +35,7 @@ export function toDataverseError(answer: ErrorAnswer, action: string): BcsyncErr
         requestId,
       );
     case 412: {
-      const duplicate = (code !== undefined && DUPLICATE_CODES.has(code)) || /already exists/i.test(message ?? '');
+      const duplicate = (code !== undefined && DUPLICATE_KEY_CODES.has(code)) || /already exists/i.test(message ?? '');
       if (duplicate) {
         return new ConflictError(
           `Dataverse refused ${action} because a record with this key already exists (${tag}): update it instead, or couple to it.${said}`,

@@ -89,6 +89,13 @@ export class Company {
     return def;
   }
 
+  /** A set whose rows are stored (not computed like companies and customerFinancialDetails). */
+  private storedDef(set: string, method: string): ResourceDef {
+    const def = this.def(set);
+    if (!this.store.has(set)) throw errors.methodNotAllowed(method, set);
+    return def;
+  }
+
   get(set: string, id: string): Row | undefined {
     return this.store.get(set, id);
   }
@@ -242,7 +249,7 @@ export class Company {
   }
 
   insert(set: string, body: unknown, opts: WriteOptions): Row {
-    const def = this.def(set);
+    const def = this.storedDef(set, 'POST');
     if ((def.readOnly || def.singleton) && !opts.person) throw errors.methodNotAllowed('POST', set, 'Collection');
     return this.journal.atomic(() => {
       const { values, nested } = this.readBody(def, body, 'insert', undefined, opts);
@@ -269,7 +276,7 @@ export class Company {
   }
 
   update(set: string, id: string, body: unknown, opts: WriteOptions): Row {
-    const def = this.def(set);
+    const def = this.storedDef(set, 'PATCH');
     if (def.readOnly && !opts.person) throw errors.methodNotAllowed('PATCH', set);
     const previousRow = this.store.get(set, id);
     if (!previousRow) throw errors.recordNotFound(def.caption, id);
@@ -295,7 +302,7 @@ export class Company {
   }
 
   remove(set: string, id: string, opts: WriteOptions): void {
-    const def = this.def(set);
+    const def = this.storedDef(set, 'DELETE');
     if ((def.readOnly || def.singleton) && !opts.person) throw errors.methodNotAllowed('DELETE', set);
     const row = this.store.get(set, id);
     if (!row) throw errors.recordNotFound(def.caption, id);

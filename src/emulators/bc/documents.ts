@@ -5,7 +5,7 @@
  * actions, posting, payment application.
  */
 import type { Company, WriteOptions } from './company.js';
-import { BcError, errors } from './errors.js';
+import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
 import { POSTED_PAYMENTS } from './resources.js';
 import type { Rec, Row } from './store.js';
@@ -536,8 +536,16 @@ function shipAndInvoice(c: Company, order: Row): void {
   const invoiceLines = lines
     .filter((l) => l.data.lineType === 'Comment' || num(l.data.invoiceQuantity) > 0)
     .map((l) => copyLine(l.data, l.data.lineType === 'Comment' ? undefined : num(l.data.invoiceQuantity)));
+  // The invoice carries the share of the order's invoice discount that belongs to what is invoiced.
+  const discount = round2(
+    lines.reduce(
+      (s, l) => s + (num(l.data.quantity) > 0 ? (num(l.data.invoiceDiscountAllocation) * num(l.data.invoiceQuantity)) / num(l.data.quantity) : 0),
+      0,
+    ),
+  );
   const body: Rec = {
     ...copyHeader(order.data),
+    discountAmount: discount,
     number: c.nextNumber('postedSalesInvoices', 'salesInvoices'),
     invoiceDate: today,
     postingDate: today,
@@ -791,6 +799,3 @@ export const documentHooks: Readonly<Record<string, Hooks>> = {
   },
   journals: { actions: { post: postJournal } },
 };
-
-/** For callers that need to tell an emulator error from a bug. */
-export { BcError };

@@ -27,12 +27,6 @@ export const MAX_PAGE_SIZE = 20_000;
 
 const KNOWN_OPTIONS = new Set(['$filter', '$select', '$orderby', '$top', '$skip', '$count', '$expand', '$skiptoken', '$schemaversion', '$format']);
 
-/** A presented row: the API shape (with `@odata.etag`) plus the row's raw data for navigation. */
-export interface Presented {
-  record: Rec;
-  id: string;
-}
-
 /** What the reader needs from the company to follow navigation properties. */
 export interface NavResolver {
   def(set: string): ResourceDef;

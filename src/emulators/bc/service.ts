@@ -81,6 +81,46 @@ function errorAnswer(e: BcError): Answer {
   return { status: e.status, headers: {}, body: bcErrorBody(e.code, e.message), rows: 0 };
 }
 
+const EDM_TYPES: Record<string, string> = {
+  guid: 'Edm.Guid',
+  text: 'Edm.String',
+  code: 'Edm.String',
+  enum: 'Edm.String',
+  decimal: 'Edm.Decimal',
+  integer: 'Edm.Int32',
+  boolean: 'Edm.Boolean',
+  date: 'Edm.Date',
+  datetime: 'Edm.DateTimeOffset',
+};
+
+/** A CSDL document of the entity sets an API root serves (enough for tools that read `$metadata`). */
+function metadataDocument(api: Api): string {
+  const defs = RESOURCES.filter((d) => servedBy(d, api));
+  const types = defs.map((d) => {
+    const props = Object.entries(d.fields).map(([name, f]) => {
+      const length = f.maxLength !== undefined ? ` MaxLength="${f.maxLength}"` : '';
+      return `<Property Name="${name}" Type="${EDM_TYPES[f.type]}"${name === 'id' ? ' Nullable="false"' : ''}${length} />`;
+    });
+    const navs = (d.navs ?? [])
+      .filter((n) => defs.some((x) => x.set === n.target))
+      .map((n) => {
+        const target = `Microsoft.NAV.${RESOURCE_BY_SET.get(n.target)!.entity}`;
+        return n.kind === 'lines'
+          ? `<NavigationProperty Name="${n.name}" Type="Collection(${target})" ContainsTarget="true" />`
+          : `<NavigationProperty Name="${n.name}" Type="${target}" />`;
+      });
+    return `<EntityType Name="${d.entity}"><Key><PropertyRef Name="id" /></Key>${props.join('')}${navs.join('')}</EntityType>`;
+  });
+  const sets = defs.map((d) => `<EntitySet Name="${d.set}" EntityType="Microsoft.NAV.${d.entity}" />`);
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>' +
+    '<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>' +
+    '<Schema Namespace="Microsoft.NAV" xmlns="http://docs.oasis-open.org/odata/ns/edm">' +
+    types.join('') +
+    `<EntityContainer Name="NAV">${sets.join('')}</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>`
+  );
+}
+
 export class BcService {
   constructor(readonly companies: readonly Company[]) {}
 
@@ -224,6 +264,10 @@ export class BcService {
     }
     const apiRoot = `${req.baseUrl}/${API_PREFIX[api]}`;
     if (rest.length === 0) return this.serviceDocument(req, api, apiRoot);
+    if (rest[0] === '$metadata' && rest.length === 1) {
+      if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, '$metadata');
+      return { status: 200, headers: { 'content-type': 'application/xml' }, body: metadataDocument(api), rows: 0 };
+    }
     if (rest[0] === '$batch') {
       if (req.inBatch) throw errors.badBody('A $batch request cannot contain another $batch.');
       if (req.method !== 'POST') throw errors.methodNotAllowed(req.method, '$batch');

@@ -105,6 +105,10 @@ export class Store {
     });
   }
 
+  has(name: string): boolean {
+    return this.tables.has(name);
+  }
+
   private table(name: string): TableState {
     const t = this.tables.get(name);
     if (!t) throw new Error(`BC emulator: table '${name}' is not defined`);

@@ -8,10 +8,6 @@ export const EMPTY_DATETIME = '0001-01-01T00:00:00Z';
 
 const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-export function isGuid(value: string): boolean {
-  return GUID_RE.test(value);
-}
-
 /** Accepts `{…}`-wrapped GUIDs as AL's Evaluate does; returns the lower-case form or undefined. */
 export function normalizeGuid(value: string): string | undefined {
   const bare = value.startsWith('{') && value.endsWith('}') ? value.slice(1, -1) : value;
@@ -25,11 +21,6 @@ export function newGuid(): string {
 /** UTC with milliseconds, as BC writes SystemModifiedAt (`2020-08-21T07:38:44.293Z`). */
 export function isoDateTime(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-/** The UTC calendar date of an instant, `YYYY-MM-DD`. */
-export function isoDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
 }
 
 export function round2(value: number): number {

@@ -172,6 +172,19 @@ describe('sales documents (protocols.md §6.2, §7.2)', () => {
     expect(m.data.list('salesInvoices')[0]!.totalAmountExcludingTax).toBe(200);
   });
 
+  test('a partly invoiced order hands the invoice its share of the invoice discount', async () => {
+    const m = makeModule();
+    const r = await call(m, 'POST', v2('salesOrders?$expand=salesOrderLines'), {
+      body: { customerId: CUSTOMER_1, discountAmount: 100, salesOrderLines: [{ itemId: ITEM_1, quantity: 10 }] },
+    });
+    const line = r.body.salesOrderLines[0];
+    expect(line.invoiceDiscountAllocation).toBe(100);
+    await call(m, 'PATCH', v2(`salesOrderLines(${line.id})`), { headers: { 'If-Match': '*' }, body: { invoiceQuantity: 4, shipQuantity: 4 } });
+    expect((await call(m, 'POST', v2(`salesOrders(${r.body.id})/Microsoft.NAV.shipAndInvoice`))).status).toBe(204);
+    const invoice = m.data.list('salesInvoices')[0]!;
+    expect(invoice).toMatchObject({ discountAmount: 40, totalAmountExcludingTax: 360, remainingAmount: 360 });
+  });
+
   test('invoice post: Draft becomes Open with a posted number; posting twice is refused; unknown actions are 400', async () => {
     const m = makeModule();
     const inv = await call(m, 'POST', v2('salesInvoices'), { body: { customerNumber: '10000', salesInvoiceLines: [{ itemId: ITEM_2, quantity: 2 }] } });
@@ -232,6 +245,7 @@ describe('sales documents (protocols.md §6.2, §7.2)', () => {
     expect(details.body.value[0]).toMatchObject({ balance: 40, overdueAmount: 40 });
     const write = await call(m, 'PATCH', v2(`customerFinancialDetails(${CUSTOMER_1})`), { headers: { 'If-Match': '*' }, body: { balance: 0 } });
     expect(write.status).toBe(405);
+    expect(() => m.data.insert('customerFinancialDetails', { balance: 1 })).toThrow(/not allowed/);
   });
 
   test('cancel: an unpaid posted invoice becomes Canceled; a paid one cannot be canceled', async () => {

@@ -109,4 +109,16 @@ describe('reads (protocols.md §2.2, §2.3, §7.2)', () => {
     expect(r.headers['content-type']).toMatch(/^text\/plain/);
     expect(r.body).toBe('1');
   });
+
+  test('$metadata describes the entity sets of each API root', async () => {
+    const m = makeModule();
+    const std = await call(m, 'GET', 'v2.0/$metadata');
+    expect(std.status).toBe(200);
+    expect(std.headers['content-type']).toBe('application/xml');
+    expect(std.body).toContain('<EntitySet Name="customers" EntityType="Microsoft.NAV.customer" />');
+    expect(std.body).toContain('<Property Name="displayName" Type="Edm.String" MaxLength="100" />');
+    expect(std.body).not.toContain('EntitySet Name="unitGroups"');
+    const own = await call(m, 'GET', 'bcsync/integration/v1.0/$metadata');
+    expect(own.body).toContain('<EntitySet Name="unitGroups" EntityType="Microsoft.NAV.unitGroup" />');
+  });
 });

@@ -14,6 +14,7 @@ import {
   pageThrough,
   parseCollection,
   preferHeader,
+  resolveLink,
   withQuery,
   type PageRequest,
 } from '../../src/clients/odata/index.js';
@@ -134,6 +135,12 @@ describe('paging', () => {
       }
     };
     await expect(iterate()).rejects.toThrow(/same @odata.nextLink twice/);
+  });
+
+  test('absolute links are used verbatim; relative ones resolve against the service root', () => {
+    const verbatim = 'https://org.crm.dynamics.com/api/data/v9.2/accounts?$skiptoken=%3Ccookie%20pagenumber%3D%222%22%20%2F%3E';
+    expect(resolveLink(verbatim, 'https://elsewhere/api/data/v9.2')).toBe(verbatim);
+    expect(resolveLink('accounts?$skiptoken=x', 'https://org/api/data/v9.2/')).toBe('https://org/api/data/v9.2/accounts?$skiptoken=x');
   });
 
   test('collections need a value array; deltaLink and count are read', () => {

@@ -6,7 +6,7 @@ import { HttpTransport, type AuthHook, type HttpMethod, type HttpResponse, type 
 import type { BatchOperation, RawBatchResult } from '../odata/batch-types.js';
 import { decodeJsonBatch, encodeJsonBatch, matchJsonResults } from '../odata/json-batch.js';
 import { odataGuid } from '../odata/literals.js';
-import { CollectionShapeError, pageThrough, preferHeader } from '../odata/pager.js';
+import { CollectionShapeError, pageThrough, preferHeader, resolveLink } from '../odata/pager.js';
 import { withQuery, type QueryOptions } from '../odata/query.js';
 import { parseBody } from '../service-error.js';
 import { validateRecord, type ShapeContext } from '../shape.js';
@@ -326,7 +326,7 @@ export class BcClient {
   private async *pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
     const headers: Record<string, string> = prefer ? { Prefer: prefer } : {};
     const fetchPage = async (request: { url: string; headers: Record<string, string> }): Promise<unknown> => {
-      const res = await this.send({ method: 'GET', url: request.url, kind: 'read', headers: request.headers }, `GET ${resolved.label}`);
+      const res = await this.send({ method: 'GET', url: resolveLink(request.url, resolved.apiRoot), kind: 'read', headers: request.headers }, `GET ${resolved.label}`);
       return res.json();
     };
     try {

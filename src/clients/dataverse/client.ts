@@ -6,7 +6,7 @@ import { HttpTransport, type AuthHook, type HttpMethod, type HttpResponse, type 
 import { odataGuid, odataString } from '../odata/literals.js';
 import { encodeMultipartBatch, decodeMultipartBatch, isMultipart, matchMultipartResults, type MultipartBatchItem } from '../odata/multipart-batch.js';
 import type { BatchOperation, RawBatchResult } from '../odata/batch-types.js';
-import { pageThrough, preferHeader, CollectionShapeError } from '../odata/pager.js';
+import { pageThrough, preferHeader, resolveLink, CollectionShapeError } from '../odata/pager.js';
 import { withQuery, type QueryOptions } from '../odata/query.js';
 import { parseBody } from '../service-error.js';
 import { validateRecord, type ShapeContext } from '../shape.js';
@@ -341,7 +341,7 @@ export class DataverseClient {
   /** Changes and deletions since `deltaLink` was issued, and the next delta link. */
   async readDelta<S extends z.ZodType>(table: DataverseTable<S>, deltaLink: string, options?: { limit?: number }): Promise<ChangeSet<z.infer<S>>> {
     const resolved = this.resolve(table, undefined);
-    const select = new URL(deltaLink).searchParams.get('$select')?.split(',').filter(Boolean);
+    const select = new URL(resolveLink(deltaLink, this.url)).searchParams.get('$select')?.split(',').filter(Boolean);
     return this.collectChanges(resolved, deltaLink, select, options?.limit) as Promise<ChangeSet<z.infer<S>>>;
   }
 
@@ -498,7 +498,7 @@ export class DataverseClient {
   private async *pages<T>(resolved: ResolvedTable<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
     const headers: Record<string, string> = prefer ? { Prefer: prefer } : {};
     const fetchPage = async (request: { url: string; headers: Record<string, string> }): Promise<unknown> => {
-      const res = await this.send({ method: 'GET', url: request.url, kind: 'read', headers: request.headers }, `GET ${resolved.entitySet}`);
+      const res = await this.send({ method: 'GET', url: resolveLink(request.url, this.url), kind: 'read', headers: request.headers }, `GET ${resolved.entitySet}`);
       return res.json();
     };
     try {
@@ -517,7 +517,10 @@ export class DataverseClient {
     const deletedIds: string[] = [];
     let deltaLink: string | undefined;
     const fetchPage = async (request: { url: string; headers: Record<string, string> }): Promise<unknown> => {
-      const res = await this.send({ method: 'GET', url: request.url, kind: 'read', headers: request.headers }, `GET ${resolved.entitySet} (changes)`);
+      const res = await this.send(
+        { method: 'GET', url: resolveLink(request.url, this.url), kind: 'read', headers: request.headers },
+        `GET ${resolved.entitySet} (changes)`,
+      );
       return res.json();
     };
     try {
@@ -620,6 +623,7 @@ export class DataverseClient {
       const fromBody = key && raw.body && typeof raw.body === 'object' ? (raw.body as Record<string, unknown>)[key] : undefined;
       const id = fromHeader ?? (typeof fromBody === 'string' ? fromBody : undefined) ?? ('id' in op ? odataGuid(op.id) : undefined);
       if (id !== undefined) result.id = id;
+      if (op.kind === 'get' && raw.body !== undefined) result.body = this.validate(this.resolve(op.table, undefined), raw.body, op.query?.select);
       return result;
     }
     const action = `${op.kind} ${target} in $batch`;

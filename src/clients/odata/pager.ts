@@ -61,3 +61,8 @@ export function preferHeader(preferences: ReadonlyArray<string | undefined | fal
   const present = preferences.filter((p): p is string => typeof p === 'string' && p !== '');
   return present.length > 0 ? present.join(',') : undefined;
 }
+
+/** Links are used verbatim when absolute (both services send absolute ones); OData also allows them relative to the service root. */
+export function resolveLink(link: string, serviceRoot: string): string {
+  return /^https?:\/\//i.test(link) ? link : new URL(link, `${serviceRoot.replace(/\/+$/, '')}/`).toString();
+}

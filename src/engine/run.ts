@@ -8,11 +8,15 @@ import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js
 import type { Rec, Side, SideTable } from '../sides/types.js';
 import type { StateStore } from '../state/index.js';
 import { applyPlan } from './apply.js';
+import { matchBasedCoupling } from './match.js';
 import { Lookups, type LookupEnvironment } from './lookups.js';
 import { plan, type Pair, type PlanPolicy, type SyncPlan } from './plan.js';
 import { emptyCounts, type DirectionCounts, type MappingReport } from './report.js';
 import { syncOptionMapping } from './options.js';
 import { bcTable, dataverseTable } from './tables.js';
+
+/** Mappings whose uncoupled records are coupled by their match fields before anything is inserted (§5.3 step 2). */
+const AUTO_MATCH_ON_INSERT = new Set(['CURRENCY', 'UNIT OF MEASURE']);
 
 /** Dataverse `modifiedon` has whole seconds: read back from just under the watermark, as BC does (§5.2, §9). */
 const DATAVERSE_TOLERANCE_MS = 999;
@@ -48,6 +52,11 @@ export interface SyncOptions {
   records?: { bc?: string[]; dataverse?: string[] };
   /** With `records`: which side is overwritten. */
   overwrite?: 'dataverse' | 'bc';
+  /**
+   * Records this run leaves alone: match-based coupling found them ambiguous, so a full synchronization
+   * must not create a counterpart for them (that is how duplicates are made).
+   */
+  exclude?: { bc?: readonly string[]; dataverse?: readonly string[] };
 }
 
 function iso(ms: number): string {
@@ -123,7 +132,10 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
   let maxBc: string | undefined;
   let maxDv: string | undefined;
 
+  const excludedBc = new Set((options.exclude?.bc ?? []).map((id) => id.toLowerCase()));
+  const excludedDv = new Set((options.exclude?.dataverse ?? []).map((id) => id.toLowerCase()));
   const addBc = (rec: Rec) => {
+    if (excludedBc.has(rec.id.toLowerCase())) return;
     const c = state.byBcId(m.name, rec.id);
     const key = c ? `c:${c.bcId}` : `b:${rec.id}`;
     const pair = pairs.get(key) ?? { coupling: c, bcRead: false, dvRead: false };
@@ -132,6 +144,7 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
     pairs.set(key, pair);
   };
   const addDv = (rec: Rec) => {
+    if (excludedDv.has(rec.id.toLowerCase())) return;
     const c = state.byDataverseId(m.name, rec.id);
     const key = c ? `c:${c.bcId}` : `d:${rec.id}`;
     const pair = pairs.get(key) ?? { coupling: c, bcRead: false, dvRead: false };
@@ -171,6 +184,22 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
         .map((f) => f.dataverseId)
         .filter((id): id is string => !!id && ![...pairs.values()].some((p) => p.dv?.id === id));
       if (retry.length) for (const rec of await ctx.dataverse.get(dvT, retry)) addDv(rec);
+    }
+  }
+
+  // BC couples some uncoupled records to an existing counterpart instead of inserting one (§5.3 step 2):
+  // currencies by ISO code. Done before planning, so a full sync never duplicates the organization's currencies.
+  if (AUTO_MATCH_ON_INSERT.has(m.name) && !options.dryRun) {
+    const uncoupled = [...pairs.entries()].filter(([key]) => key.startsWith('b:'));
+    if (uncoupled.length) {
+      const report = await matchBasedCoupling(ctx, m, { bcIds: uncoupled.map(([, p]) => p.bc!.id) });
+      for (const c of report.coupled) {
+        const pair = pairs.get(`b:${c.bcId}`);
+        if (!pair) continue;
+        pairs.delete(`b:${c.bcId}`);
+        pair.coupling = state.byBcId(m.name, c.bcId);
+        pairs.set(`c:${c.bcId}`, pair);
+      }
     }
   }
 

@@ -264,6 +264,9 @@ export class Company {
         data[fk] = opts.parentId;
       }
       this.resolveLinks(def, data, values);
+      for (const link of def.links ?? []) {
+        if (link.requiredMessage && link.idField && data[link.idField] === BLANK_GUID) throw errors.dialog(link.requiredMessage);
+      }
       const hooks = HOOKS[set];
       hooks?.beforeInsert?.(this, data, values, opts);
       if (def.key && def.numberSeries && data[def.key] === '') data[def.key] = this.nextNumber(def.numberSeries, set);

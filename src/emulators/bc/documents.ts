@@ -230,7 +230,7 @@ function headerHooks(set: HeaderSet): Hooks {
       if (!customer) throw errors.dialog('A "customerNumber" or a "customerId" must be provided.');
       if (!opts.person) blockedCheck(customer, false);
       applySellToDefaults(data, sent, customer);
-      // Defaults derived from the customer are links too: resolve the ones that came from it.
+      // Bill-to name and address always come from the bill-to customer (read-only on the page).
       applyBillTo(c, data);
       const today = c.today();
       const dateDefaults: Record<HeaderSet, string[]> = {

@@ -6,7 +6,7 @@ import type { Company } from './company.js';
 import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
 import type { Rec, Row } from './store.js';
-import { BLANK_GUID, newGuid } from './values.js';
+import { newGuid } from './values.js';
 
 function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;
@@ -102,9 +102,6 @@ function unitOfMeasureRowHooks(source: UnitSource): Hooks {
   const ownerCaption = source.type;
   return {
     beforeInsert(c, data) {
-      if (data[source.idField] === BLANK_GUID) {
-        throw errors.dialog(`An "${source.idField}" or an "${source.numberField}" must be provided.`);
-      }
       if (data.code === '') throw errors.fieldValidation(`Code must have a value in ${ownerCaption} Unit of Measure. It cannot be zero or empty.`);
       if (!c.getByKey('unitsOfMeasure', data.code as string)) {
         throw errors.tableRelation('Code', `${ownerCaption} Unit of Measure`, String(data.code), 'Unit of Measure');

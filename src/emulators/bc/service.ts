@@ -322,7 +322,7 @@ export class BcService {
       return this.collection(req, apiRoot, c, def, undefined, `${context}${def.set}`, setPath);
     }
     const id = parseKey(setSeg.key);
-    if (path.length === 1) return this.entity(req, apiRoot, c, def, id, undefined, `${context}${def.set}`, `${setPath}(${id})`);
+    if (path.length === 1) return this.entity(req, c, def, id, undefined, `${context}${def.set}`);
     const second = path[1]!;
     if (second.startsWith('Microsoft.NAV.')) {
       if (path.length > 2) throw errors.querySyntax();
@@ -359,7 +359,7 @@ export class BcService {
     }
     if (path.length > 2) throw errors.querySyntax();
     const lineId = parseKey(navSeg.key);
-    return this.entity(req, apiRoot, c, target, lineId, parent, navContext, `${navPath}(${lineId})`);
+    return this.entity(req, c, target, lineId, parent, navContext);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -484,13 +484,11 @@ export class BcService {
 
   private entity(
     req: InnerRequest,
-    _apiRoot: string,
     c: Company,
     def: ResourceDef,
     id: string,
     parent: { field: string; id: string } | undefined,
     context: string,
-    _path: string,
   ): Answer {
     const entityContext = `${context}/$entity`;
     if (req.method === 'POST') throw errors.methodNotAllowed('POST', def.set);

@@ -121,6 +121,8 @@ describe('creates and validation (protocols.md §2.6, §6.2)', () => {
     expect(badUnit.body.error.code).toBe('Internal_InvalidTableRelation');
     const dupUnit = await call(m, 'POST', custom('itemUnitsOfMeasure'), { body: { itemNumber: '1000', code: 'PCS' } });
     expect(dupUnit.status).toBe(409);
+    const noItem = await call(m, 'POST', custom('itemUnitsOfMeasure'), { body: { code: 'PCS' } });
+    expect(noItem.body.error.message).toMatch(/^An "itemId" or an "itemNumber" must be provided\./);
   });
 
   test('custom API resources: number series, enum type, unit group', async () => {

@@ -110,8 +110,12 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
     }
     const data: Rec = { ...c.blank(def), ...sent };
     data.id = (sent.id as string | undefined) ?? newGuid();
+    // Plain table relations (salesperson codes, contact numbers) are kept as seeded: a snapshot may
+    // name records it does not carry, as data imported into BC without validation can.
+    const linkViews: Rec = { ...sent };
+    for (const link of def.links ?? []) if (link.relation && link.codeField) delete linkViews[link.codeField];
     try {
-      c.resolveLinks(def, data, sent);
+      c.resolveLinks(def, data, linkViews);
     } catch (e) {
       throw seedError(seed.name, def.set, record, e instanceof Error ? e.message : String(e));
     }

@@ -180,6 +180,20 @@ describe('seed loading', () => {
     expect(m.data.get('salespeoplePurchasers', salesperson.id as string)!.eMail).toBe(salesperson.eMail);
   });
 
+  test('the empty and scale seeds load; seeded codes of records the seed omits are kept as they are', () => {
+    const empty = createBcModule({ now: () => 0, tenantId: 't', environment: 'production', seed: loadSeed('empty').bc });
+    expect(empty.data.count('customers')).toBe(0);
+    const scale = createBcModule({ now: () => 0, tenantId: 't', environment: 'production', seed: loadSeed('scale:50').bc });
+    expect(scale.data.count('customers')).toBe(50);
+    const seeded = createBcModule({
+      now: () => 0,
+      tenantId: 't',
+      environment: 'production',
+      seed: { companies: [{ id: COMPANY_ID, name: 'C', displayName: 'C', records: { customers: [{ id: NEW_ID, displayName: 'A', salespersonCode: 'ZZ' }] } }] },
+    });
+    expect(seeded.data.get('customers', NEW_ID)!.salespersonCode).toBe('ZZ');
+  });
+
   test('a seed property the API does not have is reported with the set and record', () => {
     expect(() =>
       createBcModule({

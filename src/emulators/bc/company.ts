@@ -156,9 +156,12 @@ export class Company {
       if (name.includes('@')) continue; // @odata.etag, @odata.context and other annotations
       const nav = def.navs?.find((n) => n.name === name);
       if (nav) {
-        if (nav.kind !== 'lines' || mode === 'update') {
+        if (nav.kind === 'single') {
+          throw errors.badBody(`'${name}' is a navigation property and cannot be written; set its id or code property instead.`);
+        }
+        if (mode === 'update') {
           throw errors.badBody(
-            `Deep update is not supported: '${name}' cannot be written through '${def.set}'. Write the related records through their own URL.`,
+            `Deep update is not supported: '${name}' cannot be written through '${def.set}'. Write the lines through their own URL.`,
           );
         }
         if (!Array.isArray(raw)) throw errors.badBody(`'${name}' must be an array of ${name} for a deep insert.`);

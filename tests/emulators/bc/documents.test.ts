@@ -58,6 +58,8 @@ describe('sales documents (protocols.md §6.2, §7.2)', () => {
     expect(allocations[0] + allocations[1]).toBe(50);
     const tooMuch = await call(m, 'PATCH', v2(`salesOrders(${r.body.id})`), { headers: { 'If-Match': '*' }, body: { discountAmount: 1000 } });
     expect(tooMuch.status).toBe(400);
+    const deepPatch = await call(m, 'PATCH', v2(`salesOrders(${r.body.id})`), { headers: { 'If-Match': '*' }, body: { salesOrderLines: [] } });
+    expect(deepPatch.body.error.message).toMatch(/^Deep update is not supported/);
   });
 
   test('a line change recomputes and touches its header', async () => {

@@ -27,22 +27,26 @@ export const profileSchema = z.object({
   bc: z.object({
     /** API v2.0 base: `.../v2.0/{tenant}/{environment}/api/v2.0`. */
     apiUrl: z.string().url(),
-    companyId: z.string(),
+    companyId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a company id (GUID)'),
     companyName: z.string(),
   }),
   dataverse: z.object({
     /** Environment URL, e.g. `https://org.crm.dynamics.com`. */
     url: z.string().url(),
   }),
-  auth: z.object({
-    tenantId: z.string().min(1),
-    authority: z.string().url(),
-    clientId: z.string().min(1),
-    /** Name of the environment variable holding the client secret (the default, safe place). */
-    clientSecretEnv: z.string().optional(),
-    /** Only when the user explicitly opted in to storing the secret in the profile. */
-    clientSecret: z.string().optional(),
-  }),
+  auth: z
+    .object({
+      tenantId: z.string().min(1),
+      authority: z.string().url(),
+      clientId: z.string().min(1),
+      /** Name of the environment variable holding the client secret (the default, safe place). */
+      clientSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+      /** Only when the user explicitly opted in to storing the secret in the profile. */
+      clientSecret: z.string().min(1).optional(),
+    })
+    .refine((a) => a.clientSecretEnv !== undefined || a.clientSecret !== undefined, {
+      message: 'needs clientSecretEnv (the environment variable holding the client secret) or an opted-in clientSecret',
+    }),
   integration: integrationSchema,
   /** Per-mapping changes to the default integration table mappings (validated by the mapping layer). */
   mappingOverrides: z.record(z.string(), z.unknown()).default({}),

@@ -41,7 +41,8 @@ export const RESET_ADVICE =
 /** The state file is unreadable; names the file and place and says what to do. */
 export function corruptState(file: string, where: string, problem: string, cause?: unknown): StateError {
   return new StateError(
-    `State file ${file} is corrupt (${where}: ${problem}); it was left untouched. ${RESET_ADVICE}`,
+    // One line: a parser's message may quote the file's content, newlines included.
+    `State file ${file} is corrupt (${where}: ${problem.replace(/\s+/g, ' ').trim()}); it was left untouched. ${RESET_ADVICE}`,
     cause === undefined ? undefined : { cause },
   );
 }

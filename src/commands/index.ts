@@ -1,6 +1,10 @@
 import type { RegisterCommand } from '../main.js';
+import { registerCouple } from './couple/couple.js';
+import { registerLog } from './log/log.js';
+import { registerMappings } from './mappings/mappings.js';
 import { registerSandbox } from './sandbox/sandbox.js';
 import { registerSetup } from './setup/setup.js';
+import { registerUncouple } from './uncouple/uncouple.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commandRegistrations: RegisterCommand[] = [registerSetup, registerSandbox];
+export const commandRegistrations: RegisterCommand[] = [registerSetup, registerCouple, registerUncouple, registerMappings, registerLog, registerSandbox];

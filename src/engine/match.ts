@@ -3,10 +3,10 @@
  * Dataverse rows in scope on the chosen fields, priority by priority; exactly one candidate couples, more than
  * one is ambiguous (reported with its candidates, nothing is created for it), none is "no match".
  */
-import { matchConditions, matchCriteria, rowMatches } from '../mapping/index.js';
-import type { IntegrationTableMapping } from '../mapping/index.js';
+import { dataverseReadName, matchConditions, matchCriteria, planFieldTransfer, rowMatches } from '../mapping/index.js';
+import type { FieldMapping, IntegrationTableMapping, TransferContext } from '../mapping/index.js';
 import type { Rec } from '../sides/types.js';
-import type { EngineContext } from './run.js';
+import { lookupsFor, type EngineContext } from './run.js';
 import { bcTable, dataverseTable } from './tables.js';
 
 export interface MatchOptions {
@@ -40,6 +40,32 @@ function labelOf(m: IntegrationTableMapping, rec: Rec): string {
     (m.bc.nameField && m.bc.naturalKey ? ` ${String(rec.fields[m.bc.nameField] ?? '')}` : '');
 }
 
+/**
+ * A record whose natural key is composite (a unit of measure within its item, a price line within its list)
+ * only matches rows of its owner's counterpart (spec §7.1: "item/resource UoM also restricted to the owner's
+ * unit group"): the lookup fields that carry a key part become extra match conditions.
+ */
+function ownerScopeFields(m: IntegrationTableMapping): FieldMapping[] {
+  const parts = new Set(m.bc.keyParts ?? []);
+  return m.fields.filter(
+    (f) => f.status === 'enabled' && f.transform.kind === 'lookup' && f.bc !== undefined && parts.has(f.bc) && f.direction !== 'from-dataverse',
+  );
+}
+
+/** The Dataverse ids the owner lookups of `rec` point at (undefined: an owner is not coupled, so no match). */
+function ownerScope(m: IntegrationTableMapping, fields: FieldMapping[], rec: Rec, ctx: TransferContext): Map<string, string> | undefined {
+  const scope = new Map<string, string>();
+  for (const f of fields) {
+    const t = planFieldTransfer({ ...m, fields: [f] }, 'to-dataverse', rec.fields, undefined, ctx);
+    if (t.errors.length) return undefined;
+    const bind = Object.values(t.values)[0];
+    const id = typeof bind === 'string' ? /\(([^)]+)\)$/.exec(bind)?.[1] : undefined;
+    if (!id) return undefined;
+    scope.set(dataverseReadName(f)!, id.toLowerCase());
+  }
+  return scope;
+}
+
 export async function matchBasedCoupling(ctx: EngineContext, m: IntegrationTableMapping, options: MatchOptions = {}): Promise<MatchReport> {
   const criteria = matchCriteria(m, options.fields, { caseSensitive: options.caseSensitive });
   const report: MatchReport = {
@@ -66,7 +92,9 @@ export async function matchBasedCoupling(ctx: EngineContext, m: IntegrationTable
   // Read the Dataverse side once and index it by the first criterion's value (case-folded), so matching
   // 100,000 records is not 100,000 queries.
   const dvTable = dataverseTable(m, ctx.dataverseCompanyId);
-  const select = [...new Set([...(dvTable.select ?? []), ...criteria.map((c) => c.dataverse)])];
+  const select = [
+    ...new Set([...(dvTable.select ?? []), ...criteria.map((c) => c.dataverse), ...ownerScopeFields(m).map((f) => dataverseReadName(f)!)]),
+  ];
   const rows: Rec[] = [];
   for await (const page of ctx.dataverse.list({ ...dvTable, select })) rows.push(...page);
   const byValue = new Map<string, Rec[]>();
@@ -77,14 +105,28 @@ export async function matchBasedCoupling(ctx: EngineContext, m: IntegrationTable
     list.push(row);
     byValue.set(key, list);
   }
+  const scopeFields = ownerScopeFields(m);
+  let transfer: TransferContext | undefined;
+  if (scopeFields.length) {
+    const lookups = lookupsFor(ctx);
+    for (const rec of uncoupled) ownerScope(m, scopeFields, rec, lookups.context());
+    if (lookups.missing.size) await lookups.buildMissing();
+    transfer = lookups.context();
+  }
   const usedNow = new Set<string>();
   for (const rec of uncoupled) {
     const label = labelOf(m, rec);
     let outcome: 'coupled' | 'ambiguous' | 'none' = 'none';
+    const scope = transfer ? ownerScope(m, scopeFields, rec, transfer) : undefined;
+    if (transfer && !scope) {
+      report.noMatch.push({ bcId: rec.id, label });
+      continue;
+    }
+    const inScope = (row: Rec) => !scope || [...scope].every(([column, id]) => String(row.fields[column] ?? '').toLowerCase() === id);
     for (const group of matchConditions(criteria, rec.fields)) {
       const firstCondition = group.conditions.find((c) => c.dataverse === first);
       const pool = firstCondition ? (byValue.get(String(firstCondition.value).trim().toLowerCase()) ?? []) : rows;
-      const candidates = pool.filter((row) => rowMatches(group, row.fields));
+      const candidates = pool.filter((row) => rowMatches(group, row.fields) && inScope(row));
       if (candidates.length === 1) {
         const row = candidates[0]!;
         const other = state.byDataverseId(m.name, row.id);

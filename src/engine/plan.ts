@@ -132,6 +132,15 @@ function later(a: string | undefined, b: string | undefined): boolean {
   return Date.parse(a) > Date.parse(b);
 }
 
+/**
+ * Dataverse `modifiedon` has whole seconds: a person's edit in the same second as our write carries the stored
+ * timestamp. The row then names someone else as its last modifier, which our own write never does.
+ */
+export function editedInSameSecond(dv: Rec, storedModifiedAt: string | undefined, integrationUserId: string | undefined): boolean {
+  if (!storedModifiedAt || !integrationUserId || !dv.modifiedBy) return false;
+  return dv.modifiedBy.toLowerCase() !== integrationUserId.toLowerCase() && Date.parse(dv.modifiedAt) === Date.parse(storedModifiedAt);
+}
+
 function withoutFields(m: IntegrationTableMapping, excluded: Set<string>): IntegrationTableMapping {
   return { ...m, fields: m.fields.filter((f) => !excluded.has(f.id)) };
 }
@@ -230,7 +239,11 @@ export function planPair(m: IntegrationTableMapping, pair: Pair, policy: PlanPol
   let bcChanged =
     pair.bcRead && (c.lastResultToDataverse === 'failure' || c.bcModifiedAt === undefined || later(bc.modifiedAt, c.bcModifiedAt));
   let dvChanged =
-    pair.dvRead && (c.lastResultToBc === 'failure' || c.dataverseModifiedAt === undefined || later(dv.modifiedAt, c.dataverseModifiedAt));
+    pair.dvRead &&
+    (c.lastResultToBc === 'failure' ||
+      c.dataverseModifiedAt === undefined ||
+      later(dv.modifiedAt, c.dataverseModifiedAt) ||
+      editedInSameSecond(dv, c.dataverseModifiedAt, policy.integrationUserId));
   if (dvChanged && policy.echoByModifiedBy && policy.integrationUserId && dv.modifiedBy === policy.integrationUserId && c.lastResultToBc !== 'failure') {
     dvChanged = false;
   }

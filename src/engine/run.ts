@@ -10,7 +10,7 @@ import type { StateStore } from '../state/index.js';
 import { applyPlan } from './apply.js';
 import { matchBasedCoupling } from './match.js';
 import { Lookups, type LookupEnvironment } from './lookups.js';
-import { plan, type Pair, type PlanPolicy, type SyncPlan } from './plan.js';
+import { editedInSameSecond, plan, type Pair, type PlanPolicy, type SyncPlan } from './plan.js';
 import { emptyCounts, type DirectionCounts, type MappingReport } from './report.js';
 import { syncOptionMapping } from './options.js';
 import { bcTable, dataverseTable } from './tables.js';
@@ -208,7 +208,13 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
     const c = pair.coupling!;
     if (options.full || options.records || c.skipped) return true;
     const bcChanged = pair.bc && pair.bcRead && (c.lastResultToDataverse === 'failure' || !c.bcModifiedAt || Date.parse(pair.bc.modifiedAt) > Date.parse(c.bcModifiedAt));
-    const dvChanged = pair.dv && pair.dvRead && (c.lastResultToBc === 'failure' || !c.dataverseModifiedAt || Date.parse(pair.dv.modifiedAt) > Date.parse(c.dataverseModifiedAt));
+    const dvChanged =
+      pair.dv &&
+      pair.dvRead &&
+      (c.lastResultToBc === 'failure' ||
+        !c.dataverseModifiedAt ||
+        Date.parse(pair.dv.modifiedAt) > Date.parse(c.dataverseModifiedAt) ||
+        editedInSameSecond(pair.dv, c.dataverseModifiedAt, ctx.integrationUserId));
     return Boolean(bcChanged || dvChanged);
   };
   const needDv: string[] = [];

@@ -1,0 +1,132 @@
+/**
+ * The full synchronization review (spec bc-integration.md §7.3, BC's "Dataverse Full Synch. Review" page):
+ * per mapping, how many records each side holds in scope, how many are coupled, and what to do first.
+ * BC's own full synchronization creates a counterpart for every uncoupled record, so where both sides
+ * already hold uncoupled data it makes duplicates; the review says "couple first" there.
+ */
+import type { Direction, IntegrationTableMapping } from '../mapping/index.js';
+import type { EngineContext } from './run.js';
+import { bcTable, dataverseTable } from './tables.js';
+
+export type Recommendation = 'full-sync' | 'couple-first' | 'no-records' | 'dependency-not-satisfied';
+
+/**
+ * Coupling that full-sync does by itself before it synchronizes, as BC does: option mappings by the option
+ * label, CURRENCY by ISO code, price list lines within their list by product, SALESPEOPLE by email.
+ */
+export interface AutoCoupling {
+  /** Field mapping ids compared; empty for option mappings (they couple by label while synchronizing). */
+  fields: string[];
+  description: string;
+}
+
+export interface ReviewLine {
+  mapping: string;
+  direction: Direction;
+  dependencies: string[];
+  /** BC records in the mapping's table filter. */
+  bcRecords: number;
+  /** Dataverse rows in the integration table filter (option mappings: options of the option set). */
+  dataverseRecords: number;
+  /** Couplings of the mapping. */
+  coupled: number;
+  uncoupledBc: number;
+  uncoupledDataverse: number;
+  recommendation: Recommendation;
+  autoCoupling?: AutoCoupling;
+  /** Why, in a sentence. */
+  reason: string;
+}
+
+/** BC's automatic couplings (spec §5.3 step 2, §7.1 "Option mappings match the BC code against option labels"). */
+export function autoCouplingOf(m: IntegrationTableMapping): AutoCoupling | undefined {
+  if (m.kind === 'option') return { fields: [], description: 'codes are coupled to options with the same label' };
+  if (m.name === 'CURRENCY') return { fields: ['code'], description: 'currencies are coupled by ISO code' };
+  // BC's table-specific matcher (§5.3 step 2): an existing line of the same price list and product is reused.
+  if (m.name === 'PLLINE-PRODPRICE' && m.fields.some((f) => f.id === 'productNumber' && f.status === 'enabled')) {
+    return { fields: ['productNumber'], description: 'price list lines are coupled to lines of the same price list and product' };
+  }
+  if (m.name === 'SALESPEOPLE' && m.fields.some((f) => f.id === 'email' && f.status === 'enabled')) {
+    return { fields: ['email'], description: 'salespeople are coupled to users by email' };
+  }
+  return undefined;
+}
+
+export interface ReviewCounts {
+  bcRecords: number;
+  dataverseRecords: number;
+  coupled: number;
+  uncoupledBc: number;
+  uncoupledDataverse: number;
+}
+
+/** Reads the ids in scope on both sides (keys only) and compares them with the couplings. */
+export async function reviewCounts(ctx: EngineContext, m: IntegrationTableMapping): Promise<ReviewCounts> {
+  const state = ctx.state;
+  let bcRecords = 0;
+  let uncoupledBc = 0;
+  for await (const page of ctx.bc.list({ ...bcTable(m), select: ['id'] })) {
+    for (const rec of page) {
+      bcRecords++;
+      if (!state.byBcId(m.name, rec.id)) uncoupledBc++;
+    }
+  }
+  let dataverseRecords = 0;
+  let uncoupledDataverse = 0;
+  if (m.kind === 'option') {
+    const set = m.dataverse.optionSet;
+    const options = set && ctx.dataverse.optionSets ? await ctx.dataverse.optionSets.list(set.table, set.attribute) : [];
+    dataverseRecords = options.length;
+    uncoupledDataverse = options.filter((o) => !state.byDataverseId(m.name, String(o.value))).length;
+  } else {
+    const table = dataverseTable(m, ctx.dataverseCompanyId);
+    for await (const page of ctx.dataverse.list({ ...table, select: [table.key] })) {
+      for (const rec of page) {
+        dataverseRecords++;
+        if (!state.byDataverseId(m.name, rec.id)) uncoupledDataverse++;
+      }
+    }
+  }
+  return { bcRecords, dataverseRecords, coupled: state.counts(m.name).couplings, uncoupledBc, uncoupledDataverse };
+}
+
+/** The recommendation of §7.3, adapted: "couple first" wherever both sides hold uncoupled data. */
+export function recommend(
+  m: IntegrationTableMapping,
+  counts: ReviewCounts,
+  unsatisfied: readonly string[] = [],
+): Pick<ReviewLine, 'recommendation' | 'reason' | 'autoCoupling'> {
+  const auto = autoCouplingOf(m);
+  if (unsatisfied.length) {
+    return { recommendation: 'dependency-not-satisfied', reason: `depends on ${unsatisfied.join(', ')}, which did not synchronize`, autoCoupling: auto };
+  }
+  // Option mappings only ever write to Dataverse: nothing in BC, nothing to do (PAYMENT TERMS etc. in §7.3).
+  const empty = m.kind === 'option' ? counts.bcRecords === 0 : counts.bcRecords === 0 && counts.dataverseRecords === 0;
+  if (empty) return { recommendation: 'no-records', reason: 'no records in scope on either side' };
+  if (counts.uncoupledBc > 0 && counts.uncoupledDataverse > 0) {
+    if (auto) return { recommendation: 'full-sync', reason: `both sides hold uncoupled data; ${auto.description} first`, autoCoupling: auto };
+    return {
+      recommendation: 'couple-first',
+      reason: `both sides hold uncoupled data (${counts.uncoupledBc} in Business Central, ${counts.uncoupledDataverse} in Dataverse); a full synchronization would duplicate the records they share`,
+    };
+  }
+  if (counts.uncoupledBc === 0 && counts.uncoupledDataverse === 0) {
+    return { recommendation: 'full-sync', reason: 'every record in scope is coupled; a full synchronization rewrites them', autoCoupling: auto };
+  }
+  return { recommendation: 'full-sync', reason: 'only one side holds uncoupled records; they are created on the other', autoCoupling: auto };
+}
+
+/** The review of `mappings` (in the order given); dependencies named in `unsatisfied` mark their dependents. */
+export async function fullSyncReview(
+  ctx: EngineContext,
+  mappings: readonly IntegrationTableMapping[],
+  unsatisfied: ReadonlySet<string> = new Set(),
+): Promise<ReviewLine[]> {
+  const lines: ReviewLine[] = [];
+  for (const m of mappings) {
+    const counts = await reviewCounts(ctx, m);
+    const blocked = m.dependencies.filter((d) => unsatisfied.has(d));
+    lines.push({ mapping: m.name, direction: m.direction, dependencies: [...m.dependencies], ...counts, ...recommend(m, counts, blocked) });
+  }
+  return lines;
+}

@@ -1,10 +1,13 @@
 import type { RegisterCommand } from '../main.js';
 import { registerCouple } from './couple/couple.js';
+import { registerDemo } from './demo/demo.js';
+import { registerFullSync } from './full-sync/full-sync.js';
 import { registerLog } from './log/log.js';
 import { registerMappings } from './mappings/mappings.js';
 import { registerSandbox } from './sandbox/sandbox.js';
 import { registerSetup } from './setup/setup.js';
+import { registerSync } from './sync/sync.js';
 import { registerUncouple } from './uncouple/uncouple.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commandRegistrations: RegisterCommand[] = [registerSetup, registerCouple, registerUncouple, registerMappings, registerLog, registerSandbox];
+export const commandRegistrations: RegisterCommand[] = [registerSetup, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerMappings, registerLog, registerSandbox];

@@ -1,0 +1,324 @@
+/**
+ * `bcsync full-sync`: the initial synchronization (spec bc-integration.md §7.2, §7.3). It prints the review
+ * first (per mapping: records on each side, coupled, recommendation), then runs the mappings in dependency
+ * order. Unlike BC's own full synchronization it refuses to create records where both sides already hold
+ * uncoupled data (that is how duplicates are made) unless told how to couple them (--match) or told to create
+ * anyway (--force-create). Match-based coupling never creates the ambiguous records: the full synchronization
+ * that follows leaves them, and their candidates, out (SyncOptions.exclude).
+ */
+import type { Command } from 'commander';
+import type { Deps } from '../../deps.js';
+import { matchBasedCoupling, type MatchReport } from '../../engine/match.js';
+import { hasProblems, type MappingReport } from '../../engine/report.js';
+import { fullSyncReview, recommend, type ReviewCounts, type ReviewLine } from '../../engine/review.js';
+import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
+import type { Column, Output } from '../../io/output.js';
+import type { RegisterCommand } from '../../main.js';
+import { dependencyOrder, matchCriteria, type IntegrationTableMapping } from '../../mapping/index.js';
+import { findMapping, openSession, type Session } from '../session.js';
+import { planRows, PLAN_COLUMNS, printProblems, printSummary } from '../sync/render.js';
+import { runMapping } from '../sync/sync.js';
+
+export interface FullSyncOptions {
+  /** Only these mappings (names); default: every mapping of the profile. */
+  mapping?: string[];
+  dryRun?: boolean;
+  /** Clear these mappings' watermarks, then run them. */
+  restart?: string[];
+  /** `FIELD[,FIELD...]` for every mapping that has those fields, or `MAPPING=FIELD[,FIELD...]`. */
+  match?: string[];
+  caseSensitive?: boolean;
+  /** Create counterparts even where both sides hold uncoupled data (BC's behaviour; makes duplicates). */
+  forceCreate?: boolean;
+}
+
+export type MappingStatus = 'synchronized' | 'refused' | 'dependency-not-satisfied' | 'no-records' | 'error';
+
+export interface FullSyncMappingResult {
+  mapping: string;
+  status: MappingStatus;
+  message?: string;
+  /** Match-based coupling done before the synchronization. */
+  match?: MatchReport;
+  report?: MappingReport;
+}
+
+export interface FullSyncResult {
+  /** 0; 4 when records failed or conflicted, or a mapping was refused or could not run. */
+  exitCode: number;
+  review: ReviewLine[];
+  mappings: FullSyncMappingResult[];
+}
+
+export interface MatchPlan {
+  /** Fields for every mapping that has them all. */
+  global?: string[];
+  perMapping: Map<string, string[]>;
+}
+
+function splitFields(text: string, flag: string): string[] {
+  const fields = text
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  if (!fields.length) throw new UsageError(`${flag} "${text}" names no field; pass --match FIELD[,FIELD...] or --match MAPPING=FIELD[,FIELD...].`);
+  return fields;
+}
+
+/** Parses the --match values against the profile's mappings. */
+export function parseMatch(specs: readonly string[], mappings: readonly IntegrationTableMapping[]): MatchPlan {
+  const plan: MatchPlan = { perMapping: new Map() };
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq >= 0) {
+      const m = findMapping(mappings, spec.slice(0, eq));
+      const fields = splitFields(spec.slice(eq + 1), `--match ${spec}`);
+      matchCriteria(m, fields); // a usage error naming the fields that can be matched
+      plan.perMapping.set(m.name, fields);
+    } else {
+      plan.global = [...(plan.global ?? []), ...splitFields(spec, '--match')];
+    }
+  }
+  return plan;
+}
+
+/** The fields to couple `m` on: its own --match, the global ones if they all apply, else its saved criteria. */
+export function matchFieldsFor(m: IntegrationTableMapping, plan: MatchPlan): string[] | undefined {
+  const own = plan.perMapping.get(m.name);
+  if (own) return own;
+  if (plan.global) {
+    try {
+      matchCriteria(m, plan.global);
+      return plan.global;
+    } catch {
+      // The global fields do not all exist in this mapping: fall back to its saved criteria.
+    }
+  }
+  const saved = matchCriteria(m).map((c) => c.fieldId);
+  return saved.length ? saved : undefined;
+}
+
+function selectMappings(session: Session, opts: FullSyncOptions): IntegrationTableMapping[] {
+  const named = [...(opts.mapping ?? []), ...(opts.restart ?? [])].map((n) => findMapping(session.mappings, n).name);
+  const chosen = named.length ? session.mappings.filter((m) => named.includes(m.name)) : session.mappings;
+  return dependencyOrder(chosen, { missing: 'ignore' });
+}
+
+export const REVIEW_COLUMNS: Column[] = [
+  { key: 'mapping', header: 'MAPPING' },
+  { key: 'direction', header: 'DIRECTION' },
+  { key: 'bcRecords', header: 'BC', align: 'right' },
+  { key: 'dataverseRecords', header: 'DATAVERSE', align: 'right' },
+  { key: 'coupled', header: 'COUPLED', align: 'right' },
+  { key: 'recommendation', header: 'RECOMMENDATION' },
+  { key: 'reason', header: 'WHY' },
+];
+
+export function printReview(out: Output, review: readonly ReviewLine[]): void {
+  out.table(
+    review.map((l) => ({ ...l, recommendation: l.recommendation.replace(/-/g, ' ') })),
+    REVIEW_COLUMNS,
+  );
+}
+
+function matchSummary(r: MatchReport): string {
+  const parts = [`${r.coupled.length} coupled`];
+  if (r.ambiguous.length + r.takenByOther.length) parts.push(`${r.ambiguous.length + r.takenByOther.length} ambiguous (not created)`);
+  parts.push(`${r.noMatch.length} without a match`);
+  return `${r.mapping}: match-based coupling on ${r.fields.join(', ')}: ${parts.join(', ')}`;
+}
+
+/** Ambiguous BC records and their uncoupled candidates: left out of the full synchronization. */
+function exclusions(r: MatchReport, dryRun: boolean): { bc: string[]; dataverse: string[] } {
+  const bc = [...r.ambiguous.map((a) => a.bcId), ...r.takenByOther.map((a) => a.bcId)];
+  const dataverse = r.ambiguous.flatMap((a) => a.candidates.map((c) => c.dataverseId));
+  if (dryRun) {
+    // A dry run couples nothing: leave out what would be coupled too, or the plan would show it as created.
+    bc.push(...r.coupled.map((c) => c.bcId));
+    dataverse.push(...r.coupled.map((c) => c.dataverseId));
+  }
+  return { bc, dataverse };
+}
+
+export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<FullSyncResult> {
+  if (opts.forceCreate && opts.match?.length) {
+    throw new UsageError('--force-create and --match cannot be combined: --match couples first and never creates ambiguous records; pass one of them.');
+  }
+  const out = deps.out;
+  const session = await openSession(deps, 'full-sync');
+  const results: FullSyncMappingResult[] = [];
+  let review: ReviewLine[] = [];
+  try {
+    const matchPlan = parseMatch(opts.match ?? [], session.mappings);
+    const mappings = selectMappings(session, opts);
+    const selected = new Set(mappings.map((m) => m.name));
+    for (const m of mappings) {
+      for (const d of m.dependencies) {
+        if (!selected.has(d) && session.state.counts(d).couplings === 0) {
+          out.warn(`${m.name} depends on ${d}, which is not in this run and has no couplings; lookups into ${d} will fail. Add --mapping ${d}.`);
+        }
+      }
+    }
+
+    const spinner = out.spinner('Reviewing the mappings');
+    review = await fullSyncReview(session.ctx, mappings);
+    spinner.stop();
+    if (!out.json) {
+      out.line('Full synchronization review');
+      printReview(out, review);
+      out.line('');
+    }
+
+    if (opts.restart?.length && !opts.dryRun) {
+      for (const name of opts.restart) session.state.clearWatermarks(findMapping(session.mappings, name).name);
+      await session.state.commit();
+    }
+
+    const notDone = new Set<string>();
+    for (const m of mappings) {
+      if (deps.signal.aborted) throw new InterruptedError('Interrupted; the mappings synchronized so far are saved, the rest did not run.');
+      const line = review.find((l) => l.mapping === m.name)!;
+      const result = await runOne(deps, session, m, line, opts, matchPlan, notDone);
+      results.push(result);
+      if (result.status !== 'synchronized' && result.status !== 'no-records') notDone.add(m.name);
+      // Keep the review's line up to date for --json readers.
+      if (result.status === 'dependency-not-satisfied') {
+        Object.assign(line, recommend(m, line, m.dependencies.filter((d) => notDone.has(d))));
+      }
+    }
+  } finally {
+    await session.close();
+  }
+
+  const reports = results.flatMap((r) => (r.report ? [r.report] : []));
+  const notRun = results.filter((r) => r.status === 'refused' || r.status === 'dependency-not-satisfied' || r.status === 'error');
+  if (out.json) {
+    out.writeJson({ ok: !notRun.length && !reports.some(hasProblems), dryRun: Boolean(opts.dryRun), review, mappings: results });
+  } else {
+    if (opts.dryRun) {
+      const rows = planRows(reports);
+      if (rows.length) out.table(rows, PLAN_COLUMNS);
+      out.line('');
+    }
+    out.line(opts.dryRun ? 'Planned (dry run: nothing was written)' : 'Summary');
+    printSummary(out, reports);
+    for (const r of notRun) out.warn(`${r.mapping} did not run: ${r.message}`);
+    if (!opts.dryRun) printProblems(out, reports);
+  }
+  const problems = notRun.length > 0 || (!opts.dryRun && reports.some(hasProblems));
+  return { exitCode: problems && !opts.dryRun ? ExitCode.partial : ExitCode.ok, review, mappings: results };
+}
+
+async function runOne(
+  deps: Deps,
+  session: Session,
+  m: IntegrationTableMapping,
+  counts: ReviewCounts,
+  opts: FullSyncOptions,
+  matchPlan: MatchPlan,
+  notDone: ReadonlySet<string>,
+): Promise<FullSyncMappingResult> {
+  const out = deps.out;
+  const blocked = m.dependencies.filter((d) => notDone.has(d));
+  if (blocked.length) {
+    return { mapping: m.name, status: 'dependency-not-satisfied', message: `dependency not satisfied: ${blocked.join(', ')} did not synchronize` };
+  }
+  // The review's counts still hold: a mapping's run only writes its own tables, which run once each.
+  const rec = recommend(m, counts);
+  if (rec.recommendation === 'no-records') return { mapping: m.name, status: 'no-records', message: rec.reason };
+
+  let match: MatchReport | undefined;
+  let exclude: { bc: string[]; dataverse: string[] } | undefined;
+  let fields: string[] | undefined = rec.autoCoupling?.fields.length ? rec.autoCoupling.fields : undefined;
+  if (rec.recommendation === 'couple-first') {
+    if (opts.forceCreate) {
+      out.warn(
+        `${m.name}: both sides hold uncoupled data and --force-create creates a counterpart for every uncoupled record; records that exist on both sides will be duplicated.`,
+      );
+    } else {
+      fields = matchFieldsFor(m, matchPlan);
+      if (!fields) {
+        return {
+          mapping: m.name,
+          status: 'refused',
+          message: `${rec.reason}. Couple them first: pass --match ${JSON.stringify(`${m.name}=FIELD[,FIELD...]`)} (match-based coupling), or --force-create to create them anyway.`,
+        };
+      }
+    }
+  }
+  if (fields && !(opts.forceCreate && rec.recommendation === 'couple-first')) {
+    try {
+      match = await matchBasedCoupling(session.ctx, m, { fields, caseSensitive: opts.caseSensitive, dryRun: opts.dryRun });
+    } catch (error) {
+      return { mapping: m.name, status: 'error', message: (error as Error).message.split('\n')[0] };
+    }
+    await logMatch(session, match, Boolean(opts.dryRun));
+    out.info(matchSummary(match));
+    for (const a of match.ambiguous) {
+      out.info(`  ambiguous: ${a.label} matches ${a.candidates.map((c) => `${c.name || c.dataverseId} (${c.dataverseId})`).join(', ')}`);
+    }
+    for (const a of match.takenByOther) out.info(`  ambiguous: ${a.label} matches ${a.dataverseId}, which is coupled to another record`);
+    exclude = exclusions(match, Boolean(opts.dryRun));
+  }
+  try {
+    const report = await runMapping(deps, session, m, { full: true, dryRun: opts.dryRun, exclude });
+    return { mapping: m.name, status: 'synchronized', match, report };
+  } catch (error) {
+    if (deps.signal.aborted) throw error;
+    return { mapping: m.name, status: 'error', match, message: (error as Error).message.split('\n')[0] };
+  }
+}
+
+/** A coupling run in the sync log (BC logs match-based coupling as a job of type Coupling, §7.1). */
+async function logMatch(session: Session, match: MatchReport, dryRun: boolean): Promise<void> {
+  const run = await session.log.startRun({ mapping: match.mapping, kind: 'coupling', dryRun });
+  for (const a of match.ambiguous) {
+    run.record({ outcome: 'skipped', bcId: a.bcId, error: `ambiguous: ${a.candidates.length} uncoupled Dataverse rows match (${a.candidates.map((c) => c.dataverseId).join(', ')}); not coupled, not created` });
+  }
+  for (const a of match.takenByOther) {
+    run.record({ outcome: 'skipped', bcId: a.bcId, dataverseId: a.dataverseId, error: 'ambiguous: the only matching Dataverse row is coupled to another record; not coupled, not created' });
+  }
+  await run.finish({ counts: { coupled: match.coupled.length, skipped: match.ambiguous.length + match.takenByOther.length } });
+}
+
+export const FULL_SYNC_HELP = `
+Examples:
+  $ bcsync full-sync --dry-run                          the review and the plan; nothing is written
+  $ bcsync full-sync --match CUSTOMER=name --match VENDOR=name --match ITEM-PRODUCT=number
+  $ bcsync full-sync --mapping CUSTOMER --match name,city
+  $ bcsync full-sync --mapping CUSTOMER --force-create  create everything (duplicates what both sides hold)
+  $ bcsync full-sync --restart CUSTOMER                 clear CUSTOMER's watermarks and run it again
+
+The review lists per mapping the records in scope on each side, how many are coupled and a recommendation:
+"full sync", "couple first" (both sides hold uncoupled data), "no records" or "dependency not satisfied".
+Mappings run in dependency order. Option mappings, CURRENCY (ISO code) and SALESPEOPLE (email) are coupled
+automatically first, as Business Central does. Where both sides hold uncoupled data the mapping is refused
+unless --match couples the records first (records with more than one candidate are reported as ambiguous and
+neither coupled nor created) or --force-create is given. A mapping whose dependency did not synchronize is
+not run. Exit codes: 0 ok, 1 error, 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,
+or a mapping was refused or not run (dependency not satisfied), 5 state locked or corrupt, 130 interrupted.`;
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export const registerFullSync: RegisterCommand = (program: Command, depsFor) => {
+  program
+    .command('full-sync')
+    .description('review, then initial synchronization of every record in scope, in dependency order')
+    .option('-m, --mapping <name>', 'only this mapping (repeatable)', collect)
+    .option('-n, --dry-run', 'print the review and the plan; write nothing')
+    .option('--restart <name>', "clear this mapping's watermarks, then run it (repeatable)", collect)
+    .option('--match <fields>', 'couple first where both sides hold data: FIELD[,FIELD...] or MAPPING=FIELD[,FIELD...] (repeatable)', collect)
+    .option('--case-sensitive', 'with --match: compare text case-sensitively')
+    .option('--force-create', 'create counterparts even where both sides hold uncoupled data (duplicates them, as BC does)')
+    .addHelpText('after', FULL_SYNC_HELP)
+    .action(async (options: FullSyncOptions, cmd: Command) => {
+      const deps = depsFor(cmd);
+      const result = await fullSyncRun(deps, options);
+      if (result.exitCode !== ExitCode.ok) {
+        const { setCommandExitCode } = await import('../../main.js');
+        setCommandExitCode(cmd, result.exitCode);
+      }
+    });
+};

@@ -1,0 +1,200 @@
+/**
+ * `bcsync sync`: incremental synchronization of one mapping or, with --all, of every mapping of the profile
+ * in dependency order (the cron entry point; spec bc-integration.md §5), and "Synchronize Now" for one
+ * coupled record with --record (§6).
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { Deps } from '../../deps.js';
+import { askOrFail } from '../../deps.js';
+import { hasProblems, type MappingReport } from '../../engine/report.js';
+import { syncMapping, type SyncOptions } from '../../engine/run.js';
+import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
+import type { RegisterCommand } from '../../main.js';
+import { dependencyOrder, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
+import { findMapping, logReport, openSession, type Session } from '../session.js';
+import { countsText, PLAN_COLUMNS, planRows, printProblems, printSummary, trackProgress } from './render.js';
+
+export type Overwrite = 'dataverse' | 'bc';
+
+export interface SyncCommandOptions {
+  mapping?: string;
+  all?: boolean;
+  direction?: PassDirection;
+  dryRun?: boolean;
+  retrySkipped?: boolean;
+  /** "Synchronize Now": a BC id or a Dataverse id of a coupled record of --mapping. */
+  record?: string;
+  /** With --record: the side that is overwritten. */
+  overwrite?: Overwrite;
+}
+
+export interface SyncCommandResult {
+  /** 0, or 4 when a record failed or conflicted. */
+  exitCode: number;
+  reports: MappingReport[];
+}
+
+function checkFlags(opts: SyncCommandOptions): void {
+  if (opts.all && opts.mapping) throw new UsageError('--all and --mapping cannot be combined; pass one of them.');
+  if (!opts.all && !opts.mapping) throw new UsageError('Missing --mapping M or --all: say which mappings to synchronize (see "bcsync mappings list").');
+  if (opts.record !== undefined && opts.all) throw new UsageError('--record works on one mapping; pass --mapping M instead of --all.');
+  if (opts.record !== undefined && opts.direction) {
+    throw new UsageError('--record takes --overwrite dataverse|bc instead of --direction; pass --overwrite.');
+  }
+  if (opts.overwrite !== undefined && opts.record === undefined) throw new UsageError('--overwrite only applies to --record ID; pass --record as well.');
+  if (opts.record !== undefined && opts.retrySkipped) throw new UsageError('--retry-skipped applies to whole mappings; drop it with --record (a record sync retries the record anyway).');
+}
+
+/** Which side wins for a "Synchronize Now" of one record: given, implied by a one-way mapping, or asked. */
+async function chooseOverwrite(deps: Deps, m: IntegrationTableMapping, given: Overwrite | undefined, label: string): Promise<Overwrite> {
+  const implied: Overwrite | undefined = m.direction === 'to-dataverse' ? 'dataverse' : m.direction === 'from-dataverse' ? 'bc' : undefined;
+  if (implied) {
+    if (given && given !== implied) {
+      throw new UsageError(
+        `Mapping ${m.name} only synchronizes ${m.direction}, so --overwrite ${given} is not possible; pass --overwrite ${implied} or leave it out.`,
+      );
+    }
+    return implied;
+  }
+  if (given) return given;
+  return askOrFail(deps, '--overwrite dataverse|bc', `which side wins for record ${label} of ${m.name}`, () =>
+    deps.prompter.select<Overwrite>({
+      message: `Synchronize ${m.name} record ${label} now: which side wins?`,
+      choices: [
+        { name: 'Send data update to Dataverse (Business Central wins)', value: 'dataverse' },
+        { name: 'Get data update from Dataverse (Dataverse wins)', value: 'bc' },
+      ],
+      default: 'dataverse',
+    }),
+  );
+}
+
+async function recordOptions(deps: Deps, session: Session, m: IntegrationTableMapping, opts: SyncCommandOptions): Promise<SyncOptions> {
+  const id = opts.record!.trim().replace(/^\{|\}$/g, '');
+  const coupling = session.state.byBcId(m.name, id) ?? session.state.byDataverseId(m.name, id);
+  if (!coupling) {
+    const looksLikeId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) || (m.kind === 'option' && /^\d+$/.test(id));
+    if (!looksLikeId) {
+      throw new UsageError(`--record "${opts.record}" is not a record id; pass the BC id (a GUID) or the Dataverse id of a coupled ${m.name} record.`);
+    }
+    throw new UsageError(
+      `Record ${id} is not coupled in mapping ${m.name}; couple it first ("bcsync couple --mapping ${m.name} --bc <id> --dataverse <id>" or "--create-in dataverse|bc").`,
+    );
+  }
+  const overwrite = await chooseOverwrite(deps, m, opts.overwrite, id);
+  return {
+    dryRun: opts.dryRun,
+    records: { bc: [coupling.bcId], dataverse: m.kind === 'option' ? [] : [coupling.dataverseId] },
+    overwrite,
+    direction: overwrite === 'dataverse' ? 'to-dataverse' : 'from-dataverse',
+  };
+}
+
+/** Runs one mapping with progress, logs the run, and returns its report. */
+export async function runMapping(deps: Deps, session: Session, m: IntegrationTableMapping, options: SyncOptions): Promise<MappingReport> {
+  const spinner = trackProgress(deps.out, session.ctx, m.name);
+  try {
+    const report = await syncMapping(session.ctx, m, options);
+    await logReport(session.log, report);
+    const line = `${m.name}: ${options.dryRun ? 'would do: ' : ''}${countsText(report)}`;
+    if (hasProblems(report)) spinner.fail(line);
+    else spinner.succeed(line);
+    return report;
+  } catch (error) {
+    spinner.fail(`${m.name}: stopped: ${(error as Error).message.split('\n')[0]}`);
+    throw error;
+  } finally {
+    session.ctx.onProgress = undefined;
+  }
+}
+
+export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<SyncCommandResult> {
+  checkFlags(opts);
+  const session = await openSession(deps, 'sync');
+  const reports: MappingReport[] = [];
+  let firstError: unknown;
+  try {
+    if (opts.all) {
+      for (const m of dependencyOrder(session.mappings)) {
+        if (deps.signal.aborted) throw new InterruptedError('Interrupted; the mappings synchronized so far are saved, the rest did not run.');
+        try {
+          reports.push(await runMapping(deps, session, m, { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped }));
+        } catch (error) {
+          // One mapping's service error must not stop the cron run for the others; it is reported at the end.
+          if (error instanceof InterruptedError || deps.signal.aborted) throw error;
+          firstError ??= error;
+        }
+      }
+    } else {
+      const m = findMapping(session.mappings, opts.mapping!);
+      if (opts.direction && !(m.direction === 'bidirectional' || m.direction === opts.direction)) {
+        throw new UsageError(`Mapping ${m.name} synchronizes ${m.direction} only; --direction ${opts.direction} does not apply to it.`);
+      }
+      const options: SyncOptions =
+        opts.record !== undefined
+          ? await recordOptions(deps, session, m, opts)
+          : { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped };
+      reports.push(await runMapping(deps, session, m, options));
+    }
+  } finally {
+    await session.close();
+  }
+  printResult(deps, reports, Boolean(opts.dryRun));
+  if (firstError) throw firstError;
+  const exitCode = !opts.dryRun && reports.some(hasProblems) ? ExitCode.partial : ExitCode.ok;
+  return { exitCode, reports };
+}
+
+function printResult(deps: Deps, reports: MappingReport[], dryRun: boolean): void {
+  const out = deps.out;
+  if (out.json) {
+    out.writeJson({ ok: !reports.some(hasProblems), dryRun, mappings: reports });
+    return;
+  }
+  if (dryRun) {
+    const rows = planRows(reports);
+    if (rows.length) out.table(rows, PLAN_COLUMNS);
+    out.info(`Dry run: nothing was written (${rows.length} planned record action${rows.length === 1 ? '' : 's'}).`);
+  }
+  printSummary(out, reports);
+  if (!dryRun) printProblems(out, reports);
+}
+
+export const SYNC_HELP = `
+Examples:
+  $ bcsync sync --all                                   every mapping in dependency order (cron)
+  $ bcsync sync --mapping CUSTOMER                      incremental sync of one mapping
+  $ bcsync sync --mapping ITEM-PRODUCT --dry-run        the plan per record; nothing is written
+  $ bcsync sync --mapping CUSTOMER --direction from-dataverse
+  $ bcsync sync --mapping CUSTOMER --retry-skipped      clear skipped flags first (Retry All)
+  $ bcsync sync --mapping CUSTOMER --record <id> --overwrite dataverse
+                                                        Synchronize Now: BC wins for this coupled record
+
+The summary (inserted, modified, unchanged, echo-suppressed, skipped, failed, conflicts, requests) goes to
+stdout, progress to stderr; --json prints one document with the report of every mapping. Every run is written
+to the sync log ("bcsync log"). Without a terminal --record needs --overwrite on two-way mappings.
+Exit codes: 0 ok, 1 error, 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,
+5 state locked or corrupt, 130 interrupted.`;
+
+export const registerSync: RegisterCommand = (program: Command, depsFor) => {
+  program
+    .command('sync')
+    .description('synchronize changed records of one mapping or of all mappings (incremental; the cron entry point)')
+    .option('-m, --mapping <name>', 'integration table mapping to synchronize, e.g. CUSTOMER')
+    .option('-a, --all', 'every mapping of the profile, in dependency order')
+    .addOption(new Option('--direction <direction>', 'only this pass of a two-way mapping').choices(['to-dataverse', 'from-dataverse']))
+    .option('-n, --dry-run', 'print the plan per record (action, ids, changed fields) and write nothing')
+    .option('--retry-skipped', 'clear the skipped flags of the mapping first, so skipped records are tried again')
+    .option('--record <id>', 'Synchronize Now: one coupled record, by its BC id or Dataverse id (needs --mapping)')
+    .addOption(new Option('--overwrite <side>', 'with --record: the side that is overwritten (dataverse: BC wins; bc: Dataverse wins)').choices(['dataverse', 'bc']))
+    .addHelpText('after', SYNC_HELP)
+    .action(async (options: SyncCommandOptions, cmd: Command) => {
+      const deps = depsFor(cmd);
+      const result = await syncRun(deps, options);
+      if (result.exitCode !== ExitCode.ok) {
+        const { setCommandExitCode } = await import('../../main.js');
+        setCommandExitCode(cmd, result.exitCode);
+      }
+    });
+};

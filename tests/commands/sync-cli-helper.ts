@@ -1,0 +1,72 @@
+/**
+ * Runs the CLI in-process against emulators started by the test, with a profile written by `bcsync setup --yes`
+ * into a throwaway home (the real setup command, so sync/full-sync see what a user's profile holds).
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulators } from '../../src/emulators/index.js';
+import type { RunningEmulators, StartEmulatorsOptions } from '../../src/emulators/types.js';
+import { BufferIo } from '../../src/io/io.js';
+import type { Prompter } from '../../src/io/prompter.js';
+import { run } from '../../src/main.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliHarness {
+  emu: RunningEmulators;
+  home: string;
+  stateDir: string;
+  cli(args: string[], options?: { tty?: boolean; prompter?: Prompter }): Promise<CliResult>;
+  close(): Promise<void>;
+}
+
+export function setupArgs(emu: RunningEmulators): string[] {
+  return [
+    'setup',
+    '--yes',
+    '--bc-url',
+    emu.bc.url,
+    '--company',
+    emu.bc.companyName,
+    '--dataverse-url',
+    emu.dataverse.orgUrl,
+    '--tenant-id',
+    emu.credentials.tenantId,
+    '--authority',
+    emu.authority,
+    '--client-id',
+    emu.credentials.clientId,
+  ];
+}
+
+export async function startCli(options: StartEmulatorsOptions = {}): Promise<CliHarness> {
+  const emu = await startEmulators({ seed: 'demo', ...options });
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'bcsync-cli-'));
+  const cli = async (args: string[], o: { tty?: boolean; prompter?: Prompter } = {}): Promise<CliResult> => {
+    const io = new BufferIo({ BCSYNC_CLIENT_SECRET: emu.credentials.clientSecret }, o.tty ?? false);
+    const code = await run(['node', 'bcsync', '--home', home, ...args], { io, prompter: o.prompter });
+    return { code, stdout: io.stdoutText, stderr: io.stderrText };
+  };
+  const setup = await cli(setupArgs(emu));
+  if (setup.code !== 0) throw new Error(`setup failed (${setup.code}): ${setup.stderr}`);
+  return {
+    emu,
+    home,
+    stateDir: path.join(home, 'state', 'default'),
+    cli,
+    close: async () => {
+      await emu.close();
+      await fs.rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes (POST/PATCH/PUT/DELETE, $batch) the two APIs saw since the last resetLog (token requests are not writes). */
+export function writesIn(emu: RunningEmulators): string[] {
+  return emu.requestLog.filter((e) => e.api !== 'token' && e.method !== 'GET').map((e) => `${e.api} ${e.method} ${e.path}`);
+}

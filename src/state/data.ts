@@ -83,10 +83,12 @@ export class StateData {
    */
   addLoadedCoupling(c: Coupling): 'ok' | 'bcId taken' | 'dataverseId taken' {
     const m = this.ensure(c.mapping);
-    if (m.byBc.get(c.bcId) !== undefined) return 'bcId taken';
-    if (m.byDv.get(c.dataverseId) !== undefined) return 'dataverseId taken';
+    // A set that does not grow the Map found the id taken; the load then fails, so overwriting is harmless.
+    const size = m.byBc.size;
     m.byBc.set(c.bcId, c);
+    if (m.byBc.size === size) return 'bcId taken';
     m.byDv.set(c.dataverseId, c);
+    if (m.byDv.size === size) return 'dataverseId taken';
     if (isTroubled(c)) m.troubled.add(c.bcId);
     this.couplingCount += 1;
     return 'ok';

@@ -215,13 +215,40 @@ export function makeUncoupledFailure(f: {
   };
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** What a change may touch: everything but the identity of the coupling. */
+export type CouplingChanges = Partial<Omit<Mutable<Coupling>, 'mapping' | 'bcId' | 'dataverseId' | 'coupledAt'>>;
+
+/** A copy of `c` with `changes` applied (a key present with `undefined` clears that field). No spread: this is hot. */
+export function withChanges(c: Coupling, changes: CouplingChanges): Coupling {
+  const has = (k: keyof CouplingChanges): boolean => k in changes;
+  return {
+    mapping: c.mapping,
+    bcId: c.bcId,
+    dataverseId: c.dataverseId,
+    coupledAt: c.coupledAt,
+    bcModifiedAt: has('bcModifiedAt') ? changes.bcModifiedAt : c.bcModifiedAt,
+    dataverseModifiedAt: has('dataverseModifiedAt') ? changes.dataverseModifiedAt : c.dataverseModifiedAt,
+    lastResultToDataverse: has('lastResultToDataverse') ? changes.lastResultToDataverse : c.lastResultToDataverse,
+    lastResultToBc: has('lastResultToBc') ? changes.lastResultToBc : c.lastResultToBc,
+    lastErrorToDataverse: has('lastErrorToDataverse') ? changes.lastErrorToDataverse : c.lastErrorToDataverse,
+    lastErrorToBc: has('lastErrorToBc') ? changes.lastErrorToBc : c.lastErrorToBc,
+    skipped: changes.skipped ?? c.skipped,
+    failureCount: changes.failureCount ?? c.failureCount,
+    extra: has('extra') ? (changes.extra !== undefined && Object.keys(changes.extra).length > 0 ? changes.extra : undefined) : c.extra,
+  };
+}
+
+let lastCoupledAt = '';
+
 /** The canonical coupling for a line read from disk (ids normalized, the mapping's shared name string). */
 export function couplingFromLine(c: CouplingFields, mapping: string): Coupling {
   return {
     mapping,
     bcId: normalizeId(c.bcId),
     dataverseId: normalizeId(c.dataverseId),
-    coupledAt: c.coupledAt,
+    // Couplings made in one batch share their time: keep one copy of the string.
+    coupledAt: c.coupledAt === lastCoupledAt ? lastCoupledAt : (lastCoupledAt = c.coupledAt),
     bcModifiedAt: c.bcModifiedAt,
     dataverseModifiedAt: c.dataverseModifiedAt,
     lastResultToDataverse: c.lastResultToDataverse,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { StateError } from '../errors.js';
 import { type StateData } from './data.js';
 import { corruptState } from './errors.js';
-import { isMissing, readLines, writeFileAtomicStream } from './files.js';
+import { isMissing, readLines, writeFileAtomicStream, type Line } from './files.js';
 import {
   couplingFromLine,
   describeZodError,
@@ -117,14 +117,23 @@ export async function readSnapshot(file: string, data: StateData): Promise<Loade
   if (size === 0) throw corruptState(file, 'line 1', 'the file is empty');
 
   const lines = readLines(file);
-  const first = await lines.next();
-  const firstText = first.done ? '' : first.value.text;
-  if (!(firstText.startsWith('{') && firstText.endsWith(',') && firstText.includes(`"format":"${STATE_FORMAT}"`))) {
+  try {
+    const first = await lines.next();
+    const firstText = first.done ? '' : first.value.text;
+    if (!(firstText.startsWith('{') && firstText.endsWith(',') && firstText.includes(`"format":"${STATE_FORMAT}"`))) {
+      return await readWholeDocument(file, data, size);
+    }
+    const header = parseHeader(file, parseJson(file, `${firstText.slice(0, -1)}}`, 'line 1'), 'line 1');
+    loadWatermarks(data, header);
+    await readSections(file, data, lines);
+    return { header, bytes: size };
+  } finally {
+    // Closes the file, also when an error stopped reading early.
     await lines.return(undefined);
-    return readWholeDocument(file, data, size);
   }
-  const header = parseHeader(file, parseJson(file, `${firstText.slice(0, -1)}}`, 'line 1'), 'line 1');
-  loadWatermarks(data, header);
+}
+
+async function readSections(file: string, data: StateData, lines: AsyncGenerator<Line>): Promise<void> {
 
   type Section = 'start' | 'couplings' | 'between' | 'failures' | 'done';
   let section: Section = 'start';
@@ -159,7 +168,6 @@ export async function readSnapshot(file: string, data: StateData): Promise<Loade
     }
   }
   if (section !== 'done') throw corruptState(file, `line ${lastLine}`, 'the file ends too early (truncated)');
-  return { header, bytes: size };
 }
 
 async function readWholeDocument(file: string, data: StateData, size: number): Promise<LoadedSnapshot> {

@@ -8,7 +8,7 @@ import { fileExists, fsyncDir, removeStaleTempFiles, writeAll } from './files.js
 import { commitLine, journalLine, JournalGapError, replayJournal, truncateJournal, type JournalChange } from './journal.js';
 import { StateLock } from './lock.js';
 import { maskSecrets } from './mask.js';
-import { isIsoTime, makeCoupling, makeUncoupledFailure, normalizeId } from './schema.js';
+import { isIsoTime, makeCoupling, makeUncoupledFailure, normalizeId, withChanges } from './schema.js';
 import { readSnapshot, writeSnapshot, type SnapshotView } from './snapshot.js';
 import type {
   CoupleInput,
@@ -48,11 +48,25 @@ export interface StateStoreOptions {
   autoCompactBytes?: number;
 }
 
-type DirtyRef =
-  | { kind: 'coupling'; mapping: string; bcId: string }
-  | { kind: 'clear'; mapping: string }
-  | { kind: 'watermark'; mapping: string; side: SideName }
-  | { kind: 'failure'; mapping: string; direction: SyncDirection; sourceId: string };
+/**
+ * Records changed since the last commit, by key; their current values are written at commit. Couplings
+ * are kept per mapping by bcId (no composite key strings: this is touched for every change). Order within
+ * a batch does not matter for the result, except that a mapping's clear replays before its couplings.
+ */
+class Pending {
+  clears = new Set<string>();
+  couplings = new Map<string, Set<string>>();
+  watermarks = new Map<string, Set<SideName>>();
+  failures = new Map<string, Map<string, { direction: SyncDirection; sourceId: string }>>();
+
+  get size(): number {
+    let n = this.clears.size;
+    for (const s of this.couplings.values()) n += s.size;
+    for (const s of this.watermarks.values()) n += s.size;
+    for (const s of this.failures.values()) n += s.size;
+    return n;
+  }
+}
 
 interface PreparedBatch {
   buf: Buffer;
@@ -99,7 +113,7 @@ function cleanMessage(message: string): string {
  * appends them as one all-or-nothing batch and fsyncs: the per-batch durability point. See README.md.
  */
 export class StateStore implements CouplingLookup {
-  private dirty = new Map<string, DirtyRef>();
+  private pending = new Pending();
   private queue: Promise<void> = Promise.resolve();
   private journalHandle: fs.promises.FileHandle | undefined;
   private journalWritten: number;
@@ -144,7 +158,7 @@ export class StateStore implements CouplingLookup {
 
   /** Changes made since the last `commit()`. */
   get pendingChanges(): number {
-    return this.dirty.size;
+    return this.pending.size;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -190,6 +204,7 @@ export class StateStore implements CouplingLookup {
       ...(options.lockStaleMs !== undefined ? { staleMs: options.lockStaleMs } : {}),
       ...(options.command !== undefined ? { command: options.command } : {}),
     });
+    let handle: fs.promises.FileHandle | undefined;
     try {
       const data = new StateData();
       const snap = await readSnapshot(snapshotFile, data);
@@ -207,7 +222,7 @@ export class StateStore implements CouplingLookup {
       }
       await removeStaleTempFiles(snapshotFile);
       const created = !(await fileExists(journalFile));
-      const handle = await fs.promises.open(journalFile, 'a', 0o600);
+      handle = await fs.promises.open(journalFile, 'a', 0o600);
       if (created) await fsyncDir(dir);
       const store = new StateStore(dir, data, clock, lock, replay.lastSeq + 1, snap?.bytes ?? 0, journalBytes, autoCompact);
       store.journalHandle = handle;
@@ -215,6 +230,7 @@ export class StateStore implements CouplingLookup {
       if (!snap) await store.compact();
       return store;
     } catch (err) {
+      await handle?.close().catch(() => undefined);
       await lock.release().catch(() => undefined);
       if (err instanceof StateError) throw err;
       throw new StateError(`Cannot open the state in ${dir}: ${(err as Error).message}. Check the directory and its permissions.`, {
@@ -418,12 +434,9 @@ export class StateStore implements CouplingLookup {
     this.assertWritable();
     const n = this.data.clearCouplings(mapping);
     if (n === 0) return 0;
-    for (const [key, ref] of this.dirty) {
-      if (ref.kind === 'coupling' && ref.mapping === mapping) this.dirty.delete(key);
-    }
-    const key = `x\u0000${mapping}`;
-    this.dirty.delete(key); // re-inserted last: it must replay after earlier changes of this batch
-    this.dirty.set(key, { kind: 'clear', mapping });
+    // Earlier changes of this mapping's couplings are void; later ones replay after the clear.
+    this.pending.couplings.delete(mapping);
+    this.pending.clears.add(mapping);
     return n;
   }
 
@@ -442,8 +455,7 @@ export class StateStore implements CouplingLookup {
     if (!c) throw new CouplingNotFoundError(mapping, { bcId });
     const toDv = patch.lastResultToDataverse ?? c.lastResultToDataverse;
     const toBc = patch.lastResultToBc ?? c.lastResultToBc;
-    const next = makeCoupling({
-      ...c,
+    const next = withChanges(c, {
       bcModifiedAt: later(c.bcModifiedAt, patch.bcModifiedAt),
       dataverseModifiedAt: later(c.dataverseModifiedAt, patch.dataverseModifiedAt),
       lastResultToDataverse: toDv,
@@ -476,17 +488,23 @@ export class StateStore implements CouplingLookup {
     if (!c) throw new CouplingNotFoundError(mapping, { bcId });
     const toDv = direction === 'to-dataverse';
     const otherFailing = toDv ? c.lastResultToBc === 'failure' : c.lastResultToDataverse === 'failure';
-    const next = makeCoupling({
-      ...c,
-      bcModifiedAt: later(c.bcModifiedAt, versions.bcModifiedAt),
-      dataverseModifiedAt: later(c.dataverseModifiedAt, versions.dataverseModifiedAt),
-      lastResultToDataverse: toDv ? 'success' : c.lastResultToDataverse,
-      lastResultToBc: toDv ? c.lastResultToBc : 'success',
-      lastErrorToDataverse: toDv ? undefined : c.lastErrorToDataverse,
-      lastErrorToBc: toDv ? c.lastErrorToBc : undefined,
-      skipped: false,
-      failureCount: otherFailing ? c.failureCount : 0,
-    });
+    const next = toDv
+      ? withChanges(c, {
+          bcModifiedAt: later(c.bcModifiedAt, versions.bcModifiedAt),
+          dataverseModifiedAt: later(c.dataverseModifiedAt, versions.dataverseModifiedAt),
+          lastResultToDataverse: 'success',
+          lastErrorToDataverse: undefined,
+          skipped: false,
+          failureCount: otherFailing ? c.failureCount : 0,
+        })
+      : withChanges(c, {
+          bcModifiedAt: later(c.bcModifiedAt, versions.bcModifiedAt),
+          dataverseModifiedAt: later(c.dataverseModifiedAt, versions.dataverseModifiedAt),
+          lastResultToBc: 'success',
+          lastErrorToBc: undefined,
+          skipped: false,
+          failureCount: otherFailing ? c.failureCount : 0,
+        });
     this.data.putCoupling(next);
     this.touchCoupling(next.mapping, next.bcId);
     return next;
@@ -510,15 +528,9 @@ export class StateStore implements CouplingLookup {
       const previousResult = toDv ? c.lastResultToDataverse : c.lastResultToBc;
       const previousError = toDv ? c.lastErrorToDataverse : c.lastErrorToBc;
       const skipNow = previousResult === 'failure' && previousError?.message === text;
-      const next = makeCoupling({
-        ...c,
-        lastResultToDataverse: toDv ? 'failure' : c.lastResultToDataverse,
-        lastResultToBc: toDv ? c.lastResultToBc : 'failure',
-        lastErrorToDataverse: toDv ? error : c.lastErrorToDataverse,
-        lastErrorToBc: toDv ? c.lastErrorToBc : error,
-        skipped: c.skipped || skipNow,
-        failureCount: c.failureCount + 1,
-      });
+      const next = toDv
+        ? withChanges(c, { lastResultToDataverse: 'failure', lastErrorToDataverse: error, skipped: c.skipped || skipNow, failureCount: c.failureCount + 1 })
+        : withChanges(c, { lastResultToBc: 'failure', lastErrorToBc: error, skipped: c.skipped || skipNow, failureCount: c.failureCount + 1 });
       this.data.putCoupling(next);
       this.touchCoupling(next.mapping, next.bcId);
       return { skipped: next.skipped, coupled: true, failureCount: next.failureCount };
@@ -563,7 +575,7 @@ export class StateStore implements CouplingLookup {
     let cleared = 0;
     const unskipCoupling = (c: Coupling | undefined): void => {
       if (!c?.skipped) return;
-      const next = makeCoupling({ ...c, skipped: false });
+      const next = withChanges(c, { skipped: false });
       this.data.putCoupling(next);
       this.touchCoupling(next.mapping, next.bcId);
       cleared += 1;
@@ -684,15 +696,30 @@ export class StateStore implements CouplingLookup {
   }
 
   private touchCoupling(mapping: string, bcId: string): void {
-    this.dirty.set(`c\u0000${mapping}\u0000${bcId}`, { kind: 'coupling', mapping, bcId });
+    let set = this.pending.couplings.get(mapping);
+    if (!set) {
+      set = new Set();
+      this.pending.couplings.set(mapping, set);
+    }
+    set.add(bcId);
   }
 
   private touchWatermark(mapping: string, side: SideName): void {
-    this.dirty.set(`w\u0000${mapping}\u0000${side}`, { kind: 'watermark', mapping, side });
+    let set = this.pending.watermarks.get(mapping);
+    if (!set) {
+      set = new Set();
+      this.pending.watermarks.set(mapping, set);
+    }
+    set.add(side);
   }
 
   private touchFailure(mapping: string, direction: SyncDirection, sourceId: string): void {
-    this.dirty.set(`f\u0000${mapping}\u0000${direction}\u0000${sourceId}`, { kind: 'failure', mapping, direction, sourceId });
+    let map = this.pending.failures.get(mapping);
+    if (!map) {
+      map = new Map();
+      this.pending.failures.set(mapping, map);
+    }
+    map.set(failureKey(direction, sourceId), { direction, sourceId });
   }
 
   private dropFailure(mapping: string, direction: SyncDirection, sourceId: string): boolean {
@@ -701,22 +728,25 @@ export class StateStore implements CouplingLookup {
     return true;
   }
 
-  /** The current value of a changed record, as a journal change. */
-  private changeFor(ref: DirtyRef): JournalChange {
-    switch (ref.kind) {
-      case 'coupling': {
-        const c = this.data.mapping(ref.mapping)?.byBc.get(ref.bcId);
-        return c ? { op: 'put', coupling: c } : { op: 'delete', mapping: ref.mapping, bcId: ref.bcId };
+  /** The current values of the changed records, as journal changes (clears first). */
+  private *changes(pending: Pending): Generator<JournalChange> {
+    for (const mapping of pending.clears) yield { op: 'clearCouplings', mapping };
+    for (const [mapping, bcIds] of pending.couplings) {
+      const m = this.data.mapping(mapping);
+      for (const bcId of bcIds) {
+        const c = m?.byBc.get(bcId);
+        yield c ? { op: 'put', coupling: c } : { op: 'delete', mapping, bcId };
       }
-      case 'clear':
-        return { op: 'clearCouplings', mapping: ref.mapping };
-      case 'watermark':
-        return { op: 'watermark', mapping: ref.mapping, side: ref.side, at: this.data.mapping(ref.mapping)?.watermarks[ref.side] ?? null };
-      case 'failure': {
-        const f = this.data.mapping(ref.mapping)?.uncoupledFailures.get(failureKey(ref.direction, ref.sourceId));
-        return f
-          ? { op: 'putFailure', failure: f }
-          : { op: 'deleteFailure', mapping: ref.mapping, direction: ref.direction, sourceId: ref.sourceId };
+    }
+    for (const [mapping, sides] of pending.watermarks) {
+      const m = this.data.mapping(mapping);
+      for (const side of sides) yield { op: 'watermark', mapping, side, at: m?.watermarks[side] ?? null };
+    }
+    for (const [mapping, refs] of pending.failures) {
+      const m = this.data.mapping(mapping);
+      for (const [key, ref] of refs) {
+        const f = m?.uncoupledFailures.get(key);
+        yield f ? { op: 'putFailure', failure: f } : { op: 'deleteFailure', mapping, direction: ref.direction, sourceId: ref.sourceId };
       }
     }
   }
@@ -726,17 +756,17 @@ export class StateStore implements CouplingLookup {
    * of the call, even if the caller keeps changing records while the write is under way.
    */
   private takeBatch(): PreparedBatch | undefined {
-    if (this.dirty.size === 0) return undefined;
-    const refs = this.dirty;
-    this.dirty = new Map();
+    const pending = this.pending;
+    this.pending = new Pending();
     let seq = this.nextSeq;
     const lines: string[] = [];
-    for (const ref of refs.values()) lines.push(journalLine(seq++, this.changeFor(ref)));
-    lines.push(commitLine(seq, this.nowIso(), refs.size));
+    for (const change of this.changes(pending)) lines.push(journalLine(seq++, change));
+    if (lines.length === 0) return undefined;
+    lines.push(commitLine(seq, this.nowIso(), lines.length));
     this.nextSeq = seq + 1;
     const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
     this.journalQueued += buf.length;
-    return { buf, lastSeq: seq, changes: refs.size };
+    return { buf, lastSeq: seq, changes: lines.length - 1 };
   }
 
   /** A point-in-time view for a snapshot. Coupling objects are never changed in place, so references suffice. */

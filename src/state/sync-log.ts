@@ -388,8 +388,6 @@ export class SyncRunWriter {
   /** Writes the buffered records and the run line. Returns the run as logged. */
   async finish(finish: RunFinish): Promise<SyncRun> {
     if (this.done) throw new Error(`run ${this.run.runId} is already finished`);
-    this.done = true;
-    const finishedAt = this.log.now();
     const counts = emptyCounts();
     for (const name of COUNT_NAMES) {
       const n = finish.counts[name];
@@ -398,6 +396,8 @@ export class SyncRunWriter {
         counts[name] = n;
       }
     }
+    this.done = true;
+    const finishedAt = this.log.now();
     const run: SyncRun = {
       runId: this.run.runId,
       kind: this.run.kind,

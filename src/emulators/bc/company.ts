@@ -29,6 +29,13 @@ export interface CompanyInfo {
   createdAt: string;
 }
 
+/** Fields the master-data rules look rows up by: indexed, so seeding 100,000 items is not quadratic. */
+const LOOKUP_INDEXES: Readonly<Record<string, readonly string[]>> = {
+  unitGroups: ['sourceId'],
+  itemUnitsOfMeasure: ['itemId'],
+  resourceUnitsOfMeasure: ['resourceId'],
+};
+
 export class Company {
   readonly store: Store;
   /**
@@ -48,8 +55,8 @@ export class Company {
     this.store = new Store(journal, nextRowVersion);
     for (const def of RESOURCES) {
       if (def.set === 'companies' || def.set === 'customerFinancialDetails') continue;
-      const indexFields: string[] = [];
-      if (def.lineOf) indexFields.push(def.lineOf.field);
+      const indexFields: string[] = [...(LOOKUP_INDEXES[def.set] ?? [])];
+      if (def.lineOf && !indexFields.includes(def.lineOf.field)) indexFields.push(def.lineOf.field);
       this.store.defineTable(def.set, { uniqueField: def.key, indexFields });
     }
     this.store.defineTable(POSTED_PAYMENTS, { indexFields: ['customerId'] });

@@ -30,8 +30,8 @@ export function unitGroupCode(type: 'Item' | 'Resource', number: string): string
 }
 
 function unitGroupOf(c: Company, sourceId: string): Row | undefined {
-  for (const row of c.store.rows('unitGroups')) if (row.data.sourceId === sourceId) return row;
-  return undefined;
+  const id = c.store.findBy('unitGroups', 'sourceId', sourceId)[0];
+  return id === undefined ? undefined : c.store.get('unitGroups', id);
 }
 
 /** Creates or refreshes the unit group of an item/resource and its base unit of measure row. */

@@ -57,7 +57,8 @@ const BC_EXAMPLE = 'https://api.businesscentral.dynamics.com/v2.0/<tenant>/<envi
 export function normalizeBcUrl(text: string): BcApiLocation {
   const url = parseHttpUrl(text, 'Business Central API URL', BC_EXAMPLE);
   const segments = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
-  const version = segments.indexOf('v2.0');
+  // The endpoint's own `v2.0` (not the `api/v2.0` of the API version).
+  const version = segments.findIndex((s, i) => s === 'v2.0' && segments[i - 1] !== 'api');
   if (version < 0) {
     throw new ConfigError(`The Business Central API URL "${text.trim()}" has no /v2.0/ segment; use ${BC_EXAMPLE}.`);
   }

@@ -42,18 +42,22 @@ export async function testConnection(conn: Connection, target: ConnectionTarget,
   const report: ConnectionReport = { ok: false, checks };
   // Per-step lines are for people; with --json the document says it all.
   const people = !out.json;
+  // ora draws its own ✔/✖ on a terminal; the plain lines elsewhere get them from us.
+  const animated = out.io.stderrIsTTY && !out.quiet && !out.io.env.CI;
+  const ok = animated ? '' : '✔ ';
+  const bad = animated ? '' : '✖ ';
 
   async function step<T>(name: string, label: string, run: () => Promise<{ value: T; detail: string }>): Promise<T> {
     const spinner = people ? out.spinner(`${label}…`) : undefined;
     try {
       const { value, detail } = await run();
       checks.push({ name, ok: true, detail });
-      spinner?.succeed(`✔ ${label}: ${detail}`);
+      spinner?.succeed(`${ok}${label}: ${detail}`);
       return value;
     } catch (error) {
       const detail = firstLine((error as Error)?.message ?? String(error));
       checks.push({ name, ok: false, detail });
-      spinner?.fail(`✖ ${label}: ${detail}`);
+      spinner?.fail(`${bad}${label}: ${detail}`);
       throw error;
     }
   }

@@ -483,7 +483,7 @@ async function chooseCompany(
     companies = await conn.bc.companies();
     spinner?.stop();
   } catch (error) {
-    spinner?.fail(`✖ Listing Business Central companies: ${(error as Error).message.split('\n')[0]}`);
+    spinner?.fail(`Listing Business Central companies: ${(error as Error).message.split('\n')[0]}`);
     throw error;
   }
   if (companies.length === 0) {

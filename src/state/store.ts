@@ -69,7 +69,9 @@ class Pending {
 }
 
 interface PreparedBatch {
-  buf: Buffer;
+  /** The batch's lines in chunks of about 1 MB (a batch of millions of changes stays below V8's string limit). */
+  chunks: Buffer[];
+  bytes: number;
   lastSeq: number;
   changes: number;
 }
@@ -759,14 +761,24 @@ export class StateStore implements CouplingLookup {
     const pending = this.pending;
     this.pending = new Pending();
     let seq = this.nextSeq;
-    const lines: string[] = [];
-    for (const change of this.changes(pending)) lines.push(journalLine(seq++, change));
-    if (lines.length === 0) return undefined;
-    lines.push(commitLine(seq, this.nowIso(), lines.length));
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let text = '';
+    for (const change of this.changes(pending)) {
+      text += `${journalLine(seq++, change)}\n`;
+      if (text.length >= 1 << 20) {
+        chunks.push(Buffer.from(text, 'utf8'));
+        bytes += chunks[chunks.length - 1]!.length;
+        text = '';
+      }
+    }
+    const changes = seq - this.nextSeq;
+    if (changes === 0) return undefined;
+    chunks.push(Buffer.from(`${text}${commitLine(seq, this.nowIso(), changes)}\n`, 'utf8'));
+    bytes += chunks[chunks.length - 1]!.length;
     this.nextSeq = seq + 1;
-    const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-    this.journalQueued += buf.length;
-    return { buf, lastSeq: seq, changes: lines.length - 1 };
+    this.journalQueued += bytes;
+    return { chunks, bytes, lastSeq: seq, changes };
   }
 
   /** A point-in-time view for a snapshot. Coupling objects are never changed in place, so references suffice. */
@@ -796,12 +808,12 @@ export class StateStore implements CouplingLookup {
     const handle = this.journalHandle;
     if (!handle) throw new StateError(`The state journal ${this.journalFile} is not open.`);
     this.lock?.assertHeld();
-    this.journalQueued -= batch.buf.length;
+    this.journalQueued -= batch.bytes;
     const before = this.journalWritten;
     try {
-      await writeAll(handle, batch.buf);
+      for (const chunk of batch.chunks) await writeAll(handle, chunk);
       await handle.datasync();
-      this.journalWritten += batch.buf.length;
+      this.journalWritten += batch.bytes;
     } catch (err) {
       // Leave no half batch behind; and stop: later batches must not follow a missing one.
       await handle.truncate(before).catch(() => undefined);

@@ -153,6 +153,19 @@ describe('journal', () => {
     expect(ids(after)).toHaveLength(6);
   });
 
+  test('a batch of several MB is written in chunks and reads back whole', async () => {
+    const dir = newDir();
+    const s = await open(dir);
+    for (let i = 0; i < 12000; i++) s.couple({ mapping: M, bcId: `bc-${i}`, dataverseId: `dv-${i}`, bcModifiedAt: '2026-01-01T00:00:00Z' });
+    expect(await s.commit()).toBe(12000);
+    expect(s.fileSizes.journal).toBeGreaterThan(2 * 1024 * 1024);
+    const lines = fs.readFileSync(s.journalFile, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(12001);
+    expect(JSON.parse(lines[12000]!)).toMatchObject({ seq: 12001, op: 'commit', changes: 12000 });
+    const reader = await open(dir, false);
+    expect(reader.size).toBe(12000);
+  });
+
   test('changes made while a commit is being written belong to the next batch', async () => {
     const dir = newDir();
     const s = await open(dir);

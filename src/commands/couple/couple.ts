@@ -417,16 +417,23 @@ export const registerCouple: RegisterCommand = (program: Command, depsFor) => {
     .addHelpText(
       'after',
       `
-Ambiguous records (more than one Dataverse row matches) are reported with their candidates and left
-uncoupled; nothing is created for them. A record that refers to uncoupled records (a customer's
-salesperson, currency or payment terms) is refused with the list of what to couple first.
+Ambiguous records (more than one Dataverse row matches) are reported with their
+candidates and left uncoupled; nothing is created for them. A record that refers
+to uncoupled records (a customer's salesperson, currency or payment terms) is
+refused with the list of what to couple first. --json prints the result (for
+--match: coupled, ambiguous with candidates, noMatch, alreadyCoupled, created).
 
 Examples:
-  $ bcsync couple --mapping CUSTOMER --bc 10000 --dataverse 5d8f1c2a-0b7e-4d6c-9a3f-2e1b0c9d8e7f
+  $ bcsync couple --mapping CUSTOMER --bc 10000 --dataverse <account-id>
   $ bcsync couple --mapping CUSTOMER --bc 10000 --create-in dataverse
-  $ bcsync couple --mapping CONTACT --dataverse 5d8f1c2a-0b7e-4d6c-9a3f-2e1b0c9d8e7f --create-in bc
-  $ bcsync couple --mapping CUSTOMER --match name
-  $ bcsync couple --mapping CUSTOMER --match name,city --create-if-no-match`,
+  $ bcsync couple --mapping CONTACT --dataverse <contact-id> --create-in bc
+  $ bcsync couple --mapping CUSTOMER --match name --dry-run
+  $ bcsync couple --mapping CUSTOMER --match name,city --create-if-no-match
+
+Exit codes: 0 done (ambiguous and unmatched records are reported, not errors),
+1 refused (coupled to another record, dependencies not coupled), 2 usage,
+3 configuration or sign-in, 4 a record could not be created, 5 state locked or
+corrupt.`,
     )
     .action(async (options: CoupleOptions, cmd: Command) => {
       const deps = depsFor(cmd);

@@ -136,12 +136,17 @@ export const registerLog: RegisterCommand = (program: Command, depsFor) => {
     .addHelpText(
       'after',
       `
-Works without a connection and while a sync runs (read-only).
+Works without a connection and while a sync runs (read-only). Runs that did not
+finish (a killed process) are listed last. --json prints {runs: [{mapping,
+direction, counts, requests, retries, durationMs, finished, records}]}.
 
 Examples:
   $ bcsync log
   $ bcsync log --mapping CUSTOMER --failed
-  $ bcsync log --since 24h --json`,
+  $ bcsync log --since 24h --json
+  $ bcsync log --since 2026-11-21T08:00:00Z
+
+Exit codes: 0 ok, 2 usage, 3 no such profile, 5 log unreadable.`,
     )
     .action(async (options: LogOptions, cmd: Command) => {
       const deps = depsFor(cmd);

@@ -246,12 +246,24 @@ Examples:
   $ bcsync mappings show CUSTOMER
   $ bcsync mappings set CUSTOMER --update-conflict send --disable-field phone
   $ bcsync mappings set CUSTOMER --bc-filter "currencyCode eq 'EUR'"
-  $ bcsync mappings reset CUSTOMER`,
+  $ bcsync mappings reset CUSTOMER
+
+Exit codes: 0 ok, 2 usage (unknown mapping, field or value), 3 profile missing
+or invalid, 5 state corrupt.`,
     );
 
   mappings
     .command('list')
     .description('every mapping: tables, direction, schedule, couplings, customized')
+    .addHelpText(
+      'after',
+      `
+Reads the state without locking it (works while a sync runs); no connection.
+
+Examples:
+  $ bcsync mappings list
+  $ bcsync mappings list --json`,
+    )
     .action(async (_options: unknown, cmd: Command) => {
       const deps = depsFor(cmd);
       const rows = await mappingsList(deps);
@@ -274,6 +286,16 @@ Examples:
     .command('show')
     .description('one mapping: every field mapping (also those the BC API does not expose), filters, rules, dependencies, schedule')
     .argument('<mapping>', 'mapping name, e.g. CUSTOMER')
+    .addHelpText(
+      'after',
+      `
+Field mappings the Business Central API does not expose are listed as
+"unavailable" with the reason; they are never synchronized.
+
+Examples:
+  $ bcsync mappings show CUSTOMER
+  $ bcsync mappings show 'PAYMENT TERMS' --json`,
+    )
     .action((name: string, _options: unknown, cmd: Command) => {
       const deps = depsFor(cmd);
       const d = mappingsShow(deps, name);
@@ -298,13 +320,18 @@ Examples:
     .addHelpText(
       'after',
       `
-OP is one of eq, ne, gt, ge, lt, le, in (in takes comma-separated values). Text in quotes stays text.
+OP is one of eq, ne, gt, ge, lt, le, in (in takes comma-separated values); text
+in quotes stays text. Filters are added to the defaults. Changes are validated
+against the mapping (an error names what is valid) before the profile is saved.
 
 Examples:
   $ bcsync mappings set CUSTOMER --direction to-dataverse
-  $ bcsync mappings set CUSTOMER --update-conflict get --deletion-conflict remove-coupling
-  $ bcsync mappings set CUSTOMER --disable-field phone --field-direction name=to-dataverse
-  $ bcsync mappings set CUSTOMER --bc-filter "currencyCode eq 'EUR'" --dataverse-filter "statecode eq 0"`,
+  $ bcsync mappings set CUSTOMER --update-conflict get
+  $ bcsync mappings set CUSTOMER --deletion-conflict remove-coupling
+  $ bcsync mappings set CUSTOMER --disable-field phone
+  $ bcsync mappings set CUSTOMER --field-direction name=to-dataverse
+  $ bcsync mappings set CUSTOMER --bc-filter "currencyCode in EUR,CAD"
+  $ bcsync mappings set CUSTOMER --dataverse-filter "creditlimit ge 1000"`,
     )
     .action((name: string, options: MappingSetOptions, cmd: Command) => {
       const deps = depsFor(cmd);
@@ -318,6 +345,15 @@ Examples:
     .command('reset')
     .description('restore the default of one mapping, or of all')
     .argument('[mapping]', 'mapping name; all mappings when left out')
+    .addHelpText(
+      'after',
+      `
+Works on overrides that no longer validate (a hand-edited profile).
+
+Examples:
+  $ bcsync mappings reset CUSTOMER
+  $ bcsync mappings reset`,
+    )
     .action((name: string | undefined, _options: unknown, cmd: Command) => {
       const deps = depsFor(cmd);
       const { reset } = mappingsReset(deps, name);

@@ -128,10 +128,16 @@ export const registerUncouple: RegisterCommand = (program: Command, depsFor) => 
     .addHelpText(
       'after',
       `
+Only the local state changes; both records stay as they are. No connection is
+needed unless --bc names a record by its number or code.
+
 Examples:
   $ bcsync uncouple --mapping CUSTOMER --bc 10000
-  $ bcsync uncouple --mapping CUSTOMER --dataverse 5d8f1c2a-0b7e-4d6c-9a3f-2e1b0c9d8e7f
-  $ bcsync uncouple --mapping CONTACT --all`,
+  $ bcsync uncouple --mapping CUSTOMER --dataverse <account-id> --json
+  $ bcsync uncouple --mapping CONTACT --all
+
+Exit codes: 0 removed, 1 the record is not coupled, 2 usage, 5 state locked or
+corrupt.`,
     )
     .action(async (options: UncoupleOptions, cmd: Command) => {
       const deps = depsFor(cmd);

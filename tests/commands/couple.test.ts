@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { ScriptedPrompter } from '../../src/io/prompter.js';
 import { StateStore } from '../../src/state/index.js';
 import { accountsNamed, startCoupleHarness, type CoupleHarness } from './couple-harness.js';
 
@@ -129,10 +130,32 @@ describe('couple --match on the demo seed', () => {
     expect(h.emu.dataverse.get('accounts', exact.coupled[0]!.dataverseId)?.name).toBe('Adatum Corporation');
   });
 
+  test('SALESPEOPLE (from Dataverse) couples by e-mail; --create-if-no-match is refused for it', async () => {
+    const r = await h.cli(['couple', '--mapping', 'SALESPEOPLE', '--match', 'email', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as MatchJson;
+    expect(report.coupled).toHaveLength(4);
+    expect(report.ambiguous).toEqual([]);
+    const refused = await h.cli(['couple', '--mapping', 'SALESPEOPLE', '--match', 'email', '--create-if-no-match']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error: SALESPEOPLE records are never created in Dataverse/);
+    expect((await couplings(h, 'SALESPEOPLE')).length).toBe(4);
+  });
+
+  test('on a terminal a missing --mapping is asked for; --quiet leaves only the data', async () => {
+    const prompter = new ScriptedPrompter([[/mapping/i, 'VENDOR']]);
+    const r = await h.cli(['couple', '--match', 'name', '--dry-run', '--quiet'], { tty: true, prompter });
+    expect(prompter.asked).toEqual(['Integration table mapping to couple']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/would couple/);
+  });
+
   test('the coupling run is in the log with the ambiguous records and their candidates', async () => {
     const r = await h.cli(['log', '--mapping', 'customer', '--json']);
     const runs = (JSON.parse(r.stdout) as { runs: Array<{ kind: string; counts: { coupled: number }; records: Array<{ error: string }> }> }).runs;
     expect(runs.map((x) => x.kind)).toEqual(['coupling', 'coupling', 'coupling', 'coupling']);
+    expect((JSON.parse((await h.cli(['log', '--json'])).stdout) as { runs: unknown[] }).runs).toHaveLength(5);
     expect(runs[0]!.counts.coupled).toBe(10);
     expect(runs[0]!.records.some((x) => x.error.includes('2 Dataverse rows match on name'))).toBe(true);
   });

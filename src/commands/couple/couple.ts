@@ -143,11 +143,12 @@ export async function coupleRun(deps: Deps, opts: CoupleOptions): Promise<{ exit
     if (m.kind === 'option') {
       throw new UsageError(`${m.name} is an option mapping: its codes are coupled to option values by label when it synchronizes; run "bcsync sync --mapping '${m.name}'" instead of --match.`);
     }
-    requirePass(m, 'to-dataverse', 'match BC records to Dataverse rows');
     matchCriteria(m, checked.fields, { caseSensitive: opts.caseSensitive });
     if (opts.createIfNoMatch && m.name === 'SALESPEOPLE') {
       throw new UsageError('SALESPEOPLE records are never created in Dataverse (users are not created by integration); drop --create-if-no-match.');
     }
+    // Matching works for every direction (spec §7.1); only creating Dataverse rows needs a BC→Dataverse pass.
+    if (opts.createIfNoMatch) requirePass(m, 'to-dataverse', 'create Dataverse rows for unmatched records');
   } else if (checked.mode === 'create') {
     if (m.kind === 'option') throw new UsageError(`${m.name} is an option mapping; options are created when it synchronizes ("bcsync sync --mapping '${m.name}'"), not with --create-in.`);
     if (checked.createIn === 'dataverse') {

@@ -35,6 +35,8 @@ describe('bad input leaves the state untouched', () => {
     ['unknown mapping (mappings show)', ['mappings', 'show', 'NOPE'], /Unknown mapping "NOPE"/],
     ['missing --mapping without a terminal', ['uncouple', '--all'], /^error: Missing --mapping: .*Pass --mapping \(no terminal to ask on\)\.$/],
     ['missing --dataverse without a terminal', ['couple', '--mapping', 'CUSTOMER', '--bc', '10000'], /^error: Missing --dataverse: .*Pass --dataverse/],
+    ['missing mapping name without a terminal', ['mappings', 'show'], /^error: Missing the mapping name: the integration table mapping to show .*\. Pass the mapping name \(no terminal to ask on\)\.$/],
+    ['--replace without a pair', ['couple', '--mapping', 'CUSTOMER', '--bc', '10000', '--create-in', 'dataverse', '--replace'], /^error: --replace only applies to coupling one pair/],
     ['--bc with --all', ['uncouple', '--mapping', 'CUSTOMER', '--bc', '10000', '--all'], /^error: --bc and --all cannot be combined; pass exactly one of --bc ID, --dataverse ID or --all\.$/],
     ['malformed Dataverse id', ['couple', '--mapping', 'CUSTOMER', '--bc', '10000', '--dataverse', '1234-not-a-guid'], /^error: --dataverse "1234-not-a-guid" is not a Dataverse row id; pass the row's GUID/],
     ['malformed BC id', ['uncouple', '--mapping', 'CUSTOMER', '--bc', '5d115c9c-44e3-ea11-bb43-000d3a2feca'], /^error: --bc "5d115c9c-44e3-ea11-bb43-000d3a2feca" is neither a record id/],

@@ -196,10 +196,20 @@ describe('couple one record, create-in, create-if-no-match', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already coupled');
 
-    const other = await h.cli(['couple', '--mapping', 'CUSTOMER', '--bc', '10000', '--dataverse', accountId(h, 'ADATUM CORPORATION')]);
+    const upper = accountId(h, 'ADATUM CORPORATION');
+    const other = await h.cli(['couple', '--mapping', 'CUSTOMER', '--bc', '10000', '--dataverse', upper]);
     expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/^error: CUSTOMER: BC record .* is already coupled to Dataverse row .*Uncouple first/);
-    expect(await couplings(h, 'CUSTOMER')).toHaveLength(1);
+    expect(other.stderr).toBe(
+      `error: CUSTOMER: BC record 10000 Adatum Corporation is coupled to Dataverse row ${dv}; pass --replace to move the coupling, or uncouple first ("bcsync uncouple --mapping 'CUSTOMER' ...").\n`,
+    );
+    expect(await couplings(h, 'CUSTOMER')).toEqual([{ bcId: customerId(h, '10000'), dataverseId: dv }]);
+
+    const moved = await h.cli(['couple', '--mapping', 'CUSTOMER', '--bc', '10000', '--dataverse', upper, '--replace', '--json']);
+    expect(moved.code).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ existed: false, replaced: [{ bcId: customerId(h, '10000'), dataverseId: dv }] });
+    expect(await couplings(h, 'CUSTOMER')).toEqual([{ bcId: customerId(h, '10000'), dataverseId: upper }]);
+    // And back, so the rows below see the plain case.
+    expect((await h.cli(['couple', '--mapping', 'CUSTOMER', '--bc', '10000', '--dataverse', dv, '--replace'])).code).toBe(0);
   });
 
   test('--create-in dataverse creates the account and couples it', async () => {

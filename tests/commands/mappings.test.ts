@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { ScriptedPrompter } from '../../src/io/prompter.js';
 import type { MappingDescription } from '../../src/mapping/index.js';
 import { startCoupleHarness, type CoupleHarness } from './couple-harness.js';
 
@@ -70,6 +71,13 @@ describe('mappings list | show | set | reset', () => {
     expect(text).toContain('  Schedule          every 30 min, idle after 720 min (BCI CUST)');
     expect(text).toContain('fax\t(Fax No.)\tfax\tbidirectional\tcopy\tunavailable: BC API v2.0 "customers" has no property for "Fax No."');
     expect(text).toContain('currency\tcurrencyCode\ttransactioncurrencyid\tbidirectional\tcurrency via CURRENCY (blank = LCY = Dataverse base currency)\tenabled');
+  });
+
+  test('on a terminal the mapping name is asked for when left out', async () => {
+    const prompter = new ScriptedPrompter([[/mapping to show/, 'CURRENCY']]);
+    const r = await h.cli(['mappings', 'show'], { tty: true, prompter });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('CURRENCY  (record mapping)');
   });
 
   test('set: conflict rules, field status and direction, filters are saved in the profile and shown', async () => {

@@ -4,7 +4,7 @@ import { matchBasedCoupling, type MatchReport } from '../../engine/match.js';
 import type { MappingReport } from '../../engine/report.js';
 import { bcTable } from '../../engine/tables.js';
 import { passesOf, syncMapping } from '../../engine/run.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { BcsyncError, ExitCode, UsageError } from '../../errors.js';
 import { setCommandExitCode, type RegisterCommand } from '../../main.js';
 import { matchCriteria, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
 import type { Rec } from '../../sides/types.js';
@@ -38,6 +38,8 @@ export interface CoupleOptions {
   caseSensitive?: boolean;
   createIfNoMatch?: boolean;
   dryRun?: boolean;
+  /** Move existing couplings of either record instead of refusing. */
+  replace?: boolean;
 }
 
 export interface CoupledPair {
@@ -47,6 +49,8 @@ export interface CoupledPair {
   label: string;
   /** The pair was coupled already; nothing changed. */
   existed: boolean;
+  /** Couplings removed to make this one (--replace). */
+  replaced: Array<{ bcId: string; dataverseId: string }>;
 }
 
 export interface CreatedPair {
@@ -67,6 +71,9 @@ export interface MatchResult extends MatchReport {
   /** --create-if-no-match: records not created because what they refer to is not coupled. */
   blocked: Array<{ bcId: string; label: string; missing: MissingDependency[] }>;
 }
+
+/** Coupling a record that is coupled to another one (without --replace). */
+export class CouplingRefusedError extends BcsyncError {}
 
 export type CoupleResult =
   | ({ mode: 'couple' } & CoupledPair)
@@ -94,6 +101,9 @@ function checkFlags(opts: CoupleOptions): Checked {
   }
   for (const [flag, set] of [['--case-sensitive', opts.caseSensitive], ['--create-if-no-match', opts.createIfNoMatch], ['--dry-run', opts.dryRun]] as const) {
     if (set) throw new UsageError(`${flag} only applies to --match; add --match FIELD[,FIELD...] or drop ${flag}.`);
+  }
+  if (opts.replace && (opts.createIn !== undefined || opts.bc === undefined || opts.dataverse === undefined)) {
+    throw new UsageError('--replace only applies to coupling one pair (--bc with --dataverse); drop it.');
   }
   if (opts.createIn !== undefined) {
     if (opts.createIn !== 'dataverse' && opts.createIn !== 'bc') {
@@ -175,7 +185,7 @@ export async function coupleRun(deps: Deps, opts: CoupleOptions): Promise<{ exit
       const result = await createAndCouple(session, sm, checked.createIn!, bcRef, dataverseId);
       return { exitCode: result.created ? ExitCode.ok : ExitCode.partial, result: { mode: 'create', ...result } };
     }
-    const result = await coupleOne(session, sm, bcRef!, dataverseId!);
+    const result = await coupleOne(session, sm, bcRef!, dataverseId!, Boolean(opts.replace));
     return { exitCode: ExitCode.ok, result: { mode: 'couple', ...result } };
   } finally {
     await session.close();
@@ -190,7 +200,7 @@ function requestMark(session: Session): { bc: number; dataverse: number } {
   return { bc: session.ctx.bc.stats().requests, dataverse: session.ctx.dataverse.stats().requests };
 }
 
-async function coupleOne(session: Session, m: IntegrationTableMapping, bcRef: BcRef, dataverseId: string): Promise<CoupledPair> {
+async function coupleOne(session: Session, m: IntegrationTableMapping, bcRef: BcRef, dataverseId: string, replace: boolean): Promise<CoupledPair> {
   const { ctx, state } = session;
   const before = requestMark(session);
   const bcId = await resolveBcId(ctx, m, bcRef);
@@ -207,7 +217,16 @@ async function coupleOne(session: Session, m: IntegrationTableMapping, bcRef: Bc
   }
   const label = recordLabel(m, bcRec, bcId);
   const existing = state.byBcId(m.name, bcId);
-  if (existing && existing.dataverseId === dataverseId) return { mapping: m.name, bcId, dataverseId, label, existed: true };
+  if (existing && existing.dataverseId === dataverseId) return { mapping: m.name, bcId, dataverseId, label, existed: true, replaced: [] };
+  // Spec §3: one coupling per BC record and per Dataverse row of a mapping; moving one is an explicit choice.
+  const taken = state.byDataverseId(m.name, dataverseId);
+  if (!replace && (existing || taken)) {
+    const what = [
+      existing && `BC record ${label} is coupled to Dataverse row ${existing.dataverseId}`,
+      taken && `Dataverse row ${dataverseId} is coupled to BC record ${taken.bcId}`,
+    ].filter(Boolean);
+    throw new CouplingRefusedError(`${m.name}: ${what.join(' and ')}; pass --replace to move the coupling, or uncouple first ("bcsync uncouple --mapping '${m.name}' ...").`);
+  }
 
   const missing: MissingDependency[] = [];
   for (const pass of passesOf(m)) {
@@ -216,11 +235,15 @@ async function coupleOne(session: Session, m: IntegrationTableMapping, bcRef: Bc
   }
   if (missing.length) throw new DependencyNotCoupledError(m.name, label, missing);
 
-  state.couple({ mapping: m.name, bcId, dataverseId });
+  const { replaced } = state.couple({ mapping: m.name, bcId, dataverseId }, { replace });
   await state.commit();
   const run = await session.log.startRun({ mapping: m.name, kind: 'coupling' });
-  await run.finish({ counts: { coupled: 1 }, requests: requestsOf(session, before), message: `${label} coupled to ${dataverseId}` });
-  return { mapping: m.name, bcId, dataverseId, label, existed: false };
+  await run.finish({
+    counts: { coupled: 1, uncoupled: replaced.length },
+    requests: requestsOf(session, before),
+    message: `${label} coupled to ${dataverseId}` + (replaced.length ? ` (replacing ${replaced.map((c) => `${c.bcId} ↔ ${c.dataverseId}`).join(', ')})` : ''),
+  });
+  return { mapping: m.name, bcId, dataverseId, label, existed: false, replaced: replaced.map((c) => ({ bcId: c.bcId, dataverseId: c.dataverseId })) };
 }
 
 async function createAndCouple(
@@ -360,6 +383,7 @@ export function printCoupleResult(deps: Deps, result: CoupleResult): void {
       { key: 'dataverseId', header: 'Dataverse id' },
       { key: 'result', header: 'Result' },
     ]);
+    for (const c of result.replaced) out.info(`Removed the coupling ${c.bcId} ↔ ${c.dataverseId}.`);
     out.info(result.existed ? `${result.label} was coupled to ${result.dataverseId} already; nothing changed.` : `Coupled; the next "bcsync sync --mapping '${result.mapping}'" synchronizes the pair.`);
     return;
   }
@@ -415,6 +439,7 @@ export const registerCouple: RegisterCommand = (program: Command, depsFor) => {
     .option('--case-sensitive', 'with --match: compare text case-sensitively')
     .option('--create-if-no-match', 'with --match: create records without any match in Dataverse and couple them')
     .option('--dry-run', 'with --match: report what would be coupled; change nothing')
+    .option('--replace', 'with --bc and --dataverse: move existing couplings of either record to this pair')
     .addHelpText(
       'after',
       `

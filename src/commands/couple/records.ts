@@ -164,9 +164,10 @@ export async function chooseMapping(
   mappings: readonly IntegrationTableMapping[],
   name: string | undefined,
   purpose: string,
+  flag = '--mapping',
 ): Promise<IntegrationTableMapping> {
   if (name !== undefined) return findMapping(mappings, name);
-  const chosen = await askOrFail(deps, '--mapping', `the integration table mapping ${purpose} (see "bcsync mappings list")`, () =>
+  const chosen = await askOrFail(deps, flag, `the integration table mapping ${purpose} (see "bcsync mappings list")`, () =>
     deps.prompter.select({
       message: `Integration table mapping ${purpose}`,
       choices: mappings.map((m) => ({ name: m.name, value: m.name, description: `${m.bc.entitySet} ↔ ${m.dataverse.entitySet}` })),

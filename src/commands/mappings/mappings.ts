@@ -21,6 +21,7 @@ import {
   type MappingSchedule,
 } from '../../mapping/index.js';
 import { StateStore, SNAPSHOT_FILE, JOURNAL_FILE } from '../../state/index.js';
+import { chooseMapping } from '../couple/records.js';
 import { findMapping, loadProfileMappings } from '../session.js';
 
 /**
@@ -85,9 +86,9 @@ export async function mappingsList(deps: Deps): Promise<MappingListRow[]> {
   }));
 }
 
-export function mappingsShow(deps: Deps, name: string): MappingDescription {
+export async function mappingsShow(deps: Deps, name: string | undefined): Promise<MappingDescription> {
   const { mappings } = loadProfileMappings(deps);
-  return describeMapping(findMapping(mappings, name));
+  return describeMapping(await chooseMapping(deps, mappings, name, 'to show', 'the mapping name'));
 }
 
 export interface MappingSetOptions {
@@ -166,11 +167,11 @@ function saveOverrides(deps: Deps, profile: Profile, overrides: MappingOverrides
   deps.profiles.save({ ...profile, mappingOverrides: overrides, updatedAt: new Date(deps.clock.now()).toISOString() });
 }
 
-export function mappingsSet(deps: Deps, name: string, opts: MappingSetOptions): { mapping: MappingDescription; warnings: string[] } {
+export async function mappingsSet(deps: Deps, name: string | undefined, opts: MappingSetOptions): Promise<{ mapping: MappingDescription; warnings: string[] }> {
   const patch = overrideFromFlags(opts);
   const profile = deps.profiles.load(deps.profileName);
   const defaults = defaultMappings(profile.integration);
-  const target = findMapping(defaults, name);
+  const target = await chooseMapping(deps, defaults, name, 'to change', 'the mapping name');
   const current = profile.mappingOverrides as MappingOverrides;
   const next = mergeOverride(current, target.name, patch);
   // Throws a MappingOverrideError (usage, exit 2) naming what is valid; nothing is saved then.
@@ -285,7 +286,7 @@ Examples:
   mappings
     .command('show')
     .description('one mapping: every field mapping (also those the BC API does not expose), filters, rules, dependencies, schedule')
-    .argument('<mapping>', 'mapping name, e.g. CUSTOMER')
+    .argument('[mapping]', 'mapping name, e.g. CUSTOMER (asked for on a terminal)')
     .addHelpText(
       'after',
       `
@@ -296,9 +297,9 @@ Examples:
   $ bcsync mappings show CUSTOMER
   $ bcsync mappings show 'PAYMENT TERMS' --json`,
     )
-    .action((name: string, _options: unknown, cmd: Command) => {
+    .action(async (name: string | undefined, _options: unknown, cmd: Command) => {
       const deps = depsFor(cmd);
-      const d = mappingsShow(deps, name);
+      const d = await mappingsShow(deps, name);
       if (deps.out.json) return deps.out.writeJson(d);
       printShow(deps, d);
     });
@@ -307,7 +308,7 @@ Examples:
   mappings
     .command('set')
     .description("change a mapping in the profile (validated; restore with 'mappings reset')")
-    .argument('<mapping>', 'mapping name, e.g. CUSTOMER')
+    .argument('[mapping]', 'mapping name, e.g. CUSTOMER (asked for on a terminal)')
     .option('--direction <direction>', 'to-dataverse, from-dataverse or bidirectional')
     .option('--update-conflict <rule>', 'both sides changed: none (log it), send (BC wins) or get (Dataverse wins)')
     .option('--deletion-conflict <rule>', 'coupled record deleted: none, restore or remove-coupling')
@@ -333,9 +334,9 @@ Examples:
   $ bcsync mappings set CUSTOMER --bc-filter "currencyCode in EUR,CAD"
   $ bcsync mappings set CUSTOMER --dataverse-filter "creditlimit ge 1000"`,
     )
-    .action((name: string, options: MappingSetOptions, cmd: Command) => {
+    .action(async (name: string | undefined, options: MappingSetOptions, cmd: Command) => {
       const deps = depsFor(cmd);
-      const { mapping, warnings } = mappingsSet(deps, name, options);
+      const { mapping, warnings } = await mappingsSet(deps, name, options);
       if (deps.out.json) return deps.out.writeJson({ ok: true, mapping, warnings });
       printShow(deps, mapping);
       deps.out.info(`Saved ${mapping.name} in profile "${deps.profileName}".`);

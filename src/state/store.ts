@@ -287,7 +287,10 @@ export class StateStore implements CouplingLookup {
     );
   }
 
-  /** The couplings of one mapping (live iteration: do not change the mapping's couplings meanwhile). */
+  /**
+   * The couplings of one mapping, live (Map iteration: changes made while iterating are seen; a coupling
+   * replaced during iteration is visited once, with whichever value it had when reached).
+   */
   couplings(mapping: string): IterableIterator<Coupling> {
     const m = this.data.mapping(mapping);
     return m ? m.byBc.values() : new Map<string, Coupling>().values();

@@ -161,6 +161,34 @@ describe('couple --match on the demo seed', () => {
   });
 });
 
+describe('couple an option mapping: BC code to option value', () => {
+  let h: CoupleHarness;
+  beforeAll(async () => {
+    h = await startCoupleHarness();
+  });
+  afterAll(async () => h?.close());
+
+  test('--bc CODE --dataverse VALUE couples; an unknown option value lists the valid ones', async () => {
+    const wrong = await h.cli(['couple', '--mapping', 'payment terms', '--bc', 'NET 30', '--dataverse', '999']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe('error: Option value 999 does not exist in account.paymenttermscode; valid values: 1 (Net 30), 2 (2% 10, Net 30), 3 (Net 45), 4 (Net 60).\n');
+    const notNumber = await h.cli(['couple', '--mapping', 'PAYMENT TERMS', '--bc', 'NET 30', '--dataverse', 'Net 30']);
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.stderr).toMatch(/^error: --dataverse "Net 30" is not an option value; PAYMENT TERMS couples option values \(integers\)/);
+    const r = await h.cli(['couple', '--mapping', 'PAYMENT TERMS', '--bc', 'NET 30', '--dataverse', '1', '--json']);
+    expect(r.code).toBe(0);
+    const netId = String(h.emu.bc.list('paymentTerms').find((x) => x.code === 'NET 30')!.id);
+    expect(JSON.parse(r.stdout)).toMatchObject({ mode: 'couple', bcId: netId, dataverseId: '1', label: 'NET 30 Net 30 days', existed: false });
+    expect(await couplings(h, 'PAYMENT TERMS')).toEqual([{ bcId: netId, dataverseId: '1' }]);
+  });
+
+  test('--match on an option mapping is refused: options couple by label when they synchronize', async () => {
+    const r = await h.cli(['couple', '--mapping', 'PAYMENT TERMS', '--match', 'code']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: PAYMENT TERMS is an option mapping: its codes are coupled to option values by label when it synchronizes/);
+  });
+});
+
 describe('couple one record, create-in, create-if-no-match', () => {
   let h: CoupleHarness;
   beforeAll(async () => {

@@ -176,8 +176,11 @@ export const DEMO_HELP = `
 Runs everything against built-in emulators of Business Central and Dataverse, in a throwaway home (a new
 temporary directory, or --home DIR); your own profiles and state are never touched. Steps: start the emulators
 with the demo data, setup --yes, the full synchronization review, match-based coupling of the records both
-sides hold (${DEMO_MATCH.join(', ')}; salespeople by email, currencies by ISO code), the full synchronization,
-an edit on each side and an incremental sync --all. It ends with the command that shows the sync log.
+sides hold, the full synchronization, an edit on each side and an incremental sync --all. It ends with the
+command that shows the sync log. The coupling is the one of
+  bcsync full-sync ${DEMO_MATCH.slice(0, 4).map((m) => `--match ${m}`).join(' ')}
+                   ${DEMO_MATCH.slice(4).map((m) => `--match ${m}`).join(' ')}
+(salespeople are coupled by email, currencies by ISO code, units by name within their unit group).
 
 Examples:
   $ bcsync demo

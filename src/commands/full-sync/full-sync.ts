@@ -291,8 +291,8 @@ Examples:
 
 The review lists per mapping the records in scope on each side, how many are coupled and a recommendation:
 "full sync", "couple first" (both sides hold uncoupled data), "no records" or "dependency not satisfied".
-Mappings run in dependency order. Option mappings, CURRENCY (ISO code) and SALESPEOPLE (email) are coupled
-automatically first, as Business Central does. Where both sides hold uncoupled data the mapping is refused
+Mappings run in dependency order. Option mappings (label), CURRENCY (ISO code), SALESPEOPLE (email) and
+price list lines (same list and product) are coupled automatically first, as Business Central does. Where both sides hold uncoupled data the mapping is refused
 unless --match couples the records first (records with more than one candidate are reported as ambiguous and
 neither coupled nor created) or --force-create is given. A mapping whose dependency did not synchronize is
 not run. Exit codes: 0 ok, 1 error, 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,

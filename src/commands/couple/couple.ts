@@ -299,10 +299,9 @@ async function coupleByMatch(deps: Deps, session: Session, m: IntegrationTableMa
   let report: MatchReport;
   try {
     report = await matchBasedCoupling(ctx, m, { fields, caseSensitive: opts.caseSensitive, dryRun });
+  } finally {
+    // Stopped either way: an error is reported once, by main, on one line.
     spinner.stop();
-  } catch (error) {
-    spinner.fail(`Matching ${m.name} failed`);
-    throw error;
   }
   const result: MatchResult = { ...report, dryRun, created: [], blocked: [] };
   let createReport: MappingReport | undefined;

@@ -31,7 +31,13 @@ afterAll(async () => {
 describe('bcsync demo', () => {
   test('the built CLI runs the whole demo in a throwaway home within 60 s and leaves the user\'s config alone', async () => {
     const userHome = await tempDir('bcsync-user-');
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: userHome, XDG_CONFIG_HOME: path.join(userHome, '.config') };
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: userHome,
+      XDG_CONFIG_HOME: path.join(userHome, '.config'),
+      // Where the user's real profiles live: the demo must not write there.
+      BCSYNC_HOME: path.join(userHome, 'bcsync'),
+    };
     // The timeout is the 60 s promise of the issue: the process is killed (and the test fails) beyond it.
     const { stdout, stderr } = await exec(process.execPath, ['bin/bcsync.js', 'demo'], { cwd: root, env, timeout: 60_000 });
     expect(stdout).toContain('Full synchronization review');

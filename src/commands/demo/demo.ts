@@ -174,7 +174,7 @@ async function editBothSides(emu: RunningEmulators, deps: Deps) {
 
 export const DEMO_HELP = `
 Runs everything against built-in emulators of Business Central and Dataverse, in a throwaway home (a new
-temporary directory, or --home DIR); your own profiles and state are never touched. Steps: start the emulators
+temporary directory, or --home DIR; BCSYNC_HOME is ignored); your own profiles and state are never touched. Steps: start the emulators
 with the demo data, setup --yes, the full synchronization review, match-based coupling of the records both
 sides hold, the full synchronization, an edit on each side and an incremental sync --all. It ends with the
 command that shows the sync log. The coupling is the one of
@@ -197,7 +197,9 @@ export const registerDemo: RegisterCommand = (program: Command, depsFor) => {
     .action(async (_options: Record<string, never>, cmd: Command) => {
       const deps = depsFor(cmd);
       const globals = cmd.optsWithGlobals<{ home?: string; profile?: string }>();
-      const result = await demoRun(deps, { home: globals.home, profile: globals.profile });
+      // Only a --home/--profile typed for this run counts: BCSYNC_HOME may point at the user's real profiles.
+      const typed = (key: string) => cmd.getOptionValueSourceWithGlobals(key) === 'cli';
+      const result = await demoRun(deps, { home: typed('home') ? globals.home : undefined, profile: typed('profile') ? globals.profile : undefined });
       if (result.exitCode !== ExitCode.ok) {
         const { setCommandExitCode } = await import('../../main.js');
         setCommandExitCode(cmd, result.exitCode);

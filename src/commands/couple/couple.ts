@@ -137,7 +137,7 @@ function recordLabel(m: IntegrationTableMapping, rec: Rec | undefined, fallback:
 
 function requirePass(m: IntegrationTableMapping, pass: PassDirection, what: string): void {
   if (!passesOf(m).includes(pass)) {
-    throw new UsageError(`${m.name} synchronizes ${m.direction}, so it cannot ${what}; change its direction with "bcsync mappings set ${m.name} --direction ..." first.`);
+    throw new UsageError(`${m.name} synchronizes ${m.direction}, so it cannot ${what}; change its direction with "bcsync mappings set '${m.name}' --direction ..." first.`);
   }
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { MappingReport } from '../../src/engine/report.js';
 import { ScriptedPrompter } from '../../src/io/prompter.js';
+import { defaultIntegrationOptions, defaultMappings } from '../../src/mapping/index.js';
 import { JOURNAL_FILE, SNAPSHOT_FILE, StateStore, SyncLog, type LoggedRun } from '../../src/state/index.js';
 import { startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
 
@@ -132,6 +133,45 @@ describe('bcsync sync', () => {
     expect(prompter.asked).toHaveLength(1);
     // BC won: the Dataverse edit was overwritten with BC's phone number.
     expect(h.emu.dataverse.get('accounts', c!.dataverseId)!.telephone1).toBe(h.emu.bc.get('customers', c!.bcId)!.phoneNumber);
+  });
+
+  test('a record that fails twice with the same error is skipped until --retry-skipped', async () => {
+    const [, , c] = await coupledCustomers(h, 3);
+    const salespeople = defaultMappings(defaultIntegrationOptions).find((m) => m.name === 'SALESPEOPLE')!.bc.entitySet;
+    const state = await StateStore.open(h.stateDir, { lock: false });
+    const uncoupled = h.emu.bc.list(salespeople).find((sp) => !state.byBcId('SALESPEOPLE', String(sp.id)));
+    await state.close();
+    expect(uncoupled).toBeDefined();
+    h.emu.bc.update('customers', c!.bcId, { salespersonCode: uncoupled!.code });
+
+    const first = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER']);
+    expect(first.code).toBe(4);
+    const failed = (JSON.parse(first.stdout) as { mappings: MappingReport[] }).mappings[0]!.records;
+    expect(failed).toEqual([expect.objectContaining({ bcId: c!.bcId, outcome: 'failed', error: expect.stringMatching(/must be coupled first/) })]);
+    const second = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER']);
+    expect(second.code).toBe(0);
+    expect((JSON.parse(second.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([
+      expect.objectContaining({ bcId: c!.bcId, outcome: 'skipped' }),
+    ]);
+    const third = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER']);
+    expect((JSON.parse(third.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([]);
+    // Retry clears the flag; the record is read again and, failing with the same error, skipped again (§5.6).
+    const retried = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER', '--retry-skipped']);
+    expect(retried.code).toBe(0);
+    expect((JSON.parse(retried.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([
+      expect.objectContaining({ bcId: c!.bcId, outcome: 'skipped', error: expect.stringMatching(/must be coupled first/) }),
+    ]);
+    // Fixed in BC: still skipped until retried; with --retry-skipped it synchronizes cleanly.
+    h.emu.bc.update('customers', c!.bcId, { salespersonCode: '' });
+    const stillSkipped = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER']);
+    expect((JSON.parse(stillSkipped.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([
+      expect.objectContaining({ bcId: c!.bcId, outcome: 'skipped' }),
+    ]);
+    const fixed = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER', '--retry-skipped']);
+    expect(fixed.code).toBe(0);
+    expect((JSON.parse(fixed.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([]);
+    const logged = (await runs(h.stateDir)).filter((r) => r.run.mapping === 'CUSTOMER' && r.run.direction === 'to-dataverse').slice(-6);
+    expect(logged.map((r) => [r.run.counts.failed, r.run.counts.skipped])).toEqual([[1, 0], [0, 1], [0, 0], [0, 1], [0, 1], [0, 0]]);
   });
 
   test('--all runs every mapping in dependency order; a second run writes nothing', async () => {

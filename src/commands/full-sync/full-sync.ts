@@ -11,7 +11,7 @@ import type { Deps } from '../../deps.js';
 import { matchBasedCoupling, type MatchReport } from '../../engine/match.js';
 import { hasProblems, type MappingReport } from '../../engine/report.js';
 import { fullSyncReview, recommend, type ReviewCounts, type ReviewLine } from '../../engine/review.js';
-import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
+import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { Column, Output } from '../../io/output.js';
 import type { RegisterCommand } from '../../main.js';
 import { dependencyOrder, matchCriteria, type IntegrationTableMapping } from '../../mapping/index.js';
@@ -44,7 +44,7 @@ export interface FullSyncMappingResult {
 }
 
 export interface FullSyncResult {
-  /** 0; 4 when records failed or conflicted, or a mapping was refused or could not run. */
+  /** 0; 4 when records failed or conflicted, or a mapping was refused or not run; 1 when a mapping stopped on an error. */
   exitCode: number;
   review: ReviewLine[];
   mappings: FullSyncMappingResult[];
@@ -206,7 +206,15 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
     if (!opts.dryRun) printProblems(out, reports);
   }
   const problems = notRun.length > 0 || (!opts.dryRun && reports.some(hasProblems));
-  return { exitCode: problems && !opts.dryRun ? ExitCode.partial : ExitCode.ok, review, mappings: results };
+  // A mapping stopped by an error (an API that kept failing) is an error (1); refusals and record failures are 4.
+  const errored = results.some((r) => r.status === 'error');
+  const exitCode = errored ? ExitCode.error : problems && !opts.dryRun ? ExitCode.partial : ExitCode.ok;
+  return { exitCode, review, mappings: results };
+}
+
+/** Sign-in, configuration and state problems hold for every mapping: stop at once with their exit code. */
+function stopsTheRun(error: unknown): boolean {
+  return error instanceof BcsyncError && error.exitCode !== ExitCode.error;
 }
 
 async function runOne(
@@ -250,6 +258,7 @@ async function runOne(
     try {
       match = await matchBasedCoupling(session.ctx, m, { fields, caseSensitive: opts.caseSensitive, dryRun: opts.dryRun });
     } catch (error) {
+      if (deps.signal.aborted || stopsTheRun(error)) throw error;
       return { mapping: m.name, status: 'error', message: (error as Error).message.split('\n')[0] };
     }
     await logMatch(session, match, Boolean(opts.dryRun));
@@ -264,7 +273,7 @@ async function runOne(
     const report = await runMapping(deps, session, m, { full: true, dryRun: opts.dryRun, exclude });
     return { mapping: m.name, status: 'synchronized', match, report };
   } catch (error) {
-    if (deps.signal.aborted) throw error;
+    if (deps.signal.aborted || stopsTheRun(error)) throw error;
     return { mapping: m.name, status: 'error', match, message: (error as Error).message.split('\n')[0] };
   }
 }
@@ -295,7 +304,7 @@ Mappings run in dependency order. Option mappings (label), CURRENCY (ISO code), 
 price list lines (same list and product) are coupled automatically first, as Business Central does. Where both sides hold uncoupled data the mapping is refused
 unless --match couples the records first (records with more than one candidate are reported as ambiguous and
 neither coupled nor created) or --force-create is given. A mapping whose dependency did not synchronize is
-not run. Exit codes: 0 ok, 1 error, 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,
+not run. Exit codes: 0 ok, 1 error (a mapping stopped on an error), 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,
 or a mapping was refused or not run (dependency not satisfied), 5 state locked or corrupt, 130 interrupted.`;
 
 function collect(value: string, previous: string[] | undefined): string[] {

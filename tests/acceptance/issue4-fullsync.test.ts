@@ -15,8 +15,12 @@
  * written yet, so person contacts created in Dataverse have no parent account and fall outside CONTACT's
  * integration table filter (parentcustomerid must point to an account). They are coupled and compared all
  * the same, and their number is asserted.
- * Records BC creates itself while a later mapping runs (the unit group and unit of a resource created from a
- * Dataverse product) were not there when their own mapping ran; they are listed and asserted separately.
+ * Records BC creates itself while a later mapping runs (the unit group of a resource created from a Dataverse
+ * product) were not there when their own mapping ran; they are listed and asserted separately.
+ * "Equal mapped fields" is checked with planFieldTransfer in the direction the pair was synchronized: BC → Dataverse
+ * (no changed fields against the coupled row) for records from BC and every one-way BC → Dataverse mapping,
+ * Dataverse → BC for records created from Dataverse rows (fields that only travel to Dataverse keep BC's own
+ * values there, e.g. a credit limit, exactly as in BC).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { BcClient } from '../../src/clients/bc/client.js';

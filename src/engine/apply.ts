@@ -6,7 +6,7 @@
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
 import type { Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
 import type { StateStore } from '../state/index.js';
-import { BASE_KEY, type Action, type DirectionPlan, type RecordPlan, type SyncPlan } from './plan.js';
+import { BASE_KEY, DATAVERSE_WRITTEN_KEY, type Action, type DirectionPlan, type RecordPlan, type SyncPlan } from './plan.js';
 import { emptyCounts, type DirectionCounts, type RecordOutcome } from './report.js';
 
 export interface ApplyContext {
@@ -115,10 +115,13 @@ export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx:
           break;
         case 'unchanged':
           if (record.coupled && record.bcId) {
-            state.markSuccess(m.name, record.bcId, direction, {
+            const before = state.byBcId(m.name, record.bcId)?.dataverseModifiedAt;
+            const after = state.markSuccess(m.name, record.bcId, direction, {
               bcModifiedAt: record.bcModifiedAt || undefined,
               dataverseModifiedAt: record.dataverseModifiedAt || undefined,
-            });
+            }).dataverseModifiedAt;
+            // A Dataverse time taken from a read replaces the one our write produced.
+            if (after !== before) markDataverseWritten(record.bcId, false);
           }
           note(record, direction, 'unchanged');
           break;
@@ -169,6 +172,13 @@ export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx:
     );
   }
 
+  /** Keeps the coupling's note of whether its stored Dataverse time came from our own write. */
+  function markDataverseWritten(bcId: string, written: boolean) {
+    const current = state.byBcId(m.name, bcId);
+    if (!current || (current.extra?.[DATAVERSE_WRITTEN_KEY] === true) === written) return;
+    state.update(m.name, bcId, { extra: { [DATAVERSE_WRITTEN_KEY]: written ? true : undefined } });
+  }
+
   function recordWrite(job: Job, result: WriteResult) {
     const { record, plan: p, direction } = job;
     const toDv = direction === 'to-dataverse';
@@ -198,8 +208,18 @@ export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx:
       record.bcId = bcId;
       record.dataverseId = dataverseId;
     } else {
-      state.markSuccess(m.name, record.bcId!, direction, toDv ? { dataverseModifiedAt: written.modifiedAt, bcModifiedAt: record.bcModifiedAt || undefined } : { bcModifiedAt: written.modifiedAt, dataverseModifiedAt: record.dataverseModifiedAt || undefined });
+      const before = state.byBcId(m.name, record.bcId!)?.dataverseModifiedAt;
+      const after = state.markSuccess(
+        m.name,
+        record.bcId!,
+        direction,
+        toDv
+          ? { dataverseModifiedAt: written.modifiedAt, bcModifiedAt: record.bcModifiedAt || undefined }
+          : { bcModifiedAt: written.modifiedAt, dataverseModifiedAt: record.dataverseModifiedAt || undefined },
+      ).dataverseModifiedAt;
+      if (!toDv && after !== before) markDataverseWritten(record.bcId!, false);
     }
+    if (toDv) markDataverseWritten(record.bcId!, true);
     note(record, direction, p.action);
     const left = (pendingWrites.get(record) ?? 1) - 1;
     pendingWrites.set(record, left);

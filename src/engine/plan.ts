@@ -132,13 +132,18 @@ function later(a: string | undefined, b: string | undefined): boolean {
   return Date.parse(a) > Date.parse(b);
 }
 
+/** Coupling flag: the stored Dataverse modified-on is the one our own write produced. */
+export const DATAVERSE_WRITTEN_KEY = 'dvw';
+
 /**
  * Dataverse `modifiedon` has whole seconds: a person's edit in the same second as our write carries the stored
- * timestamp. The row then names someone else as its last modifier, which our own write never does.
+ * timestamp. The row then names someone else as its last modifier, which our own write never does. Only
+ * meaningful when the stored time came from our write (a time stored from a person's row proves nothing).
  */
-export function editedInSameSecond(dv: Rec, storedModifiedAt: string | undefined, integrationUserId: string | undefined): boolean {
-  if (!storedModifiedAt || !integrationUserId || !dv.modifiedBy) return false;
-  return dv.modifiedBy.toLowerCase() !== integrationUserId.toLowerCase() && Date.parse(dv.modifiedAt) === Date.parse(storedModifiedAt);
+export function editedInSameSecond(dv: Rec, c: Coupling, integrationUserId: string | undefined): boolean {
+  const stored = c.dataverseModifiedAt;
+  if (!stored || !integrationUserId || !dv.modifiedBy || c.extra?.[DATAVERSE_WRITTEN_KEY] !== true) return false;
+  return dv.modifiedBy.toLowerCase() !== integrationUserId.toLowerCase() && Date.parse(dv.modifiedAt) === Date.parse(stored);
 }
 
 function withoutFields(m: IntegrationTableMapping, excluded: Set<string>): IntegrationTableMapping {
@@ -243,7 +248,7 @@ export function planPair(m: IntegrationTableMapping, pair: Pair, policy: PlanPol
     (c.lastResultToBc === 'failure' ||
       c.dataverseModifiedAt === undefined ||
       later(dv.modifiedAt, c.dataverseModifiedAt) ||
-      editedInSameSecond(dv, c.dataverseModifiedAt, policy.integrationUserId));
+      editedInSameSecond(dv, c, policy.integrationUserId));
   if (dvChanged && policy.echoByModifiedBy && policy.integrationUserId && dv.modifiedBy === policy.integrationUserId && c.lastResultToBc !== 'failure') {
     dvChanged = false;
   }

@@ -214,7 +214,7 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
       (c.lastResultToBc === 'failure' ||
         !c.dataverseModifiedAt ||
         Date.parse(pair.dv.modifiedAt) > Date.parse(c.dataverseModifiedAt) ||
-        editedInSameSecond(pair.dv, c.dataverseModifiedAt, ctx.integrationUserId));
+        editedInSameSecond(pair.dv, c, ctx.integrationUserId));
     return Boolean(bcChanged || dvChanged);
   };
   const needDv: string[] = [];

@@ -252,6 +252,12 @@ export function planPair(m: IntegrationTableMapping, pair: Pair, policy: PlanPol
   if (dvChanged && policy.echoByModifiedBy && policy.integrationUserId && dv.modifiedBy === policy.integrationUserId && c.lastResultToBc !== 'failure') {
     dvChanged = false;
   }
+  if (bcChanged && dvChanged && c.bcModifiedAt === undefined && c.dataverseModifiedAt === undefined) {
+    // Coupled (by matching or by hand) and never synchronized: as BC's "synchronize after coupling", the first
+    // sync copies one way without conflict detection, from BC unless the mapping only reads from Dataverse.
+    if (policy.toDataverse) dvChanged = false;
+    else bcChanged = false;
+  }
   const bcEcho = pair.bcRead && !bcChanged;
   const dvEcho = pair.dvRead && !dvChanged;
 

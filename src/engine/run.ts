@@ -9,6 +9,7 @@ import type { Rec, Side, SideTable } from '../sides/types.js';
 import type { StateStore } from '../state/index.js';
 import { applyPlan } from './apply.js';
 import { matchBasedCoupling } from './match.js';
+import { planParentLinks } from './parent-link.js';
 import { Lookups, type LookupEnvironment } from './lookups.js';
 import { editedInSameSecond, plan, type Pair, type PlanPolicy, type SyncPlan } from './plan.js';
 import { emptyCounts, type DirectionCounts, type MappingReport } from './report.js';
@@ -258,6 +259,9 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
   const lookups = lookupsFor(ctx);
   let syncPlan: SyncPlan = plan(m, pairs.values(), policy, lookups.context());
   if (lookups.missing.size > 0 && (await lookups.buildMissing())) syncPlan = plan(m, pairs.values(), policy, lookups.context());
+
+  // Table logic beyond field mappings: a contact's parent account (§2.2 CONTACT).
+  await planParentLinks(m, syncPlan, pairs.values(), ctx.bc, state);
 
   // BC numbers some records itself when they come from Dataverse (SALESPEOPLE: "SP NO. 00001").
   const series = m.bc.insertCodeSeries;

@@ -95,6 +95,8 @@ export function transformLabel(transform: FieldTransform): string {
       return 'negative written as 0';
     case 'stateFromBlocked':
       return 'blocked → Retired, else Active';
+    case 'personName':
+      return 'full name ↔ firstname + lastname';
     case 'blockedFromState':
       return `statecode ≠ Active → blocked = ${JSON.stringify(transform.blockedValue)}`;
     case 'valueMap':

@@ -127,6 +127,7 @@ export function propertiesToRead(mapping: IntegrationTableMapping, side: 'bc' | 
     if (f.status !== 'enabled' || !f.bcExposed || f.transform.kind === 'targetType') continue;
     const read = dataverseReadName(f);
     if (read !== undefined) names.add(read);
+    if (f.transform.kind === 'personName') names.add('firstname').add('middlename');
   }
   for (const c of mapping.dataverse.filter) {
     names.add(c.op === 'lookupTarget' ? `_${c.field}_value` : c.field);

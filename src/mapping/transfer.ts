@@ -143,6 +143,11 @@ function toDataverse(
     }
     case 'constant':
       return write({ [column]: t.value }, sameDataverse(field, current, t.value));
+    case 'personName': {
+      const { first, last } = splitPersonName(textOf(raw), field.dataverseMaxLength);
+      const same = dvRecord !== undefined && textOf(dvRecord.firstname) === first && textOf(dvRecord.lastname) === last;
+      return write({ firstname: first === '' ? null : first, [column]: last === '' ? null : last }, same);
+    }
     case 'valueMap': {
       const value = t.map[textOf(raw)] ?? t.otherwise;
       return write({ [column]: value }, sameDataverse(field, current, value));
@@ -291,6 +296,10 @@ function fromDataverse(
     }
     case 'constant':
       return write({ [property]: t.value }, sameBc(field, current, t.value));
+    case 'personName': {
+      const value = cut([dvRecord.firstname, dvRecord.middlename, raw].map(textOf).filter((p) => p.trim() !== '').join(' ').trim(), field.bcMaxLength);
+      return write({ [property]: value }, textOf(current).trim() === value);
+    }
     case 'blockedFromState': {
       // Only a non-active Dataverse row blocks; an active one leaves BC as it is.
       if (raw === null || raw === undefined || Number(raw) === 0) return SKIP;
@@ -456,6 +465,13 @@ function unsupported(field: FieldMapping, pass: PassDirection): Outcome {
     kind: 'error',
     message: `${label(field)}: transform ${field.transform.kind} cannot run ${pass}; reset the direction of field mapping ${field.id}.`,
   };
+}
+
+/** "Anna Maria Lopez" → first "Anna Maria", last "Lopez"; a single word is the last name. */
+export function splitPersonName(fullName: string, maxLength?: number): { first: string; last: string } {
+  const words = fullName.trim().split(/\s+/).filter(Boolean);
+  const last = words.pop() ?? '';
+  return { first: cut(words.join(' '), maxLength), last: cut(last, maxLength) };
 }
 
 function textOf(value: unknown): string {

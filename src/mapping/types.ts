@@ -117,6 +117,11 @@ export type FieldTransform =
    * the type travels in the lookup's bind (`/systemusers(...)`), so this row writes nothing itself.
    */
   | { kind: 'targetType'; lookupField: string; target: string }
+  /**
+   * A person's full name (BC `displayName`, all API v2.0 has) ↔ Dataverse `firstname` + `lastname` (the
+   * last word is the last name). Stands in for BC's First Name / Middle Name / Surname field mappings.
+   */
+  | { kind: 'personName' }
   /** Negative numbers are written as 0 (product price, quantity on hand). */
   | { kind: 'nonNegative' }
   /** Product state on insert: BC Blocked → Retired (statecode 1, statuscode 2), else Active (0, 1). */

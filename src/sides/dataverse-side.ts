@@ -6,7 +6,6 @@ import { toODataFilter } from './filter.js';
 import type { FilterCondition, ListQuery, OptionSets, Rec, Side, SideStats, SideTable, WriteOp, WriteResult } from './types.js';
 
 const IDS_PER_REQUEST = 100;
-const LOOKUP_TABLE = '@Microsoft.Dynamics.CRM.lookuplogicalname';
 
 function toRec(table: SideTable, fields: Record<string, unknown>): Rec {
   const { ['@odata.etag']: etag, ...rest } = fields;
@@ -18,15 +17,6 @@ function toRec(table: SideTable, fields: Record<string, unknown>): Rec {
     modifiedBy: typeof modifiedBy === 'string' ? modifiedBy.toLowerCase() : undefined,
     fields: rest,
   };
-}
-
-/** Polymorphic lookups must point at the right table (contacts whose parent is an account). */
-function targetsMatch(conditions: readonly FilterCondition[], fields: Record<string, unknown>): boolean {
-  return conditions.every((c) => {
-    if (c.op !== 'lookupTarget') return true;
-    const target = fields[`_${c.field}_value${LOOKUP_TABLE}`];
-    return target === undefined || target === c.value;
-  });
 }
 
 /** Dataverse through the typed client: pages of 5,000, multipart `$batch` of up to 1,000, upserts by key. */
@@ -60,8 +50,7 @@ export class DataverseSide implements Side {
     if (query.modifiedAfter) conditions.push({ field: table.modifiedField, op: 'gt', value: query.modifiedAfter });
     const filter = toODataFilter(conditions) || undefined;
     for await (const page of this.client.list(table.entitySet, { filter, select: this.select(table) }, this.schema(table))) {
-      const rows = page as Record<string, unknown>[];
-      yield rows.filter((r) => targetsMatch(own, r)).map((r) => toRec(table, r));
+      yield (page as Record<string, unknown>[]).map((r) => toRec(table, r));
     }
   }
 

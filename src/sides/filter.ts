@@ -15,13 +15,14 @@ function literal(value: string | number | boolean | null): string {
 /**
  * A declarative filter as an OData `$filter`. `in` becomes an `or` over one field, which both APIs accept
  * (BC refuses `or` across distinct fields and has no `in` in schema 2.0). A Dataverse `lookupTarget`
- * condition is expressed as "the lookup is set"; the side checks the target table in memory.
+ * condition filters through the polymorphic lookup's per-target navigation property
+ * (`parentcustomerid_account/accountid ne null`: the parent is an account).
  */
 export function toODataFilter(conditions: readonly FilterCondition[]): string {
   return and(
     ...conditions.map((c) => {
       if (c.op === 'in') return or(...c.value.map((v) => `${c.field} eq ${literal(v)}`));
-      if (c.op === 'lookupTarget') return `_${c.field}_value ne null`;
+      if (c.op === 'lookupTarget') return `${c.field}_${c.value}/${c.value}id ne null`;
       return `${c.field} ${c.op} ${literal(c.value)}`;
     }),
   );

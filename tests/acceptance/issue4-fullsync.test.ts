@@ -11,10 +11,8 @@
  *   counterpart and the products cannot get a BC base unit (BC fails them the same way).
  * - PLLINE-PRODPRICE: line 1024 belongs to price list S00005, which PLHEADER-PRICE's table filter leaves out,
  *   so its price list is never coupled.
- * And one gap of the engine: CONTACT's parent link (spec §2.2: the account of the contact's company) is not
- * written yet, so person contacts created in Dataverse have no parent account and fall outside CONTACT's
- * integration table filter (parentcustomerid must point to an account). They are coupled and compared all
- * the same, and their number is asserted.
+ * - CONTACT: two person contacts belong to companies whose customer is one of the ambiguous ones (Adatum,
+ *   Trey Research), which are deliberately left uncoupled, so the contacts have no parent account to point to.
  * Records BC creates itself while a later mapping runs (the unit group of a resource created from a Dataverse
  * product) were not there when their own mapping ran; they are listed and asserted separately.
  * "Equal mapped fields" is checked with planFieldTransfer in the direction the pair was synchronized: BC → Dataverse
@@ -102,6 +100,8 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
     const failures = results.flatMap((r) => r.report?.records ?? []).map((f) => `${f.mapping} ${f.direction} ${f.outcome} ${f.label}`);
     expect(failures.sort()).toEqual(
       [
+        'CONTACT to-dataverse failed CT000043',
+        'CONTACT to-dataverse failed CT000055',
         'ITEM-PRODUCT from-dataverse failed Bar Stool',
         'ITEM-PRODUCT from-dataverse failed Executive Leather Sofa',
         'ITEM-PRODUCT from-dataverse failed Planter Box',
@@ -115,7 +115,6 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
 
   test('every record in scope has exactly one coupled counterpart with equal mapped fields', async () => {
     const lookups = lookupsFor(ctx);
-    const contactsWithoutParent: string[] = [];
     const createdLater: string[] = [];
     const checks: Array<() => string[]> = [];
     for (const name of CHECKED) {
@@ -144,10 +143,12 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
       const pairs: Array<{ bc: Rec; dv: Rec }> = [];
       for (const rec of bcRecords) {
         const c = state.byBcId(m.name, rec.id);
-        if (ambiguousBc.has(rec.id) || failedBc.has(rec.id)) {
+        if (ambiguousBc.has(rec.id)) {
           expect([name, rec.id, c]).toEqual([name, rec.id, undefined]);
           continue;
         }
+        // A failed record may be coupled (by matching) but was not written; its failure is asserted above.
+        if (failedBc.has(rec.id)) continue;
         // BC records are a source unless the mapping only reads from Dataverse (SALESPEOPLE: BC-only ones stay).
         if (m.direction === 'from-dataverse' && c === undefined) continue;
         if (c === undefined && Date.parse(rec.modifiedAt) > Date.parse(r.report!.finishedAt)) {
@@ -155,13 +156,8 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
           continue;
         }
         expect([name, rec.id, rec.fields[m.bc.nameField ?? "id"], c !== undefined]).toEqual([name, rec.id, rec.fields[m.bc.nameField ?? "id"], true]);
-        let dv = dvRows.get(c!.dataverseId);
-        if (!dv && name === 'CONTACT') {
-          // Documented gap: a contact created in Dataverse gets no parent account, so it is outside CONTACT's
-          // integration table filter; it exists and is compared all the same.
-          [dv] = await ctx.dataverse.get({ ...dataverseTable(m, ctx.dataverseCompanyId), filter: [] }, [c!.dataverseId]);
-          if (dv) contactsWithoutParent.push(dv.id);
-        }
+        // Every coupled contact, also one created in Dataverse, has its parent account and so is in scope.
+        const dv = dvRows.get(c!.dataverseId);
         expect([name, rec.id, dv !== undefined]).toEqual([name, rec.id, true]);
         expect(state.byDataverseId(m.name, dv!.id)?.bcId).toBe(rec.id);
         pairs.push({ bc: rec, dv: dv! });
@@ -193,8 +189,6 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
     }
     await lookups.buildMissing();
     expect(checks.flatMap((c) => c())).toEqual([]);
-    // The 8 BC person contacts without a match were created in Dataverse without a parent account.
-    expect(contactsWithoutParent).toHaveLength(8);
     // Business Central made these itself after their mapping ran, for the resource created from a Dataverse
     // product by RESOURCE-PRODUCT (a later mapping); the next full synchronization of their mapping takes them.
     expect(createdLater.sort()).toEqual(['UNIT GROUP Space Planning Workshop']);
@@ -218,8 +212,10 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
       const { unchanged, echoSuppressed, skipped, ...rest } = run.counts;
       for (const [key, n] of Object.entries(rest)) expect([run.mapping, run.direction, key, n]).toEqual([run.mapping, run.direction, key, 0]);
       counted.set(run.mapping, (counted.get(run.mapping) ?? 0) + unchanged + echoSuppressed);
-      // The documented failing price line fails a second time with the same error: skipped, as BC does.
-      expect([run.mapping, skipped]).toEqual([run.mapping, run.mapping === 'PLLINE-PRODPRICE' ? 1 : 0]);
+      // The documented failing price line and the coupled contact of an ambiguous company fail a second time
+      // with the same error: skipped, as BC does.
+      const skippedAgain = run.mapping === 'PLLINE-PRODPRICE' || (run.mapping === 'CONTACT' && run.direction === 'to-dataverse') ? 1 : 0;
+      expect([run.mapping, run.direction, skipped]).toEqual([run.mapping, run.direction, skippedAgain]);
     }
     expect(counted.get('CUSTOMER')).toBeGreaterThan(0);
     expect(r.code).toBe(0);

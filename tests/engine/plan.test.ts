@@ -91,3 +91,12 @@ describe('planner', () => {
     expect(r.toDataverse).toMatchObject({ action: 'insert', targetId: counterpartId('CUSTOMER', 'dataverse', 'b9') });
   });
 });
+
+describe('first synchronization after coupling', () => {
+  test('a pair coupled by matching and never synchronized is copied from BC, not reported as a conflict', () => {
+    const matched = { ...coupling(), bcModifiedAt: undefined, dataverseModifiedAt: undefined, lastResultToDataverse: undefined, lastResultToBc: undefined };
+    const r = planPair(customer, pair(matched, { displayName: 'BC name' }, { name: 'CRM name' }, { bc: '2026-01-02T00:00:00.000Z', dv: '2026-01-02T00:00:00Z' }), policy, ctx)!;
+    expect(r.toDataverse).toMatchObject({ action: 'modify', values: { name: 'BC name' } });
+    expect(r.toBc).toBeUndefined();
+  });
+});

@@ -329,6 +329,7 @@ describe('field mappings of §2.2 and §2.3', () => {
       ['county', 'state', 'address1_stateorprovince', 'bidirectional', true],
       ['email', 'email', 'emailaddress1', 'bidirectional', true],
       ['fax', undefined, 'fax', 'bidirectional', false],
+      ['name', 'displayName', 'lastname', 'bidirectional', true],
       ['firstName', undefined, 'firstname', 'bidirectional', false],
       ['middleName', undefined, 'middlename', 'bidirectional', false],
       ['surname', undefined, 'lastname', 'bidirectional', false],

@@ -3,7 +3,7 @@ import { field, tableMapping } from '../../src/mapping/build.js';
 import { defaultMappings } from '../../src/mapping/defaults/index.js';
 import { applyOverrides } from '../../src/mapping/overrides.js';
 import { defaultIntegrationOptions, type IntegrationOptions } from '../../src/mapping/options.js';
-import { planFieldTransfer, type ResolvedLookupKey, type TransferContext } from '../../src/mapping/transfer.js';
+import { planFieldTransfer, splitPersonName, type ResolvedLookupKey, type TransferContext } from '../../src/mapping/transfer.js';
 import type { IntegrationTableMapping, PassDirection } from '../../src/mapping/types.js';
 
 const BASE = '11111111-1111-1111-1111-111111111111';
@@ -556,5 +556,26 @@ describe('other transforms', () => {
 
   test('option mappings are not transferred field by field', () => {
     expect(() => planFieldTransfer(mappingOf('PAYMENT TERMS'), 'to-dataverse', { code: 'NET30' }, undefined, context())).toThrow(/option mapping/);
+  });
+});
+
+describe('person names (CONTACT: API v2.0 has only the full name)', () => {
+  const contact = defaultMappings({ ...defaultIntegrationOptions, ownershipModel: 'team' }).find((m) => m.name === 'CONTACT')!;
+  const nameOnly = { ...contact, fields: contact.fields.filter((f) => f.id === 'name') };
+  const ctx = { bcLcyCode: 'USD', dataverseBaseCurrencyId: undefined, lookupCoupled: () => undefined, lookupOption: () => undefined };
+
+  test('the full name is split into first and last name, and joined back', () => {
+    expect(splitPersonName('Anna Maria Lopez')).toEqual({ first: 'Anna Maria', last: 'Lopez' });
+    expect(splitPersonName('Cher')).toEqual({ first: '', last: 'Cher' });
+    const toDv = planFieldTransfer(nameOnly, 'to-dataverse', { displayName: 'Anna Maria Lopez' }, undefined, ctx);
+    expect(toDv.values).toEqual({ firstname: 'Anna Maria', lastname: 'Lopez' });
+    const fromDv = planFieldTransfer(nameOnly, 'from-dataverse', { firstname: 'Jordan', middlename: 'T.', lastname: 'Blake' }, { displayName: 'Jordan Blake' }, ctx);
+    expect(fromDv.values).toEqual({ displayName: 'Jordan T. Blake' });
+  });
+
+  test('equal names are unchanged in both directions', () => {
+    const dv = { firstname: 'Jordan', lastname: 'Blake' };
+    expect(planFieldTransfer(nameOnly, 'to-dataverse', { displayName: 'Jordan Blake' }, dv, ctx).changed).toEqual([]);
+    expect(planFieldTransfer(nameOnly, 'from-dataverse', dv, { displayName: 'Jordan Blake' }, ctx).changed).toEqual([]);
   });
 });

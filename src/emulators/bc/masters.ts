@@ -197,9 +197,52 @@ const opportunityHooks: Hooks = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Customers
+// Customers and vendors
+
+/**
+ * A new customer or vendor gets a company contact with a business relation to it, as BC does when Marketing
+ * Setup has business relation codes for customers and vendors (CRONUS has): contacts of that company are then
+ * linked to the customer/vendor (`contactsInformation`).
+ */
+function createCompanyContact(c: Company, row: Row, relatedType: 'Customer' | 'Vendor'): void {
+  const contactId = newGuid();
+  const number = c.nextNumber('contacts', 'contacts');
+  const displayName = String(row.data.displayName ?? '');
+  c.store.put('contacts', contactId, {
+    ...c.blank(c.def('contacts')),
+    id: contactId,
+    number,
+    type: 'Company',
+    displayName,
+    companyNumber: number,
+    companyName: displayName,
+    contactBusinessRelation: relatedType,
+    searchName: displayName.toUpperCase().slice(0, 100),
+    lastModifiedDateTime: c.nowText(),
+  });
+  const relationId = newGuid();
+  c.store.put('contactsInformation', relationId, {
+    id: relationId,
+    contactId,
+    contactNumber: number,
+    contactName: displayName,
+    contactType: 'Company',
+    relatedId: row.data.id,
+    relatedType,
+    lastModifiedDateTime: c.nowText(),
+  });
+}
+
+const vendorHooks: Hooks = {
+  afterInsert(c, row) {
+    createCompanyContact(c, row, 'Vendor');
+  },
+};
 
 const customerHooks: Hooks = {
+  afterInsert(c, row) {
+    createCompanyContact(c, row, 'Customer');
+  },
   beforeInsert(_c, data, sent) {
     if (!('displayName' in sent)) throw errors.dialog('A "displayName" must be provided.');
     if (String(data.displayName).trim() === '') throw errors.dialog('The blank "displayName" is not allowed.');
@@ -237,6 +280,7 @@ const priceListLineHooks: Hooks = {
 
 export const masterHooks: Readonly<Record<string, Hooks>> = {
   customers: customerHooks,
+  vendors: vendorHooks,
   contacts: contactHooks,
   opportunities: opportunityHooks,
   items: unitSourceHooks(ITEM_SOURCE),

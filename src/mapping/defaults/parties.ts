@@ -337,6 +337,17 @@ export function contactMapping(options: IntegrationOptions): IntegrationTableMap
     field({ id: 'email', bcField: 'E-Mail', bc: 'email', dataverse: 'emailaddress1', direction: 'bidirectional', bcMax: 80, dvMax: 100 }),
     field({ id: 'fax', bcField: 'Fax No.', dataverse: 'fax', direction: 'bidirectional', unavailable: notInV2(set, 'Fax No.'), bcMax: 30, dvMax: 50 }),
     field({
+      id: 'name',
+      bcField: 'Name',
+      bc: 'displayName',
+      dataverse: 'lastname',
+      direction: 'bidirectional',
+      transform: { kind: 'personName' },
+      bcMax: 100,
+      dvMax: 50,
+      notes: 'API v2.0 has only the full name; it is split into firstname + lastname (last word) and joined back.',
+    }),
+    field({
       id: 'firstName',
       bcField: 'First Name',
       dataverse: 'firstname',

@@ -79,20 +79,8 @@ export async function logReport(log: SyncLog, report: MappingReport): Promise<vo
     for (const r of report.records.filter((x) => x.direction === direction)) {
       run.record({ outcome: r.outcome, error: r.error ?? r.outcome, bcId: r.bcId, dataverseId: r.dataverseId, direction });
     }
-    const c = report.counts[direction];
     await run.finish({
-      counts: {
-        inserted: c.inserted,
-        modified: c.modified,
-        deleted: c.deleted,
-        unchanged: c.unchanged,
-        skipped: c.skipped,
-        failed: c.failed,
-        conflicts: c.conflicts,
-        echoSuppressed: c.echoSuppressed,
-        coupled: c.coupled,
-        uncoupled: c.uncoupled,
-      },
+      counts: report.counts[direction],
       // Requests of both APIs; attributed to the first direction so totals are not counted twice.
       requests: direction === report.directions[0] ? report.requests.bc + report.requests.dataverse : 0,
       retries: direction === report.directions[0] ? report.retries : 0,

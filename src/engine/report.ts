@@ -1,24 +1,13 @@
 import type { PassDirection } from '../mapping/index.js';
 import type { SyncPlan } from './plan.js';
+import { emptyCounts, type SyncCounts } from '../state/index.js';
 
-/** Counters of one direction of one run (BC's Integration Synch. Job row, §5.7, plus what bcsync adds). */
-export interface DirectionCounts {
-  inserted: number;
-  modified: number;
-  deleted: number;
-  unchanged: number;
-  skipped: number;
-  failed: number;
-  conflicts: number;
-  /** Records read again only because of our own write (or last modified by the integration user). */
-  echoSuppressed: number;
-  coupled: number;
-  uncoupled: number;
-}
-
-export function emptyCounts(): DirectionCounts {
-  return { inserted: 0, modified: 0, deleted: 0, unchanged: 0, skipped: 0, failed: 0, conflicts: 0, echoSuppressed: 0, coupled: 0, uncoupled: 0 };
-}
+/**
+ * Counters of one direction of one run (BC's Integration Synch. Job row, §5.7, plus what bcsync adds, e.g.
+ * echo-suppressed): the sync log's own counters, so a report is logged as it is.
+ */
+export type DirectionCounts = SyncCounts;
+export { emptyCounts };
 
 /** A record that failed, was skipped or is in conflict (one log line each). */
 export interface RecordOutcome {

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../../clock.js';
 import { ApiError, BcsyncError, ConfigError, ResponseShapeError } from '../../errors.js';
 import { bearerAuth, type TokenSource } from '../auth/token-provider.js';
-import { HttpTransport, type AuthHook, type HttpMethod, type HttpResponse, type HttpTransportOptions, type RequestKind } from '../http/transport.js';
-import type { BatchOperation, RawBatchResult } from '../odata/batch-types.js';
+import { HttpTransport } from '../http/transport.js';
+import { checkLimit, JsonRequester, listArguments, type ClientConnectionOptions, type CollectionRead, type ListOptions } from '../http/json-request.js';
+import { notExecuted, type BatchOperation, type RawBatchResult } from '../odata/batch-types.js';
 import { decodeJsonBatch, encodeJsonBatch, matchJsonResults } from '../odata/json-batch.js';
 import { odataGuid } from '../odata/literals.js';
-import { CollectionShapeError, pageThrough, preferHeader, resolveLink } from '../odata/pager.js';
+import { preferHeader } from '../odata/pager.js';
 import { withQuery, type QueryOptions } from '../odata/query.js';
-import { parseBody } from '../service-error.js';
 import { validateRecord, type ShapeContext } from '../shape.js';
 import { toBcError } from './errors.js';
 import { isNested, type BcResource, type BcTarget } from './resource.js';
@@ -24,21 +24,13 @@ export const BC_MAX_PAGE_SIZE = 20_000;
 export const BC_MAX_BATCH_SIZE = 100;
 export const BC_DEFAULT_SCOPE = 'https://api.businesscentral.dynamics.com/.default';
 
-export interface BcClientOptions {
+/** Page size at most BC_MAX_PAGE_SIZE, JSON `$batch` size at most BC_MAX_BATCH_SIZE. */
+export interface BcClientOptions extends ClientConnectionOptions {
   /** API v2.0 base: `https://api.businesscentral.dynamics.com/v2.0/{tenant}/{environment}/api/v2.0`. */
   url: string;
   /** Custom API base: `.../api/bcsync/integration/v1.0`; default derived from `url`. */
   customUrl?: string;
   companyId?: string;
-  tokens: TokenSource;
-  scope?: string;
-  transport?: HttpTransport;
-  http?: Omit<HttpTransportOptions, 'api' | 'baseUrl' | 'auth' | 'clock'>;
-  clock?: Clock;
-  /** Records per page, at most 20,000. */
-  maxPageSize?: number;
-  /** Operations per JSON `$batch`, at most 100. */
-  batchSize?: number;
 }
 
 export type BcOperation =
@@ -61,8 +53,6 @@ export interface BcBatchOptions {
   continueOnError?: boolean;
 }
 
-const looseRow = z.looseObject({});
-
 interface Resolved<T> {
   resource: BcResource;
   schema: z.ZodType<T>;
@@ -83,7 +73,7 @@ export class BcClient {
   readonly maxPageSize: number;
   readonly batchSize: number;
   readonly transport: HttpTransport;
-  private readonly auth: AuthHook;
+  private readonly http: JsonRequester;
   private readonly tokens: TokenSource;
 
   constructor(options: BcClientOptions) {
@@ -96,7 +86,12 @@ export class BcClient {
     const clock: Clock = options.clock ?? systemClock;
     this.transport = options.transport ?? new HttpTransport({ ...options.http, api: 'bc', baseUrl: this.url, clock });
     this.tokens = options.tokens;
-    this.auth = bearerAuth(options.tokens, this.scope);
+    this.http = new JsonRequester({
+      transport: this.transport,
+      auth: bearerAuth(options.tokens, this.scope),
+      headers: { Accept: 'application/json' },
+      toError: toBcError,
+    });
   }
 
   /** The same client for another company (shares the transport and token cache). */
@@ -124,16 +119,15 @@ export class BcClient {
     return rows;
   }
 
-  list<S extends z.ZodType>(target: BcTarget<S>, query?: QueryOptions, options?: { maxPageSize?: number }): AsyncIterable<Array<z.infer<S>>>;
-  list<S extends z.ZodType, O extends z.ZodType>(target: BcTarget<S>, query: QueryOptions | undefined, schema: O, options?: { maxPageSize?: number }): AsyncIterable<Array<z.infer<O>>>;
+  list<S extends z.ZodType>(target: BcTarget<S>, query?: QueryOptions, options?: ListOptions): AsyncIterable<Array<z.infer<S>>>;
+  list<S extends z.ZodType, O extends z.ZodType>(target: BcTarget<S>, query: QueryOptions | undefined, schema: O, options?: ListOptions): AsyncIterable<Array<z.infer<O>>>;
   list(
     target: BcTarget,
     query?: QueryOptions,
-    schemaOrOptions?: z.ZodType | { maxPageSize?: number },
-    maybeOptions?: { maxPageSize?: number },
+    schemaOrOptions?: z.ZodType | ListOptions,
+    maybeOptions?: ListOptions,
   ): AsyncIterable<unknown[]> {
-    const schema = schemaOrOptions instanceof z.ZodType ? schemaOrOptions : undefined;
-    const options = schemaOrOptions instanceof z.ZodType ? maybeOptions : schemaOrOptions;
+    const { schema, options } = listArguments(schemaOrOptions, maybeOptions);
     const resolved = this.resolve(target, schema);
     const pageSize =
       options?.maxPageSize === undefined
@@ -147,7 +141,7 @@ export class BcClient {
     const resolved = this.resolve(target, undefined);
     const q = withId(query);
     const url = withQuery(`${resolved.collectionUrl}(${odataGuid(id)})`, q);
-    const res = await this.send({ method: 'GET', url, kind: 'read' }, `GET ${resolved.label}(${id})`);
+    const res = await this.http.send({ method: 'GET', url, kind: 'read' }, `GET ${resolved.label}(${id})`);
     return this.validate(resolved, res.json(), q?.select) as z.infer<S>;
   }
 
@@ -159,9 +153,9 @@ export class BcClient {
   async create<S extends z.ZodType>(target: BcTarget<S>, body: Record<string, unknown>): Promise<z.infer<S>> {
     const resolved = this.resolve(target, undefined);
     const chosenId = typeof body['id'] === 'string' ? body['id'] : undefined;
-    const res = await this.exchange({ method: 'POST', url: resolved.collectionUrl, kind: 'create', body, idempotent: chosenId !== undefined });
+    const res = await this.http.exchange({ method: 'POST', url: resolved.collectionUrl, kind: 'create', body, idempotent: chosenId !== undefined });
     if (res.status >= 400) {
-      const error = this.failure(res, `POST ${resolved.label}`);
+      const error = this.http.failure(res, `POST ${resolved.label}`);
       if (chosenId !== undefined && res.attempts > 1 && error instanceof ApiError && error.serviceCode === 'Internal_EntityWithSameKeyExists') {
         return this.get(target, chosenId);
       }
@@ -178,7 +172,7 @@ export class BcClient {
     const resolved = this.resolve(target, undefined);
     requireEtag(etag, `PATCH ${resolved.label}(${id})`);
     const url = `${resolved.collectionUrl}(${odataGuid(id)})`;
-    const res = await this.send({ method: 'PATCH', url, kind: 'update', body, headers: { 'If-Match': etag } }, `PATCH ${resolved.label}(${id})`);
+    const res = await this.http.send({ method: 'PATCH', url, kind: 'update', body, headers: { 'If-Match': etag } }, `PATCH ${resolved.label}(${id})`);
     return this.validate(resolved, res.json(), undefined) as z.infer<S>;
   }
 
@@ -186,7 +180,7 @@ export class BcClient {
   async delete(target: BcTarget, id: string, etag: string): Promise<void> {
     const resolved = this.resolve(target, undefined);
     requireEtag(etag, `DELETE ${resolved.label}(${id})`);
-    await this.send(
+    await this.http.send(
       { method: 'DELETE', url: `${resolved.collectionUrl}(${odataGuid(id)})`, kind: 'delete', headers: { 'If-Match': etag } },
       `DELETE ${resolved.label}(${id})`,
     );
@@ -196,7 +190,7 @@ export class BcClient {
   async action(target: BcTarget, id: string, action: string): Promise<void> {
     const resolved = this.resolve(target, undefined);
     const name = actionName(action);
-    await this.send(
+    await this.http.send(
       { method: 'POST', url: `${resolved.collectionUrl}(${odataGuid(id)})/${name}`, kind: 'action' },
       `${name} on ${resolved.label}(${id})`,
     );
@@ -285,58 +279,9 @@ export class BcClient {
     return validateRecord(resolved.schema, row, context);
   }
 
-  private async send(
-    request: { method: HttpMethod; url: string; kind: RequestKind; headers?: Record<string, string>; body?: unknown; idempotent?: boolean },
-    action: string,
-  ): Promise<HttpResponse> {
-    const res = await this.exchange(request);
-    if (res.status >= 400) throw this.failure(res, action);
-    return res;
-  }
-
-  private async exchange(request: {
-    method: HttpMethod;
-    url: string;
-    kind: RequestKind;
-    headers?: Record<string, string>;
-    body?: unknown;
-    idempotent?: boolean;
-  }): Promise<HttpResponse> {
-    const headers: Record<string, string> = { Accept: 'application/json', ...request.headers };
-    let body: string | undefined;
-    if (request.body !== undefined) {
-      body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-    }
-    return this.transport.request({
-      method: request.method,
-      url: request.url,
-      kind: request.kind,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      ...(request.idempotent !== undefined ? { idempotent: request.idempotent } : {}),
-      auth: this.auth,
-    });
-  }
-
-  private failure(res: HttpResponse, action: string): BcsyncError {
-    return toBcError({ status: res.status, headers: res.headers, body: parseBody(res.text()) }, action);
-  }
-
-  private async *pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
-    const headers: Record<string, string> = prefer ? { Prefer: prefer } : {};
-    const fetchPage = async (request: { url: string; headers: Record<string, string> }): Promise<unknown> => {
-      const res = await this.send({ method: 'GET', url: resolveLink(request.url, resolved.apiRoot), kind: 'read', headers: request.headers }, `GET ${resolved.label}`);
-      return res.json();
-    };
-    try {
-      for await (const page of pageThrough({ url: firstUrl, headers }, fetchPage)) {
-        yield page.value.map((row) => this.validate(resolved, row, select));
-      }
-    } catch (err) {
-      if (err instanceof CollectionShapeError) throw new ResponseShapeError(resolved.resource.entitySet, undefined, 'value', err.message);
-      throw err;
-    }
+  private pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
+    const read: CollectionRead = { url: firstUrl, headers: prefer ? { Prefer: prefer } : {}, serviceRoot: resolved.apiRoot, action: `GET ${resolved.label}`, resource: resolved.resource.entitySet };
+    return this.http.rows(read, (row) => this.validate(resolved, row, select));
   }
 
   private toOperation(op: BcOperation, resolved: Resolved<unknown>): BatchOperation {
@@ -371,8 +316,7 @@ export class BcClient {
     if (options.atomic) headers['Isolation'] = 'snapshot';
     if (options.continueOnError) headers['Prefer'] = 'odata.continue-on-error';
     const action = `POST $batch (${operations.length} operations)`;
-    const res = await this.exchange({ method: 'POST', url: `${apiRoot}/$batch`, kind: 'batch', headers, body: payload, idempotent });
-    if (res.status >= 400) throw this.failure(res, action);
+    const res = await this.http.send({ method: 'POST', url: `${apiRoot}/$batch`, kind: 'batch', headers, body: payload, idempotent }, action);
     let raw: RawBatchResult[];
     try {
       raw = matchJsonResults(payload.requests, decodeJsonBatch(res.json()), options.atomic ? { atomic: true } : {});
@@ -427,18 +371,7 @@ function actionName(action: string): string {
 
 function notSent(): BcBatchResult {
   return {
-    ok: false,
-    status: 0,
-    headers: {},
-    body: undefined,
-    outcome: 'not-executed',
+    ...notExecuted(),
     error: new BcsyncError('Not executed: an earlier Business Central batch request failed, so the following ones were not sent. Fix that failure and run again.'),
   };
-}
-
-function checkLimit(what: string, setting: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new ConfigError(`${what} ${value} is not allowed: set ${setting} to a whole number from 1 to ${max.toLocaleString('en-US')}.`);
-  }
-  return value;
 }

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../clock.js';
-import { ApiError, BcsyncError, ConfigError, ConflictError, ResponseShapeError } from '../../errors.js';
-import { bearerAuth, type TokenSource } from '../auth/token-provider.js';
-import { HttpTransport, type AuthHook, type HttpMethod, type HttpResponse, type HttpTransportOptions, type RequestKind } from '../http/transport.js';
+import { ApiError, BcsyncError, ConflictError, ResponseShapeError } from '../../errors.js';
+import { bearerAuth } from '../auth/token-provider.js';
+import { HttpTransport, type HttpMethod } from '../http/transport.js';
+import { checkLimit, JsonRequester, listArguments, type ClientConnectionOptions, type CollectionRead, type ListOptions } from '../http/json-request.js';
 import { odataGuid, odataString } from '../odata/literals.js';
 import { encodeMultipartBatch, decodeMultipartBatch, isMultipart, matchMultipartResults, type MultipartBatchItem } from '../odata/multipart-batch.js';
-import type { BatchOperation, RawBatchResult } from '../odata/batch-types.js';
-import { pageThrough, preferHeader, resolveLink, CollectionShapeError } from '../odata/pager.js';
+import { notExecuted, type BatchOperation, type RawBatchResult } from '../odata/batch-types.js';
+import { preferHeader, resolveLink } from '../odata/pager.js';
 import { withQuery, type QueryOptions } from '../odata/query.js';
-import { parseBody } from '../service-error.js';
 import { validateRecord, type ShapeContext } from '../shape.js';
 import { DUPLICATE_KEY_CODES, toDataverseError } from './errors.js';
 import type { DataverseTable } from './table.js';
@@ -23,20 +23,10 @@ import { tableByEntitySet } from './tables/index.js';
 export const DATAVERSE_MAX_PAGE_SIZE = 5000;
 export const DATAVERSE_MAX_BATCH_SIZE = 1000;
 
-export interface DataverseClientOptions {
+/** Token scope default `<environment origin>/.default`; page size at most 5,000, batch size at most 1,000. */
+export interface DataverseClientOptions extends ClientConnectionOptions {
   /** Web API base, e.g. `https://contoso.crm.dynamics.com/api/data/v9.2`. */
   url: string;
-  tokens: TokenSource;
-  /** Token scope; default `<environment origin>/.default`. */
-  scope?: string;
-  /** A transport to use (e.g. shared with a --verbose hook); default: an own one built from `http`. */
-  transport?: HttpTransport;
-  http?: Omit<HttpTransportOptions, 'api' | 'baseUrl' | 'auth' | 'clock'>;
-  clock?: Clock;
-  /** Rows per page, at most 5,000. */
-  maxPageSize?: number;
-  /** Operations per `$batch` request, at most 1,000. */
-  batchSize?: number;
 }
 
 /** A table definition, or an entity set name (then a schema is given separately). */
@@ -146,7 +136,7 @@ export class DataverseClient {
   readonly maxPageSize: number;
   readonly batchSize: number;
   readonly transport: HttpTransport;
-  private readonly auth: AuthHook;
+  private readonly http: JsonRequester;
   private readonly basePath: string;
 
   constructor(options: DataverseClientOptions) {
@@ -158,7 +148,12 @@ export class DataverseClient {
     this.batchSize = checkLimit('Dataverse batch size', 'batchSize', options.batchSize ?? DATAVERSE_MAX_BATCH_SIZE, DATAVERSE_MAX_BATCH_SIZE);
     const clock: Clock = options.clock ?? systemClock;
     this.transport = options.transport ?? new HttpTransport({ ...options.http, api: 'dataverse', baseUrl: this.url, clock });
-    this.auth = bearerAuth(options.tokens, this.scope);
+    this.http = new JsonRequester({
+      transport: this.transport,
+      auth: bearerAuth(options.tokens, this.scope),
+      headers: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },
+      toError: toDataverseError,
+    });
   }
 
   async close(): Promise<void> {
@@ -167,7 +162,7 @@ export class DataverseClient {
 
   /** The calling user (for the application user: its systemuserid), business unit and organization. */
   async whoAmI(): Promise<WhoAmI> {
-    const res = await this.send({ method: 'GET', url: `${this.url}/WhoAmI`, kind: 'read' }, 'GET WhoAmI');
+    const res = await this.http.send({ method: 'GET', url: `${this.url}/WhoAmI`, kind: 'read' }, 'GET WhoAmI');
     const parsed = whoAmISchema.safeParse(res.json());
     if (!parsed.success) {
       throw new ResponseShapeError('WhoAmI', undefined, String(parsed.error.issues[0]?.path[0] ?? '(body)'), 'is missing or invalid');
@@ -176,16 +171,15 @@ export class DataverseClient {
   }
 
   /** Pages of rows (at most maxPageSize each), following @odata.nextLink. */
-  list<S extends z.ZodType>(table: DataverseTable<S>, query?: QueryOptions, options?: { maxPageSize?: number }): AsyncIterable<Array<z.infer<S>>>;
-  list<S extends z.ZodType>(entitySet: string, query: QueryOptions | undefined, schema: S, options?: { maxPageSize?: number }): AsyncIterable<Array<z.infer<S>>>;
+  list<S extends z.ZodType>(table: DataverseTable<S>, query?: QueryOptions, options?: ListOptions): AsyncIterable<Array<z.infer<S>>>;
+  list<S extends z.ZodType>(entitySet: string, query: QueryOptions | undefined, schema: S, options?: ListOptions): AsyncIterable<Array<z.infer<S>>>;
   list(
     table: TableRef,
     query?: QueryOptions,
-    schemaOrOptions?: z.ZodType | { maxPageSize?: number },
-    maybeOptions?: { maxPageSize?: number },
+    schemaOrOptions?: z.ZodType | ListOptions,
+    maybeOptions?: ListOptions,
   ): AsyncIterable<unknown[]> {
-    const schema = schemaOrOptions instanceof z.ZodType ? schemaOrOptions : undefined;
-    const options = schemaOrOptions instanceof z.ZodType ? maybeOptions : schemaOrOptions;
+    const { schema, options } = listArguments(schemaOrOptions, maybeOptions);
     const resolved = this.resolve(table, schema);
     const pageSize = this.pageSize(options?.maxPageSize);
     return this.pages(resolved, withQuery(`${this.url}/${resolved.entitySet}`, query), query?.select, preferHeader([`odata.maxpagesize=${pageSize}`]));
@@ -208,7 +202,7 @@ export class DataverseClient {
   async get(table: TableRef, id: string, query?: QueryOptions, schema?: z.ZodType): Promise<unknown> {
     const resolved = this.resolve(table, schema);
     const path = `${resolved.entitySet}(${odataGuid(id)})`;
-    const res = await this.send({ method: 'GET', url: withQuery(`${this.url}/${path}`, query), kind: 'read' }, `GET ${path}`);
+    const res = await this.http.send({ method: 'GET', url: withQuery(`${this.url}/${path}`, query), kind: 'read' }, `GET ${path}`);
     return this.validate(resolved, res.json(), query?.select);
   }
 
@@ -237,11 +231,11 @@ export class DataverseClient {
     const headers: Record<string, string> = {};
     if (options.returnRepresentation) headers['Prefer'] = 'return=representation';
     const url = withQuery(`${this.url}/${resolved.entitySet}`, options.select ? { select: options.select } : undefined);
-    const res = await this.exchange(
+    const res = await this.http.exchange(
       { method: 'POST', url, kind: 'create', headers, body, idempotent: chosenKey !== undefined },
     );
     if (res.status >= 400) {
-      const error = this.failure(res, `POST ${resolved.entitySet}`);
+      const error = this.http.failure(res, `POST ${resolved.entitySet}`);
       // A repeated create with our own key that finds the row: the first attempt landed before its answer was lost.
       const duplicate = error instanceof ApiError && error.serviceCode !== undefined && DUPLICATE_KEY_CODES.has(error.serviceCode);
       if (chosenKey !== undefined && res.attempts > 1 && (duplicate || (error instanceof ConflictError && /already exists/i.test(error.message)))) {
@@ -278,7 +272,7 @@ export class DataverseClient {
     if (options.ifNoneMatch !== undefined) headers['If-None-Match'] = options.ifNoneMatch;
     if (options.returnRepresentation) headers['Prefer'] = 'return=representation';
     const url = withQuery(`${this.url}/${path}`, options.select ? { select: options.select } : undefined);
-    const res = await this.send({ method: 'PATCH', url, kind: 'update', headers, body, idempotent: true }, `PATCH ${path}`);
+    const res = await this.http.send({ method: 'PATCH', url, kind: 'update', headers, body, idempotent: true }, `PATCH ${path}`);
     const result: UpsertResult<z.infer<S>> = { id: odataGuid(id) };
     if (res.body.length > 0 && (res.status === 200 || res.status === 201)) {
       result.row = this.validate(resolved, res.json(), options.select) as z.infer<S>;
@@ -297,7 +291,7 @@ export class DataverseClient {
     const path = `${resolved.entitySet}(${odataGuid(id)})`;
     const headers: Record<string, string> = {};
     if (options.etag !== undefined) headers['If-Match'] = options.etag;
-    await this.send({ method: 'DELETE', url: `${this.url}/${path}`, kind: 'delete', headers }, `DELETE ${path}`);
+    await this.http.send({ method: 'DELETE', url: `${this.url}/${path}`, kind: 'delete', headers }, `DELETE ${path}`);
   }
 
   /**
@@ -351,7 +345,7 @@ export class DataverseClient {
       `EntityDefinitions(LogicalName=${odataString(entity)})/Attributes(LogicalName=${odataString(attribute)})` +
       '/Microsoft.Dynamics.CRM.PicklistAttributeMetadata';
     const url = `${this.url}/${path}?$select=LogicalName&$expand=OptionSet($select=Name,IsGlobal,Options),GlobalOptionSet($select=Name,IsGlobal,Options)`;
-    const res = await this.send({ method: 'GET', url, kind: 'read' }, `GET ${entity}.${attribute} option set`);
+    const res = await this.http.send({ method: 'GET', url, kind: 'read' }, `GET ${entity}.${attribute} option set`);
     const parsed = picklistSchema.safeParse(res.json());
     if (!parsed.success) {
       throw new ResponseShapeError(`${entity}.${attribute} metadata`, undefined, parsed.error.issues[0]?.path.map(String).join('.') ?? 'OptionSet', 'is missing or invalid');
@@ -385,7 +379,7 @@ export class DataverseClient {
     Object.assign(body, optionTarget(input));
     if (input.value !== undefined) body['Value'] = input.value;
     if (input.solutionUniqueName) body['SolutionUniqueName'] = input.solutionUniqueName;
-    const res = await this.send({ method: 'POST', url: `${this.url}/InsertOptionValue`, kind: 'action', body }, 'POST InsertOptionValue');
+    const res = await this.http.send({ method: 'POST', url: `${this.url}/InsertOptionValue`, kind: 'action', body }, 'POST InsertOptionValue');
     const parsed = z.looseObject({ NewOptionValue: z.number() }).safeParse(res.json());
     if (!parsed.success) throw new ResponseShapeError('InsertOptionValue', undefined, 'NewOptionValue', 'is missing');
     return parsed.data.NewOptionValue;
@@ -409,7 +403,7 @@ export class DataverseClient {
     };
     Object.assign(body, optionTarget(input));
     if (input.solutionUniqueName) body['SolutionUniqueName'] = input.solutionUniqueName;
-    await this.send({ method: 'POST', url: `${this.url}/UpdateOptionValue`, kind: 'action', body, idempotent: true }, 'POST UpdateOptionValue');
+    await this.http.send({ method: 'POST', url: `${this.url}/UpdateOptionValue`, kind: 'action', body, idempotent: true }, 'POST UpdateOptionValue');
   }
 
   /** Names of the security roles assigned to a user (setup check: the application user needs one). */
@@ -425,50 +419,6 @@ export class DataverseClient {
   }
 
   // ---- internals ----
-
-  private async send(
-    request: { method: HttpMethod; url: string; kind: RequestKind; headers?: Record<string, string>; body?: unknown; idempotent?: boolean },
-    action: string,
-  ): Promise<HttpResponse> {
-    const res = await this.exchange(request);
-    if (res.status >= 400) throw this.failure(res, action);
-    return res;
-  }
-
-  /** One request through the transport with the OData headers and auth; any status comes back. */
-  private async exchange(request: {
-    method: HttpMethod;
-    url: string;
-    kind: RequestKind;
-    headers?: Record<string, string>;
-    body?: unknown;
-    idempotent?: boolean;
-  }): Promise<HttpResponse> {
-    const headers: Record<string, string> = {
-      Accept: 'application/json',
-      'OData-MaxVersion': '4.0',
-      'OData-Version': '4.0',
-      ...request.headers,
-    };
-    let body: string | undefined;
-    if (request.body !== undefined) {
-      body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-    }
-    return this.transport.request({
-      method: request.method,
-      url: request.url,
-      kind: request.kind,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      ...(request.idempotent !== undefined ? { idempotent: request.idempotent } : {}),
-      auth: this.auth,
-    });
-  }
-
-  private failure(res: HttpResponse, action: string): BcsyncError {
-    return toDataverseError({ status: res.status, headers: res.headers, body: parseBody(res.text()) }, action);
-  }
 
   private pageSize(requested: number | undefined): number {
     if (requested === undefined) return this.maxPageSize;
@@ -495,20 +445,9 @@ export class DataverseClient {
     return validateRecord(resolved.schema, row, context);
   }
 
-  private async *pages<T>(resolved: ResolvedTable<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
-    const headers: Record<string, string> = prefer ? { Prefer: prefer } : {};
-    const fetchPage = async (request: { url: string; headers: Record<string, string> }): Promise<unknown> => {
-      const res = await this.send({ method: 'GET', url: resolveLink(request.url, this.url), kind: 'read', headers: request.headers }, `GET ${resolved.entitySet}`);
-      return res.json();
-    };
-    try {
-      for await (const page of pageThrough({ url: firstUrl, headers }, fetchPage)) {
-        yield page.value.map((row) => this.validate(resolved, row, select));
-      }
-    } catch (err) {
-      if (err instanceof CollectionShapeError) throw new ResponseShapeError(resolved.entitySet, undefined, 'value', err.message);
-      throw err;
-    }
+  private pages<T>(resolved: ResolvedTable<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
+    const read: CollectionRead = { url: firstUrl, headers: prefer ? { Prefer: prefer } : {}, serviceRoot: this.url, action: `GET ${resolved.entitySet}`, resource: resolved.entitySet };
+    return this.http.rows(read, (row) => this.validate(resolved, row, select));
   }
 
   private async collectChanges<T>(resolved: ResolvedTable<T>, url: string, select: readonly string[] | undefined, limit: number | undefined): Promise<ChangeSet<T>> {
@@ -516,28 +455,17 @@ export class DataverseClient {
     const rows: T[] = [];
     const deletedIds: string[] = [];
     let deltaLink: string | undefined;
-    const fetchPage = async (request: { url: string; headers: Record<string, string> }): Promise<unknown> => {
-      const res = await this.send(
-        { method: 'GET', url: resolveLink(request.url, this.url), kind: 'read', headers: request.headers },
-        `GET ${resolved.entitySet} (changes)`,
-      );
-      return res.json();
-    };
-    try {
-      for await (const page of pageThrough({ url, headers }, fetchPage)) {
-        for (const row of page.value) {
-          const deleted = deletedKey(row, resolved.key);
-          if (deleted !== undefined) deletedIds.push(deleted);
-          else rows.push(this.validate(resolved, row, select));
-        }
-        if (limit !== undefined && rows.length + deletedIds.length > limit) {
-          throw new BcsyncError(`${resolved.entitySet}: more than ${limit} changes; read them in smaller steps.`);
-        }
-        if (page.deltaLink) deltaLink = page.deltaLink;
+    const pages = this.http.collection({ url, headers, serviceRoot: this.url, action: `GET ${resolved.entitySet} (changes)`, resource: resolved.entitySet });
+    for await (const page of pages) {
+      for (const row of page.value) {
+        const deleted = deletedKey(row, resolved.key);
+        if (deleted !== undefined) deletedIds.push(deleted);
+        else rows.push(this.validate(resolved, row, select));
       }
-    } catch (err) {
-      if (err instanceof CollectionShapeError) throw new ResponseShapeError(resolved.entitySet, undefined, 'value', err.message);
-      throw err;
+      if (limit !== undefined && rows.length + deletedIds.length > limit) {
+        throw new BcsyncError(`${resolved.entitySet}: more than ${limit} changes; read them in smaller steps.`);
+      }
+      if (page.deltaLink) deltaLink = page.deltaLink;
     }
     if (deltaLink === undefined) {
       throw new ResponseShapeError(resolved.entitySet, undefined, '@odata.deltaLink', 'is missing: change tracking may not be enabled for this table');
@@ -591,18 +519,10 @@ export class DataverseClient {
     const headers: Record<string, string> = { 'Content-Type': encoded.contentType };
     if (options.continueOnError) headers['Prefer'] = 'odata.continue-on-error';
     const action = `POST $batch (${operations.length} operations)`;
-    const res = await this.transport.request({
-      method: 'POST',
-      url: `${this.url}/$batch`,
-      kind: 'batch',
-      headers: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0', ...headers },
-      body: encoded.body,
-      idempotent,
-      auth: this.auth,
-    });
+    const res = await this.http.exchange({ method: 'POST', url: `${this.url}/$batch`, kind: 'batch', headers, body: encoded.body, idempotent });
     const contentType = res.headers['content-type'];
     if (!isMultipart(contentType)) {
-      if (res.status >= 400) throw toDataverseError({ status: res.status, headers: res.headers, body: parseBody(res.text()) }, action);
+      if (res.status >= 400) throw this.http.failure(res, action);
       throw new ResponseShapeError('$batch', undefined, 'Content-Type', `is "${contentType ?? ''}", not multipart/mixed`);
     }
     let raw: RawBatchResult[];
@@ -647,11 +567,7 @@ export class DataverseClient {
 
 function notSent(): DataverseBatchResult {
   return {
-    ok: false,
-    status: 0,
-    headers: {},
-    body: undefined,
-    outcome: 'not-executed',
+    ...notExecuted(),
     error: new BcsyncError('Not executed: an earlier Dataverse batch request failed, so the following ones were not sent. Fix that failure and run again.'),
   };
 }
@@ -677,11 +593,4 @@ function optionTarget(input: { entity?: string; attribute?: string; optionSetNam
   if (input.optionSetName) return { OptionSetName: input.optionSetName };
   if (input.entity && input.attribute) return { EntityLogicalName: input.entity, AttributeLogicalName: input.attribute };
   throw new BcsyncError('An option value needs either optionSetName or entity and attribute.');
-}
-
-function checkLimit(what: string, setting: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new ConfigError(`${what} ${value} is not allowed: set ${setting} to a whole number from 1 to ${max.toLocaleString('en-US')}.`);
-  }
-  return value;
 }

@@ -27,3 +27,13 @@ export {
 } from './retry.js';
 export { MASK, maskBody, maskHeaders, maskKnownSecrets, maskUrl } from './mask.js';
 export { Semaphore } from './semaphore.js';
+export {
+  JsonRequester,
+  checkLimit,
+  listArguments,
+  type ClientConnectionOptions,
+  type CollectionRead,
+  type JsonRequest,
+  type JsonRequesterOptions,
+  type ListOptions,
+} from './json-request.js';

@@ -41,6 +41,11 @@ export interface RawBatchResult {
 
 export class BatchFormatError extends Error {}
 
+/** The result of an operation the service never reached (it stopped at an earlier failure). */
+export function notExecuted(): RawBatchResult {
+  return { ok: false, status: 0, headers: {}, body: undefined, outcome: 'not-executed' };
+}
+
 export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }

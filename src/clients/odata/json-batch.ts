@@ -1,4 +1,4 @@
-import { BatchFormatError, isSuccess, parseBodyText, type BatchOperation, type RawBatchResult } from './batch-types.js';
+import { BatchFormatError, isSuccess, notExecuted, parseBodyText, type BatchOperation, type RawBatchResult } from './batch-types.js';
 
 /**
  * OData JSON `$batch` (OData 4.01 JSON format), as Business Central speaks it (protocols.md §3.2):
@@ -87,15 +87,7 @@ export function matchJsonResults(
   const anyFailed = responses.some((r) => !isSuccess(r.status));
   return requests.map((req, index) => {
     const response = positional ? responses[index] : byId.get(req.id);
-    if (!response) {
-      return {
-        ok: false,
-        status: 0,
-        headers: {},
-        body: undefined,
-        outcome: 'not-executed',
-      };
-    }
+    if (!response) return notExecuted();
     const ok = isSuccess(response.status);
     if (ok && options.atomic && anyFailed) {
       return { ok: false, status: response.status, headers: response.headers, body: response.body, outcome: 'rolled-back' };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   BatchFormatError,
   isSuccess,
+  notExecuted,
   parseBodyText,
   type BatchOperation,
   type RawBatchResult,
@@ -211,8 +212,8 @@ function toResult(response: DecodedResponse, outcome: RawBatchResult['outcome'] 
   return result;
 }
 
-function notExecuted(op: BatchOperation): RawBatchResult {
-  const result: RawBatchResult = { ok: false, status: 0, headers: {}, body: undefined, outcome: 'not-executed' };
+function notExecutedOperation(op: BatchOperation): RawBatchResult {
+  const result = notExecuted();
   if (op.contentId !== undefined) result.contentId = op.contentId;
   return result;
 }
@@ -234,7 +235,7 @@ export function matchMultipartResults(
     const answer = decoded[next];
     if (answer === undefined) {
       const ops = isChangeset(item) ? item.changeset : [item];
-      for (const op of ops) results.push(notExecuted(op));
+      for (const op of ops) results.push(notExecutedOperation(op));
       continue;
     }
     next += 1;
@@ -252,7 +253,7 @@ export function matchMultipartResults(
       item.changeset.forEach((op, index) => {
         const response = (op.contentId !== undefined ? byId.get(op.contentId) : undefined) ?? answer.responses[index];
         if (!response) {
-          results.push(failedInside ? { ...notExecuted(op), outcome: 'rolled-back' } : notExecuted(op));
+          results.push(failedInside ? { ...notExecutedOperation(op), outcome: 'rolled-back' } : notExecutedOperation(op));
           return;
         }
         results.push(toResult(response, failedInside && isSuccess(response.status) ? 'rolled-back' : undefined));

@@ -1,5 +1,6 @@
 import { col } from '../../shape.js';
 import { defineResource, type BcRow } from '../resource.js';
+import { postalAddressColumns } from './address.js';
 
 /** Contacts (CONTACT mapping). */
 export const contacts = defineResource({
@@ -12,12 +13,7 @@ export const contacts = defineResource({
     companyNumber: col.text(),
     companyName: col.text(),
     contactBusinessRelation: col.text(),
-    addressLine1: col.text(),
-    addressLine2: col.text(),
-    city: col.text(),
-    state: col.text(),
-    country: col.text(),
-    postalCode: col.text(),
+    ...postalAddressColumns,
     phoneNumber: col.text(),
     mobilePhoneNumber: col.text(),
     email: col.text(),

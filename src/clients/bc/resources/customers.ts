@@ -1,5 +1,6 @@
 import { col } from '../../shape.js';
 import { defineResource, type BcRow } from '../resource.js';
+import { postalAddressColumns } from './address.js';
 
 /** Customers (CUSTOMER mapping). */
 export const customers = defineResource({
@@ -8,12 +9,7 @@ export const customers = defineResource({
     number: col.text(),
     displayName: col.text(),
     type: col.text(),
-    addressLine1: col.text(),
-    addressLine2: col.text(),
-    city: col.text(),
-    state: col.text(),
-    country: col.text(),
-    postalCode: col.text(),
+    ...postalAddressColumns,
     phoneNumber: col.text(),
     email: col.text(),
     website: col.text(),

@@ -1,5 +1,6 @@
 import { col } from '../../shape.js';
 import { defineResource, type BcRow } from '../resource.js';
+import { postalAddressColumns } from './address.js';
 
 /** Vendors (VENDOR mapping). */
 export const vendors = defineResource({
@@ -7,12 +8,7 @@ export const vendors = defineResource({
   columns: {
     number: col.text(),
     displayName: col.text(),
-    addressLine1: col.text(),
-    addressLine2: col.text(),
-    city: col.text(),
-    state: col.text(),
-    country: col.text(),
-    postalCode: col.text(),
+    ...postalAddressColumns,
     phoneNumber: col.text(),
     email: col.text(),
     website: col.text(),

@@ -1,5 +1,6 @@
 import { col } from '../../shape.js';
 import { defineTable, type DataverseRow } from '../table.js';
+import { address1Columns } from './address.js';
 
 /** Customers and vendors (CUSTOMER / VENDOR mappings). */
 export const accounts = defineTable({
@@ -13,12 +14,7 @@ export const accounts = defineTable({
     fax: col.text(),
     emailaddress1: col.text(),
     websiteurl: col.text(),
-    address1_line1: col.text(),
-    address1_line2: col.text(),
-    address1_city: col.text(),
-    address1_stateorprovince: col.text(),
-    address1_postalcode: col.text(),
-    address1_country: col.text(),
+    ...address1Columns,
     address1_primarycontactname: col.text(),
     address1_freighttermscode: col.int(),
     address1_shippingmethodcode: col.int(),

@@ -1,5 +1,6 @@
 import { col } from '../../shape.js';
 import { defineTable, type DataverseRow } from '../table.js';
+import { address1Columns } from './address.js';
 
 /** People (CONTACT mapping). */
 export const contacts = defineTable({
@@ -18,12 +19,7 @@ export const contacts = defineTable({
     pager: col.text(),
     jobtitle: col.text(),
     websiteurl: col.text(),
-    address1_line1: col.text(),
-    address1_line2: col.text(),
-    address1_city: col.text(),
-    address1_stateorprovince: col.text(),
-    address1_postalcode: col.text(),
-    address1_country: col.text(),
+    ...address1Columns,
     _parentcustomerid_value: col.ref(),
     _transactioncurrencyid_value: col.ref(),
     _bcbi_companyid_value: col.ref(),

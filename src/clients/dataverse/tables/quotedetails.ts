@@ -1,5 +1,6 @@
 import { col } from '../../shape.js';
 import { defineTable, type DataverseRow } from '../table.js';
+import { salesDocumentLineColumns } from './salesDocuments.js';
 
 /** Quote lines. */
 export const quotedetails = defineTable({
@@ -8,21 +9,7 @@ export const quotedetails = defineTable({
   key: 'quotedetailid',
   columns: {
     _quoteid_value: col.ref(),
-    _productid_value: col.ref(),
-    _uomid_value: col.ref(),
-    quantity: col.number(),
-    priceperunit: col.number(),
-    ispriceoverridden: col.bool(),
-    isproductoverridden: col.bool(),
-    productdescription: col.text(),
-    description: col.text(),
-    manualdiscountamount: col.number(),
-    tax: col.number(),
-    baseamount: col.number(),
-    extendedamount: col.number(),
-    lineitemnumber: col.int(),
-    sequencenumber: col.int(),
-    _transactioncurrencyid_value: col.ref(),
+    ...salesDocumentLineColumns,
   },
   system: false,
 });

@@ -299,7 +299,7 @@ describe('SIGKILL during a full sync of 5,000 customers, then a rerun (scale:500
     if (!existsSync(path.join(ROOT, 'dist/engine/run.js'))) {
       execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
     }
-    // A little Dataverse latency and batches of 100 make the run last long enough to be killed in the middle.
+    // A little Dataverse latency and batches of 50 make the run last long enough to be killed in the middle.
     h = await startEngineHarness({ seed: `scale:${N}`, latency: { dataverse: { baseMs: 30, perOperationMs: 0.3, perRowMs: 0 } } });
     accountsBefore = h.emu.dataverse.count('accounts');
     customersBefore = h.emu.bc.count('customers');
@@ -320,7 +320,7 @@ describe('SIGKILL during a full sync of 5,000 customers, then a rerun (scale:500
       companyId: h.emu.bc.companyId,
       companyName: h.emu.bc.companyName,
       dataverseUrl: h.emu.dataverse.url,
-      dataverseBatchSize: 100,
+      dataverseBatchSize: 50,
     };
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CHILD], {
@@ -371,12 +371,13 @@ describe('SIGKILL during a full sync of 5,000 customers, then a rerun (scale:500
       { at: 'phase reading' },
       { afterWritten: 0 },
       { delayAfter: 'phase reading', ms: 40 },
-      { afterWritten: 0.1 },
-      { afterWritten: 0.25 },
+      // Shares of what is left to write: each run writes only what the killed ones did not.
+      { afterWritten: 0.05 },
+      { afterWritten: 0.15 },
       { delayAfter: 'phase reading', ms: 120 },
-      { afterWritten: 0.4 },
-      { afterWritten: 0.6 },
-      { afterWritten: 0.8 },
+      { afterWritten: 0.25 },
+      { afterWritten: 0.3 },
+      { afterWritten: 0.35 },
     ];
     const coupledAfterKill: number[] = [];
     for (const point of points) {
@@ -394,10 +395,10 @@ describe('SIGKILL during a full sync of 5,000 customers, then a rerun (scale:500
       expect(h.emu.dataverse.count('accounts')).toBeLessThanOrEqual(accountsBefore + N);
       coupledAfterKill.push(couplings.length);
     }
-    // The kills really fell at different moments: before anything was written and part-way through.
+    // The kills really fell at different moments: before anything was written and part-way through (a late kill
+    // may land after the last batch, while the run moves its watermarks: that is a moment too).
     expect(Math.min(...coupledAfterKill.slice(0, 2))).toBe(0);
-    expect(coupledAfterKill[coupledAfterKill.length - 1]).toBeGreaterThan(0);
-    expect(coupledAfterKill[coupledAfterKill.length - 1]).toBeLessThan(N);
+    expect(coupledAfterKill.filter((n) => n > 0 && n < N).length).toBeGreaterThanOrEqual(3);
 
     // The final rerun, in this process, to completion.
     await h.reopen();

@@ -53,7 +53,13 @@ const CUSTOMER_DISABLED_FIELDS = ['owner', 'ownerType'];
 // ------------------------------------------------------------------------------------------------
 // Peak RSS of this process (engine, clients, plan, state): sampled, and the kernel's own maximum at the end.
 let peakRss = 0;
-const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+/** Peak of the current phase (reset by `measured`). */
+let phasePeakRss = 0;
+const sampleRss = () => {
+  const rss = process.memoryUsage().rss;
+  peakRss = Math.max(peakRss, rss);
+  phasePeakRss = Math.max(phasePeakRss, rss);
+};
 const sampler = setInterval(sampleRss, 50);
 
 // ------------------------------------------------------------------------------------------------
@@ -109,13 +115,15 @@ const customerMapping = mapping('CUSTOMER', CUSTOMER_DISABLED_FIELDS);
 async function measured(work) {
   await ask('resetLog');
   globalThis.gc?.();
+  phasePeakRss = 0;
+  sampleRss();
   const t0 = performance.now();
   const result = await work();
   const wallMs = performance.now() - t0;
   sampleRss();
   const stats = await ask('stats');
   const kinds = await ask('requests');
-  return { wallMs, stats, kinds, result };
+  return { wallMs, stats, kinds, result, peakRss: phasePeakRss };
 }
 
 function failuresOf(report) {
@@ -215,23 +223,24 @@ line(`engine: Dataverse batches of ${dataverse.batchSize}, ${parallel} requests 
 line(`emulators seeded in ${seconds(seedMs)} s (separate process)`);
 line();
 line('Full synchronization BC→Dataverse');
-const head = `${pad('mapping', 14)}${lpad('records', 9)}${lpad('wall s', 9)}${lpad('BC req', 8)}${lpad('DV req', 8)}${lpad('req/1000', 10)}${lpad('lower bound s', 15)}${lpad('wall/bound', 12)}`;
+const head = `${pad('mapping', 14)}${lpad('records', 9)}${lpad('wall s', 9)}${lpad('BC req', 8)}${lpad('DV req', 8)}${lpad('req/1000', 10)}${lpad('lower bound s', 15)}${lpad('wall/bound', 12)}${lpad('peak RSS MB', 13)}`;
 line(head);
-const row = (label, records, wallMs, stats) => {
+const row = (label, records, wallMs, stats, rss) => {
   const reqs = stats.requests.bc + stats.requests.dataverse;
   line(
     `${pad(label, 14)}${lpad(fmt(records), 9)}${lpad(seconds(wallMs), 9)}${lpad(fmt(stats.requests.bc), 8)}${lpad(fmt(stats.requests.dataverse), 8)}` +
-      `${lpad(fmt((reqs / records) * 1000, 2), 10)}${lpad(seconds(stats.lowerBoundMs.total), 15)}${lpad(fmt(wallMs / stats.lowerBoundMs.total, 1), 12)}`,
+      `${lpad(fmt((reqs / records) * 1000, 2), 10)}${lpad(seconds(stats.lowerBoundMs.total), 15)}${lpad(fmt(wallMs / stats.lowerBoundMs.total, 1), 12)}` +
+      `${lpad(rss === undefined ? '' : fmt(rss / 1e6), 13)}`,
   );
 };
-for (const f of full) row(f.label, f.records, f.wallMs, f.stats);
+for (const f of full) row(f.label, f.records, f.wallMs, f.stats, f.peakRss);
 const sum = (key) => full.reduce((n, f) => n + key(f), 0);
 const sumStats = (fs) => ({
   requests: { bc: fs.reduce((n, f) => n + f.stats.requests.bc, 0), dataverse: fs.reduce((n, f) => n + f.stats.requests.dataverse, 0) },
   lowerBoundMs: { total: fs.reduce((n, f) => n + f.stats.lowerBoundMs.total, 0) },
 });
 const items = full.filter((f) => f.label !== 'CUSTOMER');
-row('items (3 maps)', N, items.reduce((n, f) => n + f.wallMs, 0), sumStats(items));
+row('items (3 maps)', N, items.reduce((n, f) => n + f.wallMs, 0), sumStats(items), Math.max(...items.map((f) => f.peakRss)));
 line(`throttled: ${sum((f) => f.stats.throttled.bc + f.stats.throttled.dataverse)} requests; retries by the clients: ${sum((f) => f.result.retries)}`);
 line();
 

@@ -6,6 +6,7 @@
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
 import type { Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
 import type { StateStore } from '../state/index.js';
+import { mapPool } from '../util/pool.js';
 import { BASE_KEY, DATAVERSE_WRITTEN_KEY, type Action, type DirectionPlan, type RecordPlan, type SyncPlan } from './plan.js';
 import { emptyCounts, type DirectionCounts, type RecordOutcome } from './report.js';
 
@@ -37,14 +38,7 @@ function stampCompany(m: IntegrationTableMapping, values: Record<string, unknown
 async function inChunks<T>(items: T[], size: number, parallel: number, work: (chunk: T[]) => Promise<void>, signal?: AbortSignal) {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length && !signal?.aborted) {
-      const chunk = chunks[next++]!;
-      await work(chunk);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
+  await mapPool(chunks, parallel, work, signal);
 }
 
 export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx: ApplyContext): Promise<ApplyResult> {

@@ -3,6 +3,7 @@ import type { BcClient } from '../clients/bc/client.js';
 import type { BcOperation } from '../clients/bc/client.js';
 import type { BcResource } from '../clients/bc/resource.js';
 import { idFilterChunks } from '../clients/odata/index.js';
+import { mapPool } from '../util/pool.js';
 import { ApiError, ConflictError, NotFoundError, type BcsyncError } from '../errors.js';
 import { toODataFilter } from './filter.js';
 import type { FilterCondition, ListQuery, Rec, Side, SideStats, SideTable, WriteError, WriteOp, WriteResult } from './types.js';
@@ -38,6 +39,7 @@ export class BcSide implements Side {
   readonly limits: Side['limits'];
 
   constructor(private readonly client: BcClient) {
+    // Business Central processes 5 requests per user at once and queues the rest.
     this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: 5 };
   }
 
@@ -59,13 +61,15 @@ export class BcSide implements Side {
   }
 
   async get(table: SideTable, ids: string[]): Promise<Rec[]> {
-    const result: Rec[] = [];
-    for (const filter of idFilterChunks('id', ids, { maxPerChunk: IDS_PER_REQUEST })) {
+    const chunks = idFilterChunks('id', ids, { maxPerChunk: IDS_PER_REQUEST });
+    const found = await mapPool(chunks, this.limits.parallelRequests, async (filter) => {
+      const rows: Rec[] = [];
       for await (const page of this.client.list(this.resource(table), { filter, select: this.select(table) })) {
-        result.push(...page.map((r) => toRec(r as Record<string, unknown>)));
+        rows.push(...page.map((r) => toRec(r as Record<string, unknown>)));
       }
-    }
-    return result;
+      return rows;
+    });
+    return found.flat();
   }
 
   async count(table: SideTable, where: FilterCondition[] = []): Promise<number> {

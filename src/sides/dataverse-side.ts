@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DataverseClient, DataverseOperation } from '../clients/dataverse/client.js';
 import { idFilterChunks } from '../clients/odata/index.js';
+import { mapPool } from '../util/pool.js';
 import { writeError } from './bc-side.js';
 import { toODataFilter } from './filter.js';
 import type { FilterCondition, ListQuery, OptionSets, Rec, Side, SideStats, SideTable, WriteOp, WriteResult } from './types.js';
@@ -26,7 +27,9 @@ export class DataverseSide implements Side {
   readonly optionSets: OptionSets;
 
   constructor(private readonly client: DataverseClient) {
-    this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: 4 };
+    // Dataverse accepts 52 concurrent requests per user; its combined-execution-time limit (20 min per 5 min)
+    // is what bounds a sustained load, and the transport honours the Retry-After it answers with.
+    this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: 16 };
     this.optionSets = {
       list: async (table, attribute) => (await client.getOptionSet(table, attribute)).options,
       insert: (table, attribute, label, value) =>
@@ -55,13 +58,15 @@ export class DataverseSide implements Side {
   }
 
   async get(table: SideTable, ids: string[]): Promise<Rec[]> {
-    const result: Rec[] = [];
-    for (const filter of idFilterChunks(table.key, ids, { maxPerChunk: IDS_PER_REQUEST })) {
+    const chunks = idFilterChunks(table.key, ids, { maxPerChunk: IDS_PER_REQUEST });
+    const found = await mapPool(chunks, this.limits.parallelRequests, async (filter) => {
+      const rows: Rec[] = [];
       for await (const page of this.client.list(table.entitySet, { filter, select: this.select(table) }, this.schema(table))) {
-        result.push(...(page as Record<string, unknown>[]).map((r) => toRec(table, r)));
+        rows.push(...(page as Record<string, unknown>[]).map((r) => toRec(table, r)));
       }
-    }
-    return result;
+      return rows;
+    });
+    return found.flat();
   }
 
   async count(table: SideTable, where: FilterCondition[] = []): Promise<number> {

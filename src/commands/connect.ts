@@ -119,7 +119,7 @@ export function formatRequestEvent(e: RequestEvent): string {
 }
 
 export function connectProfile(deps: ConnectDeps, profile: ConnectableProfile, options: ConnectOptions = {}): Connection {
-  const clientSecret = options.clientSecret ?? resolveClientSecret(profile, deps.env);
+  const secret = options.clientSecret ?? resolveClientSecret(profile, deps.env);
   const source =
     options.clientSecret !== undefined
       ? (options.clientSecretSource ?? 'you entered')
@@ -129,13 +129,13 @@ export function connectProfile(deps: ConnectDeps, profile: ConnectableProfile, o
     if (verbose) deps.out.debug(formatRequestEvent(event));
     options.onRequest?.(event);
   };
-  const http = { onRequest, secrets: [clientSecret] };
+  const http = { onRequest, secrets: [secret] };
   const tokenTransport = new HttpTransport({ api: 'token', clock: deps.clock, ...http });
   const tokens = new ClientCredentialsTokenProvider({
     authority: profile.auth.authority,
     tenantId: profile.auth.tenantId,
     clientId: profile.auth.clientId,
-    clientSecret,
+    clientSecret: secret,
     clock: deps.clock,
     transport: tokenTransport,
   });

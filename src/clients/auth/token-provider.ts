@@ -61,7 +61,7 @@ const FIVE_MINUTES = 5 * 60_000;
 export class ClientCredentialsTokenProvider implements TokenSource {
   readonly tokenUrl: string;
   private readonly clientId: string;
-  private readonly clientSecret: string;
+  private readonly secret: string;
   private readonly tenantLabel: string;
   private readonly clock: Clock;
   private readonly transport: HttpTransport;
@@ -83,12 +83,12 @@ export class ClientCredentialsTokenProvider implements TokenSource {
     if (!options.clientId) throw new AuthError('No client id configured: set the client id (application id) in the profile.');
     if (!options.clientSecret) throw new AuthError('No client secret configured: set the client secret in the profile.');
     this.clientId = options.clientId;
-    this.clientSecret = options.clientSecret;
+    this.secret = options.clientSecret;
     this.tenantLabel = options.tenantId ?? new URL(this.tokenUrl).pathname.split('/').filter(Boolean)[0] ?? '(unknown)';
     this.clock = options.clock ?? systemClock;
     this.ownsTransport = options.transport === undefined;
     this.transport = options.transport ?? new HttpTransport({ api: 'token', clock: this.clock });
-    this.transport.addSecret(this.clientSecret);
+    this.transport.addSecret(this.secret);
     this.refreshMarginMs = options.refreshMarginMs;
   }
 
@@ -127,7 +127,7 @@ export class ClientCredentialsTokenProvider implements TokenSource {
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: this.clientId,
-      client_secret: this.clientSecret,
+      client_secret: this.secret,
       scope,
     });
     this.tokenRequests += 1;
@@ -180,7 +180,7 @@ export class ClientCredentialsTokenProvider implements TokenSource {
   private refusal(status: number, body: unknown, scope: string, headerRequestId: string | undefined): AuthError {
     const parsed = tokenErrorSchema.safeParse(body);
     const info = parsed.success ? parsed.data : {};
-    const description = firstLine(info.error_description ?? '').split(this.clientSecret).join('***');
+    const description = firstLine(info.error_description ?? '').split(this.secret).join('***');
     const aadsts = /AADSTS(\d+)/.exec(description)?.[0] ?? (info.error_codes?.[0] !== undefined ? `AADSTS${info.error_codes[0]}` : undefined);
     const code = aadsts ?? info.error ?? `HTTP ${status}`;
     const details = { status, serviceCode: code, requestId: info.correlation_id ?? info.trace_id ?? headerRequestId };

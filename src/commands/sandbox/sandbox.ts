@@ -54,6 +54,7 @@ export function parseFaults(text: string | undefined): FaultRule[] {
 }
 
 export function sandboxInfo(emu: RunningEmulators): SandboxInfo {
+  const secret = emu.credentials.clientSecret;
   return {
     bcUrl: emu.bc.url,
     customApiUrl: emu.bc.customUrl,
@@ -63,7 +64,7 @@ export function sandboxInfo(emu: RunningEmulators): SandboxInfo {
     authority: emu.authority,
     tenantId: emu.credentials.tenantId,
     clientId: emu.credentials.clientId,
-    clientSecret: emu.credentials.clientSecret,
+    clientSecret: secret,
     company: emu.bc.companyName,
     companyId: emu.bc.companyId,
   };

@@ -116,7 +116,7 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
   const randomSeed = opts.randomSeed ?? 1;
   const tenantId = (opts.credentials?.tenantId ?? EMULATOR_TENANT_ID).toLowerCase();
   const clientId = (opts.credentials?.clientId ?? EMULATOR_CLIENT_ID).toLowerCase();
-  const clientSecret = opts.credentials?.clientSecret ?? randomBytes(30).toString('base64url');
+  const secret = opts.credentials?.clientSecret ?? randomBytes(30).toString('base64url');
   const environment = opts.environment ?? EMULATOR_ENVIRONMENT;
   const tokenLifetimeSeconds = opts.tokenLifetimeSeconds ?? 3599;
   const seed = factories.loadSeed(opts.seed ?? 'demo');
@@ -138,7 +138,7 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
     const resources: string[] = [BC_RESOURCE];
     const tokenModule = createTokenEndpoint({
       tenantId,
-      clients: [{ clientId, clientSecret }],
+      clients: [{ clientId, clientSecret: secret }],
       resources: () => resources,
       tokens,
       lifetimeSeconds: () => tokenLifetimeSeconds,
@@ -269,7 +269,7 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
       },
       tokenUrl: `${authority}/${tenantId}/oauth2/v2.0/token`,
       authority,
-      credentials: { tenantId, clientId, clientSecret },
+      credentials: { tenantId, clientId, clientSecret: secret },
       requestLog: log.entries,
       stats: () => log.stats(),
       resetLog: () => log.reset(),

@@ -180,10 +180,11 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
           addDv(rec);
         },
       );
+      const read = new Set([...pairs.values()].flatMap((p) => (p.dv ? [p.dv.id] : [])));
       const retry = state
         .failedNotSkipped(m.name, 'from-dataverse')
         .map((f) => f.dataverseId)
-        .filter((id): id is string => !!id && ![...pairs.values()].some((p) => p.dv?.id === id));
+        .filter((id): id is string => !!id && !read.has(id));
       if (retry.length) for (const rec of await ctx.dataverse.get(dvT, retry)) addDv(rec);
     }
   }
@@ -218,31 +219,27 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
         editedInSameSecond(pair.dv, c, ctx.integrationUserId));
     return Boolean(bcChanged || dvChanged);
   };
-  const needDv: string[] = [];
-  const needBc: string[] = [];
+  const needDv: Pair[] = [];
+  const needBc: Pair[] = [];
   for (const pair of pairs.values()) {
     if (!pair.coupling || !changed(pair)) continue;
-    if (!pair.dv) needDv.push(pair.coupling.dataverseId);
-    if (!pair.bc) needBc.push(pair.coupling.bcId);
+    if (!pair.dv) needDv.push(pair);
+    if (!pair.bc) needBc.push(pair);
   }
   if (needDv.length) {
-    const found = new Map((await ctx.dataverse.get({ ...dvT }, needDv)).map((r) => [r.id, r]));
-    for (const pair of pairs.values()) {
-      if (pair.coupling && !pair.dv && needDv.includes(pair.coupling.dataverseId)) {
-        const rec = found.get(pair.coupling.dataverseId);
-        if (rec) pair.dv = rec;
-        else pair.dvMissing = true;
-      }
+    const found = new Map((await ctx.dataverse.get(dvT, needDv.map((p) => p.coupling!.dataverseId))).map((r) => [r.id, r]));
+    for (const pair of needDv) {
+      const rec = found.get(pair.coupling!.dataverseId);
+      if (rec) pair.dv = rec;
+      else pair.dvMissing = true;
     }
   }
   if (needBc.length) {
-    const found = new Map((await ctx.bc.get(bcT, needBc)).map((r) => [r.id, r]));
-    for (const pair of pairs.values()) {
-      if (pair.coupling && !pair.bc && needBc.includes(pair.coupling.bcId)) {
-        const rec = found.get(pair.coupling.bcId);
-        if (rec) pair.bc = rec;
-        else pair.bcMissing = true;
-      }
+    const found = new Map((await ctx.bc.get(bcT, needBc.map((p) => p.coupling!.bcId))).map((r) => [r.id, r]));
+    for (const pair of needBc) {
+      const rec = found.get(pair.coupling!.bcId);
+      if (rec) pair.bc = rec;
+      else pair.bcMissing = true;
     }
   }
 

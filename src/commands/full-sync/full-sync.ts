@@ -105,13 +105,13 @@ function selectMappings(session: Session, opts: FullSyncOptions): IntegrationTab
 }
 
 export const REVIEW_COLUMNS: Column[] = [
-  { key: 'mapping', header: 'MAPPING' },
-  { key: 'direction', header: 'DIRECTION' },
+  { key: 'mapping', header: 'Mapping' },
+  { key: 'direction', header: 'Direction' },
   { key: 'bcRecords', header: 'BC', align: 'right' },
-  { key: 'dataverseRecords', header: 'DATAVERSE', align: 'right' },
-  { key: 'coupled', header: 'COUPLED', align: 'right' },
-  { key: 'recommendation', header: 'RECOMMENDATION' },
-  { key: 'reason', header: 'WHY' },
+  { key: 'dataverseRecords', header: 'Dataverse', align: 'right' },
+  { key: 'coupled', header: 'Coupled', align: 'right' },
+  { key: 'recommendation', header: 'Recommendation' },
+  { key: 'reason', header: 'Why' },
 ];
 
 export function printReview(out: Output, review: readonly ReviewLine[]): void {

@@ -33,11 +33,11 @@ const DIRECTION_LABEL: Record<Direction, string> = {
 };
 
 export const mappingColumns: Column[] = [
-  { key: 'name', header: 'MAPPING' },
-  { key: 'bcTable', header: 'BUSINESS CENTRAL' },
-  { key: 'dataverseTable', header: 'DATAVERSE' },
-  { key: 'direction', header: 'DIRECTION' },
-  { key: 'schedule', header: 'SCHEDULE' },
+  { key: 'name', header: 'Mapping' },
+  { key: 'bcTable', header: 'Business Central' },
+  { key: 'dataverseTable', header: 'Dataverse' },
+  { key: 'direction', header: 'Direction' },
+  { key: 'schedule', header: 'Schedule' },
 ];
 
 /** Rows for Output.table: direction and schedule in words. */

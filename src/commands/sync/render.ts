@@ -8,16 +8,16 @@ import type { EngineContext } from '../../engine/run.js';
 import type { Column, Output, Spinner } from '../../io/output.js';
 
 export const SUMMARY_COLUMNS: Column[] = [
-  { key: 'mapping', header: 'MAPPING' },
-  { key: 'direction', header: 'DIRECTION' },
-  { key: 'inserted', header: 'INSERTED', align: 'right' },
-  { key: 'modified', header: 'MODIFIED', align: 'right' },
-  { key: 'unchanged', header: 'UNCHANGED', align: 'right' },
-  { key: 'echoSuppressed', header: 'ECHO', align: 'right' },
-  { key: 'skipped', header: 'SKIPPED', align: 'right' },
-  { key: 'failed', header: 'FAILED', align: 'right' },
-  { key: 'conflicts', header: 'CONFLICTS', align: 'right' },
-  { key: 'requests', header: 'REQUESTS', align: 'right' },
+  { key: 'mapping', header: 'Mapping' },
+  { key: 'direction', header: 'Direction' },
+  { key: 'inserted', header: 'Inserted', align: 'right' },
+  { key: 'modified', header: 'Modified', align: 'right' },
+  { key: 'unchanged', header: 'Unchanged', align: 'right' },
+  { key: 'echoSuppressed', header: 'Echo-suppressed', align: 'right' },
+  { key: 'skipped', header: 'Skipped', align: 'right' },
+  { key: 'failed', header: 'Failed', align: 'right' },
+  { key: 'conflicts', header: 'Conflicts', align: 'right' },
+  { key: 'requests', header: 'Requests', align: 'right' },
 ];
 
 /** One row per mapping and direction; the run's requests (both APIs) on its first row. */
@@ -48,13 +48,13 @@ export function printSummary(out: Output, reports: readonly MappingReport[]): vo
 }
 
 export const PLAN_COLUMNS: Column[] = [
-  { key: 'mapping', header: 'MAPPING' },
-  { key: 'direction', header: 'DIRECTION' },
-  { key: 'action', header: 'ACTION' },
-  { key: 'bcId', header: 'BC ID' },
-  { key: 'dataverseId', header: 'DATAVERSE ID' },
-  { key: 'label', header: 'RECORD' },
-  { key: 'changed', header: 'CHANGED FIELDS' },
+  { key: 'mapping', header: 'Mapping' },
+  { key: 'direction', header: 'Direction' },
+  { key: 'action', header: 'Action' },
+  { key: 'bcId', header: 'BC id' },
+  { key: 'dataverseId', header: 'Dataverse id' },
+  { key: 'label', header: 'Record' },
+  { key: 'changed', header: 'Changed fields' },
 ];
 
 /** The plan of a dry run, one row per record and direction (records read only as echoes are left out). */

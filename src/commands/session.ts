@@ -9,7 +9,8 @@ import type { EngineContext } from '../engine/run.js';
 import type { MappingReport } from '../engine/report.js';
 import type { IntegrationTableMapping } from '../mapping/index.js';
 import type { Profile } from '../config/profile.js';
-import { StateStore, SyncLog } from '../state/index.js';
+import { StateStore, SyncLog, type SyncRunWriter } from '../state/index.js';
+import type { PassDirection } from '../mapping/index.js';
 import { connectProfile, type Connection } from './connect.js';
 import { engineContext, loadEnvironment, profileMappings } from './engine-context.js';
 
@@ -72,19 +73,43 @@ export async function openSession(deps: Deps, command: string): Promise<Session>
   }
 }
 
-/** One sync-log run per direction of the report, with a line per failed, skipped or conflicting record. */
+/** The sync-log lines of one mapping run, written as it starts so a run that is killed still shows. */
+export interface MappingRunLog {
+  finish(report: MappingReport): Promise<void>;
+  /** The run stopped on an error before it could report. */
+  stopped(error: unknown): Promise<void>;
+}
+
+export async function startMappingRun(log: SyncLog, mapping: string, directions: readonly PassDirection[], dryRun: boolean): Promise<MappingRunLog> {
+  const writers = new Map<PassDirection, SyncRunWriter>();
+  for (const direction of directions) writers.set(direction, await log.startRun({ mapping, direction, kind: 'synchronization', dryRun }));
+  return {
+    finish: async (report) => {
+      for (const direction of report.directions) {
+        const run = writers.get(direction) ?? (await log.startRun({ mapping, direction, kind: 'synchronization', dryRun, startedAt: report.startedAt }));
+        writers.delete(direction);
+        for (const r of report.records.filter((x) => x.direction === direction)) {
+          run.record({ outcome: r.outcome, error: r.error ?? r.outcome, bcId: r.bcId, dataverseId: r.dataverseId, direction });
+        }
+        await run.finish({
+          counts: report.counts[direction],
+          // Requests of both APIs; attributed to the first direction so totals are not counted twice.
+          requests: direction === report.directions[0] ? report.requests.bc + report.requests.dataverse : 0,
+          retries: direction === report.directions[0] ? report.retries : 0,
+          message: report.message,
+        });
+      }
+      for (const run of writers.values()) await run.finish({ counts: {}, message: 'this direction did not run' });
+    },
+    stopped: async (error) => {
+      const message = `stopped: ${String((error as Error)?.message ?? error).split('\n')[0]}`;
+      for (const run of writers.values()) await run.finish({ counts: {}, message });
+    },
+  };
+}
+
+/** Logs a finished report (runs whose start was not logged, e.g. a create-and-couple). */
 export async function logReport(log: SyncLog, report: MappingReport): Promise<void> {
-  for (const direction of report.directions) {
-    const run = await log.startRun({ mapping: report.mapping, direction, kind: 'synchronization', dryRun: report.dryRun });
-    for (const r of report.records.filter((x) => x.direction === direction)) {
-      run.record({ outcome: r.outcome, error: r.error ?? r.outcome, bcId: r.bcId, dataverseId: r.dataverseId, direction });
-    }
-    await run.finish({
-      counts: report.counts[direction],
-      // Requests of both APIs; attributed to the first direction so totals are not counted twice.
-      requests: direction === report.directions[0] ? report.requests.bc + report.requests.dataverse : 0,
-      retries: direction === report.directions[0] ? report.retries : 0,
-      message: report.message,
-    });
-  }
+  const run = await startMappingRun(log, report.mapping, [], report.dryRun);
+  await run.finish(report);
 }

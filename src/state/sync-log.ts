@@ -59,6 +59,8 @@ export function emptyCounts(): SyncCounts {
 
 export interface RunStart {
   mapping: string;
+  /** When the run began, if before this call (ISO); default now. */
+  startedAt?: string;
   /** The pass; absent for coupling actions that are not a sync pass. */
   direction?: SyncDirection;
   kind?: RunKind;
@@ -211,7 +213,7 @@ export class SyncLog {
       mapping: start.mapping,
       ...(start.direction !== undefined ? { direction: start.direction } : {}),
       dryRun: start.dryRun ?? false,
-      startedAt: new Date(this.clock.now()).toISOString(),
+      startedAt: start.startedAt ?? new Date(this.clock.now()).toISOString(),
       counts: emptyCounts(),
       requests: 0,
       retries: 0,

@@ -8,11 +8,11 @@ import { Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { askOrFail } from '../../deps.js';
 import { hasProblems, type MappingReport } from '../../engine/report.js';
-import { syncMapping, type SyncOptions } from '../../engine/run.js';
+import { passesOf, syncMapping, type SyncOptions } from '../../engine/run.js';
 import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../../main.js';
 import { dependencyOrder, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
-import { findMapping, logReport, openSession, type Session } from '../session.js';
+import { findMapping, openSession, startMappingRun, type Session } from '../session.js';
 import { countsText, PLAN_COLUMNS, planRows, printProblems, printSummary, trackProgress } from './render.js';
 
 export type Overwrite = 'dataverse' | 'bc';
@@ -94,9 +94,16 @@ async function recordOptions(deps: Deps, session: Session, m: IntegrationTableMa
 /** Runs one mapping with progress, logs the run, and returns its report. */
 export async function runMapping(deps: Deps, session: Session, m: IntegrationTableMapping, options: SyncOptions): Promise<MappingReport> {
   const spinner = trackProgress(deps.out, session.ctx, m.name);
+  const logged = await startMappingRun(session.log, m.name, passesOf(m, options.direction), Boolean(options.dryRun));
   try {
-    const report = await syncMapping(session.ctx, m, options);
-    await logReport(session.log, report);
+    let report: MappingReport;
+    try {
+      report = await syncMapping(session.ctx, m, options);
+    } catch (error) {
+      await logged.stopped(error).catch(() => undefined);
+      throw error;
+    }
+    await logged.finish(report);
     const line = `${m.name}: ${options.dryRun ? 'would do: ' : ''}${countsText(report)}`;
     if (hasProblems(report)) spinner.fail(line);
     else spinner.succeed(line);

@@ -238,18 +238,18 @@ export function planPair(m: IntegrationTableMapping, pair: Pair, policy: PlanPol
   }
   const bc = pair.bc;
   const dv = pair.dv;
-  if (!bc || !dv) return undefined;
 
   // Which sides changed since the last sync? A failed direction is always retried (§5.3 step 4).
   let bcChanged =
-    pair.bcRead && (c.lastResultToDataverse === 'failure' || c.bcModifiedAt === undefined || later(bc.modifiedAt, c.bcModifiedAt));
+    !!bc && pair.bcRead && (c.lastResultToDataverse === 'failure' || c.bcModifiedAt === undefined || later(bc.modifiedAt, c.bcModifiedAt));
   let dvChanged =
+    !!dv &&
     pair.dvRead &&
     (c.lastResultToBc === 'failure' ||
       c.dataverseModifiedAt === undefined ||
       later(dv.modifiedAt, c.dataverseModifiedAt) ||
-      editedInSameSecond(dv, c, policy.integrationUserId));
-  if (dvChanged && policy.echoByModifiedBy && policy.integrationUserId && dv.modifiedBy === policy.integrationUserId && c.lastResultToBc !== 'failure') {
+      editedInSameSecond(dv!, c, policy.integrationUserId));
+  if (dvChanged && policy.echoByModifiedBy && policy.integrationUserId && dv!.modifiedBy === policy.integrationUserId && c.lastResultToBc !== 'failure') {
     dvChanged = false;
   }
   if (bcChanged && dvChanged && c.bcModifiedAt === undefined && c.dataverseModifiedAt === undefined) {
@@ -276,11 +276,13 @@ export function planPair(m: IntegrationTableMapping, pair: Pair, policy: PlanPol
   if (!policy.fromDataverse) dvChanged = false;
 
   if (!bcChanged && !dvChanged) {
-    if (bcEcho && policy.toDataverse) record.toDataverse = { action: 'echo', targetId: dv.id };
-    else if (dvEcho && policy.fromDataverse) record.toBc = { action: 'echo', targetId: bc.id };
+    // Read again only because of our own write: no counterpart is needed to know nothing is to be done.
+    if (bcEcho && policy.toDataverse) record.toDataverse = { action: 'echo', targetId: c.dataverseId };
+    else if (dvEcho && policy.fromDataverse) record.toBc = { action: 'echo', targetId: c.bcId };
     else return undefined;
     return record;
   }
+  if (!bc || !dv) return undefined;
 
   let toDv = bcChanged ? planFieldTransfer(m, 'to-dataverse', bc.fields, dv.fields, ctx) : undefined;
   let toBc = dvChanged ? planFieldTransfer(m, 'from-dataverse', dv.fields, bc.fields, ctx) : undefined;

@@ -129,83 +129,36 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
   const toDv = passes.includes('to-dataverse');
   const fromDv = passes.includes('from-dataverse');
   const watermarks = state.watermark(m.name);
-  const pairs = new Map<string, Pair>();
+  const bcAfter = options.full ? undefined : watermarks.bc;
+  const dvAfter = watermarks.dataverse && !options.full ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
   let maxBc: string | undefined;
   let maxDv: string | undefined;
 
   const excludedBc = new Set((options.exclude?.bc ?? []).map((id) => id.toLowerCase()));
   const excludedDv = new Set((options.exclude?.dataverse ?? []).map((id) => id.toLowerCase()));
-  const addBc = (rec: Rec) => {
-    if (excludedBc.has(rec.id.toLowerCase())) return;
-    const c = state.byBcId(m.name, rec.id);
-    const key = c ? `c:${c.bcId}` : `b:${rec.id}`;
-    const pair = pairs.get(key) ?? { coupling: c, bcRead: false, dvRead: false };
-    pair.bc = rec;
-    pair.bcRead = true;
-    pairs.set(key, pair);
+  /** Couplings (by BC id) and uncoupled records already planned in this run: a later page skips them. */
+  const handledBc = new Set<string>();
+  const handledDv = new Set<string>();
+
+  const policy: PlanPolicy = {
+    toDataverse: toDv,
+    fromDataverse: fromDv,
+    full: Boolean(options.full),
+    onlyCoupled: m.synchOnlyCoupledRecords && !options.records,
+    overwrite: options.overwrite,
+    integrationUserId: ctx.integrationUserId,
+    echoByModifiedBy: usesEchoSuppression(m),
   };
-  const addDv = (rec: Rec) => {
-    if (excludedDv.has(rec.id.toLowerCase())) return;
-    const c = state.byDataverseId(m.name, rec.id);
-    const key = c ? `c:${c.bcId}` : `d:${rec.id}`;
-    const pair = pairs.get(key) ?? { coupling: c, bcRead: false, dvRead: false };
-    pair.dv = rec;
-    pair.dvRead = true;
-    pairs.set(key, pair);
-  };
+  const lookups = lookupsFor(ctx);
+  const counts = { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() };
+  const outcomes: MappingReport['records'] = [];
+  const dryPlan: SyncPlan = { mapping: m.name, records: [] };
+  let seriesCodes: string[] | undefined;
 
-  // 1. Change selection (§5.2).
-  ctx.onProgress?.(m.name, 'reading', 0, 0);
-  if (options.records) {
-    if (options.records.bc?.length) for (const rec of await ctx.bc.get(bcT, options.records.bc)) addBc(rec);
-    if (options.records.dataverse?.length) for (const rec of await ctx.dataverse.get(dvT, options.records.dataverse)) addDv(rec);
-  } else {
-    if (toDv) {
-      await readAll(ctx.bc, bcT, { modifiedAfter: options.full ? undefined : watermarks.bc }, (rec) => {
-        maxBc = maxIso(maxBc, rec.modifiedAt);
-        addBc(rec);
-      });
-      const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !pairs.has(`c:${id}`) && !pairs.has(`b:${id}`));
-      if (retry.length) for (const rec of await ctx.bc.get(bcT, retry)) addBc(rec);
-    }
-    if (fromDv) {
-      const echo = usesEchoSuppression(m) && !options.full;
-      const after = watermarks.dataverse && !options.full ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
-      await readAll(
-        ctx.dataverse,
-        dvT,
-        { modifiedAfter: after, where: echo ? [{ field: '_modifiedby_value', op: 'ne', value: ctx.integrationUserId }] : undefined },
-        (rec) => {
-          maxDv = maxIso(maxDv, rec.modifiedAt);
-          addDv(rec);
-        },
-      );
-      const read = new Set([...pairs.values()].flatMap((p) => (p.dv ? [p.dv.id] : [])));
-      const retry = state
-        .failedNotSkipped(m.name, 'from-dataverse')
-        .map((f) => f.dataverseId)
-        .filter((id): id is string => !!id && !read.has(id));
-      if (retry.length) for (const rec of await ctx.dataverse.get(dvT, retry)) addDv(rec);
-    }
-  }
+  // A counterpart fetched by id counts as read (its changes are considered) when its pass runs and it is newer
+  // than that side's watermark, i.e. when the other side's change query would have returned it too.
+  const newerThan = (rec: Rec, after: string | undefined) => after === undefined || Date.parse(rec.modifiedAt) > Date.parse(after);
 
-  // BC couples some uncoupled records to an existing counterpart instead of inserting one (§5.3 step 2):
-  // currencies by ISO code. Done before planning, so a full sync never duplicates the organization's currencies.
-  if (AUTO_MATCH_ON_INSERT.has(m.name) && !options.dryRun) {
-    const uncoupled = [...pairs.entries()].filter(([key]) => key.startsWith('b:'));
-    if (uncoupled.length) {
-      const report = await matchBasedCoupling(ctx, m, { bcIds: uncoupled.map(([, p]) => p.bc!.id) });
-      for (const c of report.coupled) {
-        const pair = pairs.get(`b:${c.bcId}`);
-        if (!pair) continue;
-        pairs.delete(`b:${c.bcId}`);
-        pair.coupling = state.byBcId(m.name, c.bcId);
-        pairs.set(`c:${c.bcId}`, pair);
-      }
-    }
-  }
-
-  // 2. Counterparts of coupled records that changed (echoes need none: nothing will be written for them).
   const changed = (pair: Pair): boolean => {
     const c = pair.coupling!;
     if (options.full || options.records || c.skipped) return true;
@@ -219,98 +172,180 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
         editedInSameSecond(pair.dv, c, ctx.integrationUserId));
     return Boolean(bcChanged || dvChanged);
   };
-  const needDv: Pair[] = [];
-  const needBc: Pair[] = [];
-  for (const pair of pairs.values()) {
-    if (!pair.coupling || !changed(pair)) continue;
-    if (!pair.dv) needDv.push(pair);
-    if (!pair.bc) needBc.push(pair);
-  }
-  if (needDv.length) {
-    const found = new Map((await ctx.dataverse.get(dvT, needDv.map((p) => p.coupling!.dataverseId))).map((r) => [r.id, r]));
-    for (const pair of needDv) {
-      const rec = found.get(pair.coupling!.dataverseId);
-      if (rec) pair.dv = rec;
-      else pair.dvMissing = true;
-    }
-  }
-  if (needBc.length) {
-    const found = new Map((await ctx.bc.get(bcT, needBc.map((p) => p.coupling!.bcId))).map((r) => [r.id, r]));
-    for (const pair of needBc) {
-      const rec = found.get(pair.coupling!.bcId);
-      if (rec) pair.bc = rec;
-      else pair.bcMissing = true;
-    }
-  }
 
-  // 3. Plan (pure). Lookups by code need an index of the referenced table: build what the plan asked for, re-plan.
-  const policy: PlanPolicy = {
-    toDataverse: toDv,
-    fromDataverse: fromDv,
-    full: Boolean(options.full),
-    onlyCoupled: m.synchOnlyCoupledRecords && !options.records,
-    overwrite: options.overwrite,
-    integrationUserId: ctx.integrationUserId,
-    echoByModifiedBy: usesEchoSuppression(m),
-  };
-  const lookups = lookupsFor(ctx);
-  let syncPlan: SyncPlan = plan(m, pairs.values(), policy, lookups.context());
-  if (lookups.missing.size > 0 && (await lookups.buildMissing())) syncPlan = plan(m, pairs.values(), policy, lookups.context());
-
-  // Table logic beyond field mappings: a contact's parent account (§2.2 CONTACT).
-  await planParentLinks(m, syncPlan, pairs.values(), ctx.bc, state);
-
-  // BC numbers some records itself when they come from Dataverse (SALESPEOPLE: "SP NO. 00001").
-  const series = m.bc.insertCodeSeries;
-  const seriesInserts = series ? syncPlan.records.filter((r) => r.toBc?.action === 'insert') : [];
-  if (series && seriesInserts.length) {
-    const codes: string[] = [];
-    for await (const page of ctx.bc.list({ ...bcT, select: ['id', series.property] }, { ignoreTableFilter: true })) {
-      for (const r of page) codes.push(String(r.fields[series.property] ?? ''));
+  /** Plans and applies one window of records (a page of changes): memory stays at a page, not a table. */
+  const processWindow = async (bcRecs: readonly Rec[], dvRecs: readonly Rec[]): Promise<void> => {
+    const pairs = new Map<string, Pair>();
+    for (const rec of bcRecs) {
+      if (excludedBc.has(rec.id) || handledBc.has(rec.id)) continue;
+      const c = state.byBcId(m.name, rec.id);
+      const key = c ? `c:${c.bcId}` : `b:${rec.id}`;
+      const pair = pairs.get(key) ?? { coupling: c, bcRead: false, dvRead: false };
+      pair.bc = rec;
+      pair.bcRead = true;
+      pairs.set(key, pair);
     }
-    for (const r of seriesInserts) {
-      const code = nextSeriesCode(codes, series);
-      codes.push(code);
-      r.toBc!.values = { ...r.toBc!.values, [series.property]: code };
+    for (const rec of dvRecs) {
+      if (excludedDv.has(rec.id) || handledDv.has(rec.id)) continue;
+      const c = state.byDataverseId(m.name, rec.id);
+      if (c && handledBc.has(c.bcId)) continue;
+      const key = c ? `c:${c.bcId}` : `d:${rec.id}`;
+      const pair = pairs.get(key) ?? { coupling: c, bcRead: false, dvRead: false };
+      pair.dv = rec;
+      pair.dvRead = true;
+      pairs.set(key, pair);
     }
-  }
+    if (pairs.size === 0) return;
 
-  if (options.dryRun) {
-    const counts = { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() };
-    for (const r of syncPlan.records) {
-      for (const [d, p] of [['to-dataverse', r.toDataverse], ['from-dataverse', r.toBc]] as const) {
-        if (!p) continue;
-        const c = counts[d];
-        if (p.action === 'insert') c.inserted++;
-        else if (p.action === 'modify') c.modified++;
-        else if (p.action === 'unchanged') c.unchanged++;
-        else if (p.action === 'echo') c.echoSuppressed++;
-        else if (p.action === 'conflict') c.conflicts++;
-        else if (p.action === 'skip') c.skipped++;
-        else if (p.action === 'fail') c.failed++;
-        else if (p.action === 'uncouple') c.uncoupled++;
+    // BC couples some uncoupled records to an existing counterpart instead of inserting one (§5.3 step 2):
+    // currencies by ISO code. Done before planning, so a full sync never duplicates the organization's currencies.
+    if (AUTO_MATCH_ON_INSERT.has(m.name) && !options.dryRun) {
+      const uncoupled = [...pairs.entries()].filter(([key]) => key.startsWith('b:'));
+      if (uncoupled.length) {
+        const report = await matchBasedCoupling(ctx, m, { bcIds: uncoupled.map(([, p]) => p.bc!.id) });
+        for (const c of report.coupled) {
+          const pair = pairs.get(`b:${c.bcId}`);
+          if (!pair) continue;
+          pairs.delete(`b:${c.bcId}`);
+          pair.coupling = state.byBcId(m.name, c.bcId);
+          pairs.set(`c:${c.bcId}`, pair);
+        }
       }
     }
-    return finish(counts, [], { plan: syncPlan });
+
+    // Counterparts of coupled records that changed (echoes need none: nothing will be written for them).
+    const needDv: Pair[] = [];
+    const needBc: Pair[] = [];
+    for (const pair of pairs.values()) {
+      if (!pair.coupling || !changed(pair)) continue;
+      if (!pair.dv) needDv.push(pair);
+      if (!pair.bc) needBc.push(pair);
+    }
+    if (needDv.length) {
+      const found = new Map((await ctx.dataverse.get(dvT, needDv.map((p) => p.coupling!.dataverseId))).map((r) => [r.id, r]));
+      for (const pair of needDv) {
+        const rec = found.get(pair.coupling!.dataverseId);
+        if (rec) {
+          pair.dv = rec;
+          pair.dvRead = fromDv && !options.records && newerThan(rec, dvAfter);
+        } else pair.dvMissing = true;
+      }
+    }
+    if (needBc.length) {
+      const found = new Map((await ctx.bc.get(bcT, needBc.map((p) => p.coupling!.bcId))).map((r) => [r.id, r]));
+      for (const pair of needBc) {
+        const rec = found.get(pair.coupling!.bcId);
+        if (rec) {
+          pair.bc = rec;
+          pair.bcRead = toDv && !options.records && newerThan(rec, bcAfter);
+        } else pair.bcMissing = true;
+      }
+    }
+    for (const pair of pairs.values()) {
+      if (pair.coupling) handledBc.add(pair.coupling.bcId);
+      else if (pair.bc) handledBc.add(pair.bc.id);
+      else if (pair.dv) handledDv.add(pair.dv.id);
+    }
+
+    // Plan (pure). Lookups by code need an index of the referenced table: build what the plan asked for, re-plan.
+    let syncPlan: SyncPlan = plan(m, pairs.values(), policy, lookups.context());
+    if (lookups.missing.size > 0 && (await lookups.buildMissing())) syncPlan = plan(m, pairs.values(), policy, lookups.context());
+
+    // Table logic beyond field mappings: a contact's parent account (§2.2 CONTACT).
+    await planParentLinks(m, syncPlan, pairs.values(), ctx.bc, state);
+
+    // BC numbers some records itself when they come from Dataverse (SALESPEOPLE: "SP NO. 00001").
+    const series = m.bc.insertCodeSeries;
+    const seriesInserts = series ? syncPlan.records.filter((r) => r.toBc?.action === 'insert') : [];
+    if (series && seriesInserts.length) {
+      if (!seriesCodes) {
+        seriesCodes = [];
+        for await (const page of ctx.bc.list({ ...bcT, select: ['id', series.property] }, { ignoreTableFilter: true })) {
+          for (const r of page) seriesCodes.push(String(r.fields[series.property] ?? ''));
+        }
+      }
+      for (const r of seriesInserts) {
+        const code = nextSeriesCode(seriesCodes, series);
+        seriesCodes.push(code);
+        r.toBc!.values = { ...r.toBc!.values, [series.property]: code };
+      }
+    }
+
+    if (options.dryRun) {
+      dryPlan.records.push(...syncPlan.records);
+      for (const r of syncPlan.records) {
+        for (const [d, p] of [['to-dataverse', r.toDataverse], ['from-dataverse', r.toBc]] as const) {
+          if (!p) continue;
+          const c = counts[d];
+          if (p.action === 'insert') c.inserted++;
+          else if (p.action === 'modify') c.modified++;
+          else if (p.action === 'unchanged') c.unchanged++;
+          else if (p.action === 'echo') c.echoSuppressed++;
+          else if (p.action === 'conflict') c.conflicts++;
+          else if (p.action === 'skip') c.skipped++;
+          else if (p.action === 'fail') c.failed++;
+          else if (p.action === 'uncouple') c.uncoupled++;
+        }
+      }
+      return;
+    }
+
+    // Apply (the single writer), journaled per batch.
+    const applied = await applyPlan(m, syncPlan, {
+      bc: ctx.bc,
+      dataverse: ctx.dataverse,
+      bcTable: bcT,
+      dataverseTable: dvT,
+      state,
+      dataverseCompanyId: ctx.dataverseCompanyId,
+      signal: ctx.signal,
+      onProgress: (done, total) => ctx.onProgress?.(m.name, 'writing', done, total),
+    });
+    for (const d of ['to-dataverse', 'from-dataverse'] as const) {
+      for (const key of Object.keys(counts[d]) as Array<keyof DirectionCounts>) counts[d][key] += applied.counts[d][key];
+    }
+    outcomes.push(...applied.records);
+  };
+
+  // Change selection (§5.2), a page at a time: BC's changes first, then Dataverse's (BC runs →DV first too).
+  ctx.onProgress?.(m.name, 'reading', 0, 0);
+  if (options.records) {
+    const bcRecs = options.records.bc?.length ? await ctx.bc.get(bcT, options.records.bc) : [];
+    const dvRecs = options.records.dataverse?.length ? await ctx.dataverse.get(dvT, options.records.dataverse) : [];
+    await processWindow(bcRecs, dvRecs);
+  } else {
+    if (toDv) {
+      for await (const page of ctx.bc.list(bcT, { modifiedAfter: bcAfter })) {
+        if (ctx.signal?.aborted) break;
+        for (const rec of page) maxBc = maxIso(maxBc, rec.modifiedAt);
+        await processWindow(page, []);
+      }
+      const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !handledBc.has(id));
+      if (retry.length && !ctx.signal?.aborted) await processWindow(await ctx.bc.get(bcT, retry), []);
+    }
+    if (fromDv) {
+      const echo = usesEchoSuppression(m) && !options.full;
+      const where = echo ? [{ field: '_modifiedby_value', op: 'ne' as const, value: ctx.integrationUserId }] : undefined;
+      for await (const page of ctx.dataverse.list(dvT, { modifiedAfter: dvAfter, where })) {
+        if (ctx.signal?.aborted) break;
+        for (const rec of page) maxDv = maxIso(maxDv, rec.modifiedAt);
+        await processWindow([], page);
+      }
+      const retry = state
+        .failedNotSkipped(m.name, 'from-dataverse')
+        .filter((f) => f.dataverseId && !handledDv.has(f.dataverseId) && !(f.bcId && handledBc.has(f.bcId)))
+        .map((f) => f.dataverseId!);
+      if (retry.length && !ctx.signal?.aborted) await processWindow([], await ctx.dataverse.get(dvT, retry));
+    }
   }
 
-  // 4. Apply (the single writer), journaled per batch.
-  const applied = await applyPlan(m, syncPlan, {
-    bc: ctx.bc,
-    dataverse: ctx.dataverse,
-    bcTable: bcT,
-    dataverseTable: dvT,
-    state,
-    dataverseCompanyId: ctx.dataverseCompanyId,
-    signal: ctx.signal,
-    onProgress: (done, total) => ctx.onProgress?.(m.name, 'writing', done, total),
-  });
+  if (options.dryRun) return finish(counts, [], { plan: dryPlan });
 
-  // 5. Watermarks move forward only after every batch landed, capped at the run's start (§5.1).
+  // Watermarks move forward only after every batch landed, capped at the run's start (§5.1).
   if (!options.records && !ctx.signal?.aborted) {
     if (maxBc) state.setWatermark(m.name, 'bc', Date.parse(maxBc) > started ? iso(started) : maxBc);
     if (maxDv) state.setWatermark(m.name, 'dataverse', Date.parse(maxDv) > started ? iso(started) : maxDv);
     await state.commit();
   }
-  return finish(applied.counts, applied.records);
+  return finish(counts, outcomes);
 }

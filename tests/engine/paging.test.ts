@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { BcClient } from '../../src/clients/bc/client.js';
+import { syncMapping } from '../../src/engine/run.js';
+import { BcSide } from '../../src/sides/bc-side.js';
+import { SCALE_CUSTOMER_DISABLED_FIELDS, expectClean, withFieldsDisabled } from '../helpers/engine-acceptance.js';
+import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
+
+// A run plans and writes one page of changes at a time, so its memory is a page, not a table.
+describe('the engine works a page at a time', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:200' });
+  });
+  afterAll(async () => h?.close());
+
+  test('Dataverse writes of the first page land before the last Business Central page is read', async () => {
+    const { emu } = h;
+    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: 50 });
+    try {
+      const ctx = { ...h.ctx, bc: new BcSide(smallPages) };
+      const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+      emu.resetLog();
+      const report = expectClean(await syncMapping(ctx, m, { full: true, direction: 'to-dataverse' }));
+      expect(report.counts['to-dataverse'].inserted).toBe(200);
+      const customerPages = emu.requestLog.filter((e) => e.api === 'bc' && e.method === 'GET' && /customers$/.test(e.path));
+      const batches = emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch');
+      expect(customerPages).toHaveLength(4);
+      expect(batches).toHaveLength(4);
+      // The first page's batch started before the last page was asked for.
+      expect(batches[0]!.startedAt).toBeLessThanOrEqual(customerPages[3]!.startedAt);
+      expect(h.state.counts('CUSTOMER').couplings).toBe(200);
+    } finally {
+      await smallPages.close();
+    }
+  });
+});

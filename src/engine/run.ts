@@ -15,6 +15,7 @@ import { editedInSameSecond, plan, type Pair, type PlanPolicy, type SyncPlan } f
 import { emptyCounts, type DirectionCounts, type MappingReport } from './report.js';
 import { syncOptionMapping } from './options.js';
 import { bcTable, dataverseTable } from './tables.js';
+import { readAhead } from '../util/pool.js';
 
 /** Mappings whose uncoupled records are coupled by their match fields before anything is inserted (§5.3 step 2). */
 const AUTO_MATCH_ON_INSERT = new Set(['CURRENCY', 'UNIT OF MEASURE']);
@@ -315,7 +316,7 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
     await processWindow(bcRecs, dvRecs);
   } else {
     if (toDv) {
-      for await (const page of ctx.bc.list(bcT, { modifiedAfter: bcAfter })) {
+      for await (const page of readAhead(ctx.bc.list(bcT, { modifiedAfter: bcAfter }))) {
         if (ctx.signal?.aborted) break;
         for (const rec of page) maxBc = maxIso(maxBc, rec.modifiedAt);
         await processWindow(page, []);
@@ -326,7 +327,7 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
     if (fromDv) {
       const echo = usesEchoSuppression(m) && !options.full;
       const where = echo ? [{ field: '_modifiedby_value', op: 'ne' as const, value: ctx.integrationUserId }] : undefined;
-      for await (const page of ctx.dataverse.list(dvT, { modifiedAfter: dvAfter, where })) {
+      for await (const page of readAhead(ctx.dataverse.list(dvT, { modifiedAfter: dvAfter, where }))) {
         if (ctx.signal?.aborted) break;
         for (const rec of page) maxDv = maxIso(maxDv, rec.modifiedAt);
         await processWindow([], page);

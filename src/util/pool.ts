@@ -14,3 +14,24 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, work: (i
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+/**
+ * Iterates `source` one item ahead: the next item (a page) is being fetched while the caller works on the
+ * current one, so reading and writing overlap.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    while (true) {
+      const result = await next;
+      if (result.done) return;
+      next = iterator.next();
+      // Awaited on the next turn; a failure while the caller is busy must not count as unhandled meanwhile.
+      next.catch(() => undefined);
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}

@@ -1,0 +1,38 @@
+import { expect, test } from '@jest/globals';
+import { mapPool, readAhead } from '../../src/util/pool.js';
+
+const tick = () => new Promise((r) => setTimeout(r, 1));
+
+test('mapPool keeps at most `limit` running and the results in order', async () => {
+  let running = 0;
+  let peak = 0;
+  const out = await mapPool([5, 4, 3, 2, 1, 0], 2, async (n) => {
+    running++;
+    peak = Math.max(peak, running);
+    for (let i = 0; i < n; i++) await tick();
+    running--;
+    return n * 10;
+  });
+  expect(out).toEqual([50, 40, 30, 20, 10, 0]);
+  expect(peak).toBe(2);
+});
+
+test('readAhead asks for the next page while the current one is being worked on', async () => {
+  const events: string[] = [];
+  async function* pages() {
+    for (const p of [1, 2, 3]) {
+      events.push(`fetch ${p}`);
+      await tick();
+      yield p;
+    }
+  }
+  for await (const p of readAhead(pages())) {
+    events.push(`work ${p} start`);
+    await tick();
+    await tick();
+    events.push(`work ${p} end`);
+  }
+  expect(events.indexOf('fetch 2')).toBeLessThan(events.indexOf('work 1 end'));
+  expect(events.indexOf('fetch 3')).toBeLessThan(events.indexOf('work 2 end'));
+  expect(events.filter((e) => e.startsWith('work') && e.endsWith('end'))).toEqual(['work 1 end', 'work 2 end', 'work 3 end']);
+});

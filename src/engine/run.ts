@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.js';
 import { nextSeriesCode, usesEchoSuppression } from '../mapping/index.js';
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
-import type { Rec, Side, SideTable } from '../sides/types.js';
+import type { Rec, Side } from '../sides/types.js';
 import type { StateStore } from '../state/index.js';
 import { applyPlan } from './apply.js';
 import { matchBasedCoupling } from './match.js';
@@ -70,9 +70,6 @@ function maxIso(a: string | undefined, b: string): string {
   return a === undefined || Date.parse(b) > Date.parse(a) ? b : a;
 }
 
-async function readAll(side: Side, table: SideTable, query: Parameters<Side['list']>[1], onRecord: (rec: Rec) => void) {
-  for await (const page of side.list(table, query)) for (const rec of page) onRecord(rec);
-}
 
 export function passesOf(m: IntegrationTableMapping, restrict?: PassDirection): PassDirection[] {
   const passes: PassDirection[] = [];

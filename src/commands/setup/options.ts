@@ -95,15 +95,3 @@ export function checkIntegrationRules(options: IntegrationOptions, flags: Integr
   }
 }
 
-/** Did the user pass any integration option flag? */
-export function hasIntegrationFlags(flags: IntegrationFlags): boolean {
-  return (
-    flags.ownership !== undefined ||
-    flags.orderSync !== undefined ||
-    flags.autoCreateOrders !== undefined ||
-    flags.autoProcessQuotes !== undefined ||
-    flags.itemAvailability !== undefined ||
-    flags.unitGroups !== undefined ||
-    flags.pricing !== undefined
-  );
-}

@@ -22,7 +22,6 @@ import {
   applyIntegrationFlags,
   checkIntegrationRules,
   collectOrderSync,
-  hasIntegrationFlags,
   OWNERSHIP_MODELS,
   PRICING_MODELS,
   type IntegrationFlags,

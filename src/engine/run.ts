@@ -240,8 +240,11 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
       }
     }
     for (const pair of pairs.values()) {
-      if (pair.coupling) handledBc.add(pair.coupling.bcId);
-      else if (pair.bc) handledBc.add(pair.bc.id);
+      // An echo read on one side alone says nothing about the other side: a later page of the other side may
+      // still hold a person's edit of its counterpart, so only pairs seen whole (or uncoupled) are done.
+      if (pair.coupling) {
+        if ((pair.bc || pair.bcMissing) && (pair.dv || pair.dvMissing)) handledBc.add(pair.coupling.bcId);
+      } else if (pair.bc) handledBc.add(pair.bc.id);
       else if (pair.dv) handledDv.add(pair.dv.id);
     }
 

@@ -135,6 +135,8 @@ describe('setup in a real terminal', () => {
 
     const answer = async (prompt: RegExp, keys: Array<string | { key: 'Enter' | 'Down' }>) => {
       await term.waitFor(prompt);
+      // The prompt is drawn a moment before it listens for keys; keys typed in between are lost on a busy machine.
+      await sleep(250);
       for (const k of keys) {
         if (typeof k === 'string') term.type(k);
         else term.key(k.key);

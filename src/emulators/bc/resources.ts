@@ -19,6 +19,19 @@ const ro = (f: FieldDef): FieldDef => ({ ...f, readOnly: true });
 const ID: Record<string, FieldDef> = { id: guid({ readOnly: true, caption: 'Id' }) };
 const MODIFIED: Record<string, FieldDef> = { lastModifiedDateTime: datetime({ readOnly: true, caption: 'Last Modified Date' }) };
 
+/** Address and contact properties customers and vendors share (API v2.0 pages). */
+const POSTAL_ADDRESS = {
+  addressLine1: text(100),
+  addressLine2: text(50),
+  city: text(30),
+  state: text(30),
+  country: code(10, { caption: 'Country/Region Code' }),
+  postalCode: code(20, { caption: 'Post Code' }),
+  phoneNumber: text(30, { caption: 'Phone No.' }),
+  email: text(80),
+  website: text(80),
+};
+
 export const SALES_LINE_TYPES = ['Comment', 'Account', 'Item', 'Resource', 'Value', 'Fixed Asset', 'Charge'] as const;
 export const QUOTE_STATUSES = ['Draft', 'Sent', 'Accepted', 'Expired '] as const;
 export const ORDER_STATUSES = ['Draft', 'In Review', 'Open'] as const;
@@ -194,15 +207,7 @@ export const RESOURCES: readonly ResourceDef[] = [
       number: code(20, { caption: 'No.' }),
       displayName: text(100, { caption: 'Display Name' }),
       type: enumOf(['Company', 'Person']),
-      addressLine1: text(100),
-      addressLine2: text(50),
-      city: text(30),
-      state: text(30),
-      country: code(10, { caption: 'Country/Region Code' }),
-      postalCode: code(20, { caption: 'Post Code' }),
-      phoneNumber: text(30, { caption: 'Phone No.' }),
-      email: text(80),
-      website: text(80),
+      ...POSTAL_ADDRESS,
       salespersonCode: code(20),
       balanceDue: ro(dec()),
       creditLimit: dec(),
@@ -256,15 +261,7 @@ export const RESOURCES: readonly ResourceDef[] = [
       ...ID,
       number: code(20, { caption: 'No.' }),
       displayName: text(100, { caption: 'Display Name' }),
-      addressLine1: text(100),
-      addressLine2: text(50),
-      city: text(30),
-      state: text(30),
-      country: code(10, { caption: 'Country/Region Code' }),
-      postalCode: code(20, { caption: 'Post Code' }),
-      phoneNumber: text(30, { caption: 'Phone No.' }),
-      email: text(80),
-      website: text(80),
+      ...POSTAL_ADDRESS,
       taxRegistrationNumber: text(20),
       currencyId: guid(),
       currencyCode: code(10),

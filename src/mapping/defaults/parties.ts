@@ -7,6 +7,29 @@ import type { FieldMapping, IntegrationTableMapping } from '../types.js';
 
 const PARTY_SCHEDULE = { intervalMinutes: 30, inactivityTimeoutMinutes: 720, category: 'BCI CUST' } as const;
 
+/** Address field mappings (§2.2) of CUSTOMER, VENDOR and CONTACT; `countryNotes` documents the country row. */
+function addressFields(countryNotes?: string): FieldMapping[] {
+  return [
+    field({ id: 'address', bcField: 'Address', bc: 'addressLine1', dataverse: 'address1_line1', direction: 'bidirectional', bcMax: 100, dvMax: 250 }),
+    field({ id: 'address2', bcField: 'Address 2', bc: 'addressLine2', dataverse: 'address1_line2', direction: 'bidirectional', bcMax: 50, dvMax: 250 }),
+    field({ id: 'postCode', bcField: 'Post Code', bc: 'postalCode', dataverse: 'address1_postalcode', direction: 'bidirectional', bcType: 'code', bcMax: 20, dvMax: 20 }),
+    field({ id: 'city', bcField: 'City', bc: 'city', dataverse: 'address1_city', direction: 'bidirectional', bcMax: 30, dvMax: 80 }),
+    field({
+      id: 'country',
+      bcField: 'Country/Region Code',
+      bc: 'country',
+      dataverse: 'address1_country',
+      direction: 'bidirectional',
+      bcType: 'code',
+      nv: true,
+      bcMax: 10,
+      dvMax: 80,
+      ...(countryNotes === undefined ? {} : { notes: countryNotes }),
+    }),
+    field({ id: 'county', bcField: 'County', bc: 'state', dataverse: 'address1_stateorprovince', direction: 'bidirectional', bcMax: 30, dvMax: 50 }),
+  ];
+}
+
 export function salespeopleMapping(): IntegrationTableMapping {
   const set = 'salespeoplePurchasers';
   return tableMapping({
@@ -105,23 +128,7 @@ function accountFields(kind: AccountKind, options: IntegrationOptions): FieldMap
       bcMax: 100,
       dvMax: 100,
     }),
-    field({ id: 'address', bcField: 'Address', bc: 'addressLine1', dataverse: 'address1_line1', direction: 'bidirectional', bcMax: 100, dvMax: 250 }),
-    field({ id: 'address2', bcField: 'Address 2', bc: 'addressLine2', dataverse: 'address1_line2', direction: 'bidirectional', bcMax: 50, dvMax: 250 }),
-    field({ id: 'postCode', bcField: 'Post Code', bc: 'postalCode', dataverse: 'address1_postalcode', direction: 'bidirectional', bcType: 'code', bcMax: 20, dvMax: 20 }),
-    field({ id: 'city', bcField: 'City', bc: 'city', dataverse: 'address1_city', direction: 'bidirectional', bcMax: 30, dvMax: 80 }),
-    field({
-      id: 'country',
-      bcField: 'Country/Region Code',
-      bc: 'country',
-      dataverse: 'address1_country',
-      direction: 'bidirectional',
-      bcType: 'code',
-      nv: true,
-      bcMax: 10,
-      dvMax: 80,
-      notes: 'BC code ↔ Dataverse free text, not translated',
-    }),
-    field({ id: 'county', bcField: 'County', bc: 'state', dataverse: 'address1_stateorprovince', direction: 'bidirectional', bcMax: 30, dvMax: 50 }),
+    ...addressFields('BC code ↔ Dataverse free text, not translated'),
     field({
       id: 'currency',
       bcField: 'Currency Code',
@@ -318,22 +325,7 @@ export function contactMapping(options: IntegrationOptions): IntegrationTableMap
       bcType: 'code',
       unavailable: notInV2(set, 'Currency Code'),
     }),
-    field({ id: 'address', bcField: 'Address', bc: 'addressLine1', dataverse: 'address1_line1', direction: 'bidirectional', bcMax: 100, dvMax: 250 }),
-    field({ id: 'address2', bcField: 'Address 2', bc: 'addressLine2', dataverse: 'address1_line2', direction: 'bidirectional', bcMax: 50, dvMax: 250 }),
-    field({ id: 'postCode', bcField: 'Post Code', bc: 'postalCode', dataverse: 'address1_postalcode', direction: 'bidirectional', bcType: 'code', bcMax: 20, dvMax: 20 }),
-    field({ id: 'city', bcField: 'City', bc: 'city', dataverse: 'address1_city', direction: 'bidirectional', bcMax: 30, dvMax: 80 }),
-    field({
-      id: 'country',
-      bcField: 'Country/Region Code',
-      bc: 'country',
-      dataverse: 'address1_country',
-      direction: 'bidirectional',
-      bcType: 'code',
-      nv: true,
-      bcMax: 10,
-      dvMax: 80,
-    }),
-    field({ id: 'county', bcField: 'County', bc: 'state', dataverse: 'address1_stateorprovince', direction: 'bidirectional', bcMax: 30, dvMax: 50 }),
+    ...addressFields(),
     field({ id: 'email', bcField: 'E-Mail', bc: 'email', dataverse: 'emailaddress1', direction: 'bidirectional', bcMax: 80, dvMax: 100 }),
     field({ id: 'fax', bcField: 'Fax No.', dataverse: 'fax', direction: 'bidirectional', unavailable: notInV2(set, 'Fax No.'), bcMax: 30, dvMax: 50 }),
     field({

@@ -62,6 +62,27 @@ function priceLineCommon(priceListMapping: string, priceListProperty: string): F
   ];
 }
 
+/** Currency Code → transactioncurrencyid (blank BC currency = the Dataverse base currency) of price lists and prices. */
+function currencyField(): FieldMapping {
+  return field({
+    id: 'currency',
+    bcField: 'Currency Code',
+    bc: 'currencyCode',
+    dataverse: 'transactioncurrencyid',
+    direction: 'to-dataverse',
+    transform: { kind: 'currency' },
+    bcType: 'code',
+  });
+}
+
+/** A product price's currency and its pricing method (always Currency Amount, §2.5): SALESPRC-PRODPRICE and PLLINE-PRODPRICE. */
+function priceLineCurrencyFields(): FieldMapping[] {
+  return [
+    currencyField(),
+    field({ id: 'pricingMethod', dataverse: 'pricingmethodcode', direction: 'to-dataverse', transform: { kind: 'constant', value: 1 }, bcType: 'integer' }),
+  ];
+}
+
 export function customerPriceGroupMapping(): IntegrationTableMapping {
   return tableMapping({
     name: 'CUSTPRCGRP-PRICE',
@@ -126,23 +147,7 @@ export function salesPriceMapping(options: IntegrationOptions): IntegrationTable
         bcType: 'code',
       }),
       field({ id: 'productNumber', bcField: 'Item No.', bc: 'itemNumber', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
-      field({
-        id: 'currency',
-        bcField: 'Currency Code',
-        bc: 'currencyCode',
-        dataverse: 'transactioncurrencyid',
-        direction: 'to-dataverse',
-        transform: { kind: 'currency' },
-        bcType: 'code',
-      }),
-      field({
-        id: 'pricingMethod',
-        dataverse: 'pricingmethodcode',
-        direction: 'to-dataverse',
-        // Currency Amount (§2.5).
-        transform: { kind: 'constant', value: 1 },
-        bcType: 'integer',
-      }),
+      ...priceLineCurrencyFields(),
       field({ id: 'amount', bcField: 'Unit Price', bc: 'unitPrice', dataverse: 'amount', direction: 'to-dataverse', bcType: 'decimal' }),
       unitField(options, { single: { mapping: 'ITEM UOM', numberProperty: 'itemNumber', sourceProperty: 'itemNumber' } }),
     ],
@@ -240,15 +245,7 @@ export function priceListHeaderMapping(extras: { defaultPriceListCodeSet: boolea
     fields: [
       field({ id: 'name', bcField: 'Code', bc: 'code', dataverse: 'name', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
       field({ id: 'description', bcField: 'Description', bc: 'description', dataverse: 'description', direction: 'to-dataverse', bcMax: 250 }),
-      field({
-        id: 'currency',
-        bcField: 'Currency Code',
-        bc: 'currencyCode',
-        dataverse: 'transactioncurrencyid',
-        direction: 'to-dataverse',
-        transform: { kind: 'currency' },
-        bcType: 'code',
-      }),
+      currencyField(),
       field({ id: 'startingDate', bcField: 'Starting Date', bc: 'startingDate', dataverse: 'begindate', direction: 'to-dataverse', bcType: 'date', dvDateTime: true }),
       field({ id: 'endingDate', bcField: 'Ending Date', bc: 'endingDate', dataverse: 'enddate', direction: 'to-dataverse', bcType: 'date', dvDateTime: true }),
       field({
@@ -321,22 +318,7 @@ export function priceListLineMapping(options: IntegrationOptions): IntegrationTa
         bcType: 'code',
       }),
       field({ id: 'productNumber', bcField: 'Asset No.', bc: 'assetNumber', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
-      field({
-        id: 'currency',
-        bcField: 'Currency Code',
-        bc: 'currencyCode',
-        dataverse: 'transactioncurrencyid',
-        direction: 'to-dataverse',
-        transform: { kind: 'currency' },
-        bcType: 'code',
-      }),
-      field({
-        id: 'pricingMethod',
-        dataverse: 'pricingmethodcode',
-        direction: 'to-dataverse',
-        transform: { kind: 'constant', value: 1 },
-        bcType: 'integer',
-      }),
+      ...priceLineCurrencyFields(),
       unitField(options, { byAsset: true }),
       field({ id: 'amount', bcField: 'Unit Price', bc: 'unitPrice', dataverse: 'amount', direction: 'to-dataverse', bcType: 'decimal' }),
     ],

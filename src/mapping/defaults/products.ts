@@ -290,22 +290,29 @@ function productTable(productTypeCode: 1 | 3): IntegrationTableMapping['datavers
   };
 }
 
+/** Unit Price → price (negative written as 0, §2.2) and Unit Cost → standard and current cost: items and resources alike. */
+function priceAndCostFields(): FieldMapping[] {
+  return [
+      field({
+        id: 'unitPrice',
+        bcField: 'Unit Price',
+        bc: 'unitPrice',
+        dataverse: 'price',
+        direction: 'to-dataverse',
+        transform: { kind: 'nonNegative' },
+        bcType: 'decimal',
+      }),
+      field({ id: 'standardCost', bcField: 'Unit Cost', bc: 'unitCost', dataverse: 'standardcost', direction: 'to-dataverse', bcType: 'decimal' }),
+      field({ id: 'currentCost', bcField: 'Unit Cost', bc: 'unitCost', dataverse: 'currentcost', direction: 'to-dataverse', bcType: 'decimal' }),
+  ];
+}
+
 export function itemProductMapping(options: IntegrationOptions): IntegrationTableMapping {
   const set = 'items';
   const fields: FieldMapping[] = [
     field({ id: 'number', bcField: 'No.', bc: 'number', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
     field({ id: 'description', bcField: 'Description', bc: 'displayName', dataverse: 'name', direction: 'bidirectional', bcMax: 100, dvMax: 100 }),
-    field({
-      id: 'unitPrice',
-      bcField: 'Unit Price',
-      bc: 'unitPrice',
-      dataverse: 'price',
-      direction: 'to-dataverse',
-      transform: { kind: 'nonNegative' },
-      bcType: 'decimal',
-    }),
-    field({ id: 'standardCost', bcField: 'Unit Cost', bc: 'unitCost', dataverse: 'standardcost', direction: 'to-dataverse', bcType: 'decimal' }),
-    field({ id: 'currentCost', bcField: 'Unit Cost', bc: 'unitCost', dataverse: 'currentcost', direction: 'to-dataverse', bcType: 'decimal' }),
+    ...priceAndCostFields(),
     field({ id: 'unitVolume', bcField: 'Unit Volume', dataverse: 'stockvolume', direction: 'to-dataverse', bcType: 'decimal', unavailable: notInV2(set, 'Unit Volume') }),
     field({ id: 'grossWeight', bcField: 'Gross Weight', dataverse: 'stockweight', direction: 'to-dataverse', bcType: 'decimal', unavailable: notInV2(set, 'Gross Weight') }),
     field({ id: 'vendorNo', bcField: 'Vendor No.', dataverse: 'vendorid', direction: 'to-dataverse', bcType: 'code', unavailable: notInV2(set, 'Vendor No.'), bcMax: 20, dvMax: 100 }),
@@ -397,17 +404,7 @@ export function resourceProductMapping(options: IntegrationOptions): Integration
   const fields: FieldMapping[] = [
     field({ id: 'number', bcField: 'No.', bc: 'number', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
     field({ id: 'name', bcField: 'Name', bc: 'name', dataverse: 'name', direction: 'bidirectional', bcMax: 100, dvMax: 100 }),
-    field({
-      id: 'unitPrice',
-      bcField: 'Unit Price',
-      bc: 'unitPrice',
-      dataverse: 'price',
-      direction: 'to-dataverse',
-      transform: { kind: 'nonNegative' },
-      bcType: 'decimal',
-    }),
-    field({ id: 'standardCost', bcField: 'Unit Cost', bc: 'unitCost', dataverse: 'standardcost', direction: 'to-dataverse', bcType: 'decimal' }),
-    field({ id: 'currentCost', bcField: 'Unit Cost', bc: 'unitCost', dataverse: 'currentcost', direction: 'to-dataverse', bcType: 'decimal' }),
+    ...priceAndCostFields(),
     field({ id: 'vendorNo', bcField: 'Vendor No.', bc: 'vendorNumber', dataverse: 'vendorid', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
     field({
       id: 'capacity',

@@ -9,7 +9,12 @@ export const ExitCode = {
   config: 3,
   partial: 4,
   state: 5,
+  /** A mapping could not run at all (entity set missing, no permission, companion extension missing). */
+  unavailable: 6,
+  /** `--max-changes` / `--max-deletes` stopped the run before it wrote more than allowed. */
+  changeLimit: 7,
   interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -102,4 +107,15 @@ export class StateError extends BcsyncError {
 /** The user interrupted (Ctrl+C / SIGINT). */
 export class InterruptedError extends BcsyncError {
   override readonly exitCode = ExitCode.interrupted;
+}
+
+/** A run would write more than `--max-changes` / `--max-deletes` allow; nothing beyond the limit was written. */
+export class ChangeLimitError extends BcsyncError {
+  override readonly exitCode = ExitCode.changeLimit;
+  constructor(
+    message: string,
+    readonly limit: { kind: 'changes' | 'deletes'; max: number; planned: number; mapping: string },
+  ) {
+    super(message);
+  }
 }

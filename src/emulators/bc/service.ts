@@ -49,6 +49,8 @@ export interface InnerRequest {
   /** `…/api` (absolute). */
   baseUrl: string;
   inBatch: boolean;
+  /** Fault injection: a person saves the row just before this conditional write (core/http-types.ts). */
+  concurrentEdit?: () => boolean;
 }
 
 export interface Answer {
@@ -235,6 +237,7 @@ export class BcService {
       body,
       baseUrl: req.baseUrl,
       inBatch: false,
+      ...(req.concurrentEdit ? { concurrentEdit: req.concurrentEdit } : {}),
     });
     return { status: answer.status, headers: answer.headers, body: answer.body, rows: answer.rows, operations: answer.operations ?? 1 };
   }
@@ -498,9 +501,13 @@ export class BcService {
       // BC checks the concurrency token before it looks the record up.
       if (req.headers['if-match'] === undefined || req.headers['if-match'].trim() === '') throw errors.missingIfMatch();
     }
-    const current = this.presentOne(c, def.set, id);
+    let current = this.presentOne(c, def.set, id);
     if (!current || (parent && current[parent.field] !== parent.id)) throw errors.recordNotFound(def.caption, id);
     if (req.method === 'GET') return this.entityAnswer(req, c, def, current, entityContext);
+    if (req.headers['if-match']!.trim() !== '*' && req.concurrentEdit?.()) {
+      c.store.bumpVersion(def.set, id);
+      current = this.presentOne(c, def.set, id)!;
+    }
     this.checkIfMatch(req, current);
     if (req.method === 'PATCH') {
       const row = c.update(def.set, id, req.body ?? {}, { person: false });
@@ -588,7 +595,7 @@ export class BcService {
         else if (blockedBy !== undefined) {
           answer = errorAnswer(new BcError(424, 'BadRequest', `The request depends on '${blockedBy}', which failed.`));
         } else {
-          answer = this.dispatch({ ...op.request!, baseUrl: req.baseUrl, inBatch: true });
+          answer = this.dispatch({ ...op.request!, baseUrl: req.baseUrl, inBatch: true, concurrentEdit: req.concurrentEdit });
         }
         rows += answer.rows;
         const headers: Record<string, string> = {};

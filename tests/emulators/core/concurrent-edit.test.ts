@@ -1,6 +1,7 @@
 import { describe, test, expect, afterEach } from '@jest/globals';
 import { request } from 'undici';
 import { startEmulators, type FaultRule, type RunningEmulators } from '../../../src/emulators/index.js';
+import { emulatorToken as token } from './helpers.js';
 
 /**
  * The `412` fault: a person saves the row just before our conditional write. The row's version (ETag) moves,
@@ -17,20 +18,6 @@ async function start(faults: FaultRule[], randomSeed?: number): Promise<RunningE
   const emu = await startEmulators({ port: 0, faults, ...(randomSeed !== undefined ? { randomSeed } : {}) });
   running.push(emu);
   return emu;
-}
-
-async function token(emu: RunningEmulators, scope: string): Promise<string> {
-  const res = await request(emu.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: emu.credentials.clientId,
-      client_secret: emu.credentials.clientSecret,
-      scope,
-    }).toString(),
-  });
-  return ((await res.body.json()) as { access_token: string }).access_token;
 }
 
 type Answer = { status: number; body: Record<string, unknown> };

@@ -1,5 +1,6 @@
 import type { CompaniesRow } from '../../clients/bc/index.js';
 import { systemusers } from '../../clients/dataverse/index.js';
+import { judgeRoles, readEffectiveRoles } from '../../diagnostics/roles.js';
 import { ConfigError } from '../../errors.js';
 import type { Output } from '../../io/output.js';
 import type { Connection } from '../connect.js';
@@ -29,7 +30,6 @@ export interface ConnectionTarget {
   clientId: string;
 }
 
-const SYSTEM_ADMINISTRATOR = 'system administrator';
 /** systemuser.accessmode 4 = Non-interactive: how application users are created. */
 const NON_INTERACTIVE = 4;
 
@@ -91,16 +91,11 @@ export async function testConnection(conn: Connection, target: ConnectionTarget,
       return { value: undefined, detail: `${user.fullname ?? who.UserId}${applicationId ? ` (application id ${applicationId})` : ' (non-interactive)'}` };
     });
     await step('dataverse-roles', 'Dataverse security roles', async () => {
-      const roles = await conn.dataverse.userRoles(who.UserId);
-      if (roles.some((r) => r.trim().toLowerCase() === SYSTEM_ADMINISTRATOR)) {
-        throw new ConfigError(
-          'The application user has the System Administrator role: give the application user a least-privilege role (read/write on the synchronized tables only) and remove System Administrator.',
-        );
-      }
-      if (roles.length === 0) {
-        throw new ConfigError('The application user has no security role: give the application user a least-privilege role with access to the synchronized tables.');
-      }
-      return { value: roles, detail: roles.join(', ') };
+      // Roles through teams count, and System Administrator is known by its role template (src/diagnostics).
+      const roles = await readEffectiveRoles(conn.dataverse, who.UserId);
+      const verdict = judgeRoles(roles);
+      if (!verdict.ok) throw new ConfigError(verdict.problem);
+      return { value: roles, detail: verdict.detail };
     });
     const companies = await step('bc-companies', 'Business Central companies', async () => {
       const value = await conn.bc.companies();

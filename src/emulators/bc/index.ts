@@ -30,6 +30,8 @@ export interface BcModuleOptions {
   tenantId: string;
   environment: string;
   seed: BcSeed;
+  /** Serve `bcsync/integration/v1.0`, as when the companion extension is installed (default true). */
+  customApi?: boolean;
 }
 
 export type BcModule = EmulatedApiModule & { companyId: string; companyName: string };
@@ -181,7 +183,7 @@ export function createBcModule(opts: BcModuleOptions): BcModule {
     loadCompany(company, s);
     return company;
   });
-  const service = new BcService(companies);
+  const service = new BcService(companies, { customApi: opts.customApi ?? true });
   const first = companies[0]!;
 
   const data: EmulatorDataAccess = {

@@ -37,7 +37,7 @@ import {
 import type { AnnotationFilter } from './read.js';
 import { csdl, deleteOptionValue, entityDefinitions, globalOptionSetDefinitions, insertOptionValue, updateOptionValue } from './metadata.js';
 import type { PathSegment } from './metadata.js';
-import { USER_ROLES_RELATIONSHIP } from './seed.js';
+import { TEAM_MEMBERSHIP_RELATIONSHIP, TEAM_ROLES_RELATIONSHIP, USER_ROLES_RELATIONSHIP } from './seed.js';
 
 /** A response plus, for writes, the path of the entity it touched (for `$n` Content-ID references). */
 export interface InternalResponse extends EmuResponse {
@@ -427,6 +427,8 @@ export class DataverseService {
     const basePath = `${table.entitySet}(${id})`;
 
     if (table.logicalName === 'systemuser' && seg.name === USER_ROLES_RELATIONSHIP) return this.userRoles(req, id, rest);
+    if (table.logicalName === 'systemuser' && seg.name === TEAM_MEMBERSHIP_RELATIONSHIP) return this.related(req, rest, `${basePath}/${seg.name}`, TEAM_MEMBERSHIP_RELATIONSHIP, id, 'teams');
+    if (table.logicalName === 'team' && seg.name === TEAM_ROLES_RELATIONSHIP) return this.related(req, rest, `${basePath}/${seg.name}`, TEAM_ROLES_RELATIONSHIP, id, 'roles');
 
     const collection = table.collections.get(seg.name);
     if (collection && seg.args === undefined && rest.length === 1) {
@@ -493,6 +495,18 @@ export class DataverseService {
       }
     }
     throw segmentNotFound(seg.name);
+  }
+
+  /** The rows an N:N relationship relates to `fromId` (a user's teams, a team's roles); read only here. */
+  private related(req: EmuRequest, rest: PathSegment[], path: string, relationship: string, fromId: string, entitySet: string): InternalResponse {
+    const method = req.method.toUpperCase();
+    if (rest.length !== 1 || rest[0]!.args !== undefined || method !== 'GET') return this.methodNotAllowed(method, req.path);
+    const rows = this.org.store
+      .pairsOf(relationship)
+      .filter(([a]) => a === fromId)
+      .map(([, b]) => this.org.get(entitySet, b))
+      .filter((r): r is NonNullable<typeof r> => r !== undefined);
+    return this.getCollection(req, this.org.table(entitySet), { path, rows });
   }
 
   /** `systemusers(<id>)/systemuserroles_association` (N:N user roles): read, associate, disassociate. */

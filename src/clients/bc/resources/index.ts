@@ -27,6 +27,8 @@ import { salesPrices } from './salesPrices.js';
 import { priceListHeaders } from './priceListHeaders.js';
 import { priceListLines } from './priceListLines.js';
 import { shippingAgents } from './shippingAgents.js';
+import { currencyExchangeRates } from './currencyExchangeRates.js';
+import { companyInformation } from './companyInformation.js';
 
 export * from './companies.js';
 export * from './customers.js';
@@ -55,6 +57,8 @@ export * from './salesPrices.js';
 export * from './priceListHeaders.js';
 export * from './priceListLines.js';
 export * from './shippingAgents.js';
+export * from './currencyExchangeRates.js';
+export * from './companyInformation.js';
 
 export const bcResources: readonly BcResource[] = [
   companies,
@@ -87,6 +91,8 @@ export const bcResources: readonly BcResource[] = [
   priceListHeaders,
   priceListLines,
   shippingAgents,
+  currencyExchangeRates,
+  companyInformation,
 ];
 
 const byEntitySet = new Map(bcResources.map((r) => [r.entitySet, r]));

@@ -3,13 +3,17 @@ import { Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../../main.js';
-import type { FaultRule, RunningEmulators, SeedName, StartEmulatorsOptions } from '../../emulators/types.js';
+import type { ApplicationUserRoles, FaultRule, RunningEmulators, SeedName, StartEmulatorsOptions } from '../../emulators/types.js';
 
 export interface SandboxOptions {
   seed: string;
   port: number;
   latency: 'none' | 'realistic';
   faults?: string;
+  /** `--no-custom-api`: as a tenant without the companion extension. */
+  customApi?: boolean;
+  appUserRoles?: ApplicationUserRoles;
+  dataverseBaseCurrency?: string;
   /** Resolves when the sandbox should stop (SIGINT/SIGTERM in the CLI). */
   until: Promise<void>;
 }
@@ -90,6 +94,11 @@ export async function sandboxRun(deps: Deps, opts: SandboxOptions): Promise<void
     seed: parseSeed(opts.seed),
     faults: parseFaults(opts.faults),
     latency: opts.latency === 'realistic' ? DEFAULT_LATENCY : false,
+    scenario: {
+      customApi: opts.customApi ?? true,
+      ...(opts.appUserRoles !== undefined ? { applicationUserRoles: opts.appUserRoles } : {}),
+      ...(opts.dataverseBaseCurrency !== undefined ? { dataverseBaseCurrency: opts.dataverseBaseCurrency.toUpperCase() } : {}),
+    },
   };
   const emu = await startEmulators(startOptions);
   try {
@@ -130,13 +139,21 @@ export const registerSandbox: RegisterCommand = (program: Command, depsFor) => {
     }, 0)
     .addOption(new Option('--latency <model>', 'cost model of the emulated services').choices(['none', 'realistic']).default('none'))
     .option('--faults <rules>', 'inject faults, e.g. "503:0.05" (rate) or "bc/429@3+7" (request numbers)')
+    .option('--no-custom-api', 'without the companion extension: bcsync/integration/v1.0 answers 404 (try "bcsync doctor")')
+    .addOption(
+      new Option('--app-user-roles <how>', 'how the Dataverse application user holds its role')
+        .choices(['direct', 'team', 'system-administrator', 'team-system-administrator'])
+        .default('direct'),
+    )
+    .option('--dataverse-base-currency <iso>', 'make this seeded currency (e.g. EUR) the Dataverse base currency, unlike BC\'s LCY')
     .addHelpText(
       'after',
       `
 Examples:
   $ bcsync sandbox                       demo data on free ports; prints a ready-to-paste setup line
   $ bcsync sandbox --json --port 7070    one JSON object with URLs and credentials (for scripts)
-  $ bcsync sandbox --seed scale:10000 --latency realistic --faults 429:0.02`,
+  $ bcsync sandbox --seed scale:10000 --latency realistic --faults 429:0.02
+  $ bcsync sandbox --no-custom-api --app-user-roles team   what "bcsync doctor" says about such a tenant`,
     )
     .action(async (options: Omit<SandboxOptions, 'until'>, cmd: Command) => {
       const deps = depsFor(cmd);

@@ -1,5 +1,5 @@
 import type { CompaniesRow } from '../../clients/bc/index.js';
-import { systemusers } from '../../clients/dataverse/index.js';
+import { checkApplicationUser } from '../../diagnostics/application-user.js';
 import { judgeRoles, readEffectiveRoles } from '../../diagnostics/roles.js';
 import { ConfigError } from '../../errors.js';
 import type { Output } from '../../io/output.js';
@@ -30,8 +30,6 @@ export interface ConnectionTarget {
   clientId: string;
 }
 
-/** systemuser.accessmode 4 = Non-interactive: how application users are created. */
-const NON_INTERACTIVE = 4;
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
@@ -76,19 +74,7 @@ export async function testConnection(conn: Connection, target: ConnectionTarget,
       return { value, detail: `user ${value.UserId}, organization ${value.OrganizationId}` };
     });
     await step('dataverse-application-user', 'Dataverse application user', async () => {
-      const user = await conn.dataverse.get(systemusers, who.UserId, {
-        select: ['fullname', 'applicationid', 'accessmode', 'isdisabled'],
-      });
-      const applicationId = typeof user.applicationid === 'string' && user.applicationid !== '' ? user.applicationid : undefined;
-      if (applicationId === undefined && user.accessmode !== NON_INTERACTIVE) {
-        throw new ConfigError(
-          `The Dataverse identity ${user.fullname ?? who.UserId} is not an application user: create an application user for client id ${target.clientId} in the Power Platform admin center and give it a least-privilege security role.`,
-        );
-      }
-      if (user.isdisabled === true) {
-        throw new ConfigError(`The Dataverse application user ${user.fullname ?? who.UserId} is disabled: enable it in the Power Platform admin center.`);
-      }
-      return { value: undefined, detail: `${user.fullname ?? who.UserId}${applicationId ? ` (application id ${applicationId})` : ' (non-interactive)'}` };
+      return { value: undefined, detail: await checkApplicationUser(conn.dataverse, who.UserId, target.clientId) };
     });
     await step('dataverse-roles', 'Dataverse security roles', async () => {
       // Roles through teams count, and System Administrator is known by its role template (src/diagnostics).

@@ -12,7 +12,7 @@ import { Company } from './company.js';
 import { customerFigures } from './documents.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
-import { RESOURCE_BY_SET, RESOURCES } from './resources.js';
+import { COMPANION_EXTENSION, RESOURCE_BY_SET, RESOURCES } from './resources.js';
 import { coerceValue, type ResourceDef } from './schema.js';
 import { BcService } from './service.js';
 import type { Rec } from './store.js';
@@ -22,7 +22,7 @@ import { isoDateTime, newGuid, normalizeGuid, round2 } from './values.js';
 export { MAX_BATCH_OPERATIONS } from './service.js';
 export { MAX_PAGE_SIZE } from './query.js';
 export { SALES_TAX_PERCENT } from './documents.js';
-export { NUMBER_SERIES, RESOURCES } from './resources.js';
+export { COMPANION_EXTENSION, NUMBER_SERIES, RESOURCES } from './resources.js';
 export { bcErrorBody } from './errors.js';
 
 export interface BcModuleOptions {
@@ -148,6 +148,17 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
       lastModifiedDateTime: c.nowText(),
     });
   }
+  // What the companion extension's integrationInfo page shows for this company.
+  const infoId = newGuid();
+  c.store.put('integrationInfo', infoId, {
+    ...c.blank(RESOURCE_BY_SET.get('integrationInfo')!),
+    id: infoId,
+    extensionId: COMPANION_EXTENSION.id,
+    extensionName: COMPANION_EXTENSION.name,
+    extensionPublisher: COMPANION_EXTENSION.publisher,
+    extensionVersion: COMPANION_EXTENSION.version,
+    localCurrencyCode: c.lcyCode,
+  });
   const figures = customerFigures(c);
   for (const [customerId, balance] of seededBalance) {
     const opening = round2(balance - (figures.get(customerId)?.balance ?? 0));

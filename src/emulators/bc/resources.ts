@@ -954,6 +954,23 @@ export const RESOURCES: readonly ResourceDef[] = [
     },
   }),
   resource({
+    // One row per company saying which companion extension serves this namespace (doctor's check).
+    set: 'integrationInfo',
+    entity: 'integrationInfo',
+    caption: 'Company Information',
+    api: 'custom',
+    readOnly: true,
+    tracksModified: false,
+    fields: {
+      ...ID,
+      extensionId: ro(guid()),
+      extensionName: ro(text(250)),
+      extensionPublisher: ro(text(250)),
+      extensionVersion: ro(text(50)),
+      localCurrencyCode: ro(code(10)),
+    },
+  }),
+  resource({
     set: 'shippingAgents',
     entity: 'shippingAgent',
     caption: 'Shipping Agent',
@@ -988,6 +1005,14 @@ export const NUMBER_SERIES: Readonly<Record<string, { start: string; increment: 
   postedSalesInvoices: { start: '103001', increment: 1 },
   paymentDocuments: { start: 'G02001', increment: 1 },
 };
+
+/** The companion extension whose pages serve the custom API (bc-extension/app.json). */
+export const COMPANION_EXTENSION = {
+  id: 'b4db9ec3-313d-4081-8723-c66a45e83c8e',
+  name: 'bcsync Integration',
+  publisher: 'bcsync',
+  version: '1.0.0.0',
+} as const;
 
 /** Internal table of posted customer payments (customer ledger), which no page exposes. */
 export const POSTED_PAYMENTS = '_postedCustomerPayments';

@@ -29,6 +29,7 @@ import { priceListLines } from './priceListLines.js';
 import { shippingAgents } from './shippingAgents.js';
 import { currencyExchangeRates } from './currencyExchangeRates.js';
 import { companyInformation } from './companyInformation.js';
+import { integrationInfo } from './integrationInfo.js';
 
 export * from './companies.js';
 export * from './customers.js';
@@ -59,6 +60,7 @@ export * from './priceListLines.js';
 export * from './shippingAgents.js';
 export * from './currencyExchangeRates.js';
 export * from './companyInformation.js';
+export * from './integrationInfo.js';
 
 export const bcResources: readonly BcResource[] = [
   companies,
@@ -93,6 +95,7 @@ export const bcResources: readonly BcResource[] = [
   shippingAgents,
   currencyExchangeRates,
   companyInformation,
+  integrationInfo,
 ];
 
 const byEntitySet = new Map(bcResources.map((r) => [r.entitySet, r]));

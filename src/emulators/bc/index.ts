@@ -158,7 +158,13 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
     extensionPublisher: COMPANION_EXTENSION.publisher,
     extensionVersion: COMPANION_EXTENSION.version,
     localCurrencyCode: c.lcyCode,
+    lastModifiedDateTime: c.nowText(),
   });
+  // Every company has its Sales & Receivables Setup row.
+  if (c.store.count('salesSetup') === 0) {
+    const setupId = newGuid();
+    c.store.put('salesSetup', setupId, { ...c.blank(RESOURCE_BY_SET.get('salesSetup')!), id: setupId, lastModifiedDateTime: c.nowText() });
+  }
   const figures = customerFigures(c);
   for (const [customerId, balance] of seededBalance) {
     const opening = round2(balance - (figures.get(customerId)?.balance ?? 0));

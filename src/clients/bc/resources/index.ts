@@ -30,6 +30,13 @@ import { shippingAgents } from './shippingAgents.js';
 import { currencyExchangeRates } from './currencyExchangeRates.js';
 import { companyInformation } from './companyInformation.js';
 import { integrationInfo } from './integrationInfo.js';
+import { customerStatistics } from './customerStatistics.js';
+import { recordLinks } from './recordLinks.js';
+import { customerLedgerEntries } from './customerLedgerEntries.js';
+import { salesSetup } from './salesSetup.js';
+import { salesLineArchives } from './salesLineArchives.js';
+import { salesHeaderArchives } from './salesHeaderArchives.js';
+import { salesHeaders } from './salesHeaders.js';
 
 export * from './companies.js';
 export * from './customers.js';
@@ -61,6 +68,13 @@ export * from './shippingAgents.js';
 export * from './currencyExchangeRates.js';
 export * from './companyInformation.js';
 export * from './integrationInfo.js';
+export * from './customerStatistics.js';
+export * from './recordLinks.js';
+export * from './customerLedgerEntries.js';
+export * from './salesSetup.js';
+export * from './salesLineArchives.js';
+export * from './salesHeaderArchives.js';
+export * from './salesHeaders.js';
 
 export const bcResources: readonly BcResource[] = [
   companies,
@@ -96,6 +110,13 @@ export const bcResources: readonly BcResource[] = [
   currencyExchangeRates,
   companyInformation,
   integrationInfo,
+  salesHeaders,
+  salesHeaderArchives,
+  salesLineArchives,
+  salesSetup,
+  customerLedgerEntries,
+  recordLinks,
+  customerStatistics,
 ];
 
 const byEntitySet = new Map(bcResources.map((r) => [r.entitySet, r]));

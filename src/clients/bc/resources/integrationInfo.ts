@@ -15,7 +15,7 @@ export const integrationInfo = defineResource({
     extensionVersion: col.text(),
     localCurrencyCode: col.text(),
   },
-  alwaysPresent: ['extensionVersion'],
+  alwaysPresent: ['extensionVersion', 'lastModifiedDateTime'],
 });
 
 export type IntegrationInfoRow = BcRow<typeof integrationInfo>;

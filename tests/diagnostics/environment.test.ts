@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { fetchEnvironment } from '../../src/commands/engine-context.js';
 import type { DataverseClient } from '../../src/clients/dataverse/client.js';
 import { ApiError, ConfigError } from '../../src/errors.js';
-import { startServices, type Services } from './helpers.js';
+import { startServices, type Services } from '../helpers/services.js';
 
 /**
  * Issue 8: what a run learns about the two environments before it writes anything: the exchange rate that is

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { judgeRoles, readEffectiveRoles, SYSTEM_ADMINISTRATOR_ROLE_TEMPLATE } from '../../src/diagnostics/roles.js';
 import type { ApplicationUserRoles } from '../../src/emulators/types.js';
-import { startServices, type Services } from './helpers.js';
+import { startServices, type Services } from '../helpers/services.js';
 
 /** Issue 8: roles through teams count, and System Administrator is known by its role template, not its name. */
 

@@ -81,6 +81,7 @@ export function passesOf(m: IntegrationTableMapping, restrict?: PassDirection): 
 export function lookupsFor(ctx: EngineContext): Lookups {
   const env: LookupEnvironment = {
     bc: ctx.bc,
+    dataverse: ctx.dataverse,
     couplings: ctx.state,
     mappings: ctx.mappings,
     bcLcyCode: ctx.bcLcyCode,

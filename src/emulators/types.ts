@@ -64,6 +64,22 @@ export interface StartEmulatorsOptions {
   tokenLifetimeSeconds?: number;
   /** Time source of the emulators (token expiry, modifiedon, lastModifiedDateTime). */
   now?: () => number;
+  /** How the emulated environments are set up, for trying what `bcsync doctor` and `setup` check. */
+  scenario?: EmulatorScenario;
+}
+
+/**
+ * How the application user holds its Dataverse security role: directly (default), only through a team,
+ * or System Administrator (directly or through a team), which setup and doctor must refuse.
+ */
+export type ApplicationUserRoles = 'direct' | 'team' | 'system-administrator' | 'team-system-administrator';
+
+export interface EmulatorScenario {
+  /** Serve the `bcsync/integration/v1.0` namespace, as an installed companion extension does (default true). */
+  customApi?: boolean;
+  applicationUserRoles?: ApplicationUserRoles;
+  /** ISO code of a seeded Dataverse currency to make the organization's base currency (e.g. EUR against BC's USD). */
+  dataverseBaseCurrency?: string;
 }
 
 export interface RequestLogEntry {

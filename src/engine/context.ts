@@ -78,6 +78,7 @@ export function passesOf(m: IntegrationTableMapping, restrict?: PassDirection): 
 export function lookupsFor(ctx: EngineContext): Lookups {
   return new Lookups({
     bc: ctx.bc,
+    dataverse: ctx.dataverse,
     couplings: ctx.state,
     mappings: ctx.mappings,
     bcLcyCode: ctx.bcLcyCode,

@@ -37,6 +37,11 @@ export interface TransferContext {
   exchangeRate?(bcCurrencyCode: string): number | undefined;
   /** The organization's default currency precision (CURRENCY inserts). */
   dataverseCurrencyPrecision?: number;
+  /**
+   * The base unit (uomid) of the Dataverse unit group coupled through `mappingName` to the BC unit `code`;
+   * undefined when not coupled or not known (yet). Asks for everything it needs at once, so one re-plan finds it.
+   */
+  baseUnitOfCoupledGroup?(mappingName: string, code: string): string | undefined;
 }
 
 export interface FieldError {
@@ -189,6 +194,14 @@ function toDataverse(
       const id = ctx.dataverseBaseCurrencyId;
       if (id === undefined) return baseCurrencyMissing(field, ctx);
       return bindDataverse(field, column, 'transactioncurrencies', id, current);
+    }
+    case 'groupBaseUnit': {
+      const code = textOf(raw).trim();
+      if (code === '') return field.clearValueOnFailedSync ? bindDataverse(field, column, 'uoms', null, current) : SKIP;
+      const unit = ctx.baseUnitOfCoupledGroup?.(t.mapping, code);
+      if (unit !== undefined) return bindDataverse(field, column, 'uoms', unit, current);
+      if (ctx.lookupCoupled(t.mapping, 'to-dataverse', code, { bcProperty: 'code', scope: {} }) === undefined) return notCoupled(field, code, t.mapping);
+      return { kind: 'error', message: `${label(field)}: the Dataverse unit group coupled to ${code} has no base unit; synchronize ${t.mapping} again.` };
     }
     case 'option': {
       const value = textOf(raw).trim();
@@ -368,6 +381,7 @@ function fromDataverse(
     }
     case 'format':
     case 'baseCurrency':
+    case 'groupBaseUnit':
     case 'stateFromBlocked':
     case 'valueMap':
     case 'exchangeRate':

@@ -366,6 +366,21 @@ export function itemProductMapping(options: IntegrationOptions): IntegrationTabl
           },
           bcType: 'code',
         }),
+    // Dataverse also requires the default unit: the single unit of that "NAV <code>" unit group.
+    ...(options.unitGroups
+      ? []
+      : [
+          field({
+            id: 'baseUnitOfGroup',
+            bcField: 'Base Unit of Measure',
+            bc: 'baseUnitOfMeasureCode',
+            dataverse: 'defaultuomid',
+            direction: 'to-dataverse',
+            origin: 'rule',
+            transform: { kind: 'groupBaseUnit', mapping: 'UNIT OF MEASURE' },
+            bcType: 'code',
+          }),
+        ]),
     ...productRuleFields('item', options),
   ];
   return tableMapping({

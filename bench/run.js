@@ -96,7 +96,9 @@ function runNode(script, argv, env) {
   return new Promise((resolve, reject) => {
     fs.rmSync(rusageFile, { force: true });
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', path.join(HERE, 'rusage.js'), script, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_CPU_PROF=DIR: a V8 CPU profile of every timed process into DIR (for finding where the time goes).
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    const child = spawn(process.execPath, [...profile, '--import', path.join(HERE, 'rusage.js'), script, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -24,6 +24,8 @@ export interface ServiceLimits {
   /** Requests per window; beyond it 429 with Retry-After until the window frees up. 0 = unlimited. */
   requestsPerWindow: number;
   windowMs: number;
+  /** Dataverse only: combined execution time (ms) of requests per window; counted in the lower bound. */
+  executionMsPerWindow?: number;
 }
 
 /**
@@ -103,6 +105,10 @@ export interface RequestLogEntry {
   /** Fault injected or limit applied, if any. */
   fault?: FaultKind | 'throttled';
   startedAt: number;
+  /** The `$skiptoken` this read continued (a page after the first). */
+  pageToken?: string;
+  /** The `$skiptoken` of the `@odata.nextLink` it answered with: the next page cannot be asked for before this answer. */
+  nextPageToken?: string;
 }
 
 export interface EmulatorStats {

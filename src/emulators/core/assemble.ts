@@ -28,8 +28,8 @@ export const DEFAULT_LATENCY: Readonly<Record<'bc' | 'dataverse', Readonly<Laten
 
 /** The documented service-protection limits (protocols.md §5.2, §5.4). On by default. */
 export const DEFAULT_LIMITS: Readonly<Record<'bc' | 'dataverse', Readonly<ServiceLimits>>> = {
-  // 6,000 requests per 5-minute sliding window and 52 concurrent requests per user.
-  dataverse: { concurrent: 52, requestsPerWindow: 6000, windowMs: 300_000 },
+  // 6,000 requests and 20 minutes of combined execution time per 5-minute sliding window; 52 concurrent requests per user.
+  dataverse: { concurrent: 52, requestsPerWindow: 6000, windowMs: 300_000, executionMsPerWindow: 1_200_000 },
   // 6,000 requests per 5 minutes; 5 processed at once, 95 more may wait (100 connections).
   bc: { concurrent: 5, maxQueue: 95, requestsPerWindow: 6000, windowMs: 300_000 },
 };

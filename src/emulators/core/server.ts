@@ -243,6 +243,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       startedAt,
     };
     const requestId = randomUUID();
+    const pageToken = rawQuery.includes('skiptoken') ? new URLSearchParams(rawQuery).get('$skiptoken') : null;
+    if (pageToken !== null) entry.pageToken = pageToken;
 
     const send = (status: number, body: EmuResponse['body'], headers: Record<string, string> = {}): void => {
       const out: Record<string, string> = { [opts.requestIdHeader]: requestId };
@@ -254,6 +256,11 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
         out['content-type'] = 'text/plain; charset=utf-8';
       } else {
         payload = JSON.stringify(body);
+        const nextLink = (body as Record<string, unknown>)['@odata.nextLink'];
+        if (typeof nextLink === 'string') {
+          const token = new URL(nextLink, origin).searchParams.get('$skiptoken');
+          if (token !== null) entry.nextPageToken = token;
+        }
         out['content-type'] = odata ? 'application/json; odata.metadata=minimal' : 'application/json; charset=utf-8';
       }
       if (odata) out['odata-version'] = '4.0';

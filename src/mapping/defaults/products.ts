@@ -459,7 +459,7 @@ export function resourceProductMapping(options: IntegrationOptions): Integration
     fields,
     notes: [
       ...PRODUCT_NOTES,
-      ...(options.unitGroups ? [] : ['Without unit groups BC maps no unit for resources (§2.2 lists Base Unit of Measure → defaultuomid only with unit groups).']),
+      ...(options.unitGroups ? [] : ['Without unit groups BC maps no unit for resources (Base Unit of Measure → defaultuomid exists only with unit groups: docs/integration.md §2.2).']),
     ],
   });
 }

@@ -100,7 +100,7 @@ describe('public surface of src/mapping', () => {
     expect(shown.fields.length).toBe(get('CUSTOMER').fields.length);
     expect(mapping.transformLabel({ kind: 'copy' })).toBe('copy');
     expect(mapping.transformLabel({ kind: 'truncate', length: 5 })).toBe('truncate to 5');
-    expect(mapping.nextSeriesCode(['SP NO. 00001', 'SP NO. 00007', 'JR'], { prefix: 'SP NO. ', digits: 5 })).toBe('SP NO. 00008');
-    expect(mapping.nextSeriesCode([], { prefix: 'SP NO. ', digits: 5 })).toBe('SP NO. 00001');
+    expect(mapping.nextSeriesCode(['SP NO. 00001', 'SP NO. 00007', 'JR'], { property: 'code', prefix: 'SP NO. ', digits: 5 })).toBe('SP NO. 00008');
+    expect(mapping.nextSeriesCode([], { property: 'code', prefix: 'SP NO. ', digits: 5 })).toBe('SP NO. 00001');
   });
 });

@@ -58,19 +58,15 @@ const ENVIRONMENT_TTL_MS = 60 * 60 * 1000;
 export async function fetchEnvironment(clients: EngineClients, companyName: string, now: number): Promise<Environment> {
   const { bc, dataverse } = clients;
   const who = await dataverse.whoAmI();
-  const [company, org] = await dataverse.batch(
-    [
-      { kind: 'raw', method: 'GET', path: `cdm_companies?$select=cdm_companyid&$filter=${encodeURIComponent(`cdm_name eq ${odataString(companyName)}`)}` },
-      { kind: 'raw', method: 'GET', path: 'organizations?$select=_basecurrencyid_value,pricingdecimalprecision' },
-    ],
-    { continueOnError: true },
-  );
-  const first = (r: typeof company): Record<string, unknown> | undefined => {
-    const value = r?.ok && r.body && typeof r.body === 'object' ? (r.body as { value?: unknown[] }).value : undefined;
-    return Array.isArray(value) && value.length ? loose.parse(value[0]) : undefined;
+  // Two plain GETs (not a $batch, which is a POST): reading the environment is a read, also in dry runs.
+  const firstRow = async (entitySet: string, query: { filter?: string; select: string[] }) => {
+    for await (const page of dataverse.list(entitySet, query, loose)) return page[0] as Record<string, unknown> | undefined;
+    return undefined;
   };
-  const companyRow = first(company);
-  const orgRow = first(org);
+  const [companyRow, orgRow] = await Promise.all([
+    firstRow('cdm_companies', { select: ['cdm_companyid'], filter: `cdm_name eq ${odataString(companyName)}` }).catch(() => undefined),
+    firstRow('organizations', { select: ['_basecurrencyid_value', 'pricingdecimalprecision'] }).catch(() => undefined),
+  ]);
   let lcy = '';
   for await (const page of bc.list(resource('companyInformation'), { select: ['id', 'currencyCode'] })) {
     const row = page[0] as Record<string, unknown> | undefined;

@@ -146,12 +146,13 @@ export class BcClient {
   }
 
   /**
-   * POST a record (201 + the record). A body with our own `id` (BC accepts a client-chosen SystemId) cannot
-   * create a duplicate when repeated, so the transport may retry it; a "same key exists" answer to such a
-   * repeat means the first attempt landed, and the record is read back.
+   * POST a record (201 + the record BC made, with the id BC gave it). Only the custom API's pages accept a
+   * chosen `id` (docs/custom-api.md): such a create cannot duplicate when repeated, so the transport may retry
+   * it, and a "same key exists" answer to a repeat means the first attempt landed: the record is read back.
    */
   async create<S extends z.ZodType>(target: BcTarget<S>, body: Record<string, unknown>): Promise<z.infer<S>> {
     const resolved = this.resolve(target, undefined);
+    refuseChosenIdOnStandard(resolved, body);
     const chosenId = typeof body['id'] === 'string' ? body['id'] : undefined;
     const res = await this.http.exchange({ method: 'POST', url: resolved.collectionUrl, kind: 'create', body, idempotent: chosenId !== undefined });
     if (res.status >= 400) {
@@ -288,6 +289,7 @@ export class BcClient {
     const item = (id: string): string => `${resolved.relativePath}(${odataGuid(id)})`;
     switch (op.kind) {
       case 'create':
+        refuseChosenIdOnStandard(resolved, op.body);
         return { method: 'POST', url: resolved.relativePath, body: op.body };
       case 'update':
         requireEtag(op.etag, `PATCH ${resolved.label}(${op.id})`);
@@ -355,6 +357,18 @@ export class BcClient {
 function withId(query: QueryOptions | undefined): QueryOptions | undefined {
   if (!query?.select || query.select.length === 0 || query.select.includes('id')) return query;
   return { ...query, select: ['id', ...query.select] };
+}
+
+/**
+ * Standard API v2.0 pages bind `id` to SystemId with Editable = false: BC refuses it in a POST body as a
+ * read-only control. Sending one is a bug in the caller, so it fails here, before anything is sent.
+ */
+function refuseChosenIdOnStandard(resolved: Resolved<unknown>, body: Record<string, unknown>): void {
+  if (resolved.resource.custom || !('id' in body)) return;
+  throw new BcsyncError(
+    `POST ${resolved.label}: the standard Business Central API v2.0 assigns the id itself and refuses one in the body; ` +
+      'create without "id" and take the id from the answer (only the bcsync custom API accepts a chosen id).',
+  );
 }
 
 function requireEtag(etag: string, action: string): void {

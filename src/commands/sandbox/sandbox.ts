@@ -10,6 +10,8 @@ export interface SandboxOptions {
   port: number;
   latency: 'none' | 'realistic';
   faults?: string;
+  /** Seed of the fault generator: the same seed faults the same requests. */
+  faultSeed?: number;
   /** Resolves when the sandbox should stop (SIGINT/SIGTERM in the CLI). */
   until: Promise<void>;
 }
@@ -39,10 +41,10 @@ export function parseSeed(text: string): SeedName {
 export function parseFaults(text: string | undefined): FaultRule[] {
   if (!text) return [];
   return text.split(',').map((part) => {
-    const m = /^(?:(bc|dataverse|token)\/)?(429|502|503|504|reset|slow)(?::(0(?:\.\d+)?|1(?:\.0+)?)|@(\d+(?:\+\d+)*))$/.exec(part.trim());
+    const m = /^(?:(bc|dataverse|token)\/)?(429|502|503|504|412|reset|slow)(?::(0(?:\.\d+)?|1(?:\.0+)?)|@(\d+(?:\+\d+)*))$/.exec(part.trim());
     if (!m) {
       throw new UsageError(
-        `--faults part "${part}" is not valid; use KIND:RATE or KIND@N[+N...] with KIND 429|502|503|504|reset|slow, optionally prefixed bc/ or dataverse/ (e.g. "bc/503:0.05,429@3").`,
+        `--faults part "${part}" is not valid; use KIND:RATE or KIND@N[+N...] with KIND 429|502|503|504|412|reset|slow, optionally prefixed bc/ or dataverse/ (e.g. "bc/503:0.05,429@3").`,
       );
     }
     const rule: FaultRule = { kind: m[2] as FaultRule['kind'] };
@@ -89,6 +91,7 @@ export async function sandboxRun(deps: Deps, opts: SandboxOptions): Promise<void
     port: opts.port,
     seed: parseSeed(opts.seed),
     faults: parseFaults(opts.faults),
+    ...(opts.faultSeed !== undefined ? { randomSeed: opts.faultSeed } : {}),
     latency: opts.latency === 'realistic' ? DEFAULT_LATENCY : false,
   };
   const emu = await startEmulators(startOptions);
@@ -129,7 +132,12 @@ export const registerSandbox: RegisterCommand = (program: Command, depsFor) => {
       return n;
     }, 0)
     .addOption(new Option('--latency <model>', 'cost model of the emulated services').choices(['none', 'realistic']).default('none'))
-    .option('--faults <rules>', 'inject faults, e.g. "503:0.05" (rate) or "bc/429@3+7" (request numbers)')
+    .option('--faults <rules>', 'inject faults, e.g. "503:0.05" (rate) or "bc/429@3+7" (request numbers); 412 = a person edits the row just before a conditional write')
+    .option('--fault-seed <n>', 'seed of the fault generator: the same seed faults the same requests (default: 1)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`--fault-seed "${v}" is not a whole number from 0 to 4294967295.`);
+      return n;
+    })
     .addHelpText(
       'after',
       `

@@ -19,7 +19,7 @@ import type { Rec } from './store.js';
 import { Journal } from './store.js';
 import { isoDateTime, newGuid, normalizeGuid, round2 } from './values.js';
 
-export { MAX_BATCH_OPERATIONS } from './service.js';
+export { MAX_BATCH_OPERATIONS } from './batch.js';
 export { MAX_PAGE_SIZE } from './query.js';
 export { SALES_TAX_PERCENT } from './documents.js';
 export { NUMBER_SERIES, RESOURCES } from './resources.js';

@@ -51,6 +51,8 @@ export interface StartApiServerOptions {
   /** Read on every request, so rules can change while running. */
   faults: () => readonly FaultRule[];
   rng: Rng;
+  /** Draws for `412` faults (per conditional write), apart from `rng` so they never shift the per-request draws. */
+  editRng?: Rng;
   log: RequestLog;
   /** The emulators' clock: token expiry, the rate-limit window, `startedAt`. Waits use real time. */
   now: () => number;
@@ -88,6 +90,7 @@ function decideFaults(api: EmulatedApi, seq: number, rules: readonly FaultRule[]
   const decision: FaultDecision = { slowMs: 0 };
   for (const rule of rules) {
     if (rule.api !== undefined && rule.api !== api) continue;
+    if (rule.kind === '412') continue; // decided per conditional write, by the module (concurrentEditFor)
     const byNumber = rule.requestNumbers?.includes(seq) ?? false;
     const byRate = rule.rate !== undefined && rule.rate > 0 ? rng() < rule.rate : false;
     if (!byNumber && !byRate) continue;
@@ -95,6 +98,26 @@ function decideFaults(api: EmulatedApi, seq: number, rules: readonly FaultRule[]
     else decision.answer ??= rule;
   }
   return decision;
+}
+
+/**
+ * The `412` rules of a request as the module's `concurrentEdit` question: by request number every conditional
+ * write of the request is hit; by rate each one draws. `hits` counts the edits made, for the request log.
+ */
+function concurrentEditFor(api: EmulatedApi, seq: number, rules: readonly FaultRule[], rng: Rng): { ask?: () => boolean; hits: () => number } {
+  const mine = rules.filter((r) => r.kind === '412' && (r.api === undefined || r.api === api));
+  let hits = 0;
+  if (mine.length === 0) return { hits: () => 0 };
+  const ask = (): boolean => {
+    let hit = false;
+    for (const rule of mine) {
+      if (rule.requestNumbers?.includes(seq)) hit = true;
+      if (rule.rate !== undefined && rule.rate > 0 && rng() < rule.rate) hit = true;
+    }
+    if (hit) hits += 1;
+    return hit;
+  };
+  return { ask, hits: () => hits };
 }
 
 /** Secrets never reach the request log, even when a client puts them in the query string. */
@@ -184,6 +207,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
     const seq = log.nextSeq(api);
     // Decided synchronously at arrival, so the same seed faults the same request numbers.
     const faults = decideFaults(api, seq, opts.faults(), rng);
+    const edits = concurrentEditFor(api, seq, opts.faults(), opts.editRng ?? rng);
     const method = (req.method ?? 'GET').toUpperCase();
     // The raw target, not WHATWG URL: it would re-encode quotes in the query string.
     const target = req.url ?? '/';
@@ -367,12 +391,14 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
           body,
           caller,
           baseUrl: route.baseUrl,
+          ...(edits.ask ? { concurrentEdit: edits.ask } : {}),
         });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         sendError(500, module.errorCodes.internal ?? 'InternalServerError', `The emulator failed: ${message}`);
         return;
       }
+      if (edits.hits() > 0) entry.fault ??= '412';
       entry.operations = response.operations ?? 1;
       entry.rows = response.rows ?? 0;
       entry.costMs = costOf(entry.operations, entry.rows);

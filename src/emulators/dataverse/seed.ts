@@ -5,6 +5,7 @@
  */
 import type { DataverseSeed } from '../seed/types.js';
 import type { Organization } from './org.js';
+import { refreshDocumentTotals } from './documents.js';
 import { setLookup, setValue } from './org.js';
 import { readName, stateModel } from './schema.js';
 import type { TableDef } from './schema.js';
@@ -213,7 +214,7 @@ export function loadSeed(org: Organization, seed: DataverseSeed, opts: { applica
       }
     }
   }
-  org.refreshDocumentTotals();
+  refreshDocumentTotals(org);
   return { integrationUserId, personUserId };
 }
 

@@ -377,7 +377,7 @@ export class DataverseService {
     if (ifNoneMatch !== undefined) throw badRequest(`If-None-Match on PATCH supports only '*', got '${ifNoneMatch}'.`);
     if (ifMatch !== undefined) {
       if (!existing) throw recordNotFound(table.logicalName, id);
-      this.checkIfMatch(ifMatch, existing.version);
+      this.checkIfMatch(ifMatch, this.versionAfterConcurrentEdit(req, table, id, ifMatch));
       this.org.update(table, id, body, this.actorFor(req), opts);
       return this.writeResponse(req, table, id, false, ctx);
     }
@@ -387,6 +387,12 @@ export class DataverseService {
     }
     this.org.create(table, body, this.actorFor(req), { ...opts, id });
     return this.writeResponse(req, table, id, true, ctx);
+  }
+
+  /** Fault injection (core/http-types.ts): a person may save the row just before a write that carries an ETag. */
+  private versionAfterConcurrentEdit(req: EmuRequest, table: TableDef, id: string, ifMatch: string): number {
+    if (ifMatch.trim() !== '*' && req.concurrentEdit?.()) this.org.store.bumpVersion(table.entitySet, id);
+    return this.org.get(table.entitySet, id)!.version;
   }
 
   private checkIfMatch(ifMatch: string, version: number): void {
@@ -399,7 +405,7 @@ export class DataverseService {
     const existing = this.org.get(table.entitySet, id);
     if (!existing) throw recordNotFound(table.logicalName, id);
     const ifMatch = conditional(req.headers['if-match']);
-    if (ifMatch !== undefined) this.checkIfMatch(ifMatch, existing.version);
+    if (ifMatch !== undefined) this.checkIfMatch(ifMatch, this.versionAfterConcurrentEdit(req, table, id, ifMatch));
     this.org.delete(table, id, this.actorFor(req));
     return { status: 204, headers: { 'OData-Version': '4.0' } };
   }

@@ -1,5 +1,5 @@
 /**
- * Acceptance (issue 4): after a full synchronization of the demo seed, every record in scope of the master-data
+ * After a full synchronization of the demo seed, every record in scope of the master-data
  * mappings has exactly one coupled counterpart with equal mapped fields, except the records reported as
  * ambiguous; an immediate `sync --all` writes nothing and logs only unchanged and echo-suppressed records.
  * Everything goes through the real commands and clients to the emulators over HTTP.
@@ -61,7 +61,7 @@ async function readAll(list: AsyncIterable<Rec[]>): Promise<Rec[]> {
   return out;
 }
 
-describe('issue 4 acceptance: full synchronization of the demo seed', () => {
+describe('full synchronization of the demo seed', () => {
   let h: CliHarness;
   let results: FullSyncMappingResult[];
   let state: StateStore;

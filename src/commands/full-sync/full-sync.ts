@@ -13,7 +13,7 @@ import { hasProblems, type MappingReport } from '../../engine/report.js';
 import { fullSyncReview, recommend, type ReviewCounts, type ReviewLine } from '../../engine/review.js';
 import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { Column, Output } from '../../io/output.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, matchCriteria, type IntegrationTableMapping } from '../../mapping/index.js';
 import { findMapping, openSession, type Session } from '../session.js';
 import { planRows, PLAN_COLUMNS, printProblems, printSummary } from '../sync/render.js';
@@ -311,7 +311,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-export const registerFullSync: RegisterCommand = (program: Command, depsFor) => {
+export const registerFullSync: RegisterCommand = (program: Command, act) => {
   program
     .command('full-sync')
     .description('review, then initial synchronization of every record in scope, in dependency order')
@@ -322,12 +322,5 @@ export const registerFullSync: RegisterCommand = (program: Command, depsFor) => 
     .option('--case-sensitive', 'with --match: compare text case-sensitively')
     .option('--force-create', 'create counterparts even where both sides hold uncoupled data (duplicates them, as BC does)')
     .addHelpText('after', FULL_SYNC_HELP)
-    .action(async (options: FullSyncOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
-      const result = await fullSyncRun(deps, options);
-      if (result.exitCode !== ExitCode.ok) {
-        const { setCommandExitCode } = await import('../../main.js');
-        setCommandExitCode(cmd, result.exitCode);
-      }
-    });
+    .action((options: FullSyncOptions, cmd: Command) => act(cmd, (deps) => fullSyncRun(deps, options)));
 };

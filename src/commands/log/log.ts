@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import { SyncLog, type LoggedRun } from '../../state/index.js';
 
 /**
@@ -126,7 +126,7 @@ export function printLog(deps: Deps, runs: LoggedRun[]): void {
   );
 }
 
-export const registerLog: RegisterCommand = (program: Command, depsFor) => {
+export const registerLog: RegisterCommand = (program: Command, act) => {
   program
     .command('log')
     .description('synchronization log: per run the counts, requests and duration; per failed record the ids and error')
@@ -148,8 +148,5 @@ Examples:
 
 Exit codes: 0 ok, 2 usage, 3 no such profile, 5 log unreadable.`,
     )
-    .action(async (options: LogOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
-      printLog(deps, await logRun(deps, options));
-    });
+    .action((options: LogOptions, cmd: Command) => act(cmd, async (deps) => printLog(deps, await logRun(deps, options))));
 };

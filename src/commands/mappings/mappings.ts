@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Profile } from '../../config/profile.js';
 import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import {
   applyOverrides,
   defaultMappings,
@@ -235,7 +235,7 @@ function printShow(deps: Deps, d: MappingDescription): void {
   for (const w of d.warnings) out.warn(w);
 }
 
-export const registerMappings: RegisterCommand = (program: Command, depsFor) => {
+export const registerMappings: RegisterCommand = (program: Command, act) => {
   const mappings = program
     .command('mappings')
     .description("list, show and change the profile's integration table mappings")
@@ -265,8 +265,7 @@ Examples:
   $ bcsync mappings list
   $ bcsync mappings list --json`,
     )
-    .action(async (_options: unknown, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((_options: unknown, cmd: Command) => act(cmd, async (deps) => {
       const rows = await mappingsList(deps);
       if (deps.out.json) return deps.out.writeJson({ mappings: rows });
       deps.out.table(
@@ -281,7 +280,7 @@ Examples:
           { key: 'customized', header: 'Customized' },
         ],
       );
-    });
+    }));
 
   mappings
     .command('show')
@@ -297,12 +296,11 @@ Examples:
   $ bcsync mappings show CUSTOMER
   $ bcsync mappings show 'PAYMENT TERMS' --json`,
     )
-    .action(async (name: string | undefined, _options: unknown, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((name: string | undefined, _options: unknown, cmd: Command) => act(cmd, async (deps) => {
       const d = await mappingsShow(deps, name);
       if (deps.out.json) return deps.out.writeJson(d);
       printShow(deps, d);
-    });
+    }));
 
   const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
   mappings
@@ -334,13 +332,12 @@ Examples:
   $ bcsync mappings set CUSTOMER --bc-filter "currencyCode in EUR,CAD"
   $ bcsync mappings set CUSTOMER --dataverse-filter "creditlimit ge 1000"`,
     )
-    .action(async (name: string | undefined, options: MappingSetOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((name: string | undefined, options: MappingSetOptions, cmd: Command) => act(cmd, async (deps) => {
       const { mapping, warnings } = await mappingsSet(deps, name, options);
       if (deps.out.json) return deps.out.writeJson({ ok: true, mapping, warnings });
       printShow(deps, mapping);
       deps.out.info(`Saved ${mapping.name} in profile "${deps.profileName}".`);
-    });
+    }));
 
   mappings
     .command('reset')
@@ -355,10 +352,9 @@ Examples:
   $ bcsync mappings reset CUSTOMER
   $ bcsync mappings reset`,
     )
-    .action((name: string | undefined, _options: unknown, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((name: string | undefined, _options: unknown, cmd: Command) => act(cmd, async (deps) => {
       const { reset } = mappingsReset(deps, name);
       if (deps.out.json) return deps.out.writeJson({ ok: true, reset });
       deps.out.info(reset.length ? `Restored the defaults of ${reset.join(', ')}.` : 'Nothing was customized; the defaults are in use.');
-    });
+    }));
 };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import type { FaultRule, RunningEmulators, SeedName, StartEmulatorsOptions } from '../../emulators/types.js';
 
 export interface SandboxOptions {
@@ -118,7 +118,7 @@ export async function sandboxRun(deps: Deps, opts: SandboxOptions): Promise<void
   }
 }
 
-export const registerSandbox: RegisterCommand = (program: Command, depsFor) => {
+export const registerSandbox: RegisterCommand = (program: Command, act) => {
   program
     .command('sandbox')
     .description('run emulated Business Central and Dataverse APIs in the foreground (for trying bcsync out and for tests)')
@@ -138,12 +138,11 @@ Examples:
   $ bcsync sandbox --json --port 7070    one JSON object with URLs and credentials (for scripts)
   $ bcsync sandbox --seed scale:10000 --latency realistic --faults 429:0.02`,
     )
-    .action(async (options: Omit<SandboxOptions, 'until'>, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((options: Omit<SandboxOptions, 'until'>, cmd: Command) => act(cmd, async (deps) => {
       const until = new Promise<void>((resolve) => {
         if (deps.signal.aborted) resolve();
         deps.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       await sandboxRun(deps, { ...options, until });
-    });
+    }));
 };

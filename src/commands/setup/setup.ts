@@ -14,7 +14,8 @@ import {
 import type { Deps } from '../../deps.js';
 import { BcsyncError, ConfigError, ExitCode, UsageError } from '../../errors.js';
 import type { Choice } from '../../io/prompter.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
+import { fullSyncRun } from '../full-sync/full-sync.js';
 import { defaultIntegrationOptions, type IntegrationOptions } from '../../mapping/index.js';
 import { connectProfile, type Connection } from '../connect.js';
 import { testConnection, type ConnectionCheck, type ConnectionReport } from './checks.js';
@@ -589,7 +590,7 @@ terminal pass --yes: a missing value is then an error naming its flag.
 Exit codes: 0 ok, 1 error, 2 usage, 3 configuration or sign-in refused,
 130 interrupted.`;
 
-export const registerSetup: RegisterCommand = (program: Command, depsFor) => {
+export const registerSetup: RegisterCommand = (program: Command, act) => {
   program
     .command('setup')
     .description('create or change a connection profile: Business Central, Dataverse, sign-in and integration options; test it')
@@ -620,31 +621,11 @@ export const registerSetup: RegisterCommand = (program: Command, depsFor) => {
     .option('--enable', 'enable the connection of the profile')
     .option('--disable', 'disable the connection of the profile (synchronization does nothing)')
     .addHelpText('after', SETUP_EXAMPLES)
-    .action(async (options: SetupFlags, cmd: Command) => {
-      const deps = depsFor(cmd);
-      const root = rootOf(cmd);
-      const hasFullSync = root.commands.some((c) => c.name() === 'full-sync');
-      const globals = cmd.optsWithGlobals<{ verbose?: boolean; quiet?: boolean }>();
-      const runFullSyncReview = hasFullSync
-        ? async (): Promise<number> => {
-            // A fresh program run, so full-sync parses its own flags exactly as when typed.
-            const { run } = await import('../../main.js');
-            const argv = ['node', 'bcsync', '--home', deps.layout.home, '--profile', deps.profileName];
-            if (globals.verbose) argv.push('--verbose');
-            if (globals.quiet) argv.push('--quiet');
-            return run([...argv, 'full-sync', '--dry-run'], { io: deps.io, prompter: deps.prompter, clock: deps.clock });
-          }
-        : undefined;
-      const result = await setupRun(deps, { ...options, runFullSyncReview });
-      if (result.exitCode !== ExitCode.ok) {
-        const { setCommandExitCode } = await import('../../main.js');
-        setCommandExitCode(cmd, result.exitCode);
-      }
-    });
+    .action((options: SetupFlags, cmd: Command) => act(cmd, async (deps) => {
+      // The review is full-sync's own run, on the same deps (same home, profile, terminal).
+      const runFullSyncReview = async (): Promise<number> => (await fullSyncRun(deps, { dryRun: true })).exitCode;
+      return setupRun(deps, { ...options, runFullSyncReview });
+    }));
 };
 
-function rootOf(cmd: Command): Command {
-  let root = cmd;
-  while (root.parent) root = root.parent;
-  return root;
-}
+

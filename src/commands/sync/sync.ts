@@ -10,7 +10,7 @@ import { askOrFail } from '../../deps.js';
 import { hasProblems, type MappingReport } from '../../engine/report.js';
 import { passesOf, syncMapping, type SyncOptions } from '../../engine/run.js';
 import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
 import { findMapping, openSession, startMappingRun, type Session } from '../session.js';
 import { countsText, PLAN_COLUMNS, planRows, printProblems, printSummary, trackProgress } from './render.js';
@@ -91,6 +91,9 @@ async function recordOptions(deps: Deps, session: Session, m: IntegrationTableMa
   };
 }
 
+/** The sync-log message of a run stopped by SIGINT/SIGTERM. */
+export const INTERRUPTED_LOG_MESSAGE = 'interrupted: stopped after the batch in flight; nothing more was written';
+
 /** Runs one mapping with progress, logs the run, and returns its report. */
 export async function runMapping(deps: Deps, session: Session, m: IntegrationTableMapping, options: SyncOptions): Promise<MappingReport> {
   const spinner = trackProgress(deps.out, session.ctx, m.name);
@@ -102,6 +105,11 @@ export async function runMapping(deps: Deps, session: Session, m: IntegrationTab
     } catch (error) {
       await logged.stopped(error).catch(() => undefined);
       throw error;
+    }
+    if (deps.signal.aborted) {
+      // The engine stopped after the batch in flight: close the log entry as interrupted, run nothing more.
+      await logged.finish({ ...report, message: INTERRUPTED_LOG_MESSAGE });
+      throw new InterruptedError('Interrupted; nothing more was written.');
     }
     await logged.finish(report);
     const line = `${m.name}: ${options.dryRun ? 'would do: ' : ''}${countsText(report)}`;
@@ -184,7 +192,7 @@ to the sync log ("bcsync log"). Without a terminal --record needs --overwrite on
 Exit codes: 0 ok, 1 error, 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,
 5 state locked or corrupt, 130 interrupted.`;
 
-export const registerSync: RegisterCommand = (program: Command, depsFor) => {
+export const registerSync: RegisterCommand = (program: Command, act) => {
   program
     .command('sync')
     .description('synchronize changed records of one mapping or of all mappings (incremental; the cron entry point)')
@@ -196,12 +204,5 @@ export const registerSync: RegisterCommand = (program: Command, depsFor) => {
     .option('--record <id>', 'Synchronize Now: one coupled record, by its BC id or Dataverse id (needs --mapping)')
     .addOption(new Option('--overwrite <side>', 'with --record: the side that is overwritten (dataverse: BC wins; bc: Dataverse wins)').choices(['dataverse', 'bc']))
     .addHelpText('after', SYNC_HELP)
-    .action(async (options: SyncCommandOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
-      const result = await syncRun(deps, options);
-      if (result.exitCode !== ExitCode.ok) {
-        const { setCommandExitCode } = await import('../../main.js');
-        setCommandExitCode(cmd, result.exitCode);
-      }
-    });
+    .action((options: SyncCommandOptions, cmd: Command) => act(cmd, (deps) => syncRun(deps, options)));
 };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { BcsyncError, UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import type { IntegrationTableMapping } from '../../mapping/index.js';
 import { StateStore, SyncLog, type Coupling } from '../../state/index.js';
 import { chooseMapping, parseBcRef, parseDataverseId, resolveBcId, type BcRef } from '../couple/records.js';
@@ -117,7 +117,7 @@ export function printUncoupleResult(deps: Deps, result: UncoupleResult): void {
   out.info('Both records are kept; only the coupling is gone.');
 }
 
-export const registerUncouple: RegisterCommand = (program: Command, depsFor) => {
+export const registerUncouple: RegisterCommand = (program: Command, act) => {
   program
     .command('uncouple')
     .description('remove couplings (never records): one BC record, one Dataverse row, or all of a mapping')
@@ -139,8 +139,5 @@ Examples:
 Exit codes: 0 removed, 1 the record is not coupled, 2 usage, 5 state locked or
 corrupt.`,
     )
-    .action(async (options: UncoupleOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
-      printUncoupleResult(deps, await uncoupleRun(deps, options));
-    });
+    .action((options: UncoupleOptions, cmd: Command) => act(cmd, async (deps) => printUncoupleResult(deps, await uncoupleRun(deps, options))));
 };

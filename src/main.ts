@@ -79,16 +79,16 @@ function firstLine(text: string): string {
  * A reader that went away (`bcsync log | head`) is not an error: stop writing to it quietly. Without a listener
  * Node throws EPIPE as an uncaught exception with a stack trace.
  */
-function toleratePipeClose(io: Io): () => void {
-  const handlers: Array<() => void> = [];
+const tolerant = new WeakSet<object>();
+function toleratePipeClose(io: Io): void {
   for (const stream of [io.stdout, io.stderr]) {
-    const onError = (error: NodeJS.ErrnoException) => {
+    // Kept for the stream's life: the EPIPE of the last write arrives after run() has returned.
+    if (tolerant.has(stream)) continue;
+    tolerant.add(stream);
+    stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-    };
-    stream.on('error', onError);
-    handlers.push(() => stream.off('error', onError));
+    });
   }
-  return () => handlers.forEach((off) => off());
 }
 
 /** Runs the CLI; returns the exit code. The only place outcomes and errors become exit codes. */
@@ -104,8 +104,13 @@ export async function run(argv: string[], base: BaseDeps = { io: processIo() }):
     stoppedBy = name;
     controller.abort(name);
   };
-  const stopListening = toleratePipeClose(base.io);
+  toleratePipeClose(base.io);
+  // While a command runs, main alone answers SIGINT/SIGTERM: libraries that hook them (atomically's when-exit)
+  // re-send the signal to end the process at once, which would skip "stop after the batch in flight". Their
+  // 'exit' hooks still run when the process ends.
+  const borrowed = isProcess ? (['SIGINT', 'SIGTERM'] as const).flatMap((sig) => process.listeners(sig).map((listener) => ({ sig, listener }))) : [];
   if (isProcess) {
+    for (const { sig, listener } of borrowed) process.off(sig, listener);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
@@ -132,8 +137,8 @@ export async function run(argv: string[], base: BaseDeps = { io: processIo() }):
     if (isProcess) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      for (const { sig, listener } of borrowed) process.on(sig, listener as (signal: NodeJS.Signals) => void);
     }
-    stopListening();
   }
 }
 

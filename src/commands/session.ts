@@ -11,6 +11,7 @@ import type { IntegrationTableMapping } from '../mapping/index.js';
 import type { Profile } from '../config/profile.js';
 import { StateStore, SyncLog, type SyncRunWriter } from '../state/index.js';
 import type { PassDirection } from '../mapping/index.js';
+import { didYouMean } from '../util/suggest.js';
 import { connectProfile, type Connection } from './connect.js';
 import { engineContext, loadEnvironment, profileMappings } from './engine-context.js';
 
@@ -29,7 +30,13 @@ export interface Session {
 export function findMapping(mappings: readonly IntegrationTableMapping[], name: string): IntegrationTableMapping {
   const m = mappings.find((x) => x.name.toLowerCase() === name.trim().toLowerCase());
   if (!m) {
-    throw new UsageError(`Unknown mapping "${name}"; the profile's mappings are: ${mappings.map((x) => x.name).join(', ')} (see "bcsync mappings list").`);
+    const names = mappings.map((x) => x.name);
+    const hint = didYouMean(name, names);
+    throw new UsageError(
+      hint
+        ? `Unknown mapping "${name}";${hint.replace(' Did', ' did')} The profile's mappings are: ${names.join(', ')}.`
+        : `Unknown mapping "${name}"; the profile's mappings are: ${names.join(', ')} (see "bcsync mappings list").`,
+    );
   }
   return m;
 }

@@ -15,7 +15,8 @@ import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../error
 import type { Column, Output } from '../../io/output.js';
 import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, matchCriteria, type IntegrationTableMapping } from '../../mapping/index.js';
-import { findMapping, openSession, type Session } from '../session.js';
+import { didYouMean } from '../../util/suggest.js';
+import { findMapping, loadProfileMappings, openSession, type Session } from '../session.js';
 import { planRows, PLAN_COLUMNS, printProblems, printSummary } from '../sync/render.js';
 import { runMapping } from '../sync/sync.js';
 
@@ -65,6 +66,16 @@ function splitFields(text: string, flag: string): string[] {
   return fields;
 }
 
+/** An unqualified --match field must be a field of at least one mapping: a typo must not be ignored silently. */
+function checkSomeMappingHas(field: string, mappings: readonly IntegrationTableMapping[]): void {
+  const names = (m: IntegrationTableMapping) => m.fields.flatMap((f) => [f.id, f.bc, f.dataverse]).filter((n): n is string => typeof n === 'string');
+  if (mappings.some((m) => names(m).includes(field))) return;
+  const all = [...new Set(mappings.flatMap((m) => m.fields.map((f) => f.id)))];
+  throw new UsageError(
+    `--match field "${field}" is not a field of any mapping;${didYouMean(field, all).replace(' Did', ' did') || ' pass a field id (see "bcsync mappings show M").'} Or name the mapping: --match MAPPING=FIELD[,FIELD...].`,
+  );
+}
+
 /** Parses the --match values against the profile's mappings. */
 export function parseMatch(specs: readonly string[], mappings: readonly IntegrationTableMapping[]): MatchPlan {
   const plan: MatchPlan = { perMapping: new Map() };
@@ -76,7 +87,9 @@ export function parseMatch(specs: readonly string[], mappings: readonly Integrat
       matchCriteria(m, fields); // a usage error naming the fields that can be matched
       plan.perMapping.set(m.name, fields);
     } else {
-      plan.global = [...(plan.global ?? []), ...splitFields(spec, '--match')];
+      const fields = splitFields(spec, '--match');
+      for (const field of fields) checkSomeMappingHas(field, mappings);
+      plan.global = [...(plan.global ?? []), ...fields];
     }
   }
   return plan;
@@ -98,9 +111,9 @@ export function matchFieldsFor(m: IntegrationTableMapping, plan: MatchPlan): str
   return saved.length ? saved : undefined;
 }
 
-function selectMappings(session: Session, opts: FullSyncOptions): IntegrationTableMapping[] {
-  const named = [...(opts.mapping ?? []), ...(opts.restart ?? [])].map((n) => findMapping(session.mappings, n).name);
-  const chosen = named.length ? session.mappings.filter((m) => named.includes(m.name)) : session.mappings;
+function selectMappings(all: readonly IntegrationTableMapping[], opts: FullSyncOptions): IntegrationTableMapping[] {
+  const named = [...(opts.mapping ?? []), ...(opts.restart ?? [])].map((n) => findMapping(all, n).name);
+  const chosen = named.length ? all.filter((m) => named.includes(m.name)) : [...all];
   return dependencyOrder(chosen, { missing: 'ignore' });
 }
 
@@ -145,12 +158,15 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
     throw new UsageError('--force-create and --match cannot be combined: --match couples first and never creates ambiguous records; pass one of them.');
   }
   const out = deps.out;
+  // Flags are checked against the profile before anything is locked, fetched or written.
+  const profileMappings = loadProfileMappings(deps).mappings;
+  const matchPlan = parseMatch(opts.match ?? [], profileMappings);
+  selectMappings(profileMappings, opts);
   const session = await openSession(deps, 'full-sync');
   const results: FullSyncMappingResult[] = [];
   let review: ReviewLine[] = [];
   try {
-    const matchPlan = parseMatch(opts.match ?? [], session.mappings);
-    const mappings = selectMappings(session, opts);
+    const mappings = selectMappings(session.mappings, opts);
     const selected = new Set(mappings.map((m) => m.name));
     for (const m of mappings) {
       for (const d of m.dependencies) {

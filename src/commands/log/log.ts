@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
 import { SyncLog, type LoggedRun } from '../../state/index.js';
+import { findMapping, loadProfileMappings } from '../session.js';
 
 /**
  * `bcsync log`: the synchronization log (BC's Integration Synch. Jobs and their errors, spec §5.7), read-only:
@@ -32,6 +33,8 @@ export async function logRun(deps: Deps, opts: LogOptions): Promise<LoggedRun[]>
   const since = opts.since === undefined ? undefined : parseSince(opts.since, deps.clock.now());
   // A mistyped --profile should say so rather than show an empty log (ConfigError listing the profiles).
   if (!deps.profiles.exists(deps.profileName)) deps.profiles.load(deps.profileName);
+  // A mistyped --mapping should say so rather than show an empty log.
+  if (opts.mapping !== undefined) findMapping(loadProfileMappings(deps).mappings, opts.mapping);
   const log = new SyncLog(deps.layout.stateDir(deps.profileName), { clock: deps.clock });
   const wanted = opts.mapping?.trim().toLowerCase();
   const runs: LoggedRun[] = [];

@@ -179,3 +179,19 @@ describe('version and completion', () => {
     expect(bad.stderr).toMatch(/"tcsh" is not a supported shell; pass one of bash, zsh, fish/);
   });
 });
+
+describe('sandbox --port', () => {
+  test('a busy port is a one-line error naming the port', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await cli(['--home', home, 'sandbox', '--port', String(port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`error: Port ${port} is already in use (the sandbox listens on ${port}, ${port + 1} and ${port + 2}); pass another --port, or --port 0 for free ports.\n`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});

@@ -91,7 +91,21 @@ export async function sandboxRun(deps: Deps, opts: SandboxOptions): Promise<void
     faults: parseFaults(opts.faults),
     latency: opts.latency === 'realistic' ? DEFAULT_LATENCY : false,
   };
-  const emu = await startEmulators(startOptions);
+  let emu: RunningEmulators;
+  try {
+    emu = await startEmulators(startOptions);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { port?: number };
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+      const port = e.port ?? opts.port;
+      const why = e.code === 'EADDRINUSE' ? 'is already in use' : 'may not be opened by this user';
+      throw new UsageError(
+        `Port ${port} ${why} (the sandbox listens on ${opts.port}, ${opts.port + 1} and ${opts.port + 2}); pass another --port, or --port 0 for free ports.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
   try {
     const info = sandboxInfo(emu);
     if (deps.out.json) {

@@ -12,6 +12,8 @@ import { passesOf, syncMapping, type SyncOptions } from '../../engine/run.js';
 import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
+import { isGuid } from '../../engine/ids.js';
+import { parseBcRef, resolveBcId } from '../couple/records.js';
 import { findMapping, openSession, startMappingRun, type Session } from '../session.js';
 import { countsText, PLAN_COLUMNS, planRows, printProblems, printSummary, trackProgress } from './render.js';
 
@@ -23,7 +25,7 @@ export interface SyncCommandOptions {
   direction?: PassDirection;
   dryRun?: boolean;
   retrySkipped?: boolean;
-  /** "Synchronize Now": a BC id or a Dataverse id of a coupled record of --mapping. */
+  /** "Synchronize Now": a BC id, BC number/code or Dataverse id of a coupled record of --mapping. */
   record?: string;
   /** With --record: the side that is overwritten. */
   overwrite?: Overwrite;
@@ -71,18 +73,20 @@ async function chooseOverwrite(deps: Deps, m: IntegrationTableMapping, given: Ov
 }
 
 async function recordOptions(deps: Deps, session: Session, m: IntegrationTableMapping, opts: SyncCommandOptions): Promise<SyncOptions> {
-  const id = opts.record!.trim().replace(/^\{|\}$/g, '');
-  const coupling = session.state.byBcId(m.name, id) ?? session.state.byDataverseId(m.name, id);
+  const text = opts.record!.trim();
+  const id = text.replace(/^\{|\}$/g, '').toLowerCase();
+  let coupling = session.state.byBcId(m.name, id) ?? session.state.byDataverseId(m.name, id);
+  if (!coupling && !isGuid(id) && !(m.kind === 'option' && /^\d+$/.test(id))) {
+    // Not an id: a BC number or code (customer 10000, currency EUR), as "bcsync couple --bc" takes it.
+    const ref = parseBcRef('--record', text);
+    coupling = session.state.byBcId(m.name, await resolveBcId(session.ctx, m, ref, '--record'));
+  }
   if (!coupling) {
-    const looksLikeId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) || (m.kind === 'option' && /^\d+$/.test(id));
-    if (!looksLikeId) {
-      throw new UsageError(`--record "${opts.record}" is not a record id; pass the BC id (a GUID) or the Dataverse id of a coupled ${m.name} record.`);
-    }
     throw new UsageError(
-      `Record ${id} is not coupled in mapping ${m.name}; couple it first ("bcsync couple --mapping ${m.name} --bc <id> --dataverse <id>" or "--create-in dataverse|bc").`,
+      `Record ${text} is not coupled in mapping ${m.name}; couple it first ("bcsync couple --mapping ${m.name} --bc <id|number> --dataverse <id>" or "--create-in dataverse|bc").`,
     );
   }
-  const overwrite = await chooseOverwrite(deps, m, opts.overwrite, id);
+  const overwrite = await chooseOverwrite(deps, m, opts.overwrite, text);
   return {
     dryRun: opts.dryRun,
     records: { bc: [coupling.bcId], dataverse: m.kind === 'option' ? [] : [coupling.dataverseId] },
@@ -201,7 +205,7 @@ export const registerSync: RegisterCommand = (program: Command, act) => {
     .addOption(new Option('--direction <direction>', 'only this pass of a two-way mapping').choices(['to-dataverse', 'from-dataverse']))
     .option('-n, --dry-run', 'print the plan per record (action, ids, changed fields) and write nothing')
     .option('--retry-skipped', 'clear the skipped flags of the mapping first, so skipped records are tried again')
-    .option('--record <id>', 'Synchronize Now: one coupled record, by its BC id or Dataverse id (needs --mapping)')
+    .option('--record <id>', 'Synchronize Now: one coupled record, by its BC id, BC number/code or Dataverse id (needs --mapping)')
     .addOption(new Option('--overwrite <side>', 'with --record: the side that is overwritten (dataverse: BC wins; bc: Dataverse wins)').choices(['dataverse', 'bc']))
     .addHelpText('after', SYNC_HELP)
     .action((options: SyncCommandOptions, cmd: Command) => act(cmd, (deps) => syncRun(deps, options)));

@@ -2,7 +2,8 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { homeLayout, resolveHome, type HomeLayout } from './config/paths.js';
 import { ProfileStore } from './config/profile.js';
-import { UsageError } from './errors.js';
+import { ConfigError, UsageError } from './errors.js';
+import fs from 'node:fs';
 import type { Io } from './io/io.js';
 import { Output, PROGRESS_MODES, type ProgressMode } from './io/output.js';
 import { InquirerPrompter, type Prompter } from './io/prompter.js';
@@ -75,12 +76,23 @@ export interface Deps {
   close(): void;
 }
 
+function isFile(p: string): boolean {
+  try {
+    return !fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export function createDeps(base: BaseDeps, globals: GlobalOptions, signal: AbortSignal): Deps {
   const env = base.io.env;
   if (globals.home !== undefined && globals.home.trim() === '') {
     throw new UsageError('--home (or BCSYNC_HOME) is empty; pass the directory that holds the profiles, or leave it out for the default.');
   }
   const layout = homeLayout(resolveHome(globals.home, env));
+  if (isFile(layout.home)) {
+    throw new ConfigError(`The home ${layout.home} is a file, not a directory; pass a directory with --home (or BCSYNC_HOME), or leave it out for the default.`);
+  }
   const clock = base.clock ?? systemClock;
   let out: Output;
   try {

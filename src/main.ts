@@ -153,6 +153,23 @@ function writeJsonError(io: Io, type: string, message: string, exitCode: number)
   io.stdout.write(JSON.stringify({ ok: false, error: { type, message: firstLine(message), exitCode } }) + '\n');
 }
 
+const FS_PROBLEMS: Record<string, string> = {
+  ENOSPC: 'the disk is full: free some space',
+  EDQUOT: 'the disk quota is used up: free some space',
+  EROFS: 'the file system is read-only: pass a writable --home',
+  EACCES: 'permission denied: make it writable for this user, or pass another --home',
+  EPERM: 'permission denied: make it writable for this user, or pass another --home',
+  ENOTDIR: 'a part of the path is a file, not a directory: pass another --home',
+};
+
+/** A file-system error (full disk, read-only home) in words, naming the path: not a bug to report. */
+export function fileSystemProblem(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException | null;
+  const found = e?.code ? FS_PROBLEMS[e.code] : undefined;
+  if (!found) return undefined;
+  return `Cannot write ${e!.path ?? 'a file under the home directory'} (${e!.code}): ${found}, then run again.`;
+}
+
 function reportError(error: unknown, base: BaseDeps, json: boolean, verbose: boolean): number {
   const io = base.io;
   if (error instanceof CommanderError) {
@@ -173,6 +190,8 @@ function reportError(error: unknown, base: BaseDeps, json: boolean, verbose: boo
   } else if (name === 'ExitPromptError' || name === 'AbortPromptError') {
     code = ExitCode.interrupted;
     message = INTERRUPTED_MESSAGE;
+  } else if (fileSystemProblem(error)) {
+    message = fileSystemProblem(error)!;
   } else {
     message = `Unexpected error: ${(error as Error)?.message ?? String(error)}. Run again with --verbose for details, and report it if it persists.`;
   }

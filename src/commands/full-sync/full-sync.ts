@@ -18,7 +18,7 @@ import { dependencyOrder, matchCriteria, type IntegrationTableMapping } from '..
 import { didYouMean } from '../../util/suggest.js';
 import { findMapping, loadProfileMappings, openSession, type Session } from '../session.js';
 import { planRows, PLAN_COLUMNS, printProblems, printSummary } from '../sync/render.js';
-import { runMapping } from '../sync/sync.js';
+import { runMapping, stopsTheRun } from '../sync/sync.js';
 
 export interface FullSyncOptions {
   /** Only these mappings (names); default: every mapping of the profile. */
@@ -228,10 +228,6 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
   return { exitCode, review, mappings: results };
 }
 
-/** Sign-in, configuration and state problems hold for every mapping: stop at once with their exit code. */
-function stopsTheRun(error: unknown): boolean {
-  return error instanceof BcsyncError && error.exitCode !== ExitCode.error;
-}
 
 async function runOne(
   deps: Deps,

@@ -17,7 +17,7 @@ import type { Choice } from '../../io/prompter.js';
 import type { RegisterCommand } from '../registry.js';
 import { fullSyncRun } from '../full-sync/full-sync.js';
 import { defaultIntegrationOptions, type IntegrationOptions } from '../../mapping/index.js';
-import { connectProfile, type Connection } from '../connect.js';
+import { connectProfile, isSecretRefused, type Connection } from '../connect.js';
 import { testConnection, type ConnectionCheck, type ConnectionReport } from './checks.js';
 import {
   applyIntegrationFlags,
@@ -281,11 +281,27 @@ async function configure(deps: Deps, opts: SetupOptions): Promise<SetupResult> {
     dataverse: { url: answers.dataverseUrl },
     auth: authOf(answers),
   };
-  const conn = connectProfile(deps, draft, { clientSecret: answers.secret, clientSecretSource: answers.secretSource });
+  let conn = connectProfile(deps, draft, { clientSecret: answers.secret, clientSecretSource: answers.secretSource });
   let profile: Profile;
   let report: ConnectionReport;
   try {
-    const company = await chooseCompany(deps, opts, existing, conn, interactive);
+    let company: { id: string; name: string } | undefined;
+    // The first request signs in: a refused secret is asked for again at once, not after every other question.
+    for (let attempt = 1; company === undefined; attempt++) {
+      try {
+        company = await chooseCompany(deps, opts, existing, conn, interactive);
+      } catch (error) {
+        if (!(interactive && deps.canPrompt && isSecretRefused(error) && attempt < MAX_SECRET_ATTEMPTS)) throw error;
+        // The company spinner has shown the refusal and where the secret came from.
+        out.info(`Enter the client secret again (try ${attempt + 1} of ${MAX_SECRET_ATTEMPTS}).`);
+        await conn.close();
+        answers.secret = await askSecret(deps, answers.storeSecret, answers.clientSecretEnv);
+        answers.secretSource = 'you entered';
+        // The variable held the refused value: later runs will not find a working secret there.
+        answers.secretReachable = answers.storeSecret;
+        conn = connectProfile(deps, draft, { clientSecret: answers.secret, clientSecretSource: answers.secretSource });
+      }
+    }
     const integration = interactive ? await askIntegration(deps, flagged, integrationFlags) : flagged;
     const now = new Date(deps.clock.now()).toISOString();
     profile = {
@@ -451,11 +467,12 @@ async function collectConnection(
     secretSource = 'stored in the profile';
   } else if (interactive) {
     secretSource = 'you entered';
-    secret = await deps.prompter.password({
-      message: `Client secret (hidden; used to test the connection${storeSecret ? ' and stored in the profile' : `, not stored: bcsync reads ${clientSecretEnv} later`}):`,
-      validate: (v) => (v.trim() ? true : 'Enter the client secret value (not the secret id).'),
-    });
-    secret = secret.trim();
+    secret = await askSecret(deps, storeSecret, clientSecretEnv);
+  } else if (cs?.authType === 'OAuth') {
+    // An OAuth connection string signs a person in (RedirectUri, LoginPrompt); cron has no person to sign in.
+    throw new ConfigError(
+      `--connection-string uses AuthType=OAuth, which signs a person in interactively; bcsync runs unattended and signs in as the app registration with a client secret, so it supports AuthType=ClientSecret (or OAuth with an AppId, used the same way): export the app's client secret in ${clientSecretEnv} and run setup again.`,
+    );
   } else {
     throw new ConfigError(
       `Environment variable ${clientSecretEnv} is not set: export the client secret of the app registration in ${clientSecretEnv} (or name another variable with --client-secret-env) and run setup again.`,
@@ -463,6 +480,17 @@ async function collectConnection(
   }
   const secretReachable = storeSecret || Boolean(fromEnv);
   return { bc, dataverseUrl, tenantId, authority, clientId, clientSecretEnv, storeSecret, secret, secretSource, secretReachable };
+}
+
+/** Typed secrets tried before the wizard gives up (each refusal costs one token request). */
+const MAX_SECRET_ATTEMPTS = 3;
+
+async function askSecret(deps: Deps, storeSecret: boolean, clientSecretEnv: string): Promise<string> {
+  const secret = await deps.prompter.password({
+    message: `Client secret (hidden; used to test the connection${storeSecret ? ' and stored in the profile' : `, not stored: bcsync reads ${clientSecretEnv} later`}):`,
+    validate: (v) => (v.trim() ? true : 'Enter the client secret value (not the secret id).'),
+  });
+  return secret.trim();
 }
 
 async function chooseCompany(

@@ -9,7 +9,7 @@ import type { Deps } from '../../deps.js';
 import { askOrFail } from '../../deps.js';
 import { hasProblems, type MappingReport } from '../../engine/report.js';
 import { passesOf, syncMapping, type SyncOptions } from '../../engine/run.js';
-import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
+import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
 import { isGuid } from '../../engine/ids.js';
@@ -95,6 +95,11 @@ async function recordOptions(deps: Deps, session: Session, m: IntegrationTableMa
   };
 }
 
+/** Errors that hold for every mapping of a run (sign-in, configuration, state, change limit): the run stops. */
+export function stopsTheRun(error: unknown): boolean {
+  return error instanceof BcsyncError && error.exitCode !== ExitCode.error && error.exitCode !== ExitCode.unavailable;
+}
+
 /** The sync-log message of a run stopped by SIGINT/SIGTERM. */
 export const INTERRUPTED_LOG_MESSAGE = 'interrupted: stopped after the batch in flight; nothing more was written';
 
@@ -141,7 +146,8 @@ export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<Syn
           reports.push(await runMapping(deps, session, m, { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped }));
         } catch (error) {
           // One mapping's service error must not stop the cron run for the others; it is reported at the end.
-          if (error instanceof InterruptedError || deps.signal.aborted) throw error;
+          // A refused sign-in, bad configuration, state trouble or a change limit hold for every mapping: stop.
+          if (error instanceof InterruptedError || deps.signal.aborted || stopsTheRun(error)) throw error;
           firstError ??= error;
         }
       }

@@ -2,7 +2,7 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { homeLayout, resolveHome, type HomeLayout } from './config/paths.js';
 import { ProfileStore } from './config/profile.js';
-import { ConfigError, UsageError } from './errors.js';
+import { BcsyncError, ConfigError, UsageError } from './errors.js';
 import fs from 'node:fs';
 import type { Io } from './io/io.js';
 import { Output, PROGRESS_MODES, type ProgressMode } from './io/output.js';
@@ -132,3 +132,19 @@ export async function askOrFail<T>(deps: Deps, flag: string, what: string, ask: 
   }
   return ask();
 }
+
+/**
+ * A destructive action asks first on a terminal; scripts confirm with --yes; without a terminal and without
+ * --yes it is refused (exit 2, naming --yes). A person who says no gets exit 1 and nothing changed.
+ */
+export async function confirmDestructive(deps: Deps, yes: boolean | undefined, action: string): Promise<void> {
+  if (yes) return;
+  if (!deps.canPrompt) {
+    throw new UsageError(`${action}: pass --yes to confirm (no terminal to ask on), or --dry-run to see what it would do.`);
+  }
+  const go = await deps.prompter.confirm({ message: `${action}. Continue?`, default: false });
+  if (!go) throw new CancelledError('Cancelled; nothing was changed.');
+}
+
+/** A person answered "no" to a confirmation. */
+export class CancelledError extends BcsyncError {}

@@ -126,7 +126,7 @@ describe('bcsync full-sync against the emulators', () => {
   test('--force-create creates every uncoupled record and warns about duplicates; it does not combine with --match', async () => {
     const bad = await h.cli(['full-sync', '--mapping', 'VENDOR', '--force-create', '--match', 'name']);
     expect(bad.code).toBe(2);
-    const r = await h.cli(['--json', 'full-sync', '--mapping', 'VENDOR', '--force-create']);
+    const r = await h.cli(['--json', 'full-sync', '--mapping', 'VENDOR', '--force-create', '--yes']);
     expect(r.stderr).toMatch(/VENDOR: both sides hold uncoupled data and --force-create .* will be duplicated/);
     const doc = JSON.parse(r.stdout) as FullSyncDoc;
     const line = doc.review.find((l) => l.mapping === 'VENDOR')!;
@@ -137,7 +137,7 @@ describe('bcsync full-sync against the emulators', () => {
   });
 
   test('--restart clears the watermarks of that mapping and runs only it', async () => {
-    const r = await h.cli(['--json', 'full-sync', '--restart', 'CURRENCY']);
+    const r = await h.cli(['--json', 'full-sync', '--restart', 'CURRENCY', '--yes']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as FullSyncDoc;
     expect(doc.mappings.map((m) => m.mapping)).toEqual(['CURRENCY']);

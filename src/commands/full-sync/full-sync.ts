@@ -7,7 +7,7 @@
  * that follows leaves them, and their candidates, out (SyncOptions.exclude).
  */
 import type { Command } from 'commander';
-import type { Deps } from '../../deps.js';
+import { confirmDestructive, type Deps } from '../../deps.js';
 import { matchBasedCoupling, type MatchReport } from '../../engine/match.js';
 import { hasProblems, type MappingReport } from '../../engine/report.js';
 import { fullSyncReview, recommend, type ReviewCounts, type ReviewLine } from '../../engine/review.js';
@@ -31,6 +31,8 @@ export interface FullSyncOptions {
   caseSensitive?: boolean;
   /** Create counterparts even where both sides hold uncoupled data (BC's behaviour; makes duplicates). */
   forceCreate?: boolean;
+  /** Confirms --restart / --force-create without asking (scripts). */
+  yes?: boolean;
 }
 
 export type MappingStatus = 'synchronized' | 'refused' | 'dependency-not-satisfied' | 'no-records' | 'error';
@@ -161,7 +163,15 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
   // Flags are checked against the profile before anything is locked, fetched or written.
   const profileMappings = loadProfileMappings(deps).mappings;
   const matchPlan = parseMatch(opts.match ?? [], profileMappings);
-  selectMappings(profileMappings, opts);
+  const chosen = selectMappings(profileMappings, opts);
+  // A plain full-sync is the cron job and runs unasked; clearing watermarks or creating duplicates asks first.
+  if (!opts.dryRun && opts.restart?.length) {
+    const names = opts.restart.map((n) => findMapping(profileMappings, n).name);
+    await confirmDestructive(deps, opts.yes, `Clear the watermarks of ${names.join(', ')} and synchronize every record in scope again`);
+  }
+  if (!opts.dryRun && opts.forceCreate) {
+    await confirmDestructive(deps, opts.yes, `Create a counterpart for every uncoupled record of ${chosen.map((m) => m.name).join(', ')}, also where both sides hold data (records on both sides are duplicated)`);
+  }
   const session = await openSession(deps, 'full-sync');
   const results: FullSyncMappingResult[] = [];
   let review: ReviewLine[] = [];
@@ -309,6 +319,7 @@ Examples:
   $ bcsync full-sync --mapping CUSTOMER --match name,city
   $ bcsync full-sync --mapping CUSTOMER --force-create  create everything (duplicates what both sides hold)
   $ bcsync full-sync --restart CUSTOMER                 clear CUSTOMER's watermarks and run it again
+  $ bcsync full-sync --restart CUSTOMER --yes           the same from a script (no question)
 
 The review lists per mapping the records in scope on each side, how many are coupled and a recommendation:
 "full sync", "couple first" (both sides hold uncoupled data), "no records" or "dependency not satisfied".
@@ -316,7 +327,8 @@ Mappings run in dependency order. Option mappings (label), CURRENCY (ISO code), 
 price list lines (same list and product) are coupled automatically first, as Business Central does. Where both sides hold uncoupled data the mapping is refused
 unless --match couples the records first (records with more than one candidate are reported as ambiguous and
 neither coupled nor created) or --force-create is given. A mapping whose dependency did not synchronize is
-not run. Exit codes: 0 ok, 1 error (a mapping stopped on an error), 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,
+not run. --restart and --force-create ask first on a terminal; without one they need --yes (a plain
+full-sync, the cron job, never asks). Exit codes: 0 ok, 1 error (a mapping stopped on an error), 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,
 or a mapping was refused or not run (dependency not satisfied), 5 state locked or corrupt, 130 interrupted.`;
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -333,6 +345,7 @@ export const registerFullSync: RegisterCommand = (program: Command, act) => {
     .option('--match <fields>', 'couple first where both sides hold data: FIELD[,FIELD...] or MAPPING=FIELD[,FIELD...] (repeatable)', collect)
     .option('--case-sensitive', 'with --match: compare text case-sensitively')
     .option('--force-create', 'create counterparts even where both sides hold uncoupled data (duplicates them, as BC does)')
+    .option('-y, --yes', 'confirm --restart / --force-create without asking (scripts)')
     .addHelpText('after', FULL_SYNC_HELP)
     .action((options: FullSyncOptions, cmd: Command) => act(cmd, (deps) => fullSyncRun(deps, options)));
 };

@@ -18,7 +18,7 @@ import { applyOverrides, defaultMappings, mappingOverridesSchema } from '../mapp
 import type { IntegrationOptions, IntegrationTableMapping } from '../mapping/index.js';
 import { BcSide } from '../sides/bc-side.js';
 import { DataverseSide } from '../sides/dataverse-side.js';
-import type { StateStore } from '../state/index.js';
+import type { IntentJournal, StateStore } from '../state/index.js';
 
 const loose = z.looseObject({});
 
@@ -113,12 +113,13 @@ export async function loadEnvironment(clients: EngineClients, stateDir: string, 
 export function engineContext(
   clients: EngineClients,
   env: Environment,
-  input: { state: StateStore; clock: Clock; mappings: IntegrationTableMapping[]; signal?: AbortSignal },
+  input: { state: StateStore; intents: IntentJournal; clock: Clock; mappings: IntegrationTableMapping[]; signal?: AbortSignal },
 ): EngineContext {
   return {
     bc: new BcSide(clients.bc),
     dataverse: new DataverseSide(clients.dataverse),
     state: input.state,
+    intents: input.intents,
     clock: input.clock,
     integrationUserId: env.integrationUserId,
     dataverseCompanyId: env.dataverseCompanyId,

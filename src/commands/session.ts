@@ -9,7 +9,7 @@ import type { EngineContext } from '../engine/run.js';
 import type { MappingReport } from '../engine/report.js';
 import type { IntegrationTableMapping } from '../mapping/index.js';
 import type { Profile } from '../config/profile.js';
-import { StateStore, SyncLog, type SyncRunWriter } from '../state/index.js';
+import { IntentJournal, StateStore, SyncLog, type SyncRunWriter } from '../state/index.js';
 import type { PassDirection } from '../mapping/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { connectProfile, type Connection } from './connect.js';
@@ -58,7 +58,8 @@ export async function openSession(deps: Deps, command: string): Promise<Session>
   try {
     connection = connectProfile({ env: deps.env, out: deps.out, clock: deps.clock }, profile);
     const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now());
-    const ctx = engineContext(connection, env, { state, clock: deps.clock, mappings, signal: deps.signal });
+    const intents = await IntentJournal.open(stateDir, () => deps.clock.now());
+    const ctx = engineContext(connection, env, { state, intents, clock: deps.clock, mappings, signal: deps.signal });
     const conn = connection;
     return {
       profile,
@@ -69,6 +70,7 @@ export async function openSession(deps: Deps, command: string): Promise<Session>
       ctx,
       log: new SyncLog(stateDir, { clock: deps.clock }),
       close: async () => {
+        await ctx.intents.rewrite().catch(() => undefined);
         await state.close();
         await conn.close();
       },

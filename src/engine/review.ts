@@ -1,14 +1,16 @@
 /**
- * The full synchronization review (spec bc-integration.md §7.3, BC's "Dataverse Full Synch. Review" page):
+ * The full synchronization review (docs/integration.md §7.3, BC's "Dataverse Full Synch. Review" page):
  * per mapping, how many records each side holds in scope, how many are coupled, and what to do first.
  * BC's own full synchronization creates a counterpart for every uncoupled record, so where both sides
  * already hold uncoupled data it makes duplicates; the review says "couple first" there.
  */
 import type { Direction, IntegrationTableMapping } from '../mapping/index.js';
-import type { EngineContext } from './run.js';
+import type { EngineContext } from './context.js';
+import { resolveOpenIntents } from './intents.js';
+import { unavailableReason } from './report.js';
 import { bcTable, dataverseTable } from './tables.js';
 
-export type Recommendation = 'full-sync' | 'couple-first' | 'no-records' | 'dependency-not-satisfied';
+export type Recommendation = 'full-sync' | 'couple-first' | 'no-records' | 'dependency-not-satisfied' | 'unavailable';
 
 /**
  * Coupling that full-sync does by itself before it synchronizes, as BC does: option mappings by the option
@@ -60,9 +62,14 @@ export interface ReviewCounts {
   uncoupledDataverse: number;
 }
 
-/** Reads the ids in scope on both sides (keys only) and compares them with the couplings. */
+/**
+ * Reads the ids in scope on both sides (keys only) and compares them with the couplings. Open intents are
+ * resolved first: a record an interrupted run of ours created is coupled, never counted as someone else's data.
+ */
 export async function reviewCounts(ctx: EngineContext, m: IntegrationTableMapping): Promise<ReviewCounts> {
   const state = ctx.state;
+  const dataverse = dataverseTable(m, ctx.dataverseCompanyId);
+  if (m.kind !== 'option') await resolveOpenIntents({ ...ctx, tables: { bc: bcTable(m), dataverse } }, m);
   let bcRecords = 0;
   let uncoupledBc = 0;
   for await (const page of ctx.bc.list({ ...bcTable(m), select: ['id'] })) {
@@ -79,7 +86,7 @@ export async function reviewCounts(ctx: EngineContext, m: IntegrationTableMappin
     dataverseRecords = options.length;
     uncoupledDataverse = options.filter((o) => !state.byDataverseId(m.name, String(o.value))).length;
   } else {
-    const table = dataverseTable(m, ctx.dataverseCompanyId);
+    const table = dataverse;
     for await (const page of ctx.dataverse.list({ ...table, select: [table.key] })) {
       for (const rec of page) {
         dataverseRecords++;
@@ -124,9 +131,20 @@ export async function fullSyncReview(
 ): Promise<ReviewLine[]> {
   const lines: ReviewLine[] = [];
   for (const m of mappings) {
-    const counts = await reviewCounts(ctx, m);
+    const line = { mapping: m.name, direction: m.direction, dependencies: [...m.dependencies] };
+    let counts: ReviewCounts;
+    try {
+      counts = await reviewCounts(ctx, m);
+    } catch (error) {
+      // One mapping that cannot be read is not a broken review: it is marked unavailable, with the fix.
+      const unavailable = unavailableReason(error, m);
+      if (!unavailable) throw error;
+      const none = { bcRecords: 0, dataverseRecords: 0, coupled: ctx.state.counts(m.name).couplings, uncoupledBc: 0, uncoupledDataverse: 0 };
+      lines.push({ ...line, ...none, recommendation: 'unavailable', reason: `${unavailable.reason}; ${unavailable.fix}` });
+      continue;
+    }
     const blocked = m.dependencies.filter((d) => unsatisfied.has(d));
-    lines.push({ mapping: m.name, direction: m.direction, dependencies: [...m.dependencies], ...counts, ...recommend(m, counts, blocked) });
+    lines.push({ ...line, ...counts, ...recommend(m, counts, blocked) });
   }
   return lines;
 }

@@ -22,3 +22,4 @@ export {
   type RunKind,
   type RecordOutcome,
 } from './sync-log.js';
+export { IntentJournal, readOpenIntents, INTENTS_FILE, type Intent, type NewIntent } from './intents.js';

@@ -522,7 +522,7 @@ export class StateStore implements CouplingLookup {
    * message, the record is marked skipped and `skipped: true` tells the caller to count it as Skipped.
    * Pass messages without request ids or times, or identical failures never compare equal.
    */
-  markFailure(mapping: string, ids: RecordIds, direction: SyncDirection, message: string): FailureOutcome {
+  markFailure(mapping: string, ids: RecordIds, direction: SyncDirection, message: string, options: { transient?: boolean } = {}): FailureOutcome {
     this.assertWritable();
     requireText(mapping, 'mapping');
     const text = cleanMessage(message);
@@ -532,7 +532,8 @@ export class StateStore implements CouplingLookup {
       const toDv = direction === 'to-dataverse';
       const previousResult = toDv ? c.lastResultToDataverse : c.lastResultToBc;
       const previousError = toDv ? c.lastErrorToDataverse : c.lastErrorToBc;
-      const skipNow = previousResult === 'failure' && previousError?.message === text;
+      // Throttling, outages, resets and concurrent edits say nothing about the record: never a reason to skip it.
+      const skipNow = !options.transient && previousResult === 'failure' && previousError?.message === text;
       const next = toDv
         ? withChanges(c, { lastResultToDataverse: 'failure', lastErrorToDataverse: error, skipped: c.skipped || skipNow, failureCount: c.failureCount + 1 })
         : withChanges(c, { lastResultToBc: 'failure', lastErrorToBc: error, skipped: c.skipped || skipNow, failureCount: c.failureCount + 1 });
@@ -549,7 +550,7 @@ export class StateStore implements CouplingLookup {
     const sourceId = normalizeId(rawSource);
     const m = this.data.ensure(mapping);
     const previous = m.uncoupledFailures.get(failureKey(direction, sourceId));
-    const skipNow = previous !== undefined && previous.lastError.message === text;
+    const skipNow = !options.transient && previous !== undefined && previous.lastError.message === text;
     const f = makeUncoupledFailure({
       mapping: m.name,
       direction,
@@ -661,6 +662,14 @@ export class StateStore implements CouplingLookup {
       if (view) await this.writeCompaction(view).catch(() => undefined);
     });
     return batch.changes;
+  }
+
+  /**
+   * Drops the changes not committed yet, so `close()` writes nothing of them (a dry run plans against the
+   * state in memory and must leave the files as they were). The in-memory view keeps them until the process ends.
+   */
+  discardPending(): void {
+    this.pending = new Pending();
   }
 
   /** Commits, writes a new snapshot and empties the journal. */

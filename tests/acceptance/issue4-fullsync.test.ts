@@ -33,7 +33,7 @@ import { lookupsFor, type EngineContext } from '../../src/engine/run.js';
 import { bcTable, dataverseTable } from '../../src/engine/tables.js';
 import { defaultIntegrationOptions, planFieldTransfer, type IntegrationTableMapping } from '../../src/mapping/index.js';
 import type { Rec } from '../../src/sides/types.js';
-import { StateStore, SyncLog, type LoggedRun } from '../../src/state/index.js';
+import { IntentJournal, StateStore, SyncLog, type LoggedRun } from '../../src/state/index.js';
 import { startCli, writesIn, type CliHarness } from '../commands/sync-cli-helper.js';
 
 const CHECKED = [
@@ -85,7 +85,7 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
     closeClients = async () => void (await Promise.all([bc.close(), dataverse.close(), tokens.close()]));
     mappings = profileMappings(defaultIntegrationOptions, {});
     const env = await loadEnvironment({ bc, dataverse }, h.stateDir, h.emu.bc.companyName, Date.now());
-    ctx = engineContext({ bc, dataverse }, env, { state, clock: systemClock, mappings });
+    ctx = engineContext({ bc, dataverse }, env, { state, intents: IntentJournal.inMemory(), clock: systemClock, mappings });
   });
   afterAll(async () => {
     await state?.close();
@@ -194,7 +194,7 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
     expect(createdLater.sort()).toEqual(['UNIT GROUP Space Planning Workshop']);
   });
 
-  test('an immediate sync --all writes nothing and logs only unchanged and echo-suppressed records', async () => {
+  test('an immediate sync --all writes nothing, logs only unchanged, echo-suppressed and the documented skipped records, and exits 4 for them', async () => {
     h.emu.resetLog();
     const since = new Date().toISOString();
     const r = await h.cli(['--json', 'sync', '--all']);
@@ -218,6 +218,7 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
       expect([run.mapping, run.direction, skipped]).toEqual([run.mapping, run.direction, skippedAgain]);
     }
     expect(counted.get('CUSTOMER')).toBeGreaterThan(0);
-    expect(r.code).toBe(0);
+    // Records left skipped are records not synchronized: the run says so with exit code 4.
+    expect(r.code).toBe(4);
   });
 });

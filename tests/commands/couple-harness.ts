@@ -13,7 +13,7 @@ import { DataverseClient } from '../../src/clients/dataverse/client.js';
 import { systemClock } from '../../src/clock.js';
 import { engineContext, loadEnvironment, profileMappings } from '../../src/commands/engine-context.js';
 import { PROFILE_SCHEMA_VERSION, ProfileStore } from '../../src/config/profile.js';
-import { matchBasedCoupling } from '../../src/engine/match.js';
+import { matchBasedCoupling } from '../../src/engine/match-coupling.js';
 import { syncMapping } from '../../src/engine/run.js';
 import { startEmulators } from '../../src/emulators/index.js';
 import type { RunningEmulators } from '../../src/emulators/types.js';
@@ -21,7 +21,7 @@ import { BufferIo } from '../../src/io/io.js';
 import type { Prompter } from '../../src/io/prompter.js';
 import { run } from '../../src/main.js';
 import { defaultIntegrationOptions } from '../../src/mapping/index.js';
-import { StateStore } from '../../src/state/index.js';
+import { IntentJournal, StateStore } from '../../src/state/index.js';
 
 export interface CliResult {
   code: number;
@@ -69,7 +69,7 @@ export async function startCoupleHarness(): Promise<CoupleHarness> {
     try {
       const mappings = profileMappings(defaultIntegrationOptions, {});
       const env = await loadEnvironment({ bc, dataverse }, stateDir, emu.bc.companyName, Date.now());
-      const ctx = engineContext({ bc, dataverse }, env, { state, clock: systemClock, mappings });
+      const ctx = engineContext({ bc, dataverse }, env, { state, intents: await IntentJournal.open(stateDir), clock: systemClock, mappings });
       for (const step of steps) {
         const m = mappings.find((x) => x.name === step.mapping);
         if (!m) throw new Error(`no mapping ${step.mapping}`);

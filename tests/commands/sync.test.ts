@@ -160,7 +160,7 @@ describe('bcsync sync', () => {
     const failed = (JSON.parse(first.stdout) as { mappings: MappingReport[] }).mappings[0]!.records;
     expect(failed).toEqual([expect.objectContaining({ bcId: c!.bcId, outcome: 'failed', error: expect.stringMatching(/must be coupled first/) })]);
     const second = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER']);
-    expect(second.code).toBe(0);
+    expect(second.code).toBe(4);
     expect((JSON.parse(second.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([
       expect.objectContaining({ bcId: c!.bcId, outcome: 'skipped' }),
     ]);
@@ -168,7 +168,7 @@ describe('bcsync sync', () => {
     expect((JSON.parse(third.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([]);
     // Retry clears the flag; the record is read again and, failing with the same error, skipped again (§5.6).
     const retried = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER', '--retry-skipped']);
-    expect(retried.code).toBe(0);
+    expect(retried.code).toBe(4);
     expect((JSON.parse(retried.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([
       expect.objectContaining({ bcId: c!.bcId, outcome: 'skipped', error: expect.stringMatching(/must be coupled first/) }),
     ]);

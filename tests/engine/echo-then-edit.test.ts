@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { syncMapping } from '../../src/engine/run.js';
-import { matchBasedCoupling } from '../../src/engine/match.js';
+import { matchBasedCoupling } from '../../src/engine/match-coupling.js';
 import { expectClean, syncDemoReferenceData } from '../helpers/engine-acceptance.js';
 import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { DATAVERSE_WRITTEN_KEY, mergeBase, planPair, type Pair, type PlanPolicy } from '../../src/engine/plan.js';
+import { mergeBase } from '../../src/engine/merge-base.js';
+import { WRITTEN_BY_US_KEY, planPair, type Pair, type PlanPolicy } from '../../src/engine/plan.js';
 import { counterpartId } from '../../src/engine/ids.js';
 import { defaultIntegrationOptions, defaultMappings, type TransferContext } from '../../src/mapping/index.js';
 import type { Coupling } from '../../src/state/index.js';
@@ -77,7 +78,7 @@ describe('planner', () => {
 
   test("a person's edit in the same second as our write counts only when the stored time came from our write", () => {
     const sameSecond = { bc: '2026-01-01T00:00:00.000Z', dv: '2026-01-01T00:00:00Z', dvBy: 'person' };
-    const ours = planPair(customer, pair(coupling({ [DATAVERSE_WRITTEN_KEY]: true }), {}, { telephone1: '333' }, sameSecond), policy, ctx)!;
+    const ours = planPair(customer, pair(coupling({ [WRITTEN_BY_US_KEY]: true }), {}, { telephone1: '333' }, sameSecond), policy, ctx)!;
     expect(ours.toBc).toMatchObject({ action: 'modify', values: { phoneNumber: '333' } });
     const read = planPair(customer, pair(coupling(), {}, { telephone1: '333' }, sameSecond), policy, ctx)!;
     expect(read.toBc).toBeUndefined();

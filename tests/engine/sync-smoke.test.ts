@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { matchBasedCoupling } from '../../src/engine/match.js';
+import { matchBasedCoupling } from '../../src/engine/match-coupling.js';
 import { syncMapping } from '../../src/engine/run.js';
 import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
 

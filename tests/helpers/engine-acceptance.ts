@@ -2,7 +2,7 @@
  * Steps the engine acceptance tests share: the order of mappings that works on the demo seed, mapping copies
  * for the scale seeds, and request counts read from the emulators' own log.
  */
-import { matchBasedCoupling, type MatchReport } from '../../src/engine/match.js';
+import { matchBasedCoupling, type MatchReport } from '../../src/engine/match-coupling.js';
 import { syncMapping } from '../../src/engine/run.js';
 import type { MappingReport } from '../../src/engine/report.js';
 import type { EmulatedApi, RequestLogEntry } from '../../src/emulators/index.js';

@@ -10,7 +10,7 @@ import type { EngineContext } from '../../src/engine/run.js';
 import { startEmulators } from '../../src/emulators/index.js';
 import type { RunningEmulators, StartEmulatorsOptions } from '../../src/emulators/types.js';
 import { defaultIntegrationOptions, type IntegrationOptions, type IntegrationTableMapping } from '../../src/mapping/index.js';
-import { StateStore } from '../../src/state/index.js';
+import { IntentJournal, StateStore } from '../../src/state/index.js';
 
 /** Emulators + real clients + a state directory + an engine context, as a sync command builds them. */
 export interface EngineHarness {
@@ -52,7 +52,7 @@ export async function startEngineHarness(
     reopen: async () => {
       await h.state.close();
       h.state = await StateStore.open(dir, { lock: true });
-      h.ctx = engineContext({ bc, dataverse }, env, { state: h.state, clock: systemClock, mappings });
+      h.ctx = engineContext({ bc, dataverse }, env, { state: h.state, intents: await IntentJournal.open(dir), clock: systemClock, mappings });
     },
     close: async () => {
       await h.state.close().catch(() => undefined);
@@ -61,6 +61,6 @@ export async function startEngineHarness(
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
-  h.ctx = engineContext({ bc, dataverse }, env, { state: h.state, clock: systemClock, mappings });
+  h.ctx = engineContext({ bc, dataverse }, env, { state: h.state, intents: await IntentJournal.open(dir), clock: systemClock, mappings });
   return h;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
-import { matchBasedCoupling, type MatchReport } from '../../engine/match.js';
+import { matchBasedCoupling, type MatchReport } from '../../engine/match-coupling.js';
 import type { MappingReport } from '../../engine/report.js';
 import { bcTable } from '../../engine/tables.js';
 import { passesOf, syncMapping } from '../../engine/run.js';

@@ -8,8 +8,8 @@
  */
 import type { Command } from 'commander';
 import { confirmDestructive, type Deps } from '../../deps.js';
-import { matchBasedCoupling, type MatchReport } from '../../engine/match.js';
-import { hasProblems, type MappingReport } from '../../engine/report.js';
+import { matchBasedCoupling, type MatchReport } from '../../engine/match-coupling.js';
+import { exitCodeOf, hasProblems, type MappingReport } from '../../engine/report.js';
 import { fullSyncReview, recommend, type ReviewCounts, type ReviewLine } from '../../engine/review.js';
 import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { Column, Output } from '../../io/output.js';
@@ -35,7 +35,7 @@ export interface FullSyncOptions {
   yes?: boolean;
 }
 
-export type MappingStatus = 'synchronized' | 'refused' | 'dependency-not-satisfied' | 'no-records' | 'error';
+export type MappingStatus = 'synchronized' | 'refused' | 'dependency-not-satisfied' | 'no-records' | 'unavailable' | 'error';
 
 export interface FullSyncMappingResult {
   mapping: string;
@@ -144,14 +144,9 @@ function matchSummary(r: MatchReport): string {
 }
 
 /** Ambiguous BC records and their uncoupled candidates: left out of the full synchronization. */
-function exclusions(r: MatchReport, dryRun: boolean): { bc: string[]; dataverse: string[] } {
+function exclusions(r: MatchReport): { bc: string[]; dataverse: string[] } {
   const bc = [...r.ambiguous.map((a) => a.bcId), ...r.takenByOther.map((a) => a.bcId)];
   const dataverse = r.ambiguous.flatMap((a) => a.candidates.map((c) => c.dataverseId));
-  if (dryRun) {
-    // A dry run couples nothing: leave out what would be coupled too, or the plan would show it as created.
-    bc.push(...r.coupled.map((c) => c.bcId));
-    dataverse.push(...r.coupled.map((c) => c.dataverseId));
-  }
   return { bc, dataverse };
 }
 
@@ -217,7 +212,7 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
   }
 
   const reports = results.flatMap((r) => (r.report ? [r.report] : []));
-  const notRun = results.filter((r) => r.status === 'refused' || r.status === 'dependency-not-satisfied' || r.status === 'error');
+  const notRun = results.filter((r) => r.status === 'refused' || r.status === 'dependency-not-satisfied' || r.status === 'unavailable' || r.status === 'error');
   if (out.json) {
     out.writeJson({ ok: !notRun.length && !reports.some(hasProblems), dryRun: Boolean(opts.dryRun), review, mappings: results });
   } else {
@@ -231,10 +226,18 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
     for (const r of notRun) out.warn(`${r.mapping} did not run: ${r.message}`);
     if (!opts.dryRun) printProblems(out, reports);
   }
-  const problems = notRun.length > 0 || (!opts.dryRun && reports.some(hasProblems));
-  // A mapping stopped by an error (an API that kept failing) is an error (1); refusals and record failures are 4.
+  // A mapping stopped by an error (an API that kept failing) is an error (1); an unavailable mapping 6;
+  // refusals and record failures 4. A dry run's outcome is the real run's, so is its code.
   const errored = results.some((r) => r.status === 'error');
-  const exitCode = errored ? ExitCode.error : problems && !opts.dryRun ? ExitCode.partial : ExitCode.ok;
+  const unavailable = results.some((r) => r.status === 'unavailable');
+  const recordsCode = exitCodeOf(reports);
+  const exitCode = errored
+    ? ExitCode.error
+    : unavailable || recordsCode === ExitCode.unavailable
+      ? ExitCode.unavailable
+      : notRun.length > 0 || recordsCode !== ExitCode.ok
+        ? ExitCode.partial
+        : ExitCode.ok;
   return { exitCode, review, mappings: results };
 }
 
@@ -253,6 +256,7 @@ async function runOne(
   if (blocked.length) {
     return { mapping: m.name, status: 'dependency-not-satisfied', message: `dependency not satisfied: ${blocked.join(', ')} did not synchronize` };
   }
+  if ((counts as ReviewLine).recommendation === 'unavailable') return { mapping: m.name, status: 'unavailable', message: (counts as ReviewLine).reason };
   // The review's counts still hold: a mapping's run only writes its own tables, which run once each.
   const rec = recommend(m, counts);
   if (rec.recommendation === 'no-records') return { mapping: m.name, status: 'no-records', message: rec.reason };
@@ -289,10 +293,11 @@ async function runOne(
       out.info(`  ambiguous: ${a.label} matches ${a.candidates.map((c) => `${c.name || c.dataverseId} (${c.dataverseId})`).join(', ')}`);
     }
     for (const a of match.takenByOther) out.info(`  ambiguous: ${a.label} matches ${a.dataverseId}, which is coupled to another record`);
-    exclude = exclusions(match, Boolean(opts.dryRun));
+    exclude = exclusions(match);
   }
   try {
     const report = await runMapping(deps, session, m, { full: true, dryRun: opts.dryRun, exclude });
+    if (report.unavailable) return { mapping: m.name, status: 'unavailable', match, report, message: report.message };
     return { mapping: m.name, status: 'synchronized', match, report };
   } catch (error) {
     if (deps.signal.aborted || stopsTheRun(error)) throw error;
@@ -327,9 +332,12 @@ Mappings run in dependency order. Option mappings (label), CURRENCY (ISO code), 
 price list lines (same list and product) are coupled automatically first, as Business Central does. Where both sides hold uncoupled data the mapping is refused
 unless --match couples the records first (records with more than one candidate are reported as ambiguous and
 neither coupled nor created) or --force-create is given. A mapping whose dependency did not synchronize is
-not run. --restart and --force-create ask first on a terminal; without one they need --yes (a plain
-full-sync, the cron job, never asks). Exit codes: 0 ok, 1 error (a mapping stopped on an error), 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,
-or a mapping was refused or not run (dependency not satisfied), 5 state locked or corrupt, 130 interrupted.`;
+not run. A run interrupted by a crash is finished by running the same command again: creates whose answer was
+lost are found and coupled first. --restart and --force-create ask first on a terminal; without one they need
+--yes (a plain full-sync, the cron job, never asks). Exit codes: 0 ok, 1 error (a mapping stopped on an error), 2 usage,
+3 configuration/authentication, 4 a record failed, was skipped or conflicted, or a mapping was refused or not run
+(dependency not satisfied), 5 state locked or corrupt, 6 a mapping is unavailable, 7 --max-changes reached,
+130 interrupted, 143 terminated. --dry-run exits with the code the real run would.`;
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

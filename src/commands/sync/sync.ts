@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { askOrFail } from '../../deps.js';
-import { hasProblems, type MappingReport } from '../../engine/report.js';
+import { exitCodeOf, hasProblems, type MappingReport } from '../../engine/report.js';
 import { passesOf, syncMapping, type SyncOptions } from '../../engine/run.js';
 import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
@@ -167,7 +167,8 @@ export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<Syn
   }
   printResult(deps, reports, Boolean(opts.dryRun));
   if (firstError) throw firstError;
-  const exitCode = !opts.dryRun && reports.some(hasProblems) ? ExitCode.partial : ExitCode.ok;
+  // A dry run's reports are the real run's, so it exits as the real run would.
+  const exitCode = exitCodeOf(reports);
   return { exitCode, reports };
 }
 
@@ -199,8 +200,9 @@ Examples:
 The summary (inserted, modified, unchanged, echo-suppressed, skipped, failed, conflicts, requests) goes to
 stdout, progress to stderr; --json prints one document with the report of every mapping. Every run is written
 to the sync log ("bcsync log"). Without a terminal --record needs --overwrite on two-way mappings.
-Exit codes: 0 ok, 1 error, 2 usage, 3 configuration/authentication, 4 a record failed or conflicted,
-5 state locked or corrupt, 130 interrupted.`;
+Exit codes: 0 ok, 1 error, 2 usage, 3 configuration/authentication, 4 a record failed, was skipped, conflicted
+or has an unknown outcome, 5 state locked or corrupt, 6 a mapping is unavailable, 7 --max-changes reached,
+130 interrupted. --dry-run exits with the code the real run would.`;
 
 export const registerSync: RegisterCommand = (program: Command, act) => {
   program

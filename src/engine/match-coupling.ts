@@ -1,12 +1,13 @@
 /**
- * Match-based coupling (spec §7.1): every uncoupled BC record in scope is compared with the uncoupled
+ * Match-based coupling (docs/integration.md §7.1): every uncoupled BC record in scope is compared with the uncoupled
  * Dataverse rows in scope on the chosen fields, priority by priority; exactly one candidate couples, more than
  * one is ambiguous (reported with its candidates, nothing is created for it), none is "no match".
  */
 import { dataverseReadName, matchConditions, matchCriteria, planFieldTransfer, rowMatches } from '../mapping/index.js';
 import type { FieldMapping, IntegrationTableMapping, TransferContext } from '../mapping/index.js';
 import type { Rec } from '../sides/types.js';
-import { lookupsFor, type EngineContext } from './run.js';
+import { lookupsFor, type EngineContext } from './context.js';
+import { dryRunContext } from './dry-run.js';
 import { bcTable, dataverseTable } from './tables.js';
 
 export interface MatchOptions {
@@ -66,7 +67,20 @@ function ownerScope(m: IntegrationTableMapping, fields: FieldMapping[], rec: Rec
   return scope;
 }
 
+/**
+ * Couples what matches. A dry run couples in memory only, so the synchronization planned after it in the same
+ * dry run sees the couplings the real run would make.
+ */
 export async function matchBasedCoupling(ctx: EngineContext, m: IntegrationTableMapping, options: MatchOptions = {}): Promise<MatchReport> {
+  if (!options.dryRun) return coupleMatches(ctx, m, options);
+  try {
+    return await coupleMatches(dryRunContext(ctx), m, options);
+  } finally {
+    ctx.state.discardPending();
+  }
+}
+
+async function coupleMatches(ctx: EngineContext, m: IntegrationTableMapping, options: MatchOptions): Promise<MatchReport> {
   const criteria = matchCriteria(m, options.fields, { caseSensitive: options.caseSensitive });
   const report: MatchReport = {
     mapping: m.name,
@@ -136,9 +150,7 @@ export async function matchBasedCoupling(ctx: EngineContext, m: IntegrationTable
           break;
         }
         usedNow.add(row.id);
-        if (!options.dryRun) {
-          state.couple({ mapping: m.name, bcId: rec.id, dataverseId: row.id });
-        }
+        state.couple({ mapping: m.name, bcId: rec.id, dataverseId: row.id });
         report.coupled.push({ bcId: rec.id, dataverseId: row.id, label });
         outcome = 'coupled';
         break;
@@ -155,6 +167,6 @@ export async function matchBasedCoupling(ctx: EngineContext, m: IntegrationTable
     }
     if (outcome === 'none') report.noMatch.push({ bcId: rec.id, label });
   }
-  if (!options.dryRun) await state.commit();
+  await state.commit();
   return report;
 }

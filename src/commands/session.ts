@@ -46,7 +46,13 @@ export function loadProfileMappings(deps: Deps): { profile: Profile; mappings: I
   return { profile, mappings: profileMappings(profile.integration, profile.mappingOverrides) };
 }
 
-export async function openSession(deps: Deps, command: string): Promise<Session> {
+/** `--max-changes` / `--max-deletes` as given; the profile's `limits` fill what was not. */
+export interface ChangeLimits {
+  maxChanges?: number;
+  maxDeletes?: number;
+}
+
+export async function openSession(deps: Deps, command: string, limits: ChangeLimits = {}): Promise<Session> {
   const { profile, mappings } = loadProfileMappings(deps);
   if (!profile.integration.enabled) {
     throw new ConfigError(`The connection of profile "${profile.name}" is disabled; run "bcsync setup --enable" to synchronize again.`);
@@ -60,6 +66,9 @@ export async function openSession(deps: Deps, command: string): Promise<Session>
     const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now());
     const intents = await IntentJournal.open(stateDir, () => deps.clock.now());
     const ctx = engineContext(connection, env, { state, intents, clock: deps.clock, mappings, signal: deps.signal });
+    const maxChanges = limits.maxChanges ?? profile.limits?.maxChanges;
+    const maxDeletes = limits.maxDeletes ?? profile.limits?.maxDeletes;
+    if (maxChanges !== undefined || maxDeletes !== undefined) ctx.changeBudget = { maxChanges, maxDeletes };
     const conn = connection;
     return {
       profile,

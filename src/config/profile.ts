@@ -53,6 +53,8 @@ export const profileSchema = z.object({
   integration: integrationSchema,
   /** Per-mapping changes to the default integration table mappings (validated by the mapping layer). */
   mappingOverrides: z.record(z.string(), z.unknown()).default({}),
+  /** Safety valve for unattended runs: the default --max-changes / --max-deletes of sync and full-sync. */
+  limits: z.object({ maxChanges: z.number().int().nonnegative().optional(), maxDeletes: z.number().int().nonnegative().optional() }).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

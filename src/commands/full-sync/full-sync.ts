@@ -18,7 +18,7 @@ import { dependencyOrder, matchCriteria, type IntegrationTableMapping } from '..
 import { didYouMean } from '../../util/suggest.js';
 import { findMapping, loadProfileMappings, openSession, type Session } from '../session.js';
 import { planRows, PLAN_COLUMNS, printProblems, printSummary } from '../sync/render.js';
-import { runMapping, stopsTheRun } from '../sync/sync.js';
+import { countOption, runMapping, stopsTheRun } from '../sync/sync.js';
 
 export interface FullSyncOptions {
   /** Only these mappings (names); default: every mapping of the profile. */
@@ -33,6 +33,9 @@ export interface FullSyncOptions {
   forceCreate?: boolean;
   /** Confirms --restart / --force-create without asking (scripts). */
   yes?: boolean;
+  /** Stop before writing more records than this (the whole run); default: the profile's limits. */
+  maxChanges?: number;
+  maxDeletes?: number;
 }
 
 export type MappingStatus = 'synchronized' | 'refused' | 'dependency-not-satisfied' | 'no-records' | 'unavailable' | 'error';
@@ -167,7 +170,7 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
   if (!opts.dryRun && opts.forceCreate) {
     await confirmDestructive(deps, opts.yes, `Create a counterpart for every uncoupled record of ${chosen.map((m) => m.name).join(', ')}, also where both sides hold data (records on both sides are duplicated)`);
   }
-  const session = await openSession(deps, 'full-sync');
+  const session = await openSession(deps, 'full-sync', { maxChanges: opts.maxChanges, maxDeletes: opts.maxDeletes });
   const results: FullSyncMappingResult[] = [];
   let review: ReviewLine[] = [];
   try {
@@ -354,6 +357,8 @@ export const registerFullSync: RegisterCommand = (program: Command, act) => {
     .option('--case-sensitive', 'with --match: compare text case-sensitively')
     .option('--force-create', 'create counterparts even where both sides hold uncoupled data (duplicates them, as BC does)')
     .option('-y, --yes', 'confirm --restart / --force-create without asking (scripts)')
+    .option('--max-changes <n>', 'stop before the run writes more than N records (default: the profile\'s limit, none)', countOption('--max-changes'))
+    .option('--max-deletes <n>', 'stop before the run deletes more than N records (default: the profile\'s limit, none)', countOption('--max-deletes'))
     .addHelpText('after', FULL_SYNC_HELP)
     .action((options: FullSyncOptions, cmd: Command) => act(cmd, (deps) => fullSyncRun(deps, options)));
 };

@@ -16,6 +16,7 @@ import { BcsyncError, ConfigError, ExitCode, UsageError } from '../../errors.js'
 import type { Choice } from '../../io/prompter.js';
 import type { RegisterCommand } from '../registry.js';
 import { fullSyncRun } from '../full-sync/full-sync.js';
+import { countOption } from '../sync/sync.js';
 import { defaultIntegrationOptions, type IntegrationOptions } from '../../mapping/index.js';
 import { connectProfile, isSecretRefused, type Connection } from '../connect.js';
 import { testConnection, type ConnectionCheck, type ConnectionReport } from './checks.js';
@@ -49,6 +50,9 @@ export interface SetupFlags extends IntegrationFlags {
   /** true: store the secret in the profile (opt-in); false: go back to the environment variable. */
   storeSecret?: boolean;
   connectionString?: string;
+  /** The profile's default --max-changes / --max-deletes for sync and full-sync. */
+  maxChanges?: number;
+  maxDeletes?: number;
   show?: boolean;
   test?: boolean;
   enable?: boolean;
@@ -88,6 +92,8 @@ const CONFIG_FLAGS: Array<[keyof SetupFlags, string]> = [
   ['itemAvailability', '--item-availability'],
   ['unitGroups', '--unit-groups'],
   ['pricing', '--pricing'],
+  ['maxChanges', '--max-changes'],
+  ['maxDeletes', '--max-deletes'],
 ];
 
 function givenConfigFlags(opts: SetupFlags): string[] {
@@ -312,6 +318,7 @@ async function configure(deps: Deps, opts: SetupOptions): Promise<SetupResult> {
       auth: authOf(answers),
       integration,
       mappingOverrides: existing?.mappingOverrides ?? {},
+      ...limitsOf(existing, opts),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
@@ -482,6 +489,13 @@ async function collectConnection(
   return { bc, dataverseUrl, tenantId, authority, clientId, clientSecretEnv, storeSecret, secret, secretSource, secretReachable };
 }
 
+/** The profile's change limits: the flags given, else what the profile had. */
+function limitsOf(existing: Profile | undefined, opts: SetupFlags): Pick<Profile, 'limits'> {
+  const maxChanges = opts.maxChanges ?? existing?.limits?.maxChanges;
+  const maxDeletes = opts.maxDeletes ?? existing?.limits?.maxDeletes;
+  return maxChanges === undefined && maxDeletes === undefined ? {} : { limits: { maxChanges, maxDeletes } };
+}
+
 /** Typed secrets tried before the wizard gives up (each refusal costs one token request). */
 const MAX_SECRET_ATTEMPTS = 3;
 
@@ -644,6 +658,8 @@ export const registerSetup: RegisterCommand = (program: Command, act) => {
     .option('--unit-groups', 'synchronize unit groups (several units of measure per item; BC default)')
     .option('--no-unit-groups', 'synchronize units of measure only')
     .addOption(new Option('--pricing <model>', 'lists = price lists, groups = customer price groups + sales prices').choices([...PRICING_MODELS]))
+    .option('--max-changes <n>', 'default for sync/full-sync: stop before a run writes more than N records', countOption('--max-changes'))
+    .option('--max-deletes <n>', 'default for sync/full-sync: stop before a run deletes more than N records', countOption('--max-deletes'))
     .option('--show', 'print the profile (client secret masked) and where the secret comes from')
     .option('--test', 'test the saved profile\'s connection only')
     .option('--enable', 'enable the connection of the profile')

@@ -29,6 +29,9 @@ export interface SyncCommandOptions {
   record?: string;
   /** With --record: the side that is overwritten. */
   overwrite?: Overwrite;
+  /** Stop before writing more records than this (the whole run); default: the profile's limits. */
+  maxChanges?: number;
+  maxDeletes?: number;
 }
 
 export interface SyncCommandResult {
@@ -135,7 +138,7 @@ export async function runMapping(deps: Deps, session: Session, m: IntegrationTab
 
 export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<SyncCommandResult> {
   checkFlags(opts);
-  const session = await openSession(deps, 'sync');
+  const session = await openSession(deps, 'sync', { maxChanges: opts.maxChanges, maxDeletes: opts.maxDeletes });
   const reports: MappingReport[] = [];
   let firstError: unknown;
   try {
@@ -194,6 +197,7 @@ Examples:
   $ bcsync sync --mapping ITEM-PRODUCT --dry-run        the plan per record; nothing is written
   $ bcsync sync --mapping CUSTOMER --direction from-dataverse
   $ bcsync sync --mapping CUSTOMER --retry-skipped      clear skipped flags first (Retry All)
+  $ bcsync sync --all --max-changes 500                 cron: stop (exit 7) before writing more than 500 records
   $ bcsync sync --mapping CUSTOMER --record <id> --overwrite dataverse
                                                         Synchronize Now: BC wins for this coupled record
 
@@ -203,6 +207,15 @@ to the sync log ("bcsync log"). Without a terminal --record needs --overwrite on
 Exit codes: 0 ok, 1 error, 2 usage, 3 configuration/authentication, 4 a record failed, was skipped, conflicted
 or has an unknown outcome, 5 state locked or corrupt, 6 a mapping is unavailable, 7 --max-changes reached,
 130 interrupted. --dry-run exits with the code the real run would.`;
+
+/** A commander parser for `--max-changes N`-style flags: a whole number, 0 or more. */
+export function countOption(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} "${value}" is not a whole number; pass 0 or more, e.g. ${flag} 500.`);
+    return n;
+  };
+}
 
 export const registerSync: RegisterCommand = (program: Command, act) => {
   program
@@ -215,6 +228,8 @@ export const registerSync: RegisterCommand = (program: Command, act) => {
     .option('--retry-skipped', 'clear the skipped flags of the mapping first, so skipped records are tried again')
     .option('--record <id>', 'Synchronize Now: one coupled record, by its BC id, BC number/code or Dataverse id (needs --mapping)')
     .addOption(new Option('--overwrite <side>', 'with --record: the side that is overwritten (dataverse: BC wins; bc: Dataverse wins)').choices(['dataverse', 'bc']))
+    .option('--max-changes <n>', 'stop before the run writes more than N records (default: the profile\'s limit, none)', countOption('--max-changes'))
+    .option('--max-deletes <n>', 'stop before the run deletes more than N records (default: the profile\'s limit, none)', countOption('--max-deletes'))
     .addHelpText('after', SYNC_HELP)
     .action((options: SyncCommandOptions, cmd: Command) => act(cmd, (deps) => syncRun(deps, options)));
 };

@@ -137,6 +137,10 @@ class PlanWriter {
       case 'uncouple':
         this.state.uncouple(this.m.name, { bcId: record.bcId, dataverseId: record.dataverseId });
         return this.note(record, direction, 'uncouple');
+      case 'couple':
+        // Matched to a record that already exists (match-based coupling): a coupling, no write.
+        this.state.couple({ mapping: this.m.name, bcId: record.bcId!, dataverseId: record.dataverseId! });
+        return this.note(record, direction, 'couple');
       case 'unchanged':
         if (record.coupled && record.bcId) {
           const before = this.state.byBcId(this.m.name, record.bcId)?.dataverseModifiedAt;

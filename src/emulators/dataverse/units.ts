@@ -41,9 +41,10 @@ export function createBaseUnit(org: Organization, schedule: Row, actor: Actor): 
   const uoms = org.table('uoms');
   const id = org.ids.next();
   const now = org.nowText();
+  const name = schedule.values['baseuomname'];
   const values: Record<string, unknown> = {
     uomid: id,
-    name: schedule.values['baseuomname'],
+    name: typeof name === 'string' ? name : 'Unit',
     quantity: 1,
     isschedulebaseuom: true,
     createdon: now,

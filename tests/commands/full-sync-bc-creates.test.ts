@@ -34,7 +34,7 @@ describe('full-sync creates Business Central records through the standard API', 
     const failures = doc.mappings.flatMap((m) =>
       Object.entries(m.report?.counts ?? {})
         .filter(([, c]) => c.failed + c.skipped > 0)
-        .map(([direction, c]) => `${m.mapping} ${direction}: ${c.failed} failed, ${c.skipped} skipped ${JSON.stringify(m.report!.records.filter((x) => x.outcome !== 'inserted').slice(0, 2))}`),
+        .map(([direction, c]) => `${m.mapping} ${direction}: ${c.failed} failed, ${c.skipped} skipped ${JSON.stringify(m.report!.records.slice(0, 2))}`),
     );
     expect(failures).toEqual([]);
     expect(r.code).toBe(0);

@@ -250,6 +250,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       }
       if (odata) out['odata-version'] = '4.0';
       for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+      if (out['retry-after'] !== undefined) entry.retryAfterSeconds = Number(out['retry-after']);
       if (payload !== undefined) out['content-length'] = String(Buffer.byteLength(payload));
       entry.status = status;
       entry.durationMs = performance.now() - startedWall;

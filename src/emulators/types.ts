@@ -24,6 +24,8 @@ export interface ServiceLimits {
   /** Requests per window; beyond it 429 with Retry-After until the window frees up. 0 = unlimited. */
   requestsPerWindow: number;
   windowMs: number;
+  /** Dataverse only: combined execution time (ms) of requests per window; counted in the lower bound. */
+  executionMsPerWindow?: number;
 }
 
 /**
@@ -64,6 +66,22 @@ export interface StartEmulatorsOptions {
   tokenLifetimeSeconds?: number;
   /** Time source of the emulators (token expiry, modifiedon, lastModifiedDateTime). */
   now?: () => number;
+  /** How the emulated environments are set up, for trying what `bcsync doctor` and `setup` check. */
+  scenario?: EmulatorScenario;
+}
+
+/**
+ * How the application user holds its Dataverse security role: directly (default), only through a team,
+ * or System Administrator (directly or through a team), which setup and doctor must refuse.
+ */
+export type ApplicationUserRoles = 'direct' | 'team' | 'system-administrator' | 'team-system-administrator';
+
+export interface EmulatorScenario {
+  /** Serve the `bcsync/integration/v1.0` namespace, as an installed companion extension does (default true). */
+  customApi?: boolean;
+  applicationUserRoles?: ApplicationUserRoles;
+  /** ISO code of a seeded Dataverse currency to make the organization's base currency (e.g. EUR against BC's USD). */
+  dataverseBaseCurrency?: string;
 }
 
 export interface RequestLogEntry {
@@ -89,6 +107,10 @@ export interface RequestLogEntry {
   /** The Retry-After (seconds) the answer carried (429, 502, 503): a retry must not start before it ran out. */
   retryAfterSeconds?: number;
   startedAt: number;
+  /** The `$skiptoken` this read continued (a page after the first). */
+  pageToken?: string;
+  /** The `$skiptoken` of the `@odata.nextLink` it answered with: the next page cannot be asked for before this answer. */
+  nextPageToken?: string;
 }
 
 export interface EmulatorStats {

@@ -87,7 +87,11 @@ function metadataDocument(api: Api): string {
 }
 
 export class BcService {
-  constructor(readonly companies: readonly Company[]) {}
+  constructor(
+    readonly companies: readonly Company[],
+    /** Without the companion extension its namespace does not exist: every URL under it is 404. */
+    private readonly options: { customApi: boolean } = { customApi: true },
+  ) {}
 
   // ---------------------------------------------------------------------------------------------
   // Presentation
@@ -222,7 +226,7 @@ export class BcService {
     if (segments[0] === 'v2.0') {
       api = 'v2.0';
       rest = segments.slice(1);
-    } else if (segments[0] === 'bcsync' && segments[1] === 'integration' && segments[2] === 'v1.0') {
+    } else if (segments[0] === 'bcsync' && segments[1] === 'integration' && segments[2] === 'v1.0' && this.options.customApi) {
       api = 'custom';
       rest = segments.slice(3);
     } else {

@@ -62,6 +62,12 @@ export interface StartApiServerOptions {
   requestIdHeader: string;
   /** OData responses: `OData-Version: 4.0` and `application/json; odata.metadata=minimal` (default true). */
   odata?: boolean;
+  /**
+   * Dataverse's service-protection diagnostics on every answer (protocols.md §5.2):
+   * `x-ms-ratelimit-burst-remaining-xrm-requests` (requests left in the window) and
+   * `x-ms-ratelimit-time-remaining-xrm-requests` (execution ms left of `executionMsPerWindow`).
+   */
+  rateLimitHeaders?: { executionMsPerWindow: number };
 }
 
 export interface RunningApiServer {
@@ -169,6 +175,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
   const waiters: Array<() => void> = [];
   /** Admission times inside the sliding window (emulator clock). */
   const window: number[] = [];
+  /** Execution time spent inside the window (emulator clock, wall ms), for the rate-limit headers. */
+  const spent: Array<{ at: number; ms: number }> = [];
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let origin = '';
 
@@ -235,6 +243,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       startedAt,
     };
     const requestId = randomUUID();
+    const pageToken = rawQuery.includes('skiptoken') ? new URLSearchParams(rawQuery).get('$skiptoken') : null;
+    if (pageToken !== null) entry.pageToken = pageToken;
 
     const send = (status: number, body: EmuResponse['body'], headers: Record<string, string> = {}): void => {
       const out: Record<string, string> = { [opts.requestIdHeader]: requestId };
@@ -246,9 +256,23 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
         out['content-type'] = 'text/plain; charset=utf-8';
       } else {
         payload = JSON.stringify(body);
+        const nextLink = (body as Record<string, unknown>)['@odata.nextLink'];
+        if (typeof nextLink === 'string') {
+          const token = new URL(nextLink, origin).searchParams.get('$skiptoken');
+          if (token !== null) entry.nextPageToken = token;
+        }
         out['content-type'] = odata ? 'application/json; odata.metadata=minimal' : 'application/json; charset=utf-8';
       }
       if (odata) out['odata-version'] = '4.0';
+      if (opts.rateLimitHeaders && limits) {
+        const t = now();
+        while (spent.length > 0 && spent[0]!.at <= t - limits.windowMs) spent.shift();
+        spent.push({ at: t, ms: performance.now() - startedWall });
+        const inWindow = window.filter((w) => w > t - limits.windowMs).length;
+        const used = spent.reduce((sum, x) => sum + x.ms, 0);
+        if (limits.requestsPerWindow > 0) out['x-ms-ratelimit-burst-remaining-xrm-requests'] = String(Math.max(0, limits.requestsPerWindow - inWindow));
+        out['x-ms-ratelimit-time-remaining-xrm-requests'] = String(Math.max(0, Math.round(opts.rateLimitHeaders.executionMsPerWindow - used)));
+      }
       for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
       if (out['retry-after'] !== undefined) entry.retryAfterSeconds = Number(out['retry-after']);
       if (payload !== undefined) out['content-length'] = String(Buffer.byteLength(payload));

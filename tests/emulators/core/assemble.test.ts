@@ -213,7 +213,7 @@ describe('startEmulators wiring', () => {
   });
 
   test('default: documented limits on, no latency; latency entries switch on the realistic model', async () => {
-    expect(DEFAULT_LIMITS.dataverse).toEqual({ concurrent: 52, requestsPerWindow: 6000, windowMs: 300_000 });
+    expect(DEFAULT_LIMITS.dataverse).toEqual({ concurrent: 52, requestsPerWindow: 6000, windowMs: 300_000, executionMsPerWindow: 1_200_000 });
     expect(DEFAULT_LIMITS.bc).toEqual({ concurrent: 5, maxQueue: 95, requestsPerWindow: 6000, windowMs: 300_000 });
     expect(DEFAULT_LATENCY.dataverse).toEqual({ baseMs: 25, perOperationMs: 3, perRowMs: 0.02 });
     expect(DEFAULT_LATENCY.bc).toEqual({ baseMs: 40, perOperationMs: 8, perRowMs: 0.05 });

@@ -1,5 +1,6 @@
 /**
- * Issue 2 acceptance, through the typed clients to the emulators over loopback HTTP.
+ * The typed clients against the emulators over loopback HTTP: page and batch sizes, throttling, tokens, lost
+ * answers, concurrency control, change tracking and response shapes.
  * Every count comes from the emulators' own request log; every wait is measured on the injected clock.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
@@ -26,7 +27,7 @@ interface Rig {
 
 const rigs: Rig[] = [];
 
-async function rig(options: EmulatorOptions = {}, client: { dvMaxPageSize?: number } = {}): Promise<Rig> {
+async function rig(options: EmulatorOptions = {}, client: { dataverseMaxPageSize?: number } = {}): Promise<Rig> {
   const clock = new ManualClock();
   const emu = await startEmulators({ seed: 'empty', now: () => clock.now(), ...options });
   const tokens = new ClientCredentialsTokenProvider({ tokenUrl: emu.tokenUrl, ...emu.credentials, clock });
@@ -35,7 +36,7 @@ async function rig(options: EmulatorOptions = {}, client: { dvMaxPageSize?: numb
     scope: emu.dataverse.scope,
     tokens,
     clock,
-    ...(client.dvMaxPageSize !== undefined ? { maxPageSize: client.dvMaxPageSize } : {}),
+    ...(client.dataverseMaxPageSize !== undefined ? { maxPageSize: client.dataverseMaxPageSize } : {}),
   });
   const bc = new BcClient({ url: emu.bc.url, customUrl: emu.bc.customUrl, companyId: emu.bc.companyId, scope: emu.bc.scope, tokens, clock });
   const raw = { dv: new HttpTransport({ api: 'dataverse', clock }), bc: new HttpTransport({ api: 'bc', clock }) };

@@ -1,6 +1,6 @@
 /**
  * Sales document rules (orders, quotes, invoices): numbers, editable states, line pricing and amounts, and
- * header totals recomputed from the lines (protocols.md §6.1, §7.1).
+ * header totals recomputed from the lines (docs/protocols.md §6.1, §7.1).
  */
 import { applyCurrency, currencyPrecision } from './currency.js';
 import { invalidArgument } from './errors.js';

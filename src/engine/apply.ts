@@ -43,11 +43,6 @@ function isTransient(status: number | undefined): boolean {
   return status === undefined || status === 429 || status === 408 || status >= 500;
 }
 
-/** Whether a target accepts the id we choose for a create (Dataverse always; BC only through the extension). */
-export function acceptsChosenId(sideName: 'bc' | 'dataverse', table: SideTable): boolean {
-  return sideName === 'dataverse' || table.api === 'custom';
-}
-
 /** One plan being written: its counters, outcomes and the bookkeeping of records with writes outstanding. */
 class PlanWriter {
   readonly counts: Record<PassDirection, DirectionCounts> = { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() };
@@ -171,8 +166,9 @@ class PlanWriter {
   }
 
   /** Write-ahead: the creates of a batch are durable intents before the batch leaves. */
-  private announce(sideName: 'bc' | 'dataverse', table: SideTable, chunk: Job[]): Promise<Intent[]> {
-    const chosenIds = acceptsChosenId(sideName, table);
+  private announce(sideName: 'bc' | 'dataverse', side: Side, table: SideTable, chunk: Job[]): Promise<Intent[]> {
+    // Dataverse keeps the id we choose; BC only through the companion extension (API v2.0 refuses it).
+    const chosenIds = side.acceptsChosenId?.(table) ?? true;
     const announced: NewIntent[] = chunk
       .filter((job) => job.plan.action === 'insert')
       .map((job) => ({
@@ -195,7 +191,7 @@ class PlanWriter {
         ? { kind: 'create', id: p.targetId!, fields: p.values ?? {} }
         : { kind: 'update', id: p.targetId!, etag: p.etag, fields: p.values ?? {} },
     );
-    const intents = await this.announce(sideName, table, chunk);
+    const intents = await this.announce(sideName, side, table, chunk);
     let results: WriteResult[];
     try {
       results = await side.write(table, ops);

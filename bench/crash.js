@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulators } from '../dist/emulators/index.js';
+import { createRng as random } from '../dist/emulators/core/rng.js';
 import { BufferIo } from '../dist/io/io.js';
 import { run } from '../dist/main.js';
 import { readOpenIntents, StateStore } from '../dist/state/index.js';
@@ -30,17 +31,6 @@ const COMPARED = {
   bc: { customers: ['displayName'], vendors: ['displayName'], contacts: ['displayName', 'type'], items: ['displayName'], salespeoplePurchasers: ['name', 'email'] },
   dataverse: { accounts: ['name'], contacts: ['fullname'], products: ['name'], uomschedules: ['name'], uoms: ['name'] },
 };
-
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function world() {
   const emu = await startEmulators({ seed: `scale:${N}` });

@@ -131,3 +131,42 @@ export async function logReport(log: SyncLog, report: MappingReport): Promise<vo
   const run = await startMappingRun(log, report.mapping, [], report.dryRun);
   await run.finish(report);
 }
+
+/**
+ * What a read-only command that asks the services (couplings, explain) opens: the profile, a connection, the
+ * state without the lock (it works while a sync runs) and an engine context that writes nothing.
+ */
+export interface ReadSession {
+  profile: Profile;
+  mappings: IntegrationTableMapping[];
+  state: StateStore;
+  ctx: EngineContext;
+  close(): Promise<void>;
+}
+
+export async function openReadSession(deps: Deps): Promise<ReadSession> {
+  const { profile, mappings } = loadProfileMappings(deps);
+  const stateDir = deps.layout.stateDir(profile.name);
+  const state = await StateStore.open(stateDir, { lock: false, clock: deps.clock });
+  let connection: Connection | undefined;
+  try {
+    connection = connectProfile({ env: deps.env, out: deps.out, clock: deps.clock }, profile);
+    const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now());
+    const ctx = engineContext(connection, env, { state, intents: IntentJournal.inMemory(() => deps.clock.now()), clock: deps.clock, mappings, signal: deps.signal });
+    const conn = connection;
+    return {
+      profile,
+      mappings,
+      state,
+      ctx,
+      close: async () => {
+        await state.close();
+        await conn.close();
+      },
+    };
+  } catch (error) {
+    await state.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    throw error;
+  }
+}

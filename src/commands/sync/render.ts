@@ -96,7 +96,7 @@ export function printProblems(out: Output, reports: readonly MappingReport[], li
 export function trackProgress(out: Output, ctx: EngineContext, mapping: string): Spinner {
   const spinner = out.spinner(`${mapping}: reading`);
   ctx.onProgress = (name, phase, done, total) => {
-    spinner.update(total > 0 ? `${name}: ${phase} ${done}/${total}` : `${name}: ${phase}`);
+    spinner.update(total > 0 ? `${name}: ${phase} ${done}/${total}` : `${name}: ${phase}`, { task: name, phase, done, total });
   };
   return spinner;
 }

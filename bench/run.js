@@ -18,7 +18,7 @@ import { BcClient } from '../dist/clients/bc/client.js';
 import { ClientCredentialsTokenProvider } from '../dist/clients/auth/token-provider.js';
 import { DataverseClient } from '../dist/clients/dataverse/client.js';
 import { systemClock } from '../dist/clock.js';
-import { engineContext, loadEnvironment, profileMappings } from '../dist/commands/engine-context.js';
+import { engineContext, loadEnvironment, profileMappings } from '../dist/app/engine-context.js';
 import { DEFAULT_LATENCY, DEFAULT_LIMITS } from '../dist/emulators/index.js';
 import { syncMapping } from '../dist/engine/run.js';
 import { bcTable, dataverseTable } from '../dist/engine/tables.js';

@@ -18,3 +18,20 @@ describe('progress events of a real run', () => {
     expect(events.at(-1)).toMatchObject({ event: 'done', ok: true, text: expect.stringMatching(/^CURRENCY: /) });
   });
 });
+
+describe('the cached environment', () => {
+  let h: CliHarness;
+  beforeAll(async () => {
+    h = await startCli();
+  });
+  afterAll(async () => h?.close());
+
+  test('is written through the state with mode 0600, like every state file', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    expect((await h.cli(['sync', '--mapping', 'CURRENCY'])).code).toBe(0);
+    const file = path.join(h.stateDir, 'environment.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ integrationUserId: expect.any(String), bcLcyCode: expect.any(String) });
+  });
+});

@@ -9,7 +9,7 @@ import type { Deps } from '../../deps.js';
 import { bcTable, dataverseTable } from '../../engine/tables.js';
 import { UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
-import { findMapping, openReadSession } from '../session.js';
+import { findMapping, openReadSession } from '../../app/session.js';
 
 export interface CouplingRow {
   bcId: string;

@@ -14,7 +14,7 @@ import type { Rec } from '../../sides/types.js';
 import type { Coupling } from '../../state/index.js';
 import { missingDependencies, parseBcRef, resolveBcId, type MissingDependency } from '../couple/records.js';
 import type { RegisterCommand } from '../registry.js';
-import { findMapping, openReadSession, type ReadSession } from '../session.js';
+import { findMapping, openReadSession, type ReadSession } from '../../app/session.js';
 
 export interface SideFacts {
   id: string;

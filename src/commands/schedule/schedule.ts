@@ -9,7 +9,7 @@ import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_SECRET_ENV } from '../../config/profile.js';
 import type { RegisterCommand } from '../registry.js';
-import { loadProfileMappings } from '../session.js';
+import { loadProfileMappings } from '../../app/session.js';
 
 /** How often the entry wakes bcsync: the shortest interval of the profile's schedules, at most every 5 minutes. */
 export function wakeMinutes(intervals: readonly number[]): number {

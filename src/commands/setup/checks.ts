@@ -2,7 +2,7 @@ import type { CompaniesRow } from '../../clients/bc/index.js';
 import { systemusers } from '../../clients/dataverse/index.js';
 import { ConfigError } from '../../errors.js';
 import type { Output } from '../../io/output.js';
-import type { Connection } from '../connect.js';
+import type { Connection } from '../../app/connect.js';
 
 /**
  * The connection test of `setup` and `setup --test`: a token for each resource, Dataverse WhoAmI, the

@@ -13,9 +13,9 @@ import { StateStore, type RecordIds } from '../../state/index.js';
 import { isGuid } from '../../engine/ids.js';
 import { parseBcRef, resolveBcId } from '../couple/records.js';
 import type { RegisterCommand } from '../registry.js';
-import { findMapping, loadProfileMappings, openSession } from '../session.js';
-import { printSummary } from '../sync/render.js';
-import { runMapping } from '../sync/sync.js';
+import { findMapping, loadProfileMappings, openSession } from '../../app/session.js';
+import { printSummary, runMappingShown } from '../sync/render.js';
+
 
 export interface SkippedRecord {
   mapping: string;
@@ -107,7 +107,7 @@ export async function retryRun(deps: Deps, opts: RetryOptions): Promise<RetryRes
     await session.state.commit();
     deps.out.info(`${m.name}: ${cleared} skipped record(s) will be tried again.`);
     // The records stay failed: the incremental run retries failed records whatever the watermark says.
-    const report = await runMapping(deps, session, m, {});
+    const report = await runMappingShown(deps, session, m, {});
     if (deps.out.json) deps.out.writeJson({ ok: exitCodeOf([report]) === 0, cleared, mapping: report });
     else printSummary(deps.out, [report]);
     return { exitCode: exitCodeOf([report]), cleared, report };

@@ -11,7 +11,7 @@ import { lastRuns, scheduleState, type LastRun } from '../../app/schedule.js';
 import type { Deps } from '../../deps.js';
 import { LOCK_DIR_NAME, readLockOwner, readOpenIntents, StateStore, SyncLog, type LoggedRun } from '../../state/index.js';
 import type { RegisterCommand } from '../registry.js';
-import { loadProfileMappings } from '../session.js';
+import { loadProfileMappings } from '../../app/session.js';
 
 export interface WatermarkStatus {
   at: string;

@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { askOrFail } from '../../deps.js';
 import { exitCodeOf, hasProblems, type MappingReport } from '../../engine/report.js';
-import { passesOf, syncMapping, type SyncOptions } from '../../engine/run.js';
+import type { SyncOptions } from '../../engine/run.js';
 import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
@@ -16,8 +16,8 @@ import { isGuid } from '../../engine/ids.js';
 import { parseBcRef, resolveBcId } from '../couple/records.js';
 import { hasChangesSinceWatermark, lastRuns, scheduleState } from '../../app/schedule.js';
 import { readAllRuns } from '../status/status.js';
-import { findMapping, openSession, startMappingRun, type Session } from '../session.js';
-import { countsText, PLAN_COLUMNS, planRows, printProblems, printSummary, trackProgress } from './render.js';
+import { findMapping, openSession, type Session } from '../../app/session.js';
+import { PLAN_COLUMNS, planRows, printProblems, printSummary, runMappingShown } from './render.js';
 
 export type Overwrite = 'dataverse' | 'bc';
 
@@ -128,39 +128,6 @@ export function stopsTheRun(error: unknown): boolean {
   return error instanceof BcsyncError && error.exitCode !== ExitCode.error && error.exitCode !== ExitCode.unavailable;
 }
 
-/** The sync-log message of a run stopped by SIGINT/SIGTERM. */
-export const INTERRUPTED_LOG_MESSAGE = 'interrupted: stopped after the batch in flight; nothing more was written';
-
-/** Runs one mapping with progress, logs the run, and returns its report. */
-export async function runMapping(deps: Deps, session: Session, m: IntegrationTableMapping, options: SyncOptions): Promise<MappingReport> {
-  const spinner = trackProgress(deps.out, session.ctx, m.name);
-  const logged = await startMappingRun(session.log, m.name, passesOf(m, options.direction), Boolean(options.dryRun));
-  try {
-    let report: MappingReport;
-    try {
-      report = await syncMapping(session.ctx, m, options);
-    } catch (error) {
-      await logged.stopped(error).catch(() => undefined);
-      throw error;
-    }
-    if (deps.signal.aborted) {
-      // The engine stopped after the batch in flight: close the log entry as interrupted, run nothing more.
-      await logged.finish({ ...report, message: INTERRUPTED_LOG_MESSAGE });
-      throw new InterruptedError('Interrupted; nothing more was written.');
-    }
-    await logged.finish(report);
-    const line = `${m.name}: ${options.dryRun ? 'would do: ' : ''}${countsText(report)}`;
-    if (hasProblems(report)) spinner.fail(line);
-    else spinner.succeed(line);
-    return report;
-  } catch (error) {
-    spinner.fail(`${m.name}: stopped: ${(error as Error).message.split('\n')[0]}`);
-    throw error;
-  } finally {
-    session.ctx.onProgress = undefined;
-  }
-}
-
 export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<SyncCommandResult> {
   checkFlags(opts);
   const session = await openSession(deps, 'sync', { maxChanges: opts.maxChanges, maxDeletes: opts.maxDeletes });
@@ -172,7 +139,7 @@ export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<Syn
       for (const m of chosen) {
         if (deps.signal.aborted) throw new InterruptedError('Interrupted; the mappings synchronized so far are saved, the rest did not run.');
         try {
-          reports.push(await runMapping(deps, session, m, { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped }));
+          reports.push(await runMappingShown(deps, session, m, { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped }));
         } catch (error) {
           // One mapping's service error must not stop the cron run for the others; it is reported at the end.
           // A refused sign-in, bad configuration, state trouble or a change limit hold for every mapping: stop.
@@ -189,7 +156,7 @@ export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<Syn
         opts.record !== undefined
           ? await recordOptions(deps, session, m, opts)
           : { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped };
-      reports.push(await runMapping(deps, session, m, options));
+      reports.push(await runMappingShown(deps, session, m, options));
     }
   } finally {
     await session.close();

@@ -1,6 +1,6 @@
-// The emulators for bench/run.js, in a process of their own, so the benchmark's peak RSS is the engine's
-// (clients, plan, state) and not the emulated systems' 100,000s of rows. Driven over the fork IPC channel:
-//   parent -> { id, cmd: 'stats' | 'resetLog' | 'requests' | 'count' | 'close', table? }
+// The emulators for the bench, in a process of their own, so that what the bench measures of bcsync (CPU, peak
+// RSS) is bcsync's and not the emulated systems' 100,000s of rows. Driven over the fork IPC channel:
+//   parent -> { id, cmd: 'stats' | 'resetLog' | 'requests' | 'cpu' | 'count' | 'close', api?, table? }
 //   child  -> { type: 'ready', info } once listening, then { id, result } or { id, error } per command.
 // The client secret travels over IPC only (never argv, never printed).
 import { DEFAULT_LATENCY, startEmulators } from '../dist/emulators/index.js';
@@ -16,9 +16,10 @@ process.send({
   type: 'ready',
   info: {
     tokenUrl: emu.tokenUrl,
+    authority: emu.authority,
     credentials: emu.credentials,
     bc: { url: emu.bc.url, companyId: emu.bc.companyId, companyName: emu.bc.companyName },
-    dataverse: { url: emu.dataverse.url },
+    dataverse: { url: emu.dataverse.url, orgUrl: emu.dataverse.orgUrl },
   },
 });
 
@@ -47,6 +48,12 @@ process.on('message', async (msg) => {
       case 'requests':
         result = requestSummary();
         break;
+      case 'cpu': {
+        // Microseconds of CPU this process has used so far (user + system).
+        const c = process.cpuUsage();
+        result = c.user + c.system;
+        break;
+      }
       case 'count':
         result = msg.api === 'bc' ? emu.bc.count(msg.table) : emu.dataverse.count(msg.table);
         break;

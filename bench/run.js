@@ -1,66 +1,56 @@
-// Sync engine benchmark (issue 4 §6): full synchronization of N customers and N items BC→Dataverse against the
-// emulators with their latency model (DEFAULT_LATENCY) and the documented service-protection limits; a
-// one-request-per-record baseline, sampled and extrapolated; incremental sync with no changes; peak RSS.
-// Prints figures only: nothing here asserts a timing.
+// The bench (issue 11): times bcsync's own commands as a user runs them, against emulators in their own process,
+// next to a stateless dynamics-web-api script (the peer) and a measured one-upsert-per-record baseline, in one run.
 //
-// Run: npm run bench                       (N = 100,000; builds dist/ first)
-//      node --expose-gc bench/run.js --n 20000 [--baseline-sample 2000] [--no-latency]
+//   npm run bench                          N = 100,000 customers (builds dist/ first)
+//   npm run bench -- --n 10000 --json      one JSON object instead of the table
+//   options: --n N, --baseline-n N (10,000; 0 skips it), --state-n N (1,000,000; 0 skips it), --no-latency
 //
-// Plain ESM importing ../dist (Node 20 cannot run the TypeScript sources directly). The emulators run in a child
-// process (bench/emulator-host.js) so that the peak RSS printed for the engine is the engine's own.
-import { fork } from 'node:child_process';
+// Steps, each on a fresh request log of the emulators (bench/emulator-host.js, seed scale:N, DEFAULT_LATENCY and
+// the documented service-protection limits):
+//   1. `bcsync setup --yes` against the emulators (not timed)
+//   2. `bcsync full-sync --mapping CUSTOMER` (review included), then `bcsync sync --mapping CUSTOMER` (no changes)
+//   3. the peer: bench/peer.js --mode batch (executeBatch, 1,000-operation changesets, 16 in flight)
+//   4. the baseline: bench/peer.js --mode per-record on the first --baseline-n customers (one upsert each, 16 in
+//      flight); last, because its requests fill the service's 5-minute request window
+//   5. the state: a state of --state-n couplings loaded cold (bench/state-load.js)
+// Every timed command is its own process, preloaded with bench/rusage.js for its CPU time and peak RSS.
+// Prints figures only: nothing here asserts a timing (ratios are the targets, see README "Benchmark").
+import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BcClient } from '../dist/clients/bc/client.js';
-import { ClientCredentialsTokenProvider } from '../dist/clients/auth/token-provider.js';
-import { DataverseClient } from '../dist/clients/dataverse/client.js';
-import { systemClock } from '../dist/clock.js';
-import { engineContext, loadEnvironment, profileMappings } from '../dist/app/engine-context.js';
-import { DEFAULT_LATENCY, DEFAULT_LIMITS } from '../dist/emulators/index.js';
-import { syncMapping } from '../dist/engine/run.js';
-import { bcTable, dataverseTable } from '../dist/engine/tables.js';
-import { defaultIntegrationOptions } from '../dist/mapping/index.js';
-import { StateStore } from '../dist/state/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(HERE);
+const BIN = path.join(ROOT, 'bin', 'bcsync.js');
 
 const { values: args } = parseArgs({
   options: {
     n: { type: 'string', default: '100000' },
-    'baseline-sample': { type: 'string', default: '2000' },
+    'baseline-n': { type: 'string', default: '10000' },
+    'state-n': { type: 'string', default: '1000000' },
+    json: { type: 'boolean', default: false },
     'no-latency': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write('usage: node --expose-gc bench/run.js [--n 100000] [--baseline-sample 2000] [--no-latency]\n');
+  process.stdout.write('usage: npm run bench -- [--n 100000] [--baseline-n 10000] [--state-n 1000000] [--json] [--no-latency]\n');
   process.exit(0);
 }
 const N = Number(args.n);
-const SAMPLE = Math.min(Number(args['baseline-sample']), N);
-if (!Number.isSafeInteger(N) || N < 1 || !Number.isSafeInteger(SAMPLE) || SAMPLE < 1) {
-  process.stderr.write('--n and --baseline-sample must be whole numbers above 0, e.g. --n 20000\n');
-  process.exit(2);
+const BASELINE_N = Math.min(Number(args['baseline-n']), N);
+const STATE_N = Number(args['state-n']);
+for (const [flag, v, min] of [['--n', N, 1], ['--baseline-n', BASELINE_N, 0], ['--state-n', STATE_N, 0]]) {
+  if (!Number.isSafeInteger(v) || v < min) {
+    process.stderr.write(`${flag} must be a whole number of at least ${min}, e.g. --n 10000\n`);
+    process.exit(2);
+  }
 }
 const latency = !args['no-latency'];
-
-/** The scale seeds' customers name salespeople that are neither coupled nor users in Dataverse: owner is left out. */
-const CUSTOMER_DISABLED_FIELDS = ['owner', 'ownerType'];
-
-// ------------------------------------------------------------------------------------------------
-// Peak RSS of this process (engine, clients, plan, state): sampled, and the kernel's own maximum at the end.
-let peakRss = 0;
-/** Peak of the current phase (reset by `measured`). */
-let phasePeakRss = 0;
-const sampleRss = () => {
-  const rss = process.memoryUsage().rss;
-  peakRss = Math.max(peakRss, rss);
-  phasePeakRss = Math.max(phasePeakRss, rss);
-};
-const sampler = setInterval(sampleRss, 50);
+const progress = (text) => process.stderr.write(`bench: ${text}\n`);
 
 // ------------------------------------------------------------------------------------------------
 // The emulator host.
@@ -68,6 +58,8 @@ const host = fork(path.join(HERE, 'emulator-host.js'), [JSON.stringify({ seed: `
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   execArgv: [],
 });
+// Never leave the host behind (it holds our stdout), also when a step fails.
+process.on('exit', () => host.kill());
 let nextId = 1;
 const pending = new Map();
 const ready = new Promise((resolve, reject) => {
@@ -89,190 +81,232 @@ function ask(cmd, extra = {}) {
   });
 }
 
-const fmt = (n, digits = 0) => Number(n).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const seconds = (ms) => fmt(ms / 1000, 1);
-
 const started = performance.now();
+progress(`seeding the emulators with scale:${N} (separate process)`);
 const info = await ready;
 const seedMs = performance.now() - started;
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bcsync-bench-'));
+const rusageFile = path.join(home, 'rusage.json');
+const baseEnv = { ...process.env, BCSYNC_HOME: home, NO_COLOR: '1', BENCH_RUSAGE_FILE: rusageFile };
+delete baseEnv.NODE_OPTIONS;
+const cliEnv = { ...baseEnv, BCSYNC_CLIENT_SECRET: info.credentials.clientSecret };
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bcsync-bench-'));
-const tokens = new ClientCredentialsTokenProvider({ tokenUrl: info.tokenUrl, ...info.credentials });
-const bc = new BcClient({ url: info.bc.url, companyId: info.bc.companyId, tokens });
-const dataverse = new DataverseClient({ url: info.dataverse.url, tokens });
-const mappings = profileMappings({ ...defaultIntegrationOptions }, {});
-const env = await loadEnvironment({ bc, dataverse }, dir, info.bc.companyName, Date.now());
-const state = await StateStore.open(dir, { lock: true, command: 'bench' });
-const ctx = engineContext({ bc, dataverse }, env, { state, clock: systemClock, mappings });
-
-function mapping(name, disabled = []) {
-  const m = mappings.find((x) => x.name === name);
-  return { ...m, fields: m.fields.map((f) => (disabled.includes(f.id) ? { ...f, status: 'disabled' } : f)) };
+/** Runs a node script in a process of its own; wall time from spawn to exit, its CPU and peak RSS from rusage.js. */
+function runNode(script, argv, env) {
+  return new Promise((resolve, reject) => {
+    fs.rmSync(rusageFile, { force: true });
+    const t0 = performance.now();
+    // BENCH_CPU_PROF=DIR: a V8 CPU profile of every timed process into DIR (for finding where the time goes).
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    const child = spawn(process.execPath, [...profile, '--import', path.join(HERE, 'rusage.js'), script, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - t0;
+      const usage = fs.existsSync(rusageFile) ? JSON.parse(fs.readFileSync(rusageFile, 'utf8')) : { cpuMs: NaN, maxRssMb: NaN };
+      resolve({ code, stdout, stderr, wallMs, ...usage });
+    });
+  });
 }
-const customerMapping = mapping('CUSTOMER', CUSTOMER_DISABLED_FIELDS);
 
-/** Runs `work` on a fresh request log; returns wall time, the emulators' figures and what `work` returned. */
+function mustSucceed(what, r) {
+  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.stderr || r.stdout}`.slice(0, 4000));
+  return r;
+}
+
+/** Runs `work` on a fresh request log; adds the emulators' figures, CPU and the load average at the start. */
 async function measured(work) {
   await ask('resetLog');
-  globalThis.gc?.();
-  phasePeakRss = 0;
-  sampleRss();
-  const t0 = performance.now();
-  const result = await work();
-  const wallMs = performance.now() - t0;
-  sampleRss();
+  const emulatorCpu0 = await ask('cpu');
+  const loadAverage = os.loadavg()[0];
+  const r = await work();
+  const emulatorCpuMs = ((await ask('cpu')) - emulatorCpu0) / 1000;
   const stats = await ask('stats');
   const kinds = await ask('requests');
-  return { wallMs, stats, kinds, result, peakRss: phasePeakRss };
+  return { ...r, stats, kinds, emulatorCpuMs, loadAverage };
 }
 
-function failuresOf(report) {
-  const c = report.counts['to-dataverse'];
-  if (c.failed + c.skipped > 0) {
-    const sample = report.records.slice(0, 3).map((r) => `${r.label}: ${r.error}`).join('; ');
-    throw new Error(`${report.mapping}: ${c.failed} failed, ${c.skipped} skipped (${sample})`);
-  }
-  return c;
-}
+const cli = (argv) => runNode(BIN, argv, cliEnv);
+const total = (stats) => stats.requests.bc + stats.requests.dataverse + stats.requests.token;
 
-// ------------------------------------------------------------------------------------------------
-// 1. Baseline: one Dataverse request per record, as a sync loop without batching would do it. The values are the
-//    engine's own insert plan for the sampled customers (a dry run), written one upsert each with the same
-//    parallelism the engine uses; then extrapolated to N.
-const sampleIds = [];
-for await (const page of ctx.bc.list({ ...bcTable(customerMapping), select: ['id'] })) {
-  for (const rec of page) if (sampleIds.length < SAMPLE) sampleIds.push(rec.id);
-  if (sampleIds.length >= SAMPLE) break;
-}
-const dryRun = await syncMapping(ctx, customerMapping, { dryRun: true, direction: 'to-dataverse', records: { bc: sampleIds } });
-const inserts = dryRun.plan.records.filter((r) => r.toDataverse?.action === 'insert').map((r) => r.toDataverse);
-if (inserts.length !== SAMPLE) throw new Error(`baseline: planned ${inserts.length} inserts for ${SAMPLE} sampled customers`);
-const accounts = dataverseTable(customerMapping, ctx.dataverseCompanyId).entitySet;
-const template = customerMapping.dataverse.template?.values ?? {};
-const stamp = ctx.dataverseCompanyId ? { 'bcbi_companyid@odata.bind': `/cdm_companies(${ctx.dataverseCompanyId})` } : {};
-const parallel = ctx.dataverse.limits.parallelRequests;
-const baseline = await measured(async () => {
-  let next = 0;
-  const worker = async () => {
-    while (next < inserts.length) {
-      const p = inserts[next++];
-      await dataverse.upsert(accounts, p.targetId, { ...template, ...p.values, ...stamp }, { returnRepresentation: true });
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-});
-
-// ------------------------------------------------------------------------------------------------
-// 2. Full synchronization BC→Dataverse: customers, then items (their unit groups and base units of measure first,
-//    as the dependency order requires).
-const full = [];
-async function fullSync(label, m) {
-  const run = await measured(() => syncMapping(ctx, m, { full: true, direction: 'to-dataverse' }));
-  const c = failuresOf(run.result);
-  full.push({ label, records: c.inserted + c.modified + c.unchanged, ...run });
-}
-await fullSync('CUSTOMER', customerMapping);
-await fullSync('UNIT GROUP', mapping('UNIT GROUP'));
-await fullSync('ITEM UOM', mapping('ITEM UOM'));
-await fullSync('ITEM-PRODUCT', mapping('ITEM-PRODUCT'));
-
-// ------------------------------------------------------------------------------------------------
-// 3. Incremental sync with no changes: one settling run per mapping (it reads back what the full sync left at the
-//    watermarks), then the measured run.
-const incremental = [];
-for (const [label, m] of [
-  ['CUSTOMER', customerMapping],
-  ['UNIT GROUP', mapping('UNIT GROUP')],
-  ['ITEM UOM', mapping('ITEM UOM')],
-  ['ITEM-PRODUCT', mapping('ITEM-PRODUCT')],
-]) {
-  await syncMapping(ctx, m, {});
-  const run = await measured(() => syncMapping(ctx, m, {}));
-  const writes = run.result.directions.reduce((n, d) => n + run.result.counts[d].inserted + run.result.counts[d].modified, 0);
-  incremental.push({ label, couplings: state.counts(m.name).couplings, writes, ...run });
-}
-
-const couplingsHeld = state.size;
-await state.close();
-sampleRss();
-clearInterval(sampler);
-globalThis.gc?.();
-const heapAfterMb = process.memoryUsage().heapUsed / 1e6;
-const maxRssKernel = process.resourceUsage().maxRSS * 1024;
-await Promise.all([bc.close(), dataverse.close(), tokens.close()]);
-await ask('close');
-fs.rmSync(dir, { recursive: true, force: true });
-
-// ------------------------------------------------------------------------------------------------
-// Printout.
-const out = [];
-const line = (s = '') => out.push(s);
-const pad = (s, w) => String(s).padEnd(w);
-const lpad = (s, w) => String(s).padStart(w);
-line(`bcsync sync engine benchmark: N = ${fmt(N)} (seed scale:${N}), Node ${process.version}, ${os.cpus().length} CPUs`);
-line(
-  latency
-    ? `emulator latency DEFAULT_LATENCY (Dataverse ${JSON.stringify(DEFAULT_LATENCY.dataverse)}, BC ${JSON.stringify(DEFAULT_LATENCY.bc)})`
-    : 'emulator latency OFF (--no-latency): ratios to the lower bound are not meaningful',
+// 1. The profile, as a user makes it.
+progress('setup --yes');
+mustSucceed(
+  'bcsync setup',
+  await cli([
+    'setup', '--yes',
+    '--bc-url', info.bc.url,
+    '--company', info.bc.companyName,
+    '--dataverse-url', info.dataverse.orgUrl,
+    '--tenant-id', info.credentials.tenantId,
+    '--authority', info.authority,
+    '--client-id', info.credentials.clientId,
+  ]),
 );
-line(
-  `limits: Dataverse ${DEFAULT_LIMITS.dataverse.concurrent} concurrent, ${fmt(DEFAULT_LIMITS.dataverse.requestsPerWindow)} requests / ${DEFAULT_LIMITS.dataverse.windowMs / 60000} min; ` +
-    `BC ${DEFAULT_LIMITS.bc.concurrent} concurrent, ${fmt(DEFAULT_LIMITS.bc.requestsPerWindow)} requests / ${DEFAULT_LIMITS.bc.windowMs / 60000} min`,
-);
-line(`engine: Dataverse batches of ${dataverse.batchSize}, ${parallel} requests in flight; CUSTOMER with field mappings ${CUSTOMER_DISABLED_FIELDS.join(', ')} disabled (no salespeople coupled in the scale seed)`);
-line(`emulators seeded in ${seconds(seedMs)} s (separate process)`);
-line();
-line('Full synchronization BC→Dataverse');
-const head = `${pad('mapping', 14)}${lpad('records', 9)}${lpad('wall s', 9)}${lpad('BC req', 8)}${lpad('DV req', 8)}${lpad('req/1000', 10)}${lpad('lower bound s', 15)}${lpad('wall/bound', 12)}${lpad('peak RSS MB', 13)}`;
-line(head);
-const row = (label, records, wallMs, stats, rss) => {
-  const reqs = stats.requests.bc + stats.requests.dataverse;
-  line(
-    `${pad(label, 14)}${lpad(fmt(records), 9)}${lpad(seconds(wallMs), 9)}${lpad(fmt(stats.requests.bc), 8)}${lpad(fmt(stats.requests.dataverse), 8)}` +
-      `${lpad(fmt((reqs / records) * 1000, 2), 10)}${lpad(seconds(stats.lowerBoundMs.total), 15)}${lpad(fmt(wallMs / stats.lowerBoundMs.total, 1), 12)}` +
-      `${lpad(rss === undefined ? '' : fmt(rss / 1e6), 13)}`,
-  );
+
+// The scale seed's customers name salespeople nobody coupled: a user leaves the owner out, as here.
+mustSucceed('bcsync mappings set', await cli(['mappings', 'set', 'CUSTOMER', '--disable-field', 'owner', '--disable-field', 'ownerType']));
+
+// 2. bcsync full-sync and sync of CUSTOMER.
+progress(`full-sync --mapping CUSTOMER (${N} customers)`);
+const full = await measured(async () => mustSucceed('bcsync full-sync', await cli(['full-sync', '--mapping', 'CUSTOMER'])));
+progress('sync --mapping CUSTOMER (no changes)');
+const sync = await measured(async () => mustSucceed('bcsync sync', await cli(['sync', '--mapping', 'CUSTOMER'])));
+
+// 3. The peer, 4. the baseline.
+const peerEnv = {
+  ...baseEnv,
+  BENCH_CONNECTION: JSON.stringify({
+    tokenUrl: info.tokenUrl,
+    clientId: info.credentials.clientId,
+    clientSecret: info.credentials.clientSecret,
+    bcUrl: info.bc.url,
+    companyId: info.bc.companyId,
+    dataverseOrgUrl: info.dataverse.orgUrl,
+  }),
 };
-for (const f of full) row(f.label, f.records, f.wallMs, f.stats, f.peakRss);
-const sum = (key) => full.reduce((n, f) => n + key(f), 0);
-const sumStats = (fs) => ({
-  requests: { bc: fs.reduce((n, f) => n + f.stats.requests.bc, 0), dataverse: fs.reduce((n, f) => n + f.stats.requests.dataverse, 0) },
-  lowerBoundMs: { total: fs.reduce((n, f) => n + f.stats.lowerBoundMs.total, 0) },
-});
-const items = full.filter((f) => f.label !== 'CUSTOMER');
-row('items (3 maps)', N, items.reduce((n, f) => n + f.wallMs, 0), sumStats(items), Math.max(...items.map((f) => f.peakRss)));
-line(`throttled: ${sum((f) => f.stats.throttled.bc + f.stats.throttled.dataverse)} requests; retries by the clients: ${sum((f) => f.result.retries)}`);
-line();
-
-// Baseline figures, measured on the sample and extrapolated to N (linear, but never below what the rate limit allows).
-const b = baseline;
-const bReqs = b.stats.requests.dataverse;
-const bLower = b.stats.lowerBoundMs.total;
-const scale = N / SAMPLE;
-const lim = DEFAULT_LIMITS.dataverse;
-const rateFloorMs = (requests) => (requests > lim.requestsPerWindow ? Math.floor((requests - 1) / lim.requestsPerWindow) * lim.windowMs : 0);
-const extrapolatedRequests = Math.round(bReqs * scale);
-const extrapolatedLower = Math.max(bLower * scale, rateFloorMs(extrapolatedRequests));
-const extrapolatedWall = Math.max(b.wallMs * scale, rateFloorMs(extrapolatedRequests));
-const engineCustomers = full.find((f) => f.label === 'CUSTOMER');
-line(`Baseline: one Dataverse upsert per record (${parallel} in flight), SAMPLED on ${fmt(SAMPLE)} customers and extrapolated to ${fmt(N)}`);
-line(`  sample:        ${fmt(bReqs)} DV requests (${fmt((bReqs / SAMPLE) * 1000, 0)} per 1,000 records), wall ${seconds(b.wallMs)} s, lower bound ${seconds(bLower)} s, wall/bound ${fmt(b.wallMs / bLower, 1)}`);
-line(
-  `  extrapolated:  ${fmt(extrapolatedRequests)} DV requests, wall ≈ ${seconds(extrapolatedWall)} s, lower bound ≈ ${seconds(extrapolatedLower)} s` +
-    (rateFloorMs(extrapolatedRequests) > b.wallMs * scale ? ' (set by the rate limit of the service-protection window)' : ' (linear; the rate limit allows it)'),
-);
-line(
-  `  engine vs baseline for CUSTOMER: ${fmt(engineCustomers.stats.requests.dataverse)} vs ${fmt(extrapolatedRequests)} DV requests, ` +
-    `wall ${seconds(engineCustomers.wallMs)} s vs ≈ ${seconds(extrapolatedWall)} s`,
-);
-line();
-line('Incremental sync with no changes (after one settling run)');
-line(`${pad('mapping', 14)}${lpad('couplings', 11)}${lpad('BC req', 8)}${lpad('DV req', 8)}${lpad('writes', 8)}${lpad('wall s', 9)}`);
-for (const r of incremental) {
-  line(`${pad(r.label, 14)}${lpad(fmt(r.couplings), 11)}${lpad(fmt(r.stats.requests.bc), 8)}${lpad(fmt(r.stats.requests.dataverse), 8)}${lpad(fmt(r.writes), 8)}${lpad(seconds(r.wallMs), 9)}`);
+const peerRun = async (argv) => {
+  const r = mustSucceed('bench/peer.js', await runNode(path.join(HERE, 'peer.js'), argv, peerEnv));
+  return { ...r, result: JSON.parse(r.stdout.trim().split('\n').pop()) };
+};
+progress('peer: dynamics-web-api executeBatch, 1,000-operation changesets, 16 in flight');
+const peer = await measured(() => peerRun(['--mode', 'batch', '--batch-size', '1000', '--concurrency', '16']));
+let baseline;
+if (BASELINE_N > 0) {
+  progress(`baseline: one upsert per record for ${BASELINE_N} customers, 16 in flight (waits out the request window)`);
+  baseline = await measured(() => peerRun(['--mode', 'per-record', '--limit', String(BASELINE_N), '--concurrency', '16']));
 }
-line();
-line(`Peak RSS of the engine process: ${fmt(Math.max(peakRss, maxRssKernel) / 1e6)} MB (sampled every 50 ms: ${fmt(peakRss / 1e6)} MB; getrusage maxRSS: ${fmt(maxRssKernel / 1e6)} MB)`);
-line(`Heap after the runs (state with ${fmt(couplingsHeld)} couplings, after GC${globalThis.gc ? '' : ' — run with --expose-gc for this figure'}): ${fmt(heapAfterMb)} MB`);
-line(`Total wall time ${seconds(performance.now() - started)} s`);
-process.stdout.write(out.join('\n') + '\n');
+
+// 5. The state.
+let state;
+if (STATE_N > 0) {
+  progress(`state: build ${STATE_N} couplings, then load them cold`);
+  const stateDir = path.join(home, 'state-bench');
+  mustSucceed('state build', await runNode(path.join(HERE, 'state-load.js'), ['build', stateDir, String(STATE_N)], baseEnv));
+  const load = mustSucceed('state load', await runNode(path.join(HERE, 'state-load.js'), ['load', stateDir], baseEnv));
+  const snapshotBytes = fs
+    .readdirSync(stateDir, { recursive: true })
+    .filter((f) => String(f).endsWith('.json'))
+    .reduce((n, f) => n + fs.statSync(path.join(stateDir, String(f))).size, 0);
+  state = { ...JSON.parse(load.stdout.trim()), peakRssMb: load.maxRssMb, snapshotBytes };
+}
+
+await ask('close');
+fs.rmSync(home, { recursive: true, force: true });
+
+// ------------------------------------------------------------------------------------------------
+// Figures.
+const r2 = (x) => Math.round(x * 100) / 100;
+const fullRequests = total(full.stats);
+const perRecordRequests = baseline ? total(baseline.stats) : undefined;
+const figures = {
+  n: N,
+  node: process.version,
+  cpus: os.cpus().length,
+  latency: latency ? 'DEFAULT_LATENCY' : 'off',
+  seedMs: Math.round(seedMs),
+  mappings: {
+    CUSTOMER: {
+      requests: full.stats.requests,
+      requestsPer1000: r2((fullRequests / N) * 1000),
+      wallMs: Math.round(full.wallMs),
+      lowerBoundMs: Math.round(full.stats.lowerBoundMs.total),
+      lowerBoundByApiMs: { bc: Math.round(full.stats.lowerBoundMs.bc), dataverse: Math.round(full.stats.lowerBoundMs.dataverse) },
+      wallToLowerBound: r2(full.wallMs / full.stats.lowerBoundMs.total),
+      peerWallMs: Math.round(peer.wallMs),
+      wallToPeer: r2(full.wallMs / peer.wallMs),
+      baselineRecords: BASELINE_N,
+      baselineRequests: perRecordRequests ?? null,
+      requestRatioToBaseline: perRecordRequests ? r2(perRecordRequests / BASELINE_N / (fullRequests / N)) : null,
+      peakRssMb: Math.round(full.maxRssMb),
+      clientCpuMs: Math.round(full.cpuMs),
+      emulatorCpuMs: Math.round(full.emulatorCpuMs),
+      throttled: full.stats.throttled.bc + full.stats.throttled.dataverse,
+      loadAverage: r2(full.loadAverage),
+      requestKinds: full.kinds,
+      sync: {
+        requests: sync.stats.requests,
+        wallMs: Math.round(sync.wallMs),
+        lowerBoundMs: Math.round(sync.stats.lowerBoundMs.total),
+        peakRssMb: Math.round(sync.maxRssMb),
+        clientCpuMs: Math.round(sync.cpuMs),
+      },
+    },
+  },
+  peer: {
+    records: peer.result.records,
+    requests: peer.stats.requests,
+    requestsPer1000: r2((total(peer.stats) / N) * 1000),
+    wallMs: Math.round(peer.wallMs),
+    lowerBoundMs: Math.round(peer.stats.lowerBoundMs.total),
+    wallToLowerBound: r2(peer.wallMs / peer.stats.lowerBoundMs.total),
+    peakRssMb: Math.round(peer.maxRssMb),
+    clientCpuMs: Math.round(peer.cpuMs),
+    emulatorCpuMs: Math.round(peer.emulatorCpuMs),
+    retries: peer.result.retries,
+    loadAverage: r2(peer.loadAverage),
+  },
+  baseline: baseline
+    ? {
+        records: baseline.result.records,
+        requests: baseline.stats.requests,
+        requestsPer1000: r2((perRecordRequests / BASELINE_N) * 1000),
+        wallMs: Math.round(baseline.wallMs),
+        lowerBoundMs: Math.round(baseline.stats.lowerBoundMs.total),
+        throttled: baseline.stats.throttled.dataverse,
+        clientCpuMs: Math.round(baseline.cpuMs),
+        emulatorCpuMs: Math.round(baseline.emulatorCpuMs),
+        loadAverage: r2(baseline.loadAverage),
+      }
+    : null,
+  stateCouplings: STATE_N,
+  stateLoadMs: state ? Math.round(state.loadMs) : null,
+  state: state ? { couplingsLoaded: state.couplings, peakRssMb: Math.round(state.peakRssMb), bytesOnDisk: state.snapshotBytes } : null,
+  loadAverageAtEnd: os.loadavg().map(r2),
+  totalWallMs: Math.round(performance.now() - started),
+};
+
+if (args.json) {
+  process.stdout.write(JSON.stringify(figures) + '\n');
+} else {
+  const c = figures.mappings.CUSTOMER;
+  const fmt = (n, digits = 0) => Number(n).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const s = (ms) => `${fmt(ms / 1000, 1)} s`;
+  const req = (r) => `BC ${fmt(r.bc)}, Dataverse ${fmt(r.dataverse)}, token ${fmt(r.token)}`;
+  const lines = [
+    `bcsync bench: N = ${fmt(N)} customers (seed scale:${N}), Node ${process.version}, ${figures.cpus} CPUs, emulators ${latency ? 'with DEFAULT_LATENCY' : 'WITHOUT latency (ratios meaningless)'} and the documented limits, seeded in ${s(seedMs)}`,
+    '',
+    `bcsync full-sync --mapping CUSTOMER (review included), its own process`,
+    `  requests        ${req(c.requests)}: ${fmt(c.requestsPer1000, 2)} per 1,000 records`,
+    `  wall            ${s(c.wallMs)}; lower bound ${s(c.lowerBoundMs)} (BC ${s(c.lowerBoundByApiMs.bc)}, Dataverse ${s(c.lowerBoundByApiMs.dataverse)}): ${fmt(c.wallToLowerBound, 2)}x`,
+    `  vs the peer     ${s(c.peerWallMs)}: ${fmt(c.wallToPeer, 2)}x the peer's wall`,
+    `  vs per-record   ${c.baselineRequests === null ? 'not measured (--baseline-n 0)' : `${fmt(figures.baseline.requestsPer1000, 0)} requests per 1,000 records measured on ${fmt(BASELINE_N)}: ${fmt(c.requestRatioToBaseline, 0)}x fewer requests`}`,
+    `  CPU             bcsync ${s(c.clientCpuMs)}, emulators ${s(c.emulatorCpuMs)}; peak RSS of bcsync ${fmt(c.peakRssMb)} MB; throttled ${c.throttled}; load average ${fmt(c.loadAverage, 2)}`,
+    `  request kinds   ${Object.entries(c.requestKinds).map(([k, v]) => `${k} ×${v.requests}`).join('; ')}`,
+    '',
+    `bcsync sync --mapping CUSTOMER (no changes): ${req(c.sync.requests)}; wall ${s(c.sync.wallMs)}; CPU ${s(c.sync.clientCpuMs)}; peak RSS ${fmt(c.sync.peakRssMb)} MB`,
+    '',
+    `peer: dynamics-web-api executeBatch, 1,000-operation changesets, 16 in flight (bench/peer.js), its own process`,
+    `  ${fmt(figures.peer.records)} records; ${req(figures.peer.requests)}; wall ${s(figures.peer.wallMs)}; lower bound ${s(figures.peer.lowerBoundMs)}: ${fmt(figures.peer.wallToLowerBound, 2)}x; CPU ${s(figures.peer.clientCpuMs)} (emulators ${s(figures.peer.emulatorCpuMs)}); peak RSS ${fmt(figures.peer.peakRssMb)} MB; retries ${figures.peer.retries}`,
+  ];
+  if (figures.baseline) {
+    const b = figures.baseline;
+    lines.push(
+      '',
+      `baseline: one upsert per record, 16 in flight, MEASURED on ${fmt(BASELINE_N)} customers (bench/peer.js --mode per-record)`,
+      `  ${req(b.requests)} (${fmt(b.requestsPer1000, 0)} per 1,000 records, ${fmt(b.throttled)} throttled); wall ${s(b.wallMs)}; lower bound ${s(b.lowerBoundMs)}; CPU ${s(b.clientCpuMs)}`,
+    );
+  }
+  if (state) {
+    lines.push(
+      '',
+      `state: ${fmt(STATE_N)} CUSTOMER couplings (+1,000 of another mapping) loaded cold by a new process: ${fmt(figures.stateLoadMs)} ms, ` +
+        `peak RSS ${fmt(figures.state.peakRssMb)} MB, ${fmt(state.snapshotBytes / 1e6, 1)} MB on disk`,
+    );
+  }
+  lines.push('', `load average at the end ${figures.loadAverageAtEnd.join(' ')}; total bench wall ${s(figures.totalWallMs)}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

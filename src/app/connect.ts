@@ -130,11 +130,17 @@ export function connectProfile(deps: ConnectDeps, profile: ConnectableProfile, o
       ? (options.clientSecretSource ?? 'you entered')
       : describeSecretSource(secretSourceOf(profile.auth, deps.env));
   const verbose = options.verbose ?? deps.out.verbose;
-  const onRequest = (event: RequestEvent): void => {
-    if (verbose) deps.out.debug(formatRequestEvent(event));
-    options.onRequest?.(event);
-  };
-  const http = { onRequest, secrets: [secret] };
+  // The hook only when someone reads it: with it, every request and response body is masked (re-parsed), which
+  // costs a good share of a large sync's CPU for a dump nobody asked for.
+  const listener = options.onRequest;
+  const onRequest =
+    verbose || listener
+      ? (event: RequestEvent): void => {
+          if (verbose) deps.out.debug(formatRequestEvent(event));
+          listener?.(event);
+        }
+      : undefined;
+  const http = { ...(onRequest ? { onRequest } : {}), secrets: [secret] };
   const tokenTransport = new HttpTransport({ api: 'token', clock: deps.clock, ...http });
   const tokens = new ClientCredentialsTokenProvider({
     authority: profile.auth.authority,

@@ -1,6 +1,7 @@
 import type { RegisterCommand } from './registry.js';
 import { registerCouple } from './couple/couple.js';
 import { registerDemo } from './demo/demo.js';
+import { registerDoctor } from './doctor/doctor.js';
 import { registerFullSync } from './full-sync/full-sync.js';
 import { registerLog } from './log/log.js';
 import { registerMappings } from './mappings/mappings.js';
@@ -17,4 +18,4 @@ import { registerCouplings } from './couplings/couplings.js';
 import { registerSchedule } from './schedule/schedule.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commandRegistrations: RegisterCommand[] = [registerSetup, registerStatus, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerCouplings, registerMappings, registerLog, registerSkipped, registerExplain, registerSchedule, registerSandbox, registerVersion, registerCompletion];
+export const commandRegistrations: RegisterCommand[] = [registerSetup, registerStatus, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerCouplings, registerMappings, registerLog, registerSkipped, registerExplain, registerSchedule, registerDoctor, registerSandbox, registerVersion, registerCompletion];

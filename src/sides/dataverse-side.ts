@@ -8,6 +8,9 @@ import type { FilterCondition, ListQuery, OptionSets, Rec, Side, SideStats, Side
 
 const IDS_PER_REQUEST = 100;
 
+/** What a write's returned row is read for (see `toRec`). */
+const WRITTEN_COLUMNS = (table: SideTable): string[] => [table.key, table.modifiedField, '_modifiedby_value'];
+
 function toRec(table: SideTable, fields: Record<string, unknown>): Rec {
   const { ['@odata.etag']: etag, ...rest } = fields;
   const modifiedBy = fields._modifiedby_value;
@@ -75,12 +78,19 @@ export class DataverseSide implements Side {
     return n;
   }
 
+  /** Every Dataverse table creates a row with the primary key the caller chose (upsert to the key URL). */
+  acceptsChosenId(): boolean {
+    return true;
+  }
+
   async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
     // Creates are upserts to our deterministic id (PATCH to the key URL): repeating one after a crash updates the
     // row the first attempt made instead of duplicating it. Every write asks for the row back, so the modified-on
-    // the write produced can be stored for echo suppression without another read.
+    // the write produced can be stored for echo suppression without another read; only the columns kept from it
+    // (key, modified-on, modified-by; the ETag comes along) are asked for, not the whole row the engine just sent.
+    const returned = `$select=${WRITTEN_COLUMNS(table).join(',')}`;
     const operations: DataverseOperation[] = ops.map((op) => {
-      const path = `${table.entitySet}(${op.id})`;
+      const path = `${table.entitySet}(${op.id})?${returned}`;
       if (op.kind === 'delete') return { kind: 'delete', table: table.entitySet, id: op.id, etag: op.etag };
       const headers: Record<string, string> = { Prefer: 'return=representation', 'Content-Type': 'application/json' };
       if (op.kind === 'update') headers['If-Match'] = op.etag ?? '*';

@@ -159,7 +159,7 @@ function applyBatch(file: string, data: StateData, batch: { entry: JournalEntry;
         const parsed = uncoupledFailureSchema.safeParse(entry.failure);
         if (!parsed.success) throw corruptState(file, where, describeZodError(parsed.error));
         const f = parsed.data;
-        data.putFailure(makeUncoupledFailure({ ...f, mapping: data.ensure(f.mapping).name, sourceId: normalizeId(f.sourceId) }));
+        data.putFailure(makeUncoupledFailure({ ...f, mapping: data.entry(f.mapping).name, sourceId: normalizeId(f.sourceId) }));
         break;
       }
       case 'deleteFailure':

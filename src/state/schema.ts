@@ -6,9 +6,14 @@ import type { Coupling, JsonValue, RecordError, UncoupledFailure } from './types
  * and the canonical in-memory objects built from them. See README.md in this folder for the format.
  */
 
-/** Bump when the file format changes; a newer bcsync must compact on first open after migrating. */
-export const STATE_SCHEMA_VERSION = 1;
+/**
+ * Bump when the file format changes; a newer bcsync must compact on first open after migrating.
+ * 1: every coupling in couplings.json, one object per line. 2: couplings in one file per mapping, one row per line.
+ */
+export const STATE_SCHEMA_VERSION = 2;
 export const STATE_FORMAT = 'bcsync-state';
+/** The `format` of a mapping's couplings file (schema 2). */
+export const COUPLINGS_FORMAT = 'bcsync-couplings';
 
 // Ranges checked here, so no Date.parse per value (millions of values are checked on load).
 const ISO_TIME =
@@ -129,23 +134,104 @@ export const watermarksSchema = z.record(
 /** Only what is needed to decide whether this version can read the file at all. */
 export const versionProbeSchema = z.object({ format: z.literal(STATE_FORMAT), schemaVersion: z.number().int().positive() });
 
+const headerFields = {
+  format: z.literal(STATE_FORMAT),
+  savedAt: isoTime,
+  /** Sequence number of the last journal entry contained in this snapshot. */
+  journalSeq: z.number().int().nonnegative(),
+  watermarks: watermarksSchema,
+};
+
+/** Schema 1 (read to migrate): the couplings follow in the same file. */
+export const snapshotHeaderSchemaV1 = z.object({ ...headerFields, schemaVersion: z.literal(1) }).strict();
+
+/** A file name inside the state directory's `couplings/` folder (never a path elsewhere). */
+const mappingFileName = z.string().regex(/^couplings\/[^/\\]+\.json$/, { message: 'expected couplings/<file>.json' });
+
 export const snapshotHeaderSchema = z
   .object({
-    format: z.literal(STATE_FORMAT),
+    ...headerFields,
     schemaVersion: z.literal(STATE_SCHEMA_VERSION),
-    savedAt: isoTime,
-    /** Sequence number of the last journal entry contained in this snapshot. */
-    journalSeq: z.number().int().nonnegative(),
-    watermarks: watermarksSchema,
+    /** Per mapping: the file holding its couplings and how many it holds. */
+    mappings: z.record(mappingName, z.object({ file: mappingFileName, couplings: z.number().int().nonnegative() }).strict()),
   })
   .strict();
-export type SnapshotHeader = z.infer<typeof snapshotHeaderSchema>;
+export type SnapshotHeader = z.infer<typeof snapshotHeaderSchema> | z.infer<typeof snapshotHeaderSchemaV1>;
 
 /** The whole snapshot as one JSON document: the fallback for a file a person re-formatted. */
-export const snapshotDocumentSchema = snapshotHeaderSchema.extend({
+export const snapshotDocumentSchemaV1 = snapshotHeaderSchemaV1.extend({
   couplings: z.array(z.unknown()),
   uncoupledFailures: z.array(z.unknown()),
 });
+export const snapshotDocumentSchema = snapshotHeaderSchema.extend({ uncoupledFailures: z.array(z.unknown()) });
+
+/** The first line of a mapping's couplings file. */
+export const COUPLING_COLUMNS = ['bcId', 'dataverseId', 'coupledAt', 'bcModifiedAt', 'dataverseModifiedAt', 'results', 'more'] as const;
+export const couplingsFileHeaderSchema = z
+  .object({
+    format: z.literal(COUPLINGS_FORMAT),
+    schemaVersion: z.literal(STATE_SCHEMA_VERSION),
+    mapping: mappingName,
+    columns: z.tuple(COUPLING_COLUMNS.map((c) => z.literal(c)) as unknown as [z.ZodLiteral<string>]),
+    count: z.number().int().nonnegative(),
+  })
+  .strict();
+
+/** The 7th column of a row: whatever a coupling holds beyond the common case (absent when nothing). */
+export const couplingMoreSchema = z
+  .object({
+    skipped: z.boolean().optional(),
+    failureCount: z.number().int().nonnegative().optional(),
+    lastErrorToDataverse: recordError.optional(),
+    lastErrorToBc: recordError.optional(),
+    extra: z.record(z.string(), jsonValue).optional(),
+  })
+  .strict();
+export type CouplingMore = z.infer<typeof couplingMoreSchema>;
+
+const RESULT_CODE = { success: 's', failure: 'f' } as const;
+const RESULT_OF: Record<string, 'success' | 'failure' | undefined> = { s: 'success', f: 'failure', '-': undefined };
+
+/** A coupling as a row of its mapping's file: `[bcId, dataverseId, coupledAt, bcModifiedAt, dataverseModifiedAt, results, more?]`. */
+export function couplingRow(c: Coupling): string {
+  const results = `${c.lastResultToDataverse ? RESULT_CODE[c.lastResultToDataverse] : '-'}${c.lastResultToBc ? RESULT_CODE[c.lastResultToBc] : '-'}`;
+  const head = `[${JSON.stringify(c.bcId)},${JSON.stringify(c.dataverseId)},"${c.coupledAt}","${c.bcModifiedAt ?? ''}","${c.dataverseModifiedAt ?? ''}","${results}"`;
+  if (!c.skipped && c.failureCount === 0 && !c.lastErrorToDataverse && !c.lastErrorToBc && !c.extra) return `${head}]`;
+  const more: CouplingMore = {};
+  if (c.skipped) more.skipped = true;
+  if (c.failureCount !== 0) more.failureCount = c.failureCount;
+  if (c.lastErrorToDataverse) more.lastErrorToDataverse = c.lastErrorToDataverse;
+  if (c.lastErrorToBc) more.lastErrorToBc = c.lastErrorToBc;
+  if (c.extra) more.extra = c.extra as Record<string, JsonValue>;
+  return `${head},${JSON.stringify(more)}]`;
+}
+
+/** The results column as one number: to-Dataverse + 3 * to-BC (0 none, 1 success, 2 failure). */
+const RESULT_NUMBER: Record<string, number> = { '-': 0, s: 1, f: 2 };
+export function resultsNumber(results: string): number {
+  return RESULT_NUMBER[results[0]!]! + 3 * RESULT_NUMBER[results[1]!]!;
+}
+
+let lastCheckedTime = '';
+
+/**
+ * What is wrong with a row already split into its columns, or undefined. Times are validated (a person may
+ * edit the file); `more` is validated by the caller.
+ */
+export function rowProblem(bcId: string, dataverseId: string, coupledAt: string, bcModifiedAt: string, dataverseModifiedAt: string, results: string): string | undefined {
+  if (bcId.length === 0 || bcId.length > MAX_ID) return 'bcId: expected a non-empty id of at most 400 characters';
+  if (dataverseId.length === 0 || dataverseId.length > MAX_ID) return 'dataverseId: expected a non-empty id of at most 400 characters';
+  if (coupledAt !== lastCheckedTime) {
+    if (!isTime(coupledAt)) return 'coupledAt: expected an ISO 8601 date-time like 2026-01-31T12:00:00Z';
+    lastCheckedTime = coupledAt;
+  }
+  if (bcModifiedAt !== '' && !isTime(bcModifiedAt)) return 'bcModifiedAt: expected an ISO 8601 date-time or ""';
+  if (dataverseModifiedAt !== '' && !isTime(dataverseModifiedAt)) return 'dataverseModifiedAt: expected an ISO 8601 date-time or ""';
+  if (results.length !== 2 || !(results[0]! in RESULT_OF) || !(results[1]! in RESULT_OF)) {
+    return 'results: expected two of s (success), f (failure) or - (none), for to-Dataverse then to-BC';
+  }
+  return undefined;
+}
 
 const seq = z.number().int().positive();
 export const journalEntrySchema = z.discriminatedUnion('op', [

@@ -1,53 +1,88 @@
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
+import path from 'node:path';
 import { StateError } from '../errors.js';
-import { type StateData } from './data.js';
+import { CouplingRows, type MappingState, type StateData } from './data.js';
 import { corruptState } from './errors.js';
-import { isMissing, readLines, writeFileAtomicStream, type Line } from './files.js';
+import { isMissing, readLines, TEMP_SUFFIX, writeFileAtomicStream, type Line } from './files.js';
 import {
+  COUPLING_COLUMNS,
   couplingFromLine,
+  couplingMoreSchema,
+  couplingRow,
+  couplingsFileHeaderSchema,
+  resultsNumber,
+  rowProblem,
+  COUPLINGS_FORMAT,
   describeZodError,
   makeUncoupledFailure,
   normalizeId,
   parseCoupling,
   snapshotDocumentSchema,
+  snapshotDocumentSchemaV1,
   snapshotHeaderSchema,
+  snapshotHeaderSchemaV1,
   STATE_FORMAT,
   STATE_SCHEMA_VERSION,
   uncoupledFailureSchema,
   versionProbeSchema,
+  type CouplingMore,
   type SnapshotHeader,
 } from './schema.js';
 import type { Coupling, UncoupledFailure, Watermarks } from './types.js';
 
 /**
- * couplings.json: one JSON document, laid out one coupling per line so it streams, diffs and greps:
+ * The snapshot (schema 2, README.md in this folder): couplings.json names one file per mapping and holds the
+ * watermarks and uncoupled failures, one per line:
  *
- *   {"format":"bcsync-state","schemaVersion":1,"savedAt":"…","journalSeq":42,"watermarks":{…},
- *   "couplings":[
- *   {"mapping":"CUSTOMER","bcId":"…","dataverseId":"…",…},
- *   {"mapping":"CUSTOMER",…}
- *   ],
+ *   {"format":"bcsync-state","schemaVersion":2,"savedAt":"…","journalSeq":42,"watermarks":{…},"mappings":{"CUSTOMER":{"file":"couplings/CUSTOMER.42.json","couplings":2}},
  *   "uncoupledFailures":[
  *   ]}
  *
- * A file a person re-formatted (e.g. pretty-printed) is still read, as a whole document, up to a size limit.
+ * and couplings/CUSTOMER.42.json holds that mapping's couplings, one row per line:
+ *
+ *   {"format":"bcsync-couplings","schemaVersion":2,"mapping":"CUSTOMER","columns":[…],"count":2,
+ *   "rows":[
+ *   ["<bcId>","<dataverseId>","<coupledAt>","<bcModifiedAt>","<dataverseModifiedAt>","s-"],
+ *   ["<bcId>","<dataverseId>","<coupledAt>","","<dataverseModifiedAt>","f-",{"failureCount":1,"lastErrorToDataverse":{…}}]
+ *   ]}
+ *
+ * Schema 1 files (every coupling an object in couplings.json) are still read; the first writable open rewrites
+ * them. A file a person re-formatted (e.g. pretty-printed) is still read, as a whole document, up to a size limit.
  */
 
 export const COUPLINGS_SECTION = '"couplings":[';
 export const FAILURES_SECTION = '"uncoupledFailures":[';
+export const ROWS_SECTION = '"rows":[';
+/** The folder of the per-mapping files, inside the state directory. */
+export const COUPLINGS_DIR = 'couplings';
 const WHOLE_DOCUMENT_LIMIT = 256 * 1024 * 1024;
+
+/** One mapping in a snapshot: its couplings to write, or the file that already holds them. */
+export interface MappingView {
+  name: string;
+  couplings?: Coupling[];
+  file?: string;
+  count: number;
+}
 
 export interface SnapshotView {
   savedAt: string;
   journalSeq: number;
   watermarks: Record<string, Watermarks>;
-  couplings: Coupling[];
+  mappings: MappingView[];
   failures: UncoupledFailure[];
 }
 
 export interface LoadedSnapshot {
   header: SnapshotHeader;
   bytes: number;
+}
+
+export interface WrittenSnapshot {
+  bytes: number;
+  /** The file of each mapping written (or kept). */
+  files: Map<string, { file: string; count: number }>;
 }
 
 export function newerVersionError(file: string, version: number): StateError {
@@ -66,7 +101,8 @@ function checkVersion(file: string, value: unknown, where: string): void {
 
 function parseHeader(file: string, value: unknown, where: string): SnapshotHeader {
   checkVersion(file, value, where);
-  const parsed = snapshotHeaderSchema.safeParse(value);
+  const v1 = (value as { schemaVersion?: unknown }).schemaVersion === 1;
+  const parsed = (v1 ? snapshotHeaderSchemaV1 : snapshotHeaderSchema).safeParse(value);
   if (!parsed.success) throw corruptState(file, where, describeZodError(parsed.error));
   return parsed.data;
 }
@@ -75,6 +111,8 @@ function loadCoupling(data: StateData, file: string, value: unknown, where: stri
   const parsed = parseCoupling(value);
   if (!parsed.ok) throw corruptState(file, where, parsed.problem);
   const m = data.ensure(parsed.value.mapping);
+  // Read from a schema 1 file: written again, in its mapping's own file, by the next compaction.
+  m.dirty = true;
   const coupling = couplingFromLine(parsed.value, m.name);
   const added = data.addLoadedCoupling(coupling);
   if (added === 'bcId taken') throw corruptState(file, where, `BC record ${coupling.bcId} is coupled twice in mapping ${m.name}`);
@@ -87,7 +125,22 @@ function loadFailure(data: StateData, file: string, value: unknown, where: strin
   const parsed = uncoupledFailureSchema.safeParse(value);
   if (!parsed.success) throw corruptState(file, where, describeZodError(parsed.error));
   const f = parsed.data;
-  data.putFailure(makeUncoupledFailure({ ...f, mapping: data.ensure(f.mapping).name, sourceId: normalizeId(f.sourceId) }));
+  data.putFailure(makeUncoupledFailure({ ...f, mapping: data.entry(f.mapping).name, sourceId: normalizeId(f.sourceId) }));
+}
+
+/** Sizes of the mapping files a snapshot names (the snapshot's size is theirs plus couplings.json's). */
+async function mappingFileBytes(file: string, header: SnapshotHeader): Promise<number> {
+  if (header.schemaVersion !== STATE_SCHEMA_VERSION) return 0;
+  let bytes = 0;
+  for (const { file: name } of Object.values(header.mappings)) {
+    bytes += await fs.promises.stat(path.join(path.dirname(file), name)).then((st) => st.size, () => 0);
+  }
+  return bytes;
+}
+
+function registerMappings(data: StateData, header: SnapshotHeader): void {
+  if (header.schemaVersion !== STATE_SCHEMA_VERSION) return;
+  for (const [name, { file, couplings }] of Object.entries(header.mappings)) if (couplings > 0) data.registerFile(name, file, couplings);
 }
 
 function loadWatermarks(data: StateData, header: SnapshotHeader): void {
@@ -125,18 +178,18 @@ export async function readSnapshot(file: string, data: StateData): Promise<Loade
     }
     const header = parseHeader(file, parseJson(file, `${firstText.slice(0, -1)}}`, 'line 1'), 'line 1');
     loadWatermarks(data, header);
-    await readSections(file, data, lines);
-    return { header, bytes: size };
+    registerMappings(data, header);
+    await readSections(file, data, lines, header.schemaVersion === 1);
+    return { header, bytes: size + (await mappingFileBytes(file, header)) };
   } finally {
     // Closes the file, also when an error stopped reading early.
     await lines.return(undefined);
   }
 }
 
-async function readSections(file: string, data: StateData, lines: AsyncGenerator<Line>): Promise<void> {
-
+async function readSections(file: string, data: StateData, lines: AsyncGenerator<Line>, withCouplings: boolean): Promise<void> {
   type Section = 'start' | 'couplings' | 'between' | 'failures' | 'done';
-  let section: Section = 'start';
+  let section: Section = withCouplings ? 'start' : 'between';
   let lastLine = 1;
   for await (const line of lines) {
     lastLine = line.number;
@@ -182,33 +235,34 @@ async function readWholeDocument(file: string, data: StateData, size: number): P
       : value,
     'document',
   );
-  const doc = snapshotDocumentSchema.safeParse(value);
-  if (!doc.success) throw corruptState(file, 'document', describeZodError(doc.error));
   loadWatermarks(data, header);
-  doc.data.couplings.forEach((c, i) => loadCoupling(data, file, c, `couplings[${i}]`));
-  doc.data.uncoupledFailures.forEach((f, i) => loadFailure(data, file, f, `uncoupledFailures[${i}]`));
-  return { header, bytes: size };
+  if (header.schemaVersion === 1) {
+    const doc = snapshotDocumentSchemaV1.safeParse(value);
+    if (!doc.success) throw corruptState(file, 'document', describeZodError(doc.error));
+    doc.data.couplings.forEach((c, i) => loadCoupling(data, file, c, `couplings[${i}]`));
+    doc.data.uncoupledFailures.forEach((f, i) => loadFailure(data, file, f, `uncoupledFailures[${i}]`));
+  } else {
+    const doc = snapshotDocumentSchema.safeParse(value);
+    if (!doc.success) throw corruptState(file, 'document', describeZodError(doc.error));
+    registerMappings(data, header);
+    doc.data.uncoupledFailures.forEach((f, i) => loadFailure(data, file, f, `uncoupledFailures[${i}]`));
+  }
+  return { header, bytes: size + (await mappingFileBytes(file, header)) };
 }
 
-/** The snapshot's text in chunks of about 1 MB (never one huge string). */
-export function* snapshotChunks(view: SnapshotView): Generator<string> {
+const CHUNK = 1 << 20;
+
+/** couplings.json's text in chunks (never one huge string). */
+function* headerChunks(view: SnapshotView, files: Map<string, { file: string; count: number }>): Generator<string> {
   const header: SnapshotHeader = {
     format: STATE_FORMAT,
     schemaVersion: STATE_SCHEMA_VERSION,
     savedAt: view.savedAt,
     journalSeq: view.journalSeq,
     watermarks: view.watermarks,
+    mappings: Object.fromEntries([...files].map(([name, f]) => [name, { file: f.file, couplings: f.count }])),
   };
-  const CHUNK = 1 << 20;
-  let out = `${JSON.stringify(header).slice(0, -1)},\n${COUPLINGS_SECTION}\n`;
-  for (let i = 0; i < view.couplings.length; i++) {
-    out += JSON.stringify(view.couplings[i]) + (i < view.couplings.length - 1 ? ',\n' : '\n');
-    if (out.length >= CHUNK) {
-      yield out;
-      out = '';
-    }
-  }
-  out += `],\n${FAILURES_SECTION}\n`;
+  let out = `${JSON.stringify(header).slice(0, -1)},\n${FAILURES_SECTION}\n`;
   for (let i = 0; i < view.failures.length; i++) {
     out += JSON.stringify(view.failures[i]) + (i < view.failures.length - 1 ? ',\n' : '\n');
     if (out.length >= CHUNK) {
@@ -219,6 +273,271 @@ export function* snapshotChunks(view: SnapshotView): Generator<string> {
   yield `${out}]}\n`;
 }
 
-export function writeSnapshot(file: string, view: SnapshotView): Promise<number> {
-  return writeFileAtomicStream(file, snapshotChunks(view));
+/** A mapping's couplings file, in chunks of about 1 MB. */
+export function* couplingsFileChunks(mapping: string, couplings: readonly Coupling[]): Generator<string> {
+  const header = { format: COUPLINGS_FORMAT, schemaVersion: STATE_SCHEMA_VERSION, mapping, columns: COUPLING_COLUMNS, count: couplings.length };
+  let out = `${JSON.stringify(header).slice(0, -1)},\n${ROWS_SECTION}\n`;
+  for (let i = 0; i < couplings.length; i++) {
+    out += couplingRow(couplings[i]!) + (i < couplings.length - 1 ? ',\n' : '\n');
+    if (out.length >= CHUNK) {
+      yield out;
+      out = '';
+    }
+  }
+  yield `${out}]}\n`;
+}
+
+/** `couplings/<mapping>.<journalSeq>.json`: a new name per compaction, so the snapshot names a complete file. */
+export function mappingFileName(mapping: string, journalSeq: number): string {
+  return `${COUPLINGS_DIR}/${encodeURIComponent(mapping).replace(/\./g, '%2E')}.${journalSeq}.json`;
+}
+
+/**
+ * Writes every mapping's changed couplings to a new file of its own, then couplings.json naming them (each
+ * replaced atomically): a reader sees the old snapshot or the new one. Unchanged mappings keep their file.
+ * Files no snapshot names any more are removed afterwards (`removeUnreferencedFiles`).
+ */
+export async function writeSnapshot(file: string, view: SnapshotView): Promise<WrittenSnapshot> {
+  const dir = path.dirname(file);
+  const files = new Map<string, { file: string; count: number }>();
+  let made = false;
+  let total = 0;
+  for (const m of view.mappings) {
+    if (m.count === 0) continue;
+    if (m.couplings === undefined) {
+      files.set(m.name, { file: m.file!, count: m.count });
+      total += await fs.promises.stat(path.join(dir, m.file!)).then((st) => st.size, () => 0);
+      continue;
+    }
+    if (!made) {
+      await fs.promises.mkdir(path.join(dir, COUPLINGS_DIR), { recursive: true, mode: 0o700 });
+      made = true;
+    }
+    const name = mappingFileName(m.name, view.journalSeq);
+    total += await writeFileAtomicStream(path.join(dir, name), couplingsFileChunks(m.name, m.couplings));
+    files.set(m.name, { file: name, count: m.count });
+  }
+  const bytes = total + (await writeFileAtomicStream(file, headerChunks(view, files)));
+  return { bytes, files };
+}
+
+/** Removes mapping files the snapshot does not name (replaced ones, or a killed compaction's), and temp files. */
+export async function removeUnreferencedFiles(dir: string, keep: Iterable<string>): Promise<void> {
+  const folder = path.join(dir, COUPLINGS_DIR);
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(folder);
+  } catch (err) {
+    if (isMissing(err)) return;
+    throw err;
+  }
+  const kept = new Set([...keep].map((f) => path.basename(f)));
+  for (const name of names) {
+    if (kept.has(name) || !(name.endsWith('.json') || name.endsWith(TEMP_SUFFIX))) continue;
+    await fs.promises.rm(path.join(folder, name), { force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Reading a mapping's file (synchronously: it is read the first time a mapping's couplings are asked for).
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const NEWLINE = 0x0a;
+
+/** Reads the file of `m` into `data`. Throws StateError naming the file and line when anything is wrong. */
+export function loadMappingFile(stateDir: string, data: StateData, m: MappingState): void {
+  const file = path.join(stateDir, m.file!);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if (isMissing(err)) throw new MappingFileMissingError(file, m.name);
+    throw new StateError(`Cannot read state file ${file}: ${(err as Error).message}. Check its permissions.`, { cause: err });
+  }
+  const reader = new RowReader(file, data, m);
+  try {
+    const chunk = Buffer.allocUnsafe(4 << 20);
+    let carry: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      let start = 0;
+      for (let nl = buf.indexOf(NEWLINE, start); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
+        reader.line(buf, start, nl);
+        start = nl + 1;
+      }
+      carry = Buffer.from(buf.subarray(start));
+    }
+    if (carry.length > 0) reader.line(carry, 0, carry.length);
+    reader.end();
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A snapshot names a mapping file that is not there (a reader raced a compaction, or the file was removed). */
+export class MappingFileMissingError extends StateError {
+  constructor(file: string, mapping: string) {
+    super(
+      `State file ${file} (the couplings of ${mapping}) is missing; it was left untouched. ` +
+        'Restore the state directory from a backup, or move it aside to start over (every record is then matched up again).',
+    );
+  }
+}
+
+class RowReader {
+  private number = 0;
+  private section: 'header' | 'rows-start' | 'rows' | 'done' = 'header';
+  private rows = 0;
+  private expected = 0;
+  private readonly moreCache = new Map<string, CouplingMore>();
+  private coupledAt = '';
+
+  constructor(
+    private readonly file: string,
+    private readonly data: StateData,
+    private readonly m: MappingState,
+  ) {}
+
+  private fail(problem: string): never {
+    throw corruptState(this.file, `line ${this.number}`, problem);
+  }
+
+  line(buf: Buffer, start: number, end: number): void {
+    this.number += 1;
+    if (this.section === 'rows') {
+      // The common row: six plain strings (no escapes), maybe an object; read without JSON.parse.
+      if (buf[start] === 0x5b && buf[start + 1] === QUOTE) {
+        // Searched within the line only (indexOf on `buf` would scan the rest of the chunk for every line).
+        const text = buf.subarray(start, end);
+        if (text.indexOf(BACKSLASH) < 0 && this.fastRow(buf, start, end, isAscii(text) ? 'latin1' : 'utf8')) return;
+      }
+      const text = buf.toString('utf8', start, end).trim();
+      if (text === ']}') {
+        this.section = 'done';
+        return;
+      }
+      this.slowRow(text);
+      return;
+    }
+    const text = buf.toString('utf8', start, end).trim();
+    switch (this.section) {
+      case 'header': {
+        if (!text.endsWith(',')) this.fail(`expected the header of a ${COUPLINGS_FORMAT} file`);
+        let value: unknown;
+        try {
+          value = JSON.parse(`${text.slice(0, -1)}}`);
+        } catch (err) {
+          this.fail(`not valid JSON (${(err as Error).message})`);
+        }
+        const parsed = couplingsFileHeaderSchema.safeParse(value);
+        if (!parsed.success) this.fail(describeZodError(parsed.error));
+        if (parsed.data.mapping !== this.m.name) this.fail(`holds mapping ${parsed.data.mapping}, not ${this.m.name}`);
+        this.expected = parsed.data.count;
+        this.section = 'rows-start';
+        return;
+      }
+      case 'rows-start':
+        if (text !== ROWS_SECTION) this.fail(`expected ${ROWS_SECTION}`);
+        this.section = 'rows';
+        return;
+      case 'done':
+        if (text !== '') this.fail('unexpected content after the end of the document');
+        return;
+    }
+  }
+
+  end(): void {
+    if (this.section !== 'done') this.fail('the file ends too early (truncated)');
+    if (this.rows !== this.expected) this.fail(`the file holds ${this.rows} couplings but its header says ${this.expected}`);
+    if (this.rows !== this.m.fileCount) this.fail(`the file holds ${this.rows} couplings but couplings.json says ${this.m.fileCount}`);
+  }
+
+  /** Six quoted strings without escapes; false when the row is not in that shape (the slow path decides). */
+  private fastRow(buf: Buffer, start: number, end: number, encoding: 'latin1' | 'utf8'): boolean {
+    const cols: string[] = [];
+    let pos = start + 1; // at the opening quote of the first string
+    for (let i = 0; i < 6; i++) {
+      if (buf[pos] !== QUOTE) return false;
+      const close = buf.indexOf(QUOTE, pos + 1);
+      if (close < 0 || close >= end) return false;
+      cols.push(buf.toString(encoding, pos + 1, close));
+      pos = close + 1;
+      if (i < 5) {
+        if (buf[pos] !== 0x2c) return false;
+        pos += 1;
+      }
+    }
+    let more: CouplingMore | undefined;
+    let last = end;
+    while (last > pos && (buf[last - 1] === 0x2c || buf[last - 1] === 0x20 || buf[last - 1] === 0x0d)) last -= 1;
+    if (buf[last - 1] !== 0x5d) return false;
+    if (buf[pos] === 0x2c) {
+      more = this.more(buf.toString('utf8', pos + 1, last - 1));
+    } else if (pos !== last - 1) {
+      return false;
+    }
+    this.add(cols, more);
+    return true;
+  }
+
+  private more(text: string): CouplingMore {
+    const cached = this.moreCache.get(text);
+    if (cached) return cached;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      this.fail(`not valid JSON (${(err as Error).message})`);
+    }
+    const parsed = couplingMoreSchema.safeParse(value);
+    if (!parsed.success) this.fail(`more: ${describeZodError(parsed.error)}`);
+    // Identical extras (flags most couplings share) are one object; they are never changed in place.
+    if (this.moreCache.size < 10_000) this.moreCache.set(text, parsed.data);
+    return parsed.data;
+  }
+
+  private slowRow(text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text.endsWith(',') ? text.slice(0, -1) : text);
+    } catch (err) {
+      this.fail(`not valid JSON (${(err as Error).message})`);
+    }
+    if (!Array.isArray(value) || value.length < 6 || value.length > 7 || value.slice(0, 6).some((v) => typeof v !== 'string')) {
+      this.fail(`expected a row [${COUPLING_COLUMNS.slice(0, 6).join(', ')}, more?] of strings and an optional object`);
+    }
+    let more: CouplingMore | undefined;
+    if (value.length === 7) {
+      const parsed = couplingMoreSchema.safeParse(value[6]);
+      if (!parsed.success) this.fail(`more: ${describeZodError(parsed.error)}`);
+      more = parsed.data;
+    }
+    this.add(value.slice(0, 6) as string[], more);
+  }
+
+  private add(cols: string[], more: CouplingMore | undefined): void {
+    if (this.section !== 'rows') this.fail('a row after the end of the rows');
+    const [bcId, dataverseId, coupledAt, bcModifiedAt, dataverseModifiedAt, results] = cols as [string, string, string, string, string, string];
+    const problem = rowProblem(bcId, dataverseId, coupledAt, bcModifiedAt, dataverseModifiedAt, results);
+    if (problem) this.fail(problem);
+    // Couplings made in one batch share their time: one copy of the string.
+    if (coupledAt !== this.coupledAt) this.coupledAt = coupledAt;
+    const rows = (this.m.rows ??= new CouplingRows(this.m.name));
+    const row = rows.push(
+      normalizeId(bcId),
+      normalizeId(dataverseId),
+      this.coupledAt,
+      bcModifiedAt === '' ? undefined : bcModifiedAt,
+      dataverseModifiedAt === '' ? undefined : dataverseModifiedAt,
+      resultsNumber(results),
+      more,
+    );
+    const added = this.data.addLoadedRow(this.m, row);
+    if (added === 'bcId taken') this.fail(`BC record ${rows.bcId[row]} is coupled twice in mapping ${this.m.name}`);
+    if (added === 'dataverseId taken') this.fail(`Dataverse row ${rows.dataverseId[row]} is coupled twice in mapping ${this.m.name}`);
+    this.rows += 1;
+  }
 }

@@ -2,14 +2,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { StateError } from '../errors.js';
-import { StateData, failureKey } from './data.js';
+import { StateData, failureKey, type MappingState } from './data.js';
 import { CouplingConflictError, CouplingNotFoundError } from './errors.js';
 import { fileExists, fsyncDir, removeStaleTempFiles, writeAll } from './files.js';
 import { commitLine, journalLine, JournalGapError, replayJournal, truncateJournal, type JournalChange } from './journal.js';
 import { StateLock } from './lock.js';
 import { maskSecrets } from './mask.js';
-import { isIsoTime, makeCoupling, makeUncoupledFailure, normalizeId, withChanges } from './schema.js';
-import { readSnapshot, writeSnapshot, type SnapshotView } from './snapshot.js';
+import { isIsoTime, makeCoupling, makeUncoupledFailure, normalizeId, STATE_SCHEMA_VERSION, withChanges } from './schema.js';
+import {
+  loadMappingFile,
+  MappingFileMissingError,
+  readSnapshot,
+  removeUnreferencedFiles,
+  writeSnapshot,
+  type MappingView,
+  type SnapshotView,
+} from './snapshot.js';
 import type {
   CoupleInput,
   CoupleOptions,
@@ -74,6 +82,11 @@ interface PreparedBatch {
   bytes: number;
   lastSeq: number;
   changes: number;
+}
+
+/** Reads a mapping's couplings file the first time the mapping is used. */
+function loaderFor(dir: string) {
+  return (data: StateData, m: MappingState): void => loadMappingFile(dir, data, m);
 }
 
 function requireText(value: string, what: string): void {
@@ -182,13 +195,16 @@ export class StateStore implements CouplingLookup {
       // A writer may compact while we read (new snapshot, emptied journal): a gap in sequence numbers
       // tells us, and reading again gives a consistent view.
       for (let attempt = 1; ; attempt++) {
-        const data = new StateData();
+        const data = new StateData(loaderFor(dir));
         try {
           const snap = await readSnapshot(snapshotFile, data);
+          // Every mapping now: a writer's compaction could remove the files this snapshot names later on.
+          for (const name of [...data.mappings.keys()]) data.mapping(name);
           const replay = await replayJournal(journalFile, data, snap?.header.journalSeq ?? 0);
           return new StateStore(dir, data, clock, undefined, replay.lastSeq + 1, snap?.bytes ?? 0, replay.fileBytes, autoCompact);
         } catch (err) {
-          if (!(err instanceof JournalGapError) || attempt >= READ_ONLY_ATTEMPTS) throw err;
+          const raced = err instanceof JournalGapError || err instanceof MappingFileMissingError;
+          if (!raced || attempt >= READ_ONLY_ATTEMPTS) throw err;
           await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
         }
       }
@@ -208,7 +224,7 @@ export class StateStore implements CouplingLookup {
     });
     let handle: fs.promises.FileHandle | undefined;
     try {
-      const data = new StateData();
+      const data = new StateData(loaderFor(dir));
       const snap = await readSnapshot(snapshotFile, data);
       const afterSeq = snap?.header.journalSeq ?? 0;
       const replay = await replayJournal(journalFile, data, afterSeq);
@@ -223,13 +239,15 @@ export class StateStore implements CouplingLookup {
         journalBytes = replay.goodBytes;
       }
       await removeStaleTempFiles(snapshotFile);
+      await removeUnreferencedFiles(dir, [...data.mappings.values()].flatMap((m) => (m.file !== undefined ? [m.file] : [])));
       const created = !(await fileExists(journalFile));
       handle = await fs.promises.open(journalFile, 'a', 0o600);
       if (created) await fsyncDir(dir);
       const store = new StateStore(dir, data, clock, lock, replay.lastSeq + 1, snap?.bytes ?? 0, journalBytes, autoCompact);
       store.journalHandle = handle;
-      // A fresh state gets its snapshot at once, so the file that carries the schema version always exists.
-      if (!snap) await store.compact();
+      // A fresh state gets its snapshot at once, so the file that carries the schema version always exists;
+      // an older schema is rewritten in this one before anything else is written.
+      if (!snap || snap.header.schemaVersion !== STATE_SCHEMA_VERSION) await store.compact();
       return store;
     } catch (err) {
       await handle?.close().catch(() => undefined);
@@ -302,7 +320,7 @@ export class StateStore implements CouplingLookup {
   }
 
   watermark(mapping: string): Watermarks {
-    return { ...this.data.mapping(mapping)?.watermarks };
+    return { ...this.data.mappings.get(mapping)?.watermarks };
   }
 
   counts(mapping: string): MappingCounts {
@@ -372,7 +390,7 @@ export class StateStore implements CouplingLookup {
   }
 
   uncoupledFailure(mapping: string, direction: SyncDirection, sourceId: string): UncoupledFailure | undefined {
-    return this.data.mapping(mapping)?.uncoupledFailures.get(failureKey(direction, normalizeId(sourceId)));
+    return this.data.mappings.get(mapping)?.uncoupledFailures.get(failureKey(direction, normalizeId(sourceId)));
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -548,7 +566,7 @@ export class StateStore implements CouplingLookup {
       );
     }
     const sourceId = normalizeId(rawSource);
-    const m = this.data.ensure(mapping);
+    const m = this.data.entry(mapping);
     const previous = m.uncoupledFailures.get(failureKey(direction, sourceId));
     const skipNow = !options.transient && previous !== undefined && previous.lastError.message === text;
     const f = makeUncoupledFailure({
@@ -617,7 +635,7 @@ export class StateStore implements CouplingLookup {
     this.assertWritable();
     requireText(mapping, 'mapping');
     requireIso(at, 'watermark');
-    const m = this.data.ensure(mapping);
+    const m = this.data.entry(mapping);
     const current = m.watermarks[side];
     if (current !== undefined && Date.parse(at) <= Date.parse(current)) return false;
     this.data.setWatermark(m.name, side, at);
@@ -793,17 +811,28 @@ export class StateStore implements CouplingLookup {
     return { chunks, bytes, lastSeq: seq, changes };
   }
 
-  /** A point-in-time view for a snapshot. Coupling objects are never changed in place, so references suffice. */
+  /**
+   * A point-in-time view for a snapshot. Coupling objects are never changed in place, so references suffice.
+   * Mappings not loaded, or loaded and unchanged since their file was written, keep their file.
+   */
   private takeView(journalSeq: number): SnapshotView {
-    const couplings: Coupling[] = [];
+    const mappings: MappingView[] = [];
     const failures: UncoupledFailure[] = [];
     const watermarks: Record<string, Watermarks> = {};
     for (const m of this.data.mappings.values()) {
-      for (const c of m.byBc.values()) couplings.push(c);
+      if (!m.loaded) {
+        mappings.push({ name: m.name, file: m.file, count: m.fileCount });
+      } else if (!m.dirty && m.file !== undefined) {
+        mappings.push({ name: m.name, file: m.file, count: m.byBc.size });
+      } else if (m.byBc.size > 0) {
+        mappings.push({ name: m.name, couplings: [...m.byBc.values()], count: m.byBc.size });
+      }
+      // Written by this compaction; set again if it fails, or by any change made meanwhile.
+      m.dirty = false;
       for (const f of m.uncoupledFailures.values()) failures.push(f);
       if (m.watermarks.bc !== undefined || m.watermarks.dataverse !== undefined) watermarks[m.name] = { ...m.watermarks };
     }
-    return { savedAt: this.nowIso(), journalSeq, watermarks, couplings, failures };
+    return { savedAt: this.nowIso(), journalSeq, watermarks, mappings, failures };
   }
 
   /** Runs journal work one task at a time, in call order. */
@@ -844,11 +873,24 @@ export class StateStore implements CouplingLookup {
     if (!handle) throw new StateError(`The state journal ${this.journalFile} is not open.`);
     this.lock?.assertHeld();
     try {
-      this.snapshotBytes = await writeSnapshot(this.snapshotFile, view);
+      const written = await writeSnapshot(this.snapshotFile, view);
+      this.snapshotBytes = written.bytes;
+      for (const m of this.data.mappings.values()) {
+        const f = written.files.get(m.name);
+        if (f) {
+          m.file = f.file;
+          if (m.loaded) m.fileCount = f.count;
+        } else if (m.loaded && m.byBc.size === 0) {
+          m.file = undefined;
+          m.fileCount = 0;
+        }
+      }
       await handle.truncate(0);
       await handle.datasync();
       this.journalWritten = 0;
+      await removeUnreferencedFiles(this.dir, [...written.files.values()].map((f) => f.file)).catch(() => undefined);
     } catch (err) {
+      for (const m of view.mappings) if (m.couplings) this.data.mappings.get(m.name)!.dirty = true;
       // The journal still holds every batch, so the state on disk is complete; report and carry on.
       throw new StateError(
         `Could not write the state snapshot ${this.snapshotFile}: ${(err as Error).message}. ` +

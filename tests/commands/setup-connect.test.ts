@@ -78,11 +78,16 @@ describe('connectProfile', () => {
     expect(stderr).toContain('Authorization: Bearer ***');
     expect(stderr).not.toContain(secret);
 
+    expect(conn.dataverse.transport.describesRequests).toBe(true);
+
     const quiet = testDeps(tmpHome('connect'), { env: { SYNC_SECRET: secret } });
     const conn2 = connectProfile(quiet.deps, profileFor());
     await conn2.dataverse.whoAmI();
     await conn2.close();
     expect((await quiet.text()).stderr).toBe('');
+    // Without --verbose (and no listener) no request hook is installed, so no body is ever masked or re-read.
+    expect(conn2.dataverse.transport.describesRequests).toBe(false);
+    expect(conn2.bc.transport.describesRequests).toBe(false);
   });
 
   test('a refused secret names where it came from', async () => {

@@ -205,22 +205,64 @@ describe('journal', () => {
 });
 
 describe('snapshot', () => {
-  test('is one coupling per line and valid JSON as a whole', async () => {
+  /** The file holding a mapping's couplings, as couplings.json names it. */
+  const fileOf = (dir: string, mapping: string): string =>
+    path.join(dir, JSON.parse(fs.readFileSync(path.join(dir, SNAPSHOT_FILE), 'utf8').split('\n')[0]!.slice(0, -1) + '}').mappings[mapping].file);
+  const customerFile = (dir: string): string => fileOf(dir, M);
+
+  test('couplings.json names one file per mapping; each holds one coupling per line; both valid JSON as a whole', async () => {
     const dir = await seeded();
     const s = await open(dir);
     await s.compact();
     const text = fs.readFileSync(s.snapshotFile, 'utf8');
-    const lines = text.trim().split('\n');
-    expect(lines[1]).toBe('"couplings":[');
-    expect(lines.slice(2, 7).every((l) => l.startsWith('{"mapping":"CUSTOMER","bcId":"bc-'))).toBe(true);
+    expect(text.split('\n')[1]).toBe('"uncoupledFailures":[');
     const doc = JSON.parse(text);
     // Two batches: 3 puts + commit, then 2 puts + a watermark + commit.
-    expect(doc).toMatchObject({ format: 'bcsync-state', schemaVersion: 1, journalSeq: 8, watermarks: { CUSTOMER: { bc: '2026-01-01T00:00:00Z' } } });
-    expect(doc.couplings).toHaveLength(5);
+    expect(doc).toMatchObject({
+      format: 'bcsync-state',
+      schemaVersion: 2,
+      journalSeq: 8,
+      watermarks: { CUSTOMER: { bc: '2026-01-01T00:00:00Z' } },
+      mappings: { CUSTOMER: { file: 'couplings/CUSTOMER.8.json', couplings: 5 } },
+    });
     expect(doc.uncoupledFailures).toEqual([]);
+    const rows = fs.readFileSync(customerFile(dir), 'utf8');
+    const lines = rows.trim().split('\n');
+    expect(lines[1]).toBe('"rows":[');
+    expect(lines.slice(2, 7).every((l) => /^\["bc-\d","dv-\d","[^"]+","","","--"\],?$/.test(l))).toBe(true);
+    expect(JSON.parse(rows)).toMatchObject({ format: 'bcsync-couplings', schemaVersion: 2, mapping: M, count: 5 });
   });
 
-  test('a snapshot a person pretty-printed is still read', async () => {
+  test('a run reads only the mappings it uses; a compaction rewrites only the mappings that changed', async () => {
+    const dir = await seeded();
+    let s = await open(dir);
+    s.couple({ mapping: 'VENDOR', bcId: 'v-1', dataverseId: 'a-1' });
+    await s.compact();
+    await s.close();
+    const vendorFile = fileOf(dir, 'VENDOR');
+    const vendorBytes = fs.readFileSync(vendorFile);
+    // CUSTOMER's file made unreadable: a run that uses VENDOR alone never notices.
+    const customer = customerFile(dir);
+    fs.writeFileSync(customer, 'not read\n');
+    s = await open(dir);
+    expect(s.byBcId('VENDOR', 'v-1')?.dataverseId).toBe('a-1');
+    expect(s.size).toBe(6);
+    s.couple({ mapping: 'VENDOR', bcId: 'v-2', dataverseId: 'a-2' });
+    await s.compact();
+    await s.close();
+    expect(fs.readFileSync(customer, 'utf8')).toBe('not read\n');
+    // VENDOR's file replaced (the old one removed), CUSTOMER's kept as it was.
+    expect(fs.existsSync(vendorFile)).toBe(false);
+    expect(fileOf(dir, M)).toBe(customer);
+    expect(fs.readdirSync(path.join(dir, 'couplings')).sort()).toEqual([path.basename(customer), path.basename(fileOf(dir, 'VENDOR'))].sort());
+    expect(vendorBytes.toString()).toContain('"v-1","a-1"');
+    expect(fs.readFileSync(fileOf(dir, 'VENDOR'), 'utf8')).toContain('"v-2","a-2"');
+    // The first use of CUSTOMER reads its file, and says what is wrong with it.
+    s = await open(dir);
+    expect(() => s.byBcId(M, 'bc-1')).toThrow(/CUSTOMER\.\d+\.json is corrupt \(line 1: expected the header of a bcsync-couplings file\)/);
+  });
+
+  test('a couplings.json a person pretty-printed is still read', async () => {
     const dir = await seeded();
     const s = await open(dir);
     await s.compact();
@@ -230,23 +272,92 @@ describe('snapshot', () => {
     const again = await open(dir);
     expect(ids(again)).toHaveLength(5);
     // Written back in the line format at the next compaction.
+    again.couple({ mapping: M, bcId: 'bc-9', dataverseId: 'dv-9' });
     await again.compact();
-    expect(fs.readFileSync(file, 'utf8').split('\n')[1]).toBe('"couplings":[');
+    expect(fs.readFileSync(file, 'utf8').split('\n')[1]).toBe('"uncoupledFailures":[');
+  });
+
+  test('schema 1 (every coupling in couplings.json) is read, and rewritten as schema 2 by the first writable open', async () => {
+    const dir = newDir();
+    const v1 = [
+      '{"format":"bcsync-state","schemaVersion":1,"savedAt":"2026-01-01T10:00:00.000Z","journalSeq":2,"watermarks":{"CUSTOMER":{"bc":"2026-01-01T09:00:00Z"}},',
+      '"couplings":[',
+      '{"mapping":"CUSTOMER","bcId":"bc-1","dataverseId":"dv-1","coupledAt":"2026-01-01T10:00:00.000Z","bcModifiedAt":"2026-01-01T09:00:00Z","lastResultToDataverse":"success","skipped":false,"failureCount":0},',
+      '{"mapping":"VENDOR","bcId":"v-1","dataverseId":"a-1","coupledAt":"2026-01-01T10:00:00.000Z","lastResultToBc":"failure","lastErrorToBc":{"message":"boom","at":"2026-01-01T10:00:00.000Z"},"skipped":true,"failureCount":2,"extra":{"flag":true}}',
+      '],',
+      '"uncoupledFailures":[',
+      '{"mapping":"CUSTOMER","direction":"to-dataverse","sourceId":"bc-2","skipped":false,"failureCount":1,"lastError":{"message":"no","at":"2026-01-01T10:00:00.000Z"},"firstFailedAt":"2026-01-01T10:00:00.000Z"}',
+      ']}',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, SNAPSHOT_FILE), v1);
+    fs.writeFileSync(
+      path.join(dir, JOURNAL_FILE),
+      '{"seq":3,"op":"put","coupling":{"mapping":"CUSTOMER","bcId":"bc-3","dataverseId":"dv-3","coupledAt":"2026-01-01T11:00:00.000Z"}}\n' +
+        '{"seq":4,"op":"commit","at":"2026-01-01T11:00:00.000Z","changes":1}\n',
+    );
+    const check = (s: StateStore): void => {
+      expect(ids(s)).toEqual(['bc-1', 'bc-3']);
+      expect(s.byDataverseId('VENDOR', 'a-1')).toMatchObject({ lastResultToBc: 'failure', skipped: true, failureCount: 2, extra: { flag: true } });
+      expect(s.watermark(M).bc).toBe('2026-01-01T09:00:00Z');
+      expect(s.uncoupledFailure(M, 'to-dataverse', 'bc-2')?.failureCount).toBe(1);
+    };
+    // Read-only: read as it is, nothing written.
+    const before = fingerprint(dir);
+    check(await open(dir, false));
+    expect(fingerprint(dir)).toEqual(before);
+    // Writable: migrated at once.
+    const s = await open(dir);
+    check(s);
+    await s.close();
+    expect(JSON.parse(fs.readFileSync(path.join(dir, SNAPSHOT_FILE), 'utf8'))).toMatchObject({
+      schemaVersion: 2,
+      journalSeq: 4,
+      mappings: { CUSTOMER: { file: 'couplings/CUSTOMER.4.json', couplings: 2 }, VENDOR: { file: 'couplings/VENDOR.4.json', couplings: 1 } },
+    });
+    expect(fs.readFileSync(path.join(dir, JOURNAL_FILE), 'utf8')).toBe('');
+    expect(fs.readFileSync(path.join(dir, 'couplings', 'VENDOR.4.json'), 'utf8')).toContain(
+      '["v-1","a-1","2026-01-01T10:00:00.000Z","","","-f",{"skipped":true,"failureCount":2,"lastErrorToBc":{"message":"boom","at":"2026-01-01T10:00:00.000Z"},"extra":{"flag":true}}]',
+    );
+    check(await open(dir, false));
+  });
+
+  const rowCorruptions: [string, (text: string) => string, RegExp][] = [
+    ['cut short', (t) => t.slice(0, Math.floor(t.length * 0.6)), /CUSTOMER\.8\.json is corrupt \(line \d+: (the file ends too early|not valid JSON|expected a row)/],
+    ['a broken row', (t) => t.replace('["bc-2"', '["bc-2'), /line 5: (not valid JSON|expected a row)/],
+    ['a wrong result code', (t) => t.replace(/"--"\],\n\["bc-1"/, '"ok"],\n["bc-1"'), /line 3: results: expected two of s \(success\)/],
+    ['an unknown field', (t) => t.replace(/"--"\],\n\["bc-1"/, '"--",{"surprise":1}],\n["bc-1"'), /line 3: more: .*surprise/],
+    ['a bad date', (t) => t.replace(/\["bc-0","dv-0","[^"]+"/, '["bc-0","dv-0","last tuesday"'), /line 3: coupledAt: expected an ISO 8601/],
+    ['a BC record coupled twice', (t) => t.replace('["bc-1"', '["bc-0"'), /line 4: BC record bc-0 is coupled twice/],
+    ['a Dataverse row coupled twice', (t) => t.replace('"dv-1"', '"dv-0"'), /Dataverse row dv-0 is coupled twice/],
+    ['a row fewer than counted', (t) => t.replace(/\["bc-4"[^\n]*\n/, '').replace(/\],\n\]\}/, ']\n]}'), /the file holds 4 couplings but its header says 5/],
+  ];
+  test.each(rowCorruptions)('corrupt mapping file (%s): StateError naming the file and line when first used; every file byte-identical', async (_name, corrupt, pattern) => {
+    const dir = await seeded();
+    const s = await open(dir);
+    await s.compact();
+    await s.close();
+    const file = customerFile(dir);
+    fs.writeFileSync(file, corrupt(fs.readFileSync(file, 'utf8')));
+    const before = fingerprint(dir);
+    const writer = await open(dir);
+    expect(() => writer.byBcId(M, 'bc-0')).toThrow(pattern);
+    // Still unusable, still untouched, also after close.
+    expect(() => writer.counts(M)).toThrow(StateError);
+    await writer.close();
+    expect(fingerprint(dir)).toEqual(before);
+    await expectStateError(dir, false, pattern);
   });
 
   const corruptions: [string, (text: string) => string, RegExp][] = [
-    ['cut short', (t) => t.slice(0, Math.floor(t.length * 0.6)), /couplings\.json is corrupt \(line \d+: (the file ends too early|not valid JSON)/],
-    ['a broken coupling line', (t) => t.replace('"bcId":"bc-2"', '"bcId":"bc-2'), /line 5: not valid JSON/],
-    ['a wrong type', (t) => t.replace('"failureCount":0', '"failureCount":"zero"'), /line 3: failureCount:/],
-    ['an unknown field', (t) => t.replace('"skipped":false', '"skipped":false,"surprise":1'), /line 3: .*surprise/],
-    ['a bad date', (t) => t.replace(/"coupledAt":"[^"]+"/, '"coupledAt":"last tuesday"'), /line 3: coupledAt: expected an ISO 8601/],
-    ['a BC record coupled twice', (t) => t.replace('"bcId":"bc-1"', '"bcId":"bc-0"'), /line 4: BC record bc-0 is coupled twice/],
-    ['a Dataverse row coupled twice', (t) => t.replace('"dataverseId":"dv-1"', '"dataverseId":"dv-0"'), /Dataverse row dv-0 is coupled twice/],
+    ['cut short', (t) => t.slice(0, Math.floor(t.length * 0.8)), /couplings\.json is corrupt \((line \d+|document): (the file ends too early|not valid JSON)/],
+    ['an unknown field', (t) => t.replace('"journalSeq":8', '"journalSeq":8,"surprise":1'), /line 1: .*surprise/],
+    ['a mapping file outside couplings/', (t) => t.replace('"couplings/CUSTOMER.8.json"', '"../elsewhere.json"'), /mappings\.CUSTOMER\.file: expected couplings\/<file>\.json/],
     ['not JSON at all', () => 'hello\n', /line 1|document/],
     ['empty', () => '', /the file is empty/],
     ['another program\u2019s JSON', () => '{"couplings": []}', /not a bcsync state file/],
   ];
-  test.each(corruptions)('corrupt (%s): StateError naming the file and what to do; every file byte-identical', async (_name, corrupt, pattern) => {
+  test.each(corruptions)('corrupt couplings.json (%s): StateError naming the file and what to do; every file byte-identical', async (_name, corrupt, pattern) => {
     const dir = await seeded();
     const s = await open(dir);
     await s.compact();
@@ -261,10 +372,10 @@ describe('snapshot', () => {
   test('written by a newer bcsync: StateError saying so, untouched (line format and whole document)', async () => {
     const dir = await seeded();
     const file = path.join(dir, SNAPSHOT_FILE);
-    const text = fs.readFileSync(file, 'utf8').replace('"schemaVersion":1', '"schemaVersion":2').replace('"journalSeq":0', '"journalSeq":0,"newThing":true');
+    const text = fs.readFileSync(file, 'utf8').replace('"schemaVersion":2', '"schemaVersion":3').replace('"journalSeq":0', '"journalSeq":0,"newThing":true');
     fs.writeFileSync(file, text);
-    await expectStateError(dir, true, /written by a newer bcsync \(state schema 2; this version reads 1\).*Upgrade bcsync/);
-    fs.writeFileSync(file, JSON.stringify({ format: 'bcsync-state', schemaVersion: 3, whatever: [1, 2] }, null, 2));
-    await expectStateError(dir, false, /written by a newer bcsync \(state schema 3/);
+    await expectStateError(dir, true, /written by a newer bcsync \(state schema 3; this version reads 2\).*Upgrade bcsync/);
+    fs.writeFileSync(file, JSON.stringify({ format: 'bcsync-state', schemaVersion: 4, whatever: [1, 2] }, null, 2));
+    await expectStateError(dir, false, /written by a newer bcsync \(state schema 4/);
   });
 });

@@ -454,6 +454,11 @@ export class HttpTransport {
     return new TransportError(message, this.api, { cause });
   }
 
+  /** Whether attempts are described (and their bodies masked) for a listener, e.g. the --verbose dump. */
+  get describesRequests(): boolean {
+    return this.onRequest !== undefined;
+  }
+
   private emit(
     request: HttpRequest,
     attempt: number,

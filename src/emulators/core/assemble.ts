@@ -7,6 +7,7 @@ import { createTokenEndpoint } from '../token/endpoint.js';
 import { TokenRegistry } from '../token/registry.js';
 import type { BcSeed, DataverseSeed, SeedData } from '../seed/types.js';
 import type {
+  ApplicationUserRoles,
   EmulatorDataAccess,
   FaultRule,
   LatencyModel,
@@ -27,8 +28,8 @@ export const DEFAULT_LATENCY: Readonly<Record<'bc' | 'dataverse', Readonly<Laten
 
 /** The documented service-protection limits (protocols.md §5.2, §5.4). On by default. */
 export const DEFAULT_LIMITS: Readonly<Record<'bc' | 'dataverse', Readonly<ServiceLimits>>> = {
-  // 6,000 requests per 5-minute sliding window and 52 concurrent requests per user.
-  dataverse: { concurrent: 52, requestsPerWindow: 6000, windowMs: 300_000 },
+  // 6,000 requests and 20 minutes of combined execution time per 5-minute sliding window; 52 concurrent requests per user.
+  dataverse: { concurrent: 52, requestsPerWindow: 6000, windowMs: 300_000, executionMsPerWindow: 1_200_000 },
   // 6,000 requests per 5 minutes; 5 processed at once, 95 more may wait (100 connections).
   bc: { concurrent: 5, maxQueue: 95, requestsPerWindow: 6000, windowMs: 300_000 },
 };
@@ -58,8 +59,10 @@ export interface EmulatorFactories {
     orgUrl: string;
     applicationClientId: string;
     seed: DataverseSeed;
+    applicationUserRoles?: ApplicationUserRoles;
+    baseCurrency?: string;
   }): DataverseModule;
-  createBcModule(opts: { now: () => number; tenantId: string; environment: string; seed: BcSeed }): BcModule;
+  createBcModule(opts: { now: () => number; tenantId: string; environment: string; seed: BcSeed; customApi?: boolean }): BcModule;
   loadSeed(name: SeedName): SeedData;
 }
 
@@ -187,8 +190,11 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
       latency: resolveLatency(opts.latency, 'dataverse'),
       limits: dvLimits,
       concurrencyMode: 'reject',
+      // 20 minutes of combined execution time per 5-minute window (protocols.md §5.2).
+      rateLimitHeaders: { executionMsPerWindow: 1_200_000 },
       faults: currentFaults,
       rng: createNamedRng(randomSeed, 'dataverse'),
+      editRng: createNamedRng(randomSeed, 'dataverse/412'),
       log,
       now,
       host,
@@ -198,7 +204,14 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
     started.push(dvServer);
     orgUrl = dvServer.origin;
     resources.push(orgUrl);
-    dv = factories.createDataverseModule({ now, orgUrl, applicationClientId: clientId, seed: seed.dataverse });
+    dv = factories.createDataverseModule({
+      now,
+      orgUrl,
+      applicationClientId: clientId,
+      seed: seed.dataverse,
+      ...(opts.scenario?.applicationUserRoles !== undefined ? { applicationUserRoles: opts.scenario.applicationUserRoles } : {}),
+      ...(opts.scenario?.dataverseBaseCurrency !== undefined ? { baseCurrency: opts.scenario.dataverseBaseCurrency } : {}),
+    });
 
     // ---- Business Central
     let bc: BcModule | undefined;
@@ -235,6 +248,7 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
       concurrencyMode: 'queue',
       faults: currentFaults,
       rng: createNamedRng(randomSeed, 'bc'),
+      editRng: createNamedRng(randomSeed, 'bc/412'),
       log,
       now,
       host,
@@ -242,7 +256,7 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
       requestIdHeader: 'request-id',
     });
     started.push(bcServer);
-    bc = factories.createBcModule({ now, tenantId, environment, seed: seed.bc });
+    bc = factories.createBcModule({ now, tenantId, environment, seed: seed.bc, customApi: opts.scenario?.customApi ?? true });
 
     const dvModule = dv;
     const bcModule = bc;

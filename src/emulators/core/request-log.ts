@@ -16,6 +16,9 @@ export class RequestLog {
   private seq = perApi(() => 0);
   /** Requests that passed faults, authentication and limits (the ones the rate-limit floor counts). */
   private admitted = perApi(() => 0);
+  /** Cost of the longest chain of pages ending in each issued `$skiptoken`: a page is asked for only after the one before. */
+  private chainEnds = new Map<string, number>();
+  private longestChain = perApi(() => 0);
 
   constructor(private readonly limits: Partial<Record<'bc' | 'dataverse', ServiceLimits | undefined>> = {}) {}
 
@@ -31,6 +34,10 @@ export class RequestLog {
 
   add(entry: RequestLogEntry): void {
     this.entries.push(entry);
+    if (entry.pageToken === undefined && entry.nextPageToken === undefined) return;
+    const chain = entry.costMs + (entry.pageToken !== undefined ? (this.chainEnds.get(entry.pageToken) ?? 0) : 0);
+    if (entry.nextPageToken !== undefined) this.chainEnds.set(entry.nextPageToken, chain);
+    this.longestChain[entry.api] = Math.max(this.longestChain[entry.api], chain);
   }
 
   /** Empties the log and restarts request numbering and counters. */
@@ -38,6 +45,8 @@ export class RequestLog {
     this.entries.length = 0;
     this.seq = perApi(() => 0);
     this.admitted = perApi(() => 0);
+    this.chainEnds.clear();
+    this.longestChain = perApi(() => 0);
   }
 
   stats(): EmulatorStats {
@@ -47,7 +56,9 @@ export class RequestLog {
     const faults = perApi(() => 0);
     const costSum = perApi(() => 0);
     const costMax = perApi(() => 0);
+    const costs = perApi((): number[] => []);
     for (const e of this.entries) {
+      costs[e.api].push(e.costMs);
       requests[e.api] += 1;
       operations[e.api] += e.operations;
       if (e.fault === 'throttled') throttled[e.api] += 1;
@@ -64,7 +75,10 @@ export class RequestLog {
         limits && limits.requestsPerWindow > 0 && n > limits.requestsPerWindow
           ? Math.floor((n - 1) / limits.requestsPerWindow) * limits.windowMs
           : 0;
-      return Math.max(costSum[api] / concurrent, costMax[api], rateFloor);
+      // Combined execution time (Dataverse: 20 minutes per 5): work beyond one window's budget waits for the next.
+      const budget = limits?.executionMsPerWindow ?? 0;
+      const executionFloor = budget > 0 && costSum[api] > budget ? Math.ceil(costSum[api] / budget - 1) * limits!.windowMs : 0;
+      return Math.max(costSum[api] / concurrent, costMax[api], rateFloor, executionFloor, wholeRounds(costs[api], concurrent), this.longestChain[api]);
     };
     const bc = bound('bc');
     const dataverse = bound('dataverse');
@@ -73,4 +87,17 @@ export class RequestLog {
   }
 
   static readonly apis = APIS;
+}
+
+/**
+ * Requests are not split across slots, so they run in whole rounds: of the k*c+1 costliest requests on c slots,
+ * one slot serves k+1, each costing at least the (k*c+1)-th largest. The best such bound over k (for n equal
+ * requests it is ceil(n/c) rounds).
+ */
+function wholeRounds(costs: number[], concurrent: number): number {
+  if (!Number.isFinite(concurrent) || costs.length <= concurrent) return 0;
+  const sorted = [...costs].sort((a, b) => b - a);
+  let bound = 0;
+  for (let k = 1; k * concurrent < sorted.length; k++) bound = Math.max(bound, (k + 1) * sorted[k * concurrent]!);
+  return bound;
 }

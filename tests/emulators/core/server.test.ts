@@ -434,4 +434,25 @@ describe('RequestLog.stats', () => {
     expect(log.nextSeq('dataverse')).toBe(1);
     expect(log.stats().lowerBoundMs.total).toBe(0);
   });
+  test('lower bound: whole rounds of requests, pages read one after another, combined execution time per window', () => {
+    const log = new RequestLog({
+      dataverse: { concurrent: 4, requestsPerWindow: 0, windowMs: 1000, executionMsPerWindow: 2000 },
+      bc: { concurrent: 5, requestsPerWindow: 0, windowMs: 1000 },
+    });
+    // 5 batches of 100 ms on 4 slots: 125 ms of work per slot, but one slot runs two whole batches.
+    for (let i = 0; i < 5; i++) log.add(entry('dataverse', 100, { operations: 100 }));
+    expect(log.stats().lowerBoundMs.dataverse).toBe(200);
+    // 4,600 ms of work with 2,000 ms per 1,000 ms window: the last 600 ms wait two windows.
+    for (let i = 0; i < 41; i++) log.add(entry('dataverse', 100, { operations: 100 }));
+    expect(log.stats().lowerBoundMs.dataverse).toBe(2000);
+    // Three pages of a chain (30 ms each) and an unrelated first page: 90 ms in sequence, although 5 run at once.
+    log.add(entry('bc', 30, { nextPageToken: 'a' }));
+    log.add(entry('bc', 30, { pageToken: 'a', nextPageToken: 'b' }));
+    log.add(entry('bc', 30, { nextPageToken: 'x' }));
+    log.add(entry('bc', 30, { pageToken: 'b' }));
+    expect(log.stats().lowerBoundMs.bc).toBe(90);
+    log.reset();
+    log.add(entry('bc', 30, { pageToken: 'b' }));
+    expect(log.stats().lowerBoundMs.bc).toBe(30);
+  });
 });

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { ClientCredentialsTokenProvider } from '../../src/clients/auth/token-provider.js';
+import { DataverseClient } from '../../src/clients/dataverse/client.js';
+import { startEmulators, type RunningEmulators } from '../../src/emulators/index.js';
+import { DataverseSide } from '../../src/sides/dataverse-side.js';
+import type { SideTable } from '../../src/sides/types.js';
+
+/** Issue 11 "no work nobody asked for": a write returns what the engine keeps of it, not the row it just sent. */
+describe('DataverseSide.write', () => {
+  let emu: RunningEmulators;
+  let tokens: ClientCredentialsTokenProvider;
+  let client: DataverseClient;
+  beforeAll(async () => {
+    emu = await startEmulators({ seed: 'empty' });
+    tokens = new ClientCredentialsTokenProvider({ tokenUrl: emu.tokenUrl, ...emu.credentials });
+    client = new DataverseClient({ url: emu.dataverse.url, tokens });
+  });
+  afterAll(async () => {
+    await Promise.all([client.close(), tokens.close()]);
+    await emu.close();
+  });
+
+  const accounts: SideTable = { entitySet: 'accounts', key: 'accountid', modifiedField: 'modifiedon', filter: [] };
+
+  test('creates and updates in one batch request; each result carries id, modified-on and ETag only', async () => {
+    const side = new DataverseSide(client);
+    const ids = ['0b5c1d2e-0000-4000-8000-000000000001', '0b5c1d2e-0000-4000-8000-000000000002'];
+    emu.resetLog();
+    const created = await side.write(
+      accounts,
+      ids.map((id, i) => ({ kind: 'create' as const, id, fields: { name: `Account ${i}`, telephone1: '555-0100', description: 'x'.repeat(500) } })),
+    );
+    expect(emu.stats().requests.dataverse).toBe(1);
+    expect(created.map((r) => r.ok)).toEqual([true, true]);
+    for (const [i, r] of created.entries()) {
+      expect(r.record?.id).toBe(ids[i]);
+      expect(r.record?.modifiedAt).toBe(emu.dataverse.get('accounts', ids[i]!)?.modifiedon);
+      expect(r.record?.etag).toMatch(/^W\/"\d+"$/);
+      // Nothing of what was sent comes back (no name, phone, description).
+      expect(Object.keys(r.record?.fields ?? {}).filter((k) => !k.startsWith('@')).sort()).toEqual(['_modifiedby_value', 'accountid', 'modifiedon']);
+    }
+    const updated = await side.write(accounts, [{ kind: 'update', id: ids[0]!, etag: created[0]!.record!.etag, fields: { name: 'Renamed' } }]);
+    expect(updated[0]?.ok).toBe(true);
+    expect(emu.dataverse.get('accounts', ids[0]!)?.name).toBe('Renamed');
+    expect(Object.keys(updated[0]?.record?.fields ?? {})).not.toContain('name');
+    expect(emu.stats().requests.dataverse).toBe(2);
+  });
+});

@@ -4,6 +4,8 @@ import type { Deps } from '../deps.js';
 /** What a command's `*Run` hands back: main.ts alone turns it into the process's exit code. */
 export interface CommandOutcome {
   exitCode: number;
+  /** SIGINT/SIGTERM is how this command ends when all is well (sandbox), not an interruption. */
+  endsOnSignal?: boolean;
 }
 
 /**

@@ -183,7 +183,6 @@ Examples:
         deps.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       await sandboxRun(deps, { ...options, until });
-      // Ctrl+C or SIGTERM is how a sandbox is stopped: exit 0.
       return { exitCode: 0, endsOnSignal: true };
     }));
 };

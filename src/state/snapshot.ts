@@ -4,7 +4,7 @@ import path from 'node:path';
 import { StateError } from '../errors.js';
 import { CouplingRows, type MappingState, type StateData } from './data.js';
 import { corruptState } from './errors.js';
-import { isMissing, readLines, TEMP_SUFFIX, writeFileAtomicStream, type Line } from './files.js';
+import { isMissing, readdirOrNothing, readLines, TEMP_SUFFIX, writeFileAtomicStream, type Line } from './files.js';
 import {
   COUPLING_COLUMNS,
   couplingFromLine,
@@ -324,15 +324,8 @@ export async function writeSnapshot(file: string, view: SnapshotView): Promise<W
 /** Removes mapping files the snapshot does not name (replaced ones, or a killed compaction's), and temp files. */
 export async function removeUnreferencedFiles(dir: string, keep: Iterable<string>): Promise<void> {
   const folder = path.join(dir, COUPLINGS_DIR);
-  let names: string[];
-  try {
-    names = await fs.promises.readdir(folder);
-  } catch (err) {
-    if (isMissing(err)) return;
-    throw err;
-  }
   const kept = new Set([...keep].map((f) => path.basename(f)));
-  for (const name of names) {
+  for (const name of await readdirOrNothing(folder)) {
     if (kept.has(name) || !(name.endsWith('.json') || name.endsWith(TEMP_SUFFIX))) continue;
     await fs.promises.rm(path.join(folder, name), { force: true });
   }

@@ -70,6 +70,26 @@ export class ConflictError extends ApiError {}
 /** The record does not exist (404). */
 export class NotFoundError extends ApiError {}
 
+/**
+ * A whole entity set (collection URL) does not exist in this environment: an API page or table is missing,
+ * not a record. Against Business Central's bcsync/integration/v1.0 this means the companion extension is not
+ * installed; the fix is an installation or a URL, never a re-coupling.
+ */
+export class EntitySetMissingError extends ApiError {
+  constructor(
+    message: string,
+    api: ApiName,
+    status: number,
+    serviceCode: string | undefined,
+    requestId: string | undefined,
+    /** The entity set that is missing (`resources`, `accounts`). */
+    readonly entitySet: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, api, status, serviceCode, requestId, options);
+  }
+}
+
 /** Service protection limits were still hit after every allowed retry. */
 export class ThrottledError extends ApiError {}
 

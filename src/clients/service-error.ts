@@ -6,6 +6,21 @@ export interface ErrorAnswer {
   headers: Record<string, string>;
   /** Parsed JSON body (or text). */
   body: unknown;
+  /** The request URL (absolute, or relative inside a $batch), to tell a missing entity set from a missing record. */
+  url?: string;
+}
+
+/**
+ * The entity set a collection URL addresses (`.../companies(…)/resources?$top=1` → `resources`), or undefined
+ * when the URL addresses a record, an action, `$count`, `$batch` or a function call. A 404 on such a URL means
+ * the entity set itself is missing (protocols.md §5.1, §5.3: 404 = endpoint or record not found).
+ */
+export function collectionEntitySet(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const path = url.split('?')[0]!.replace(/\/+$/, '');
+  const last = path.split('/').pop() ?? '';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(last)) return undefined;
+  return last;
 }
 
 export interface ServiceErrorInfo {

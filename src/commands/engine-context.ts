@@ -8,7 +8,6 @@ import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import type { BcClient } from '../clients/bc/client.js';
-import type { BcResource } from '../clients/bc/resource.js';
 import type { DataverseClient } from '../clients/dataverse/client.js';
 import { odataString } from '../clients/odata/index.js';
 import type { Clock } from '../clock.js';
@@ -18,13 +17,11 @@ import { applyOverrides, defaultMappings, mappingOverridesSchema } from '../mapp
 import type { IntegrationOptions, IntegrationTableMapping } from '../mapping/index.js';
 import { BcSide } from '../sides/bc-side.js';
 import { DataverseSide } from '../sides/dataverse-side.js';
+import { checkBaseCurrency, ORGANIZATION_CURRENCY_QUERY, parseOrganizationCurrency, readBcLocalCurrency } from '../diagnostics/currency.js';
+import { readExchangeRates } from '../diagnostics/exchange-rates.js';
 import type { IntentJournal, StateStore } from '../state/index.js';
 
 const loose = z.looseObject({});
-
-function resource(entitySet: string): BcResource {
-  return { entitySet, custom: false, companyScoped: true, schema: z.looseObject({ id: z.string() }), alwaysPresent: ['id'] };
-}
 
 /** The profile's integration table mappings: defaults for its options with its overrides applied. */
 export function profileMappings(options: IntegrationOptions, overrides: unknown): IntegrationTableMapping[] {
@@ -58,37 +55,30 @@ const ENVIRONMENT_TTL_MS = 60 * 60 * 1000;
 export async function fetchEnvironment(clients: EngineClients, companyName: string, now: number): Promise<Environment> {
   const { bc, dataverse } = clients;
   const who = await dataverse.whoAmI();
-  const [company, org] = await dataverse.batch(
-    [
-      { kind: 'raw', method: 'GET', path: `cdm_companies?$select=cdm_companyid&$filter=${encodeURIComponent(`cdm_name eq ${odataString(companyName)}`)}` },
-      { kind: 'raw', method: 'GET', path: 'organizations?$select=_basecurrencyid_value,pricingdecimalprecision' },
-    ],
-    { continueOnError: true },
-  );
-  const first = (r: typeof company): Record<string, unknown> | undefined => {
-    const value = r?.ok && r.body && typeof r.body === 'object' ? (r.body as { value?: unknown[] }).value : undefined;
-    return Array.isArray(value) && value.length ? loose.parse(value[0]) : undefined;
-  };
-  const companyRow = first(company);
-  const orgRow = first(org);
-  let lcy = '';
-  for await (const page of bc.list(resource('companyInformation'), { select: ['id', 'currencyCode'] })) {
-    const row = page[0] as Record<string, unknown> | undefined;
-    if (row && typeof row.currencyCode === 'string') lcy = row.currencyCode;
-  }
-  const rates: Record<string, number> = {};
-  for await (const page of bc.list(resource('currencyExchangeRates'), {})) {
-    for (const row of page as Record<string, unknown>[]) {
-      const code = String(row.currencyCode ?? '').toUpperCase();
-      const rate = Number(row.exchangeRateAmount ?? 0) / Number(row.relationalExchangeRateAmount ?? 1);
-      if (code && Number.isFinite(rate) && rate > 0) rates[code] = rate;
+  // Plain GETs (not a $batch, which is a POST): reading the environment is a read, in dry runs too.
+  const companyRow = await (async () => {
+    for await (const page of dataverse.list('cdm_companies', { select: ['cdm_companyid'], filter: `cdm_name eq ${odataString(companyName)}` }, loose)) {
+      return page[0] as Record<string, unknown> | undefined;
     }
-  }
+    return undefined;
+  })().catch(() => undefined); // without the integration solution there is no company table: no company filter
+  const org = await (async () => {
+    const rows: unknown[] = [];
+    for await (const page of dataverse.list('organizations', ORGANIZATION_CURRENCY_QUERY, loose)) rows.push(...page);
+    return { value: rows };
+  })().catch((error: Error) => {
+    throw new ConfigError(`The Dataverse organization could not be read (${error.message.split('\n')[0]}); nothing was synchronized.`);
+  });
+  const orgCurrency = parseOrganizationCurrency(org);
+  const lcy = await readBcLocalCurrency(bc);
+  // Before anything is written: amounts in the wrong currency cannot be told apart afterwards.
+  checkBaseCurrency(lcy, orgCurrency);
+  const rates = await readExchangeRates(bc, now);
   return {
     integrationUserId: who.UserId.toLowerCase(),
     dataverseCompanyId: companyRow ? String(companyRow.cdm_companyid) : undefined,
-    dataverseBaseCurrencyId: typeof orgRow?._basecurrencyid_value === 'string' ? orgRow._basecurrencyid_value : undefined,
-    dataverseCurrencyPrecision: typeof orgRow?.pricingdecimalprecision === 'number' ? orgRow.pricingdecimalprecision : undefined,
+    dataverseBaseCurrencyId: orgCurrency.baseCurrencyId,
+    dataverseCurrencyPrecision: orgCurrency.pricingDecimalPrecision,
     bcLcyCode: lcy,
     exchangeRates: rates,
     fetchedAt: now,

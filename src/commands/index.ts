@@ -1,6 +1,7 @@
 import type { RegisterCommand } from '../main.js';
 import { registerCouple } from './couple/couple.js';
 import { registerDemo } from './demo/demo.js';
+import { registerDoctor } from './doctor/doctor.js';
 import { registerFullSync } from './full-sync/full-sync.js';
 import { registerLog } from './log/log.js';
 import { registerMappings } from './mappings/mappings.js';
@@ -10,4 +11,4 @@ import { registerSync } from './sync/sync.js';
 import { registerUncouple } from './uncouple/uncouple.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commandRegistrations: RegisterCommand[] = [registerSetup, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerMappings, registerLog, registerSandbox];
+export const commandRegistrations: RegisterCommand[] = [registerSetup, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerMappings, registerLog, registerDoctor, registerSandbox];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { defaultIntegrationOptions, type IntegrationOptions } from '../mapping/options.js';
+import { defaultIntegrationOptions, type IntegrationOptions } from '../mapping/integration-options.js';
 import { isValidProfileName } from './paths.js';
 
 export const PROFILE_SCHEMA_VERSION = 1;

@@ -10,7 +10,9 @@ import { startEmulatorSet, type EmulatorOptions } from './core/assemble.js';
 import type { RunningEmulators } from './types.js';
 
 export type {
+  ApplicationUserRoles,
   EmulatedApi,
+  EmulatorScenario,
   EmulatorDataAccess,
   EmulatorStats,
   FaultKind,

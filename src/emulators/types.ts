@@ -28,15 +28,21 @@ export interface ServiceLimits {
   executionMsPerWindow?: number;
 }
 
-export type FaultKind = '429' | '502' | '503' | '504' | 'reset' | 'slow';
+/**
+ * `412` is a concurrent edit: just before one of our conditional writes (If-Match with an ETag) a person saves
+ * the row without changing its data, so its version and ETag move and the write meets a stale ETag, answered as
+ * the API answers one (Dataverse 412 Precondition Failed; Business Central 409 Request_EntityChanged). A re-read
+ * gets the new ETag. The others answer the whole request at the gateway.
+ */
+export type FaultKind = '429' | '502' | '503' | '504' | 'reset' | 'slow' | '412';
 
 export interface FaultRule {
   kind: FaultKind;
   /** Which API the rule applies to; all when omitted. */
   api?: EmulatedApi;
-  /** Probability per request (0..1), drawn from the seeded generator. */
+  /** Probability per request (0..1), drawn from the seeded generator; for `412`, per conditional write. */
   rate?: number;
-  /** 1-based request numbers (per API, counting every request that API received) that get the fault. */
+  /** 1-based request numbers (per API, counting every request that API received) that get the fault (`412`: every conditional write in them). */
   requestNumbers?: number[];
   /** Retry-After seconds sent with 429/502/503 (default 1). */
   retryAfterSeconds?: number;
@@ -51,7 +57,7 @@ export interface StartEmulatorsOptions {
   port?: number;
   host?: string;
   seed?: SeedName;
-  /** Seed for the fault/jitter generator, so runs are repeatable. */
+  /** Seed for the fault/jitter generator, so runs are repeatable (default 1). */
   randomSeed?: number;
   latency?: Partial<Record<'bc' | 'dataverse', Partial<LatencyModel>>> | false;
   limits?: Partial<Record<'bc' | 'dataverse', Partial<ServiceLimits>>> | false;
@@ -60,6 +66,22 @@ export interface StartEmulatorsOptions {
   tokenLifetimeSeconds?: number;
   /** Time source of the emulators (token expiry, modifiedon, lastModifiedDateTime). */
   now?: () => number;
+  /** How the emulated environments are set up, for trying what `bcsync doctor` and `setup` check. */
+  scenario?: EmulatorScenario;
+}
+
+/**
+ * How the application user holds its Dataverse security role: directly (default), only through a team,
+ * or System Administrator (directly or through a team), which setup and doctor must refuse.
+ */
+export type ApplicationUserRoles = 'direct' | 'team' | 'system-administrator' | 'team-system-administrator';
+
+export interface EmulatorScenario {
+  /** Serve the `bcsync/integration/v1.0` namespace, as an installed companion extension does (default true). */
+  customApi?: boolean;
+  applicationUserRoles?: ApplicationUserRoles;
+  /** ISO code of a seeded Dataverse currency to make the organization's base currency (e.g. EUR against BC's USD). */
+  dataverseBaseCurrency?: string;
 }
 
 export interface RequestLogEntry {

@@ -15,7 +15,7 @@ import type { Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
 import type { Intent, IntentJournal, NewIntent, StateStore } from '../state/index.js';
 import { mapPool } from '../util/pool.js';
 import { intentKeys, resolveIntents, type IntentTables } from './intents.js';
-import { MERGE_BASE_KEY } from './merge-base.js';
+import { mergeBase, MERGE_BASE_KEY } from './merge-base.js';
 import { WRITTEN_BY_US_KEY, type Action, type DirectionPlan, type RecordPlan, type SyncPlan } from './plan.js';
 import { emptyCounts, type DirectionCounts, type RecordOutcome } from './report.js';
 
@@ -156,6 +156,8 @@ export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx:
       return;
     }
     const written = result.record;
+    // What BC holds after the write is what BC answered (its defaults, its rounding), not only what we sent.
+    if (!toDv && record.base && Object.keys(written.fields).length > 1) record.base = mergeBase(m, written.fields);
     if (p.action === 'insert') {
       const bcId = toDv ? record.bcId! : written.id;
       const dataverseId = toDv ? written.id : record.dataverseId!;

@@ -46,6 +46,13 @@ export interface SyncOptions {
   direction?: PassDirection;
   /** Plan and report, write nothing (docs/design.md "dry run"). */
   dryRun?: boolean;
+  /**
+   * The settling pass of a full sync: only uncoupled records new since the mapping's watermark (records
+   * Business Central made itself after the mapping ran) are created on the other side; nothing else is touched.
+   */
+  settle?: boolean;
+  /** Also try again the records that failed in earlier runs (default true). */
+  retryFailed?: boolean;
   /** Clear the skipped flags first (BC's Retry All). */
   retrySkipped?: boolean;
   /** Full synchronization: all records in scope, uncoupled ones created, coupled ones brought in line. */
@@ -71,6 +78,7 @@ export function passesOf(m: IntegrationTableMapping, restrict?: PassDirection): 
 export function lookupsFor(ctx: EngineContext): Lookups {
   return new Lookups({
     bc: ctx.bc,
+    dataverse: ctx.dataverse,
     couplings: ctx.state,
     mappings: ctx.mappings,
     bcLcyCode: ctx.bcLcyCode,

@@ -4,25 +4,40 @@
  * stay in memory, and intents that never reach the file. Only GET requests leave the machine.
  */
 import type { Clock } from '../clock.js';
-import type { Side, WriteResult } from '../sides/types.js';
+import type { Rec, Side, WriteResult } from '../sides/types.js';
 import type { StateStore } from '../state/index.js';
 import type { EngineContext } from './context.js';
+import { BUSINESS_RELATIONS } from './parent-link.js';
 
 /** Option values a dry run hands out for options it would add (never sent, never stored). */
 const FIRST_SIMULATED_OPTION_VALUE = 990_000_000;
 
+/** BC gives every new customer and vendor a company contact; a dry run's contacts need one to link to. */
+const GETS_COMPANY_CONTACT = new Set(['customers', 'vendors']);
+
 function simulatedSide(side: Side, clock: Clock): Side {
   let nextOption = FIRST_SIMULATED_OPTION_VALUE;
+  const created: Rec[] = [];
   const simulated: Side = {
     name: side.name,
     limits: side.limits,
-    list: (table, query) => side.list(table, query),
+    async *list(table, query) {
+      yield* side.list(table, query);
+      if (side.name === 'bc' && table.entitySet === BUSINESS_RELATIONS.entitySet && created.length) {
+        yield created.map((r) => ({ id: `company-contact-${r.id}`, modifiedAt: r.modifiedAt, fields: { contactNumber: `(company contact of ${r.id})`, relatedId: r.id } }));
+      }
+    },
     get: (table, ids) => side.get(table, ids),
     count: (table, where) => side.count(table, where),
     stats: () => side.stats(),
-    async write(_table, ops): Promise<WriteResult[]> {
+    async write(table, ops): Promise<WriteResult[]> {
       const modifiedAt = new Date(clock.now()).toISOString();
-      return ops.map((op) => (op.kind === 'delete' ? { op, ok: true } : { op, ok: true, record: { id: op.id.toLowerCase(), modifiedAt, fields: { ...op.fields } } }));
+      return ops.map((op) => {
+        if (op.kind === 'delete') return { op, ok: true };
+        const record: Rec = { id: op.id.toLowerCase(), modifiedAt, fields: { ...op.fields } };
+        if (op.kind === 'create' && GETS_COMPANY_CONTACT.has(table.entitySet)) created.push(record);
+        return { op, ok: true, record };
+      });
     },
   };
   if (side.optionSets) {
@@ -50,12 +65,19 @@ function uncommitted(state: StateStore): StateStore {
   });
 }
 
+/** One simulated world per context: what a dry run "created" for one mapping is there for the next. */
+const worlds = new WeakMap<EngineContext, Pick<EngineContext, 'bc' | 'dataverse' | 'state' | 'intents'>>();
+
 export function dryRunContext(ctx: EngineContext): EngineContext {
-  return {
-    ...ctx,
-    bc: simulatedSide(ctx.bc, ctx.clock),
-    dataverse: simulatedSide(ctx.dataverse, ctx.clock),
-    state: uncommitted(ctx.state),
-    intents: ctx.intents.detached(),
-  };
+  let world = worlds.get(ctx);
+  if (!world) {
+    world = {
+      bc: simulatedSide(ctx.bc, ctx.clock),
+      dataverse: simulatedSide(ctx.dataverse, ctx.clock),
+      state: uncommitted(ctx.state),
+      intents: ctx.intents.detached(),
+    };
+    worlds.set(ctx, world);
+  }
+  return { ...ctx, ...world };
 }

@@ -32,10 +32,17 @@ export interface LookupEnvironment {
   dataverseBaseCurrencyId: string | undefined;
   exchangeRates?: Map<string, number>;
   dataverseCurrencyPrecision?: number;
+  /** For the base unit of Dataverse unit groups (products without unit groups); read once, when asked. */
+  dataverse?: Side;
 }
+
+/** `missing` entry asking for the Dataverse base units of unit groups. */
+const BASE_UNITS = 'dataverse|uoms|base';
 
 export class Lookups {
   private readonly indexes = new Map<string, Index>();
+  /** Dataverse unit group id → its base unit's id. */
+  private baseUnits: Map<string, string> | undefined;
   /** Index requests made while an index was not built yet: `mapping|property|scopeProps`. */
   readonly missing = new Set<string>();
 
@@ -50,6 +57,10 @@ export class Lookups {
     const wanted = [...this.missing];
     this.missing.clear();
     for (const name of wanted) {
+      if (name === BASE_UNITS) {
+        this.baseUnits = await this.readBaseUnits();
+        continue;
+      }
       if (this.indexes.has(name)) continue;
       const [mappingName, property, ...scopeProps] = name.split('|') as [string, string, ...string[]];
       const mapping = this.env.mappings.find((m) => m.name === mappingName);
@@ -70,6 +81,25 @@ export class Lookups {
       this.indexes.set(name, index);
     }
     return wanted.length > 0;
+  }
+
+  private async readBaseUnits(): Promise<Map<string, string>> {
+    const units = new Map<string, string>();
+    if (!this.env.dataverse) return units;
+    const table = {
+      entitySet: 'uoms',
+      key: 'uomid',
+      modifiedField: 'modifiedon',
+      filter: [{ field: 'isschedulebaseuom', op: 'eq' as const, value: true }],
+      select: ['uomid', '_uomscheduleid_value'],
+    };
+    for await (const page of this.env.dataverse.list(table)) {
+      for (const rec of page) {
+        const group = rec.fields['_uomscheduleid_value'];
+        if (typeof group === 'string') units.set(group.toLowerCase(), rec.id.toLowerCase());
+      }
+    }
+    return units;
   }
 
   private index(mapping: string, property: string, scope: Record<string, string>): Index | undefined {
@@ -96,6 +126,13 @@ export class Lookups {
       dataverseBaseCurrencyId: env.dataverseBaseCurrencyId,
       dataverseCurrencyPrecision: env.dataverseCurrencyPrecision,
       exchangeRate: (code) => env.exchangeRates?.get(code.toUpperCase()),
+      baseUnitOfCoupledGroup: (mappingName, code) => {
+        // Both the BC code index and the base units are asked for in the same planning pass.
+        if (this.baseUnits === undefined) this.missing.add(BASE_UNITS);
+        const bcId = this.bcIdOf(mappingName, 'code', {}, code);
+        const group = bcId === undefined ? undefined : env.couplings.byBcId(mappingName, bcId)?.dataverseId;
+        return group === undefined ? undefined : this.baseUnits?.get(group.toLowerCase());
+      },
       lookupCoupled: (mappingName: string, direction: PassDirection, value: string, key: ResolvedLookupKey) => {
         if (direction === 'to-dataverse') {
           const bcId = this.bcIdOf(mappingName, key.bcProperty, key.scope, value);

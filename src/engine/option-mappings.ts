@@ -36,7 +36,8 @@ export function planOptions(
     const record: RecordPlan = { bcId: rec.id, dataverseId: coupling?.dataverseId, coupled: !!coupling, label: code, bcModifiedAt: rec.modifiedAt };
     const current = coupling ? values.get(coupling.dataverseId) : undefined;
     if (coupling?.skipped) record.toDataverse = { action: 'skip', reason: 'skipped after two identical failures' };
-    else if (coupling && current && current.label === code) {
+    // BC codes are upper case; an option labelled with the same code in another case is the same option.
+    else if (coupling && current && current.label.toUpperCase() === code.toUpperCase()) {
       const echo = coupling.bcModifiedAt === rec.modifiedAt;
       record.toDataverse = { action: echo ? 'echo' : 'unchanged', reason: echo ? 'our own write read back' : 'the option has this label', targetId: current.value.toString() };
     } else if (!coupling && m.synchOnlyCoupledRecords && !scope.full && !scope.records) continue;
@@ -92,7 +93,7 @@ export async function syncOptionMapping(ctx: EngineContext, m: IntegrationTableM
   let maxBc: string | undefined;
   if (options.records?.bc?.length) changed.push(...(await ctx.bc.get(table, options.records.bc)));
   else {
-    const watermark = options.full ? undefined : state.watermark(m.name).bc;
+    const watermark = options.full && !options.settle ? undefined : state.watermark(m.name).bc;
     for await (const page of ctx.bc.list(table, { modifiedAfter: watermark })) {
       for (const rec of page) {
         changed.push(rec);
@@ -106,7 +107,10 @@ export async function syncOptionMapping(ctx: EngineContext, m: IntegrationTableM
   if (changed.length === 0) return { counts, records, plan: empty };
   const existing = await sets.list(optionSet.table, optionSet.attribute);
 
-  const plan = planOptions(m, changed, existing, state, { full: Boolean(options.full), records: Boolean(options.records) });
+  const plan = planOptions(m, options.settle ? changed.filter((r) => !state.byBcId(m.name, r.id)) : changed, existing, state, {
+    full: Boolean(options.full),
+    records: Boolean(options.records),
+  });
 
   // Apply.
   for (const r of plan.records) {

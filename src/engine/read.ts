@@ -112,13 +112,14 @@ export class WindowReader {
     for (const rec of bcRecs) {
       if (this.excludedBc.has(rec.id) || this.handledBc.has(rec.id)) continue;
       const c = state.byBcId(this.m.name, rec.id);
+      if (c && this.options.settle) continue;
       const key = c ? `c:${c.bcId}` : `b:${rec.id}`;
       pairs.set(key, { ...(pairs.get(key) ?? { dvRead: false }), coupling: c, bc: rec, bcRead: true });
     }
     for (const rec of dvRecs) {
       if (this.excludedDv.has(rec.id) || this.handledDv.has(rec.id)) continue;
       const c = state.byDataverseId(this.m.name, rec.id);
-      if (c && this.handledBc.has(c.bcId)) continue;
+      if (c && (this.handledBc.has(c.bcId) || this.options.settle)) continue;
       const key = c ? `c:${c.bcId}` : `d:${rec.id}`;
       pairs.set(key, { ...(pairs.get(key) ?? { bcRead: false }), coupling: c, dv: rec, dvRead: true });
     }

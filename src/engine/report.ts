@@ -41,6 +41,8 @@ export interface MappingReport {
   requests: { bc: number; dataverse: number };
   retries: number;
   dryRun: boolean;
+  /** Records of the mapping still marked skipped after the run (from this run or earlier ones): not synchronized. */
+  leftSkipped?: number;
   /** Creates whose outcome is still unknown after the run (resolved by the next run). */
   openIntents?: number;
   /** Set when the mapping could not run (entity set missing, no permission, extension missing). */
@@ -52,7 +54,7 @@ export interface MappingReport {
 
 /** Records left failed, skipped, in conflict or with an unknown outcome: the run did not do all it should. */
 export function hasProblems(report: MappingReport): boolean {
-  if (report.unavailable || (report.openIntents ?? 0) > 0) return true;
+  if (report.unavailable || (report.openIntents ?? 0) > 0 || (report.leftSkipped ?? 0) > 0) return true;
   return report.directions.some((d) => report.counts[d].failed + report.counts[d].conflicts + report.counts[d].skipped > 0);
 }
 

@@ -83,8 +83,9 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const toDv = passes.includes('to-dataverse');
   const fromDv = passes.includes('from-dataverse');
   const watermarks = state.watermark(m.name);
-  const bcAfter = options.full ? undefined : watermarks.bc;
-  const dvAfter = watermarks.dataverse && !options.full ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
+  const everything = options.full && !options.settle;
+  const bcAfter = everything ? undefined : watermarks.bc;
+  const dvAfter = watermarks.dataverse && !everything ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
   const reader = new WindowReader(ctx, m, tables, options, { bcAfter, dvAfter }, { toDv, fromDv });
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };
 
@@ -133,7 +134,7 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
         await processWindow(page, []);
       }
       const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !reader.handledBc.has(id));
-      if (retry.length && !ctx.signal?.aborted) await processWindow(await ctx.bc.get(tables.bc, retry), []);
+      if (retry.length && options.retryFailed !== false && !ctx.signal?.aborted) await processWindow(await ctx.bc.get(tables.bc, retry), []);
     }
     if (fromDv) {
       const echo = usesEchoSuppression(m) && !options.full;
@@ -147,7 +148,7 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
         .failedNotSkipped(m.name, 'from-dataverse')
         .filter((f) => f.dataverseId && !reader.handledDv.has(f.dataverseId) && !(f.bcId && reader.handledBc.has(f.bcId)))
         .map((f) => f.dataverseId!);
-      if (retry.length && !ctx.signal?.aborted) await processWindow([], await ctx.dataverse.get(tables.dataverse, retry));
+      if (retry.length && options.retryFailed !== false && !ctx.signal?.aborted) await processWindow([], await ctx.dataverse.get(tables.dataverse, retry));
     }
   }
 
@@ -185,6 +186,7 @@ export async function syncMapping(ctx: EngineContext, m: IntegrationTableMapping
       retries: after.bc.retries - before.bc.retries + after.dataverse.retries - before.dataverse.retries,
       dryRun: Boolean(options.dryRun),
       openIntents: run.intents.open(m.name).length,
+      leftSkipped: run.state.counts(m.name).skipped,
       ...(options.dryRun ? { plan: result.plan } : {}),
       ...extra,
     };

@@ -22,8 +22,8 @@ export interface FieldSpec {
   direction: Direction;
   transform?: FieldTransform;
   bcType?: BcValueType;
-  /** `nv` in the spec: Validate Field off. */
-  nv?: boolean;
+  /** Validate Field; default on (BC's `nv` flag turns it off). */
+  validateField?: boolean;
   notNull?: boolean;
   clearValueOnFailedSync?: boolean;
   /** MK: true, or the match priority / case sensitivity. */
@@ -34,9 +34,9 @@ export interface FieldSpec {
   /** Reason the BC API does not expose the field; makes the row unavailable. */
   unavailable?: string;
   bcReadOnly?: boolean;
-  bcMax?: number;
-  dvMax?: number;
-  dvDateTime?: boolean;
+  bcMaxLength?: number;
+  dataverseMaxLength?: number;
+  dataverseDateTime?: boolean;
   notes?: string;
 }
 
@@ -54,7 +54,7 @@ export function field(spec: FieldSpec): FieldMapping {
     transform: spec.transform ?? { kind: 'copy' },
     origin,
     bcType: spec.bcType ?? 'text',
-    validateField: !(spec.nv ?? false),
+    validateField: spec.validateField ?? true,
     notNull: spec.notNull ?? false,
     clearValueOnFailedSync: spec.clearValueOnFailedSync ?? false,
     useForMatch: match !== false,
@@ -66,9 +66,9 @@ export function field(spec: FieldSpec): FieldMapping {
     customized: false,
   };
   if (spec.unavailable !== undefined) result.unavailableReason = spec.unavailable;
-  if (spec.bcMax !== undefined) result.bcMaxLength = spec.bcMax;
-  if (spec.dvMax !== undefined) result.dataverseMaxLength = spec.dvMax;
-  if (spec.dvDateTime) result.dataverseDateTime = true;
+  if (spec.bcMaxLength !== undefined) result.bcMaxLength = spec.bcMaxLength;
+  if (spec.dataverseMaxLength !== undefined) result.dataverseMaxLength = spec.dataverseMaxLength;
+  if (spec.dataverseDateTime) result.dataverseDateTime = true;
   if (spec.notes !== undefined) result.notes = spec.notes;
   return result;
 }
@@ -89,7 +89,7 @@ export function ownerFields(entitySet: string, alField: string, bcProperty: stri
     dataverse: 'owneridtype',
     direction: 'to-dataverse',
     transform: { kind: 'targetType', lookupField: 'ownerid', target: 'systemuser' },
-    nv: true,
+    validateField: false,
   });
   const owner = field({
     id: 'owner',
@@ -100,7 +100,7 @@ export function ownerFields(entitySet: string, alField: string, bcProperty: stri
     transform: { kind: 'owner' },
     bcType: 'code',
     notNull: true,
-    bcMax: 20,
+    bcMaxLength: 20,
     ...(bcProperty === undefined ? { unavailable: notInV2(entitySet, alField) } : {}),
   });
   return [ownerType, owner];

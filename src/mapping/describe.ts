@@ -83,6 +83,8 @@ export function transformLabel(transform: FieldTransform): string {
       return 'currency via CURRENCY (blank = LCY = Dataverse base currency)';
     case 'baseCurrency':
       return 'Dataverse base currency (LCY)';
+    case 'groupBaseUnit':
+      return `base unit of the unit group coupled via ${transform.mapping}`;
     case 'option':
       return `option value via ${transform.mapping}`;
     case 'owner':

@@ -10,6 +10,7 @@ export function isLookupTransform(transform: FieldTransform): boolean {
     transform.kind === 'lookup' ||
     transform.kind === 'currency' ||
     transform.kind === 'baseCurrency' ||
+    transform.kind === 'groupBaseUnit' ||
     transform.kind === 'owner'
   );
 }
@@ -60,6 +61,7 @@ function canRun(field: FieldMapping, pass: PassDirection): boolean {
   switch (t.kind) {
     case 'format':
     case 'baseCurrency':
+    case 'groupBaseUnit':
     case 'stateFromBlocked':
     case 'valueMap':
     case 'exchangeRate':
@@ -150,7 +152,8 @@ export function referencedMappings(mapping: Pick<IntegrationTableMapping, 'field
     if (t.kind === 'lookup') {
       names.add(t.mapping);
       for (const c of Object.values(t.switchOn?.cases ?? {})) names.add(c.mapping);
-    } else if (t.kind === 'currency') names.add('CURRENCY');
+    } else if (t.kind === 'groupBaseUnit') names.add(t.mapping);
+    else if (t.kind === 'currency') names.add('CURRENCY');
     else if (t.kind === 'option') names.add(t.mapping);
     else if (t.kind === 'owner') names.add('SALESPEOPLE');
   }

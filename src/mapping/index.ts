@@ -3,8 +3,8 @@
  * `mappings` command use. No I/O here.
  */
 export type * from './types.js';
-export type { IntegrationOptions, OwnershipModel, OrderSyncMode, PricingModel } from './options.js';
-export { defaultIntegrationOptions } from './options.js';
+export type { IntegrationOptions, OwnershipModel, OrderSyncMode, PricingModel } from './integration-options.js';
+export { defaultIntegrationOptions } from './integration-options.js';
 export { defaultMappings } from './defaults/index.js';
 export type { DefaultMappingSettings } from './defaults/index.js';
 export { dependencyOrder, transitiveDependencies } from './dependencies.js';
@@ -33,8 +33,8 @@ export {
   resetOverrides,
 } from './overrides.js';
 export type { FieldOverride, MappingOverride, MappingOverrides } from './overrides.js';
-export { matchConditions, matchCriteria, rowMatches } from './match.js';
-export type { MatchCondition, MatchCriterion, MatchGroup } from './match.js';
+export { matchConditions, matchCriteria, rowMatches } from './match-criteria.js';
+export type { MatchCondition, MatchCriterion, MatchGroup } from './match-criteria.js';
 export { describeMapping, transformLabel } from './describe.js';
 export type { FieldDescription, MappingDescription } from './describe.js';
 export { nextSeriesCode } from './series.js';

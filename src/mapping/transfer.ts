@@ -37,6 +37,11 @@ export interface TransferContext {
   exchangeRate?(bcCurrencyCode: string): number | undefined;
   /** The organization's default currency precision (CURRENCY inserts). */
   dataverseCurrencyPrecision?: number;
+  /**
+   * The base unit (uomid) of the Dataverse unit group coupled through `mappingName` to the BC unit `code`;
+   * undefined when not coupled or not known (yet). Asks for everything it needs at once, so one re-plan finds it.
+   */
+  baseUnitOfCoupledGroup?(mappingName: string, code: string): string | undefined;
 }
 
 export interface FieldError {
@@ -117,12 +122,12 @@ function withoutEmptyBinds(entries: Record<string, unknown>): Record<string, unk
 function toDataverse(
   field: FieldMapping,
   bcRecord: Record<string, unknown>,
-  dvRecord: Record<string, unknown> | undefined,
+  dataverseRecord: Record<string, unknown> | undefined,
   ctx: TransferContext,
 ): Outcome {
   const column = field.dataverse as string;
   const raw = field.bc === undefined ? undefined : bcRecord[field.bc];
-  const current = dvRecord === undefined ? undefined : dvRecord[dataverseReadName(field) as string];
+  const current = dataverseRecord === undefined ? undefined : dataverseRecord[dataverseReadName(field) as string];
   const t = field.transform;
   switch (t.kind) {
     case 'copy':
@@ -145,7 +150,7 @@ function toDataverse(
       return write({ [column]: t.value }, sameDataverse(field, current, t.value));
     case 'personName': {
       const { first, last } = splitPersonName(textOf(raw), field.dataverseMaxLength);
-      const same = dvRecord !== undefined && textOf(dvRecord.firstname) === first && textOf(dvRecord.lastname) === last;
+      const same = dataverseRecord !== undefined && textOf(dataverseRecord.firstname) === first && textOf(dataverseRecord.lastname) === last;
       return write({ firstname: first === '' ? null : first, [column]: last === '' ? null : last }, same);
     }
     case 'valueMap': {
@@ -189,6 +194,14 @@ function toDataverse(
       const id = ctx.dataverseBaseCurrencyId;
       if (id === undefined) return baseCurrencyMissing(field, ctx);
       return bindDataverse(field, column, 'transactioncurrencies', id, current);
+    }
+    case 'groupBaseUnit': {
+      const code = textOf(raw).trim();
+      if (code === '') return field.clearValueOnFailedSync ? bindDataverse(field, column, 'uoms', null, current) : SKIP;
+      const unit = ctx.baseUnitOfCoupledGroup?.(t.mapping, code);
+      if (unit !== undefined) return bindDataverse(field, column, 'uoms', unit, current);
+      if (ctx.lookupCoupled(t.mapping, 'to-dataverse', code, { bcProperty: 'code', scope: {} }) === undefined) return notCoupled(field, code, t.mapping);
+      return { kind: 'error', message: `${label(field)}: the Dataverse unit group coupled to ${code} has no base unit; synchronize ${t.mapping} again.` };
     }
     case 'option': {
       const value = textOf(raw).trim();
@@ -277,12 +290,12 @@ function bindDataverse(
 
 function fromDataverse(
   field: FieldMapping,
-  dvRecord: Record<string, unknown>,
+  dataverseRecord: Record<string, unknown>,
   bcRecord: Record<string, unknown> | undefined,
   ctx: TransferContext,
 ): Outcome {
   const property = field.bc as string;
-  const raw = field.dataverse === undefined ? undefined : dvRecord[dataverseReadName(field) as string];
+  const raw = field.dataverse === undefined ? undefined : dataverseRecord[dataverseReadName(field) as string];
   const current = bcRecord?.[property];
   const t = field.transform;
   switch (t.kind) {
@@ -297,7 +310,7 @@ function fromDataverse(
     case 'constant':
       return write({ [property]: t.value }, sameBc(field, current, t.value));
     case 'personName': {
-      const value = cut([dvRecord.firstname, dvRecord.middlename, raw].map(textOf).filter((p) => p.trim() !== '').join(' ').trim(), field.bcMaxLength);
+      const value = cut([dataverseRecord.firstname, dataverseRecord.middlename, raw].map(textOf).filter((p) => p.trim() !== '').join(' ').trim(), field.bcMaxLength);
       return write({ [property]: value }, textOf(current).trim() === value);
     }
     case 'blockedFromState': {
@@ -355,7 +368,7 @@ function fromDataverse(
       const ownerId = textOf(raw).trim();
       if (ownerId === '') return SKIP;
       // Team owners are ignored (§2.4).
-      if (dvRecord['_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname'] === 'team') return SKIP;
+      if (dataverseRecord['_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname'] === 'team') return SKIP;
       const code = ctx.lookupCoupled('SALESPEOPLE', 'from-dataverse', ownerId, { bcProperty: 'code', scope: {} });
       if (code === undefined) {
         if (field.clearValueOnFailedSync) return SKIP;
@@ -368,6 +381,7 @@ function fromDataverse(
     }
     case 'format':
     case 'baseCurrency':
+    case 'groupBaseUnit':
     case 'stateFromBlocked':
     case 'valueMap':
     case 'exchangeRate':

@@ -106,6 +106,11 @@ export type FieldTransform =
   | { kind: 'currency' }
   /** Always the Dataverse base currency (products are priced in LCY). */
   | { kind: 'baseCurrency' }
+  /**
+   * BC unit code → the base unit (Dataverse `uom`) of the unit group coupled to it through `mapping`: a product
+   * needs `defaultuomid` as well as its unit group, and without unit groups that is the group's single unit.
+   */
+  | { kind: 'groupBaseUnit'; mapping: string }
   /** BC record (by `bcKey`) ↔ option value of an option set, via the option couplings of `mapping`. */
   | { kind: 'option'; mapping: string; bcKey: 'id' | 'code' }
   /** Person ownership: salesperson code ↔ owning systemuser via SALESPEOPLE couplings. */

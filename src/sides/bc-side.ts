@@ -79,10 +79,19 @@ export class BcSide implements Side {
     return n;
   }
 
+  /** Standard API v2.0 pages make `id` read-only (BC assigns it); the companion extension's pages accept one. */
+  acceptsChosenId(table: SideTable): boolean {
+    return table.api === 'custom';
+  }
+
   async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
     const target = this.resource(table);
+    const chosenIds = this.acceptsChosenId(table);
     const operations: BcOperation[] = ops.map((op) => {
-      if (op.kind === 'create') return { kind: 'create', target, body: { ...op.fields, id: op.id } };
+      if (op.kind === 'create') {
+        const { id: _ignored, ...fields } = op.fields;
+        return { kind: 'create', target, body: chosenIds ? { ...fields, id: op.id } : fields };
+      }
       if (op.kind === 'update') return { kind: 'update', target, id: op.id, body: op.fields, etag: op.etag ?? '*' };
       return { kind: 'delete', target, id: op.id, etag: op.etag ?? '*' };
     });
@@ -95,13 +104,15 @@ export class BcSide implements Side {
       }
       const error = writeError(r.error, `HTTP ${r.status}`);
       // A create repeated after a crash: the record with our id is there already. Read it back below.
-      if (op.kind === 'create' && error.code === 'Internal_EntityWithSameKeyExists') return { op, ok: true, alreadyExisted: true };
+      if (op.kind === 'create' && chosenIds && error.code === 'Internal_EntityWithSameKeyExists') return { op, ok: true, alreadyExisted: true };
       return { op, ok: false, error };
     });
-    const missing = out.filter((r) => r.ok && !r.record && r.op.kind !== 'delete').map((r) => r.op.id);
+    // Only an id we know can be read back: an update's, or a create's where the table kept our id.
+    const readBack = (r: WriteResult): boolean => r.ok && !r.record && (r.op.kind === 'update' || (r.op.kind === 'create' && chosenIds));
+    const missing = out.filter(readBack).map((r) => r.op.id);
     if (missing.length) {
       const found = new Map((await this.get(table, missing)).map((rec) => [rec.id, rec]));
-      for (const r of out) if (r.ok && !r.record && r.op.kind !== 'delete') r.record = found.get(r.op.id.toLowerCase());
+      for (const r of out) if (readBack(r)) r.record = found.get(r.op.id.toLowerCase());
     }
     return out;
   }

@@ -78,6 +78,11 @@ export class DataverseSide implements Side {
     return n;
   }
 
+  /** Every Dataverse table creates a row with the primary key the caller chose (upsert to the key URL). */
+  acceptsChosenId(): boolean {
+    return true;
+  }
+
   async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
     // Creates are upserts to our deterministic id (PATCH to the key URL): repeating one after a crash updates the
     // row the first attempt made instead of duplicating it. Every write asks for the row back, so the modified-on

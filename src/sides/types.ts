@@ -45,7 +45,11 @@ export interface ListQuery {
 }
 
 export type WriteOp =
-  /** Create with a client-chosen id, so that a retried create after a crash finds its own record. */
+  /**
+   * Create. Where the table accepts a chosen id (`Side.acceptsChosenId`), the record is created with `id`, so a
+   * create retried after a crash finds its own record. Elsewhere (BC's standard API v2.0) the service assigns the
+   * id: `id` is not sent, and the result's `record` carries the id the service gave it.
+   */
   | { kind: 'create'; id: string; fields: Record<string, unknown> }
   | { kind: 'update'; id: string; etag?: string; fields: Record<string, unknown> }
   | { kind: 'delete'; id: string; etag?: string };
@@ -102,6 +106,11 @@ export interface Side {
   /** Writes in as few requests as the API allows; one result per op, in order. */
   write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]>;
   stats(): SideStats;
+  /**
+   * Whether creates in this table keep the id the caller chose (Dataverse: always; BC: the custom API's pages
+   * only, which insert with the given SystemId). Absent means yes.
+   */
+  acceptsChosenId?(table: SideTable): boolean;
   /** Dataverse only. */
   readonly optionSets?: OptionSets;
 }

@@ -8,6 +8,7 @@ import {
   items,
   salesOrderLines,
   salesOrders,
+  shippingAgents,
   unitGroups,
   under,
   type BcOperation,
@@ -109,19 +110,30 @@ describe('reads', () => {
 });
 
 describe('writes', () => {
-  test('create posts the body (client-chosen id allowed) and returns the record', async () => {
+  test('create posts the body and returns the record BC made; only the custom API is sent a chosen id', async () => {
     server.setHandler((req, res) => json(res, 201, { ...customer(5), ...(JSON.parse(req.body) as object) }));
-    const created = await client().create(customers, { id: ID, displayName: 'Adatum' });
-    expect(created).toMatchObject({ id: ID, displayName: 'Adatum' });
+    const created = await client().create(customers, { displayName: 'Adatum' });
+    expect(created).toMatchObject({ id: customer(5).id, displayName: 'Adatum' });
     expect(server.requests[0]?.method).toBe('POST');
     expect(header(server.requests[0] as RecordedRequest, 'content-type')).toBe('application/json');
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({ displayName: 'Adatum' });
+
+    // The standard API refuses `id` (a read-only control): the client fails before sending, with what to do.
+    await expect(client().create(customers, { id: ID, displayName: 'Adatum' })).rejects.toThrow(/^POST customers: the standard Business Central API v2\.0 assigns the id itself/);
+    await expect(client().batch([{ kind: 'create', target: customers, body: { id: ID, displayName: 'A' } }])).rejects.toThrow(/assigns the id itself/);
+    expect(server.requests).toHaveLength(1);
+
+    const agent = await client().create(shippingAgents, { id: ID, code: 'DHL' });
+    expect(agent.id).toBe(ID);
+    expect(server.requests[1]?.url).toContain('/bcsync/integration/v1.0/');
+    expect(JSON.parse(server.requests[1]!.body)).toEqual({ id: ID, code: 'DHL' });
   });
 
-  test('a create with our own id whose answer was lost is repeated, then read back', async () => {
+  test('a custom-API create with our own id whose answer was lost is repeated, then read back', async () => {
     let posts = 0;
     server.setHandler((req, res, raw) => {
       if (req.method === 'GET') {
-        json(res, 200, { ...customer(1), id: ID });
+        json(res, 200, { ...customer(1), id: ID, code: 'DHL', name: '' });
         return;
       }
       posts += 1;
@@ -129,9 +141,9 @@ describe('writes', () => {
         raw.socket.destroy();
         return;
       }
-      json(res, 409, { error: { code: 'Internal_EntityWithSameKeyExists', message: 'The record in table Customer already exists.  CorrelationId:  x.' } });
+      json(res, 409, { error: { code: 'Internal_EntityWithSameKeyExists', message: 'The record in table Shipping Agent already exists.  CorrelationId:  x.' } });
     });
-    const created = await client().create(customers, { id: ID, displayName: 'A' });
+    const created = await client().create(shippingAgents, { id: ID, code: 'DHL' });
     expect(created.id).toBe(ID);
     expect(server.requests.map((r) => r.method)).toEqual(['POST', 'POST', 'GET']);
 

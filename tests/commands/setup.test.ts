@@ -205,7 +205,7 @@ describe('non-interactive setup (--yes)', () => {
     expect(requestsSince(start)).toEqual({
       token: 2,
       bc: ['GET companies', 'GET companies'],
-      dataverse: ['GET WhoAmI', 'GET systemusers(id)', 'GET systemusers(id)/systemuserroles_association'],
+      dataverse: ['GET WhoAmI', 'GET systemusers(id)', 'GET systemusers(id)/systemuserroles_association', 'GET systemusers(id)/teammembership_association'],
     });
     // Piped stdout: the mapping table is TSV with a header line.
     expect(done.stdout.split('\n')[0]).toBe('name\tbcTable\tdataverseTable\tdirection\tschedule');
@@ -230,7 +230,7 @@ describe('non-interactive setup (--yes)', () => {
     expect(requestsSince(before)).toEqual({
       token: 2,
       bc: ['GET companies'],
-      dataverse: ['GET WhoAmI', 'GET systemusers(id)', 'GET systemusers(id)/systemuserroles_association'],
+      dataverse: ['GET WhoAmI', 'GET systemusers(id)', 'GET systemusers(id)/systemuserroles_association', 'GET systemusers(id)/teammembership_association'],
     });
   });
 

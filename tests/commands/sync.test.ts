@@ -149,15 +149,19 @@ describe('bcsync sync', () => {
     const failed = (JSON.parse(first.stdout) as { mappings: MappingReport[] }).mappings[0]!.records;
     expect(failed).toEqual([expect.objectContaining({ bcId: c!.bcId, outcome: 'failed', error: expect.stringMatching(/must be coupled first/) })]);
     const second = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER']);
-    expect(second.code).toBe(0);
+    // A record left skipped is a record not synchronized: exit code 4.
+    expect(second.code).toBe(4);
     expect((JSON.parse(second.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([
       expect.objectContaining({ bcId: c!.bcId, outcome: 'skipped' }),
     ]);
     const third = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER']);
     expect((JSON.parse(third.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([]);
+    // Not read again (unchanged), but still skipped: the run does not pretend all is well.
+    expect(third.code).toBe(4);
+    expect((JSON.parse(third.stdout) as { mappings: MappingReport[] }).mappings[0]!.leftSkipped).toBe(1);
     // Retry clears the flag; the record is read again and, failing with the same error, skipped again (§5.6).
     const retried = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER', '--retry-skipped']);
-    expect(retried.code).toBe(0);
+    expect(retried.code).toBe(4);
     expect((JSON.parse(retried.stdout) as { mappings: MappingReport[] }).mappings[0]!.records).toEqual([
       expect.objectContaining({ bcId: c!.bcId, outcome: 'skipped', error: expect.stringMatching(/must be coupled first/) }),
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { mergeBase } from '../../src/engine/merge-base.js';
-import { WRITTEN_BY_US_KEY, planPair, type Pair, type PlanPolicy } from '../../src/engine/plan.js';
+import { WRITTEN_BY_US_KEY, plan, planPair, type Pair, type PlanPolicy } from '../../src/engine/plan.js';
 import { counterpartId } from '../../src/engine/ids.js';
 import { defaultIntegrationOptions, defaultMappings, type TransferContext } from '../../src/mapping/index.js';
 import type { Coupling } from '../../src/state/index.js';
@@ -99,5 +99,105 @@ describe('first synchronization after coupling', () => {
     const r = planPair(customer, pair(matched, { displayName: 'BC name' }, { name: 'CRM name' }, { bc: '2026-01-02T00:00:00.000Z', dv: '2026-01-02T00:00:00Z' }), policy, ctx)!;
     expect(r.toDataverse).toMatchObject({ action: 'modify', values: { name: 'BC name' } });
     expect(r.toBc).toBeUndefined();
+  });
+});
+
+describe('every action and its reason', () => {
+  const t0 = { bc: '2026-01-01T00:00:00.000Z', dv: '2026-01-01T00:00:00Z' };
+  const later = { bc: '2026-01-02T00:00:00.000Z', dv: '2026-01-02T00:00:00Z' };
+
+  test('skip: a skipped coupling that changed is reported, never written', () => {
+    const r = planPair(customer, pair({ ...coupling(), skipped: true }, { displayName: 'x' }, {}, later), policy, ctx)!;
+    expect(r.toDataverse).toEqual({ action: 'skip', reason: 'skipped after two identical failures' });
+  });
+
+  test('fail: a lookup that is not coupled fails the record with the field named', () => {
+    const failing: TransferContext = { ...ctx, lookupCoupled: () => undefined };
+    const uncoupled: Pair = { bc: { id: 'b9', modifiedAt: t0.bc, fields: { ...bcFields, id: 'b9', currencyCode: 'EUR' } }, bcRead: true, dvRead: false };
+    const r = planPair(customer, uncoupled, { ...policy, full: true }, failing)!;
+    expect(r.toDataverse?.action).toBe('fail');
+    expect(r.toDataverse?.reason).toBe('not coupled: created in Dataverse');
+    expect(r.toDataverse?.error).toMatch(/currency/i);
+  });
+
+  test('uncouple: both coupled records deleted', () => {
+    const r = planPair(customer, { coupling: coupling(), bcRead: false, dvRead: false, bcMissing: true, dvMissing: true }, policy, ctx)!;
+    expect(r.toDataverse).toEqual({ action: 'uncouple', reason: 'both coupled records were deleted' });
+  });
+
+  test('deletion conflict: fail by default, restore inserts again, remove-coupling uncouples', () => {
+    const gone = (): Pair => ({ coupling: coupling(), bc: { id: 'b1', modifiedAt: later.bc, fields: bcFields }, bcRead: true, dvRead: false, dvMissing: true });
+    expect(planPair({ ...customer, deletionConflict: 'none' }, gone(), policy, ctx)!.toDataverse?.action).toBe('fail');
+    expect(planPair({ ...customer, deletionConflict: 'restore' }, gone(), policy, ctx)!.toDataverse).toMatchObject({ action: 'insert', reason: 'the coupled Dataverse record was deleted (rule restore)' });
+    expect(planPair({ ...customer, deletionConflict: 'remove-coupling' }, gone(), policy, ctx)!.toDataverse?.action).toBe('uncouple');
+  });
+
+  test('unchanged: BC changed but every mapped value is already equal', () => {
+    const r = planPair(customer, pair(coupling({ base: mergeBase(customer, bcFields) }), {}, {}, { bc: later.bc, dv: t0.dv }), policy, ctx)!;
+    expect(r.toDataverse).toMatchObject({ action: 'unchanged', reason: 'every mapped value is equal' });
+  });
+
+  test('modify carries its reason: changed since the last sync, full synchronization or Synchronize Now', () => {
+    const base = mergeBase(customer, bcFields);
+    const changed = planPair(customer, pair(coupling({ base }), { displayName: 'New' }, {}, { bc: later.bc, dv: t0.dv }), policy, ctx)!;
+    expect(changed.toDataverse?.reason).toBe('changed since the last sync in Business Central');
+    const full = planPair(customer, pair(coupling({ base }), { displayName: 'New' }, {}, t0), { ...policy, full: true }, ctx)!;
+    expect(full.toDataverse?.reason).toBe('full synchronization in Business Central');
+    const now = planPair(customer, pair(coupling({ base }), {}, { name: 'CRM' }, t0), { ...policy, overwrite: 'dataverse' }, ctx)!;
+    expect(now.toDataverse).toMatchObject({ action: 'modify', reason: 'Synchronize Now in Business Central', values: { name: 'Adatum' } });
+  });
+});
+
+describe('no rewrite loses data', () => {
+  const t0 = { bc: '2026-01-01T00:00:00.000Z', dv: '2026-01-01T00:00:00Z' };
+  const base = mergeBase(customer, bcFields);
+
+  test('a full synchronization of in-sync data writes nothing, though the other side holds richer values', () => {
+    // Dataverse holds more than BC can (a long country name, a credit limit BC never had): a full rewrite from BC
+    // would cut the one and zero the other. With a merge base, only fields BC changed since the last sync move.
+    const r = planPair(customer, pair(coupling({ base }), {}, { address1_country: 'United States', creditlimit: 25000 }, t0), { ...policy, full: true }, ctx)!;
+    expect(r.toDataverse?.action).toBe('unchanged');
+  });
+
+  test('a full synchronization writes exactly the fields BC changed since the last sync', () => {
+    const r = planPair(customer, pair(coupling({ base }), { phoneNumber: '999' }, { address1_country: 'United States', creditlimit: 25000 }, t0), { ...policy, full: true }, ctx)!;
+    expect(r.toDataverse).toMatchObject({ action: 'modify', values: { telephone1: '999' }, changed: ['phone'] });
+  });
+
+  test('without a merge base (coupled by matching): a value BC holds cut short, or a one-way "nothing", is not written over the richer one', () => {
+    const matched = { ...coupling(), bcModifiedAt: undefined, dataverseModifiedAt: undefined };
+    const r = planPair(
+      customer,
+      pair(matched, { country: 'UNITED STA', creditLimit: 0, phoneNumber: '999' }, { address1_country: 'United States', creditlimit: 25000 }, t0),
+      { ...policy, full: true },
+      ctx,
+    )!;
+    expect(r.toDataverse?.values).toEqual({ telephone1: '999' });
+  });
+});
+
+describe('a window: table logic beyond field mappings', () => {
+  const mappings = defaultMappings(defaultIntegrationOptions);
+  const salespeople = mappings.find((m) => m.name === 'SALESPEOPLE')!;
+
+  test('number-series codes for records created in BC continue after the highest code read, without repeats', () => {
+    const users: Pair[] = ['u1', 'u2'].map((id) => ({
+      dv: { id, modifiedAt: '2026-01-01T00:00:00Z', fields: { systemuserid: id, fullname: `User ${id}`, internalemailaddress: `${id}@x.test` } },
+      bcRead: false,
+      dvRead: true,
+    }));
+    const p = plan(salespeople, { pairs: users, transfer: ctx, seriesHighest: 7 }, { ...policy, toDataverse: false, onlyCoupled: false });
+    expect(p.records.map((r) => r.toBc?.values?.code)).toEqual(['SP NO. 00008', 'SP NO. 00009']);
+    expect(p.seriesCodesUsed).toBe(2);
+  });
+
+  test('inserts into Dataverse carry the template values and the company stamp; modifies the stamp without the template', () => {
+    const uncoupled: Pair = { bc: { id: 'b9', modifiedAt: '2026-01-01T00:00:00.000Z', fields: { ...bcFields, id: 'b9' } }, bcRead: true, dvRead: false };
+    const base = mergeBase(customer, bcFields);
+    const changed = pair(coupling({ base }), { displayName: 'New' }, {}, { bc: '2026-01-02T00:00:00.000Z', dv: '2026-01-01T00:00:00Z' });
+    const p = plan(customer, { pairs: [uncoupled, changed], transfer: ctx, dataverseCompanyId: 'c0' }, { ...policy, full: true });
+    const [insert, modify] = p.records;
+    expect(insert!.toDataverse?.values).toMatchObject({ ...customer.dataverse.template!.values, 'bcbi_companyid@odata.bind': '/cdm_companies(c0)' });
+    expect(modify!.toDataverse?.values).toEqual({ name: 'New', 'bcbi_companyid@odata.bind': '/cdm_companies(c0)' });
   });
 });

@@ -13,8 +13,8 @@ import type { EngineHarness } from './engine-harness.js';
 export const CUSTOMER_DEPENDENCIES = ['CURRENCY', 'PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT'] as const;
 
 /**
- * The scale seeds' customers name salespeople that are not coupled (and have no Dataverse user): the owner
- * field mappings are switched off in a copy, as a profile override would. Currency, payment terms and shipment
+ * Tests that sync CUSTOMER of a scale seed without syncing SALESPEOPLE first (whose users the seed's salespeople
+ * couple to by email) switch the owner field mappings off in a copy, as a profile override would. Currency, payment terms and shipment
  * method need no coupling there (local currency, blank codes).
  */
 export const SCALE_CUSTOMER_DISABLED_FIELDS = ['owner', 'ownerType'] as const;

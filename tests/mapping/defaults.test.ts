@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { defaultMappings } from '../../src/mapping/defaults/index.js';
 import { referencedMappings, usesEchoSuppression } from '../../src/mapping/fields.js';
-import { defaultIntegrationOptions, type IntegrationOptions } from '../../src/mapping/options.js';
+import { defaultIntegrationOptions, type IntegrationOptions } from '../../src/mapping/integration-options.js';
 import type { Direction, IntegrationTableMapping } from '../../src/mapping/types.js';
 
 function options(patch: Partial<IntegrationOptions>): IntegrationOptions {

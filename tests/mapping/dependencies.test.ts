@@ -3,7 +3,7 @@ import { ConfigError } from '../../src/errors.js';
 import { defaultMappings } from '../../src/mapping/defaults/index.js';
 import { dependencyOrder, transitiveDependencies } from '../../src/mapping/dependencies.js';
 import { referencedMappings } from '../../src/mapping/fields.js';
-import { defaultIntegrationOptions, type IntegrationOptions } from '../../src/mapping/options.js';
+import { defaultIntegrationOptions, type IntegrationOptions } from '../../src/mapping/integration-options.js';
 
 const combos: IntegrationOptions[] = [];
 for (const ownershipModel of ['person', 'team'] as const) {

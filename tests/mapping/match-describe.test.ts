@@ -4,9 +4,9 @@ import { defaultMappings } from '../../src/mapping/defaults/index.js';
 import { describeMapping } from '../../src/mapping/describe.js';
 import { propertiesToRead, selectFields } from '../../src/mapping/fields.js';
 import { dataverseFilter, evaluateFilter } from '../../src/mapping/filters.js';
-import { matchConditions, matchCriteria, rowMatches } from '../../src/mapping/match.js';
+import { matchConditions, matchCriteria, rowMatches } from '../../src/mapping/match-criteria.js';
 import { applyOverrides } from '../../src/mapping/overrides.js';
-import { defaultIntegrationOptions } from '../../src/mapping/options.js';
+import { defaultIntegrationOptions } from '../../src/mapping/integration-options.js';
 import { nextSeriesCode } from '../../src/mapping/series.js';
 import type { IntegrationTableMapping } from '../../src/mapping/types.js';
 

@@ -10,7 +10,7 @@ import {
   resetOverrides,
   type MappingOverrides,
 } from '../../src/mapping/overrides.js';
-import { defaultIntegrationOptions } from '../../src/mapping/options.js';
+import { defaultIntegrationOptions } from '../../src/mapping/integration-options.js';
 import type { IntegrationTableMapping } from '../../src/mapping/types.js';
 
 const defaults = defaultMappings(defaultIntegrationOptions);

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { field, tableMapping } from '../../src/mapping/build.js';
 import { defaultMappings } from '../../src/mapping/defaults/index.js';
 import { applyOverrides } from '../../src/mapping/overrides.js';
-import { defaultIntegrationOptions, type IntegrationOptions } from '../../src/mapping/options.js';
+import { defaultIntegrationOptions, type IntegrationOptions } from '../../src/mapping/integration-options.js';
 import { planFieldTransfer, splitPersonName, type ResolvedLookupKey, type TransferContext } from '../../src/mapping/transfer.js';
 import type { IntegrationTableMapping, PassDirection } from '../../src/mapping/types.js';
 
@@ -421,7 +421,7 @@ describe('text, code and truncation (§2.4)', () => {
   test('the truncate transform cuts to its own length too', () => {
     const mapping2 = tableMapping({
       ...mappingOf('CUSTOMER'),
-      fields: [field({ id: 'short', bc: 'displayName', dataverse: 'name', direction: 'to-dataverse', transform: { kind: 'truncate', length: 5 }, dvMax: 160 })],
+      fields: [field({ id: 'short', bc: 'displayName', dataverse: 'name', direction: 'to-dataverse', transform: { kind: 'truncate', length: 5 }, dataverseMaxLength: 160 })],
     });
     expect(planFieldTransfer(mapping2, 'to-dataverse', { displayName: 'Adatum Corporation' }, undefined, context()).values).toEqual({ name: 'Adatu' });
   });

@@ -24,6 +24,12 @@ export const BC_MAX_PAGE_SIZE = 20_000;
 export const BC_MAX_BATCH_SIZE = 100;
 export const BC_DEFAULT_SCOPE = 'https://api.businesscentral.dynamics.com/.default';
 
+/**
+ * Sent on every GET: Business Central may then answer from a read-only replica (read scale-out), which keeps
+ * our reads off the primary database (protocols.md §2.1: ReadOnly only on GET). Writes never send it.
+ */
+const READ_ONLY_INTENT = { 'Data-Access-Intent': 'ReadOnly' } as const;
+
 /** Page size at most BC_MAX_PAGE_SIZE, JSON `$batch` size at most BC_MAX_BATCH_SIZE. */
 export interface BcClientOptions extends ClientConnectionOptions {
   /** API v2.0 base: `https://api.businesscentral.dynamics.com/v2.0/{tenant}/{environment}/api/v2.0`. */
@@ -141,21 +147,22 @@ export class BcClient {
     const resolved = this.resolve(target, undefined);
     const q = withId(query);
     const url = withQuery(`${resolved.collectionUrl}(${odataGuid(id)})`, q);
-    const res = await this.http.send({ method: 'GET', url, kind: 'read' }, `GET ${resolved.label}(${id})`);
+    const res = await this.http.send({ method: 'GET', url, kind: 'read', headers: { ...READ_ONLY_INTENT } }, `GET ${resolved.label}(${id})`);
     return this.validate(resolved, res.json(), q?.select) as z.infer<S>;
   }
 
   /**
-   * POST a record (201 + the record). A body with our own `id` (BC accepts a client-chosen SystemId) cannot
-   * create a duplicate when repeated, so the transport may retry it; a "same key exists" answer to such a
-   * repeat means the first attempt landed, and the record is read back.
+   * POST a record (201 + the record BC made, with the id BC gave it). Only the custom API's pages accept a
+   * chosen `id` (docs/custom-api.md): such a create cannot duplicate when repeated, so the transport may retry
+   * it, and a "same key exists" answer to a repeat means the first attempt landed: the record is read back.
    */
   async create<S extends z.ZodType>(target: BcTarget<S>, body: Record<string, unknown>): Promise<z.infer<S>> {
     const resolved = this.resolve(target, undefined);
+    refuseChosenIdOnStandard(resolved, body);
     const chosenId = typeof body['id'] === 'string' ? body['id'] : undefined;
     const res = await this.http.exchange({ method: 'POST', url: resolved.collectionUrl, kind: 'create', body, idempotent: chosenId !== undefined });
     if (res.status >= 400) {
-      const error = this.http.failure(res, `POST ${resolved.label}`);
+      const error = this.http.failure(res, `POST ${resolved.label}`, resolved.collectionUrl);
       if (chosenId !== undefined && res.attempts > 1 && error instanceof ApiError && error.serviceCode === 'Internal_EntityWithSameKeyExists') {
         return this.get(target, chosenId);
       }
@@ -280,7 +287,10 @@ export class BcClient {
   }
 
   private pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
-    const read: CollectionRead = { url: firstUrl, headers: prefer ? { Prefer: prefer } : {}, serviceRoot: resolved.apiRoot, action: `GET ${resolved.label}`, resource: resolved.resource.entitySet };
+    // Business Central has no delta links any more (removed in 2024 wave 1, protocols.md §4.2): changes are read
+    // with a lastModifiedDateTime filter, so no odata.track-changes here and a stray @odata.deltaLink is ignored.
+    const headers: Record<string, string> = { ...READ_ONLY_INTENT, ...(prefer ? { Prefer: prefer } : {}) };
+    const read: CollectionRead = { url: firstUrl, headers, serviceRoot: resolved.apiRoot, action: `GET ${resolved.label}`, resource: resolved.resource.entitySet };
     return this.http.rows(read, (row) => this.validate(resolved, row, select));
   }
 
@@ -288,6 +298,7 @@ export class BcClient {
     const item = (id: string): string => `${resolved.relativePath}(${odataGuid(id)})`;
     switch (op.kind) {
       case 'create':
+        refuseChosenIdOnStandard(resolved, op.body);
         return { method: 'POST', url: resolved.relativePath, body: op.body };
       case 'update':
         requireEtag(op.etag, `PATCH ${resolved.label}(${op.id})`);
@@ -345,7 +356,7 @@ export class BcClient {
         `Rolled back: another operation of the same Business Central transaction (Isolation: snapshot) failed (${action}). Fix that failure and run again.`,
       );
     } else {
-      result.error = toBcError({ status: raw.status, headers: raw.headers, body: raw.body }, action);
+      result.error = toBcError({ status: raw.status, headers: raw.headers, body: raw.body, url: this.toOperation(op, resolved).url }, action);
     }
     return result;
   }
@@ -355,6 +366,18 @@ export class BcClient {
 function withId(query: QueryOptions | undefined): QueryOptions | undefined {
   if (!query?.select || query.select.length === 0 || query.select.includes('id')) return query;
   return { ...query, select: ['id', ...query.select] };
+}
+
+/**
+ * Standard API v2.0 pages bind `id` to SystemId with Editable = false: BC refuses it in a POST body as a
+ * read-only control. Sending one is a bug in the caller, so it fails here, before anything is sent.
+ */
+function refuseChosenIdOnStandard(resolved: Resolved<unknown>, body: Record<string, unknown>): void {
+  if (resolved.resource.custom || !('id' in body)) return;
+  throw new BcsyncError(
+    `POST ${resolved.label}: the standard Business Central API v2.0 assigns the id itself and refuses one in the body; ` +
+      'create without "id" and take the id from the answer (only the bcsync custom API accepts a chosen id).',
+  );
 }
 
 function requireEtag(etag: string, action: string): void {

@@ -1,5 +1,5 @@
-import { ApiError, AuthError, ConflictError, NotFoundError, ThrottledError, type BcsyncError } from '../../errors.js';
-import { oneLine, readServiceError, type ErrorAnswer } from '../service-error.js';
+import { ApiError, AuthError, ConflictError, EntitySetMissingError, NotFoundError, ThrottledError, type BcsyncError } from '../../errors.js';
+import { collectionEntitySet, oneLine, readServiceError, type ErrorAnswer } from '../service-error.js';
 
 /**
  * The one place Business Central answers become error classes (protocols.md §5.3). Codes are
@@ -62,13 +62,20 @@ export function toBcError(answer: ErrorAnswer, action: string): BcsyncError {
       requestId,
     );
   }
-  if (status === 404 && code === 'BadRequest_ResourceNotFound') {
-    return new NotFoundError(
-      `Business Central has no endpoint for ${action} (${tag}): check the environment name; resources of bcsync/integration/v1.0 need the bcsync companion extension.${said}`,
+  const entitySet = collectionEntitySet(answer.url);
+  if (status === 404 && (code === 'BadRequest_ResourceNotFound' || (entitySet !== undefined && !(code !== undefined && NOT_FOUND_CODES.has(code))))) {
+    const name = entitySet ?? 'this endpoint';
+    const custom = answer.url?.includes('/bcsync/integration/v1.0') === true;
+    const fix = custom
+      ? 'install the bcsync companion extension (bc-extension/README.md) in this environment, then run "bcsync doctor"'
+      : 'check the environment name and the API version in the profile\'s Business Central URL';
+    return new EntitySetMissingError(
+      `Business Central has no entity set ${name} (${tag}, ${action}): the API endpoint does not exist here; ${fix}.${said}`,
       'bc',
       status,
       code,
       requestId,
+      name,
     );
   }
   if (status === 404 || (code !== undefined && NOT_FOUND_CODES.has(code))) {

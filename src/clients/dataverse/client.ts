@@ -235,7 +235,7 @@ export class DataverseClient {
       { method: 'POST', url, kind: 'create', headers, body, idempotent: chosenKey !== undefined },
     );
     if (res.status >= 400) {
-      const error = this.http.failure(res, `POST ${resolved.entitySet}`);
+      const error = this.http.failure(res, `POST ${resolved.entitySet}`, `${this.url}/${resolved.entitySet}`);
       // A repeated create with our own key that finds the row: the first attempt landed before its answer was lost.
       const duplicate = error instanceof ApiError && error.serviceCode !== undefined && DUPLICATE_KEY_CODES.has(error.serviceCode);
       if (chosenKey !== undefined && res.attempts > 1 && (duplicate || (error instanceof ConflictError && /already exists/i.test(error.message)))) {
@@ -559,7 +559,7 @@ export class DataverseClient {
         cause instanceof ApiError ? cause.requestId : undefined,
       );
     } else {
-      result.error = toDataverseError({ status: raw.status, headers: raw.headers, body: raw.body }, action);
+      result.error = toDataverseError({ status: raw.status, headers: raw.headers, body: raw.body, url: op.kind === 'raw' ? op.path : op.kind === 'create' ? target : undefined }, action);
     }
     return result;
   }

@@ -1,5 +1,5 @@
-import { ApiError, AuthError, ConflictError, NotFoundError, ThrottledError, type BcsyncError } from '../../errors.js';
-import { oneLine, readServiceError, type ErrorAnswer } from '../service-error.js';
+import { ApiError, AuthError, ConflictError, EntitySetMissingError, NotFoundError, ThrottledError, type BcsyncError } from '../../errors.js';
+import { collectionEntitySet, oneLine, readServiceError, type ErrorAnswer } from '../service-error.js';
 
 /**
  * The one place Dataverse answers become error classes (protocols.md §5.1). `action` describes what we
@@ -7,6 +7,7 @@ import { oneLine, readServiceError, type ErrorAnswer } from '../service-error.js
  */
 
 const CONCURRENCY_VERSION_MISMATCH = '0x80060882';
+const OBJECT_DOES_NOT_EXIST = '0x80040217';
 /** DuplicateRecord, DuplicateRecordEntityKey. */
 export const DUPLICATE_KEY_CODES: ReadonlySet<string> = new Set(['0x80040237', '0x80060892']);
 
@@ -26,14 +27,27 @@ export function toDataverseError(answer: ErrorAnswer, action: string): BcsyncErr
         `Dataverse denied ${action} (${tag}): give the application user a security role with the privileges for it.${said}`,
         { status, serviceCode: code, requestId },
       );
-    case 404:
+    case 404: {
+      const entitySet = collectionEntitySet(answer.url);
+      // ObjectDoesNotExist names a missing row (e.g. a bind target); anything else on a collection URL is a missing table.
+      if (entitySet !== undefined && code !== OBJECT_DOES_NOT_EXIST) {
+        return new EntitySetMissingError(
+          `Dataverse has no table ${entitySet} (${tag}, ${action}): the entity set does not exist in this environment; install the solution that adds it or turn off the mapping that uses it.${said}`,
+          'dataverse',
+          status,
+          code,
+          requestId,
+          entitySet,
+        );
+      }
       return new NotFoundError(
-        `Dataverse found nothing for ${action} (${tag}): the record or table does not exist; check the id, or re-couple the record.${said}`,
+        `Dataverse found nothing for ${action} (${tag}): the record does not exist; check the id, or re-couple the record.${said}`,
         'dataverse',
         status,
         code,
         requestId,
       );
+    }
     case 412: {
       const duplicate = (code !== undefined && DUPLICATE_KEY_CODES.has(code)) || /already exists/i.test(message ?? '');
       if (duplicate) {

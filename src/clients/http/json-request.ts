@@ -91,12 +91,13 @@ export class JsonRequester {
   /** Like `exchange`, but an error status throws the API's error for `action`. */
   async send(request: JsonRequest, action: string): Promise<HttpResponse> {
     const res = await this.exchange(request);
-    if (res.status >= 400) throw this.failure(res, action);
+    if (res.status >= 400) throw this.failure(res, action, request.url);
     return res;
   }
 
-  failure(res: HttpResponse, action: string): BcsyncError {
-    return this.toError({ status: res.status, headers: res.headers, body: parseBody(res.text()) }, action);
+  /** `url`: the request's URL, so a 404 on a collection can be told apart from a missing record. */
+  failure(res: HttpResponse, action: string, url?: string): BcsyncError {
+    return this.toError({ status: res.status, headers: res.headers, body: parseBody(res.text()), ...(url !== undefined ? { url } : {}) }, action);
   }
 
   /** Every page of a collection, following nextLinks with the same headers; a body that is no collection is a ResponseShapeError. */

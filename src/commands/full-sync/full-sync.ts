@@ -15,9 +15,10 @@ import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../error
 import type { Column, Output } from '../../io/output.js';
 import type { RegisterCommand } from '../../main.js';
 import { dependencyOrder, matchCriteria, type IntegrationTableMapping } from '../../mapping/index.js';
-import { findMapping, openSession, type Session } from '../session.js';
+import { findMapping, openSession, startMappingRun, type Session } from '../session.js';
 import { planRows, PLAN_COLUMNS, printProblems, printSummary } from '../sync/render.js';
 import { runMapping } from '../sync/sync.js';
+import { syncMapping } from '../../engine/run.js';
 
 export interface FullSyncOptions {
   /** Only these mappings (names); default: every mapping of the profile. */
@@ -48,6 +49,8 @@ export interface FullSyncResult {
   exitCode: number;
   review: ReviewLine[];
   mappings: FullSyncMappingResult[];
+  /** The settling pass: records Business Central made itself while a later mapping ran, synchronized after all. */
+  settled: MappingReport[];
 }
 
 export interface MatchPlan {
@@ -142,6 +145,7 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
   const out = deps.out;
   const session = await openSession(deps, 'full-sync');
   const results: FullSyncMappingResult[] = [];
+  const settled: MappingReport[] = [];
   let review: ReviewLine[] = [];
   try {
     const matchPlan = parseMatch(opts.match ?? [], session.mappings);
@@ -181,14 +185,15 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
         Object.assign(line, recommend(m, line, m.dependencies.filter((d) => notDone.has(d))));
       }
     }
+    settled.push(...(await settle(deps, session, mappings, results, Boolean(opts.dryRun))));
   } finally {
     await session.close();
   }
 
-  const reports = results.flatMap((r) => (r.report ? [r.report] : []));
+  const reports = [...results.flatMap((r) => (r.report ? [r.report] : [])), ...settled];
   const notRun = results.filter((r) => r.status === 'refused' || r.status === 'dependency-not-satisfied' || r.status === 'unavailable' || r.status === 'error');
   if (out.json) {
-    out.writeJson({ ok: !notRun.length && !reports.some(hasProblems), dryRun: Boolean(opts.dryRun), review, mappings: results });
+    out.writeJson({ ok: !notRun.length && !reports.some(hasProblems), dryRun: Boolean(opts.dryRun), review, mappings: results, settled });
   } else {
     if (opts.dryRun) {
       const rows = planRows(reports);
@@ -212,7 +217,32 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
       : notRun.length > 0 || recordsCode !== ExitCode.ok
         ? ExitCode.partial
         : ExitCode.ok;
-  return { exitCode, review, mappings: results };
+  return { exitCode, review, mappings: results, settled };
+}
+
+/**
+ * Creating a record in Business Central can make BC create others (a resource gets its unit group): records of a
+ * mapping that already ran. After a mapping inserted into BC, the mappings before it run once more,
+ * incrementally, so a full synchronization leaves nothing behind and a second one writes nothing. A dry run
+ * cannot foresee what BC would make, so its settling pass finds nothing.
+ */
+async function settle(deps: Deps, session: Session, mappings: IntegrationTableMapping[], results: FullSyncMappingResult[], dryRun: boolean): Promise<MappingReport[]> {
+  let last = -1;
+  results.forEach((r, i) => {
+    if ((r.report?.counts['from-dataverse'].inserted ?? 0) > 0) last = i;
+  });
+  const settled: MappingReport[] = [];
+  for (let i = 0; i < last; i++) {
+    const m = mappings.find((x) => x.name === results[i]!.mapping)!;
+    if (results[i]!.status !== 'synchronized' || m.direction === 'from-dataverse' || deps.signal.aborted) continue;
+    const report = await syncMapping(session.ctx, m, { full: true, settle: true, direction: 'to-dataverse', dryRun, retryFailed: false });
+    const c = report.counts['to-dataverse'];
+    if (c.inserted + c.modified + c.failed + c.conflicts === 0) continue;
+    const logged = await startMappingRun(session.log, m.name, report.directions, dryRun);
+    await logged.finish(report);
+    settled.push(report);
+  }
+  return settled;
 }
 
 /** Sign-in, configuration and state problems hold for every mapping: stop at once with their exit code. */

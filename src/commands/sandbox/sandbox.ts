@@ -3,13 +3,19 @@ import { Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../../main.js';
-import type { FaultRule, RunningEmulators, SeedName, StartEmulatorsOptions } from '../../emulators/types.js';
+import type { ApplicationUserRoles, FaultRule, RunningEmulators, SeedName, StartEmulatorsOptions } from '../../emulators/types.js';
 
 export interface SandboxOptions {
   seed: string;
   port: number;
   latency: 'none' | 'realistic';
   faults?: string;
+  /** Seed of the fault generator: the same seed faults the same requests. */
+  faultSeed?: number;
+  /** `--no-custom-api`: as a tenant without the companion extension. */
+  customApi?: boolean;
+  appUserRoles?: ApplicationUserRoles;
+  dataverseBaseCurrency?: string;
   /** Resolves when the sandbox should stop (SIGINT/SIGTERM in the CLI). */
   until: Promise<void>;
 }
@@ -39,10 +45,10 @@ export function parseSeed(text: string): SeedName {
 export function parseFaults(text: string | undefined): FaultRule[] {
   if (!text) return [];
   return text.split(',').map((part) => {
-    const m = /^(?:(bc|dataverse|token)\/)?(429|502|503|504|reset|slow)(?::(0(?:\.\d+)?|1(?:\.0+)?)|@(\d+(?:\+\d+)*))$/.exec(part.trim());
+    const m = /^(?:(bc|dataverse|token)\/)?(429|502|503|504|412|reset|slow)(?::(0(?:\.\d+)?|1(?:\.0+)?)|@(\d+(?:\+\d+)*))$/.exec(part.trim());
     if (!m) {
       throw new UsageError(
-        `--faults part "${part}" is not valid; use KIND:RATE or KIND@N[+N...] with KIND 429|502|503|504|reset|slow, optionally prefixed bc/ or dataverse/ (e.g. "bc/503:0.05,429@3").`,
+        `--faults part "${part}" is not valid; use KIND:RATE or KIND@N[+N...] with KIND 429|502|503|504|412|reset|slow, optionally prefixed bc/ or dataverse/ (e.g. "bc/503:0.05,429@3").`,
       );
     }
     const rule: FaultRule = { kind: m[2] as FaultRule['kind'] };
@@ -89,7 +95,13 @@ export async function sandboxRun(deps: Deps, opts: SandboxOptions): Promise<void
     port: opts.port,
     seed: parseSeed(opts.seed),
     faults: parseFaults(opts.faults),
+    ...(opts.faultSeed !== undefined ? { randomSeed: opts.faultSeed } : {}),
     latency: opts.latency === 'realistic' ? DEFAULT_LATENCY : false,
+    scenario: {
+      customApi: opts.customApi ?? true,
+      ...(opts.appUserRoles !== undefined ? { applicationUserRoles: opts.appUserRoles } : {}),
+      ...(opts.dataverseBaseCurrency !== undefined ? { dataverseBaseCurrency: opts.dataverseBaseCurrency.toUpperCase() } : {}),
+    },
   };
   const emu = await startEmulators(startOptions);
   try {
@@ -129,14 +141,27 @@ export const registerSandbox: RegisterCommand = (program: Command, depsFor) => {
       return n;
     }, 0)
     .addOption(new Option('--latency <model>', 'cost model of the emulated services').choices(['none', 'realistic']).default('none'))
-    .option('--faults <rules>', 'inject faults, e.g. "503:0.05" (rate) or "bc/429@3+7" (request numbers)')
+    .option('--faults <rules>', 'inject faults, e.g. "503:0.05" (rate) or "bc/429@3+7" (request numbers); 412 = a person edits the row just before a conditional write')
+    .option('--fault-seed <n>', 'seed of the fault generator: the same seed faults the same requests (default: 1)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`--fault-seed "${v}" is not a whole number from 0 to 4294967295.`);
+      return n;
+    })
+    .option('--no-custom-api', 'without the companion extension: bcsync/integration/v1.0 answers 404 (try "bcsync doctor")')
+    .addOption(
+      new Option('--app-user-roles <how>', 'how the Dataverse application user holds its role')
+        .choices(['direct', 'team', 'system-administrator', 'team-system-administrator'])
+        .default('direct'),
+    )
+    .option('--dataverse-base-currency <iso>', 'make this seeded currency (e.g. EUR) the Dataverse base currency, unlike BC\'s LCY')
     .addHelpText(
       'after',
       `
 Examples:
   $ bcsync sandbox                       demo data on free ports; prints a ready-to-paste setup line
   $ bcsync sandbox --json --port 7070    one JSON object with URLs and credentials (for scripts)
-  $ bcsync sandbox --seed scale:10000 --latency realistic --faults 429:0.02`,
+  $ bcsync sandbox --seed scale:10000 --latency realistic --faults 429:0.02
+  $ bcsync sandbox --no-custom-api --app-user-roles team   what "bcsync doctor" says about such a tenant`,
     )
     .action(async (options: Omit<SandboxOptions, 'until'>, cmd: Command) => {
       const deps = depsFor(cmd);

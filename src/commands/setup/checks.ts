@@ -1,5 +1,6 @@
 import type { CompaniesRow } from '../../clients/bc/index.js';
-import { systemusers } from '../../clients/dataverse/index.js';
+import { checkApplicationUser } from '../../diagnostics/application-user.js';
+import { judgeRoles, readEffectiveRoles } from '../../diagnostics/roles.js';
 import { ConfigError } from '../../errors.js';
 import type { Output } from '../../io/output.js';
 import type { Connection } from '../connect.js';
@@ -29,9 +30,6 @@ export interface ConnectionTarget {
   clientId: string;
 }
 
-const SYSTEM_ADMINISTRATOR = 'system administrator';
-/** systemuser.accessmode 4 = Non-interactive: how application users are created. */
-const NON_INTERACTIVE = 4;
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
@@ -76,31 +74,14 @@ export async function testConnection(conn: Connection, target: ConnectionTarget,
       return { value, detail: `user ${value.UserId}, organization ${value.OrganizationId}` };
     });
     await step('dataverse-application-user', 'Dataverse application user', async () => {
-      const user = await conn.dataverse.get(systemusers, who.UserId, {
-        select: ['fullname', 'applicationid', 'accessmode', 'isdisabled'],
-      });
-      const applicationId = typeof user.applicationid === 'string' && user.applicationid !== '' ? user.applicationid : undefined;
-      if (applicationId === undefined && user.accessmode !== NON_INTERACTIVE) {
-        throw new ConfigError(
-          `The Dataverse identity ${user.fullname ?? who.UserId} is not an application user: create an application user for client id ${target.clientId} in the Power Platform admin center and give it a least-privilege security role.`,
-        );
-      }
-      if (user.isdisabled === true) {
-        throw new ConfigError(`The Dataverse application user ${user.fullname ?? who.UserId} is disabled: enable it in the Power Platform admin center.`);
-      }
-      return { value: undefined, detail: `${user.fullname ?? who.UserId}${applicationId ? ` (application id ${applicationId})` : ' (non-interactive)'}` };
+      return { value: undefined, detail: await checkApplicationUser(conn.dataverse, who.UserId, target.clientId) };
     });
     await step('dataverse-roles', 'Dataverse security roles', async () => {
-      const roles = await conn.dataverse.userRoles(who.UserId);
-      if (roles.some((r) => r.trim().toLowerCase() === SYSTEM_ADMINISTRATOR)) {
-        throw new ConfigError(
-          'The application user has the System Administrator role: give the application user a least-privilege role (read/write on the synchronized tables only) and remove System Administrator.',
-        );
-      }
-      if (roles.length === 0) {
-        throw new ConfigError('The application user has no security role: give the application user a least-privilege role with access to the synchronized tables.');
-      }
-      return { value: roles, detail: roles.join(', ') };
+      // Roles through teams count, and System Administrator is known by its role template (src/diagnostics).
+      const roles = await readEffectiveRoles(conn.dataverse, who.UserId);
+      const verdict = judgeRoles(roles);
+      if (!verdict.ok) throw new ConfigError(verdict.problem);
+      return { value: roles, detail: verdict.detail };
     });
     const companies = await step('bc-companies', 'Business Central companies', async () => {
       const value = await conn.bc.companies();

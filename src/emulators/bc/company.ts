@@ -7,7 +7,7 @@ import { BcError, errors } from './errors.js';
 import { HOOKS } from './hooks.js';
 import { NUMBER_SERIES, POSTED_PAYMENTS, RESOURCE_BY_SET, RESOURCES } from './resources.js';
 import type { LinkDef, ResourceDef } from './schema.js';
-import { coerceValue, emptyValue, fieldCaption } from './schema.js';
+import { coerceValue, emptyValue } from './schema.js';
 import type { Rec, Row } from './store.js';
 import { Journal, Store } from './store.js';
 import { BLANK_GUID, incrementNumber, isoDateTime, newGuid, normalizeGuid } from './values.js';
@@ -182,13 +182,16 @@ export class Company {
         );
       }
       if (name === 'id') {
+        // Standard API v2.0 pages bind `id` to SystemId with Editable = false and insert with Insert(true): BC picks
+        // the id. The companion extension's pages make it editable and insert with Insert(true, true) (docs/custom-api.md).
+        if (!opts.person && def.api !== 'custom') throw errors.readOnly(name);
         const id = typeof raw === 'string' ? normalizeGuid(raw) : undefined;
         if (!id) throw errors.invalidGuid();
         if (mode === 'update' && id !== previous?.id) throw errors.dialog('The "id" cannot be changed.');
         if (mode === 'insert') values.id = id;
         continue;
       }
-      if (field.readOnly && !opts.person) throw errors.readOnly(fieldCaption(name, field));
+      if (field.readOnly && !opts.person) throw errors.readOnly(name);
       values[name] = coerceValue(name, field, raw);
     }
     return { values, nested };

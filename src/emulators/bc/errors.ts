@@ -47,7 +47,8 @@ export const errors = {
   duplicateKey: (caption: string, fields: string): BcError =>
     new BcError(409, 'Internal_EntityWithSameKeyExists', `The record in table ${caption} already exists. Identification fields and values: ${fields}`),
   dialog: (message: string): BcError => new BcError(400, 'Application_DialogException', message),
-  readOnly: (caption: string): BcError => new BcError(400, 'BadRequest_InvalidOperation', `Control '${caption}' is read-only`),
+  /** An API page names its controls after the JSON properties (`Control 'taxAreaDisplayName' is read-only`). */
+  readOnly: (control: string): BcError => new BcError(400, 'BadRequest_InvalidOperation', `Control '${control}' is read-only`),
   badBody: (message: string): BcError => new BcError(400, 'BadRequest', message),
   notAnOption: (value: string, options: readonly string[]): BcError =>
     new BcError(400, 'Application_EvaluateException', `'${value}' is not an option. The existing options are: ${options.join(',')}`),

@@ -5,6 +5,7 @@
 import type { Company, WriteOptions } from './company.js';
 import { documentHooks } from './documents.js';
 import { masterHooks } from './masters.js';
+import { salesExtraHooks } from './sales-extras.js';
 import type { Rec, Row } from './store.js';
 
 export interface Hooks {
@@ -21,4 +22,4 @@ export interface Hooks {
   actions?: Record<string, (c: Company, row: Row) => void>;
 }
 
-export const HOOKS: Readonly<Record<string, Hooks>> = { ...masterHooks, ...documentHooks };
+export const HOOKS: Readonly<Record<string, Hooks>> = { ...masterHooks, ...documentHooks, ...salesExtraHooks };

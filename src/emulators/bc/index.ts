@@ -12,17 +12,17 @@ import { Company } from './company.js';
 import { customerFigures } from './documents.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
-import { RESOURCE_BY_SET, RESOURCES } from './resources.js';
+import { COMPANION_EXTENSION, RESOURCE_BY_SET, RESOURCES } from './resources.js';
 import { coerceValue, type ResourceDef } from './schema.js';
 import { BcService } from './service.js';
 import type { Rec } from './store.js';
 import { Journal } from './store.js';
 import { isoDateTime, newGuid, normalizeGuid, round2 } from './values.js';
 
-export { MAX_BATCH_OPERATIONS } from './service.js';
+export { MAX_BATCH_OPERATIONS } from './batch.js';
 export { MAX_PAGE_SIZE } from './query.js';
 export { SALES_TAX_PERCENT } from './documents.js';
-export { NUMBER_SERIES, RESOURCES } from './resources.js';
+export { COMPANION_EXTENSION, NUMBER_SERIES, RESOURCES } from './resources.js';
 export { bcErrorBody } from './errors.js';
 
 export interface BcModuleOptions {
@@ -30,6 +30,8 @@ export interface BcModuleOptions {
   tenantId: string;
   environment: string;
   seed: BcSeed;
+  /** Serve `bcsync/integration/v1.0`, as when the companion extension is installed (default true). */
+  customApi?: boolean;
 }
 
 export type BcModule = EmulatedApiModule & { companyId: string; companyName: string };
@@ -146,6 +148,23 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
       lastModifiedDateTime: c.nowText(),
     });
   }
+  // What the companion extension's integrationInfo page shows for this company.
+  const infoId = newGuid();
+  c.store.put('integrationInfo', infoId, {
+    ...c.blank(RESOURCE_BY_SET.get('integrationInfo')!),
+    id: infoId,
+    extensionId: COMPANION_EXTENSION.id,
+    extensionName: COMPANION_EXTENSION.name,
+    extensionPublisher: COMPANION_EXTENSION.publisher,
+    extensionVersion: COMPANION_EXTENSION.version,
+    localCurrencyCode: c.lcyCode,
+    lastModifiedDateTime: c.nowText(),
+  });
+  // Every company has its Sales & Receivables Setup row.
+  if (c.store.count('salesSetup') === 0) {
+    const setupId = newGuid();
+    c.store.put('salesSetup', setupId, { ...c.blank(RESOURCE_BY_SET.get('salesSetup')!), id: setupId, lastModifiedDateTime: c.nowText() });
+  }
   const figures = customerFigures(c);
   for (const [customerId, balance] of seededBalance) {
     const opening = round2(balance - (figures.get(customerId)?.balance ?? 0));
@@ -181,7 +200,7 @@ export function createBcModule(opts: BcModuleOptions): BcModule {
     loadCompany(company, s);
     return company;
   });
-  const service = new BcService(companies);
+  const service = new BcService(companies, { customApi: opts.customApi ?? true });
   const first = companies[0]!;
 
   const data: EmulatorDataAccess = {

@@ -36,6 +36,10 @@ export const SALES_LINE_TYPES = ['Comment', 'Account', 'Item', 'Resource', 'Valu
 export const QUOTE_STATUSES = ['Draft', 'Sent', 'Accepted', 'Expired '] as const;
 export const ORDER_STATUSES = ['Draft', 'In Review', 'Open'] as const;
 export const INVOICE_STATUSES = [' ', 'Draft', 'In Review', 'Open', 'Paid', 'Canceled', 'Corrective'] as const;
+/** Sales Header "Document Type" and Status, Sales Line Type (AL enums, in order). */
+export const SALES_DOCUMENT_TYPES = ['Quote', 'Order', 'Invoice', 'Credit Memo', 'Blanket Order', 'Return Order'] as const;
+export const SALES_DOCUMENT_STATUSES = ['Open', 'Released', 'Pending Approval', 'Pending Prepayment'] as const;
+export const SALES_LINE_ARCHIVE_TYPES = [' ', 'G/L Account', 'Item', 'Resource', 'Fixed Asset', 'Charge (Item)', 'Allocation Account'] as const;
 
 const currencyLink: LinkDef = {
   idField: 'currencyId',
@@ -819,7 +823,8 @@ export const RESOURCES: readonly ResourceDef[] = [
       unitPrice: dec(),
       unitCost: dec(),
       vendorNumber: code(20),
-      capacity: dec(),
+      // A FlowField (sum of capacity entries): read-only on the page.
+      capacity: ro(dec()),
       blocked: bool(),
       ...MODIFIED,
     },
@@ -954,6 +959,173 @@ export const RESOURCES: readonly ResourceDef[] = [
     },
   }),
   resource({
+    // One row per company saying which companion extension serves this namespace (doctor's check).
+    set: 'integrationInfo',
+    entity: 'integrationInfo',
+    caption: 'Company Information',
+    api: 'custom',
+    readOnly: true,
+    fields: {
+      ...ID,
+      extensionId: ro(guid()),
+      extensionName: ro(text(250)),
+      extensionPublisher: ro(text(250)),
+      extensionVersion: ro(text(50)),
+      localCurrencyCode: ro(code(10)),
+      ...MODIFIED,
+    },
+  }),
+  // What the sales-process issues need (bc-extension/README.md). Headers share their ids with the v2.0
+  // documents; here they are stored on their own (the document logic joins them later).
+  resource({
+    set: 'salesHeaders',
+    entity: 'salesHeader',
+    caption: 'Sales Header',
+    api: 'custom',
+    singleton: true,
+    defaultOrder: ['documentType', 'number'],
+    actions: ['release', 'reopen', 'archive'],
+    fields: {
+      ...ID,
+      documentType: ro(enumOf(SALES_DOCUMENT_TYPES)),
+      number: ro(code(20, { caption: 'No.' })),
+      yourReference: text(35, { caption: 'Your Reference' }),
+      quoteValidUntilDate: date({ caption: 'Quote Valid Until Date' }),
+      quoteNumber: code(20, { caption: 'Quote No.' }),
+      status: ro(enumOf(SALES_DOCUMENT_STATUSES)),
+      completelyShipped: ro(bool()),
+      lastShipmentDate: ro(date()),
+      docNoOccurrence: ro(int({ caption: 'Doc. No. Occurrence' })),
+      ...MODIFIED,
+    },
+  }),
+  resource({
+    set: 'salesHeaderArchives',
+    entity: 'salesHeaderArchive',
+    caption: 'Sales Header Archive',
+    api: 'custom',
+    readOnly: true,
+    defaultOrder: ['documentType', 'number', 'docNoOccurrence', 'versionNumber'],
+    fields: {
+      ...ID,
+      documentType: ro(enumOf(SALES_DOCUMENT_TYPES)),
+      number: ro(code(20, { caption: 'No.' })),
+      docNoOccurrence: ro(int()),
+      versionNumber: ro(int({ caption: 'Version No.' })),
+      customerNumber: ro(code(20)),
+      yourReference: ro(text(35)),
+      externalDocumentNumber: ro(code(35)),
+      quoteNumber: ro(code(20)),
+      dateArchived: ro(date()),
+      ...MODIFIED,
+    },
+  }),
+  resource({
+    set: 'salesLineArchives',
+    entity: 'salesLineArchive',
+    caption: 'Sales Line Archive',
+    api: 'custom',
+    readOnly: true,
+    defaultOrder: ['documentType', 'documentNumber', 'docNoOccurrence', 'versionNumber', 'lineNumber'],
+    fields: {
+      ...ID,
+      documentType: ro(enumOf(SALES_DOCUMENT_TYPES)),
+      documentNumber: ro(code(20)),
+      docNoOccurrence: ro(int()),
+      versionNumber: ro(int()),
+      lineNumber: ro(int()),
+      lineType: ro(enumOf(SALES_LINE_ARCHIVE_TYPES)),
+      lineObjectNumber: ro(code(20)),
+      description: ro(text(100)),
+      quantity: ro(dec()),
+      quantityShipped: ro(dec()),
+      quantityInvoiced: ro(dec()),
+      unitPrice: ro(dec()),
+      lineDiscountPercent: ro(dec()),
+      lineDiscountAmount: ro(dec()),
+      ...MODIFIED,
+    },
+  }),
+  resource({
+    set: 'salesSetup',
+    entity: 'salesSetup',
+    caption: 'Sales & Receivables Setup',
+    api: 'custom',
+    singleton: true,
+    fields: {
+      ...ID,
+      writeInProductType: enumOf(SALES_LINE_ARCHIVE_TYPES, { caption: 'Write-in Product Type' }),
+      writeInProductNumber: code(20, { caption: 'Write-in Product No.' }),
+      freightAccountNumber: code(20, { caption: 'Freight G/L Acc. No.' }),
+      ...MODIFIED,
+    },
+  }),
+  resource({
+    set: 'customerLedgerEntries',
+    entity: 'customerLedgerEntry',
+    caption: 'Cust. Ledger Entry',
+    api: 'custom',
+    readOnly: true,
+    defaultOrder: ['entryNumber'],
+    fields: {
+      ...ID,
+      entryNumber: ro(int({ caption: 'Entry No.' })),
+      customerNumber: ro(code(20)),
+      postingDate: ro(date()),
+      documentType: ro(enumOf([' ', 'Payment', 'Invoice', 'Credit Memo', 'Finance Charge Memo', 'Reminder', 'Refund'])),
+      documentNumber: ro(code(20)),
+      description: ro(text(100)),
+      currencyCode: ro(code(10)),
+      amount: ro(dec()),
+      remainingAmount: ro(dec()),
+      open: ro(bool()),
+      closedAtDate: ro(date()),
+      reversed: ro(bool()),
+      ...MODIFIED,
+    },
+  }),
+  resource({
+    set: 'recordLinks',
+    entity: 'recordLink',
+    caption: 'Record Link',
+    api: 'custom',
+    defaultOrder: ['linkId'],
+    fields: {
+      ...ID,
+      linkId: ro(int({ caption: 'Link ID' })),
+      tableNumber: int({ caption: 'Table No.' }),
+      recordId: guid({ caption: 'Record Id' }),
+      description: text(250),
+      note: text(2048),
+      type: ro(enumOf(['Link', 'Note'])),
+      created: ro(datetime()),
+      ...MODIFIED,
+    },
+  }),
+  resource({
+    set: 'customerStatistics',
+    entity: 'customerStatistic',
+    caption: 'Customer',
+    api: 'custom',
+    readOnly: true,
+    defaultOrder: ['number'],
+    fields: {
+      ...ID,
+      number: ro(code(20, { caption: 'No.' })),
+      balance: ro(dec()),
+      outstandingOrders: ro(dec()),
+      shippedNotInvoiced: ro(dec()),
+      outstandingInvoices: ro(dec()),
+      totalAmount: ro(dec()),
+      creditLimit: ro(dec()),
+      overdueAmount: ro(dec()),
+      overdueAsOfDate: ro(date()),
+      totalSales: ro(dec()),
+      invoicedPrepayments: ro(dec()),
+      ...MODIFIED,
+    },
+  }),
+  resource({
     set: 'shippingAgents',
     entity: 'shippingAgent',
     caption: 'Shipping Agent',
@@ -988,6 +1160,14 @@ export const NUMBER_SERIES: Readonly<Record<string, { start: string; increment: 
   postedSalesInvoices: { start: '103001', increment: 1 },
   paymentDocuments: { start: 'G02001', increment: 1 },
 };
+
+/** The companion extension whose pages serve the custom API (bc-extension/app.json). */
+export const COMPANION_EXTENSION = {
+  id: 'b4db9ec3-313d-4081-8723-c66a45e83c8e',
+  name: 'bcsync Integration',
+  publisher: 'bcsync',
+  version: '1.0.0.0',
+} as const;
 
 /** Internal table of posted customer payments (customer ledger), which no page exposes. */
 export const POSTED_PAYMENTS = '_postedCustomerPayments';

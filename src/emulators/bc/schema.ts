@@ -12,7 +12,7 @@ export interface FieldDef {
   options?: readonly string[];
   /** `Editable = false` on the API page: writing it is refused. */
   readOnly?: boolean;
-  /** Control caption, used in BC's "Control '<caption>' is read-only" message. */
+  /** The BC field's caption, for reference (API pages name their controls after the properties). */
   caption?: string;
 }
 
@@ -81,16 +81,6 @@ export interface ResourceDef {
   defaultOrder: readonly string[];
   /** Whether rows carry `lastModifiedDateTime` (companies do not). */
   tracksModified: boolean;
-}
-
-/** "lastModifiedDateTime" -> "Last Modified Date Time". */
-export function humanize(name: string): string {
-  const spaced = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
-  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
-}
-
-export function fieldCaption(name: string, def: FieldDef): string {
-  return def.caption ?? humanize(name);
 }
 
 /** The value a new row starts with. */

@@ -1,12 +1,14 @@
 /**
  * The Business Central API as a request handler: URL routing (protocols.md §1.2, §7.2), reads,
- * writes with `If-Match`, bound actions and the JSON `$batch` (§3.2), with BC's error body (§5.3).
+ * writes with `If-Match` and bound actions, with BC's error body (§5.3); the JSON `$batch` is in batch.ts.
  */
 import type { EmuRequest, EmuResponse } from '../core/http-types.js';
 import { parsePrefer, preferenceApplied } from '../core/odata-query.js';
 import type { Company } from './company.js';
 import { customerFigures } from './documents.js';
-import { BcError, bcErrorBody, errors } from './errors.js';
+import { handleJsonBatch } from './batch.js';
+import { BcError, errors } from './errors.js';
+import { API_PREFIX, errorAnswer, type Answer, type Api, type InnerRequest } from './request.js';
 import { checkExpandDeep, checkKnownOptions, compileFilter, parseReadOptions, readPage, shape, type NavResolver, type ReadOptions } from './query.js';
 import { RESOURCE_BY_SET, RESOURCES, servedBy } from './resources.js';
 import type { ResourceDef } from './schema.js';
@@ -14,8 +16,6 @@ import type { Rec, Row } from './store.js';
 import { etagOpaque, formatEtag, normalizeGuid, round2 } from './values.js';
 import { orderByComparator, parseExpand, parseSelect } from '../core/odata-query.js';
 import { evaluateFilter, referencedProperties } from '../core/odata-filter.js';
-
-type Api = 'v2.0' | 'custom';
 
 /** Properties computed at read time (not stored), per entity set. */
 const COMPUTED: Readonly<Record<string, readonly string[]>> = { customers: ['balanceDue'] };
@@ -26,37 +26,6 @@ function etagOf(row: Row): string {
   let tag = etags.get(row);
   if (tag === undefined) etags.set(row, (tag = formatEtag(row.rowVersion)));
   return tag;
-}
-
-const API_PREFIX: Record<Api, string> = { 'v2.0': 'v2.0', custom: 'bcsync/integration/v1.0' };
-
-/** JSON `$batch` limit (protocols.md §3.2, §5.4). */
-export const MAX_BATCH_OPERATIONS = 100;
-
-const JSON_CONTENT_TYPE = 'application/json; odata.metadata=minimal';
-
-/** A request after transport decoding; batch operations become one of these too. */
-export interface InnerRequest {
-  method: string;
-  /** Path under `…/api/`, e.g. `v2.0/companies(<id>)/customers`. */
-  path: string;
-  query: URLSearchParams;
-  rawQuery: string;
-  /** Lower-cased names. */
-  headers: Record<string, string>;
-  /** Parsed JSON body; undefined when there was none. */
-  body: unknown;
-  /** `…/api` (absolute). */
-  baseUrl: string;
-  inBatch: boolean;
-}
-
-export interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body?: object | string;
-  rows: number;
-  operations?: number;
 }
 
 interface Segment {
@@ -75,10 +44,6 @@ function parseKey(key: string): string {
   const id = normalizeGuid(bare.replace(/^'(.*)'$/, '$1'));
   if (!id) throw errors.querySyntax(`'${key}' is not a GUID key; address records as <entitySet>(<id>).`);
   return id;
-}
-
-function errorAnswer(e: BcError): Answer {
-  return { status: e.status, headers: {}, body: bcErrorBody(e.code, e.message), rows: 0 };
 }
 
 const EDM_TYPES: Record<string, string> = {
@@ -122,7 +87,11 @@ function metadataDocument(api: Api): string {
 }
 
 export class BcService {
-  constructor(readonly companies: readonly Company[]) {}
+  constructor(
+    readonly companies: readonly Company[],
+    /** Without the companion extension its namespace does not exist: every URL under it is 404. */
+    private readonly options: { customApi: boolean } = { customApi: true },
+  ) {}
 
   // ---------------------------------------------------------------------------------------------
   // Presentation
@@ -235,6 +204,7 @@ export class BcService {
       body,
       baseUrl: req.baseUrl,
       inBatch: false,
+      ...(req.concurrentEdit ? { concurrentEdit: req.concurrentEdit } : {}),
     });
     return { status: answer.status, headers: answer.headers, body: answer.body, rows: answer.rows, operations: answer.operations ?? 1 };
   }
@@ -256,7 +226,7 @@ export class BcService {
     if (segments[0] === 'v2.0') {
       api = 'v2.0';
       rest = segments.slice(1);
-    } else if (segments[0] === 'bcsync' && segments[1] === 'integration' && segments[2] === 'v1.0') {
+    } else if (segments[0] === 'bcsync' && segments[1] === 'integration' && segments[2] === 'v1.0' && this.options.customApi) {
       api = 'custom';
       rest = segments.slice(3);
     } else {
@@ -271,7 +241,7 @@ export class BcService {
     if (rest[0] === '$batch') {
       if (req.inBatch) throw errors.badBody('A $batch request cannot contain another $batch.');
       if (req.method !== 'POST') throw errors.methodNotAllowed(req.method, '$batch');
-      return this.batch(req, api);
+      return handleJsonBatch(this, req, api);
     }
     const first = parseSegment(rest[0]!);
     let company: Company;
@@ -498,9 +468,13 @@ export class BcService {
       // BC checks the concurrency token before it looks the record up.
       if (req.headers['if-match'] === undefined || req.headers['if-match'].trim() === '') throw errors.missingIfMatch();
     }
-    const current = this.presentOne(c, def.set, id);
+    let current = this.presentOne(c, def.set, id);
     if (!current || (parent && current[parent.field] !== parent.id)) throw errors.recordNotFound(def.caption, id);
     if (req.method === 'GET') return this.entityAnswer(req, c, def, current, entityContext);
+    if (req.headers['if-match']!.trim() !== '*' && req.concurrentEdit?.()) {
+      c.store.bumpVersion(def.set, id);
+      current = this.presentOne(c, def.set, id)!;
+    }
     this.checkIfMatch(req, current);
     if (req.method === 'PATCH') {
       const row = c.update(def.set, id, req.body ?? {}, { person: false });
@@ -543,124 +517,5 @@ export class BcService {
     if (req.method !== 'GET') throw errors.methodNotAllowed(req.method, API_PREFIX[api]);
     const value = RESOURCES.filter((d) => servedBy(d, api)).map((d) => ({ name: d.set, kind: 'EntitySet', url: d.set }));
     return { status: 200, headers: {}, body: { '@odata.context': `${apiRoot}/$metadata`, value }, rows: 0 };
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // JSON $batch
-
-  private batch(req: InnerRequest, api: Api): Answer {
-    const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-    if (contentType.startsWith('multipart/')) {
-      throw errors.badBody('Send the batch as JSON (Content-Type: application/json, body {"requests":[...]}); multipart batches are not supported here.');
-    }
-    const body = req.body as { requests?: unknown } | undefined;
-    if (!body || typeof body !== 'object' || !Array.isArray(body.requests)) {
-      throw errors.badBody('Invalid Request Body: a JSON batch is {"requests":[{"id","method","url","headers","body"}]}.');
-    }
-    const requests = body.requests as unknown[];
-    if (requests.length > MAX_BATCH_OPERATIONS) {
-      const e = new BcError(
-        400,
-        'Unknown',
-        `The current batch message contains too many parts. A maximum number of '${MAX_BATCH_OPERATIONS}' query operations and change sets are allowed in a batch message.`,
-      );
-      return { ...errorAnswer(e), operations: requests.length };
-    }
-    const ops = requests.map((r, i) => this.batchOperation(r, i, api));
-    const seen = new Set<string>();
-    for (const op of ops) {
-      for (const dep of op.dependsOn) {
-        if (!seen.has(dep)) throw errors.badBody(`The request '${op.id ?? ''}' depends on '${dep}', which is not an earlier request in this batch.`);
-      }
-      if (op.id !== null) seen.add(op.id);
-    }
-    const continueOnError = parsePrefer(req.headers['prefer']).continueOnError;
-    const snapshot = (req.headers['isolation'] ?? '').trim().toLowerCase() === 'snapshot';
-    let rows = 0;
-    const run = (): { keep: boolean; result: object[] } => {
-      const responses: object[] = [];
-      const failed = new Set<string>();
-      let anyFailure = false;
-      for (const op of ops) {
-        let answer: Answer;
-        const blockedBy = op.dependsOn.find((d) => failed.has(d));
-        if (op.invalid) answer = errorAnswer(op.invalid);
-        else if (blockedBy !== undefined) {
-          answer = errorAnswer(new BcError(424, 'BadRequest', `The request depends on '${blockedBy}', which failed.`));
-        } else {
-          answer = this.dispatch({ ...op.request!, baseUrl: req.baseUrl, inBatch: true });
-        }
-        rows += answer.rows;
-        const headers: Record<string, string> = {};
-        if (answer.body !== undefined) {
-          headers['content-type'] = typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE;
-          headers['odata-version'] = '4.0';
-        }
-        for (const [k, v] of Object.entries(answer.headers)) headers[k.toLowerCase()] = v;
-        const response: Rec = { id: op.id, status: answer.status, headers };
-        if (answer.body !== undefined) response.body = answer.body;
-        responses.push(response);
-        if (answer.status >= 400) {
-          anyFailure = true;
-          if (op.id !== null) failed.add(op.id);
-          if (!continueOnError) break;
-        }
-      }
-      // Isolation: snapshot makes the batch one transaction: any failure undoes the successful operations too.
-      return { keep: !(snapshot && anyFailure), result: responses };
-    };
-    const company = this.companies[0]!;
-    const responses = snapshot ? company.journal.transaction(run) : run().result;
-    return { status: 200, headers: {}, body: { responses }, rows, operations: requests.length };
-  }
-
-  private batchOperation(
-    raw: unknown,
-    index: number,
-    api: Api,
-  ): { id: string | null; dependsOn: string[]; request?: Omit<InnerRequest, 'baseUrl' | 'inBatch'>; invalid?: BcError } {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      return { id: null, dependsOn: [], invalid: errors.badBody(`Batch request #${index + 1} is not an object.`) };
-    }
-    const r = raw as Record<string, unknown>;
-    const id = typeof r.id === 'string' || typeof r.id === 'number' ? String(r.id) : null;
-    const dependsOn = Array.isArray(r.dependsOn) ? r.dependsOn.map((d) => String(d)) : [];
-    if (typeof r.method !== 'string' || typeof r.url !== 'string') {
-      return { id, dependsOn, invalid: errors.badBody(`Batch request '${id ?? index + 1}' needs "method" and "url".`) };
-    }
-    let url = r.url.trim();
-    let path: string;
-    let rawQuery = '';
-    const q = url.indexOf('?');
-    if (q >= 0) {
-      rawQuery = url.slice(q + 1);
-      url = url.slice(0, q);
-    }
-    if (/^https?:\/\//i.test(url)) {
-      const pathname = decodeURIComponent(new URL(url).pathname);
-      const at = pathname.indexOf('/api/');
-      if (at < 0) return { id, dependsOn, invalid: errors.resourceNotFound(pathname) };
-      path = pathname.slice(at + '/api/'.length);
-    } else {
-      // URLs inside a JSON batch are relative to the API root the batch was sent to.
-      path = `${API_PREFIX[api]}/${decodeURIComponent(url.replace(/^\/+/, ''))}`;
-    }
-    const headers: Record<string, string> = {};
-    if (r.headers && typeof r.headers === 'object') {
-      for (const [k, v] of Object.entries(r.headers as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
-    }
-    let body = r.body;
-    if (typeof body === 'string' && body.trim() !== '') {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        return { id, dependsOn, invalid: errors.badBody('Invalid Request Body') };
-      }
-    }
-    return {
-      id,
-      dependsOn,
-      request: { method: r.method.toUpperCase(), path, query: new URLSearchParams(rawQuery), rawQuery, headers, body: body ?? undefined },
-    };
   }
 }

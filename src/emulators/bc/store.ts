@@ -156,6 +156,15 @@ export class Store {
     return row;
   }
 
+  /**
+   * Another user saved the row without changing its data: a new row version (and ETag), outside any
+   * transaction of ours, so a rolled-back batch does not undo it.
+   */
+  bumpVersion(table: string, id: string): void {
+    const row = this.table(table).rows.get(id);
+    if (row) this.restoreRow(table, id, { data: row.data, rowVersion: this.nextRowVersion() });
+  }
+
   delete(table: string, id: string): void {
     const previous = this.table(table).rows.get(id);
     if (!previous) return;

@@ -7,6 +7,7 @@ import { createTokenEndpoint } from '../token/endpoint.js';
 import { TokenRegistry } from '../token/registry.js';
 import type { BcSeed, DataverseSeed, SeedData } from '../seed/types.js';
 import type {
+  ApplicationUserRoles,
   EmulatorDataAccess,
   FaultRule,
   LatencyModel,
@@ -58,8 +59,10 @@ export interface EmulatorFactories {
     orgUrl: string;
     applicationClientId: string;
     seed: DataverseSeed;
+    applicationUserRoles?: ApplicationUserRoles;
+    baseCurrency?: string;
   }): DataverseModule;
-  createBcModule(opts: { now: () => number; tenantId: string; environment: string; seed: BcSeed }): BcModule;
+  createBcModule(opts: { now: () => number; tenantId: string; environment: string; seed: BcSeed; customApi?: boolean }): BcModule;
   loadSeed(name: SeedName): SeedData;
 }
 
@@ -187,8 +190,11 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
       latency: resolveLatency(opts.latency, 'dataverse'),
       limits: dvLimits,
       concurrencyMode: 'reject',
+      // 20 minutes of combined execution time per 5-minute window (protocols.md §5.2).
+      rateLimitHeaders: { executionMsPerWindow: 1_200_000 },
       faults: currentFaults,
       rng: createNamedRng(randomSeed, 'dataverse'),
+      editRng: createNamedRng(randomSeed, 'dataverse/412'),
       log,
       now,
       host,
@@ -198,7 +204,14 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
     started.push(dvServer);
     orgUrl = dvServer.origin;
     resources.push(orgUrl);
-    dv = factories.createDataverseModule({ now, orgUrl, applicationClientId: clientId, seed: seed.dataverse });
+    dv = factories.createDataverseModule({
+      now,
+      orgUrl,
+      applicationClientId: clientId,
+      seed: seed.dataverse,
+      ...(opts.scenario?.applicationUserRoles !== undefined ? { applicationUserRoles: opts.scenario.applicationUserRoles } : {}),
+      ...(opts.scenario?.dataverseBaseCurrency !== undefined ? { baseCurrency: opts.scenario.dataverseBaseCurrency } : {}),
+    });
 
     // ---- Business Central
     let bc: BcModule | undefined;
@@ -235,6 +248,7 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
       concurrencyMode: 'queue',
       faults: currentFaults,
       rng: createNamedRng(randomSeed, 'bc'),
+      editRng: createNamedRng(randomSeed, 'bc/412'),
       log,
       now,
       host,
@@ -242,7 +256,7 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
       requestIdHeader: 'request-id',
     });
     started.push(bcServer);
-    bc = factories.createBcModule({ now, tenantId, environment, seed: seed.bc });
+    bc = factories.createBcModule({ now, tenantId, environment, seed: seed.bc, customApi: opts.scenario?.customApi ?? true });
 
     const dvModule = dv;
     const bcModule = bc;

@@ -18,6 +18,11 @@ export interface EmuRequest {
   caller?: { clientId: string; userId: string };
   /** Absolute base URL of this API (for @odata.context, nextLink, OData-EntityId). */
   baseUrl: string;
+  /**
+   * Asked once per conditional write (If-Match with an ETag, batch parts included) when `412` faults are on:
+   * true means a person saved the row just before this write, so the module moves the row's version first.
+   */
+  concurrentEdit?: () => boolean;
 }
 
 export interface EmuResponse {

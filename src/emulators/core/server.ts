@@ -51,6 +51,8 @@ export interface StartApiServerOptions {
   /** Read on every request, so rules can change while running. */
   faults: () => readonly FaultRule[];
   rng: Rng;
+  /** Draws for `412` faults (per conditional write), apart from `rng` so they never shift the per-request draws. */
+  editRng?: Rng;
   log: RequestLog;
   /** The emulators' clock: token expiry, the rate-limit window, `startedAt`. Waits use real time. */
   now: () => number;
@@ -60,6 +62,12 @@ export interface StartApiServerOptions {
   requestIdHeader: string;
   /** OData responses: `OData-Version: 4.0` and `application/json; odata.metadata=minimal` (default true). */
   odata?: boolean;
+  /**
+   * Dataverse's service-protection diagnostics on every answer (protocols.md §5.2):
+   * `x-ms-ratelimit-burst-remaining-xrm-requests` (requests left in the window) and
+   * `x-ms-ratelimit-time-remaining-xrm-requests` (execution ms left of `executionMsPerWindow`).
+   */
+  rateLimitHeaders?: { executionMsPerWindow: number };
 }
 
 export interface RunningApiServer {
@@ -88,6 +96,7 @@ function decideFaults(api: EmulatedApi, seq: number, rules: readonly FaultRule[]
   const decision: FaultDecision = { slowMs: 0 };
   for (const rule of rules) {
     if (rule.api !== undefined && rule.api !== api) continue;
+    if (rule.kind === '412') continue; // decided per conditional write, by the module (concurrentEditFor)
     const byNumber = rule.requestNumbers?.includes(seq) ?? false;
     const byRate = rule.rate !== undefined && rule.rate > 0 ? rng() < rule.rate : false;
     if (!byNumber && !byRate) continue;
@@ -95,6 +104,26 @@ function decideFaults(api: EmulatedApi, seq: number, rules: readonly FaultRule[]
     else decision.answer ??= rule;
   }
   return decision;
+}
+
+/**
+ * The `412` rules of a request as the module's `concurrentEdit` question: by request number every conditional
+ * write of the request is hit; by rate each one draws. `hits` counts the edits made, for the request log.
+ */
+function concurrentEditFor(api: EmulatedApi, seq: number, rules: readonly FaultRule[], rng: Rng): { ask?: () => boolean; hits: () => number } {
+  const mine = rules.filter((r) => r.kind === '412' && (r.api === undefined || r.api === api));
+  let hits = 0;
+  if (mine.length === 0) return { hits: () => 0 };
+  const ask = (): boolean => {
+    let hit = false;
+    for (const rule of mine) {
+      if (rule.requestNumbers?.includes(seq)) hit = true;
+      if (rule.rate !== undefined && rule.rate > 0 && rng() < rule.rate) hit = true;
+    }
+    if (hit) hits += 1;
+    return hit;
+  };
+  return { ask, hits: () => hits };
 }
 
 /** Secrets never reach the request log, even when a client puts them in the query string. */
@@ -146,6 +175,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
   const waiters: Array<() => void> = [];
   /** Admission times inside the sliding window (emulator clock). */
   const window: number[] = [];
+  /** Execution time spent inside the window (emulator clock, wall ms), for the rate-limit headers. */
+  const spent: Array<{ at: number; ms: number }> = [];
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let origin = '';
 
@@ -184,6 +215,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
     const seq = log.nextSeq(api);
     // Decided synchronously at arrival, so the same seed faults the same request numbers.
     const faults = decideFaults(api, seq, opts.faults(), rng);
+    const edits = concurrentEditFor(api, seq, opts.faults(), opts.editRng ?? rng);
     const method = (req.method ?? 'GET').toUpperCase();
     // The raw target, not WHATWG URL: it would re-encode quotes in the query string.
     const target = req.url ?? '/';
@@ -232,6 +264,15 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
         out['content-type'] = odata ? 'application/json; odata.metadata=minimal' : 'application/json; charset=utf-8';
       }
       if (odata) out['odata-version'] = '4.0';
+      if (opts.rateLimitHeaders && limits) {
+        const t = now();
+        while (spent.length > 0 && spent[0]!.at <= t - limits.windowMs) spent.shift();
+        spent.push({ at: t, ms: performance.now() - startedWall });
+        const inWindow = window.filter((w) => w > t - limits.windowMs).length;
+        const used = spent.reduce((sum, x) => sum + x.ms, 0);
+        if (limits.requestsPerWindow > 0) out['x-ms-ratelimit-burst-remaining-xrm-requests'] = String(Math.max(0, limits.requestsPerWindow - inWindow));
+        out['x-ms-ratelimit-time-remaining-xrm-requests'] = String(Math.max(0, Math.round(opts.rateLimitHeaders.executionMsPerWindow - used)));
+      }
       for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
       if (payload !== undefined) out['content-length'] = String(Buffer.byteLength(payload));
       entry.status = status;
@@ -374,12 +415,14 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
           body,
           caller,
           baseUrl: route.baseUrl,
+          ...(edits.ask ? { concurrentEdit: edits.ask } : {}),
         });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         sendError(500, module.errorCodes.internal ?? 'InternalServerError', `The emulator failed: ${message}`);
         return;
       }
+      if (edits.hits() > 0) entry.fault ??= '412';
       entry.operations = response.operations ?? 1;
       entry.rows = response.rows ?? 0;
       entry.costMs = costOf(entry.operations, entry.rows);

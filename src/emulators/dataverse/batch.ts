@@ -200,6 +200,7 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
         body: op.body,
         baseUrl: req.baseUrl,
         ...(req.caller ? { caller: req.caller } : {}),
+        ...(req.concurrentEdit ? { concurrentEdit: req.concurrentEdit } : {}),
       };
     } catch (err) {
       if (err instanceof DvError) return { status: err.status, body: errorBody(err.code, err.message) };

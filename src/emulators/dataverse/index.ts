@@ -11,6 +11,7 @@ import type { EmulatorDataAccess } from '../types.js';
 import { Organization } from './org.js';
 import type { Actor } from './org.js';
 import { loadSeed } from './seed.js';
+import type { ApplicationUserRoles } from '../types.js';
 import { DataverseService, errorResponse, splitPath } from './service.js';
 import { handleBatch } from './batch.js';
 import { DvCodes, DvError, errorBody } from './errors.js';
@@ -25,6 +26,10 @@ export interface DataverseModuleOptions {
   /** Client id of the app registration whose application user the integration runs as. */
   applicationClientId: string;
   seed: DataverseSeed;
+  /** How the application user holds its role (default: directly, a least-privilege role). */
+  applicationUserRoles?: ApplicationUserRoles;
+  /** ISO code of a seeded currency to make the organization's base currency (e.g. one that differs from BC's LCY). */
+  baseCurrency?: string;
 }
 
 export type DataverseModule = EmulatedApiModule & {
@@ -36,7 +41,12 @@ export type DataverseModule = EmulatedApiModule & {
 
 export function createDataverseModule(opts: DataverseModuleOptions): DataverseModule {
   const org = new Organization(opts.now, `${opts.orgUrl}|${opts.applicationClientId}`);
-  const { integrationUserId, personUserId } = loadSeed(org, opts.seed, { applicationClientId: opts.applicationClientId, orgUrl: opts.orgUrl });
+  const { integrationUserId, personUserId } = loadSeed(org, opts.seed, {
+    applicationClientId: opts.applicationClientId,
+    orgUrl: opts.orgUrl,
+    ...(opts.applicationUserRoles !== undefined ? { applicationUserRoles: opts.applicationUserRoles } : {}),
+    ...(opts.baseCurrency !== undefined ? { baseCurrency: opts.baseCurrency } : {}),
+  });
   const service = new DataverseService(org, integrationUserId);
 
   const handler = (req: EmuRequest): EmuResponse => {

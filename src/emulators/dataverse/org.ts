@@ -1,7 +1,9 @@
 /**
- * The emulated organization: tables, rows and the write rules the Web API enforces
- * (protocols.md §2.5–§2.8, §6.1, §7.1). Every create/update/delete runs atomically, so a failure
- * half-way (a deep insert, a totals recalculation) leaves nothing behind.
+ * The emulated organization: tables, rows and the write pipeline the Web API enforces
+ * (protocols.md §2.5–§2.8, §6.1, §7.1): payloads, keys and references, state, ownership, cascades.
+ * The rules of particular tables are in currency.ts, units.ts, pricing.ts and documents.ts. Every
+ * create/update/delete runs atomically, so a failure half-way (a deep insert, a totals recalculation)
+ * leaves nothing behind.
  */
 import { buildSchema, columnForProperty, readName, stateModel, targetForSet } from './schema.js';
 import type { ColumnDef, CollectionNav, Schema, TableDef } from './schema.js';
@@ -20,7 +22,14 @@ import {
   unknownNavigationInPayload,
   unknownPropertyInPayload,
 } from './errors.js';
-import { formatDateTime, normalizeValue, roundTo } from './values.js';
+import { formatDateTime, normalizeValue } from './values.js';
+import { applyCurrency, currencyRules } from './currency.js';
+import { createBaseUnit, productRules, uomRules } from './units.js';
+import { priceListItemRules } from './pricing.js';
+import { DOCUMENTS, LINES, assertParentEditable, headerRules, lineRules, recalculateDocument } from './documents.js';
+import { setLookup, setValue, type LookupValue } from './row-values.js';
+
+export { setLookup, setValue } from './row-values.js';
 
 /** Who writes: the calling user. `person` marks in-process edits "as a person" (the UI may set any state). */
 export interface Actor {
@@ -33,39 +42,13 @@ export interface BindContext {
   contentIds?: ReadonlyMap<string, string>;
 }
 
-interface LookupValue {
-  id: string;
-  logicalName: string;
-}
-
-interface ParsedPayload {
+export interface ParsedPayload {
   values: Map<string, unknown>;
   lookups: Map<string, LookupValue | null>;
   key?: string;
   collections: Array<{ nav: string; def: CollectionNav; items: Array<Record<string, unknown>> }>;
   singles: Array<{ column: string; entitySet: string; body: Record<string, unknown> }>;
 }
-
-interface DocumentRule {
-  lineSet: string;
-  via: string;
-  numberColumn: string;
-  prefix: string;
-  /** States in which the document (and its lines) can be edited. */
-  editableStates: number[];
-}
-
-const DOCUMENTS: Record<string, DocumentRule> = {
-  salesorder: { lineSet: 'salesorderdetails', via: 'salesorderid', numberColumn: 'ordernumber', prefix: 'ORD', editableStates: [0] },
-  quote: { lineSet: 'quotedetails', via: 'quoteid', numberColumn: 'quotenumber', prefix: 'QUO', editableStates: [0] },
-  invoice: { lineSet: 'invoicedetails', via: 'invoiceid', numberColumn: 'invoicenumber', prefix: 'INV', editableStates: [0, 1] },
-};
-
-const LINES: Record<string, { parentSet: string; parentLogical: string; via: string }> = {
-  salesorderdetail: { parentSet: 'salesorders', parentLogical: 'salesorder', via: 'salesorderid' },
-  quotedetail: { parentSet: 'quotes', parentLogical: 'quote', via: 'quoteid' },
-  invoicedetail: { parentSet: 'invoices', parentLogical: 'invoice', via: 'invoiceid' },
-};
 
 /** State changes the service only makes through a dedicated message, not through an update. */
 const STATE_MESSAGES: Record<string, Record<number, string>> = {
@@ -92,9 +75,6 @@ const NO_REMOVE_LINK = new Set(['createdby', 'modifiedby', 'ownerid', 'owninguse
 /** Read-only columns a person may set through the in-process data access (what UI actions would set). */
 const PERSON_SETTABLE = new Set(['quote.revisionnumber']);
 
-/** Totals a client may write on a document header (BC writes them for posted invoices). */
-const HEADER_TOTALS = ['totalamount', 'totalamountlessfreight', 'totaltax', 'totaldiscountamount', 'totallineitemdiscountamount'];
-
 const SERVICE_ROOT_RE = /^(?:https?:\/\/[^/]+)?\/?(?:api\/data\/v9\.\d\/)?/i;
 
 export class Organization {
@@ -106,7 +86,8 @@ export class Organization {
   baseCurrencyId = '';
   organizationId = '';
   rootBusinessUnitId = '';
-  private readonly numberCounters = new Map<string, number>();
+  /** Document numbers handed out so far, per prefix (documents.ts). */
+  readonly numberCounters = new Map<string, number>();
   /** entity set -> lookup columns elsewhere that point at it and are cleared when a row is deleted. */
   private readonly referencing = new Map<string, Array<{ table: TableDef; column: ColumnDef }>>();
 
@@ -334,7 +315,7 @@ export class Organization {
     setLookup(values, targets, 'modifiedby', { id: actor.userId, logicalName: 'systemuser' });
     this.applyOwnership(table, values, targets, actor, true);
     this.applyRules(table, values, targets, undefined, parsed, actor);
-    this.applyCurrency(table, values, targets);
+    applyCurrency(this, table, values, targets);
     this.checkRequired(table, values);
     const row = this.commitRow(table, id, values, targets);
     this.afterWrite(table, undefined, row, actor);
@@ -391,7 +372,7 @@ export class Organization {
     setLookup(values, targets, 'modifiedby', { id: actor.userId, logicalName: 'systemuser' });
     this.applyOwnership(table, values, targets, actor, false);
     this.applyRules(table, values, targets, row, parsed, actor);
-    this.applyCurrency(table, values, targets);
+    applyCurrency(this, table, values, targets);
     this.checkRequired(table, values);
     const updated = this.commitRow(table, row.id, values, targets);
     this.afterWrite(table, row, updated, actor);
@@ -399,7 +380,7 @@ export class Organization {
   }
 
   /** A write the platform makes itself (totals, cleared lookups): bumps modifiedon and the version. */
-  private systemUpdate(table: TableDef, row: Row, changes: Record<string, unknown>, actor: Actor): void {
+  systemUpdate(table: TableDef, row: Row, changes: Record<string, unknown>, actor: Actor): void {
     const values: Record<string, unknown> = { ...row.values };
     const targets: Record<string, string> = { ...row.targets };
     for (const [k, v] of Object.entries(changes)) {
@@ -414,7 +395,8 @@ export class Organization {
     this.commitRow(table, row.id, values, targets);
   }
 
-  private commitRow(table: TableDef, id: string, values: Record<string, unknown>, targets: Record<string, string>): Row {
+  /** Stores a row with the next version number. */
+  commitRow(table: TableDef, id: string, values: Record<string, unknown>, targets: Record<string, string>): Row {
     const version = this.store.nextVersion();
     values['versionnumber'] = version;
     const row: Row = { id, values, targets, version };
@@ -436,7 +418,7 @@ export class Organization {
     const row = this.store.get(table.entitySet, id);
     if (!row) throw recordNotFound(table.logicalName, id);
     const line = LINES[table.logicalName];
-    if (line && !parentGoing) this.assertParentEditable(table, row.values, line);
+    if (line && !parentGoing) assertParentEditable(this, table, row.values, line);
     for (const [childSet, column] of CASCADE) {
       const childTable = this.table(childSet);
       const c = childTable.columns.get(column)!;
@@ -468,7 +450,7 @@ export class Organization {
     this.store.remove(table.entitySet, id);
     if (line && !parentGoing) {
       const parentId = row.values[`_${line.via}_value`];
-      if (typeof parentId === 'string') this.recalculateDocument(line.parentSet, parentId, actor);
+      if (typeof parentId === 'string') recalculateDocument(this, line.parentSet, parentId, actor);
     }
   }
 
@@ -556,24 +538,6 @@ export class Organization {
     setLookup(values, targets, 'owningteam', ownerKind === 'team' ? { id: ownerId, logicalName: 'team' } : null);
   }
 
-  private applyCurrency(table: TableDef, values: Record<string, unknown>, targets: Record<string, string>): void {
-    const currencyColumn = table.columns.get('transactioncurrencyid');
-    if (!currencyColumn || table.logicalName === 'transactioncurrency') return;
-    if (!values['_transactioncurrencyid_value'] && !currencyColumn.required && this.baseCurrencyId) {
-      setLookup(values, targets, 'transactioncurrencyid', { id: this.baseCurrencyId, logicalName: 'transactioncurrency' });
-    }
-    const currencyId = values['_transactioncurrencyid_value'];
-    const currency = typeof currencyId === 'string' ? this.store.get('transactioncurrencies', currencyId) : undefined;
-    const rate = typeof currency?.values['exchangerate'] === 'number' ? (currency.values['exchangerate'] as number) : 1;
-    if (table.columns.has('exchangerate')) values['exchangerate'] = rate;
-    for (const c of table.columns.values()) {
-      if (c.type !== 'money' || c.name.endsWith('_base')) continue;
-      const v = values[c.name];
-      if (typeof v === 'number') values[`${c.name}_base`] = roundTo(v / rate, 4);
-      else delete values[`${c.name}_base`];
-    }
-  }
-
   private applyRules(
     table: TableDef,
     values: Record<string, unknown>,
@@ -593,16 +557,16 @@ export class Organization {
         return;
       }
       case 'uom':
-        this.uomRules(values, targets, previous);
+        uomRules(this, values, targets, previous);
         return;
       case 'product':
-        this.productRules(values);
+        productRules(this, values);
         return;
       case 'productpricelevel':
-        this.priceListItemRules(values, targets, previous);
+        priceListItemRules(this, values, targets, previous);
         return;
       case 'transactioncurrency':
-        this.currencyRules(values, previous);
+        currencyRules(this, values, previous);
         return;
       case 'annotation': {
         setValue(values, 'objecttypecode', targets['objectid'] ?? null);
@@ -616,319 +580,33 @@ export class Organization {
     }
     const doc = DOCUMENTS[table.logicalName];
     if (doc) {
-      if (!previous && typeof values[doc.numberColumn] !== 'string') values[doc.numberColumn] = this.nextDocumentNumber(doc.prefix);
-      if (!previous && !values['_transactioncurrencyid_value']) {
-        const priceList = typeof values['_pricelevelid_value'] === 'string' ? this.store.get('pricelevels', values['_pricelevelid_value'] as string) : undefined;
-        const currencyId = priceList?.values['_transactioncurrencyid_value'];
-        if (typeof currencyId === 'string') setLookup(values, targets, 'transactioncurrencyid', { id: currencyId, logicalName: 'transactioncurrency' });
-      }
-      this.computeDocumentTotals(table, values, doc, new Set([...parsed.values.keys()]));
+      headerRules(this, table, values, targets, previous, parsed, doc);
       return;
     }
     const line = LINES[table.logicalName];
-    if (line) this.lineRules(table, values, targets, previous, parsed, line, actor);
-  }
-
-  private currencyRules(values: Record<string, unknown>, previous: Row | undefined): void {
-    const id = values['transactioncurrencyid'];
-    if (id === this.baseCurrencyId && values['exchangerate'] !== 1) {
-      throw invalidArgument('The exchange rate of the base currency is always 1 and cannot be changed.');
-    }
-    if (previous) return;
-    const iso = String(values['isocurrencycode'] ?? '').toLowerCase();
-    for (const other of this.store.rows('transactioncurrencies')) {
-      if (String(other.values['isocurrencycode'] ?? '').toLowerCase() === iso) {
-        throw new DvError(
-          400,
-          DvCodes.duplicateRecord,
-          `A currency with the ISO code '${String(values['isocurrencycode'])}' already exists (transactioncurrencyid ${other.id}); use that currency instead of creating another.`,
-        );
-      }
-    }
-  }
-
-  private uomRules(values: Record<string, unknown>, targets: Record<string, string>, previous: Row | undefined): void {
-    const scheduleId = values['_uomscheduleid_value'];
-    if (typeof scheduleId !== 'string') return;
-    const siblings = [...this.store.lookup('uoms', '_uomscheduleid_value', scheduleId)].map((id) => this.store.get('uoms', id)!);
-    if (!previous && !values['_baseuom_value']) {
-      const base = siblings.find((u) => u.values['isschedulebaseuom'] === true);
-      if (base) setLookup(values, targets, 'baseuom', { id: base.id, logicalName: 'uom' });
-    }
-    const name = values['name'];
-    if (typeof name === 'string') {
-      const clash = siblings.find((u) => u.id !== values['uomid'] && typeof u.values['name'] === 'string' && (u.values['name'] as string).toLowerCase() === name.toLowerCase());
-      if (clash) throw new DvError(400, DvCodes.duplicateRecord, `A unit named '${name}' already exists in this unit group. Unit names must be unique within a unit group.`);
-    }
-  }
-
-  private productRules(values: Record<string, unknown>): void {
-    const uomId = values['_defaultuomid_value'];
-    const scheduleId = values['_defaultuomscheduleid_value'];
-    if (typeof uomId === 'string' && typeof scheduleId === 'string') {
-      const uom = this.store.get('uoms', uomId);
-      if (uom && uom.values['_uomscheduleid_value'] !== scheduleId) {
-        throw invalidArgument(`The default unit ${uomId} does not belong to the unit group ${scheduleId} of the product. Choose a unit of the product's unit group.`);
-      }
-    }
-  }
-
-  private priceListItemRules(values: Record<string, unknown>, targets: Record<string, string>, previous: Row | undefined): void {
-    const productId = values['_productid_value'];
-    const uomId = values['_uomid_value'];
-    const priceListId = values['_pricelevelid_value'];
-    const product = typeof productId === 'string' ? this.store.get('products', productId) : undefined;
-    const uom = typeof uomId === 'string' ? this.store.get('uoms', uomId) : undefined;
-    if (product) setValue(values, 'productnumber', (product.values['productnumber'] as string | undefined) ?? null);
-    if (uom) {
-      const schedule = uom.values['_uomscheduleid_value'];
-      if (product && schedule !== product.values['_defaultuomscheduleid_value']) {
-        throw invalidArgument(`The unit ${String(uomId)} does not belong to the unit group of product ${String(productId)}. Use a unit of the product's unit group.`);
-      }
-      if (typeof schedule === 'string') setLookup(values, targets, 'uomscheduleid', { id: schedule, logicalName: 'uomschedule' });
-    }
-    if (!values['_transactioncurrencyid_value'] && typeof priceListId === 'string') {
-      const currencyId = this.store.get('pricelevels', priceListId)?.values['_transactioncurrencyid_value'];
-      if (typeof currencyId === 'string') setLookup(values, targets, 'transactioncurrencyid', { id: currencyId, logicalName: 'transactioncurrency' });
-    }
-    const changedIdentity =
-      !previous ||
-      previous.values['_productid_value'] !== productId ||
-      previous.values['_uomid_value'] !== uomId ||
-      previous.values['_pricelevelid_value'] !== priceListId;
-    if (changedIdentity && typeof priceListId === 'string') {
-      for (const otherId of this.store.lookup('productpricelevels', '_pricelevelid_value', priceListId)) {
-        if (otherId === values['productpricelevelid']) continue;
-        const other = this.store.get('productpricelevels', otherId)!;
-        if (other.values['_productid_value'] === productId && other.values['_uomid_value'] === uomId) {
-          throw new DvError(400, DvCodes.duplicateProductPriceLevel, 'This product and unit combination has a price for this price list.');
-        }
-      }
-    }
-  }
-
-  private lineRules(
-    table: TableDef,
-    values: Record<string, unknown>,
-    targets: Record<string, string>,
-    previous: Row | undefined,
-    parsed: ParsedPayload,
-    line: { parentSet: string; parentLogical: string; via: string },
-    actor: Actor,
-  ): void {
-    void actor;
-    const parent = this.assertParentEditable(table, values, line);
-    const currency = parent.values['_transactioncurrencyid_value'];
-    if (typeof currency === 'string') setLookup(values, targets, 'transactioncurrencyid', { id: currency, logicalName: 'transactioncurrency' });
-    const productId = values['_productid_value'];
-    const product = typeof productId === 'string' ? this.store.get('products', productId) : undefined;
-    if (values['isproductoverridden'] === true) {
-      if (product) throw invalidArgument(`A write-in ${table.logicalName} (isproductoverridden = true) cannot also have a productid.`);
-      if (typeof values['productdescription'] !== 'string' || values['productdescription'] === '') {
-        throw invalidArgument(`A write-in ${table.logicalName} needs productdescription (the name of the write-in product).`);
-      }
-      setValue(values, 'productname', null);
-      setValue(values, 'productnumber', null);
-    } else {
-      if (!product) throw invalidArgument(`${table.logicalName} needs productid, or isproductoverridden = true with a productdescription for a write-in product.`);
-      setValue(values, 'productname', (product.values['name'] as string | undefined) ?? null);
-      setValue(values, 'productnumber', (product.values['productnumber'] as string | undefined) ?? null);
-      if (!values['_uomid_value'] && typeof product.values['_defaultuomid_value'] === 'string') {
-        setLookup(values, targets, 'uomid', { id: product.values['_defaultuomid_value'] as string, logicalName: 'uom' });
-      }
-      const uom = typeof values['_uomid_value'] === 'string' ? this.store.get('uoms', values['_uomid_value'] as string) : undefined;
-      if (uom && uom.values['_uomscheduleid_value'] !== product.values['_defaultuomscheduleid_value']) {
-        throw invalidArgument(`The unit ${uom.id} does not belong to the unit group of product ${product.id}. Use a unit of the product's unit group.`);
-      }
-      const repricing = !previous || parsed.lookups.has('productid') || parsed.lookups.has('uomid') || parsed.values.has('ispriceoverridden');
-      if (values['ispriceoverridden'] !== true && parent.values['ispricelocked'] !== true && repricing) {
-        const listPrice = this.listPrice(parent.values['_pricelevelid_value'], product, values['_uomid_value']);
-        if (listPrice !== undefined) values['priceperunit'] = listPrice;
-      }
-    }
-    if (typeof values['priceperunit'] !== 'number') values['priceperunit'] = typeof product?.values['price'] === 'number' ? product.values['price'] : 0;
-    if (!previous && typeof values['sequencenumber'] !== 'number') {
-      let max = 0;
-      for (const id of this.store.lookup(table.entitySet, `_${line.via}_value`, parent.id)) {
-        const s = this.store.get(table.entitySet, id)?.values['sequencenumber'];
-        if (typeof s === 'number' && s > max) max = s;
-      }
-      values['sequencenumber'] = max + 1;
-    }
-    const precision = this.currencyPrecision(currency);
-    const quantity = typeof values['quantity'] === 'number' ? (values['quantity'] as number) : 0;
-    const price = values['priceperunit'] as number;
-    const manual = num(values['manualdiscountamount']);
-    const volume = num(values['volumediscountamount']);
-    const tax = num(values['tax']);
-    // On create the amounts are always computed; an update may set them explicitly (BC writes posted amounts).
-    const explicitBase = previous !== undefined && parsed.values.has('baseamount');
-    const explicitExtended = previous !== undefined && parsed.values.has('extendedamount');
-    if (!explicitBase) values['baseamount'] = roundTo(price * quantity, precision);
-    if (!explicitExtended) values['extendedamount'] = roundTo(num(values['baseamount']) - manual - volume + tax, precision);
-  }
-
-  private listPrice(priceListId: unknown, product: Row, uomId: unknown): number | undefined {
-    if (typeof priceListId !== 'string') return undefined;
-    for (const id of this.store.lookup('productpricelevels', '_pricelevelid_value', priceListId)) {
-      const item = this.store.get('productpricelevels', id)!;
-      if (item.values['_productid_value'] !== product.id || item.values['_uomid_value'] !== uomId) continue;
-      const method = item.values['pricingmethodcode'];
-      if (method === 2 && typeof item.values['percentage'] === 'number') {
-        return roundTo((num(product.values['price']) * (item.values['percentage'] as number)) / 100, 4);
-      }
-      return typeof item.values['amount'] === 'number' ? (item.values['amount'] as number) : undefined;
-    }
-    return undefined;
-  }
-
-  private assertParentEditable(table: TableDef, values: Readonly<Record<string, unknown>>, line: { parentSet: string; parentLogical: string; via: string }): Row {
-    const parentId = values[`_${line.via}_value`];
-    const parent = typeof parentId === 'string' ? this.store.get(line.parentSet, parentId) : undefined;
-    if (!parent) throw invalidArgument(`${table.logicalName} needs ${line.via}: bind it to an existing ${line.parentLogical}.`);
-    const doc = DOCUMENTS[line.parentLogical]!;
-    const state = parent.values['statecode'] as number;
-    if (!doc.editableStates.includes(state)) {
-      const label = this.options.label(line.parentLogical, 'statecode', state) ?? String(state);
-      throw invalidArgument(`The ${line.parentLogical} ${parent.id} is ${label}; its lines cannot be changed. Set the ${line.parentLogical} back to an editable state first.`);
-    }
-    return parent;
-  }
-
-  private currencyPrecision(currencyId: unknown): number {
-    const currency = typeof currencyId === 'string' ? this.store.get('transactioncurrencies', currencyId) : undefined;
-    const p = currency?.values['currencyprecision'];
-    return typeof p === 'number' ? p : 2;
-  }
-
-  /** Header totals from the lines (order/quote/invoice); totals written explicitly in this payload win. */
-  private computeDocumentTotals(table: TableDef, values: Record<string, unknown>, doc: DocumentRule, explicit: ReadonlySet<string>): void {
-    const precision = this.currencyPrecision(values['_transactioncurrencyid_value']);
-    let detail = 0;
-    let lineDiscounts = 0;
-    let tax = 0;
-    const id = values[table.key] as string;
-    for (const lineId of this.store.lookup(doc.lineSet, `_${doc.via}_value`, id)) {
-      const l = this.store.get(doc.lineSet, lineId)!.values;
-      detail += num(l['baseamount']) - num(l['manualdiscountamount']) - num(l['volumediscountamount']);
-      lineDiscounts += num(l['manualdiscountamount']);
-      tax += num(l['tax']);
-    }
-    const headerDiscount = num(values['discountamount']) + (detail * num(values['discountpercentage'])) / 100;
-    const lessFreight = detail - headerDiscount;
-    const computed: Record<string, number> = {
-      totallineitemamount: roundTo(detail, precision),
-      totallineitemdiscountamount: roundTo(lineDiscounts, precision),
-      totaldiscountamount: roundTo(headerDiscount, precision),
-      totalamountlessfreight: roundTo(lessFreight, precision),
-      totaltax: roundTo(tax, precision),
-      totalamount: roundTo(lessFreight + num(values['freightamount']) + tax, precision),
-    };
-    for (const [k, v] of Object.entries(computed)) {
-      if (explicit.has(k) && HEADER_TOTALS.includes(k)) continue;
-      values[k] = v;
-    }
-  }
-
-  private recalculateDocument(parentSet: string, parentId: string, actor: Actor): void {
-    const table = this.table(parentSet);
-    const row = this.store.get(parentSet, parentId);
-    if (!row) return;
-    const doc = DOCUMENTS[table.logicalName]!;
-    const values: Record<string, unknown> = { ...row.values };
-    this.computeDocumentTotals(table, values, doc, new Set());
-    const changes: Record<string, unknown> = {};
-    for (const k of ['totallineitemamount', 'totallineitemdiscountamount', 'totaldiscountamount', 'totalamountlessfreight', 'totaltax', 'totalamount']) {
-      if (values[k] !== row.values[k]) changes[k] = values[k];
-    }
-    if (Object.keys(changes).length === 0) return;
-    const rate = typeof row.values['exchangerate'] === 'number' ? (row.values['exchangerate'] as number) : 1;
-    for (const [k, v] of Object.entries(changes)) changes[`${k}_base`] = roundTo((v as number) / rate, 4);
-    this.systemUpdate(table, row, changes, actor);
+    if (line) lineRules(this, table, values, targets, previous, parsed, line);
   }
 
   private afterWrite(table: TableDef, previous: Row | undefined, row: Row, actor: Actor): void {
     if (table.logicalName === 'uomschedule' && !previous) {
-      this.createBaseUnit(row, actor);
+      createBaseUnit(this, row, actor);
       return;
     }
     const line = LINES[table.logicalName];
     if (line) {
       const parentId = row.values[`_${line.via}_value`];
-      if (typeof parentId === 'string') this.recalculateDocument(line.parentSet, parentId, actor);
+      if (typeof parentId === 'string') recalculateDocument(this, line.parentSet, parentId, actor);
     }
-  }
-
-  /** A new unit group comes with its base unit, named by `baseuomname` (protocols.md §6.1). */
-  private createBaseUnit(schedule: Row, actor: Actor): void {
-    const uoms = this.table('uoms');
-    const id = this.ids.next();
-    const now = this.nowText();
-    const values: Record<string, unknown> = {
-      uomid: id,
-      name: schedule.values['baseuomname'],
-      quantity: 1,
-      isschedulebaseuom: true,
-      createdon: now,
-      modifiedon: now,
-    };
-    const targets: Record<string, string> = {};
-    setLookup(values, targets, 'uomscheduleid', { id: schedule.id, logicalName: 'uomschedule' });
-    setLookup(values, targets, 'baseuom', { id, logicalName: 'uom' });
-    setLookup(values, targets, 'createdby', { id: actor.userId, logicalName: 'systemuser' });
-    setLookup(values, targets, 'modifiedby', { id: actor.userId, logicalName: 'systemuser' });
-    this.commitRow(uoms, id, values, targets);
-  }
-
-  private nextDocumentNumber(prefix: string): string {
-    const n = (this.numberCounters.get(prefix) ?? 1000) + 1;
-    this.numberCounters.set(prefix, n);
-    const suffix = this.ids.next().replace(/-/g, '').slice(0, 6).toUpperCase();
-    return `${prefix}-${String(n).padStart(5, '0')}-${suffix}`;
   }
 
   /** For the seed loader: stores a row as given, with exchange rate and base amounts filled. */
   loadRow(table: TableDef, values: Record<string, unknown>, targets: Record<string, string>): Row {
-    this.applyCurrency(table, values, targets);
+    applyCurrency(this, table, values, targets);
     return this.commitRow(table, values[table.key] as string, values, targets);
   }
-
-  /** Seeded documents get totals that agree with their lines (modifiedon kept: nobody edited them). */
-  refreshDocumentTotals(): void {
-    for (const [logicalName, doc] of Object.entries(DOCUMENTS)) {
-      const table = this.schema.byLogical.get(logicalName)!;
-      for (const row of [...this.store.rows(table.entitySet)]) {
-        const values: Record<string, unknown> = { ...row.values };
-        const targets: Record<string, string> = { ...row.targets };
-        this.computeDocumentTotals(table, values, doc, new Set(Object.keys(row.values).filter((k) => HEADER_TOTALS.includes(k))));
-        this.applyCurrency(table, values, targets);
-        this.commitRow(table, row.id, values, targets);
-      }
-    }
-  }
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : 0;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
   return (a ?? null) === (b ?? null);
 }
 
-/** Stores sparse rows: null clears the property. */
-export function setValue(values: Record<string, unknown>, name: string, v: unknown): void {
-  if (v === null || v === undefined) delete values[name];
-  else values[name] = v;
-}
-
-export function setLookup(values: Record<string, unknown>, targets: Record<string, string>, column: string, v: LookupValue | null): void {
-  const property = `_${column}_value`;
-  if (v === null) {
-    delete values[property];
-    delete targets[column];
-  } else {
-    values[property] = v.id;
-    targets[column] = v.logicalName;
-  }
-}

@@ -404,7 +404,22 @@ const SPECS: TableSpec[] = [
     entitySet: 'roles',
     primaryName: 'name',
     ownership: 'business',
-    columns: [str('name', 100, { required: true }), lookup('businessunitid', 'businessunits'), lookup('parentrootroleid', 'roles', { readOnly: true })],
+    columns: [
+      str('name', 100, { required: true }),
+      lookup('businessunitid', 'businessunits'),
+      lookup('parentrootroleid', 'roles', { readOnly: true }),
+      // The template a built-in role was made from: the same id in every organization and language.
+      lookup('roletemplateid', 'roletemplates', { readOnly: true }),
+    ],
+  },
+  {
+    logicalName: 'roletemplate',
+    entitySet: 'roletemplates',
+    primaryName: 'name',
+    ownership: 'none',
+    writable: false,
+    deletable: false,
+    columns: [str('name', 100)],
   },
   {
     logicalName: 'transactioncurrency',

@@ -4,7 +4,9 @@
  * the application user the client credentials map to (not a system administrator), and a person.
  */
 import type { DataverseSeed } from '../seed/types.js';
+import type { ApplicationUserRoles } from '../types.js';
 import type { Organization } from './org.js';
+import { refreshDocumentTotals } from './documents.js';
 import { setLookup, setValue } from './org.js';
 import { readName, stateModel } from './schema.js';
 import type { TableDef } from './schema.js';
@@ -26,8 +28,22 @@ export interface SeedResult {
 /** The N:N intersect rows of user roles, as seeds may list them. */
 const USER_ROLES_SET = 'systemuserroles';
 export const USER_ROLES_RELATIONSHIP = 'systemuserroles_association';
+/** N:N systemuser -> team (team membership) and team -> role (roles a team gives its members). */
+export const TEAM_MEMBERSHIP_RELATIONSHIP = 'teammembership_association';
+export const TEAM_ROLES_RELATIONSHIP = 'teamroles_association';
+/** Role template of the built-in System Administrator role: the same id in every organization. */
+export const SYSTEM_ADMINISTRATOR_TEMPLATE_ID = '627090ff-40a3-4053-8790-584edc5be201';
 
-export function loadSeed(org: Organization, seed: DataverseSeed, opts: { applicationClientId: string; orgUrl: string }): SeedResult {
+
+export interface SeedOptions {
+  applicationClientId: string;
+  orgUrl: string;
+  applicationUserRoles?: ApplicationUserRoles;
+  /** ISO code of the organization's base currency instead of the seeded one (it must be a seeded currency). */
+  baseCurrency?: string;
+}
+
+export function loadSeed(org: Organization, seed: DataverseSeed, opts: SeedOptions): SeedResult {
   const pending = new Map<string, PendingRow[]>();
   const present = new Map<string, Set<string>>();
   const rolePairs: Array<[string, string]> = [];
@@ -72,6 +88,13 @@ export function loadSeed(org: Organization, seed: DataverseSeed, opts: { applica
   // Base currency: the organization's if seeded, else USD, else a currency at rate 1, else a new USD.
   const orgRow = rowsOf('organizations')[0];
   let baseCurrencyId = orgRow?.lookups.get('basecurrencyid');
+  if (opts.baseCurrency !== undefined) {
+    const wanted = opts.baseCurrency.toUpperCase();
+    const chosen = rowsOf('transactioncurrencies').find((c) => String(c.values['isocurrencycode']).toUpperCase() === wanted);
+    if (!chosen) throw new Error(`Dataverse seed: there is no currency with ISO code ${wanted} to make the base currency.`);
+    baseCurrencyId = chosen.values['transactioncurrencyid'] as string;
+    chosen.values['exchangerate'] = 1;
+  }
   if (!baseCurrencyId) {
     const currencies = rowsOf('transactioncurrencies');
     const pick =
@@ -110,9 +133,15 @@ export function loadSeed(org: Organization, seed: DataverseSeed, opts: { applica
   if (!integrationRole) {
     integrationRole = add(org.table('roles'), { roleid: org.ids.next(), name: 'Integration User', _businessunitid_value: rootBuId });
   }
-  if (!roles.some((r) => r.values['name'] === 'System Administrator')) {
-    add(org.table('roles'), { roleid: org.ids.next(), name: 'System Administrator', _businessunitid_value: rootBuId });
+  let sysAdmin = roles.find((r) => r.values['name'] === 'System Administrator');
+  if (!sysAdmin) {
+    sysAdmin = add(org.table('roles'), { roleid: org.ids.next(), name: 'System Administrator', _businessunitid_value: rootBuId });
   }
+  // Every organization's System Administrator role comes from the built-in template.
+  add(org.table('roletemplates'), { roletemplateid: SYSTEM_ADMINISTRATOR_TEMPLATE_ID, name: 'System Administrator' });
+  if (!sysAdmin.lookups.has('roletemplateid')) sysAdmin.lookups.set('roletemplateid', SYSTEM_ADMINISTRATOR_TEMPLATE_ID);
+  const teamPairs: Array<[string, string]> = [];
+  const teamRolePairs: Array<[string, string]> = [];
 
   const users = rowsOf('systemusers');
   const clientId = opts.applicationClientId.toLowerCase();
@@ -131,7 +160,17 @@ export function loadSeed(org: Organization, seed: DataverseSeed, opts: { applica
       isdisabled: false,
       _businessunitid_value: rootBuId,
     });
-    rolePairs.push([integrationUser.values['systemuserid'] as string, integrationRole.values['roleid'] as string]);
+    const userId = integrationUser.values['systemuserid'] as string;
+    const how = opts.applicationUserRoles ?? 'direct';
+    const role = (how === 'system-administrator' || how === 'team-system-administrator' ? sysAdmin : integrationRole).values['roleid'] as string;
+    if (how === 'direct' || how === 'system-administrator') {
+      rolePairs.push([userId, role]);
+    } else {
+      const team = add(org.table('teams'), { teamid: org.ids.next(), name: 'bcsync integration team', teamtype: 0, _businessunitid_value: rootBuId });
+      const teamId = team.values['teamid'] as string;
+      teamPairs.push([userId, teamId]);
+      teamRolePairs.push([teamId, role]);
+    }
   }
   const integrationUserId = integrationUser.values['systemuserid'] as string;
 
@@ -186,6 +225,8 @@ export function loadSeed(org: Organization, seed: DataverseSeed, opts: { applica
   loaded.sort((a, b) => Number(b.row.table.entitySet === 'transactioncurrencies') - Number(a.row.table.entitySet === 'transactioncurrencies'));
   for (const { row, targets } of loaded) org.loadRow(row.table, row.values, targets);
   for (const [user, role] of rolePairs) org.store.addPair(USER_ROLES_RELATIONSHIP, user, role);
+  for (const [user, team] of teamPairs) org.store.addPair(TEAM_MEMBERSHIP_RELATIONSHIP, user, team);
+  for (const [team, role] of teamRolePairs) org.store.addPair(TEAM_ROLES_RELATIONSHIP, team, role);
 
   // Every unit group has its base unit.
   for (const schedule of [...org.store.rows('uomschedules')]) {
@@ -213,7 +254,7 @@ export function loadSeed(org: Organization, seed: DataverseSeed, opts: { applica
       }
     }
   }
-  org.refreshDocumentTotals();
+  refreshDocumentTotals(org);
   return { integrationUserId, personUserId };
 }
 

@@ -37,7 +37,7 @@ import {
 import type { AnnotationFilter } from './read.js';
 import { csdl, deleteOptionValue, entityDefinitions, globalOptionSetDefinitions, insertOptionValue, updateOptionValue } from './metadata.js';
 import type { PathSegment } from './metadata.js';
-import { USER_ROLES_RELATIONSHIP } from './seed.js';
+import { TEAM_MEMBERSHIP_RELATIONSHIP, TEAM_ROLES_RELATIONSHIP, USER_ROLES_RELATIONSHIP } from './seed.js';
 
 /** A response plus, for writes, the path of the entity it touched (for `$n` Content-ID references). */
 export interface InternalResponse extends EmuResponse {
@@ -377,7 +377,7 @@ export class DataverseService {
     if (ifNoneMatch !== undefined) throw badRequest(`If-None-Match on PATCH supports only '*', got '${ifNoneMatch}'.`);
     if (ifMatch !== undefined) {
       if (!existing) throw recordNotFound(table.logicalName, id);
-      this.checkIfMatch(ifMatch, existing.version);
+      this.checkIfMatch(ifMatch, this.versionAfterConcurrentEdit(req, table, id, ifMatch));
       this.org.update(table, id, body, this.actorFor(req), opts);
       return this.writeResponse(req, table, id, false, ctx);
     }
@@ -387,6 +387,12 @@ export class DataverseService {
     }
     this.org.create(table, body, this.actorFor(req), { ...opts, id });
     return this.writeResponse(req, table, id, true, ctx);
+  }
+
+  /** Fault injection (core/http-types.ts): a person may save the row just before a write that carries an ETag. */
+  private versionAfterConcurrentEdit(req: EmuRequest, table: TableDef, id: string, ifMatch: string): number {
+    if (ifMatch.trim() !== '*' && req.concurrentEdit?.()) this.org.store.bumpVersion(table.entitySet, id);
+    return this.org.get(table.entitySet, id)!.version;
   }
 
   private checkIfMatch(ifMatch: string, version: number): void {
@@ -399,7 +405,7 @@ export class DataverseService {
     const existing = this.org.get(table.entitySet, id);
     if (!existing) throw recordNotFound(table.logicalName, id);
     const ifMatch = conditional(req.headers['if-match']);
-    if (ifMatch !== undefined) this.checkIfMatch(ifMatch, existing.version);
+    if (ifMatch !== undefined) this.checkIfMatch(ifMatch, this.versionAfterConcurrentEdit(req, table, id, ifMatch));
     this.org.delete(table, id, this.actorFor(req));
     return { status: 204, headers: { 'OData-Version': '4.0' } };
   }
@@ -426,7 +432,9 @@ export class DataverseService {
     const seg = rest[0]!;
     const basePath = `${table.entitySet}(${id})`;
 
-    if (table.logicalName === 'systemuser' && seg.name === USER_ROLES_RELATIONSHIP) return this.userRoles(req, id, rest);
+    if (table.logicalName === 'systemuser' && seg.name === USER_ROLES_RELATIONSHIP) return this.related(req, rest, 'systemusers', USER_ROLES_RELATIONSHIP, id, 'roles');
+    if (table.logicalName === 'systemuser' && seg.name === TEAM_MEMBERSHIP_RELATIONSHIP) return this.related(req, rest, 'systemusers', TEAM_MEMBERSHIP_RELATIONSHIP, id, 'teams');
+    if (table.logicalName === 'team' && seg.name === TEAM_ROLES_RELATIONSHIP) return this.related(req, rest, 'teams', TEAM_ROLES_RELATIONSHIP, id, 'roles');
 
     const collection = table.collections.get(seg.name);
     if (collection && seg.args === undefined && rest.length === 1) {
@@ -495,40 +503,43 @@ export class DataverseService {
     throw segmentNotFound(seg.name);
   }
 
-  /** `systemusers(<id>)/systemuserroles_association` (N:N user roles): read, associate, disassociate. */
-  private userRoles(req: EmuRequest, userId: string, rest: PathSegment[]): InternalResponse {
+  /**
+   * An N:N relationship from one row (`systemusers(<id>)/systemuserroles_association`, `.../teammembership_association`,
+   * `teams(<id>)/teamroles_association`): read the related rows, associate (`POST .../$ref`), disassociate (`DELETE`).
+   */
+  private related(req: EmuRequest, rest: PathSegment[], fromSet: string, relationship: string, fromId: string, targetSet: string): InternalResponse {
     const method = req.method.toUpperCase();
-    const roles = this.org.table('roles');
+    const target = this.org.table(targetSet);
     const seg = rest[0]!;
     const isRef = rest[rest.length - 1]!.name === '$ref';
     if (rest.length === 1 && seg.args === undefined && method === 'GET') {
       const rows = this.org.store
-        .pairsOf(USER_ROLES_RELATIONSHIP)
-        .filter(([u]) => u === userId)
-        .map(([, roleId]) => this.org.get('roles', roleId))
+        .pairsOf(relationship)
+        .filter(([a]) => a === fromId)
+        .map(([, b]) => this.org.get(targetSet, b))
         .filter((r): r is NonNullable<typeof r> => r !== undefined);
-      return this.getCollection(req, roles, { path: `systemusers(${userId})/${USER_ROLES_RELATIONSHIP}`, rows });
+      return this.getCollection(req, target, { path: `${fromSet}(${fromId})/${relationship}`, rows });
     }
     if (rest.length === 2 && isRef && seg.args === undefined && method === 'POST') {
       const body = jsonObject(req);
-      const target = body['@odata.id'];
-      if (typeof target !== 'string') throw badRequest('The body of a $ref request needs "@odata.id" with the URI of the role.');
-      const ref = this.org.resolveReference(target, undefined, 'systemusers');
-      if (ref.table.entitySet !== 'roles') throw badRequest(`${USER_ROLES_RELATIONSHIP} relates users to roles, not to ${ref.table.entitySet}.`);
-      if (!this.org.get('roles', ref.id)) throw recordNotFound('role', ref.id);
-      this.org.store.addPair(USER_ROLES_RELATIONSHIP, userId, ref.id);
+      const uri = body['@odata.id'];
+      if (typeof uri !== 'string') throw badRequest(`The body of a $ref request needs "@odata.id" with the URI of the ${target.logicalName}.`);
+      const ref = this.org.resolveReference(uri, undefined, fromSet);
+      if (ref.table.entitySet !== targetSet) throw badRequest(`${relationship} relates ${fromSet} to ${targetSet}, not to ${ref.table.entitySet}.`);
+      if (!this.org.get(targetSet, ref.id)) throw recordNotFound(target.logicalName, ref.id);
+      this.org.store.addPair(relationship, fromId, ref.id);
       return { status: 204, headers: { 'OData-Version': '4.0' } };
     }
     if (isRef && method === 'DELETE') {
-      let roleId: string | undefined;
-      if (rest.length === 2 && seg.args !== undefined) roleId = this.org.parseKey(roles, seg.args);
+      let targetId: string | undefined;
+      if (rest.length === 2 && seg.args !== undefined) targetId = this.org.parseKey(target, seg.args);
       else if (rest.length === 2 && seg.args === undefined) {
         const idParam = req.query.get('$id');
-        if (idParam) roleId = this.org.resolveReference(idParam, undefined, 'systemusers').id;
+        if (idParam) targetId = this.org.resolveReference(idParam, undefined, fromSet).id;
       }
-      if (!roleId) throw badRequest(`Name the role to remove: ${USER_ROLES_RELATIONSHIP}(<roleid>)/$ref.`);
-      if (!this.org.store.hasPair(USER_ROLES_RELATIONSHIP, userId, roleId)) throw recordNotFound('role', roleId);
-      this.org.store.removePair(USER_ROLES_RELATIONSHIP, userId, roleId);
+      if (!targetId) throw badRequest(`Name the ${target.logicalName} to remove: ${relationship}(<${target.key}>)/$ref.`);
+      if (!this.org.store.hasPair(relationship, fromId, targetId)) throw recordNotFound(target.logicalName, targetId);
+      this.org.store.removePair(relationship, fromId, targetId);
       return { status: 204, headers: { 'OData-Version': '4.0' } };
     }
     return this.methodNotAllowed(method, req.path);

@@ -115,6 +115,18 @@ export class Store {
     this.record(() => this.setRow(t, row.id, previous));
   }
 
+  /**
+   * Another user saved the row without changing its data: a fresh version (and ETag), outside the undo
+   * journal, so a rolled-back changeset of ours does not undo it.
+   */
+  bumpVersion(set: string, id: string): void {
+    const t = this.table(set);
+    const row = t.rows.get(id);
+    if (!row) return;
+    const version = this.nextVersion();
+    this.setRow(t, id, { ...row, values: { ...row.values, versionnumber: version }, version });
+  }
+
   /** Removes a row and leaves a tombstone carrying a fresh version for delta links. */
   remove(set: string, id: string): void {
     const t = this.table(set);

@@ -101,7 +101,7 @@ export function parseBcSeed(json: unknown, source: string): BcSeed {
     if (companyIds.has(head.data.id)) throw invalid(source, where, `company id ${head.data.id} is used twice`);
     companyIds.add(head.data.id);
     for (const [set, records] of Object.entries(head.data.records)) {
-      const schema = (bcEntitySchemas as Record<string, (typeof bcEntitySchemas)[keyof typeof bcEntitySchemas]>)[set];
+      const schema = bcEntitySchemas[set];
       if (!schema) {
         throw invalid(source, `${where}.records`, `unknown entity set "${set}" (known: ${Object.keys(bcEntitySchemas).join(', ')})`);
       }
@@ -110,8 +110,9 @@ export function parseBcSeed(json: unknown, source: string): BcSeed {
         const result = schema.safeParse(record);
         const at = `${where} ${set}[${ri}]${recordLabel(record, 'id')}`;
         if (!result.success) throw invalid(source, at, describeIssue(result.error.issues));
-        if (ids.has(result.data.id)) throw invalid(source, at, `id ${result.data.id} is used twice in ${set}`);
-        ids.add(result.data.id);
+        const id = (result.data as { id: string }).id;
+        if (ids.has(id)) throw invalid(source, at, `id ${id} is used twice in ${set}`);
+        ids.add(id);
       });
     }
   });
@@ -125,7 +126,7 @@ export function parseDataverseSeed(json: unknown, source: string): DataverseSeed
     throw new SeedDataError(`Seed file ${source} must be an object with a "records" object (entity set -> rows): fix the file.`);
   }
   for (const [set, rows] of Object.entries(records as Record<string, unknown>)) {
-    const table = (dataverseTables as Record<string, (typeof dataverseTables)[keyof typeof dataverseTables]>)[set];
+    const table = dataverseTables[set];
     if (!table) {
       throw invalid(source, `records.${set}`, `unknown entity set "${set}" (known: ${Object.keys(dataverseTables).join(', ')})`);
     }

@@ -1,6 +1,7 @@
 /**
  * Generated seeds for benchmarks: the empty seed plus N customers, N items (each with its unit group and
- * base item unit of measure) and N/10 contacts in the first BC company, and optionally Dataverse accounts.
+ * base item unit of measure) and N/10 contacts in the first BC company, the salespeople the customers name,
+ * and optionally Dataverse accounts.
  * Deterministic (same N, same records) and fast: ids are counters formatted as GUIDs, repeated values are shared.
  */
 import type { SeedData, SeedRecord } from './types.js';
@@ -46,7 +47,6 @@ const customerWords = ['Northwind', 'Blue Ridge', 'Summit', 'Riverside', 'Evergr
 const customerKinds = ['Traders', 'Outfitters', 'Design Studio', 'Consulting', 'Supplies', 'Logistics', 'Clinic', 'Publishing'];
 const itemWords = ['Desk', 'Chair', 'Table', 'Cabinet', 'Lamp', 'Shelf', 'Screen', 'Pedestal', 'Bench', 'Stool'];
 const itemSeries = ['ORION', 'LYRA', 'VEGA', 'NOVA', 'ATLAS', 'LUMEN', 'CYGNUS', 'DRACO'];
-const salespeople = ['AA', 'BM', 'CD', 'DK', 'HS', 'IP'];
 
 function checkCount(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || value < 0 || value > MAX_RECORDS) {
@@ -73,6 +73,9 @@ export function generateScaleSeed(n: number, opts: ScaleSeedOptions = {}): SeedD
   if (!pcs) throw new SeedDataError('The demo seed has no PCS unit of measure for scale items: fix fixtures/demo/bc.json.');
   company.records.unitsOfMeasure = [structuredClone(pcs)];
   const pcsId = String(pcs.id);
+  const salespeople = salespeopleWithUsers(demo, seed);
+  company.records.salespeoplePurchasers = salespeople.map((s) => structuredClone(s));
+  const salespersonCodes = salespeople.map((s) => String(s.code));
 
   const customers = new Array<SeedRecord>(n);
   const items = new Array<SeedRecord>(n);
@@ -95,7 +98,7 @@ export function generateScaleSeed(n: number, opts: ScaleSeedOptions = {}): SeedD
       phoneNumber: phoneOf(area, i),
       email: `orders${i}@customer.example`,
       website: '',
-      salespersonCode: salespeople[i % salespeople.length]!,
+      salespersonCode: salespersonCodes[i % salespersonCodes.length]!,
       balanceDue: 0,
       creditLimit: (i % 20) * 2500,
       taxLiable: false,
@@ -186,6 +189,25 @@ export function generateScaleSeed(n: number, opts: ScaleSeedOptions = {}): SeedD
 
   if (accountCount > 0) seed.dataverse.records.accounts = scaleAccounts(seed, accountCount, customers);
   return seed;
+}
+
+/**
+ * BC's Customer."Salesperson Code" is a table relation to Salesperson/Purchaser, so the customers may only name
+ * salespeople the company has: the demo company's, those a Dataverse user exists for (licensed, enabled, not an
+ * integration user; coupled by email), so every customer's owner can be set.
+ */
+function salespeopleWithUsers(demo: SeedData, seed: SeedData): SeedRecord[] {
+  const emails = new Set(
+    (seed.dataverse.records.systemusers ?? [])
+      .filter((u) => u.islicensed === true && u.isdisabled === false && u.isintegrationuser !== true)
+      .map((u) => String(u.internalemailaddress ?? '').toLowerCase())
+      .filter((e) => e !== ''),
+  );
+  const found = (demo.bc.companies[0]?.records.salespeoplePurchasers ?? []).filter((s) => emails.has(String(s.eMail ?? '').toLowerCase()));
+  if (found.length === 0) {
+    throw new SeedDataError('The demo seed has no salesperson with a Dataverse user for scale customers: fix fixtures/demo/bc.json.');
+  }
+  return found;
 }
 
 function customerName(i: number): string {

@@ -3,7 +3,7 @@
  * BC's "Use Default Synchronization Setup" chooses them (spec §2). Sales-document mappings
  * (POSTEDSALESINV-INV, POSTEDSALESLINE-INV, SALESORDER-ORDER, SOLINE-ORDERDETAIL) are added by a later layer.
  */
-import type { IntegrationOptions } from '../options.js';
+import type { IntegrationOptions } from '../integration-options.js';
 import type { IntegrationTableMapping } from '../types.js';
 import { contactMapping, customerMapping, salespeopleMapping, vendorMapping } from './parties.js';
 import {

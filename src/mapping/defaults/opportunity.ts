@@ -2,13 +2,13 @@
  * OPPORTUNITY (spec §2.1, §2.2, §2.3). API v2.0 `opportunities`: the estimated fields are read-only there.
  */
 import { field, notInV2, ownerFields, tableMapping } from '../build.js';
-import type { IntegrationOptions } from '../options.js';
+import type { IntegrationOptions } from '../integration-options.js';
 import type { FieldMapping, IntegrationTableMapping } from '../types.js';
 
 export function opportunityMapping(options: IntegrationOptions): IntegrationTableMapping {
   const set = 'opportunities';
   const fields: FieldMapping[] = [
-    field({ id: 'name', bcField: 'Description', bc: 'description', dataverse: 'name', direction: 'bidirectional', bcMax: 100, dvMax: 300 }),
+    field({ id: 'name', bcField: 'Description', bc: 'description', dataverse: 'name', direction: 'bidirectional', bcMaxLength: 100, dataverseMaxLength: 300 }),
     field({
       id: 'contact',
       bcField: 'Contact No.',

@@ -2,7 +2,7 @@
  * SALESPEOPLE, CUSTOMER, VENDOR, CONTACT (spec §2.1, §2.2, §2.3).
  */
 import { field, notInV2, ownerFields, tableMapping } from '../build.js';
-import type { IntegrationOptions } from '../options.js';
+import type { IntegrationOptions } from '../integration-options.js';
 import type { FieldMapping, IntegrationTableMapping } from '../types.js';
 
 const PARTY_SCHEDULE = { intervalMinutes: 30, inactivityTimeoutMinutes: 720, category: 'BCI CUST' } as const;
@@ -10,10 +10,10 @@ const PARTY_SCHEDULE = { intervalMinutes: 30, inactivityTimeoutMinutes: 720, cat
 /** Address field mappings (§2.2) of CUSTOMER, VENDOR and CONTACT; `countryNotes` documents the country row. */
 function addressFields(countryNotes?: string): FieldMapping[] {
   return [
-    field({ id: 'address', bcField: 'Address', bc: 'addressLine1', dataverse: 'address1_line1', direction: 'bidirectional', bcMax: 100, dvMax: 250 }),
-    field({ id: 'address2', bcField: 'Address 2', bc: 'addressLine2', dataverse: 'address1_line2', direction: 'bidirectional', bcMax: 50, dvMax: 250 }),
-    field({ id: 'postCode', bcField: 'Post Code', bc: 'postalCode', dataverse: 'address1_postalcode', direction: 'bidirectional', bcType: 'code', bcMax: 20, dvMax: 20 }),
-    field({ id: 'city', bcField: 'City', bc: 'city', dataverse: 'address1_city', direction: 'bidirectional', bcMax: 30, dvMax: 80 }),
+    field({ id: 'address', bcField: 'Address', bc: 'addressLine1', dataverse: 'address1_line1', direction: 'bidirectional', bcMaxLength: 100, dataverseMaxLength: 250 }),
+    field({ id: 'address2', bcField: 'Address 2', bc: 'addressLine2', dataverse: 'address1_line2', direction: 'bidirectional', bcMaxLength: 50, dataverseMaxLength: 250 }),
+    field({ id: 'postCode', bcField: 'Post Code', bc: 'postalCode', dataverse: 'address1_postalcode', direction: 'bidirectional', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 20 }),
+    field({ id: 'city', bcField: 'City', bc: 'city', dataverse: 'address1_city', direction: 'bidirectional', bcMaxLength: 30, dataverseMaxLength: 80 }),
     field({
       id: 'country',
       bcField: 'Country/Region Code',
@@ -21,12 +21,12 @@ function addressFields(countryNotes?: string): FieldMapping[] {
       dataverse: 'address1_country',
       direction: 'bidirectional',
       bcType: 'code',
-      nv: true,
-      bcMax: 10,
-      dvMax: 80,
+      validateField: false,
+      bcMaxLength: 10,
+      dataverseMaxLength: 80,
       ...(countryNotes === undefined ? {} : { notes: countryNotes }),
     }),
-    field({ id: 'county', bcField: 'County', bc: 'state', dataverse: 'address1_stateorprovince', direction: 'bidirectional', bcMax: 30, dvMax: 50 }),
+    field({ id: 'county', bcField: 'County', bc: 'state', dataverse: 'address1_stateorprovince', direction: 'bidirectional', bcMaxLength: 30, dataverseMaxLength: 50 }),
   ];
 }
 
@@ -65,16 +65,16 @@ export function salespeopleMapping(): IntegrationTableMapping {
     dependencies: [],
     schedule: { intervalMinutes: 30, inactivityTimeoutMinutes: 1440 },
     fields: [
-      field({ id: 'email', bcField: 'E-Mail', bc: 'eMail', dataverse: 'internalemailaddress', direction: 'from-dataverse', bcMax: 80, dvMax: 100 }),
-      field({ id: 'name', bcField: 'Name', bc: 'displayName', dataverse: 'fullname', direction: 'from-dataverse', bcMax: 50, dvMax: 200 }),
+      field({ id: 'email', bcField: 'E-Mail', bc: 'eMail', dataverse: 'internalemailaddress', direction: 'from-dataverse', bcMaxLength: 80, dataverseMaxLength: 100 }),
+      field({ id: 'name', bcField: 'Name', bc: 'displayName', dataverse: 'fullname', direction: 'from-dataverse', bcMaxLength: 50, dataverseMaxLength: 200 }),
       field({
         id: 'phone',
         bcField: 'Phone No.',
         dataverse: 'mobilephone',
         direction: 'from-dataverse',
         unavailable: notInV2(set, 'Phone No.', 'the page has code, displayName and eMail only'),
-        bcMax: 30,
-        dvMax: 64,
+        bcMaxLength: 30,
+        dataverseMaxLength: 64,
       }),
       field({
         id: 'jobTitle',
@@ -83,8 +83,8 @@ export function salespeopleMapping(): IntegrationTableMapping {
         direction: 'bidirectional',
         origin: 'extra',
         unavailable: notInV2(set, 'Job Title'),
-        bcMax: 30,
-        dvMax: 100,
+        bcMaxLength: 30,
+        dataverseMaxLength: 100,
       }),
       field({
         id: 'email2',
@@ -93,8 +93,8 @@ export function salespeopleMapping(): IntegrationTableMapping {
         direction: 'bidirectional',
         origin: 'extra',
         unavailable: notInV2(set, 'E-Mail 2'),
-        bcMax: 80,
-        dvMax: 100,
+        bcMaxLength: 80,
+        dataverseMaxLength: 100,
       }),
     ],
     notes: [
@@ -117,16 +117,16 @@ function accountFields(kind: AccountKind, options: IntegrationOptions): FieldMap
     );
   }
   fields.push(
-    field({ id: 'name', bcField: 'Name', bc: 'displayName', dataverse: 'name', direction: 'bidirectional', bcMax: 100, dvMax: 160 }),
+    field({ id: 'name', bcField: 'Name', bc: 'displayName', dataverse: 'name', direction: 'bidirectional', bcMaxLength: 100, dataverseMaxLength: 160 }),
     field({
       id: 'contact',
       bcField: 'Contact',
       dataverse: 'address1_primarycontactname',
       direction: 'bidirectional',
-      nv: true,
+      validateField: false,
       unavailable: notInV2(set, 'Contact'),
-      bcMax: 100,
-      dvMax: 100,
+      bcMaxLength: 100,
+      dataverseMaxLength: 100,
     }),
     ...addressFields('BC code ↔ Dataverse free text, not translated'),
     field({
@@ -137,12 +137,12 @@ function accountFields(kind: AccountKind, options: IntegrationOptions): FieldMap
       direction: 'bidirectional',
       transform: { kind: 'currency' },
       bcType: 'code',
-      bcMax: 10,
+      bcMaxLength: 10,
     }),
-    field({ id: 'email', bcField: 'E-Mail', bc: 'email', dataverse: 'emailaddress1', direction: 'bidirectional', bcMax: 80, dvMax: 100 }),
-    field({ id: 'fax', bcField: 'Fax No.', dataverse: 'fax', direction: 'bidirectional', unavailable: notInV2(set, 'Fax No.'), bcMax: 30, dvMax: 50 }),
-    field({ id: 'homePage', bcField: 'Home Page', bc: 'website', dataverse: 'websiteurl', direction: 'bidirectional', bcMax: 80, dvMax: 200 }),
-    field({ id: 'phone', bcField: 'Phone No.', bc: 'phoneNumber', dataverse: 'telephone1', direction: 'bidirectional', bcMax: 30, dvMax: 50 }),
+    field({ id: 'email', bcField: 'E-Mail', bc: 'email', dataverse: 'emailaddress1', direction: 'bidirectional', bcMaxLength: 80, dataverseMaxLength: 100 }),
+    field({ id: 'fax', bcField: 'Fax No.', dataverse: 'fax', direction: 'bidirectional', unavailable: notInV2(set, 'Fax No.'), bcMaxLength: 30, dataverseMaxLength: 50 }),
+    field({ id: 'homePage', bcField: 'Home Page', bc: 'website', dataverse: 'websiteurl', direction: 'bidirectional', bcMaxLength: 80, dataverseMaxLength: 200 }),
+    field({ id: 'phone', bcField: 'Phone No.', bc: 'phoneNumber', dataverse: 'telephone1', direction: 'bidirectional', bcMaxLength: 30, dataverseMaxLength: 50 }),
     kind === 'customer'
       ? field({
           id: 'shipmentMethod',
@@ -198,7 +198,7 @@ function accountFields(kind: AccountKind, options: IntegrationOptions): FieldMap
       unavailable: notInV2(set, 'Primary Contact No.'),
     }),
     // §2.3 extras, added disabled.
-    field({ id: 'accountNumber', bcField: 'No.', bc: 'number', dataverse: 'accountnumber', direction: 'to-dataverse', origin: 'extra', bcType: 'code', bcMax: 20, dvMax: 20 }),
+    field({ id: 'accountNumber', bcField: 'No.', bc: 'number', dataverse: 'accountnumber', direction: 'to-dataverse', origin: 'extra', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 20 }),
     field({
       id: 'mobilePhone',
       bcField: 'Mobile Phone No.',
@@ -206,8 +206,8 @@ function accountFields(kind: AccountKind, options: IntegrationOptions): FieldMap
       direction: 'bidirectional',
       origin: 'extra',
       unavailable: notInV2(set, 'Mobile Phone No.'),
-      bcMax: 30,
-      dvMax: 50,
+      bcMaxLength: 30,
+      dataverseMaxLength: 50,
     }),
   );
   if (kind === 'customer') {
@@ -326,8 +326,8 @@ export function contactMapping(options: IntegrationOptions): IntegrationTableMap
       unavailable: notInV2(set, 'Currency Code'),
     }),
     ...addressFields(),
-    field({ id: 'email', bcField: 'E-Mail', bc: 'email', dataverse: 'emailaddress1', direction: 'bidirectional', bcMax: 80, dvMax: 100 }),
-    field({ id: 'fax', bcField: 'Fax No.', dataverse: 'fax', direction: 'bidirectional', unavailable: notInV2(set, 'Fax No.'), bcMax: 30, dvMax: 50 }),
+    field({ id: 'email', bcField: 'E-Mail', bc: 'email', dataverse: 'emailaddress1', direction: 'bidirectional', bcMaxLength: 80, dataverseMaxLength: 100 }),
+    field({ id: 'fax', bcField: 'Fax No.', dataverse: 'fax', direction: 'bidirectional', unavailable: notInV2(set, 'Fax No.'), bcMaxLength: 30, dataverseMaxLength: 50 }),
     field({
       id: 'name',
       bcField: 'Name',
@@ -335,8 +335,8 @@ export function contactMapping(options: IntegrationOptions): IntegrationTableMap
       dataverse: 'lastname',
       direction: 'bidirectional',
       transform: { kind: 'personName' },
-      bcMax: 100,
-      dvMax: 50,
+      bcMaxLength: 100,
+      dataverseMaxLength: 50,
       notes: 'API v2.0 has only the full name; it is split into firstname + lastname (last word) and joined back.',
     }),
     field({
@@ -345,8 +345,8 @@ export function contactMapping(options: IntegrationOptions): IntegrationTableMap
       dataverse: 'firstname',
       direction: 'bidirectional',
       unavailable: notInV2(set, 'First Name', 'the page has displayName only'),
-      bcMax: 30,
-      dvMax: 50,
+      bcMaxLength: 30,
+      dataverseMaxLength: 50,
     }),
     field({
       id: 'middleName',
@@ -354,8 +354,8 @@ export function contactMapping(options: IntegrationOptions): IntegrationTableMap
       dataverse: 'middlename',
       direction: 'bidirectional',
       unavailable: notInV2(set, 'Middle Name', 'the page has displayName only'),
-      bcMax: 30,
-      dvMax: 50,
+      bcMaxLength: 30,
+      dataverseMaxLength: 50,
     }),
     field({
       id: 'surname',
@@ -363,13 +363,13 @@ export function contactMapping(options: IntegrationOptions): IntegrationTableMap
       dataverse: 'lastname',
       direction: 'bidirectional',
       unavailable: notInV2(set, 'Surname', 'the page has displayName only'),
-      bcMax: 30,
-      dvMax: 50,
+      bcMaxLength: 30,
+      dataverseMaxLength: 50,
     }),
-    field({ id: 'homePage', bcField: 'Home Page', bc: 'website', dataverse: 'websiteurl', direction: 'bidirectional', bcMax: 80, dvMax: 200 }),
-    field({ id: 'mobilePhone', bcField: 'Mobile Phone No.', bc: 'mobilePhoneNumber', dataverse: 'mobilephone', direction: 'bidirectional', bcMax: 30, dvMax: 50 }),
-    field({ id: 'pager', bcField: 'Pager', dataverse: 'pager', direction: 'bidirectional', unavailable: notInV2(set, 'Pager'), bcMax: 30, dvMax: 50 }),
-    field({ id: 'phone', bcField: 'Phone No.', bc: 'phoneNumber', dataverse: 'telephone1', direction: 'bidirectional', bcMax: 30, dvMax: 50 }),
+    field({ id: 'homePage', bcField: 'Home Page', bc: 'website', dataverse: 'websiteurl', direction: 'bidirectional', bcMaxLength: 80, dataverseMaxLength: 200 }),
+    field({ id: 'mobilePhone', bcField: 'Mobile Phone No.', bc: 'mobilePhoneNumber', dataverse: 'mobilephone', direction: 'bidirectional', bcMaxLength: 30, dataverseMaxLength: 50 }),
+    field({ id: 'pager', bcField: 'Pager', dataverse: 'pager', direction: 'bidirectional', unavailable: notInV2(set, 'Pager'), bcMaxLength: 30, dataverseMaxLength: 50 }),
+    field({ id: 'phone', bcField: 'Phone No.', bc: 'phoneNumber', dataverse: 'telephone1', direction: 'bidirectional', bcMaxLength: 30, dataverseMaxLength: 50 }),
     field({
       id: 'type',
       bcField: 'Type',
@@ -383,7 +383,7 @@ export function contactMapping(options: IntegrationOptions): IntegrationTableMap
       dataverse: 'parentcustomeridtype',
       direction: 'to-dataverse',
       transform: { kind: 'targetType', lookupField: 'parentcustomerid', target: 'account' },
-      nv: true,
+      validateField: false,
     }),
     field({
       id: 'salutation',
@@ -393,8 +393,8 @@ export function contactMapping(options: IntegrationOptions): IntegrationTableMap
       origin: 'extra',
       bcType: 'code',
       unavailable: notInV2(set, 'Salutation Code'),
-      bcMax: 10,
-      dvMax: 100,
+      bcMaxLength: 10,
+      dataverseMaxLength: 100,
     }),
   );
   return tableMapping({

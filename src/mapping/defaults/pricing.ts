@@ -3,7 +3,7 @@
  * (new pricing), spec §2.1, §2.2.
  */
 import { field, tableMapping } from '../build.js';
-import type { IntegrationOptions } from '../options.js';
+import type { IntegrationOptions } from '../integration-options.js';
 import type { FieldMapping, IntegrationTableMapping } from '../types.js';
 
 const PRICE_SCHEDULE = { intervalMinutes: 30, inactivityTimeoutMinutes: 1440 } as const;
@@ -102,8 +102,8 @@ export function customerPriceGroupMapping(): IntegrationTableMapping {
     dependencies: ['CURRENCY', 'ITEM-PRODUCT'],
     schedule: { ...PRICE_SCHEDULE },
     fields: [
-      field({ id: 'name', bcField: 'Code', bc: 'code', dataverse: 'name', direction: 'to-dataverse', bcType: 'code', bcMax: 10, dvMax: 100 }),
-      field({ id: 'description', bcField: 'Description', bc: 'description', dataverse: 'description', direction: 'to-dataverse', bcMax: 100 }),
+      field({ id: 'name', bcField: 'Code', bc: 'code', dataverse: 'name', direction: 'to-dataverse', bcType: 'code', bcMaxLength: 10, dataverseMaxLength: 100 }),
+      field({ id: 'description', bcField: 'Description', bc: 'description', dataverse: 'description', direction: 'to-dataverse', bcMaxLength: 100 }),
     ],
     notes: [LIST_CURRENCY_NOTE],
   });
@@ -146,7 +146,7 @@ export function salesPriceMapping(options: IntegrationOptions): IntegrationTable
         transform: { kind: 'lookup', mapping: 'ITEM-PRODUCT', key: { bcProperty: 'number' }, target: 'products', navigation: 'productid' },
         bcType: 'code',
       }),
-      field({ id: 'productNumber', bcField: 'Item No.', bc: 'itemNumber', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
+      field({ id: 'productNumber', bcField: 'Item No.', bc: 'itemNumber', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 100 }),
       ...priceLineCurrencyFields(),
       field({ id: 'amount', bcField: 'Unit Price', bc: 'unitPrice', dataverse: 'amount', direction: 'to-dataverse', bcType: 'decimal' }),
       unitField(options, { single: { mapping: 'ITEM UOM', numberProperty: 'itemNumber', sourceProperty: 'itemNumber' } }),
@@ -243,11 +243,11 @@ export function priceListHeaderMapping(extras: { defaultPriceListCodeSet: boolea
     dependencies: ['CURRENCY', 'ITEM-PRODUCT'],
     schedule: { ...PRICE_SCHEDULE },
     fields: [
-      field({ id: 'name', bcField: 'Code', bc: 'code', dataverse: 'name', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
-      field({ id: 'description', bcField: 'Description', bc: 'description', dataverse: 'description', direction: 'to-dataverse', bcMax: 250 }),
+      field({ id: 'name', bcField: 'Code', bc: 'code', dataverse: 'name', direction: 'to-dataverse', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 100 }),
+      field({ id: 'description', bcField: 'Description', bc: 'description', dataverse: 'description', direction: 'to-dataverse', bcMaxLength: 250 }),
       currencyField(),
-      field({ id: 'startingDate', bcField: 'Starting Date', bc: 'startingDate', dataverse: 'begindate', direction: 'to-dataverse', bcType: 'date', dvDateTime: true }),
-      field({ id: 'endingDate', bcField: 'Ending Date', bc: 'endingDate', dataverse: 'enddate', direction: 'to-dataverse', bcType: 'date', dvDateTime: true }),
+      field({ id: 'startingDate', bcField: 'Starting Date', bc: 'startingDate', dataverse: 'begindate', direction: 'to-dataverse', bcType: 'date', dataverseDateTime: true }),
+      field({ id: 'endingDate', bcField: 'Ending Date', bc: 'endingDate', dataverse: 'enddate', direction: 'to-dataverse', bcType: 'date', dataverseDateTime: true }),
       field({
         id: 'stateOnInsert',
         bcField: 'Status',
@@ -317,7 +317,7 @@ export function priceListLineMapping(options: IntegrationOptions): IntegrationTa
         },
         bcType: 'code',
       }),
-      field({ id: 'productNumber', bcField: 'Asset No.', bc: 'assetNumber', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
+      field({ id: 'productNumber', bcField: 'Asset No.', bc: 'assetNumber', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 100 }),
       ...priceLineCurrencyFields(),
       unitField(options, { byAsset: true }),
       field({ id: 'amount', bcField: 'Unit Price', bc: 'unitPrice', dataverse: 'amount', direction: 'to-dataverse', bcType: 'decimal' }),

@@ -3,7 +3,7 @@
  * RESOURCE-PRODUCT) with the product rules of spec §2.2.
  */
 import { field, notInV2, tableMapping } from '../build.js';
-import type { IntegrationOptions } from '../options.js';
+import type { IntegrationOptions } from '../integration-options.js';
 import type { FieldMapping, IntegrationTableMapping } from '../types.js';
 
 const UNIT_SCHEDULE = { intervalMinutes: 30, inactivityTimeoutMinutes: 720 } as const;
@@ -43,7 +43,7 @@ export function unitOfMeasureMapping(): IntegrationTableMapping {
     schedule: { ...UNIT_SCHEDULE },
     fields: [
       // baseuomname creates the group's base unit and is accepted on create only.
-      field({ id: 'code', bcField: 'Code', bc: 'code', dataverse: 'baseuomname', direction: 'to-dataverse', bcType: 'code', insertOnly: true, bcMax: 10, dvMax: 100 }),
+      field({ id: 'code', bcField: 'Code', bc: 'code', dataverse: 'baseuomname', direction: 'to-dataverse', bcType: 'code', insertOnly: true, bcMaxLength: 10, dataverseMaxLength: 100 }),
       field({
         id: 'groupName',
         bcField: 'Code',
@@ -53,7 +53,7 @@ export function unitOfMeasureMapping(): IntegrationTableMapping {
         origin: 'rule',
         transform: { kind: 'format', template: 'NAV {}' },
         bcType: 'code',
-        dvMax: 200,
+        dataverseMaxLength: 200,
       }),
     ],
     notes: [
@@ -91,7 +91,7 @@ export function unitGroupMapping(): IntegrationTableMapping {
         direction: 'to-dataverse',
         bcType: 'code',
         match: true,
-        dvMax: 200,
+        dataverseMaxLength: 200,
         notes: 'the value written is the group code ITEM <No.> UOM GR / RESOURCE <No.> UOM GR',
       }),
       field({
@@ -102,8 +102,8 @@ export function unitGroupMapping(): IntegrationTableMapping {
         direction: 'to-dataverse',
         bcType: 'code',
         insertOnly: true,
-        bcMax: 20,
-        dvMax: 100,
+        bcMaxLength: 20,
+        dataverseMaxLength: 100,
       }),
     ],
     notes: ['An inactive Dataverse unit group is an error.'],
@@ -151,8 +151,8 @@ function ownerUnitMapping(owner: 'item' | 'resource'): IntegrationTableMapping {
         direction: 'to-dataverse',
         bcType: 'code',
         match: true,
-        bcMax: 10,
-        dvMax: 100,
+        bcMaxLength: 10,
+        dataverseMaxLength: 100,
         notes: "matching is restricted to the owner's unit group",
       }),
       field({
@@ -310,20 +310,20 @@ function priceAndCostFields(): FieldMapping[] {
 export function itemProductMapping(options: IntegrationOptions): IntegrationTableMapping {
   const set = 'items';
   const fields: FieldMapping[] = [
-    field({ id: 'number', bcField: 'No.', bc: 'number', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
-    field({ id: 'description', bcField: 'Description', bc: 'displayName', dataverse: 'name', direction: 'bidirectional', bcMax: 100, dvMax: 100 }),
+    field({ id: 'number', bcField: 'No.', bc: 'number', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 100 }),
+    field({ id: 'description', bcField: 'Description', bc: 'displayName', dataverse: 'name', direction: 'bidirectional', bcMaxLength: 100, dataverseMaxLength: 100 }),
     ...priceAndCostFields(),
     field({ id: 'unitVolume', bcField: 'Unit Volume', dataverse: 'stockvolume', direction: 'to-dataverse', bcType: 'decimal', unavailable: notInV2(set, 'Unit Volume') }),
     field({ id: 'grossWeight', bcField: 'Gross Weight', dataverse: 'stockweight', direction: 'to-dataverse', bcType: 'decimal', unavailable: notInV2(set, 'Gross Weight') }),
-    field({ id: 'vendorNo', bcField: 'Vendor No.', dataverse: 'vendorid', direction: 'to-dataverse', bcType: 'code', unavailable: notInV2(set, 'Vendor No.'), bcMax: 20, dvMax: 100 }),
+    field({ id: 'vendorNo', bcField: 'Vendor No.', dataverse: 'vendorid', direction: 'to-dataverse', bcType: 'code', unavailable: notInV2(set, 'Vendor No.'), bcMaxLength: 20, dataverseMaxLength: 100 }),
     field({
       id: 'vendorItemNo',
       bcField: 'Vendor Item No.',
       dataverse: 'vendorpartnumber',
       direction: 'to-dataverse',
       unavailable: notInV2(set, 'Vendor Item No.'),
-      bcMax: 50,
-      dvMax: 100,
+      bcMaxLength: 50,
+      dataverseMaxLength: 100,
     }),
     field({
       id: 'inventory',
@@ -366,6 +366,21 @@ export function itemProductMapping(options: IntegrationOptions): IntegrationTabl
           },
           bcType: 'code',
         }),
+    // Dataverse also requires the default unit: the single unit of that "NAV <code>" unit group.
+    ...(options.unitGroups
+      ? []
+      : [
+          field({
+            id: 'baseUnitOfGroup',
+            bcField: 'Base Unit of Measure',
+            bc: 'baseUnitOfMeasureCode',
+            dataverse: 'defaultuomid',
+            direction: 'to-dataverse',
+            origin: 'rule',
+            transform: { kind: 'groupBaseUnit', mapping: 'UNIT OF MEASURE' },
+            bcType: 'code',
+          }),
+        ]),
     ...productRuleFields('item', options),
   ];
   return tableMapping({
@@ -402,10 +417,10 @@ export function itemProductMapping(options: IntegrationOptions): IntegrationTabl
 
 export function resourceProductMapping(options: IntegrationOptions): IntegrationTableMapping {
   const fields: FieldMapping[] = [
-    field({ id: 'number', bcField: 'No.', bc: 'number', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
-    field({ id: 'name', bcField: 'Name', bc: 'name', dataverse: 'name', direction: 'bidirectional', bcMax: 100, dvMax: 100 }),
+    field({ id: 'number', bcField: 'No.', bc: 'number', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 100 }),
+    field({ id: 'name', bcField: 'Name', bc: 'name', dataverse: 'name', direction: 'bidirectional', bcMaxLength: 100, dataverseMaxLength: 100 }),
     ...priceAndCostFields(),
-    field({ id: 'vendorNo', bcField: 'Vendor No.', bc: 'vendorNumber', dataverse: 'vendorid', direction: 'to-dataverse', bcType: 'code', bcMax: 20, dvMax: 100 }),
+    field({ id: 'vendorNo', bcField: 'Vendor No.', bc: 'vendorNumber', dataverse: 'vendorid', direction: 'to-dataverse', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 100 }),
     field({
       id: 'capacity',
       bcField: 'Capacity',
@@ -459,7 +474,7 @@ export function resourceProductMapping(options: IntegrationOptions): Integration
     fields,
     notes: [
       ...PRODUCT_NOTES,
-      ...(options.unitGroups ? [] : ['Without unit groups BC maps no unit for resources (§2.2 lists Base Unit of Measure → defaultuomid only with unit groups).']),
+      ...(options.unitGroups ? [] : ['Without unit groups BC maps no unit for resources (Base Unit of Measure → defaultuomid exists only with unit groups: docs/integration.md §2.2).']),
     ],
   });
 }

@@ -46,8 +46,8 @@ export function currencyMapping(): IntegrationTableMapping {
         match: true,
         // Dataverse accepts isocurrencycode on create only.
         insertOnly: true,
-        bcMax: 10,
-        dvMax: 5,
+        bcMaxLength: 10,
+        dataverseMaxLength: 5,
       }),
       field({
         id: 'symbol',
@@ -57,10 +57,10 @@ export function currencyMapping(): IntegrationTableMapping {
         direction: 'to-dataverse',
         // BC fills an empty symbol with the ISO code.
         transform: { kind: 'copy', emptyFallback: 'code' },
-        bcMax: 10,
-        dvMax: 10,
+        bcMaxLength: 10,
+        dataverseMaxLength: 10,
       }),
-      field({ id: 'description', bcField: 'Description', bc: 'displayName', dataverse: 'currencyname', direction: 'to-dataverse', bcMax: 30, dvMax: 100 }),
+      field({ id: 'description', bcField: 'Description', bc: 'displayName', dataverse: 'currencyname', direction: 'to-dataverse', bcMaxLength: 30, dataverseMaxLength: 100 }),
       field({
         id: 'exchangeRate',
         bcField: 'Code',
@@ -137,7 +137,7 @@ function optionMapping(spec: OptionSpec): IntegrationTableMapping {
         direction: spec.fieldDirection,
         bcType: 'code',
         match: true,
-        bcMax: 10,
+        bcMaxLength: 10,
         notes: 'BC code ↔ option label',
       }),
     ],

@@ -108,15 +108,17 @@ describe('JSON $batch (protocols.md §3.2)', () => {
 
   test('dependsOn: an operation whose dependency failed is not run (424)', async () => {
     const m = makeModule();
+    // A chosen id lets a later operation address the new record: the custom API accepts one (Insert(true, true)).
     const id = randomUUID();
+    const agentsUrl = `companies(${COMPANY_ID})/shippingAgents`;
     const requests = [
-      { id: 'a', method: 'POST', url: customersUrl, body: { id, displayName: 'A' } },
-      { id: 'b', method: 'PATCH', url: `${customersUrl}(${id})`, headers: { 'If-Match': '*' }, body: { displayName: 'A2' }, dependsOn: ['a'] },
-      { id: 'c', method: 'POST', url: customersUrl, body: { displayName: '' } },
-      { id: 'd', method: 'POST', url: customersUrl, body: { displayName: 'D' }, dependsOn: ['c'] },
-      { id: 'e', method: 'GET', url: `${customersUrl}(${id})?$select=displayName` },
+      { id: 'a', method: 'POST', url: agentsUrl, body: { id, code: 'A' } },
+      { id: 'b', method: 'PATCH', url: `${agentsUrl}(${id})`, headers: { 'If-Match': '*' }, body: { name: 'A2' }, dependsOn: ['a'] },
+      { id: 'c', method: 'POST', url: agentsUrl, body: { code: '' } },
+      { id: 'd', method: 'POST', url: agentsUrl, body: { code: 'D' }, dependsOn: ['c'] },
+      { id: 'e', method: 'GET', url: `${agentsUrl}(${id})?$select=name` },
     ];
-    const r = await call(m, 'POST', 'v2.0/$batch', { headers: { Prefer: 'odata.continue-on-error' }, body: { requests } });
+    const r = await call(m, 'POST', 'bcsync/integration/v1.0/$batch', { headers: { Prefer: 'odata.continue-on-error' }, body: { requests } });
     const responses = r.body.responses as Array<{ id: string; status: number; body: Record<string, unknown> }>;
     expect(responses.map((x) => [x.id, x.status])).toEqual([
       ['a', 201],
@@ -125,7 +127,7 @@ describe('JSON $batch (protocols.md §3.2)', () => {
       ['d', 424],
       ['e', 200],
     ]);
-    expect(responses[4]!.body.displayName).toBe('A2');
+    expect(responses[4]!.body.name).toBe('A2');
     expect(r.rows).toBe(1 + 1 + 1);
   });
 

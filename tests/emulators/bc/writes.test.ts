@@ -6,15 +6,15 @@ import { call, custom, makeModule, v2, COMPANY_ID, CUSTOMER_1, ITEM_1 } from './
 const NEW_ID = '7b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f';
 
 describe('creates and validation (protocols.md §2.6, §6.2)', () => {
-  test('POST answers 201 with the full entity, a client-chosen id, number from the series and server-set fields', async () => {
+  test('POST answers 201 with the full entity: BC picks the id, the number comes from the series, server-set fields are filled', async () => {
     const clock = { now: Date.parse('2026-11-02T09:00:00.123Z') };
     const m = makeModule({}, clock);
-    const r = await call(m, 'POST', v2('customers'), { body: { id: NEW_ID.toUpperCase(), displayName: 'Fabrikam', type: 'Person', country: 'us' } });
+    const r = await call(m, 'POST', v2('customers'), { body: { displayName: 'Fabrikam', type: 'Person', country: 'us' } });
     expect(r.status).toBe(201);
-    expect(r.headers.location).toMatch(new RegExp(`/v2\\.0/companies\\(${COMPANY_ID}\\)/customers\\(${NEW_ID}\\)$`));
+    expect(r.body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(r.headers.location).toMatch(new RegExp(`/v2\\.0/companies\\(${COMPANY_ID}\\)/customers\\(${r.body.id}\\)$`));
     expect(r.headers.etag).toBe(r.body['@odata.etag']);
     expect(r.body).toMatchObject({
-      id: NEW_ID,
       number: '30000',
       displayName: 'Fabrikam',
       type: 'Person',
@@ -27,15 +27,50 @@ describe('creates and validation (protocols.md §2.6, §6.2)', () => {
       lastModifiedDateTime: '2026-11-02T09:00:00.123Z',
     });
     expect(r.body['@odata.context']).toMatch(/\$metadata#companies\([0-9a-f-]+\)\/customers\/\$entity$/);
+    expect(m.data.get('customers', r.body.id)).toMatchObject({ displayName: 'Fabrikam' });
   });
 
-  test('the same id twice is Internal_EntityWithSameKeyExists; a taken number too', async () => {
+  test('standard API: an id (or any read-only property) in a POST body is a read-only control, and nothing is created', async () => {
     const m = makeModule();
-    const again = await call(m, 'POST', v2('customers'), { body: { id: CUSTOMER_1, displayName: 'Duplicate' } });
+    const before = m.data.count('customers');
+    const withId = await call(m, 'POST', v2('customers'), { body: { id: NEW_ID, displayName: 'Fabrikam' } });
+    expect(withId.status).toBe(400);
+    expect(withId.body.error.code).toBe('BadRequest_InvalidOperation');
+    expect(withId.body.error.message).toMatch(/^Control 'id' is read-only {2}CorrelationId: {2}[0-9a-f-]{36}\.$/);
+    const balance = await call(m, 'POST', v2('customers'), { body: { displayName: 'Fabrikam', balanceDue: 10 } });
+    expect(balance.body.error.message).toMatch(/^Control 'balanceDue' is read-only/);
+    const vendor = await call(m, 'POST', v2('vendors'), { body: { id: NEW_ID, displayName: 'Fabrikam' } });
+    expect(vendor.body.error).toMatchObject({ code: 'BadRequest_InvalidOperation' });
+    const line = await call(m, 'POST', v2('salesOrders'), { body: { customerNumber: '10000', salesOrderLines: [{ id: NEW_ID, itemId: ITEM_1, quantity: 1 }] } });
+    expect(line.body.error.message).toMatch(/^Control 'id' is read-only/);
+    const patch = await call(m, 'PATCH', v2(`customers(${CUSTOMER_1})`), { headers: { 'If-Match': '*' }, body: { id: CUSTOMER_1 } });
+    expect(patch.body.error.message).toMatch(/^Control 'id' is read-only/);
+    expect(m.data.count('customers')).toBe(before);
+    expect(m.data.get('customers', NEW_ID)).toBeUndefined();
+    expect(m.data.count('salesOrders')).toBe(0);
+  });
+
+  test('custom API: a chosen id is kept (Insert(true, true)); the same id again is Internal_EntityWithSameKeyExists', async () => {
+    const m = makeModule();
+    const r = await call(m, 'POST', custom('resources'), { body: { id: NEW_ID.toUpperCase(), name: 'Consultant', baseUnitOfMeasureCode: 'PCS' } });
+    expect(r.status).toBe(201);
+    expect(r.body.id).toBe(NEW_ID);
+    expect(r.headers.location).toMatch(new RegExp(`/bcsync/integration/v1\\.0/companies\\(${COMPANY_ID}\\)/resources\\(${NEW_ID}\\)$`));
+    const again = await call(m, 'POST', custom('resources'), { body: { id: NEW_ID, name: 'Consultant again' } });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('Internal_EntityWithSameKeyExists');
+    expect(again.body.error.message).toMatch(new RegExp(`^The record in table Resource already exists\\. Identification fields and values: SystemId='\\{${NEW_ID.toUpperCase()}\\}'`));
+    expect(m.data.count('resources')).toBe(1);
+    expect(m.data.get('resources', NEW_ID)).toMatchObject({ name: 'Consultant' });
+    const changeId = await call(m, 'PATCH', custom(`resources(${NEW_ID})`), { headers: { 'If-Match': '*' }, body: { id: CUSTOMER_1 } });
+    expect(changeId.body.error.message).toMatch(/^The "id" cannot be changed\./);
+  });
+
+  test('a taken number is Internal_EntityWithSameKeyExists', async () => {
+    const m = makeModule();
     const number = await call(m, 'POST', v2('customers'), { body: { number: '10000', displayName: 'Duplicate' } });
     expect(number.status).toBe(409);
+    expect(number.body.error.code).toBe('Internal_EntityWithSameKeyExists');
     expect(number.body.error.message).toMatch(/No\.='10000'/);
     expect(m.data.count('customers')).toBe(2);
   });
@@ -77,8 +112,7 @@ describe('creates and validation (protocols.md §2.6, §6.2)', () => {
     const type = await call(m, 'POST', v2('customers'), { body: { displayName: 'A', creditLimit: 'lots' } });
     expect(type.status).toBe(400);
     expect(type.body.error.code).toBe('BadRequest');
-    const changeId = await call(m, 'PATCH', v2(`customers(${CUSTOMER_1})`), { headers: { 'If-Match': '*' }, body: { id: NEW_ID } });
-    expect(changeId.body.error.message).toMatch(/^The "id" cannot be changed\./);
+    expect(ro.body.error.message).toMatch(/^Control 'lastModifiedDateTime' is read-only/);
   });
 
   test('code/id pairs: either view, both must agree, LCY shows as the local currency code', async () => {

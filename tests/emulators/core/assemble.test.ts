@@ -13,7 +13,7 @@ import {
 import type { RunningEmulators, SeedName } from '../../../src/emulators/types.js';
 import type { EmuRequest } from '../../../src/emulators/core/http-types.js';
 import type { SeedData } from '../../../src/emulators/seed/types.js';
-import { memoryData, testModule } from './helpers.js';
+import { emulatorToken as tokenFor, memoryData, testModule } from './helpers.js';
 
 interface Seen {
   dv: EmuRequest[];
@@ -74,21 +74,6 @@ async function start(opts: EmulatorOptions = {}): Promise<{ emu: RunningEmulator
   const emu = await startEmulatorSet(opts, factories(seen));
   running.push(emu);
   return { emu, seen };
-}
-
-async function tokenFor(emu: RunningEmulators, scope: string): Promise<string> {
-  const res = await request(emu.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: emu.credentials.clientId,
-      client_secret: emu.credentials.clientSecret,
-      scope,
-    }).toString(),
-  });
-  expect(res.statusCode).toBe(200);
-  return String(((await res.body.json()) as { access_token: string }).access_token);
 }
 
 async function get(url: string, token: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {

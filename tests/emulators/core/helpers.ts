@@ -1,6 +1,8 @@
 import type { EmulatedApiModule } from '../../../src/emulators/core/api-module.js';
 import type { EmuRequest, EmuResponse } from '../../../src/emulators/core/http-types.js';
-import type { EmulatorDataAccess } from '../../../src/emulators/types.js';
+import { expect } from '@jest/globals';
+import { request } from 'undici';
+import type { EmulatorDataAccess, RunningEmulators } from '../../../src/emulators/types.js';
 
 /** In-memory data access for tiny test modules. */
 export function memoryData(): EmulatorDataAccess & { tables: Map<string, Map<string, Record<string, unknown>>> } {
@@ -69,4 +71,20 @@ export async function until(condition: () => boolean, what: string, limitMs = 50
     if (Date.now() - started > limitMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** A client-credentials token from the emulated token endpoint, for `scope` (`emu.bc.scope`, `emu.dataverse.scope`). */
+export async function emulatorToken(emu: RunningEmulators, scope: string): Promise<string> {
+  const res = await request(emu.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: emu.credentials.clientId,
+      client_secret: emu.credentials.clientSecret,
+      scope,
+    }).toString(),
+  });
+  expect(res.statusCode).toBe(200);
+  return String(((await res.body.json()) as { access_token: string }).access_token);
 }

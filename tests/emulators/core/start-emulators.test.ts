@@ -1,6 +1,7 @@
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals';
 import { request, type Dispatcher } from 'undici';
 import { startEmulators, DEFAULT_LIMITS, type RunningEmulators } from '../../../src/emulators/index.js';
+import { emulatorToken } from './helpers.js';
 
 let emu: RunningEmulators;
 
@@ -12,21 +13,6 @@ afterAll(async () => {
   await emu.close();
 });
 
-async function token(scope: string): Promise<string> {
-  const res = await request(emu.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: emu.credentials.clientId,
-      client_secret: emu.credentials.clientSecret,
-      scope,
-    }).toString(),
-  });
-  expect(res.statusCode).toBe(200);
-  return ((await res.body.json()) as { access_token: string }).access_token;
-}
-
 async function getJson(url: string, bearer?: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await request(url, { headers: bearer ? { authorization: `Bearer ${bearer}`, accept: 'application/json' } : {} });
   return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
@@ -34,7 +20,7 @@ async function getJson(url: string, bearer?: string): Promise<{ status: number; 
 
 describe('startEmulators with the real Dataverse and Business Central modules', () => {
   test('Dataverse WhoAmI answers as the application user; the seed is loaded', async () => {
-    const t = await token(emu.dataverse.scope);
+    const t = await emulatorToken(emu, emu.dataverse.scope);
     const who = await getJson(`${emu.dataverse.url}/WhoAmI`, t);
     expect(who.status).toBe(200);
     expect(who.body['UserId']).toBe(emu.dataverse.integrationUserId);
@@ -47,7 +33,7 @@ describe('startEmulators with the real Dataverse and Business Central modules', 
   });
 
   test('Business Central lists its company and customers; the log path is relative to the API base', async () => {
-    const t = await token(emu.bc.scope);
+    const t = await emulatorToken(emu, emu.bc.scope);
     const companies = await getJson(`${emu.bc.url}/companies`, t);
     expect(companies.status).toBe(200);
     expect((companies.body['value'] as Array<{ id: string }>).map((c) => c.id)).toContain(emu.bc.companyId);

@@ -130,16 +130,19 @@ describe('seed validation names the file and the record', () => {
 describe('the seed module finds fixtures/ from the compiled dist/ layout too', () => {
   let dir: string;
   beforeAll(() => {
-    // Compile src/emulators/seed/*.ts to <tmp>/dist/emulators/seed/*.js (as tsc does) next to a fixtures/ link.
+    // Compile src/emulators/{seed,bc,dataverse}/*.ts (the seed reads the catalogs of the other two) to
+    // <tmp>/dist/emulators/.../*.js (as tsc does) next to a fixtures/ link.
     dir = mkdtempSync(join(tmpdir(), 'bcsync-seed-dist-'));
-    const out = join(dir, 'dist/emulators/seed');
-    mkdirSync(out, { recursive: true });
-    const srcDir = join(repoRoot, 'src/emulators/seed');
-    for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.ts'))) {
-      const js = ts.transpileModule(readFileSync(join(srcDir, file), 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-      }).outputText;
-      writeFileSync(join(out, file.replace(/\.ts$/, '.js')), js);
+    for (const folder of ['seed', 'bc', 'dataverse']) {
+      const out = join(dir, 'dist/emulators', folder);
+      mkdirSync(out, { recursive: true });
+      const srcDir = join(repoRoot, 'src/emulators', folder);
+      for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.ts'))) {
+        const js = ts.transpileModule(readFileSync(join(srcDir, file), 'utf8'), {
+          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+        }).outputText;
+        writeFileSync(join(out, file.replace(/\.ts$/, '.js')), js);
+      }
     }
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     symlinkSync(join(repoRoot, 'fixtures'), join(dir, 'fixtures'), 'dir');

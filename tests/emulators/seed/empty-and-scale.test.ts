@@ -96,6 +96,13 @@ describe("'scale:N' seed", () => {
     for (const p of contacts.filter((c) => c.type === 'Person')) expect(byNumber.get(p.companyNumber)?.type).toBe('Company');
     const customerIds = new Set(r.customers!.map((c) => c.id));
     for (const info of r.contactsInformation!) expect(customerIds.has(info.relatedId)).toBe(true);
+    // Customer."Salesperson Code" relates to Salesperson/Purchaser: every code named is a salesperson of the
+    // company, and each has a Dataverse user with its email (so SALESPEOPLE couples it and the owner resolves).
+    const salespeople = new Map(r.salespeoplePurchasers!.map((s) => [s.code, String(s.eMail)]));
+    const userEmails = new Set(seed.dataverse.records.systemusers!.filter((u) => u.islicensed === true && u.isdisabled === false).map((u) => u.internalemailaddress));
+    const named = new Set(r.customers!.map((c) => String(c.salespersonCode)));
+    expect(named.size).toBeGreaterThan(1);
+    for (const code of named) expect(userEmails.has(salespeople.get(code))).toBe(true);
     // accounts 1..205 are the customers' twins, the rest have names of their own
     const accounts = seed.dataverse.records.accounts!;
     expect(accounts).toHaveLength(300);

@@ -27,6 +27,16 @@ import { salesPrices } from './salesPrices.js';
 import { priceListHeaders } from './priceListHeaders.js';
 import { priceListLines } from './priceListLines.js';
 import { shippingAgents } from './shippingAgents.js';
+import { currencyExchangeRates } from './currencyExchangeRates.js';
+import { companyInformation } from './companyInformation.js';
+import { integrationInfo } from './integrationInfo.js';
+import { customerStatistics } from './customerStatistics.js';
+import { recordLinks } from './recordLinks.js';
+import { customerLedgerEntries } from './customerLedgerEntries.js';
+import { salesSetup } from './salesSetup.js';
+import { salesLineArchives } from './salesLineArchives.js';
+import { salesHeaderArchives } from './salesHeaderArchives.js';
+import { salesHeaders } from './salesHeaders.js';
 
 export * from './companies.js';
 export * from './customers.js';
@@ -55,6 +65,16 @@ export * from './salesPrices.js';
 export * from './priceListHeaders.js';
 export * from './priceListLines.js';
 export * from './shippingAgents.js';
+export * from './currencyExchangeRates.js';
+export * from './companyInformation.js';
+export * from './integrationInfo.js';
+export * from './customerStatistics.js';
+export * from './recordLinks.js';
+export * from './customerLedgerEntries.js';
+export * from './salesSetup.js';
+export * from './salesLineArchives.js';
+export * from './salesHeaderArchives.js';
+export * from './salesHeaders.js';
 
 export const bcResources: readonly BcResource[] = [
   companies,
@@ -87,6 +107,16 @@ export const bcResources: readonly BcResource[] = [
   priceListHeaders,
   priceListLines,
   shippingAgents,
+  currencyExchangeRates,
+  companyInformation,
+  integrationInfo,
+  salesHeaders,
+  salesHeaderArchives,
+  salesLineArchives,
+  salesSetup,
+  customerLedgerEntries,
+  recordLinks,
+  customerStatistics,
 ];
 
 const byEntitySet = new Map(bcResources.map((r) => [r.entitySet, r]));

@@ -1,5 +1,5 @@
 /**
- * Acceptance (issue 4): after a full synchronization of the demo seed, every record in scope of the master-data
+ * After a full synchronization of the demo seed, every record in scope of the master-data
  * mappings has exactly one coupled counterpart with equal mapped fields, except the records reported as
  * ambiguous; an immediate `sync --all` writes nothing and logs only unchanged and echo-suppressed records.
  * Everything goes through the real commands and clients to the emulators over HTTP.
@@ -61,7 +61,7 @@ async function readAll(list: AsyncIterable<Rec[]>): Promise<Rec[]> {
   return out;
 }
 
-describe('issue 4 acceptance: full synchronization of the demo seed', () => {
+describe('full synchronization of the demo seed', () => {
   let h: CliHarness;
   let results: FullSyncMappingResult[];
   let state: StateStore;
@@ -189,9 +189,9 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
     }
     await lookups.buildMissing();
     expect(checks.flatMap((c) => c())).toEqual([]);
-    // Business Central made these itself after their mapping ran, for the resource created from a Dataverse
-    // product by RESOURCE-PRODUCT (a later mapping); the next full synchronization of their mapping takes them.
-    expect(createdLater.sort()).toEqual(['UNIT GROUP Space Planning Workshop']);
+    // Business Central makes some records itself after their mapping ran (the unit group of the resource that
+    // RESOURCE-PRODUCT creates from a Dataverse product): the full sync's settling pass takes them, none is left.
+    expect(createdLater.sort()).toEqual([]);
   });
 
   test('an immediate sync --all writes nothing, logs only unchanged, echo-suppressed and the documented skipped records, and exits 4 for them', async () => {
@@ -217,7 +217,8 @@ describe('issue 4 acceptance: full synchronization of the demo seed', () => {
       const skippedAgain = run.mapping === 'PLLINE-PRODPRICE' || (run.mapping === 'CONTACT' && run.direction === 'to-dataverse') ? 1 : 0;
       expect([run.mapping, run.direction, skipped]).toEqual([run.mapping, run.direction, skippedAgain]);
     }
-    expect(counted.get('CUSTOMER')).toBeGreaterThan(0);
+    // CUSTOMER ran (its watermark already covers what the full sync wrote, so it may read nothing).
+    expect(counted.has('CUSTOMER')).toBe(true);
     // Records left skipped are records not synchronized: the run says so with exit code 4.
     expect(r.code).toBe(4);
   });

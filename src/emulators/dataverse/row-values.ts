@@ -1,0 +1,31 @@
+/**
+ * How the organization stores row values: sparse (a cleared property is absent) and lookups as
+ * `_x_value` with the target's logical name kept apart.
+ */
+
+export interface LookupValue {
+  id: string;
+  logicalName: string;
+}
+
+/** The value of a number column, 0 when empty. */
+export function num(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
+}
+
+/** Stores sparse rows: null clears the property. */
+export function setValue(values: Record<string, unknown>, name: string, v: unknown): void {
+  if (v === null || v === undefined) delete values[name];
+  else values[name] = v;
+}
+
+export function setLookup(values: Record<string, unknown>, targets: Record<string, string>, column: string, v: LookupValue | null): void {
+  const property = `_${column}_value`;
+  if (v === null) {
+    delete values[property];
+    delete targets[column];
+  } else {
+    values[property] = v.id;
+    targets[column] = v.logicalName;
+  }
+}

@@ -429,6 +429,9 @@ class RowReader {
         if (!parsed.success) this.fail(describeZodError(parsed.error));
         if (parsed.data.mapping !== this.m.name) this.fail(`holds mapping ${parsed.data.mapping}, not ${this.m.name}`);
         this.expected = parsed.data.count;
+        const rows = (this.m.rows = new CouplingRows(this.m.name));
+        this.m.byBc.attach(rows, rows.bcId, this.expected);
+        this.m.byDv.attach(rows, rows.dataverseId, this.expected);
         this.section = 'rows-start';
         return;
       }
@@ -518,7 +521,7 @@ class RowReader {
     if (problem) this.fail(problem);
     // Couplings made in one batch share their time: one copy of the string.
     if (coupledAt !== this.coupledAt) this.coupledAt = coupledAt;
-    const rows = (this.m.rows ??= new CouplingRows(this.m.name));
+    const rows = this.m.rows!;
     const row = rows.push(
       normalizeId(bcId),
       normalizeId(dataverseId),

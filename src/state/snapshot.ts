@@ -387,6 +387,8 @@ class RowReader {
   private expected = 0;
   private readonly moreCache = new Map<string, CouplingMore>();
   private coupledAt = '';
+  /** The bytes `coupledAt` was decoded from (undefined after a row read the slow way). */
+  private coupledAtBytes: Buffer | undefined;
 
   constructor(
     private readonly file: string,
@@ -459,7 +461,8 @@ class RowReader {
       if (buf[pos] !== QUOTE) return false;
       const close = buf.indexOf(QUOTE, pos + 1);
       if (close < 0 || close >= end) return false;
-      cols.push(buf.toString(encoding, pos + 1, close));
+      if (i === 2 && this.sameCoupledAt(buf, pos + 1, close)) cols.push(this.coupledAt);
+      else cols.push(buf.toString(encoding, pos + 1, close));
       pos = close + 1;
       if (i < 5) {
         if (buf[pos] !== 0x2c) return false;
@@ -476,6 +479,16 @@ class RowReader {
       return false;
     }
     this.add(cols, more);
+    return true;
+  }
+
+  /** Couplings made in one batch share their time: compared as bytes, so the string is made once. */
+  private sameCoupledAt(buf: Buffer, start: number, end: number): boolean {
+    const bytes = this.coupledAtBytes;
+    if (bytes === undefined || end - start !== bytes.length || buf.compare(bytes, 0, bytes.length, start, end) !== 0) {
+      this.coupledAtBytes = Buffer.from(buf.subarray(start, end));
+      return false;
+    }
     return true;
   }
 
@@ -496,6 +509,7 @@ class RowReader {
   }
 
   private slowRow(text: string): void {
+    this.coupledAtBytes = undefined;
     let value: unknown;
     try {
       value = JSON.parse(text.endsWith(',') ? text.slice(0, -1) : text);

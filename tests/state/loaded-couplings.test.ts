@@ -79,4 +79,39 @@ describe('couplings loaded from a file, then changed', () => {
     expect([...again.couplings(M)].map((c) => c.bcId)).toEqual(['b1']);
     await again.close();
   });
+
+  test('rows read the fast way and the slow way (escapes, more) keep their own values', async () => {
+    const d = tempDir();
+    try {
+      const t1 = '2026-01-01T10:00:00.000Z';
+      const t2 = '2026-01-02T10:00:00.000Z';
+      fs.mkdirSync(path.join(d, 'couplings'));
+      fs.writeFileSync(
+        path.join(d, 'couplings.json'),
+        `{"format":"bcsync-state","schemaVersion":2,"savedAt":"${t1}","journalSeq":0,"watermarks":{},"mappings":{"CUSTOMER":{"file":"couplings/CUSTOMER.0.json","couplings":4}},\n"uncoupledFailures":[\n]}\n`,
+      );
+      fs.writeFileSync(
+        path.join(d, 'couplings', 'CUSTOMER.0.json'),
+        [
+          '{"format":"bcsync-couplings","schemaVersion":2,"mapping":"CUSTOMER","columns":["bcId","dataverseId","coupledAt","bcModifiedAt","dataverseModifiedAt","results","more"],"count":4,',
+          '"rows":[',
+          `["a","d-a","${t1}","","","s-"],`,
+          `["b\\"q","d-b","${t2}","${t2}","","-s"],`,
+          `["c","d-c","${t1}","","${t1}","ff",{"failureCount":3,"skipped":true,"extra":{"k":[1,"x"]}}],`,
+          `["D","E","${t1}","","","--"]`,
+          ']}',
+          '',
+        ].join('\n'),
+      );
+      const s = await StateStore.open(d, { lock: false });
+      expect(s.byBcId(M, 'a')).toMatchObject({ coupledAt: t1, lastResultToDataverse: 'success', lastResultToBc: undefined });
+      expect(s.byBcId(M, 'b"q')).toMatchObject({ coupledAt: t2, bcModifiedAt: t2, lastResultToDataverse: undefined, lastResultToBc: 'success' });
+      expect(s.byBcId(M, 'c')).toMatchObject({ coupledAt: t1, dataverseModifiedAt: t1, failureCount: 3, skipped: true, extra: { k: [1, 'x'] } });
+      expect(s.byDataverseId(M, 'E')?.bcId).toBe('D');
+      expect(s.counts(M)).toEqual({ couplings: 4, failed: 0, skipped: 1, uncoupledFailures: 0 });
+      await s.close();
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
 });

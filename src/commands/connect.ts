@@ -89,6 +89,11 @@ export function resolveClientSecret(profile: ConnectableProfile, env: Record<str
 
 const SECRET_REFUSED = new Set(['AADSTS7000215', 'AADSTS7000222', 'AADSTS7000218', 'AADSTS7000216']);
 
+/** The identity provider refused the client secret (wrong, expired, or the secret's id instead of its value). */
+export function isSecretRefused(error: unknown): boolean {
+  return error instanceof AuthError && error.details.serviceCode !== undefined && SECRET_REFUSED.has(error.details.serviceCode);
+}
+
 /**
  * Re-words a sign-in refusal so its first line names the setting to check: for a refused secret, where the
  * secret came from (the environment variable's name, never the value).

@@ -1,4 +1,4 @@
-import type { RegisterCommand } from '../main.js';
+import type { RegisterCommand } from './registry.js';
 import { registerCouple } from './couple/couple.js';
 import { registerDemo } from './demo/demo.js';
 import { registerDoctor } from './doctor/doctor.js';
@@ -9,6 +9,8 @@ import { registerSandbox } from './sandbox/sandbox.js';
 import { registerSetup } from './setup/setup.js';
 import { registerSync } from './sync/sync.js';
 import { registerUncouple } from './uncouple/uncouple.js';
+import { registerVersion } from './version/version.js';
+import { registerCompletion } from './completion/completion.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commandRegistrations: RegisterCommand[] = [registerSetup, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerMappings, registerLog, registerDoctor, registerSandbox];
+export const commandRegistrations: RegisterCommand[] = [registerSetup, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerMappings, registerLog, registerDoctor, registerSandbox, registerVersion, registerCompletion];

@@ -11,6 +11,7 @@ import type { IntegrationTableMapping } from '../mapping/index.js';
 import type { Profile } from '../config/profile.js';
 import { IntentJournal, StateStore, SyncLog, type SyncRunWriter } from '../state/index.js';
 import type { PassDirection } from '../mapping/index.js';
+import { didYouMean } from '../util/suggest.js';
 import { connectProfile, type Connection } from './connect.js';
 import { engineContext, loadEnvironment, profileMappings } from './engine-context.js';
 
@@ -29,7 +30,13 @@ export interface Session {
 export function findMapping(mappings: readonly IntegrationTableMapping[], name: string): IntegrationTableMapping {
   const m = mappings.find((x) => x.name.toLowerCase() === name.trim().toLowerCase());
   if (!m) {
-    throw new UsageError(`Unknown mapping "${name}"; the profile's mappings are: ${mappings.map((x) => x.name).join(', ')} (see "bcsync mappings list").`);
+    const names = mappings.map((x) => x.name);
+    const hint = didYouMean(name, names);
+    throw new UsageError(
+      hint
+        ? `Unknown mapping "${name}";${hint.replace(' Did', ' did')} The profile's mappings are: ${names.join(', ')}.`
+        : `Unknown mapping "${name}"; the profile's mappings are: ${names.join(', ')} (see "bcsync mappings list").`,
+    );
   }
   return m;
 }
@@ -39,7 +46,13 @@ export function loadProfileMappings(deps: Deps): { profile: Profile; mappings: I
   return { profile, mappings: profileMappings(profile.integration, profile.mappingOverrides) };
 }
 
-export async function openSession(deps: Deps, command: string): Promise<Session> {
+/** `--max-changes` / `--max-deletes` as given; the profile's `limits` fill what was not. */
+export interface ChangeLimits {
+  maxChanges?: number;
+  maxDeletes?: number;
+}
+
+export async function openSession(deps: Deps, command: string, limits: ChangeLimits = {}): Promise<Session> {
   const { profile, mappings } = loadProfileMappings(deps);
   if (!profile.integration.enabled) {
     throw new ConfigError(`The connection of profile "${profile.name}" is disabled; run "bcsync setup --enable" to synchronize again.`);
@@ -53,6 +66,9 @@ export async function openSession(deps: Deps, command: string): Promise<Session>
     const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now());
     const intents = await IntentJournal.open(stateDir, () => deps.clock.now());
     const ctx = engineContext(connection, env, { state, intents, clock: deps.clock, mappings, signal: deps.signal });
+    const maxChanges = limits.maxChanges ?? profile.limits?.maxChanges;
+    const maxDeletes = limits.maxDeletes ?? profile.limits?.maxDeletes;
+    if (maxChanges !== undefined || maxDeletes !== undefined) ctx.changeBudget = { maxChanges, maxDeletes };
     const conn = connection;
     return {
       profile,

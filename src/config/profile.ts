@@ -21,23 +21,26 @@ const integrationSchema = z.object({
   enabled: z.boolean(),
 }) satisfies z.ZodType<IntegrationOptions>;
 
+/** A service URL: http(s) only (a typo like "htp:/" would otherwise reach the transport as origin "null"). */
+const httpUrl = z.string().url().refine((u) => /^https?:\/\/[^/]/i.test(u), { message: 'not an http(s) URL (expected https://…)' });
+
 export const profileSchema = z.object({
   schemaVersion: z.number().int().positive(),
   name: z.string(),
   bc: z.object({
     /** API v2.0 base: `.../v2.0/{tenant}/{environment}/api/v2.0`. */
-    apiUrl: z.string().url(),
+    apiUrl: httpUrl,
     companyId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a company id (GUID)'),
     companyName: z.string(),
   }),
   dataverse: z.object({
     /** Environment URL, e.g. `https://org.crm.dynamics.com`. */
-    url: z.string().url(),
+    url: httpUrl,
   }),
   auth: z
     .object({
       tenantId: z.string().min(1),
-      authority: z.string().url(),
+      authority: httpUrl,
       clientId: z.string().min(1),
       /** Name of the environment variable holding the client secret (the default, safe place). */
       clientSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
@@ -50,6 +53,8 @@ export const profileSchema = z.object({
   integration: integrationSchema,
   /** Per-mapping changes to the default integration table mappings (validated by the mapping layer). */
   mappingOverrides: z.record(z.string(), z.unknown()).default({}),
+  /** Safety valve for unattended runs: the default --max-changes / --max-deletes of sync and full-sync. */
+  limits: z.object({ maxChanges: z.number().int().nonnegative().optional(), maxDeletes: z.number().int().nonnegative().optional() }).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -30,7 +30,7 @@ describe('bad input leaves the state untouched', () => {
   afterAll(async () => h?.close());
 
   const usage: Array<[string, string[], RegExp]> = [
-    ['unknown mapping', ['couple', '--mapping', 'CUSTOMERS', '--match', 'name'], /Unknown mapping "CUSTOMERS"; the profile's mappings are: SALESPEOPLE, CUSTOMER,/],
+    ['unknown mapping', ['couple', '--mapping', 'CUSTOMERS', '--match', 'name'], /Unknown mapping "CUSTOMERS"; did you mean "CUSTOMER"\? The profile's mappings are: SALESPEOPLE, CUSTOMER,/],
     ['unknown mapping (uncouple)', ['uncouple', '--mapping', 'NOPE', '--all'], /Unknown mapping "NOPE"/],
     ['unknown mapping (mappings show)', ['mappings', 'show', 'NOPE'], /Unknown mapping "NOPE"/],
     ['missing --mapping without a terminal', ['uncouple', '--all'], /^error: Missing --mapping: .*Pass --mapping \(no terminal to ask on\)\.$/],
@@ -44,6 +44,9 @@ describe('bad input leaves the state untouched', () => {
     ['unknown match field', ['couple', '--mapping', 'CUSTOMER', '--match', 'colour'], /colour/],
     ['invalid --create-in', ['couple', '--mapping', 'CUSTOMER', '--bc', '10000', '--create-in', 'crm'], /--create-in "crm" is not valid; use --create-in dataverse/],
     ['invalid --since', ['log', '--since', 'yesterday'], /--since "yesterday" is not a time/],
+    ['log --mapping with a typo', ['log', '--mapping', 'CUSTOMRE'], /^error: Unknown mapping "CUSTOMRE"; did you mean "CUSTOMER"\?/],
+    ['unqualified --match field no mapping has', ['full-sync', '--match', 'nmae'], /^error: --match field "nmae" is not a field of any mapping; did you mean "name"\? Or name the mapping/],
+    ['--match with an unknown mapping', ['full-sync', '--match', 'CUSTOMRE=name'], /^error: Unknown mapping "CUSTOMRE"; did you mean "CUSTOMER"\?/],
     ['invalid override', ['mappings', 'set', 'CUSTOMER', '--enable-field', 'fax'], /Field mapping fax of CUSTOMER cannot be enabled: BC API v2.0 "customers" has no property for "Fax No\."/],
   ];
 

@@ -62,7 +62,7 @@ describe('bcsync full-sync against the emulators', () => {
     const accounts = h.emu.dataverse.count('accounts');
     const customers = h.emu.bc.count('customers');
     const r = await h.cli(['--json', 'full-sync', '--dry-run']);
-    // The real run would refuse CUSTOMER and others (both sides hold uncoupled data): so does the dry run.
+    // Refused mappings (both sides hold uncoupled data) make the real run exit 4, and a dry run exits as the real run would.
     expect(r.code).toBe(4);
     const doc = JSON.parse(r.stdout) as FullSyncDoc;
     expect(doc.dryRun).toBe(true);
@@ -125,7 +125,7 @@ describe('bcsync full-sync against the emulators', () => {
   test('--force-create creates every uncoupled record and warns about duplicates; it does not combine with --match', async () => {
     const bad = await h.cli(['full-sync', '--mapping', 'VENDOR', '--force-create', '--match', 'name']);
     expect(bad.code).toBe(2);
-    const r = await h.cli(['--json', 'full-sync', '--mapping', 'VENDOR', '--force-create']);
+    const r = await h.cli(['--json', 'full-sync', '--mapping', 'VENDOR', '--force-create', '--yes']);
     expect(r.stderr).toMatch(/VENDOR: both sides hold uncoupled data and --force-create .* will be duplicated/);
     const doc = JSON.parse(r.stdout) as FullSyncDoc;
     const line = doc.review.find((l) => l.mapping === 'VENDOR')!;
@@ -136,7 +136,7 @@ describe('bcsync full-sync against the emulators', () => {
   });
 
   test('--restart clears the watermarks of that mapping and runs only it', async () => {
-    const r = await h.cli(['--json', 'full-sync', '--restart', 'CURRENCY']);
+    const r = await h.cli(['--json', 'full-sync', '--restart', 'CURRENCY', '--yes']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as FullSyncDoc;
     expect(doc.mappings.map((m) => m.mapping)).toEqual(['CURRENCY']);

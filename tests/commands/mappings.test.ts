@@ -141,12 +141,12 @@ describe('mappings list | show | set | reset', () => {
 
   test('reset M restores one mapping; reset restores all; reset works on overrides that no longer validate', async () => {
     expect((await h.cli(['mappings', 'set', 'VENDOR', '--update-conflict', 'get'])).code).toBe(0);
-    const one = await h.cli(['mappings', 'reset', 'customer', '--json']);
-    expect(JSON.parse(one.stdout)).toEqual({ ok: true, reset: ['CUSTOMER'] });
+    const one = await h.cli(['mappings', 'reset', 'customer', '--yes', '--json']);
+    expect(JSON.parse(one.stdout)).toEqual({ ok: true, dryRun: false, reset: ['CUSTOMER'] });
     expect(profile().mappingOverrides).toEqual({ VENDOR: { updateConflict: 'get' } });
     expect((await show('CUSTOMER')).updateConflict).toBe('none');
 
-    const all = await h.cli(['mappings', 'reset']);
+    const all = await h.cli(['mappings', 'reset', '--yes']);
     expect(all.code).toBe(0);
     expect(all.stderr).toBe('Restored the defaults of VENDOR.\n');
     expect(profile().mappingOverrides).toEqual({});
@@ -157,7 +157,7 @@ describe('mappings list | show | set | reset', () => {
     const broken = await h.cli(['mappings', 'list']);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/^error: Unknown field mapping "nope" in mapping CUSTOMER/);
-    expect((await h.cli(['mappings', 'reset', 'CUSTOMER'])).code).toBe(0);
+    expect((await h.cli(['mappings', 'reset', 'CUSTOMER', '--yes'])).code).toBe(0);
     expect((await h.cli(['mappings', 'list'])).code).toBe(0);
   });
 });

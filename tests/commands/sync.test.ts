@@ -53,7 +53,8 @@ describe('bcsync sync', () => {
       [['sync'], /Missing --mapping M or --all/],
       [['sync', '--mapping', 'NOPE'], /Unknown mapping "NOPE"/],
       [['sync', '--all', '--mapping', 'CUSTOMER'], /--all and --mapping cannot be combined/],
-      [['sync', '--mapping', 'CUSTOMER', '--record', 'not-an-id', '--overwrite', 'bc'], /is not a record id/],
+      [['sync', '--mapping', 'CUSTOMER', '--record', 'not-a-number', '--overwrite', 'bc'], /No customers record has number "not-a-number" in Business Central; check the number, or pass --record with the record's id/],
+      [['sync', '--mapping', 'CUSTOMER', '--record', '5d115c9c-44e3-ea11-bb43-000d3a2feca', '--overwrite', 'bc'], /--record "5d115c9c-44e3-ea11-bb43-000d3a2feca" is neither a record id/],
       [['sync', '--mapping', 'CUSTOMER', '--overwrite', 'bc'], /--overwrite only applies to --record/],
       [['sync', '--mapping', 'CURRENCY', '--direction', 'from-dataverse'], /synchronizes to-dataverse only/],
     ];
@@ -133,6 +134,16 @@ describe('bcsync sync', () => {
     expect(prompter.asked).toHaveLength(1);
     // BC won: the Dataverse edit was overwritten with BC's phone number.
     expect(h.emu.dataverse.get('accounts', c!.dataverseId)!.telephone1).toBe(h.emu.bc.get('customers', c!.bcId)!.phoneNumber);
+  });
+
+  test('--record takes the BC number, as couple --bc does', async () => {
+    const [c] = await coupledCustomers(h, 1);
+    const number = String(h.emu.bc.get('customers', c!.bcId)!.number);
+    h.emu.bc.update('customers', c!.bcId, { displayName: 'By Number Ltd.' });
+    const r = await h.cli(['sync', '--mapping', 'CUSTOMER', '--record', number, '--overwrite', 'dataverse']);
+    expect(r.stderr).not.toContain('error:');
+    expect(r.code).toBe(0);
+    expect(h.emu.dataverse.get('accounts', c!.dataverseId)!.name).toBe('By Number Ltd.');
   });
 
   test('a record that fails twice with the same error is skipped until --retry-skipped', async () => {

@@ -63,7 +63,7 @@ describe('uncouple removes couplings, never records', () => {
     const vendors = await coupled(h, 'VENDOR');
     expect(vendors.size).toBeGreaterThan(0);
     const left = (await coupled(h, 'CUSTOMER')).size;
-    const r = await h.cli(['uncouple', '--mapping', 'CUSTOMER', '--all', '--json']);
+    const r = await h.cli(['uncouple', '--mapping', 'CUSTOMER', '--all', '--yes', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ ok: true, mapping: 'CUSTOMER', removed: left });
     expect((await coupled(h, 'CUSTOMER')).size).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { defaultMappings } from '../../src/mapping/defaults/index.js';
-import { defaultIntegrationOptions } from '../../src/mapping/options.js';
+import { defaultIntegrationOptions } from '../../src/mapping/integration-options.js';
 import { planFieldTransfer, type TransferContext } from '../../src/mapping/transfer.js';
 
 /** Issue 8: without unit groups, ITEM-PRODUCT writes defaultuomid from the unit group coupled to the BC base unit. */

@@ -5,7 +5,7 @@ import type { MappingReport } from '../../engine/report.js';
 import { bcTable } from '../../engine/tables.js';
 import { passesOf, syncMapping } from '../../engine/run.js';
 import { BcsyncError, ExitCode, UsageError } from '../../errors.js';
-import { setCommandExitCode, type RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import { matchCriteria, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
 import type { Rec } from '../../sides/types.js';
 import { loadProfileMappings, logReport, openSession, type Session } from '../session.js';
@@ -426,7 +426,7 @@ export function printCoupleResult(deps: Deps, result: CoupleResult): void {
   );
 }
 
-export const registerCouple: RegisterCommand = (program: Command, depsFor) => {
+export const registerCouple: RegisterCommand = (program: Command, act) => {
   program
     .command('couple')
     .description('couple a BC record to a Dataverse row, create the counterpart and couple it, or couple by matching field values')
@@ -460,10 +460,11 @@ Exit codes: 0 done (ambiguous and unmatched records are reported, not errors),
 3 configuration or sign-in, 4 a record could not be created, 5 state locked or
 corrupt.`,
     )
-    .action(async (options: CoupleOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
-      const { exitCode, result } = await coupleRun(deps, options);
-      printCoupleResult(deps, result);
-      if (exitCode !== ExitCode.ok) setCommandExitCode(cmd, exitCode);
-    });
+    .action((options: CoupleOptions, cmd: Command) =>
+      act(cmd, async (deps) => {
+        const { exitCode, result } = await coupleRun(deps, options);
+        printCoupleResult(deps, result);
+        return { exitCode };
+      }),
+    );
 };

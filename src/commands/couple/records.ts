@@ -52,21 +52,21 @@ export function parseDataverseId(flag: string, text: string, m: IntegrationTable
 }
 
 /** The BC id of a --bc value: ids are used as given, numbers/codes are looked up (one request). */
-export async function resolveBcId(ctx: EngineContext, m: IntegrationTableMapping, ref: BcRef): Promise<string> {
+export async function resolveBcId(ctx: EngineContext, m: IntegrationTableMapping, ref: BcRef, flag = '--bc'): Promise<string> {
   if (ref.kind === 'id') return ref.id;
   const key = m.bc.naturalKey;
   if (!key) {
-    throw new UsageError(`${m.name} records have no single number or code (their key is ${m.bc.keyParts?.join(' + ') ?? 'composite'}); pass --bc with the record's id.`);
+    throw new UsageError(`${m.name} records have no single number or code (their key is ${m.bc.keyParts?.join(' + ') ?? 'composite'}); pass ${flag} with the record's id.`);
   }
   const found: Rec[] = [];
   for await (const page of ctx.bc.list({ ...bcTable(m), select: ['id', key] }, { ignoreTableFilter: true, where: [{ field: key, op: 'eq', value: ref.value }] })) {
     found.push(...page);
   }
   if (found.length === 0) {
-    throw new UsageError(`No ${m.bc.entitySet} record has ${key} "${ref.value}" in Business Central; check the ${key}, or pass --bc with the record's id.`);
+    throw new UsageError(`No ${m.bc.entitySet} record has ${key} "${ref.value}" in Business Central; check the ${key}, or pass ${flag} with the record's id.`);
   }
   if (found.length > 1) {
-    throw new UsageError(`${found.length} ${m.bc.entitySet} records have ${key} "${ref.value}"; pass --bc with one of their ids: ${found.map((r) => r.id).join(', ')}.`);
+    throw new UsageError(`${found.length} ${m.bc.entitySet} records have ${key} "${ref.value}"; pass ${flag} with one of their ids: ${found.map((r) => r.id).join(', ')}.`);
   }
   return found[0]!.id.toLowerCase();
 }

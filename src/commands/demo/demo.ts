@@ -13,10 +13,11 @@ import { createDeps, type Deps } from '../../deps.js';
 import type { RunningEmulators } from '../../emulators/types.js';
 import { ExitCode, BcsyncError } from '../../errors.js';
 import type { Io } from '../../io/io.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import { StateStore } from '../../state/index.js';
 import { fullSyncRun, type FullSyncResult } from '../full-sync/full-sync.js';
 import { syncRun, type SyncCommandResult } from '../sync/sync.js';
+import { setupRun, type SetupFlags } from '../setup/setup.js';
 
 /** How the demo couples the records both sides hold (full-sync --match); unit groups and units use their saved criteria. */
 export const DEMO_MATCH = [
@@ -49,11 +50,6 @@ export interface DemoResult {
   arrived: { nameInDataverse: boolean; phoneInBc: boolean };
 }
 
-/** Runs `bcsync` in-process with the demo's home and environment; output captured unless `io` is given. */
-async function cli(argv: string[], io: Io, deps: Deps): Promise<number> {
-  const { run } = await import('../../main.js');
-  return run(['node', 'bcsync', ...argv], { io, clock: deps.clock });
-}
 
 function quietIo(env: Io['env']): Io & { text(): string } {
   const out = new PassThrough();
@@ -64,17 +60,18 @@ function quietIo(env: Io['env']): Io & { text(): string } {
   return { stdout: out, stderr: err, stdin: new PassThrough(), stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, env, text: () => chunks.join('') };
 }
 
-function setupArgv(emu: RunningEmulators, home: string, profile: string): string[] {
-  return [
-    '--home', home, '--profile', profile, 'setup', '--yes',
-    '--bc-url', emu.bc.url,
-    '--company', emu.bc.companyName,
-    '--dataverse-url', emu.dataverse.orgUrl,
-    '--tenant-id', emu.credentials.tenantId,
-    '--authority', emu.authority,
-    '--client-id', emu.credentials.clientId,
-    '--client-secret-env', SECRET_ENV,
-  ];
+/** What `bcsync setup --yes --bc-url … --client-secret-env BCSYNC_CLIENT_SECRET` passes for the emulators. */
+function setupFlags(emu: RunningEmulators): SetupFlags {
+  return {
+    yes: true,
+    bcUrl: emu.bc.url,
+    company: emu.bc.companyName,
+    dataverseUrl: emu.dataverse.orgUrl,
+    tenantId: emu.credentials.tenantId,
+    authority: emu.authority,
+    clientId: emu.credentials.clientId,
+    clientSecretEnv: SECRET_ENV,
+  };
 }
 
 export async function demoRun(deps: Deps, opts: DemoOptions = {}): Promise<DemoResult> {
@@ -94,7 +91,13 @@ export async function demoRun(deps: Deps, opts: DemoOptions = {}): Promise<DemoR
 
     out.info(`\n1. setup --yes: profile "${profile}" in ${home}`);
     const setupIo = quietIo(env);
-    const setupCode = await cli(setupArgv(emu, home, profile), setupIo, deps);
+    const setupDeps = createDeps({ io: setupIo, clock: deps.clock }, { home, profile }, deps.signal);
+    let setupCode: number;
+    try {
+      setupCode = (await setupRun(setupDeps, setupFlags(emu))).exitCode;
+    } catch (error) {
+      throw new BcsyncError(`The demo's setup failed (${(error as Error).message.split('\n')[0]}); its output was:\n${setupIo.text()}`, { cause: error });
+    }
     if (setupCode !== ExitCode.ok) {
       throw new BcsyncError(`The demo's setup failed (exit ${setupCode}); its output was:\n${setupIo.text()}`);
     }
@@ -189,20 +192,15 @@ Examples:
 
 Exit codes: 0 ok, 1 the demo did not work (please report it).`;
 
-export const registerDemo: RegisterCommand = (program: Command, depsFor) => {
+export const registerDemo: RegisterCommand = (program: Command, act) => {
   program
     .command('demo')
     .description('the whole journey (setup, review, coupling, full sync, edits, incremental sync) against built-in emulators')
     .addHelpText('after', DEMO_HELP)
-    .action(async (_options: Record<string, never>, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((_options: Record<string, never>, cmd: Command) => act(cmd, async (deps) => {
       const globals = cmd.optsWithGlobals<{ home?: string; profile?: string }>();
       // Only a --home/--profile typed for this run counts: BCSYNC_HOME may point at the user's real profiles.
       const typed = (key: string) => cmd.getOptionValueSourceWithGlobals(key) === 'cli';
-      const result = await demoRun(deps, { home: typed('home') ? globals.home : undefined, profile: typed('profile') ? globals.profile : undefined });
-      if (result.exitCode !== ExitCode.ok) {
-        const { setCommandExitCode } = await import('../../main.js');
-        setCommandExitCode(cmd, result.exitCode);
-      }
-    });
+      return demoRun(deps, { home: typed('home') ? globals.home : undefined, profile: typed('profile') ? globals.profile : undefined });
+    }));
 };

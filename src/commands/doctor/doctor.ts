@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { runDoctor, type DoctorReport } from '../../diagnostics/doctor.js';
-import { ExitCode } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import { connectProfile } from '../connect.js';
 import { loadProfileMappings } from '../session.js';
 
@@ -101,17 +100,10 @@ Examples:
 Exit codes: 0 ok, 1 error, 2 usage, 3 connection, identity, role or currency
 problem, 6 a mapping cannot run (each is named with its fix).`;
 
-export const registerDoctor: RegisterCommand = (program: Command, depsFor) => {
+export const registerDoctor: RegisterCommand = (program: Command, act) => {
   program
     .command('doctor')
     .description('check that a profile can run against the real services: sign-in, roles, extension, currency, every mapping')
     .addHelpText('after', DOCTOR_HELP)
-    .action(async (_options: unknown, cmd: Command) => {
-      const deps = depsFor(cmd);
-      const report = await doctorRun(deps);
-      if (report.exitCode !== ExitCode.ok) {
-        const { setCommandExitCode } = await import('../../main.js');
-        setCommandExitCode(cmd, report.exitCode);
-      }
-    });
+    .action((_options: unknown, cmd: Command) => act(cmd, (deps) => doctorRun(deps)));
 };

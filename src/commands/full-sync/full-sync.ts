@@ -7,17 +7,18 @@
  * that follows leaves them, and their candidates, out (SyncOptions.exclude).
  */
 import type { Command } from 'commander';
-import type { Deps } from '../../deps.js';
+import { confirmDestructive, type Deps } from '../../deps.js';
 import { matchBasedCoupling, type MatchReport } from '../../engine/match-coupling.js';
 import { exitCodeOf, hasProblems, type MappingReport } from '../../engine/report.js';
 import { fullSyncReview, recommend, type ReviewCounts, type ReviewLine } from '../../engine/review.js';
 import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { Column, Output } from '../../io/output.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, matchCriteria, type IntegrationTableMapping } from '../../mapping/index.js';
-import { findMapping, openSession, startMappingRun, type Session } from '../session.js';
+import { didYouMean } from '../../util/suggest.js';
+import { findMapping, loadProfileMappings, openSession, startMappingRun, type Session } from '../session.js';
 import { planRows, PLAN_COLUMNS, printProblems, printSummary } from '../sync/render.js';
-import { runMapping } from '../sync/sync.js';
+import { countOption, runMapping, stopsTheRun } from '../sync/sync.js';
 import { syncMapping } from '../../engine/run.js';
 
 export interface FullSyncOptions {
@@ -31,6 +32,11 @@ export interface FullSyncOptions {
   caseSensitive?: boolean;
   /** Create counterparts even where both sides hold uncoupled data (BC's behaviour; makes duplicates). */
   forceCreate?: boolean;
+  /** Confirms --restart / --force-create without asking (scripts). */
+  yes?: boolean;
+  /** Stop before writing more records than this (the whole run); default: the profile's limits. */
+  maxChanges?: number;
+  maxDeletes?: number;
 }
 
 export type MappingStatus = 'synchronized' | 'refused' | 'dependency-not-satisfied' | 'no-records' | 'unavailable' | 'error';
@@ -68,6 +74,16 @@ function splitFields(text: string, flag: string): string[] {
   return fields;
 }
 
+/** An unqualified --match field must be a field of at least one mapping: a typo must not be ignored silently. */
+function checkSomeMappingHas(field: string, mappings: readonly IntegrationTableMapping[]): void {
+  const names = (m: IntegrationTableMapping) => m.fields.flatMap((f) => [f.id, f.bc, f.dataverse]).filter((n): n is string => typeof n === 'string');
+  if (mappings.some((m) => names(m).includes(field))) return;
+  const all = [...new Set(mappings.flatMap((m) => m.fields.map((f) => f.id)))];
+  throw new UsageError(
+    `--match field "${field}" is not a field of any mapping;${didYouMean(field, all).replace(' Did', ' did') || ' pass a field id (see "bcsync mappings show M").'} Or name the mapping: --match MAPPING=FIELD[,FIELD...].`,
+  );
+}
+
 /** Parses the --match values against the profile's mappings. */
 export function parseMatch(specs: readonly string[], mappings: readonly IntegrationTableMapping[]): MatchPlan {
   const plan: MatchPlan = { perMapping: new Map() };
@@ -79,7 +95,9 @@ export function parseMatch(specs: readonly string[], mappings: readonly Integrat
       matchCriteria(m, fields); // a usage error naming the fields that can be matched
       plan.perMapping.set(m.name, fields);
     } else {
-      plan.global = [...(plan.global ?? []), ...splitFields(spec, '--match')];
+      const fields = splitFields(spec, '--match');
+      for (const field of fields) checkSomeMappingHas(field, mappings);
+      plan.global = [...(plan.global ?? []), ...fields];
     }
   }
   return plan;
@@ -101,9 +119,9 @@ export function matchFieldsFor(m: IntegrationTableMapping, plan: MatchPlan): str
   return saved.length ? saved : undefined;
 }
 
-function selectMappings(session: Session, opts: FullSyncOptions): IntegrationTableMapping[] {
-  const named = [...(opts.mapping ?? []), ...(opts.restart ?? [])].map((n) => findMapping(session.mappings, n).name);
-  const chosen = named.length ? session.mappings.filter((m) => named.includes(m.name)) : session.mappings;
+function selectMappings(all: readonly IntegrationTableMapping[], opts: FullSyncOptions): IntegrationTableMapping[] {
+  const named = [...(opts.mapping ?? []), ...(opts.restart ?? [])].map((n) => findMapping(all, n).name);
+  const chosen = named.length ? all.filter((m) => named.includes(m.name)) : [...all];
   return dependencyOrder(chosen, { missing: 'ignore' });
 }
 
@@ -143,13 +161,24 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
     throw new UsageError('--force-create and --match cannot be combined: --match couples first and never creates ambiguous records; pass one of them.');
   }
   const out = deps.out;
-  const session = await openSession(deps, 'full-sync');
+  // Flags are checked against the profile before anything is locked, fetched or written.
+  const profileMappings = loadProfileMappings(deps).mappings;
+  const matchPlan = parseMatch(opts.match ?? [], profileMappings);
+  const chosen = selectMappings(profileMappings, opts);
+  // A plain full-sync is the cron job and runs unasked; clearing watermarks or creating duplicates asks first.
+  if (!opts.dryRun && opts.restart?.length) {
+    const names = opts.restart.map((n) => findMapping(profileMappings, n).name);
+    await confirmDestructive(deps, opts.yes, `Clear the watermarks of ${names.join(', ')} and synchronize every record in scope again`);
+  }
+  if (!opts.dryRun && opts.forceCreate) {
+    await confirmDestructive(deps, opts.yes, `Create a counterpart for every uncoupled record of ${chosen.map((m) => m.name).join(', ')}, also where both sides hold data (records on both sides are duplicated)`);
+  }
+  const session = await openSession(deps, 'full-sync', { maxChanges: opts.maxChanges, maxDeletes: opts.maxDeletes });
   const results: FullSyncMappingResult[] = [];
   const settled: MappingReport[] = [];
   let review: ReviewLine[] = [];
   try {
-    const matchPlan = parseMatch(opts.match ?? [], session.mappings);
-    const mappings = selectMappings(session, opts);
+    const mappings = selectMappings(session.mappings, opts);
     const selected = new Set(mappings.map((m) => m.name));
     for (const m of mappings) {
       for (const d of m.dependencies) {
@@ -245,10 +274,6 @@ async function settle(deps: Deps, session: Session, mappings: IntegrationTableMa
   return settled;
 }
 
-/** Sign-in, configuration and state problems hold for every mapping: stop at once with their exit code. */
-function stopsTheRun(error: unknown): boolean {
-  return error instanceof BcsyncError && error.exitCode !== ExitCode.error;
-}
 
 async function runOne(
   deps: Deps,
@@ -332,6 +357,7 @@ Examples:
   $ bcsync full-sync --mapping CUSTOMER --match name,city
   $ bcsync full-sync --mapping CUSTOMER --force-create  create everything (duplicates what both sides hold)
   $ bcsync full-sync --restart CUSTOMER                 clear CUSTOMER's watermarks and run it again
+  $ bcsync full-sync --restart CUSTOMER --yes           the same from a script (no question)
 
 The review lists per mapping the records in scope on each side, how many are coupled and a recommendation:
 "full sync", "couple first" (both sides hold uncoupled data), "no records" or "dependency not satisfied".
@@ -340,16 +366,17 @@ price list lines (same list and product) are coupled automatically first, as Bus
 unless --match couples the records first (records with more than one candidate are reported as ambiguous and
 neither coupled nor created) or --force-create is given. A mapping whose dependency did not synchronize is
 not run. A run interrupted by a crash is finished by running the same command again: creates whose answer was
-lost are found and coupled first. Exit codes: 0 ok, 1 error (a mapping stopped on an error), 2 usage,
+lost are found and coupled first. --restart and --force-create ask first on a terminal; without one they need
+--yes (a plain full-sync, the cron job, never asks). Exit codes: 0 ok, 1 error (a mapping stopped on an error), 2 usage,
 3 configuration/authentication, 4 a record failed, was skipped or conflicted, or a mapping was refused or not run
 (dependency not satisfied), 5 state locked or corrupt, 6 a mapping is unavailable, 7 --max-changes reached,
-130 interrupted. --dry-run exits with the code the real run would.`;
+130 interrupted, 143 terminated. --dry-run exits with the code the real run would.`;
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-export const registerFullSync: RegisterCommand = (program: Command, depsFor) => {
+export const registerFullSync: RegisterCommand = (program: Command, act) => {
   program
     .command('full-sync')
     .description('review, then initial synchronization of every record in scope, in dependency order')
@@ -359,13 +386,9 @@ export const registerFullSync: RegisterCommand = (program: Command, depsFor) => 
     .option('--match <fields>', 'couple first where both sides hold data: FIELD[,FIELD...] or MAPPING=FIELD[,FIELD...] (repeatable)', collect)
     .option('--case-sensitive', 'with --match: compare text case-sensitively')
     .option('--force-create', 'create counterparts even where both sides hold uncoupled data (duplicates them, as BC does)')
+    .option('-y, --yes', 'confirm --restart / --force-create without asking (scripts)')
+    .option('--max-changes <n>', 'stop before the run writes more than N records (default: the profile\'s limit, none)', countOption('--max-changes'))
+    .option('--max-deletes <n>', 'stop before the run deletes more than N records (default: the profile\'s limit, none)', countOption('--max-deletes'))
     .addHelpText('after', FULL_SYNC_HELP)
-    .action(async (options: FullSyncOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
-      const result = await fullSyncRun(deps, options);
-      if (result.exitCode !== ExitCode.ok) {
-        const { setCommandExitCode } = await import('../../main.js');
-        setCommandExitCode(cmd, result.exitCode);
-      }
-    });
+    .action((options: FullSyncOptions, cmd: Command) => act(cmd, (deps) => fullSyncRun(deps, options)));
 };

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import { SyncLog, type LoggedRun } from '../../state/index.js';
+import { findMapping, loadProfileMappings } from '../session.js';
 
 /**
  * `bcsync log`: the synchronization log (BC's Integration Synch. Jobs and their errors, spec §5.7), read-only:
@@ -32,6 +33,8 @@ export async function logRun(deps: Deps, opts: LogOptions): Promise<LoggedRun[]>
   const since = opts.since === undefined ? undefined : parseSince(opts.since, deps.clock.now());
   // A mistyped --profile should say so rather than show an empty log (ConfigError listing the profiles).
   if (!deps.profiles.exists(deps.profileName)) deps.profiles.load(deps.profileName);
+  // A mistyped --mapping should say so rather than show an empty log.
+  if (opts.mapping !== undefined) findMapping(loadProfileMappings(deps).mappings, opts.mapping);
   const log = new SyncLog(deps.layout.stateDir(deps.profileName), { clock: deps.clock });
   const wanted = opts.mapping?.trim().toLowerCase();
   const runs: LoggedRun[] = [];
@@ -126,7 +129,7 @@ export function printLog(deps: Deps, runs: LoggedRun[]): void {
   );
 }
 
-export const registerLog: RegisterCommand = (program: Command, depsFor) => {
+export const registerLog: RegisterCommand = (program: Command, act) => {
   program
     .command('log')
     .description('synchronization log: per run the counts, requests and duration; per failed record the ids and error')
@@ -148,8 +151,5 @@ Examples:
 
 Exit codes: 0 ok, 2 usage, 3 no such profile, 5 log unreadable.`,
     )
-    .action(async (options: LogOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
-      printLog(deps, await logRun(deps, options));
-    });
+    .action((options: LogOptions, cmd: Command) => act(cmd, async (deps) => printLog(deps, await logRun(deps, options))));
 };

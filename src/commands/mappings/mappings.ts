@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Profile } from '../../config/profile.js';
-import type { Deps } from '../../deps.js';
+import { confirmDestructive, type Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import {
   applyOverrides,
   defaultMappings,
@@ -181,15 +181,24 @@ export async function mappingsSet(deps: Deps, name: string | undefined, opts: Ma
   return { mapping: describeMapping(m), warnings: mappingWarnings(m) };
 }
 
-export function mappingsReset(deps: Deps, name: string | undefined): { reset: string[] } {
+export interface MappingsResetOptions {
+  /** Confirm without asking (scripts). */
+  yes?: boolean;
+  /** List what would be restored; change nothing. */
+  dryRun?: boolean;
+}
+
+export async function mappingsReset(deps: Deps, name: string | undefined, opts: MappingsResetOptions = {}): Promise<{ reset: string[]; dryRun: boolean }> {
   const profile = deps.profiles.load(deps.profileName);
   const defaults = defaultMappings(profile.integration);
   const target = name === undefined ? undefined : findMapping(defaults, name).name;
   const current = profile.mappingOverrides as MappingOverrides;
   // Works on overrides that no longer validate: resetting is how a user gets out of them.
   const reset = target === undefined ? Object.keys(current) : Object.keys(current).filter((k) => k === target);
+  if (opts.dryRun || reset.length === 0) return { reset, dryRun: Boolean(opts.dryRun) };
+  await confirmDestructive(deps, opts.yes, `Restore the defaults of ${reset.join(', ')} (their customizations in profile "${profile.name}" are lost)`);
   saveOverrides(deps, profile, resetOverrides(current, target));
-  return { reset };
+  return { reset, dryRun: false };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +244,7 @@ function printShow(deps: Deps, d: MappingDescription): void {
   for (const w of d.warnings) out.warn(w);
 }
 
-export const registerMappings: RegisterCommand = (program: Command, depsFor) => {
+export const registerMappings: RegisterCommand = (program: Command, act) => {
   const mappings = program
     .command('mappings')
     .description("list, show and change the profile's integration table mappings")
@@ -265,8 +274,7 @@ Examples:
   $ bcsync mappings list
   $ bcsync mappings list --json`,
     )
-    .action(async (_options: unknown, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((_options: unknown, cmd: Command) => act(cmd, async (deps) => {
       const rows = await mappingsList(deps);
       if (deps.out.json) return deps.out.writeJson({ mappings: rows });
       deps.out.table(
@@ -281,7 +289,7 @@ Examples:
           { key: 'customized', header: 'Customized' },
         ],
       );
-    });
+    }));
 
   mappings
     .command('show')
@@ -297,12 +305,11 @@ Examples:
   $ bcsync mappings show CUSTOMER
   $ bcsync mappings show 'PAYMENT TERMS' --json`,
     )
-    .action(async (name: string | undefined, _options: unknown, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((name: string | undefined, _options: unknown, cmd: Command) => act(cmd, async (deps) => {
       const d = await mappingsShow(deps, name);
       if (deps.out.json) return deps.out.writeJson(d);
       printShow(deps, d);
-    });
+    }));
 
   const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
   mappings
@@ -334,31 +341,34 @@ Examples:
   $ bcsync mappings set CUSTOMER --bc-filter "currencyCode in EUR,CAD"
   $ bcsync mappings set CUSTOMER --dataverse-filter "creditlimit ge 1000"`,
     )
-    .action(async (name: string | undefined, options: MappingSetOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((name: string | undefined, options: MappingSetOptions, cmd: Command) => act(cmd, async (deps) => {
       const { mapping, warnings } = await mappingsSet(deps, name, options);
       if (deps.out.json) return deps.out.writeJson({ ok: true, mapping, warnings });
       printShow(deps, mapping);
       deps.out.info(`Saved ${mapping.name} in profile "${deps.profileName}".`);
-    });
+    }));
 
   mappings
     .command('reset')
-    .description('restore the default of one mapping, or of all')
+    .description('restore the default of one mapping, or of all (asks first on a terminal)')
     .argument('[mapping]', 'mapping name; all mappings when left out')
+    .option('-y, --yes', 'confirm without asking (scripts)')
+    .option('-n, --dry-run', 'list the mappings that would be restored; change nothing')
     .addHelpText(
       'after',
       `
-Works on overrides that no longer validate (a hand-edited profile).
+Works on overrides that no longer validate (a hand-edited profile). Asks first
+on a terminal; without one it needs --yes (exit 2 otherwise).
 
 Examples:
   $ bcsync mappings reset CUSTOMER
-  $ bcsync mappings reset`,
+  $ bcsync mappings reset --dry-run
+  $ bcsync mappings reset --yes`,
     )
-    .action((name: string | undefined, _options: unknown, cmd: Command) => {
-      const deps = depsFor(cmd);
-      const { reset } = mappingsReset(deps, name);
-      if (deps.out.json) return deps.out.writeJson({ ok: true, reset });
-      deps.out.info(reset.length ? `Restored the defaults of ${reset.join(', ')}.` : 'Nothing was customized; the defaults are in use.');
-    });
+    .action((name: string | undefined, options: MappingsResetOptions, cmd: Command) => act(cmd, async (deps) => {
+      const { reset, dryRun } = await mappingsReset(deps, name, options);
+      if (deps.out.json) return deps.out.writeJson({ ok: true, dryRun, reset });
+      if (!reset.length) deps.out.info('Nothing was customized; the defaults are in use.');
+      else deps.out.info(dryRun ? `Dry run: would restore the defaults of ${reset.join(', ')}; nothing was changed.` : `Restored the defaults of ${reset.join(', ')}.`);
+    }));
 };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import type { ApplicationUserRoles, FaultRule, RunningEmulators, SeedName, StartEmulatorsOptions } from '../../emulators/types.js';
 
 export interface SandboxOptions {
@@ -103,7 +103,21 @@ export async function sandboxRun(deps: Deps, opts: SandboxOptions): Promise<void
       ...(opts.dataverseBaseCurrency !== undefined ? { dataverseBaseCurrency: opts.dataverseBaseCurrency.toUpperCase() } : {}),
     },
   };
-  const emu = await startEmulators(startOptions);
+  let emu: RunningEmulators;
+  try {
+    emu = await startEmulators(startOptions);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { port?: number };
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+      const port = e.port ?? opts.port;
+      const why = e.code === 'EADDRINUSE' ? 'is already in use' : 'may not be opened by this user';
+      throw new UsageError(
+        `Port ${port} ${why} (the sandbox listens on ${opts.port}, ${opts.port + 1} and ${opts.port + 2}); pass another --port, or --port 0 for free ports.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
   try {
     const info = sandboxInfo(emu);
     if (deps.out.json) {
@@ -130,7 +144,7 @@ export async function sandboxRun(deps: Deps, opts: SandboxOptions): Promise<void
   }
 }
 
-export const registerSandbox: RegisterCommand = (program: Command, depsFor) => {
+export const registerSandbox: RegisterCommand = (program: Command, act) => {
   program
     .command('sandbox')
     .description('run emulated Business Central and Dataverse APIs in the foreground (for trying bcsync out and for tests)')
@@ -163,12 +177,12 @@ Examples:
   $ bcsync sandbox --seed scale:10000 --latency realistic --faults 429:0.02
   $ bcsync sandbox --no-custom-api --app-user-roles team   what "bcsync doctor" says about such a tenant`,
     )
-    .action(async (options: Omit<SandboxOptions, 'until'>, cmd: Command) => {
-      const deps = depsFor(cmd);
+    .action((options: Omit<SandboxOptions, 'until'>, cmd: Command) => act(cmd, async (deps) => {
       const until = new Promise<void>((resolve) => {
         if (deps.signal.aborted) resolve();
         deps.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       await sandboxRun(deps, { ...options, until });
-    });
+      return { exitCode: 0, endsOnSignal: true };
+    }));
 };

@@ -14,9 +14,11 @@ import {
 import type { Deps } from '../../deps.js';
 import { BcsyncError, ConfigError, ExitCode, UsageError } from '../../errors.js';
 import type { Choice } from '../../io/prompter.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
+import { fullSyncRun } from '../full-sync/full-sync.js';
+import { countOption } from '../sync/sync.js';
 import { defaultIntegrationOptions, type IntegrationOptions } from '../../mapping/index.js';
-import { connectProfile, type Connection } from '../connect.js';
+import { connectProfile, isSecretRefused, type Connection } from '../connect.js';
 import { testConnection, type ConnectionCheck, type ConnectionReport } from './checks.js';
 import {
   applyIntegrationFlags,
@@ -48,6 +50,9 @@ export interface SetupFlags extends IntegrationFlags {
   /** true: store the secret in the profile (opt-in); false: go back to the environment variable. */
   storeSecret?: boolean;
   connectionString?: string;
+  /** The profile's default --max-changes / --max-deletes for sync and full-sync. */
+  maxChanges?: number;
+  maxDeletes?: number;
   show?: boolean;
   test?: boolean;
   enable?: boolean;
@@ -87,6 +92,8 @@ const CONFIG_FLAGS: Array<[keyof SetupFlags, string]> = [
   ['itemAvailability', '--item-availability'],
   ['unitGroups', '--unit-groups'],
   ['pricing', '--pricing'],
+  ['maxChanges', '--max-changes'],
+  ['maxDeletes', '--max-deletes'],
 ];
 
 function givenConfigFlags(opts: SetupFlags): string[] {
@@ -280,11 +287,27 @@ async function configure(deps: Deps, opts: SetupOptions): Promise<SetupResult> {
     dataverse: { url: answers.dataverseUrl },
     auth: authOf(answers),
   };
-  const conn = connectProfile(deps, draft, { clientSecret: answers.secret, clientSecretSource: answers.secretSource });
+  let conn = connectProfile(deps, draft, { clientSecret: answers.secret, clientSecretSource: answers.secretSource });
   let profile: Profile;
   let report: ConnectionReport;
   try {
-    const company = await chooseCompany(deps, opts, existing, conn, interactive);
+    let company: { id: string; name: string } | undefined;
+    // The first request signs in: a refused secret is asked for again at once, not after every other question.
+    for (let attempt = 1; company === undefined; attempt++) {
+      try {
+        company = await chooseCompany(deps, opts, existing, conn, interactive);
+      } catch (error) {
+        if (!(interactive && deps.canPrompt && isSecretRefused(error) && attempt < MAX_SECRET_ATTEMPTS)) throw error;
+        // The company spinner has shown the refusal and where the secret came from.
+        out.info(`Enter the client secret again (try ${attempt + 1} of ${MAX_SECRET_ATTEMPTS}).`);
+        await conn.close();
+        answers.secret = await askSecret(deps, answers.storeSecret, answers.clientSecretEnv);
+        answers.secretSource = 'you entered';
+        // The variable held the refused value: later runs will not find a working secret there.
+        answers.secretReachable = answers.storeSecret;
+        conn = connectProfile(deps, draft, { clientSecret: answers.secret, clientSecretSource: answers.secretSource });
+      }
+    }
     const integration = interactive ? await askIntegration(deps, flagged, integrationFlags) : flagged;
     const now = new Date(deps.clock.now()).toISOString();
     profile = {
@@ -295,6 +318,7 @@ async function configure(deps: Deps, opts: SetupOptions): Promise<SetupResult> {
       auth: authOf(answers),
       integration,
       mappingOverrides: existing?.mappingOverrides ?? {},
+      ...limitsOf(existing, opts),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
@@ -450,11 +474,12 @@ async function collectConnection(
     secretSource = 'stored in the profile';
   } else if (interactive) {
     secretSource = 'you entered';
-    secret = await deps.prompter.password({
-      message: `Client secret (hidden; used to test the connection${storeSecret ? ' and stored in the profile' : `, not stored: bcsync reads ${clientSecretEnv} later`}):`,
-      validate: (v) => (v.trim() ? true : 'Enter the client secret value (not the secret id).'),
-    });
-    secret = secret.trim();
+    secret = await askSecret(deps, storeSecret, clientSecretEnv);
+  } else if (cs?.authType === 'OAuth') {
+    // An OAuth connection string signs a person in (RedirectUri, LoginPrompt); cron has no person to sign in.
+    throw new ConfigError(
+      `--connection-string uses AuthType=OAuth, which signs a person in interactively; bcsync runs unattended and signs in as the app registration with a client secret, so it supports AuthType=ClientSecret (or OAuth with an AppId, used the same way): export the app's client secret in ${clientSecretEnv} and run setup again.`,
+    );
   } else {
     throw new ConfigError(
       `Environment variable ${clientSecretEnv} is not set: export the client secret of the app registration in ${clientSecretEnv} (or name another variable with --client-secret-env) and run setup again.`,
@@ -462,6 +487,24 @@ async function collectConnection(
   }
   const secretReachable = storeSecret || Boolean(fromEnv);
   return { bc, dataverseUrl, tenantId, authority, clientId, clientSecretEnv, storeSecret, secret, secretSource, secretReachable };
+}
+
+/** The profile's change limits: the flags given, else what the profile had. */
+function limitsOf(existing: Profile | undefined, opts: SetupFlags): Pick<Profile, 'limits'> {
+  const maxChanges = opts.maxChanges ?? existing?.limits?.maxChanges;
+  const maxDeletes = opts.maxDeletes ?? existing?.limits?.maxDeletes;
+  return maxChanges === undefined && maxDeletes === undefined ? {} : { limits: { maxChanges, maxDeletes } };
+}
+
+/** Typed secrets tried before the wizard gives up (each refusal costs one token request). */
+const MAX_SECRET_ATTEMPTS = 3;
+
+async function askSecret(deps: Deps, storeSecret: boolean, clientSecretEnv: string): Promise<string> {
+  const secret = await deps.prompter.password({
+    message: `Client secret (hidden; used to test the connection${storeSecret ? ' and stored in the profile' : `, not stored: bcsync reads ${clientSecretEnv} later`}):`,
+    validate: (v) => (v.trim() ? true : 'Enter the client secret value (not the secret id).'),
+  });
+  return secret.trim();
 }
 
 async function chooseCompany(
@@ -589,7 +632,7 @@ terminal pass --yes: a missing value is then an error naming its flag.
 Exit codes: 0 ok, 1 error, 2 usage, 3 configuration or sign-in refused,
 130 interrupted.`;
 
-export const registerSetup: RegisterCommand = (program: Command, depsFor) => {
+export const registerSetup: RegisterCommand = (program: Command, act) => {
   program
     .command('setup')
     .description('create or change a connection profile: Business Central, Dataverse, sign-in and integration options; test it')
@@ -615,36 +658,18 @@ export const registerSetup: RegisterCommand = (program: Command, depsFor) => {
     .option('--unit-groups', 'synchronize unit groups (several units of measure per item; BC default)')
     .option('--no-unit-groups', 'synchronize units of measure only')
     .addOption(new Option('--pricing <model>', 'lists = price lists, groups = customer price groups + sales prices').choices([...PRICING_MODELS]))
+    .option('--max-changes <n>', 'default for sync/full-sync: stop before a run writes more than N records', countOption('--max-changes'))
+    .option('--max-deletes <n>', 'default for sync/full-sync: stop before a run deletes more than N records', countOption('--max-deletes'))
     .option('--show', 'print the profile (client secret masked) and where the secret comes from')
     .option('--test', 'test the saved profile\'s connection only')
     .option('--enable', 'enable the connection of the profile')
     .option('--disable', 'disable the connection of the profile (synchronization does nothing)')
     .addHelpText('after', SETUP_EXAMPLES)
-    .action(async (options: SetupFlags, cmd: Command) => {
-      const deps = depsFor(cmd);
-      const root = rootOf(cmd);
-      const hasFullSync = root.commands.some((c) => c.name() === 'full-sync');
-      const globals = cmd.optsWithGlobals<{ verbose?: boolean; quiet?: boolean }>();
-      const runFullSyncReview = hasFullSync
-        ? async (): Promise<number> => {
-            // A fresh program run, so full-sync parses its own flags exactly as when typed.
-            const { run } = await import('../../main.js');
-            const argv = ['node', 'bcsync', '--home', deps.layout.home, '--profile', deps.profileName];
-            if (globals.verbose) argv.push('--verbose');
-            if (globals.quiet) argv.push('--quiet');
-            return run([...argv, 'full-sync', '--dry-run'], { io: deps.io, prompter: deps.prompter, clock: deps.clock });
-          }
-        : undefined;
-      const result = await setupRun(deps, { ...options, runFullSyncReview });
-      if (result.exitCode !== ExitCode.ok) {
-        const { setCommandExitCode } = await import('../../main.js');
-        setCommandExitCode(cmd, result.exitCode);
-      }
-    });
+    .action((options: SetupFlags, cmd: Command) => act(cmd, async (deps) => {
+      // The review is full-sync's own run, on the same deps (same home, profile, terminal).
+      const runFullSyncReview = async (): Promise<number> => (await fullSyncRun(deps, { dryRun: true })).exitCode;
+      return setupRun(deps, { ...options, runFullSyncReview });
+    }));
 };
 
-function rootOf(cmd: Command): Command {
-  let root = cmd;
-  while (root.parent) root = root.parent;
-  return root;
-}
+

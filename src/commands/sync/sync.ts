@@ -9,9 +9,11 @@ import type { Deps } from '../../deps.js';
 import { askOrFail } from '../../deps.js';
 import { exitCodeOf, hasProblems, type MappingReport } from '../../engine/report.js';
 import { passesOf, syncMapping, type SyncOptions } from '../../engine/run.js';
-import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
+import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
+import { isGuid } from '../../engine/ids.js';
+import { parseBcRef, resolveBcId } from '../couple/records.js';
 import { findMapping, openSession, startMappingRun, type Session } from '../session.js';
 import { countsText, PLAN_COLUMNS, planRows, printProblems, printSummary, trackProgress } from './render.js';
 
@@ -23,10 +25,13 @@ export interface SyncCommandOptions {
   direction?: PassDirection;
   dryRun?: boolean;
   retrySkipped?: boolean;
-  /** "Synchronize Now": a BC id or a Dataverse id of a coupled record of --mapping. */
+  /** "Synchronize Now": a BC id, BC number/code or Dataverse id of a coupled record of --mapping. */
   record?: string;
   /** With --record: the side that is overwritten. */
   overwrite?: Overwrite;
+  /** Stop before writing more records than this (the whole run); default: the profile's limits. */
+  maxChanges?: number;
+  maxDeletes?: number;
 }
 
 export interface SyncCommandResult {
@@ -71,18 +76,20 @@ async function chooseOverwrite(deps: Deps, m: IntegrationTableMapping, given: Ov
 }
 
 async function recordOptions(deps: Deps, session: Session, m: IntegrationTableMapping, opts: SyncCommandOptions): Promise<SyncOptions> {
-  const id = opts.record!.trim().replace(/^\{|\}$/g, '');
-  const coupling = session.state.byBcId(m.name, id) ?? session.state.byDataverseId(m.name, id);
+  const text = opts.record!.trim();
+  const id = text.replace(/^\{|\}$/g, '').toLowerCase();
+  let coupling = session.state.byBcId(m.name, id) ?? session.state.byDataverseId(m.name, id);
+  if (!coupling && !isGuid(id) && !(m.kind === 'option' && /^\d+$/.test(id))) {
+    // Not an id: a BC number or code (customer 10000, currency EUR), as "bcsync couple --bc" takes it.
+    const ref = parseBcRef('--record', text);
+    coupling = session.state.byBcId(m.name, await resolveBcId(session.ctx, m, ref, '--record'));
+  }
   if (!coupling) {
-    const looksLikeId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) || (m.kind === 'option' && /^\d+$/.test(id));
-    if (!looksLikeId) {
-      throw new UsageError(`--record "${opts.record}" is not a record id; pass the BC id (a GUID) or the Dataverse id of a coupled ${m.name} record.`);
-    }
     throw new UsageError(
-      `Record ${id} is not coupled in mapping ${m.name}; couple it first ("bcsync couple --mapping ${m.name} --bc <id> --dataverse <id>" or "--create-in dataverse|bc").`,
+      `Record ${text} is not coupled in mapping ${m.name}; couple it first ("bcsync couple --mapping ${m.name} --bc <id|number> --dataverse <id>" or "--create-in dataverse|bc").`,
     );
   }
-  const overwrite = await chooseOverwrite(deps, m, opts.overwrite, id);
+  const overwrite = await chooseOverwrite(deps, m, opts.overwrite, text);
   return {
     dryRun: opts.dryRun,
     records: { bc: [coupling.bcId], dataverse: m.kind === 'option' ? [] : [coupling.dataverseId] },
@@ -90,6 +97,14 @@ async function recordOptions(deps: Deps, session: Session, m: IntegrationTableMa
     direction: overwrite === 'dataverse' ? 'to-dataverse' : 'from-dataverse',
   };
 }
+
+/** Errors that hold for every mapping of a run (sign-in, configuration, state, change limit): the run stops. */
+export function stopsTheRun(error: unknown): boolean {
+  return error instanceof BcsyncError && error.exitCode !== ExitCode.error && error.exitCode !== ExitCode.unavailable;
+}
+
+/** The sync-log message of a run stopped by SIGINT/SIGTERM. */
+export const INTERRUPTED_LOG_MESSAGE = 'interrupted: stopped after the batch in flight; nothing more was written';
 
 /** Runs one mapping with progress, logs the run, and returns its report. */
 export async function runMapping(deps: Deps, session: Session, m: IntegrationTableMapping, options: SyncOptions): Promise<MappingReport> {
@@ -102,6 +117,11 @@ export async function runMapping(deps: Deps, session: Session, m: IntegrationTab
     } catch (error) {
       await logged.stopped(error).catch(() => undefined);
       throw error;
+    }
+    if (deps.signal.aborted) {
+      // The engine stopped after the batch in flight: close the log entry as interrupted, run nothing more.
+      await logged.finish({ ...report, message: INTERRUPTED_LOG_MESSAGE });
+      throw new InterruptedError('Interrupted; nothing more was written.');
     }
     await logged.finish(report);
     const line = `${m.name}: ${options.dryRun ? 'would do: ' : ''}${countsText(report)}`;
@@ -118,7 +138,7 @@ export async function runMapping(deps: Deps, session: Session, m: IntegrationTab
 
 export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<SyncCommandResult> {
   checkFlags(opts);
-  const session = await openSession(deps, 'sync');
+  const session = await openSession(deps, 'sync', { maxChanges: opts.maxChanges, maxDeletes: opts.maxDeletes });
   const reports: MappingReport[] = [];
   let firstError: unknown;
   try {
@@ -129,7 +149,8 @@ export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<Syn
           reports.push(await runMapping(deps, session, m, { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped }));
         } catch (error) {
           // One mapping's service error must not stop the cron run for the others; it is reported at the end.
-          if (error instanceof InterruptedError || deps.signal.aborted) throw error;
+          // A refused sign-in, bad configuration, state trouble or a change limit hold for every mapping: stop.
+          if (error instanceof InterruptedError || deps.signal.aborted || stopsTheRun(error)) throw error;
           firstError ??= error;
         }
       }
@@ -176,6 +197,7 @@ Examples:
   $ bcsync sync --mapping ITEM-PRODUCT --dry-run        the plan per record; nothing is written
   $ bcsync sync --mapping CUSTOMER --direction from-dataverse
   $ bcsync sync --mapping CUSTOMER --retry-skipped      clear skipped flags first (Retry All)
+  $ bcsync sync --all --max-changes 500                 cron: stop (exit 7) before writing more than 500 records
   $ bcsync sync --mapping CUSTOMER --record <id> --overwrite dataverse
                                                         Synchronize Now: BC wins for this coupled record
 
@@ -186,7 +208,16 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 configuration/authentication, 4 a record f
 or has an unknown outcome, 5 state locked or corrupt, 6 a mapping is unavailable, 7 --max-changes reached,
 130 interrupted. --dry-run exits with the code the real run would.`;
 
-export const registerSync: RegisterCommand = (program: Command, depsFor) => {
+/** A commander parser for `--max-changes N`-style flags: a whole number, 0 or more. */
+export function countOption(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} "${value}" is not a whole number; pass 0 or more, e.g. ${flag} 500.`);
+    return n;
+  };
+}
+
+export const registerSync: RegisterCommand = (program: Command, act) => {
   program
     .command('sync')
     .description('synchronize changed records of one mapping or of all mappings (incremental; the cron entry point)')
@@ -195,15 +226,10 @@ export const registerSync: RegisterCommand = (program: Command, depsFor) => {
     .addOption(new Option('--direction <direction>', 'only this pass of a two-way mapping').choices(['to-dataverse', 'from-dataverse']))
     .option('-n, --dry-run', 'print the plan per record (action, ids, changed fields) and write nothing')
     .option('--retry-skipped', 'clear the skipped flags of the mapping first, so skipped records are tried again')
-    .option('--record <id>', 'Synchronize Now: one coupled record, by its BC id or Dataverse id (needs --mapping)')
+    .option('--record <id>', 'Synchronize Now: one coupled record, by its BC id, BC number/code or Dataverse id (needs --mapping)')
     .addOption(new Option('--overwrite <side>', 'with --record: the side that is overwritten (dataverse: BC wins; bc: Dataverse wins)').choices(['dataverse', 'bc']))
+    .option('--max-changes <n>', 'stop before the run writes more than N records (default: the profile\'s limit, none)', countOption('--max-changes'))
+    .option('--max-deletes <n>', 'stop before the run deletes more than N records (default: the profile\'s limit, none)', countOption('--max-deletes'))
     .addHelpText('after', SYNC_HELP)
-    .action(async (options: SyncCommandOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
-      const result = await syncRun(deps, options);
-      if (result.exitCode !== ExitCode.ok) {
-        const { setCommandExitCode } = await import('../../main.js');
-        setCommandExitCode(cmd, result.exitCode);
-      }
-    });
+    .action((options: SyncCommandOptions, cmd: Command) => act(cmd, (deps) => syncRun(deps, options)));
 };

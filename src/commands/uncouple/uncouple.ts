@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { Deps } from '../../deps.js';
+import { confirmDestructive, type Deps } from '../../deps.js';
 import { BcsyncError, UsageError } from '../../errors.js';
-import type { RegisterCommand } from '../../main.js';
+import type { RegisterCommand } from '../registry.js';
 import type { IntegrationTableMapping } from '../../mapping/index.js';
 import { StateStore, SyncLog, type Coupling } from '../../state/index.js';
 import { chooseMapping, parseBcRef, parseDataverseId, resolveBcId, type BcRef } from '../couple/records.js';
@@ -17,6 +17,10 @@ export interface UncoupleOptions {
   bc?: string;
   dataverse?: string;
   all?: boolean;
+  /** Confirms --all without asking. */
+  yes?: boolean;
+  /** Report what would be removed; change nothing. */
+  dryRun?: boolean;
 }
 
 export interface UncoupleResult {
@@ -25,6 +29,7 @@ export interface UncoupleResult {
   removed: number;
   /** The removed coupling (single-record form). */
   coupling?: { bcId: string; dataverseId: string };
+  dryRun?: boolean;
 }
 
 /** Uncoupling a record that is not coupled: nothing to remove, most likely a wrong id. */
@@ -75,7 +80,18 @@ export async function uncoupleRun(deps: Deps, opts: UncoupleOptions): Promise<Un
   try {
     let removed = 0;
     let coupling: Coupling | undefined;
+    if (opts.dryRun) {
+      const found = opts.all ? undefined : bcId !== undefined ? state.byBcId(m.name, bcId) : state.byDataverseId(m.name, dataverseId!);
+      if (!opts.all && !found) {
+        const which = bcId !== undefined ? `BC record ${opts.bc}` : `Dataverse row ${dataverseId}`;
+        throw new NotCoupledError(`${which} is not coupled in ${m.name}; nothing would be removed. Check the id and the mapping (--mapping).`);
+      }
+      const count = opts.all ? state.counts(m.name).couplings : 1;
+      return { mapping: m.name, removed: count, dryRun: true, ...(found ? { coupling: { bcId: found.bcId, dataverseId: found.dataverseId } } : {}) };
+    }
     if (opts.all) {
+      const count = state.counts(m.name).couplings;
+      if (count > 0) await confirmDestructive(deps, opts.yes, `Remove all ${count} couplings of ${m.name} (the records stay; the next full sync has to couple them again)`);
       removed = state.uncoupleAll(m.name);
     } else {
       const ids = bcId !== undefined ? { bcId } : { dataverseId: dataverseId! };
@@ -102,7 +118,7 @@ export function printUncoupleResult(deps: Deps, result: UncoupleResult): void {
     return;
   }
   if (result.coupling) {
-    out.table([{ mapping: result.mapping, bcId: result.coupling.bcId, dataverseId: result.coupling.dataverseId, result: 'uncoupled' }], [
+    out.table([{ mapping: result.mapping, bcId: result.coupling.bcId, dataverseId: result.coupling.dataverseId, result: result.dryRun ? 'would be uncoupled' : 'uncoupled' }], [
       { key: 'mapping', header: 'Mapping' },
       { key: 'bcId', header: 'BC id' },
       { key: 'dataverseId', header: 'Dataverse id' },
@@ -111,36 +127,38 @@ export function printUncoupleResult(deps: Deps, result: UncoupleResult): void {
   } else {
     out.table([{ mapping: result.mapping, removed: result.removed }], [
       { key: 'mapping', header: 'Mapping' },
-      { key: 'removed', header: 'Couplings removed', align: 'right' },
+      { key: 'removed', header: result.dryRun ? 'Couplings that would be removed' : 'Couplings removed', align: 'right' },
     ]);
   }
-  out.info('Both records are kept; only the coupling is gone.');
+  out.info(result.dryRun ? 'Dry run: nothing was changed.' : 'Both records are kept; only the coupling is gone.');
 }
 
-export const registerUncouple: RegisterCommand = (program: Command, depsFor) => {
+export const registerUncouple: RegisterCommand = (program: Command, act) => {
   program
     .command('uncouple')
     .description('remove couplings (never records): one BC record, one Dataverse row, or all of a mapping')
     .option('-m, --mapping <name>', 'integration table mapping, e.g. CUSTOMER')
     .option('--bc <id|number|code>', 'uncouple this Business Central record')
     .option('--dataverse <id>', 'uncouple this Dataverse row')
-    .option('--all', 'remove every coupling of the mapping')
+    .option('--all', 'remove every coupling of the mapping (asks first on a terminal)')
+    .option('-y, --yes', 'with --all: confirm without asking (scripts)')
+    .option('-n, --dry-run', 'report what would be removed; change nothing')
     .addHelpText(
       'after',
       `
 Only the local state changes; both records stay as they are. No connection is
-needed unless --bc names a record by its number or code.
+needed unless --bc names a record by its number or code. --all asks first on a
+terminal; without one it needs --yes.
 
 Examples:
   $ bcsync uncouple --mapping CUSTOMER --bc 10000
   $ bcsync uncouple --mapping CUSTOMER --dataverse <account-id> --json
-  $ bcsync uncouple --mapping CONTACT --all
+  $ bcsync uncouple --mapping CONTACT --all --dry-run
+  $ bcsync uncouple --mapping CONTACT --all --yes
 
-Exit codes: 0 removed, 1 the record is not coupled, 2 usage, 5 state locked or
-corrupt.`,
+Exit codes: 0 removed, 1 the record is not coupled or the question was
+answered no, 2 usage (also --all without --yes and without a terminal), 5 state
+locked or corrupt.`,
     )
-    .action(async (options: UncoupleOptions, cmd: Command) => {
-      const deps = depsFor(cmd);
-      printUncoupleResult(deps, await uncoupleRun(deps, options));
-    });
+    .action((options: UncoupleOptions, cmd: Command) => act(cmd, async (deps) => printUncoupleResult(deps, await uncoupleRun(deps, options))));
 };

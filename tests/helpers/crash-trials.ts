@@ -70,27 +70,42 @@ export interface ChildRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   ms: number;
+  /** NDJSON progress events the run printed before it ended (or was killed). */
+  events: number;
   stderr: string;
 }
 
-/** `bcsync full-sync` in its own process; killed with SIGKILL after `killAfterMs` when given. */
-export function fullSyncProcess(world: World, killAfterMs?: number): Promise<ChildRun> {
+/**
+ * `bcsync full-sync --progress json` in its own process; killed with SIGKILL at its `killAtEvent`-th progress
+ * event when given (events come at every mapping start, phase change and landed write batch, so a kill point
+ * counted in events lands at the same place of the run however busy the machine is).
+ */
+export function fullSyncProcess(world: World, killAtEvent?: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [BIN, '--home', world.home, 'full-sync'], {
+    const child = spawn(process.execPath, [BIN, '--home', world.home, '--progress', 'json', 'full-sync'], {
       cwd: ROOT,
       env: { ...process.env, NODE_OPTIONS: '', BCSYNC_CLIENT_SECRET: world.emu.credentials.clientSecret, NO_COLOR: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
+    let buffered = '';
+    let events = 0;
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, ms: Date.now() - started, stderr });
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+      buffered += chunk;
+      let i: number;
+      while ((i = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 1);
+        if (!line.startsWith('{') || !line.includes('"event":')) continue;
+        events++;
+        if (killAtEvent !== undefined && events === killAtEvent) child.kill('SIGKILL');
+      }
     });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - started, events, stderr }));
   });
 }
 

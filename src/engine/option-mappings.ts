@@ -6,7 +6,7 @@
  */
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
 import type { OptionSets, OptionValue, Rec } from '../sides/types.js';
-import type { CouplingLookup } from '../state/index.js';
+import type { CouplingLookup, StateStore } from '../state/index.js';
 import type { EngineContext, SyncOptions } from './context.js';
 import type { RecordPlan, SyncPlan } from './plan.js';
 import { emptyCounts, type DirectionCounts, type RecordOutcome } from './report.js';
@@ -77,9 +77,55 @@ async function writeOption(m: IntegrationTableMapping, sets: OptionSets, r: Reco
   return { value, mirrorErrors };
 }
 
+/** Read step: the changed codes (and the ones that failed before), with the latest modified-on seen. */
+async function readChangedCodes(ctx: EngineContext, m: IntegrationTableMapping, options: SyncOptions): Promise<{ changed: Rec[]; maxBc?: string }> {
+  const table = bcTable(m);
+  if (options.records?.bc?.length) return { changed: await ctx.bc.get(table, options.records.bc) };
+  const changed: Rec[] = [];
+  let maxBc: string | undefined;
+  const watermark = options.full && !options.settle ? undefined : ctx.state.watermark(m.name).bc;
+  for await (const page of ctx.bc.list(table, { modifiedAfter: watermark })) {
+    for (const rec of page) {
+      changed.push(rec);
+      if (!maxBc || Date.parse(rec.modifiedAt) > Date.parse(maxBc)) maxBc = rec.modifiedAt;
+    }
+  }
+  const seen = new Set(changed.map((r) => r.id));
+  const retry = ctx.state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !seen.has(id));
+  if (retry.length) changed.push(...(await ctx.bc.get(table, retry)));
+  return { changed, maxBc };
+}
+
+/** Apply step for one planned option: the option set written (or not), the coupling and the counters. */
+async function applyOption(m: IntegrationTableMapping, sets: OptionSets, state: StateStore, r: RecordPlan, c: DirectionCounts): Promise<RecordOutcome | undefined> {
+  const p = r.toDataverse!;
+  if (p.action === 'skip') c.skipped++;
+  else if (p.action === 'echo' || p.action === 'unchanged') {
+    if (p.action === 'echo') c.echoSuppressed++;
+    else c.unchanged++;
+    state.markSuccess(m.name, r.bcId!, 'to-dataverse', { bcModifiedAt: r.bcModifiedAt });
+  } else {
+    try {
+      const { value, mirrorErrors } = p.action === 'couple' ? { value: Number(p.targetId), mirrorErrors: [] } : await writeOption(m, sets, r);
+      state.couple({ mapping: m.name, bcId: r.bcId!, dataverseId: String(value), bcModifiedAt: r.bcModifiedAt, syncedDirection: 'to-dataverse' }, { replace: true });
+      r.dataverseId = String(value);
+      if (p.action === 'insert') c.inserted++;
+      if (p.action === 'modify') c.modified++;
+      if (p.action !== 'modify') c.coupled++;
+      if (mirrorErrors.length) throw new Error(`the option was saved, but not in every mirrored column (${mirrorErrors.join('; ')})`);
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0]!;
+      const outcome = state.markFailure(m.name, { bcId: r.bcId }, 'to-dataverse', message);
+      if (outcome.skipped) c.skipped++;
+      else c.failed++;
+      return { mapping: m.name, direction: 'to-dataverse', bcId: r.bcId, label: r.label, outcome: outcome.skipped ? 'skipped' : 'failed', error: message };
+    }
+  }
+  return undefined;
+}
+
 export async function syncOptionMapping(ctx: EngineContext, m: IntegrationTableMapping, options: SyncOptions): Promise<OptionSyncResult> {
   const counts = { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() };
-  const c = counts['to-dataverse'];
   const records: RecordOutcome[] = [];
   const empty: SyncPlan = { mapping: m.name, records: [] };
   const optionSet = m.dataverse.optionSet;
@@ -87,56 +133,14 @@ export async function syncOptionMapping(ctx: EngineContext, m: IntegrationTableM
   if (!optionSet || !sets || m.direction === 'from-dataverse' || options.direction === 'from-dataverse') return { counts, records, plan: empty };
   const state = ctx.state;
 
-  // Read: the changed codes (and failed ones again), then the option set once.
-  const table = bcTable(m);
-  const changed: Rec[] = [];
-  let maxBc: string | undefined;
-  if (options.records?.bc?.length) changed.push(...(await ctx.bc.get(table, options.records.bc)));
-  else {
-    const watermark = options.full && !options.settle ? undefined : state.watermark(m.name).bc;
-    for await (const page of ctx.bc.list(table, { modifiedAfter: watermark })) {
-      for (const rec of page) {
-        changed.push(rec);
-        if (!maxBc || Date.parse(rec.modifiedAt) > Date.parse(maxBc)) maxBc = rec.modifiedAt;
-      }
-    }
-    const seen = new Set(changed.map((r) => r.id));
-    const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !seen.has(id));
-    if (retry.length) changed.push(...(await ctx.bc.get(table, retry)));
-  }
+  const { changed, maxBc } = await readChangedCodes(ctx, m, options);
   if (changed.length === 0) return { counts, records, plan: empty };
   const existing = await sets.list(optionSet.table, optionSet.attribute);
-
-  const plan = planOptions(m, options.settle ? changed.filter((r) => !state.byBcId(m.name, r.id)) : changed, existing, state, {
-    full: Boolean(options.full),
-    records: Boolean(options.records),
-  });
-
-  // Apply.
+  const scope = options.settle ? changed.filter((r) => !state.byBcId(m.name, r.id)) : changed;
+  const plan = planOptions(m, scope, existing, state, { full: Boolean(options.full), records: Boolean(options.records) });
   for (const r of plan.records) {
-    const p = r.toDataverse!;
-    if (p.action === 'skip') c.skipped++;
-    else if (p.action === 'echo' || p.action === 'unchanged') {
-      if (p.action === 'echo') c.echoSuppressed++;
-      else c.unchanged++;
-      state.markSuccess(m.name, r.bcId!, 'to-dataverse', { bcModifiedAt: r.bcModifiedAt });
-    } else {
-      try {
-        const { value, mirrorErrors } = p.action === 'couple' ? { value: Number(p.targetId), mirrorErrors: [] } : await writeOption(m, sets, r);
-        state.couple({ mapping: m.name, bcId: r.bcId!, dataverseId: String(value), bcModifiedAt: r.bcModifiedAt, syncedDirection: 'to-dataverse' }, { replace: true });
-        r.dataverseId = String(value);
-        if (p.action === 'insert') c.inserted++;
-        if (p.action === 'modify') c.modified++;
-        if (p.action !== 'modify') c.coupled++;
-        if (mirrorErrors.length) throw new Error(`the option was saved, but not in every mirrored column (${mirrorErrors.join('; ')})`);
-      } catch (error) {
-        const message = (error as Error).message.split('\n')[0]!;
-        const outcome = state.markFailure(m.name, { bcId: r.bcId }, 'to-dataverse', message);
-        if (outcome.skipped) c.skipped++;
-        else c.failed++;
-        records.push({ mapping: m.name, direction: 'to-dataverse', bcId: r.bcId, label: r.label, outcome: outcome.skipped ? 'skipped' : 'failed', error: message });
-      }
-    }
+    const outcome = await applyOption(m, sets, state, r, counts['to-dataverse']);
+    if (outcome) records.push(outcome);
     await state.commit();
   }
   if (!options.records && maxBc) state.setWatermark(m.name, 'bc', maxBc);

@@ -12,7 +12,7 @@ import { passesOf, type EngineContext, type SyncOptions } from './context.js';
 import { dryRunContext } from './dry-run.js';
 import { resolveOpenIntents, type IntentTables } from './intents.js';
 import { syncOptionMapping } from './option-mappings.js';
-import { plan, WRITE_ACTIONS, type RecordPlan, type SyncPlan } from './plan.js';
+import { plan, WRITE_ACTIONS, type RecordPlan, type SyncPlan, type WindowContext } from './plan.js';
 import { WindowReader } from './read.js';
 import { emptyCounts, unavailableReason, type DirectionCounts, type MappingReport, type RecordOutcome } from './report.js';
 import { bcTable, dataverseTable } from './tables.js';
@@ -143,20 +143,46 @@ async function selectChanges(
   return seen;
 }
 
-/** The record mapping's run: every window read, planned once, applied; stale writes re-planned in the run. */
+/** Records whose writes kept meeting someone else's edits or lost answers: failed for now, never skipped. */
+async function failStale(ctx: EngineContext, m: IntegrationTableMapping, records: RecordPlan[], result: RecordsResult): Promise<void> {
+  for (const r of records) {
+    const direction: PassDirection = r.toDataverse && WRITE_ACTIONS.has(r.toDataverse.action) ? 'to-dataverse' : 'from-dataverse';
+    const message = 'the record kept changing while it was written (or the answers were lost); it is tried again next run';
+    ctx.state.markFailure(m.name, { bcId: r.bcId, dataverseId: r.dataverseId }, direction, message, { transient: true });
+    result.counts[direction].failed++;
+    result.records.push({ mapping: m.name, direction, bcId: r.bcId, dataverseId: r.dataverseId, label: r.label, outcome: 'failed', error: message });
+  }
+  await ctx.state.commit();
+}
+
+/**
+ * One window: read once, plan once, apply; what met a stale ETag or lost its answer is re-read and re-planned
+ * (MAX_REPLANS rounds at most), so a person's edit meanwhile is merged in the same run.
+ */
+async function runWindow(ctx: EngineContext, m: IntegrationTableMapping, reader: WindowReader, applyCtx: ApplyContext, first: Promise<WindowContext>, result: RecordsResult): Promise<void> {
+  let window = await first;
+  for (let round = 0; window.pairs.length; round++) {
+    let syncPlan = plan(m, window, reader.policy);
+    if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) syncPlan = plan(m, window, reader.policy);
+    reader.useSeriesCodes(syncPlan.seriesCodesUsed);
+    spendBudget(ctx, m, syncPlan);
+    if (round === 0) result.plan.records.push(...syncPlan.records);
+    const applied = await applyPlan(m, syncPlan, applyCtx);
+    addCounts(result.counts, applied.counts);
+    result.records.push(...applied.records);
+    if (!applied.retry.length) return;
+    if (round === MAX_REPLANS) return failStale(ctx, m, applied.retry, result);
+    window = await reader.reread(applied.retry);
+  }
+}
+
+/** The record mapping's run: open intents resolved, every window read, planned once, applied; watermarks moved. */
 async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, options: SyncOptions): Promise<RecordsResult> {
   const state = ctx.state;
   const started = ctx.clock.now();
   const tables: IntentTables = { bc: bcTable(m), dataverse: dataverseTable(m, ctx.dataverseCompanyId) };
-  const applyCtx: ApplyContext = {
-    bc: ctx.bc,
-    dataverse: ctx.dataverse,
-    tables,
-    state,
-    intents: ctx.intents,
-    signal: ctx.signal,
-    onProgress: (done, total) => ctx.onProgress?.(m.name, 'writing', done, total),
-  };
+  const onProgress = (done: number, total: number) => ctx.onProgress?.(m.name, 'writing', done, total);
+  const applyCtx: ApplyContext = { bc: ctx.bc, dataverse: ctx.dataverse, tables, state, intents: ctx.intents, signal: ctx.signal, onProgress };
   await resolveOpenIntents(applyCtx, m);
   if (options.retrySkipped) {
     state.clearSkipped(m.name);
@@ -171,35 +197,7 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const dvAfter = watermarks.dataverse && !everything ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
   const reader = new WindowReader(ctx, m, tables, options, { bcAfter, dvAfter }, { toDv, fromDv });
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };
-
-  const processWindow = async (bcRecs: readonly Rec[], dvRecs: readonly Rec[]): Promise<void> => {
-    let window = await reader.read(bcRecs, dvRecs);
-    for (let round = 0; window.pairs.length; round++) {
-      let syncPlan = plan(m, window, reader.policy);
-      if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) syncPlan = plan(m, window, reader.policy);
-      reader.useSeriesCodes(syncPlan.seriesCodesUsed);
-      spendBudget(ctx, m, syncPlan);
-      if (round === 0) result.plan.records.push(...syncPlan.records);
-      const applied = await applyPlan(m, syncPlan, applyCtx);
-      addCounts(result.counts, applied.counts);
-      result.records.push(...applied.records);
-      if (!applied.retry.length) return;
-      if (round === MAX_REPLANS) return failStale(applied.retry);
-      window = await reader.reread(applied.retry);
-    }
-  };
-
-  /** Records whose writes kept meeting someone else's edits or lost answers: failed for now, never skipped. */
-  const failStale = async (records: RecordPlan[]) => {
-    for (const r of records) {
-      const direction: PassDirection = r.toDataverse && WRITE_ACTIONS.has(r.toDataverse.action) ? 'to-dataverse' : 'from-dataverse';
-      const message = 'the record kept changing while it was written (or the answers were lost); it is tried again next run';
-      state.markFailure(m.name, { bcId: r.bcId, dataverseId: r.dataverseId }, direction, message, { transient: true });
-      result.counts[direction].failed++;
-      result.records.push({ mapping: m.name, direction, bcId: r.bcId, dataverseId: r.dataverseId, label: r.label, outcome: 'failed', error: message });
-    }
-    await state.commit();
-  };
+  const processWindow: ProcessWindow = (bcRecs, dvRecs) => runWindow(ctx, m, reader, applyCtx, reader.read(bcRecs, dvRecs), result);
 
   ctx.onProgress?.(m.name, 'reading', 0, 0);
   const seen = await selectChanges(ctx, m, tables, options, reader, { bcAfter, dvAfter, toDv, fromDv }, processWindow);

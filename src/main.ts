@@ -128,7 +128,7 @@ export async function run(argv: string[], base: BaseDeps = { io: processIo() }):
   const json = argv.includes('--json') || Boolean(envGlobals.json);
   try {
     await program.parseAsync(argv);
-    if (stoppedBy) return interrupted(base, stoppedBy, json);
+    if (stoppedBy && !outcome?.endsOnSignal) return interrupted(base, stoppedBy, json);
     return outcome?.exitCode ?? ExitCode.ok;
   } catch (error) {
     if (stoppedBy) return interrupted(base, stoppedBy, json);

@@ -4,6 +4,8 @@ import type { Deps } from '../deps.js';
 /** What a command's `*Run` hands back: main.ts alone turns it into the process's exit code. */
 export interface CommandOutcome {
   exitCode: number;
+  /** A signal is how this command normally ends (the sandbox runs until stopped): its own exit code stands. */
+  endsOnSignal?: boolean;
 }
 
 /**

@@ -104,6 +104,8 @@ export interface RequestLogEntry {
   costMs: number;
   /** Fault injected or limit applied, if any. */
   fault?: FaultKind | 'throttled';
+  /** The Retry-After (seconds) the answer carried (429, 502, 503): a retry must not start before it ran out. */
+  retryAfterSeconds?: number;
   startedAt: number;
   /** The `$skiptoken` this read continued (a page after the first). */
   pageToken?: string;

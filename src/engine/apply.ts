@@ -11,7 +11,7 @@
  */
 import { AuthError } from '../errors.js';
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
-import type { Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
+import type { Rec, Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
 import type { Intent, IntentJournal, NewIntent, StateStore } from '../state/index.js';
 import { mapPool } from '../util/pool.js';
 import { intentKeys, resolveIntents, type IntentTables } from './intents.js';
@@ -43,22 +43,28 @@ function isTransient(status: number | undefined): boolean {
   return status === undefined || status === 429 || status === 408 || status >= 500;
 }
 
-/** Whether a target accepts the id we choose for a create (Dataverse always; BC only through the extension). */
-export function acceptsChosenId(sideName: 'bc' | 'dataverse', table: SideTable): boolean {
-  return sideName === 'dataverse' || table.api === 'custom';
-}
-
-export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx: ApplyContext): Promise<ApplyResult> {
-  const counts: Record<PassDirection, DirectionCounts> = { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() };
-  const records: RecordOutcome[] = [];
-  const retry = new Set<RecordPlan>();
-  const state = ctx.state;
+/** One plan being written: its counters, outcomes and the bookkeeping of records with writes outstanding. */
+class PlanWriter {
+  readonly counts: Record<PassDirection, DirectionCounts> = { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() };
+  readonly records: RecordOutcome[] = [];
+  readonly retry = new Set<RecordPlan>();
   /** Planned writes per record still outstanding; the merge base is stored when the last one succeeds. */
-  const pendingWrites = new Map<RecordPlan, number>();
-  const failedRecords = new Set<RecordPlan>();
+  private readonly pendingWrites = new Map<RecordPlan, number>();
+  private readonly failedRecords = new Set<RecordPlan>();
+  private readonly jobs: Record<'bc' | 'dataverse', Job[]> = { bc: [], dataverse: [] };
+  private done = 0;
 
-  const note = (record: RecordPlan, direction: PassDirection, action: Action | 'skip-auto', message?: string) => {
-    const c = counts[direction];
+  constructor(
+    private readonly m: IntegrationTableMapping,
+    private readonly ctx: ApplyContext,
+  ) {}
+
+  private get state(): StateStore {
+    return this.ctx.state;
+  }
+
+  note(record: RecordPlan, direction: PassDirection, action: Action | 'skip-auto', message?: string): void {
+    const c = this.counts[direction];
     switch (action) {
       case 'insert': c.inserted++; c.coupled++; break;
       case 'modify': c.modified++; break;
@@ -71,8 +77,8 @@ export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx:
       case 'couple': c.coupled++; break;
     }
     if (action === 'fail' || action === 'conflict' || action === 'skip-auto' || action === 'skip') {
-      records.push({
-        mapping: m.name,
+      this.records.push({
+        mapping: this.m.name,
         direction,
         bcId: record.bcId,
         dataverseId: record.dataverseId,
@@ -82,194 +88,221 @@ export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx:
         fields: record.conflictFields,
       });
     }
-  };
+  }
 
-  const fail = (record: RecordPlan, direction: PassDirection, message: string, kind: 'own' | 'transient' | 'conflict' = 'own') => {
-    failedRecords.add(record);
-    const outcome = state.markFailure(m.name, { bcId: record.bcId, dataverseId: record.dataverseId }, direction, message, { transient: kind === 'transient' });
-    note(record, direction, kind === 'conflict' ? 'conflict' : outcome.skipped ? 'skip-auto' : 'fail', message);
-  };
+  fail(record: RecordPlan, direction: PassDirection, message: string, kind: 'own' | 'transient' | 'conflict' = 'own'): void {
+    this.failedRecords.add(record);
+    const ids = { bcId: record.bcId, dataverseId: record.dataverseId };
+    const outcome = this.state.markFailure(this.m.name, ids, direction, message, { transient: kind === 'transient' });
+    this.note(record, direction, kind === 'conflict' ? 'conflict' : outcome.skipped ? 'skip-auto' : 'fail', message);
+  }
 
   /** Keeps the coupling's note of whether its stored Dataverse time came from our own write. */
-  const markWrittenByUs = (bcId: string, written: boolean) => {
-    const current = state.byBcId(m.name, bcId);
+  private markWrittenByUs(bcId: string, written: boolean): void {
+    const current = this.state.byBcId(this.m.name, bcId);
     if (!current || (current.extra?.[WRITTEN_BY_US_KEY] === true) === written) return;
-    state.update(m.name, bcId, { extra: { [WRITTEN_BY_US_KEY]: written ? true : undefined } });
-  };
+    this.state.update(this.m.name, bcId, { extra: { [WRITTEN_BY_US_KEY]: written ? true : undefined } });
+  }
 
-  // 1. Outcomes that write nothing to the systems.
-  const jobs: Record<'bc' | 'dataverse', Job[]> = { bc: [], dataverse: [] };
-  for (const record of plan.records) {
-    for (const [direction, p] of [
-      ['to-dataverse', record.toDataverse],
-      ['from-dataverse', record.toBc],
-    ] as const) {
-      if (!p) continue;
-      switch (p.action) {
-        case 'insert':
-        case 'modify':
-          jobs[direction === 'to-dataverse' ? 'dataverse' : 'bc'].push({ record, plan: p, direction });
-          pendingWrites.set(record, (pendingWrites.get(record) ?? 0) + 1);
-          break;
-        case 'fail':
-          fail(record, direction, p.error ?? 'failed');
-          break;
-        case 'conflict':
-          // Both directions carry the conflict; record it once, against the BC→Dataverse direction.
-          if (direction === 'to-dataverse') fail(record, direction, p.error ?? 'conflict', 'conflict');
-          break;
-        case 'uncouple':
-          state.uncouple(m.name, { bcId: record.bcId, dataverseId: record.dataverseId });
-          note(record, direction, 'uncouple');
-          break;
-        case 'unchanged':
-          if (record.coupled && record.bcId) {
-            const before = state.byBcId(m.name, record.bcId)?.dataverseModifiedAt;
-            const after = state.markSuccess(m.name, record.bcId, direction, {
-              bcModifiedAt: record.bcModifiedAt || undefined,
-              dataverseModifiedAt: record.dataverseModifiedAt || undefined,
-            }).dataverseModifiedAt;
-            // A Dataverse time taken from a read replaces the one our write produced.
-            if (after !== before) markWrittenByUs(record.bcId, false);
-          }
-          note(record, direction, 'unchanged');
-          break;
-        default:
-          note(record, direction, p.action);
+  /** Step 1: outcomes that write nothing to the systems; writes are queued per side. */
+  settleWithoutWriting(plan: SyncPlan): void {
+    for (const record of plan.records) {
+      for (const [direction, p] of [
+        ['to-dataverse', record.toDataverse],
+        ['from-dataverse', record.toBc],
+      ] as const) {
+        if (p) this.settleOne(record, direction, p);
       }
     }
   }
-  await state.commit();
 
-  const recordWrite = (job: Job, result: WriteResult) => {
+  private settleOne(record: RecordPlan, direction: PassDirection, p: DirectionPlan): void {
+    switch (p.action) {
+      case 'insert':
+      case 'modify':
+        this.jobs[direction === 'to-dataverse' ? 'dataverse' : 'bc'].push({ record, plan: p, direction });
+        this.pendingWrites.set(record, (this.pendingWrites.get(record) ?? 0) + 1);
+        return;
+      case 'fail':
+        return this.fail(record, direction, p.error ?? 'failed');
+      case 'conflict':
+        // Both directions carry the conflict; record it once, against the BC→Dataverse direction.
+        if (direction === 'to-dataverse') this.fail(record, direction, p.error ?? 'conflict', 'conflict');
+        return;
+      case 'uncouple':
+        this.state.uncouple(this.m.name, { bcId: record.bcId, dataverseId: record.dataverseId });
+        return this.note(record, direction, 'uncouple');
+      case 'couple':
+        // Matched to a record that already exists (match-based coupling): a coupling, no write.
+        this.state.couple({ mapping: this.m.name, bcId: record.bcId!, dataverseId: record.dataverseId! });
+        return this.note(record, direction, 'couple');
+      case 'unchanged':
+        if (record.coupled && record.bcId) {
+          const before = this.state.byBcId(this.m.name, record.bcId)?.dataverseModifiedAt;
+          const after = this.state.markSuccess(this.m.name, record.bcId, direction, {
+            bcModifiedAt: record.bcModifiedAt || undefined,
+            dataverseModifiedAt: record.dataverseModifiedAt || undefined,
+          }).dataverseModifiedAt;
+          // A Dataverse time taken from a read replaces the one our write produced.
+          if (after !== before) this.markWrittenByUs(record.bcId, false);
+        }
+        return this.note(record, direction, 'unchanged');
+      default:
+        return this.note(record, direction, p.action);
+    }
+  }
+
+  /** Step 2: the queued writes of one side, in batches of its size, a few in flight. */
+  async writeSide(sideName: 'bc' | 'dataverse', total: number): Promise<void> {
+    const side = sideName === 'bc' ? this.ctx.bc : this.ctx.dataverse;
+    const chunks: Job[][] = [];
+    const jobs = this.jobs[sideName];
+    for (let i = 0; i < jobs.length; i += side.limits.batchSize) chunks.push(jobs.slice(i, i + side.limits.batchSize));
+    await mapPool(chunks, side.limits.parallelRequests, (chunk) => this.writeBatch(sideName, side, chunk, total), this.ctx.signal);
+  }
+
+  get queued(): number {
+    return this.jobs.bc.length + this.jobs.dataverse.length;
+  }
+
+  /** Write-ahead: the creates of a batch are durable intents before the batch leaves. */
+  private announce(sideName: 'bc' | 'dataverse', side: Side, table: SideTable, chunk: Job[]): Promise<Intent[]> {
+    // Dataverse keeps the id we choose; BC only through the companion extension (API v2.0 refuses it).
+    const chosenIds = side.acceptsChosenId?.(table) ?? true;
+    const announced: NewIntent[] = chunk
+      .filter((job) => job.plan.action === 'insert')
+      .map((job) => ({
+        mapping: this.m.name,
+        direction: job.direction,
+        target: sideName,
+        entitySet: table.entitySet,
+        sourceId: (job.direction === 'to-dataverse' ? job.record.bcId : job.record.dataverseId)!,
+        sourceModifiedAt: job.direction === 'to-dataverse' ? job.record.bcModifiedAt : job.record.dataverseModifiedAt,
+        chosenId: chosenIds ? job.plan.targetId : undefined,
+        keys: chosenIds ? undefined : intentKeys(this.m, job.plan.values ?? {}),
+      }));
+    return announced.length ? this.ctx.intents.record(announced) : Promise.resolve([]);
+  }
+
+  private async writeBatch(sideName: 'bc' | 'dataverse', side: Side, chunk: Job[], total: number): Promise<void> {
+    const table = this.ctx.tables[sideName];
+    const ops: WriteOp[] = chunk.map(({ plan: p }) =>
+      p.action === 'insert'
+        ? { kind: 'create', id: p.targetId!, fields: p.values ?? {} }
+        : { kind: 'update', id: p.targetId!, etag: p.etag, fields: p.values ?? {} },
+    );
+    const intents = await this.announce(sideName, side, table, chunk);
+    let results: WriteResult[];
+    try {
+      results = await side.write(table, ops);
+    } catch (error) {
+      await this.batchFailed(error, chunk, intents);
+      return;
+    }
+    results.forEach((result, i) => this.recordWrite(chunk[i]!, result));
+    await this.state.commit();
+    // Closed only once the couplings are durable: a crash in between leaves an intent that finds its coupling.
+    await this.ctx.intents.close(intents);
+    this.done += chunk.length;
+    this.ctx.onProgress?.(this.done, total);
+  }
+
+  /** The whole request failed: a lost answer is found out and re-planned; an error answer fails the records. */
+  private async batchFailed(error: unknown, chunk: Job[], intents: Intent[]): Promise<void> {
+    if (error instanceof AuthError) throw error;
+    const status = (error as { status?: number }).status;
+    if (status === undefined) {
+      // The answer was lost (reset, timeout): find out what landed, then re-plan the rest in this run.
+      if (intents.length) await resolveIntents(this.ctx, this.m, intents);
+      for (const job of chunk) this.retry.add(job.record);
+    } else {
+      const message = (error as Error).message.split('\n')[0]!;
+      for (const job of chunk) this.fail(job.record, job.direction, message, isTransient(status) ? 'transient' : 'own');
+      await this.ctx.intents.close(intents);
+    }
+    await this.state.commit();
+  }
+
+  private recordWrite(job: Job, result: WriteResult): void {
     const { record, plan: p, direction } = job;
     const toDv = direction === 'to-dataverse';
     if (!result.ok || !result.record) {
       if (result.error?.conflict) {
-        retry.add(record);
+        this.retry.add(record);
         return;
       }
       const message = result.error
         ? `${toDv ? 'Dataverse' : 'Business Central'} refused the ${p.action === 'insert' ? 'insert' : 'update'}: ${result.error.message}`
         : 'the written record could not be read back';
-      fail(record, direction, message, result.error && isTransient(result.error.status) ? 'transient' : 'own');
-      return;
+      return this.fail(record, direction, message, result.error && isTransient(result.error.status) ? 'transient' : 'own');
     }
     const written = result.record;
     // What BC holds after the write is what BC answered (its defaults, its rounding), not only what we sent.
-    if (!toDv && record.base && Object.keys(written.fields).length > 1) record.base = mergeBase(m, written.fields);
-    if (p.action === 'insert') {
-      const bcId = toDv ? record.bcId! : written.id;
-      const dataverseId = toDv ? written.id : record.dataverseId!;
-      state.couple(
-        {
-          mapping: m.name,
-          bcId,
-          dataverseId,
-          bcModifiedAt: (toDv ? record.bcModifiedAt : written.modifiedAt) || undefined,
-          dataverseModifiedAt: (toDv ? written.modifiedAt : record.dataverseModifiedAt) || undefined,
-          syncedDirection: direction,
-        },
-        { replace: true },
-      );
-      state.forgetFailure(m.name, direction, toDv ? record.bcId! : record.dataverseId!);
-      record.bcId = bcId;
-      record.dataverseId = dataverseId;
-    } else {
-      const before = state.byBcId(m.name, record.bcId!)?.dataverseModifiedAt;
-      const after = state.markSuccess(
-        m.name,
+    if (!toDv && record.base && Object.keys(written.fields).length > 1) record.base = mergeBase(this.m, written.fields);
+    if (p.action === 'insert') this.coupleCreated(record, direction, written);
+    else {
+      const before = this.state.byBcId(this.m.name, record.bcId!)?.dataverseModifiedAt;
+      const after = this.state.markSuccess(
+        this.m.name,
         record.bcId!,
         direction,
         toDv
           ? { dataverseModifiedAt: written.modifiedAt, bcModifiedAt: record.bcModifiedAt || undefined }
           : { bcModifiedAt: written.modifiedAt, dataverseModifiedAt: record.dataverseModifiedAt || undefined },
       ).dataverseModifiedAt;
-      if (!toDv && after !== before) markWrittenByUs(record.bcId!, false);
+      if (!toDv && after !== before) this.markWrittenByUs(record.bcId!, false);
     }
-    if (toDv) markWrittenByUs(record.bcId!, true);
-    note(record, direction, p.action);
-    const left = (pendingWrites.get(record) ?? 1) - 1;
-    pendingWrites.set(record, left);
-    if (left === 0 && !failedRecords.has(record) && !retry.has(record) && record.base && record.bcId) {
-      state.update(m.name, record.bcId, { extra: { [MERGE_BASE_KEY]: record.base } });
+    if (toDv) this.markWrittenByUs(record.bcId!, true);
+    this.note(record, direction, p.action);
+    const left = (this.pendingWrites.get(record) ?? 1) - 1;
+    this.pendingWrites.set(record, left);
+    if (left === 0 && !this.failedRecords.has(record) && !this.retry.has(record) && record.base && record.bcId) {
+      this.state.update(this.m.name, record.bcId, { extra: { [MERGE_BASE_KEY]: record.base } });
     }
-  };
+  }
 
-  // 2. Writes: Dataverse first (BC→Dataverse is the first pass in BC too), then Business Central.
-  const total = jobs.dataverse.length + jobs.bc.length;
-  let done = 0;
-  for (const sideName of ['dataverse', 'bc'] as const) {
-    const side = sideName === 'bc' ? ctx.bc : ctx.dataverse;
-    const table = sideName === 'bc' ? ctx.tables.bc : ctx.tables.dataverse;
-    const chosenIds = acceptsChosenId(sideName, table);
-    const chunks: Job[][] = [];
-    for (let i = 0; i < jobs[sideName].length; i += side.limits.batchSize) chunks.push(jobs[sideName].slice(i, i + side.limits.batchSize));
-    await mapPool(
-      chunks,
-      side.limits.parallelRequests,
-      async (chunk) => {
-        const ops: WriteOp[] = chunk.map(({ plan: p }) =>
-          p.action === 'insert'
-            ? { kind: 'create', id: p.targetId!, fields: p.values ?? {} }
-            : { kind: 'update', id: p.targetId!, etag: p.etag, fields: p.values ?? {} },
-        );
-        // Write-ahead: the creates of this batch are durable intents before the batch leaves.
-        const announced: NewIntent[] = [];
-        const intentOf = new Map<number, number>();
-        chunk.forEach((job, i) => {
-          if (job.plan.action !== 'insert') return;
-          intentOf.set(i, announced.length);
-          announced.push({
-            mapping: m.name,
-            direction: job.direction,
-            target: sideName,
-            entitySet: table.entitySet,
-            sourceId: (job.direction === 'to-dataverse' ? job.record.bcId : job.record.dataverseId)!,
-            sourceModifiedAt: job.direction === 'to-dataverse' ? job.record.bcModifiedAt : job.record.dataverseModifiedAt,
-            chosenId: chosenIds ? job.plan.targetId : undefined,
-            keys: chosenIds ? undefined : intentKeys(m, job.plan.values ?? {}),
-          });
-        });
-        const intents: Intent[] = announced.length ? await ctx.intents.record(announced) : [];
-        let results: WriteResult[];
-        try {
-          results = await side.write(table, ops);
-        } catch (error) {
-          if (error instanceof AuthError) throw error;
-          const status = (error as { status?: number }).status;
-          const message = (error as Error).message.split('\n')[0]!;
-          if (status === undefined) {
-            // The answer was lost (reset, timeout): find out what landed, then re-plan the rest in this run.
-            if (intents.length) await resolveIntents(ctx, m, intents);
-            for (const job of chunk) retry.add(job.record);
-          } else {
-            for (const job of chunk) fail(job.record, job.direction, message, isTransient(status) ? 'transient' : 'own');
-            await ctx.intents.close(intents);
-          }
-          await state.commit();
-          return;
-        }
-        results.forEach((result, i) => recordWrite(chunk[i]!, result));
-        await state.commit();
-        // Closed only once the couplings are durable: a crash in between leaves an intent that finds its coupling.
-        await ctx.intents.close(intents);
-        done += chunk.length;
-        ctx.onProgress?.(done, total);
+  private coupleCreated(record: RecordPlan, direction: PassDirection, written: Rec): void {
+    const toDv = direction === 'to-dataverse';
+    const bcId = toDv ? record.bcId! : written.id;
+    const dataverseId = toDv ? written.id : record.dataverseId!;
+    this.state.couple(
+      {
+        mapping: this.m.name,
+        bcId,
+        dataverseId,
+        bcModifiedAt: (toDv ? record.bcModifiedAt : written.modifiedAt) || undefined,
+        dataverseModifiedAt: (toDv ? written.modifiedAt : record.dataverseModifiedAt) || undefined,
+        syncedDirection: direction,
       },
-      ctx.signal,
+      { replace: true },
     );
+    this.state.forgetFailure(this.m.name, direction, toDv ? record.bcId! : record.dataverseId!);
+    record.bcId = bcId;
+    record.dataverseId = dataverseId;
   }
 
-  // Unchanged records coupled without a merge base (e.g. by match-based coupling) get one now.
-  for (const record of plan.records) {
-    if (!record.coupled || !record.bcId || !record.base || pendingWrites.has(record) || failedRecords.has(record)) continue;
-    const current = state.byBcId(m.name, record.bcId);
-    const isUnchanged = record.toDataverse?.action === 'unchanged' || record.toBc?.action === 'unchanged';
-    if (current && isUnchanged && current.extra?.[MERGE_BASE_KEY] !== record.base) {
-      state.update(m.name, record.bcId, { extra: { [MERGE_BASE_KEY]: record.base } });
+  /** Unchanged records coupled without a merge base (e.g. by match-based coupling) get one now. */
+  storeMissingBases(plan: SyncPlan): void {
+    for (const record of plan.records) {
+      if (!record.coupled || !record.bcId || !record.base || this.pendingWrites.has(record) || this.failedRecords.has(record)) continue;
+      const current = this.state.byBcId(this.m.name, record.bcId);
+      const isUnchanged = record.toDataverse?.action === 'unchanged' || record.toBc?.action === 'unchanged';
+      if (current && isUnchanged && current.extra?.[MERGE_BASE_KEY] !== record.base) {
+        this.state.update(this.m.name, record.bcId, { extra: { [MERGE_BASE_KEY]: record.base } });
+      }
     }
   }
-  await state.commit();
-  return { counts, records, retry: [...retry] };
+}
+
+export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx: ApplyContext): Promise<ApplyResult> {
+  const writer = new PlanWriter(m, ctx);
+  writer.settleWithoutWriting(plan);
+  await ctx.state.commit();
+  // Dataverse first (BC→Dataverse is the first pass in BC too), then Business Central.
+  const total = writer.queued;
+  await writer.writeSide('dataverse', total);
+  await writer.writeSide('bc', total);
+  writer.storeMissingBases(plan);
+  await ctx.state.commit();
+  return { counts: writer.counts, records: writer.records, retry: [...writer.retry] };
 }

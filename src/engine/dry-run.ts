@@ -30,6 +30,7 @@ function simulatedSide(side: Side, clock: Clock): Side {
     get: (table, ids) => side.get(table, ids),
     count: (table, where) => side.count(table, where),
     stats: () => side.stats(),
+    acceptsChosenId: side.acceptsChosenId?.bind(side),
     async write(table, ops): Promise<WriteResult[]> {
       const modifiedAt = new Date(clock.now()).toISOString();
       return ops.map((op) => {

@@ -4,10 +4,13 @@
  * one is ambiguous (reported with its candidates, nothing is created for it), none is "no match".
  */
 import { dataverseReadName, matchConditions, matchCriteria, planFieldTransfer, rowMatches } from '../mapping/index.js';
-import type { FieldMapping, IntegrationTableMapping, TransferContext } from '../mapping/index.js';
+import type { FieldMapping, IntegrationTableMapping, MatchCriterion, TransferContext } from '../mapping/index.js';
 import type { Rec } from '../sides/types.js';
+import type { CouplingLookup } from '../state/index.js';
+import { applyPlan } from './apply.js';
 import { lookupsFor, type EngineContext } from './context.js';
 import { dryRunContext } from './dry-run.js';
+import type { SyncPlan } from './plan.js';
 import { bcTable, dataverseTable } from './tables.js';
 
 export interface MatchOptions {
@@ -80,46 +83,39 @@ export async function matchBasedCoupling(ctx: EngineContext, m: IntegrationTable
   }
 }
 
-async function coupleMatches(ctx: EngineContext, m: IntegrationTableMapping, options: MatchOptions): Promise<MatchReport> {
-  const criteria = matchCriteria(m, options.fields, { caseSensitive: options.caseSensitive });
-  const report: MatchReport = {
-    mapping: m.name,
-    fields: criteria.map((c) => c.fieldId),
-    coupled: [],
-    ambiguous: [],
-    noMatch: [],
-    alreadyCoupled: 0,
-    takenByOther: [],
-  };
-  if (criteria.length === 0) return report;
-  const state = ctx.state;
+/** What matching reads: the uncoupled BC records in scope and the Dataverse rows, indexed by the first criterion. */
+interface MatchContext {
+  uncoupled: Rec[];
+  rows: Rec[];
+  byValue: Map<string, Rec[]>;
+  first: string;
+  scopeFields: FieldMapping[];
+  transfer?: TransferContext;
+}
+
+async function readMatchContext(ctx: EngineContext, m: IntegrationTableMapping, criteria: MatchCriterion[], options: MatchOptions, report: MatchReport): Promise<MatchContext | undefined> {
   const bcRecords: Rec[] = [];
   if (options.bcIds?.length) bcRecords.push(...(await ctx.bc.get(bcTable(m), options.bcIds)));
   else for await (const page of ctx.bc.list(bcTable(m))) bcRecords.push(...page);
   const uncoupled = bcRecords.filter((r) => {
-    const coupled = state.byBcId(m.name, r.id) !== undefined;
+    const coupled = ctx.state.byBcId(m.name, r.id) !== undefined;
     if (coupled) report.alreadyCoupled++;
     return !coupled;
   });
-  if (uncoupled.length === 0) return report;
-
+  if (uncoupled.length === 0) return undefined;
   // Read the Dataverse side once and index it by the first criterion's value (case-folded), so matching
   // 100,000 records is not 100,000 queries.
   const dvTable = dataverseTable(m, ctx.dataverseCompanyId);
-  const select = [
-    ...new Set([...(dvTable.select ?? []), ...criteria.map((c) => c.dataverse), ...ownerScopeFields(m).map((f) => dataverseReadName(f)!)]),
-  ];
+  const scopeFields = ownerScopeFields(m);
+  const select = [...new Set([...(dvTable.select ?? []), ...criteria.map((c) => c.dataverse), ...scopeFields.map((f) => dataverseReadName(f)!)])];
   const rows: Rec[] = [];
   for await (const page of ctx.dataverse.list({ ...dvTable, select })) rows.push(...page);
   const byValue = new Map<string, Rec[]>();
   const first = criteria[0]!.dataverse;
   for (const row of rows) {
     const key = String(row.fields[first] ?? '').trim().toLowerCase();
-    const list = byValue.get(key) ?? [];
-    list.push(row);
-    byValue.set(key, list);
+    byValue.set(key, [...(byValue.get(key) ?? []), row]);
   }
-  const scopeFields = ownerScopeFields(m);
   let transfer: TransferContext | undefined;
   if (scopeFields.length) {
     const lookups = lookupsFor(ctx);
@@ -127,46 +123,59 @@ async function coupleMatches(ctx: EngineContext, m: IntegrationTableMapping, opt
     if (lookups.missing.size) await lookups.buildMissing();
     transfer = lookups.context();
   }
+  return { uncoupled, rows, byValue, first, scopeFields, transfer };
+}
+
+/** Plans the couplings (pure): exactly one free candidate couples; more, or one taken, is ambiguous. */
+function planMatches(m: IntegrationTableMapping, criteria: MatchCriterion[], read: MatchContext, couplings: CouplingLookup, report: MatchReport): SyncPlan {
+  const plan: SyncPlan = { mapping: m.name, records: [] };
   const usedNow = new Set<string>();
-  for (const rec of uncoupled) {
+  const reason = `matched on ${criteria.map((c) => c.fieldId).join(', ')}`;
+  for (const rec of read.uncoupled) {
     const label = labelOf(m, rec);
     let outcome: 'coupled' | 'ambiguous' | 'none' = 'none';
-    const scope = transfer ? ownerScope(m, scopeFields, rec, transfer) : undefined;
-    if (transfer && !scope) {
+    const scope = read.transfer ? ownerScope(m, read.scopeFields, rec, read.transfer) : undefined;
+    if (read.transfer && !scope) {
       report.noMatch.push({ bcId: rec.id, label });
       continue;
     }
     const inScope = (row: Rec) => !scope || [...scope].every(([column, id]) => String(row.fields[column] ?? '').toLowerCase() === id);
     for (const group of matchConditions(criteria, rec.fields)) {
-      const firstCondition = group.conditions.find((c) => c.dataverse === first);
-      const pool = firstCondition ? (byValue.get(String(firstCondition.value).trim().toLowerCase()) ?? []) : rows;
+      const firstCondition = group.conditions.find((c) => c.dataverse === read.first);
+      const pool = firstCondition ? (read.byValue.get(String(firstCondition.value).trim().toLowerCase()) ?? []) : read.rows;
       const candidates = pool.filter((row) => rowMatches(group, row.fields) && inScope(row));
       if (candidates.length === 1) {
         const row = candidates[0]!;
-        const other = state.byDataverseId(m.name, row.id);
-        if (other || usedNow.has(row.id)) {
-          report.takenByOther.push({ bcId: rec.id, label, dataverseId: row.id });
-          outcome = 'ambiguous';
-          break;
+        outcome = couplings.byDataverseId(m.name, row.id) || usedNow.has(row.id) ? 'ambiguous' : 'coupled';
+        if (outcome === 'ambiguous') report.takenByOther.push({ bcId: rec.id, label, dataverseId: row.id });
+        else {
+          usedNow.add(row.id);
+          plan.records.push({ bcId: rec.id, dataverseId: row.id, coupled: false, label, toDataverse: { action: 'couple', reason, targetId: row.id } });
+          report.coupled.push({ bcId: rec.id, dataverseId: row.id, label });
         }
-        usedNow.add(row.id);
-        state.couple({ mapping: m.name, bcId: rec.id, dataverseId: row.id });
-        report.coupled.push({ bcId: rec.id, dataverseId: row.id, label });
-        outcome = 'coupled';
         break;
       }
       if (candidates.length > 1) {
-        report.ambiguous.push({
-          bcId: rec.id,
-          label,
-          candidates: candidates.map((c) => ({ dataverseId: c.id, name: String(c.fields[m.dataverse.nameField ?? ''] ?? '') })),
-        });
+        const named = candidates.map((c) => ({ dataverseId: c.id, name: String(c.fields[m.dataverse.nameField ?? ''] ?? '') }));
+        report.ambiguous.push({ bcId: rec.id, label, candidates: named });
         outcome = 'ambiguous';
         break;
       }
     }
     if (outcome === 'none') report.noMatch.push({ bcId: rec.id, label });
   }
-  await state.commit();
+  return plan;
+}
+
+async function coupleMatches(ctx: EngineContext, m: IntegrationTableMapping, options: MatchOptions): Promise<MatchReport> {
+  const criteria = matchCriteria(m, options.fields, { caseSensitive: options.caseSensitive });
+  const report: MatchReport = { mapping: m.name, fields: criteria.map((c) => c.fieldId), coupled: [], ambiguous: [], noMatch: [], alreadyCoupled: 0, takenByOther: [] };
+  if (criteria.length === 0) return report;
+  const read = await readMatchContext(ctx, m, criteria, options, report);
+  if (!read) return report;
+  const plan = planMatches(m, criteria, read, ctx.state, report);
+  // The single writer records the couplings (nothing is written to either system).
+  const tables = { bc: bcTable(m), dataverse: dataverseTable(m, ctx.dataverseCompanyId) };
+  await applyPlan(m, plan, { bc: ctx.bc, dataverse: ctx.dataverse, tables, state: ctx.state, intents: ctx.intents });
   return report;
 }

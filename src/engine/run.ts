@@ -60,6 +60,89 @@ function spendBudget(ctx: EngineContext, m: IntegrationTableMapping, syncPlan: S
   budget.changes = planned;
 }
 
+/**
+ * Keeps the pipe full at page boundaries: the next window is read, planned and starts writing while the
+ * previous window's last batches are still in flight (two windows at most; the transports bound the requests).
+ * A failure is raised only once both windows have stopped, so nothing writes after the run reports.
+ */
+class WindowPipeline {
+  private pending?: Promise<void>;
+
+  async push(start: () => Promise<void>): Promise<void> {
+    const previous = this.pending;
+    const current = start();
+    this.pending = current;
+    current.catch(() => undefined);
+    if (!previous) return;
+    try {
+      await previous;
+    } catch (error) {
+      this.pending = undefined;
+      await current.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async drain(): Promise<void> {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) await pending;
+  }
+}
+
+type ProcessWindow = (bcRecs: readonly Rec[], dvRecs: readonly Rec[]) => Promise<void>;
+
+/**
+ * Change selection (docs/integration.md §5.2), a page at a time: BC's changes first, then Dataverse's (BC runs
+ * →DV first too), then the records that failed before. Returns the latest modified-on seen on each side.
+ */
+async function selectChanges(
+  ctx: EngineContext,
+  m: IntegrationTableMapping,
+  tables: IntentTables,
+  options: SyncOptions,
+  reader: WindowReader,
+  scope: { bcAfter?: string; dvAfter?: string; toDv: boolean; fromDv: boolean },
+  processWindow: ProcessWindow,
+): Promise<{ bc?: string; dataverse?: string }> {
+  const seen: { bc?: string; dataverse?: string } = {};
+  const state = ctx.state;
+  if (options.records) {
+    const bcRecs = options.records.bc?.length ? await ctx.bc.get(tables.bc, options.records.bc) : [];
+    const dvRecs = options.records.dataverse?.length ? await ctx.dataverse.get(tables.dataverse, options.records.dataverse) : [];
+    await processWindow(bcRecs, dvRecs);
+    return seen;
+  }
+  const retryFailed = options.retryFailed !== false;
+  const pipe = new WindowPipeline();
+  if (scope.toDv) {
+    for await (const page of readAhead(ctx.bc.list(tables.bc, { modifiedAfter: scope.bcAfter }))) {
+      if (ctx.signal?.aborted) break;
+      for (const rec of page) seen.bc = maxIso(seen.bc, rec.modifiedAt);
+      await pipe.push(() => processWindow(page, []));
+    }
+    await pipe.drain();
+    const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !reader.handledBc.has(id));
+    if (retry.length && retryFailed && !ctx.signal?.aborted) await processWindow(await ctx.bc.get(tables.bc, retry), []);
+  }
+  if (scope.fromDv) {
+    const echo = usesEchoSuppression(m) && !options.full;
+    const where = echo ? [{ field: '_modifiedby_value', op: 'ne' as const, value: ctx.integrationUserId }] : undefined;
+    for await (const page of readAhead(ctx.dataverse.list(tables.dataverse, { modifiedAfter: scope.dvAfter, where }))) {
+      if (ctx.signal?.aborted) break;
+      for (const rec of page) seen.dataverse = maxIso(seen.dataverse, rec.modifiedAt);
+      await pipe.push(() => processWindow([], page));
+    }
+    await pipe.drain();
+    const retry = state
+      .failedNotSkipped(m.name, 'from-dataverse')
+      .filter((f) => f.dataverseId && !reader.handledDv.has(f.dataverseId) && !(f.bcId && reader.handledBc.has(f.bcId)))
+      .map((f) => f.dataverseId!);
+    if (retry.length && retryFailed && !ctx.signal?.aborted) await processWindow([], await ctx.dataverse.get(tables.dataverse, retry));
+  }
+  return seen;
+}
+
 /** The record mapping's run: every window read, planned once, applied; stale writes re-planned in the run. */
 async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, options: SyncOptions): Promise<RecordsResult> {
   const state = ctx.state;
@@ -119,43 +202,11 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   };
 
   ctx.onProgress?.(m.name, 'reading', 0, 0);
-  let maxBc: string | undefined;
-  let maxDv: string | undefined;
-  if (options.records) {
-    const bcRecs = options.records.bc?.length ? await ctx.bc.get(tables.bc, options.records.bc) : [];
-    const dvRecs = options.records.dataverse?.length ? await ctx.dataverse.get(tables.dataverse, options.records.dataverse) : [];
-    await processWindow(bcRecs, dvRecs);
-  } else {
-    // Change selection (§5.2), a page at a time: BC's changes first, then Dataverse's (BC runs →DV first too).
-    if (toDv) {
-      for await (const page of readAhead(ctx.bc.list(tables.bc, { modifiedAfter: bcAfter }))) {
-        if (ctx.signal?.aborted) break;
-        for (const rec of page) maxBc = maxIso(maxBc, rec.modifiedAt);
-        await processWindow(page, []);
-      }
-      const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !reader.handledBc.has(id));
-      if (retry.length && options.retryFailed !== false && !ctx.signal?.aborted) await processWindow(await ctx.bc.get(tables.bc, retry), []);
-    }
-    if (fromDv) {
-      const echo = usesEchoSuppression(m) && !options.full;
-      const where = echo ? [{ field: '_modifiedby_value', op: 'ne' as const, value: ctx.integrationUserId }] : undefined;
-      for await (const page of readAhead(ctx.dataverse.list(tables.dataverse, { modifiedAfter: dvAfter, where }))) {
-        if (ctx.signal?.aborted) break;
-        for (const rec of page) maxDv = maxIso(maxDv, rec.modifiedAt);
-        await processWindow([], page);
-      }
-      const retry = state
-        .failedNotSkipped(m.name, 'from-dataverse')
-        .filter((f) => f.dataverseId && !reader.handledDv.has(f.dataverseId) && !(f.bcId && reader.handledBc.has(f.bcId)))
-        .map((f) => f.dataverseId!);
-      if (retry.length && options.retryFailed !== false && !ctx.signal?.aborted) await processWindow([], await ctx.dataverse.get(tables.dataverse, retry));
-    }
-  }
-
+  const seen = await selectChanges(ctx, m, tables, options, reader, { bcAfter, dvAfter, toDv, fromDv }, processWindow);
   // Watermarks move forward only after every batch landed, capped at the run's start (§5.1).
   if (!options.records && !ctx.signal?.aborted) {
-    if (maxBc) state.setWatermark(m.name, 'bc', Date.parse(maxBc) > started ? iso(started) : maxBc);
-    if (maxDv) state.setWatermark(m.name, 'dataverse', Date.parse(maxDv) > started ? iso(started) : maxDv);
+    if (seen.bc) state.setWatermark(m.name, 'bc', Date.parse(seen.bc) > started ? iso(started) : seen.bc);
+    if (seen.dataverse) state.setWatermark(m.name, 'dataverse', Date.parse(seen.dataverse) > started ? iso(started) : seen.dataverse);
     await state.commit();
   }
   return result;

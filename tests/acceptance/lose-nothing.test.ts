@@ -92,3 +92,32 @@ describe('dry runs are the real run without the writes (demo seed)', () => {
     expect(written).toBeGreaterThan(0);
   }, 90_000);
 });
+
+describe('one broken mapping is not a broken run (demo seed, no companion extension)', () => {
+  let h: CliHarness;
+  beforeAll(async () => {
+    h = await startCli({ scenario: { customApi: false } });
+  });
+  afterAll(async () => h?.close());
+
+  test('sync --all: the custom-API mappings are unavailable with the fix, the others run, exit 6; --dry-run says the same', async () => {
+    const dry = await h.cli(['--json', 'sync', '--all', '--dry-run']);
+    const r = await h.cli(['--json', 'sync', '--all']);
+    expect(r.code).toBe(6);
+    expect(dry.code).toBe(6);
+    const reports = (JSON.parse(r.stdout) as SyncJson).mappings;
+    const unavailable = reports.filter((x) => x.unavailable).map((x) => x.mapping).sort();
+    expect(unavailable.length).toBeGreaterThan(0);
+    for (const x of reports.filter((y) => y.unavailable)) {
+      expect(x.unavailable!.fix).toMatch(/install the companion extension/);
+      expect(x.message).toMatch(/is unavailable/);
+    }
+    // The standard-API mappings ran: customers reached Dataverse.
+    const customer = reports.find((x) => x.mapping === 'CUSTOMER')!;
+    expect(customer.unavailable).toBeUndefined();
+    expect((JSON.parse(dry.stdout) as SyncJson).mappings.filter((x) => x.unavailable).map((x) => x.mapping).sort()).toEqual(unavailable);
+    // The sync log says so too, per mapping.
+    const log = await h.cli(['--json', 'log', '--mapping', unavailable[0]!]);
+    expect(log.stdout).toMatch(/unavailable|install the companion extension/);
+  }, 60_000);
+});

@@ -65,7 +65,11 @@ describe('response shapes', () => {
     expect(tableByEntitySet('salesorderdetails')?.key).toBe('salesorderdetailid');
     expect(tableByEntitySet('cdm_companies')?.key).toBe('cdm_companyid');
     expect(bcResources.filter((r) => r.custom).map((r) => r.entitySet).sort()).toEqual(
-      ['customerPriceGroups', 'itemUnitsOfMeasure', 'priceListHeaders', 'priceListLines', 'resourceUnitsOfMeasure', 'resources', 'salesPrices', 'shippingAgents', 'unitGroups'],
+      [
+        'customerLedgerEntries', 'customerPriceGroups', 'customerStatistics', 'integrationInfo', 'itemUnitsOfMeasure', 'priceListHeaders',
+        'priceListLines', 'recordLinks', 'resourceUnitsOfMeasure', 'resources', 'salesHeaderArchives', 'salesHeaders', 'salesLineArchives',
+        'salesPrices', 'salesSetup', 'shippingAgents', 'unitGroups',
+      ],
     );
     expect(resourceByEntitySet('salesOrderLines')).toBe(salesOrderLines);
     expect(resourceByEntitySet('companies')?.companyScoped).toBe(false);

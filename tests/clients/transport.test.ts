@@ -188,7 +188,12 @@ describe('lost answers', () => {
     server.setHandler(() => undefined);
     const controller = new AbortController();
     const pending = transport().request({ method: 'GET', path: 'x', kind: 'read', signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
+    // Cancel once the server holds the request (a fixed delay is too short on a busy machine).
+    const arrived = async () => {
+      while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    };
+    await arrived();
+    controller.abort();
     await expect(pending).rejects.toThrow(/was cancelled/);
     expect(server.requests).toHaveLength(1);
   });

@@ -149,8 +149,8 @@ describe('bcsync doctor', () => {
     const sync = await harness.cli(['sync', '--all']);
     expect(sync.code).toBe(3);
     expect(sync.stderr.split('\n')[0]).toMatch(/^error: The Dataverse base currency is EUR but Business Central's local currency \(LCY\) is USD: /);
-    // The only $batch is the environment read (WhoAmI's company and organization GETs).
-    expect(writesIn(harness.emu)).toEqual(['dataverse POST $batch']);
+    // The environment is read with plain GETs: nothing at all was sent but reads.
+    expect(writesIn(harness.emu)).toEqual([]);
     expect(['accounts', 'contacts', 'products', 'uomschedules', 'pricelevels'].map((t) => harness.emu.dataverse.count(t))).toEqual(before);
   });
 });

@@ -16,7 +16,7 @@ afterAll(async () => {
 describe('full-sync --no-unit-groups', () => {
   test('ITEM-PRODUCT inserts succeed and every product has the unit of its "NAV <code>" unit group as defaultuomid', async () => {
     // Units: the demo's Dataverse holds unit groups of its own, so the BC units are created beside them.
-    const unitRun = await h.cli(['full-sync', '--mapping', 'UNIT OF MEASURE', '--force-create']);
+    const unitRun = await h.cli(['full-sync', '--mapping', 'UNIT OF MEASURE', '--force-create', '--yes']);
     expect(unitRun.code).toBe(0);
     const r = await h.cli(['--json', 'full-sync', '--mapping', 'ITEM-PRODUCT', '--match', 'ITEM-PRODUCT=number']);
     const doc = JSON.parse(r.stdout) as {

@@ -10,6 +10,7 @@ import type { RunningEmulators, StartEmulatorsOptions } from '../../src/emulator
 import { BufferIo } from '../../src/io/io.js';
 import type { Prompter } from '../../src/io/prompter.js';
 import { run } from '../../src/main.js';
+import type { Clock } from '../../src/clock.js';
 
 export interface CliResult {
   code: number;
@@ -44,12 +45,13 @@ export function setupArgs(emu: RunningEmulators): string[] {
   ];
 }
 
-export async function startCli(options: StartEmulatorsOptions = {}): Promise<CliHarness> {
-  const emu = await startEmulators({ seed: 'demo', ...options });
+/** `clock`: the CLI's clock (and the emulators' `now`), e.g. one whose waits pass at once. */
+export async function startCli(options: StartEmulatorsOptions = {}, deps: { clock?: Clock } = {}): Promise<CliHarness> {
+  const emu = await startEmulators({ seed: 'demo', ...(deps.clock ? { now: deps.clock.now } : {}), ...options });
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'bcsync-cli-'));
   const cli = async (args: string[], o: { tty?: boolean; prompter?: Prompter } = {}): Promise<CliResult> => {
     const io = new BufferIo({ BCSYNC_CLIENT_SECRET: emu.credentials.clientSecret }, o.tty ?? false);
-    const code = await run(['node', 'bcsync', '--home', home, ...args], { io, prompter: o.prompter });
+    const code = await run(['node', 'bcsync', '--home', home, ...args], { io, prompter: o.prompter, clock: deps.clock });
     return { code, stdout: io.stdoutText, stderr: io.stderrText };
   };
   const setup = await cli(setupArgs(emu));
@@ -69,4 +71,15 @@ export async function startCli(options: StartEmulatorsOptions = {}): Promise<Cli
 /** Writes (POST/PATCH/PUT/DELETE, $batch) the two APIs saw since the last resetLog (token requests are not writes). */
 export function writesIn(emu: RunningEmulators): string[] {
   return emu.requestLog.filter((e) => e.api !== 'token' && e.method !== 'GET').map((e) => `${e.api} ${e.method} ${e.path}`);
+}
+
+/** A clock whose waits pass at once (time jumps ahead by the wait): Retry-After honoured without sleeping. */
+export function skippingClock(): Clock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    sleep: async (ms) => {
+      offset += Math.max(0, ms);
+    },
+  };
 }

@@ -147,13 +147,14 @@ describe.each(fixtures)('Side contract: $api', (f) => {
     expect(requests()).toHaveLength(2);
   });
 
-  test('create, update, delete: one request per batch; results carry the record as it is after the write', async () => {
+  // Results carry what the engine keeps of a written record: its id, modified-on and ETag (Dataverse is asked for
+  // only those columns); the values are checked where they are stored.
+  test('create, update, delete: one request per batch; results carry the id, modified-on and ETag after the write', async () => {
     clock.now += 60_000;
     const op: WriteOp = { kind: 'create', id: randomUUID(), fields: f.newRecord('Contract Co', 'Oslo') };
     const [created] = await side.write(f.table, [op]);
     expect(created).toMatchObject({ ok: true, op });
     const record = created!.record!;
-    expect(record.fields).toMatchObject(f.newRecord('Contract Co', 'Oslo'));
     expect(Date.parse(record.modifiedAt)).toBe(clock.now);
     expect(typeof record.etag).toBe('string');
     // The record is stored under the id the result names: the chosen one only where the table keeps it.
@@ -167,7 +168,8 @@ describe.each(fixtures)('Side contract: $api', (f) => {
     clock.now += 60_000;
     const [updated] = await side.write(f.table, [{ kind: 'update', id: record.id, etag: record.etag, fields: { [f.nameField]: 'Contract Co (renamed)' } }]);
     expect(updated!.ok).toBe(true);
-    expect(updated!.record).toMatchObject({ id: record.id, fields: { [f.nameField]: 'Contract Co (renamed)' } });
+    expect(updated!.record!.id).toBe(record.id);
+    expect(f.data(emu).get(f.table.entitySet, record.id)![f.nameField]).toBe('Contract Co (renamed)');
     expect(Date.parse(updated!.record!.modifiedAt)).toBe(clock.now);
     expect(updated!.record!.etag).not.toBe(record.etag);
     expect(requests()).toEqual(['POST $batch']);
@@ -194,7 +196,8 @@ describe.each(fixtures)('Side contract: $api', (f) => {
       [true, false, false],
     ]);
     expect(f.data(emu).get(f.table.entitySet, a!.id)![f.nameField]).toBe('Edited by a person');
-    expect(results[2]!.record!.fields[f.nameField]).toBe('Ours too');
+    expect(results[2]!.record!.id).toBe(b!.id);
+    expect(f.data(emu).get(f.table.entitySet, b!.id)![f.nameField]).toBe('Ours too');
     expect(requests()).toEqual(['POST $batch']);
   });
 
@@ -211,7 +214,8 @@ describe.each(fixtures)('Side contract: $api', (f) => {
     expect(reread!.etag).not.toBe(a!.etag);
     expect(reread!.fields[f.nameField]).toBe(a!.fields[f.nameField]);
     const [retried] = await side.write(f.table, [{ kind: 'update', id: a!.id, etag: reread!.etag, fields: { [f.nameField]: 'Ours' } }]);
-    expect(retried).toMatchObject({ ok: true, record: { fields: { [f.nameField]: 'Ours' } } });
+    expect(retried).toMatchObject({ ok: true, record: { id: a!.id } });
+    expect(f.data(emu).get(f.table.entitySet, a!.id)![f.nameField]).toBe('Ours');
   });
 
   test('a table that keeps a chosen id: the create lands on it, and repeating it (after a crash) finds it without a duplicate', async () => {

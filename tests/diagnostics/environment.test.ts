@@ -57,13 +57,14 @@ describe('base currency', () => {
   test('an organization that cannot be read is said so, not "no currency with ISO code"', async () => {
     services = await startServices();
     const real = services.dataverse;
-    // The organization read is one operation of a $batch; here it fails on its own (as a missing privilege would).
+    // The organization read fails on its own (as a missing privilege would); the company read answers nothing.
     const dataverse = {
       whoAmI: () => real.whoAmI(),
-      batch: async () => [
-        { ok: true, status: 200, headers: {}, body: { value: [] } },
-        { ok: false, status: 403, headers: {}, body: undefined, error: new ApiError('Dataverse denied GET organizations (403).', 'dataverse', 403, undefined, undefined) },
-      ],
+      list: (entitySet: string) =>
+        (async function* () {
+          if (entitySet === 'organizations') throw new ApiError('Dataverse denied GET organizations (403).', 'dataverse', 403, undefined, undefined);
+          yield [];
+        })(),
     } as unknown as DataverseClient;
     const error = await fetchEnvironment({ bc: services.bc, dataverse }, services.emu.bc.companyName, TODAY).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);

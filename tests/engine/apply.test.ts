@@ -32,6 +32,9 @@ class MemorySide implements Side {
     private readonly intentsSeenAtWrite?: () => number,
   ) {}
   seenIntents: number[] = [];
+  acceptsChosenId(): boolean {
+    return this.choosesIds;
+  }
   async *list(_t: SideTable, q: ListQuery = {}): AsyncIterable<Rec[]> {
     const since = q.where?.find((w) => w.op === 'ge')?.value as string | undefined;
     yield [...this.records.values()].filter((r) => !since || Date.parse(r.modifiedAt) >= Date.parse(since));

@@ -183,5 +183,6 @@ Examples:
         deps.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       await sandboxRun(deps, { ...options, until });
+      return { exitCode: 0, endsOnSignal: true };
     }));
 };

@@ -1,5 +1,5 @@
 /**
- * Business Central's JSON `$batch` (protocols.md §3.2): at most 100 operations, each answered on its own,
+ * Business Central's JSON `$batch` (docs/protocols.md §3.2): at most 100 operations, each answered on its own,
  * `dependsOn` between them, stop at the first failure unless `Prefer: odata.continue-on-error`, and
  * `Isolation: snapshot` making the batch one transaction. URLs inside are relative to the API root it was sent to.
  */
@@ -9,7 +9,7 @@ import { API_PREFIX, errorAnswer, type Answer, type Api, type InnerRequest } fro
 import type { BcService } from './service.js';
 import type { Rec } from './store.js';
 
-/** JSON `$batch` limit (protocols.md §3.2, §5.4). */
+/** JSON `$batch` limit (docs/protocols.md §3.2, §5.4). */
 export const MAX_BATCH_OPERATIONS = 100;
 
 const JSON_CONTENT_TYPE = 'application/json; odata.metadata=minimal';

@@ -274,6 +274,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
         out['x-ms-ratelimit-time-remaining-xrm-requests'] = String(Math.max(0, Math.round(opts.rateLimitHeaders.executionMsPerWindow - used)));
       }
       for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+      if (out['retry-after'] !== undefined) entry.retryAfterSeconds = Number(out['retry-after']);
       if (payload !== undefined) out['content-length'] = String(Buffer.byteLength(payload));
       entry.status = status;
       entry.durationMs = performance.now() - startedWall;

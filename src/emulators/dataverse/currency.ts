@@ -1,6 +1,6 @@
 /**
  * Currency rules: every money column has a base-currency twin at the row's exchange rate, rows default to the
- * base currency, and the base currency's rate is 1 (protocols.md §6.1).
+ * base currency, and the base currency's rate is 1 (docs/protocols.md §6.1).
  */
 import { DvCodes, DvError, invalidArgument } from './errors.js';
 import type { Organization } from './org.js';

@@ -1,10 +1,10 @@
 /**
  * Sales document rules (orders, quotes, invoices): numbers, editable states, line pricing and amounts, and
- * header totals recomputed from the lines (protocols.md §6.1, §7.1).
+ * header totals recomputed from the lines (docs/protocols.md §6.1, §7.1).
  */
 import { applyCurrency, currencyPrecision } from './currency.js';
 import { invalidArgument } from './errors.js';
-import type { Actor, Organization, ParsedPayload } from './org.js';
+import type { Actor, Organization, RowWrite } from './org.js';
 import { listPrice } from './pricing.js';
 import { num, setLookup, setValue } from './row-values.js';
 import type { Row } from './store.js';
@@ -36,15 +36,8 @@ export const LINES: Record<string, { parentSet: string; parentLogical: string; v
 export const HEADER_TOTALS = ['totalamount', 'totalamountlessfreight', 'totaltax', 'totaldiscountamount', 'totallineitemdiscountamount'];
 
 /** A document header: its number on create, the price list's currency, and totals from its lines. */
-export function headerRules(
-  org: Organization,
-  table: TableDef,
-  values: Record<string, unknown>,
-  targets: Record<string, string>,
-  previous: Row | undefined,
-  parsed: ParsedPayload,
-  doc: DocumentRule,
-): void {
+export function headerRules(org: Organization, write: RowWrite, doc: DocumentRule): void {
+  const { table, values, targets, previous, parsed } = write;
   if (!previous && typeof values[doc.numberColumn] !== 'string') values[doc.numberColumn] = nextDocumentNumber(org, doc.prefix);
   if (!previous && !values['_transactioncurrencyid_value']) {
     const priceList = typeof values['_pricelevelid_value'] === 'string' ? org.store.get('pricelevels', values['_pricelevelid_value'] as string) : undefined;
@@ -55,15 +48,8 @@ export function headerRules(
 }
 
 /** A document line: an editable parent, its currency, the product (or a write-in), the list price, sequence and amounts. */
-export function lineRules(
-  org: Organization,
-  table: TableDef,
-  values: Record<string, unknown>,
-  targets: Record<string, string>,
-  previous: Row | undefined,
-  parsed: ParsedPayload,
-  line: { parentSet: string; parentLogical: string; via: string },
-): void {
+export function lineRules(org: Organization, write: RowWrite, line: { parentSet: string; parentLogical: string; via: string }): void {
+  const { table, values, targets, previous, parsed } = write;
   const parent = assertParentEditable(org, table, values, line);
   const currency = parent.values['_transactioncurrencyid_value'];
   if (typeof currency === 'string') setLookup(values, targets, 'transactioncurrencyid', { id: currency, logicalName: 'transactioncurrency' });

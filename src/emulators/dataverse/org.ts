@@ -42,6 +42,15 @@ export interface BindContext {
   contentIds?: ReadonlyMap<string, string>;
 }
 
+/** A row being written: its table, the values and lookup targets it will be stored with, the row before, the payload. */
+export interface RowWrite {
+  table: TableDef;
+  values: Record<string, unknown>;
+  targets: Record<string, string>;
+  previous: Row | undefined;
+  parsed: ParsedPayload;
+}
+
 export interface ParsedPayload {
   values: Map<string, unknown>;
   lookups: Map<string, LookupValue | null>;
@@ -314,7 +323,7 @@ export class Organization {
     setLookup(values, targets, 'createdby', { id: actor.userId, logicalName: 'systemuser' });
     setLookup(values, targets, 'modifiedby', { id: actor.userId, logicalName: 'systemuser' });
     this.applyOwnership(table, values, targets, actor, true);
-    this.applyRules(table, values, targets, undefined, parsed, actor);
+    this.applyRules({ table, values, targets, previous: undefined, parsed });
     applyCurrency(this, table, values, targets);
     this.checkRequired(table, values);
     const row = this.commitRow(table, id, values, targets);
@@ -371,7 +380,7 @@ export class Organization {
     values['modifiedon'] = this.nowText();
     setLookup(values, targets, 'modifiedby', { id: actor.userId, logicalName: 'systemuser' });
     this.applyOwnership(table, values, targets, actor, false);
-    this.applyRules(table, values, targets, row, parsed, actor);
+    this.applyRules({ table, values, targets, previous: row, parsed });
     applyCurrency(this, table, values, targets);
     this.checkRequired(table, values);
     const updated = this.commitRow(table, row.id, values, targets);
@@ -538,14 +547,8 @@ export class Organization {
     setLookup(values, targets, 'owningteam', ownerKind === 'team' ? { id: ownerId, logicalName: 'team' } : null);
   }
 
-  private applyRules(
-    table: TableDef,
-    values: Record<string, unknown>,
-    targets: Record<string, string>,
-    previous: Row | undefined,
-    parsed: ParsedPayload,
-    actor: Actor,
-  ): void {
+  private applyRules(write: RowWrite): void {
+    const { table, values, targets, previous, parsed } = write;
     switch (table.logicalName) {
       case 'contact':
       case 'lead':
@@ -580,11 +583,11 @@ export class Organization {
     }
     const doc = DOCUMENTS[table.logicalName];
     if (doc) {
-      headerRules(this, table, values, targets, previous, parsed, doc);
+      headerRules(this, write, doc);
       return;
     }
     const line = LINES[table.logicalName];
-    if (line) lineRules(this, table, values, targets, previous, parsed, line);
+    if (line) lineRules(this, write, line);
   }
 
   private afterWrite(table: TableDef, previous: Row | undefined, row: Row, actor: Actor): void {

@@ -1,6 +1,6 @@
 /**
  * Pricing rules: a price list item's unit belongs to its product's unit group, takes the price list's currency,
- * and is unique per product and unit in its list; a product's list price on a document line (protocols.md §6.1).
+ * and is unique per product and unit in its list; a product's list price on a document line (docs/protocols.md §6.1).
  */
 import { DvCodes, DvError, invalidArgument } from './errors.js';
 import type { Organization } from './org.js';

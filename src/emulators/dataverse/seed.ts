@@ -7,6 +7,7 @@ import type { DataverseSeed } from '../seed/types.js';
 import type { ApplicationUserRoles } from '../types.js';
 import type { Organization } from './org.js';
 import { refreshDocumentTotals } from './documents.js';
+import { createBaseUnit } from './units.js';
 import { setLookup, setValue } from './org.js';
 import { readName, stateModel } from './schema.js';
 import type { TableDef } from './schema.js';
@@ -235,23 +236,7 @@ export function loadSeed(org: Organization, seed: DataverseSeed, opts: SeedOptio
       const name = schedule.values['baseuomname'];
       const unit = units.find((u) => u.values['name'] === name);
       if (unit) org.loadRow(org.table('uoms'), { ...unit.values, isschedulebaseuom: true }, { ...unit.targets });
-      else {
-        const id = org.ids.next();
-        const values: Record<string, unknown> = {
-          uomid: id,
-          name: typeof name === 'string' ? name : 'Unit',
-          quantity: 1,
-          isschedulebaseuom: true,
-          createdon: nowText,
-          modifiedon: nowText,
-        };
-        const targets: Record<string, string> = {};
-        setLookup(values, targets, 'uomscheduleid', { id: schedule.id, logicalName: 'uomschedule' });
-        setLookup(values, targets, 'baseuom', { id, logicalName: 'uom' });
-        setLookup(values, targets, 'createdby', { id: personUserId, logicalName: 'systemuser' });
-        setLookup(values, targets, 'modifiedby', { id: personUserId, logicalName: 'systemuser' });
-        org.loadRow(org.table('uoms'), values, targets);
-      }
+      else createBaseUnit(org, schedule, { userId: personUserId });
     }
   }
   refreshDocumentTotals(org);

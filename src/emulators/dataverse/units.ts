@@ -1,6 +1,6 @@
 /**
  * Unit rules: a unit group comes with its base unit, unit names are unique within their group, and a
- * product's default unit belongs to its unit group (protocols.md §6.1).
+ * product's default unit belongs to its unit group (docs/protocols.md §6.1).
  */
 import { DvCodes, DvError, invalidArgument } from './errors.js';
 import type { Actor, Organization } from './org.js';
@@ -36,14 +36,15 @@ export function productRules(org: Organization, values: Record<string, unknown>)
   }
 }
 
-/** A new unit group comes with its base unit, named by `baseuomname` (protocols.md §6.1). */
+/** A new unit group comes with its base unit, named by `baseuomname` (docs/protocols.md §6.1). */
 export function createBaseUnit(org: Organization, schedule: Row, actor: Actor): void {
   const uoms = org.table('uoms');
   const id = org.ids.next();
   const now = org.nowText();
+  const name = schedule.values['baseuomname'];
   const values: Record<string, unknown> = {
     uomid: id,
-    name: schedule.values['baseuomname'],
+    name: typeof name === 'string' ? name : 'Unit',
     quantity: 1,
     isschedulebaseuom: true,
     createdon: now,

@@ -81,7 +81,7 @@ export function lastRuns(runs: Iterable<LoggedRun>): Map<string, LastRun> {
 }
 
 /**
- * Due and idle by BC's rules (§4.1, §4.3): every `intervalMinutes` after the last run; a run that inserted,
+ * Due and idle by BC's rules (docs/integration.md §4.1, §4.3): every `intervalMinutes` after the last run; a run that inserted,
  * modified, deleted and failed nothing makes the mapping idle until `inactivityTimeoutMinutes` pass (a change
  * also wakes it; `sync --due` looks for one). A run that did not finish counts as not run.
  */
@@ -105,7 +105,7 @@ export function scheduleState(m: IntegrationTableMapping, last: LastRun | undefi
 }
 
 /**
- * An idle mapping wakes on a change (§4.3): Dataverse rows in its integration filter modified after its
+ * An idle mapping wakes on a change (docs/integration.md §4.3): Dataverse rows in its integration filter modified after its
  * watermark (less the 999 ms tolerance), or BC records modified after its BC watermark (BC's own events wake
  * its jobs). One page request per side at most.
  */

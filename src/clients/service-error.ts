@@ -13,7 +13,7 @@ export interface ErrorAnswer {
 /**
  * The entity set a collection URL addresses (`.../companies(…)/resources?$top=1` → `resources`), or undefined
  * when the URL addresses a record, an action, `$count`, `$batch` or a function call. A 404 on such a URL means
- * the entity set itself is missing (protocols.md §5.1, §5.3: 404 = endpoint or record not found).
+ * the entity set itself is missing (docs/protocols.md §5.1, §5.3: 404 = endpoint or record not found).
  */
 export function collectionEntitySet(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 
 /**
- * XRM tooling connection strings (protocols.md §1.1): `name=value` pairs separated by `;`, keys
+ * XRM tooling connection strings (docs/protocols.md §1.1): `name=value` pairs separated by `;`, keys
  * case-insensitive with aliases. We accept the keys that make sense for an app registration and reject the rest
  * with a message naming the problem.
  */

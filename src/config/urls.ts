@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 
 /**
- * The service addresses a profile holds, normalized from what people paste (protocols.md §1): the Business
+ * The service addresses a profile holds, normalized from what people paste (docs/protocols.md §1): the Business
  * Central API v2.0 base with tenant and environment, the Dataverse environment origin, the Entra authority.
  */
 

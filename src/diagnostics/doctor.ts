@@ -57,7 +57,7 @@ export interface DoctorInput {
   bcTransportStats(): TransportStats;
 }
 
-/** Below these, doctor warns that a full synchronization may be throttled (protocols.md §5.2: 6,000 requests, 1,200,000 ms per 5 minutes). */
+/** Below these, doctor warns that a full synchronization may be throttled (docs/protocols.md §5.2: 6,000 requests, 1,200,000 ms per 5 minutes). */
 const LOW_BURST = 600;
 const LOW_TIME_MS = 120_000;
 

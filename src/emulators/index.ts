@@ -1,7 +1,7 @@
 /**
  * `import { startEmulators } from 'bcsync/emulators'`: local emulators of the Microsoft Entra token endpoint,
  * the Dataverse Web API v9.2 and the Business Central API v2.0 (plus the bcsync custom API), over loopback HTTP.
- * Written from ../shared/spec/protocols.md; nothing here imports the clients, the engine or the mappings.
+ * Written from docs/protocols.md; nothing here imports the clients, the engine or the mappings.
  */
 import { createBcModule } from './bc/index.js';
 import { createDataverseModule } from './dataverse/index.js';

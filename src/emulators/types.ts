@@ -1,6 +1,6 @@
 /**
  * Public contract of the emulators (`import { startEmulators } from 'bcsync/emulators'`).
- * Emulators are written from ../shared/spec/protocols.md, never from the client code: they import
+ * Emulators are written from docs/protocols.md, never from the client code: they import
  * nothing from src/clients, src/engine or src/mapping.
  */
 

@@ -46,7 +46,7 @@ function labelOf(m: IntegrationTableMapping, rec: Rec): string {
 
 /**
  * A record whose natural key is composite (a unit of measure within its item, a price line within its list)
- * only matches rows of its owner's counterpart (spec §7.1: "item/resource UoM also restricted to the owner's
+ * only matches rows of its owner's counterpart (docs/integration.md §7.1: "item/resource UoM also restricted to the owner's
  * unit group"): the lookup fields that carry a key part become extra match conditions.
  */
 function ownerScopeFields(m: IntegrationTableMapping): FieldMapping[] {

@@ -34,7 +34,7 @@ export interface PlanPolicy {
   onlyCoupled: boolean;
   /** "Synchronize Now" for one record: this side is overwritten with every differing value. */
   overwrite?: 'dataverse' | 'bc';
-  /** Dataverse rows last modified by this user are our own writes (echo suppression, §5.2). */
+  /** Dataverse rows last modified by this user are our own writes (echo suppression, docs/integration.md §5.2). */
   integrationUserId?: string;
   echoByModifiedBy: boolean;
 }
@@ -189,7 +189,7 @@ interface Changes {
   dvEcho: boolean;
 }
 
-/** Which sides changed since the last sync; a failed direction is always retried (§5.3 step 4). */
+/** Which sides changed since the last sync; a failed direction is always retried (docs/integration.md §5.3 step 4). */
 function changesOf(pair: Pair, c: Coupling, policy: PlanPolicy): Changes {
   const { bc, dv } = pair;
   let bcChanged = !!bc && pair.bcRead && (c.lastResultToDataverse === 'failure' || c.bcModifiedAt === undefined || later(bc.modifiedAt, c.bcModifiedAt));

@@ -1,5 +1,5 @@
 /**
- * The read step of a window (docs/design.md "The job" §3): from the changed records of one page it builds the
+ * The read step of a window (docs/design.md "The job" docs/integration.md §3): from the changed records of one page it builds the
  * read-only context the planner needs: pairs with their counterparts, lookup indexes, the contact's business
  * relations, the highest number-series code. All reads of a window happen here; planning reads nothing.
  */
@@ -13,7 +13,7 @@ import { matchBasedCoupling } from './match-coupling.js';
 import { BUSINESS_RELATIONS, indexRelations, type ParentLinkContext } from './parent-link.js';
 import { editedInSameSecond, plan, type Pair, type PlanPolicy, type RecordPlan, type WindowContext } from './plan.js';
 
-/** Mappings whose uncoupled records are coupled by their match fields before anything is inserted (§5.3 step 2). */
+/** Mappings whose uncoupled records are coupled by their match fields before anything is inserted (docs/integration.md §5.3 step 2). */
 const AUTO_MATCH_ON_INSERT = new Set(['CURRENCY', 'UNIT OF MEASURE']);
 
 export class WindowReader {
@@ -126,7 +126,7 @@ export class WindowReader {
     return pairs;
   }
 
-  /** BC couples some uncoupled records to an existing counterpart instead of inserting one (§5.3 step 2). */
+  /** BC couples some uncoupled records to an existing counterpart instead of inserting one (docs/integration.md §5.3 step 2). */
   private async autoMatch(pairs: Map<string, Pair>): Promise<void> {
     const uncoupled = [...pairs.entries()].filter(([key]) => key.startsWith('b:'));
     if (!uncoupled.length) return;

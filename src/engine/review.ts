@@ -40,11 +40,11 @@ export interface ReviewLine {
   reason: string;
 }
 
-/** BC's automatic couplings (spec §5.3 step 2, §7.1 "Option mappings match the BC code against option labels"). */
+/** BC's automatic couplings (docs/integration.md §5.3 step 2, §7.1 "Option mappings match the BC code against option labels"). */
 export function autoCouplingOf(m: IntegrationTableMapping): AutoCoupling | undefined {
   if (m.kind === 'option') return { fields: [], description: 'codes are coupled to options with the same label' };
   if (m.name === 'CURRENCY') return { fields: ['code'], description: 'currencies are coupled by ISO code' };
-  // BC's table-specific matcher (§5.3 step 2): an existing line of the same price list and product is reused.
+  // BC's table-specific matcher (docs/integration.md §5.3 step 2): an existing line of the same price list and product is reused.
   if (m.name === 'PLLINE-PRODPRICE' && m.fields.some((f) => f.id === 'productNumber' && f.status === 'enabled')) {
     return { fields: ['productNumber'], description: 'price list lines are coupled to lines of the same price list and product' };
   }
@@ -97,7 +97,7 @@ export async function reviewCounts(ctx: EngineContext, m: IntegrationTableMappin
   return { bcRecords, dataverseRecords, coupled: state.counts(m.name).couplings, uncoupledBc, uncoupledDataverse };
 }
 
-/** The recommendation of §7.3, adapted: "couple first" wherever both sides hold uncoupled data. */
+/** The recommendation of docs/integration.md §7.3, adapted: "couple first" wherever both sides hold uncoupled data. */
 export function recommend(
   m: IntegrationTableMapping,
   counts: ReviewCounts,
@@ -107,7 +107,7 @@ export function recommend(
   if (unsatisfied.length) {
     return { recommendation: 'dependency-not-satisfied', reason: `depends on ${unsatisfied.join(', ')}, which did not synchronize`, autoCoupling: auto };
   }
-  // Option mappings only ever write to Dataverse: nothing in BC, nothing to do (PAYMENT TERMS etc. in §7.3).
+  // Option mappings only ever write to Dataverse: nothing in BC, nothing to do (PAYMENT TERMS etc. in docs/integration.md §7.3).
   const empty = m.kind === 'option' ? counts.bcRecords === 0 : counts.bcRecords === 0 && counts.dataverseRecords === 0;
   if (empty) return { recommendation: 'no-records', reason: 'no records in scope on either side' };
   if (counts.uncoupledBc > 0 && counts.uncoupledDataverse > 0) {

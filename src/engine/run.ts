@@ -19,7 +19,7 @@ import { bcTable, dataverseTable } from './tables.js';
 
 export { passesOf, lookupsFor, type EngineContext, type SyncOptions, type ChangeBudget } from './context.js';
 
-/** Dataverse `modifiedon` has whole seconds: read back from just under the watermark, as BC does (§5.2, §9). */
+/** Dataverse `modifiedon` has whole seconds: read back from just under the watermark, as BC does (docs/integration.md §5.2, §9). */
 const DATAVERSE_TOLERANCE_MS = 999;
 /** How often one window's stale or unanswered writes are re-read and re-planned before they count as failed. */
 const MAX_REPLANS = 3;
@@ -201,7 +201,7 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
 
   ctx.onProgress?.(m.name, 'reading', 0, 0);
   const seen = await selectChanges(ctx, m, tables, options, reader, { bcAfter, dvAfter, toDv, fromDv }, processWindow);
-  // Watermarks move forward only after every batch landed, capped at the run's start (§5.1).
+  // Watermarks move forward only after every batch landed, capped at the run's start (docs/integration.md §5.1).
   if (!options.records && !ctx.signal?.aborted) {
     if (seen.bc) state.setWatermark(m.name, 'bc', Date.parse(seen.bc) > started ? iso(started) : seen.bc);
     if (seen.dataverse) state.setWatermark(m.name, 'dataverse', Date.parse(seen.dataverse) > started ? iso(started) : seen.dataverse);

@@ -14,7 +14,7 @@ export function bcTable(m: IntegrationTableMapping): SideTable {
   };
 }
 
-/** Where a mapping's Dataverse rows are; `companyId` adds the company filter of spec §2. */
+/** Where a mapping's Dataverse rows are; `companyId` adds the company filter of docs/integration.md §2. */
 export function dataverseTable(m: IntegrationTableMapping, companyId: string | undefined): SideTable {
   return {
     entitySet: m.dataverse.entitySet,

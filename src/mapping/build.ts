@@ -49,7 +49,7 @@ export function field(spec: FieldSpec): FieldMapping {
     bc: spec.unavailable === undefined ? spec.bc : undefined,
     dataverse: spec.dataverse,
     direction: spec.direction,
-    // §2.3: extra field mappings are added disabled.
+    // docs/integration.md §2.3: extra field mappings are added disabled.
     status: spec.status ?? (origin === 'extra' ? 'disabled' : 'enabled'),
     transform: spec.transform ?? { kind: 'copy' },
     origin,
@@ -82,7 +82,7 @@ export function notInCustom(entitySet: string, alField: string): string {
   return `the bcsync custom API "${entitySet}" has no property for "${alField}"`;
 }
 
-/** Person-ownership owner rows (owneridtype constant + salesperson → ownerid), §2.2 `[P]`. */
+/** Person-ownership owner rows (owneridtype constant + salesperson → ownerid), docs/integration.md §2.2 `[P]`. */
 export function ownerFields(entitySet: string, alField: string, bcProperty: string | undefined): FieldMapping[] {
   const ownerType = field({
     id: 'ownerType',
@@ -119,7 +119,7 @@ export interface TableSpec
   notes?: string[];
 }
 
-/** A table mapping with BC's defaults: only coupled records, conflicts none, no match-based flags (§1.1, §2.1). */
+/** A table mapping with BC's defaults: only coupled records, conflicts none, no match-based flags (docs/integration.md §1.1, §2.1). */
 export function tableMapping(spec: TableSpec): IntegrationTableMapping {
   return {
     ...spec,

@@ -1,5 +1,5 @@
 /**
- * Dependency order (spec §4.4): a mapping runs only after every mapping in its Dependency Filter.
+ * Dependency order (docs/integration.md §4.4): a mapping runs only after every mapping in its Dependency Filter.
  */
 import { ConfigError } from '../errors.js';
 import type { IntegrationTableMapping } from './types.js';
@@ -14,7 +14,7 @@ export interface DependencyOrderOptions {
 
 /**
  * Topological order of `mappings` by their dependencies. Among mappings that are ready at the same time,
- * the input order wins, so BC's creation order (§2) gives the safe order of §4.4.
+ * the input order wins, so BC's creation order (docs/integration.md §2) gives the safe order of §4.4.
  */
 export function dependencyOrder<M extends Pick<IntegrationTableMapping, 'name' | 'dependencies'>>(
   mappings: readonly M[],

@@ -1,5 +1,5 @@
 /**
- * Questions the engine asks about field mappings: which rows a pass uses (§1.2), how a Dataverse column
+ * Questions the engine asks about field mappings: which rows a pass uses (docs/integration.md §1.2), how a Dataverse column
  * is read and written, whether echo suppression applies (§5.2), which properties to $select.
  */
 import type { Direction, FieldMapping, FieldTransform, IntegrationTableMapping, PassDirection } from './types.js';
@@ -22,7 +22,7 @@ export function dataverseReadName(field: Pick<FieldMapping, 'dataverse' | 'trans
 }
 
 /**
- * Field selection of §1.2 for a pass: direction is the pass or ⇄, the row is enabled, and the BC API
+ * Field selection of docs/integration.md §1.2 for a pass: direction is the pass or ⇄, the row is enabled, and the BC API
  * exposes the field. Rows that only name a lookup's target type (owneridtype) write nothing and are left out.
  */
 export function selectFields(mapping: Pick<IntegrationTableMapping, 'fields'>, pass: PassDirection): FieldMapping[] {
@@ -76,7 +76,7 @@ function canRun(field: FieldMapping, pass: PassDirection): boolean {
 }
 
 /**
- * §5.2: a ⇄ mapping with no enabled ←DV field mapping (with a real Dataverse column) filters out Dataverse
+ * docs/integration.md §5.2: a ⇄ mapping with no enabled ←DV field mapping (with a real Dataverse column) filters out Dataverse
  * rows last modified by the integration user. Rule rows are BC table logic, not field mappings, so they
  * do not count.
  */

@@ -67,7 +67,7 @@ export function isGuid(value: string): boolean {
 }
 
 /**
- * The Dataverse filter of a mapping including the company filter of §2: `bcbi_companyid` is this BC
+ * The Dataverse filter of a mapping including the company filter of docs/integration.md §2: `bcbi_companyid` is this BC
  * company's Dataverse company or empty. `companyId` is the Dataverse company row id; without one (no
  * company record exists) the company filter is left out, as BC does.
  */

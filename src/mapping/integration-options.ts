@@ -1,5 +1,5 @@
 /**
- * Integration options of a connection (spec bc-integration.md §1, §2, §8). They choose which default
+ * Integration options of a connection (docs/integration.md §1, §2, §8). They choose which default
  * integration table mappings exist and how some fields map.
  */
 export type OwnershipModel = 'person' | 'team';

@@ -1,5 +1,5 @@
 /**
- * Match-based coupling criteria (spec §7.1): which BC property / Dataverse column pairs to compare, per
+ * Match-based coupling criteria (docs/integration.md §7.1): which BC property / Dataverse column pairs to compare, per
  * match priority, case-insensitive unless asked; empty text values are never used.
  */
 import { UsageError } from '../errors.js';

@@ -61,7 +61,7 @@ const DATAVERSE_COLUMN = /^_?[a-z][a-z0-9_]*$/;
 /**
  * The mappings with the overrides applied. Validates every override: unknown mapping or field, a field
  * the BC API does not expose being enabled, a field direction its transform cannot run, a mapping
- * direction no enabled field mapping supports (§1.1), ⇄ on an option mapping, filters on unknown properties.
+ * direction no enabled field mapping supports (docs/integration.md §1.1), ⇄ on an option mapping, filters on unknown properties.
  */
 export function applyOverrides(
   defaults: readonly IntegrationTableMapping[],
@@ -169,7 +169,7 @@ function applyOne(original: IntegrationTableMapping, override: MappingOverride):
   return mapping;
 }
 
-/** A pass without field mapping rows can only fail ("no field mapping rows", §1.2): refuse it up front. */
+/** A pass without field mapping rows can only fail ("no field mapping rows", docs/integration.md §1.2): refuse it up front. */
 function checkPassesHaveFields(mapping: IntegrationTableMapping): void {
   if (mapping.kind === 'option') return;
   const passes: PassDirection[] =
@@ -184,7 +184,7 @@ function checkPassesHaveFields(mapping: IntegrationTableMapping): void {
   }
 }
 
-/** §1.1: option mappings are one-way; a direction needs an enabled field mapping of that direction or ⇄. */
+/** docs/integration.md §1.1: option mappings are one-way; a direction needs an enabled field mapping of that direction or ⇄. */
 function checkDirection(mapping: IntegrationTableMapping, direction: Direction): void {
   if (mapping.kind === 'option') {
     if (direction === 'bidirectional') {
@@ -193,7 +193,7 @@ function checkDirection(mapping: IntegrationTableMapping, direction: Direction):
         mapping.name,
       );
     }
-    // Option synchronization ignores field directions (§2.2, §5.8).
+    // Option synchronization ignores field directions (docs/integration.md §2.2, §5.8).
     return;
   }
   const supported = mapping.fields.some(
@@ -246,7 +246,7 @@ export function mergeOverride(overrides: MappingOverrides, mappingName: string, 
   return { ...overrides, [mappingName]: merged };
 }
 
-/** Settings that work but deserve a warning (§1.1: Remove Coupling while only-coupled is off). */
+/** Settings that work but deserve a warning (docs/integration.md §1.1: Remove Coupling while only-coupled is off). */
 export function mappingWarnings(mapping: IntegrationTableMapping): string[] {
   const warnings: string[] = [];
   if (mapping.deletionConflict === 'remove-coupling' && !mapping.synchOnlyCoupledRecords) {

@@ -1,5 +1,5 @@
 /**
- * Field transfer for one record in one pass (spec §1.2, §2.4, §5.3 step 6): which destination values to
+ * Field transfer for one record in one pass (docs/integration.md §1.2, §2.4, §5.3 step 6): which destination values to
  * write, which field mappings changed, and which failed. Pure: every lookup goes through the context.
  */
 import { EMPTY_GUID, isGuid } from './filters.js';
@@ -54,7 +54,7 @@ export interface TransferPlan {
   values: Record<string, unknown>;
   /** Ids of the field mappings whose values are written. */
   changed: string[];
-  /** The ⇄ field mappings among `changed` (update-conflict detection, §5.4). */
+  /** The ⇄ field mappings among `changed` (update-conflict detection, docs/integration.md §5.4). */
   bidirectionalChanged: string[];
   errors: FieldError[];
 }
@@ -70,7 +70,7 @@ const BC_BLANK_DATE = '0001-01-01';
 /**
  * Plans the field transfer of one record. `destination` is the current destination record in its API's
  * read shape, or undefined on insert. Throws only for misuse (option mappings are synchronized through
- * option couplings, §5.8, not field by field).
+ * option couplings, docs/integration.md §5.8, not field by field).
  */
 export function planFieldTransfer(
   mapping: IntegrationTableMapping,
@@ -158,7 +158,7 @@ function toDataverse(
       return write({ [column]: value }, sameDataverse(field, current, value));
     }
     case 'stateFromBlocked': {
-      // product statecode/statuscode: Retired 1/2, Active 0/1 (§2.5).
+      // product statecode/statuscode: Retired 1/2, Active 0/1 (docs/integration.md §2.5).
       const blocked = raw === true || raw === 'true';
       const entries = { statecode: blocked ? 1 : 0, statuscode: blocked ? 2 : 1 };
       return write(entries, current !== undefined && Number(current) === entries.statecode);
@@ -328,7 +328,7 @@ function fromDataverse(
         value = found ?? '';
       }
       if (value === '' && field.clearValueOnFailedSync) {
-        // §2.4: a blank incoming value keeps an existing BC value unless that value's record is coupled.
+        // docs/integration.md §2.4: a blank incoming value keeps an existing BC value unless that value's record is coupled.
         const existing = textOf(current).trim();
         if (existing !== '') {
           const coupled = ctx.lookupCoupled(chosen.mapping, 'to-dataverse', existing, resolveKey(chosen.key, bcRecord ?? {}));
@@ -367,7 +367,7 @@ function fromDataverse(
     case 'owner': {
       const ownerId = textOf(raw).trim();
       if (ownerId === '') return SKIP;
-      // Team owners are ignored (§2.4).
+      // Team owners are ignored (docs/integration.md §2.4).
       if (dataverseRecord['_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname'] === 'team') return SKIP;
       const code = ctx.lookupCoupled('SALESPEOPLE', 'from-dataverse', ownerId, { bcProperty: 'code', scope: {} });
       if (code === undefined) {

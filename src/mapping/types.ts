@@ -1,5 +1,5 @@
 /**
- * Integration table mappings and field mappings as data (spec bc-integration.md §1, §2).
+ * Integration table mappings and field mappings as data (docs/integration.md §1, §2).
  * BC fields are named by their API property (API v2.0 or the bcsync custom API, docs/custom-api.md);
  * Dataverse columns by logical name. AL names are kept alongside for people who know BC's own pages.
  */
@@ -9,9 +9,9 @@ export type Direction = 'to-dataverse' | 'from-dataverse' | 'bidirectional';
 /** The direction of one synchronization pass (a ⇄ mapping runs both passes, BC→DV first). */
 export type PassDirection = 'to-dataverse' | 'from-dataverse';
 
-/** Update-Conflict Resolution: none = fail the record; send = BC wins; get = Dataverse wins (§5.4). */
+/** Update-Conflict Resolution: none = fail the record; send = BC wins; get = Dataverse wins (docs/integration.md §5.4). */
 export type UpdateConflictRule = 'none' | 'send' | 'get';
-/** Deletion-Conflict Resolution: none = fail; restore = recreate the destination; remove-coupling (§5.5). */
+/** Deletion-Conflict Resolution: none = fail; restore = recreate the destination; remove-coupling (docs/integration.md §5.5). */
 export type DeletionConflictRule = 'none' | 'restore' | 'remove-coupling';
 
 export type FieldStatus = 'enabled' | 'disabled';
@@ -96,7 +96,7 @@ export type FieldTransform =
   /** `template` with `{}` replaced by the value (legacy unit group name `NAV <code>`). */
   | { kind: 'format'; template: string }
   /**
-   * BC value ↔ Dataverse lookup, translated through the couplings of `mapping` (§2.4).
+   * BC value ↔ Dataverse lookup, translated through the couplings of `mapping` (docs/integration.md §2.4).
    * `target` is the Dataverse entity set; `navigation` the single-valued navigation property written
    * with `@odata.bind` (polymorphic lookups have per-target names, e.g. `parentcustomerid_account`).
    * With `switchOn`, the case matching the BC property's value replaces `mapping` and `key`.
@@ -146,7 +146,7 @@ export type TransformKind = FieldTransform['kind'];
 export type BcValueType = 'text' | 'code' | 'decimal' | 'integer' | 'boolean' | 'date' | 'guid' | 'enum';
 
 /**
- * Where a field mapping comes from: `default` = §2.2, `extra` = §2.3 (added disabled), `rule` = table
+ * Where a field mapping comes from: `default` = docs/integration.md §2.2, `extra` = §2.3 (added disabled), `rule` = table
  * logic of §2.1/§2.2 that BC runs in code (product rules, currency extras), expressed as a field mapping
  * so it is visible and can be turned off. Rule rows do not count for direction checks or echo suppression.
  */
@@ -240,7 +240,7 @@ export interface DataverseTable {
   nameField: string | undefined;
   /** Integration Table Filter besides the company filter. */
   filter: FilterCondition[];
-  /** `bcbi_companyid eq <company> or bcbi_companyid eq <empty>` is added (§2). */
+  /** `bcbi_companyid eq <company> or bcbi_companyid eq <empty>` is added (docs/integration.md §2). */
   companyFilter: boolean;
   /** Rows BC inserts/updates are stamped with `bcbi_companyid` (pricelevel only on insert). */
   companyIdStamp: 'always' | 'insert' | 'never';
@@ -259,7 +259,7 @@ export interface MappingSchedule {
 }
 
 /**
- * How a contact's parent account is found: not a field mapping in BC (§2.2 CONTACT). BC→DV: the account
+ * How a contact's parent account is found: not a field mapping in BC (docs/integration.md §2.2 CONTACT). BC→DV: the account
  * coupled (through one of `via`) to the customer/vendor the contact's company relates to; DV→BC: the company
  * contact of the customer/vendor coupled to the account.
  */

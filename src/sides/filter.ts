@@ -7,7 +7,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function literal(value: string | number | boolean | null): string {
   if (typeof value === 'string' && GUID.test(value)) return odataGuid(value);
-  // Date-time and date literals are bare in both dialects (protocols.md §2.3).
+  // Date-time and date literals are bare in both dialects (docs/protocols.md §2.3).
   if (typeof value === 'string' && (ISO.test(value) || DATE.test(value))) return value;
   return odataLiteral(value);
 }

@@ -85,7 +85,7 @@ export interface OptionValue {
   label: string;
 }
 
-/** Option-set metadata operations (Dataverse only): BC's option mappings couple codes to option values (§5.8). */
+/** Option-set metadata operations (Dataverse only): BC's option mappings couple codes to option values (docs/integration.md §5.8). */
 export interface OptionSets {
   list(table: string, attribute: string): Promise<OptionValue[]>;
   /** Adds an option; returns its value. */

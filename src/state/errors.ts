@@ -2,7 +2,7 @@ import { BcsyncError, StateError } from '../errors.js';
 import type { Coupling } from './types.js';
 
 /**
- * Coupling a record that is already coupled to another record of the same mapping (spec §3: one coupling
+ * Coupling a record that is already coupled to another record of the same mapping (docs/integration.md §3: one coupling
  * per BC record and per Dataverse row of a table). Not a state-file problem, so not a StateError.
  */
 export class CouplingConflictError extends BcsyncError {

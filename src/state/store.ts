@@ -385,7 +385,7 @@ export class StateStore implements CouplingLookup {
     return out;
   }
 
-  /** Records the next run of `direction` must retry whatever the watermark says (spec §5.6). */
+  /** Records the next run of `direction` must retry whatever the watermark says (docs/integration.md §5.6). */
   failedNotSkipped(mapping: string, direction: SyncDirection): FailedRecord[] {
     return this.failures(mapping).filter((f) => f.direction === direction && !f.skipped);
   }
@@ -535,7 +535,7 @@ export class StateStore implements CouplingLookup {
   }
 
   /**
-   * A failed attempt in `direction` (spec §5.6). Recorded on the coupling when the record is coupled,
+   * A failed attempt in `direction` (docs/integration.md §5.6). Recorded on the coupling when the record is coupled,
    * otherwise as an uncoupled failure of the source record (a BC id for to-dataverse, a Dataverse id for
    * from-dataverse). Auto-skip: when the previous attempt in this direction also failed with the identical
    * message, the record is marked skipped and `skipped: true` tells the caller to count it as Skipped.

@@ -9,7 +9,7 @@ import { maskSecrets } from './mask.js';
 import type { SyncDirection } from './types.js';
 
 /**
- * The synchronization log (BC's Integration Synch. Job and Job Errors, spec §5.7): `sync-log.ndjson` in
+ * The synchronization log (BC's Integration Synch. Job and Job Errors, docs/integration.md §5.7): `sync-log.ndjson` in
  * the state directory, one JSON object per line, appended with fsync:
  *   {"entry":"start",  "runId",…}   when a run starts (so a run killed halfway still shows up)
  *   {"entry":"record", "runId",…}   per failed, skipped or conflicting record, written as the run goes

@@ -1,5 +1,5 @@
 /**
- * The local state of one profile: couplings (spec bc-integration.md §3), per-mapping watermarks (§5.1)
+ * The local state of one profile: couplings (docs/integration.md §3), per-mapping watermarks (§5.1)
  * and failure bookkeeping (§5.6). Structurally compatible with the mapping layer's `PassDirection`.
  */
 
@@ -83,7 +83,7 @@ export interface FailedRecord {
   at: string;
 }
 
-/** High-water marks of the change selection of one mapping (§5.1): ISO times, each only moves forward. */
+/** High-water marks of the change selection of one mapping (docs/integration.md §5.1): ISO times, each only moves forward. */
 export interface Watermarks {
   bc?: string;
   dataverse?: string;

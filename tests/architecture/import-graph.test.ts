@@ -67,6 +67,11 @@ const RULES: Rule[] = [
   },
   { from: 'io', never: ['commands', 'app', 'main.ts', 'engine', 'clients', 'sides', 'state', 'emulators'], why: 'io is streams and formatting' },
   { from: 'app', never: ['commands', 'main.ts', 'io'], why: 'the wiring never prints and never calls a command' },
+  {
+    from: 'diagnostics',
+    never: [...UPPER, 'engine', 'state', 'sides', 'emulators'],
+    why: 'checks of a connection read through the clients and return data; they never print or run a sync',
+  },
   { from: '*', never: ['main.ts'], why: 'main.ts alone maps outcomes to exit codes: commands return outcomes' },
   {
     from: '*',

@@ -4,7 +4,7 @@ import { ApiError, AuthError } from '../../errors.js';
 import { HttpTransport, type AuthHook } from '../http/transport.js';
 
 /**
- * OAuth 2.0 client credentials against Microsoft Entra ID (protocols.md §1): one form POST to
+ * OAuth 2.0 client credentials against Microsoft Entra ID (docs/protocols.md §1): one form POST to
  * `{authority}/{tenant}/oauth2/v2.0/token` with `grant_type=client_credentials`, `client_id`, `client_secret`
  * and `scope=<resource>/.default`.
  *

@@ -15,7 +15,7 @@ import { isNested, type BcResource, type BcTarget } from './resource.js';
 import { companies as companiesResource, type CompaniesRow } from './resources/companies.js';
 
 /**
- * Business Central API v2.0 client (protocols.md §1.2, §2, §3.2, §6.2), plus the bcsync/integration/v1.0
+ * Business Central API v2.0 client (docs/protocols.md §1.2, §2, §3.2, §6.2), plus the bcsync/integration/v1.0
  * custom API for what v2.0 lacks (docs/custom-api.md). Thin: OData requests through the shared transport,
  * answers validated with the resource schemas.
  */
@@ -26,7 +26,7 @@ export const BC_DEFAULT_SCOPE = 'https://api.businesscentral.dynamics.com/.defau
 
 /**
  * Sent on every GET: Business Central may then answer from a read-only replica (read scale-out), which keeps
- * our reads off the primary database (protocols.md §2.1: ReadOnly only on GET). Writes never send it.
+ * our reads off the primary database (docs/protocols.md §2.1: ReadOnly only on GET). Writes never send it.
  */
 const READ_ONLY_INTENT = { 'Data-Access-Intent': 'ReadOnly' } as const;
 
@@ -287,7 +287,7 @@ export class BcClient {
   }
 
   private pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
-    // Business Central has no delta links any more (removed in 2024 wave 1, protocols.md §4.2): changes are read
+    // Business Central has no delta links any more (removed in 2024 wave 1, docs/protocols.md §4.2): changes are read
     // with a lastModifiedDateTime filter, so no odata.track-changes here and a stray @odata.deltaLink is ignored.
     const headers: Record<string, string> = { ...READ_ONLY_INTENT, ...(prefer ? { Prefer: prefer } : {}) };
     const read: CollectionRead = { url: firstUrl, headers, serviceRoot: resolved.apiRoot, action: `GET ${resolved.label}`, resource: resolved.resource.entitySet };

@@ -2,7 +2,7 @@ import { ApiError, AuthError, ConflictError, EntitySetMissingError, NotFoundErro
 import { collectionEntitySet, oneLine, readServiceError, type ErrorAnswer } from '../service-error.js';
 
 /**
- * The one place Business Central answers become error classes (protocols.md §5.3). Codes are
+ * The one place Business Central answers become error classes (docs/protocols.md §5.3). Codes are
  * `<Category>_<Name>`; messages end with a CorrelationId, which becomes the request id when no header has one.
  */
 

@@ -15,11 +15,11 @@ import type { DataverseTable } from './table.js';
 import { tableByEntitySet } from './tables/index.js';
 
 /**
- * Dataverse Web API v9.2 client (protocols.md §1.1, §2, §3.1, §4.1). Thin: it builds OData requests,
+ * Dataverse Web API v9.2 client (docs/protocols.md §1.1, §2, §3.1, §4.1). Thin: it builds OData requests,
  * sends them through the shared transport and validates answers with the table schemas.
  */
 
-/** Documented maxima (protocols.md §2.4, §3.1). */
+/** Documented maxima (docs/protocols.md §2.4, §3.1). */
 export const DATAVERSE_MAX_PAGE_SIZE = 5000;
 export const DATAVERSE_MAX_BATCH_SIZE = 1000;
 

@@ -2,7 +2,7 @@ import { ApiError, AuthError, ConflictError, EntitySetMissingError, NotFoundErro
 import { collectionEntitySet, oneLine, readServiceError, type ErrorAnswer } from '../service-error.js';
 
 /**
- * The one place Dataverse answers become error classes (protocols.md §5.1). `action` describes what we
+ * The one place Dataverse answers become error classes (docs/protocols.md §5.1). `action` describes what we
  * tried, e.g. `PATCH accounts(…)`; the message's first line says what went wrong and what to do.
  */
 

@@ -16,7 +16,7 @@ export interface DataverseTable<S extends z.ZodType = z.ZodType> {
 
 export type DataverseRow<T extends DataverseTable> = z.infer<T['schema']>;
 
-/** Columns every table has (protocols.md §6.1): audit columns, version, owner, state. */
+/** Columns every table has (docs/protocols.md §6.1): audit columns, version, owner, state. */
 export const systemColumns = {
   '@odata.etag': z.string().optional(),
   createdon: col.text(),

@@ -1,7 +1,7 @@
 import { BatchFormatError, isSuccess, notExecuted, parseBodyText, type BatchOperation, type RawBatchResult } from './batch-types.js';
 
 /**
- * OData JSON `$batch` (OData 4.01 JSON format), as Business Central speaks it (protocols.md §3.2):
+ * OData JSON `$batch` (OData 4.01 JSON format), as Business Central speaks it (docs/protocols.md §3.2):
  * request `{"requests":[{"id","method","url","headers","body"}]}` with URLs relative to the API root,
  * answer `{"responses":[{"id","status","headers","body"}]}`.
  * - By default the service stops at the first failing operation: later operations have no response.

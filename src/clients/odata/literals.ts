@@ -1,5 +1,5 @@
 /**
- * OData $filter literals and combinators (protocols.md §2.3). Pure string building: values are never
+ * OData $filter literals and combinators (docs/protocols.md §2.3). Pure string building: values are never
  * concatenated into a filter without passing through one of these.
  */
 

@@ -9,7 +9,7 @@ import {
 } from './batch-types.js';
 
 /**
- * OData 4.0 multipart/mixed `$batch`, as Dataverse speaks it (protocols.md §3.1):
+ * OData 4.0 multipart/mixed `$batch`, as Dataverse speaks it (docs/protocols.md §3.1):
  * - each part is `Content-Type: application/http` + `Content-Transfer-Encoding: binary`, then a full HTTP request;
  * - a changeset is a nested `multipart/mixed` part; its operations run as one transaction and may carry
  *   `Content-ID: n` so later operations can refer to `$n`; GETs are not allowed inside a changeset;

@@ -1,5 +1,5 @@
 /**
- * Server-driven paging (protocols.md §2.4): follow `@odata.nextLink` verbatim, re-send the same headers
+ * Server-driven paging (docs/protocols.md §2.4): follow `@odata.nextLink` verbatim, re-send the same headers
  * (in particular `Prefer: odata.maxpagesize=N`, which the services do not remember), stop when there is
  * no nextLink. Pure: the caller supplies the function that performs one request.
  */

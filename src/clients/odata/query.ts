@@ -1,5 +1,5 @@
 /**
- * Query option building (protocols.md §2.2): `$select`, `$filter`, `$orderby`, `$top`, `$expand`, `$count`.
+ * Query option building (docs/protocols.md §2.2): `$select`, `$filter`, `$orderby`, `$top`, `$expand`, `$count`.
  * Returns the query string without the leading `?`; values are percent-encoded.
  */
 

@@ -26,7 +26,7 @@ import {
 /**
  * `bcsync couple`: couple one BC record to one Dataverse row (BC's "Set Up Coupling"), create the counterpart
  * and couple it ("Create Account in Dataverse" / "Create Customer in Business Central"), or couple every
- * uncoupled record by matching field values (spec §7.1).
+ * uncoupled record by matching field values (docs/integration.md §7.1).
  */
 
 export interface CoupleOptions {
@@ -157,7 +157,7 @@ export async function coupleRun(deps: Deps, opts: CoupleOptions): Promise<{ exit
     if (opts.createIfNoMatch && m.name === 'SALESPEOPLE') {
       throw new UsageError('SALESPEOPLE records are never created in Dataverse (users are not created by integration); drop --create-if-no-match.');
     }
-    // Matching works for every direction (spec §7.1); only creating Dataverse rows needs a BC→Dataverse pass.
+    // Matching works for every direction (docs/integration.md §7.1); only creating Dataverse rows needs a BC→Dataverse pass.
     if (opts.createIfNoMatch) requirePass(m, 'to-dataverse', 'create Dataverse rows for unmatched records');
   } else if (checked.mode === 'create') {
     if (m.kind === 'option') throw new UsageError(`${m.name} is an option mapping; options are created when it synchronizes ("bcsync sync --mapping '${m.name}'"), not with --create-in.`);
@@ -218,7 +218,7 @@ async function coupleOne(session: Session, m: IntegrationTableMapping, bcRef: Bc
   const label = recordLabel(m, bcRec, bcId);
   const existing = state.byBcId(m.name, bcId);
   if (existing && existing.dataverseId === dataverseId) return { mapping: m.name, bcId, dataverseId, label, existed: true, replaced: [] };
-  // Spec §3: one coupling per BC record and per Dataverse row of a mapping; moving one is an explicit choice.
+  // docs/integration.md §3: one coupling per BC record and per Dataverse row of a mapping; moving one is an explicit choice.
   const taken = state.byDataverseId(m.name, dataverseId);
   if (!replace && (existing || taken)) {
     const what = [

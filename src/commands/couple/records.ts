@@ -116,7 +116,7 @@ function referencedMapping(field: FieldMapping, record: Record<string, unknown>)
 }
 
 /**
- * Referenced records this record's enabled field mappings need coupled for one pass (spec §4.4: dependencies
+ * Referenced records this record's enabled field mappings need coupled for one pass (docs/integration.md §4.4: dependencies
  * are synchronized first; a lookup to an uncoupled record would fail). Uses the engine's own lookups, so the
  * answer is exactly what a sync would run into.
  */

@@ -1,5 +1,5 @@
 /**
- * `bcsync full-sync`: the initial synchronization (spec bc-integration.md §7.2, §7.3). It prints the review
+ * `bcsync full-sync`: the initial synchronization (docs/integration.md §7.2, §7.3). It prints the review
  * first (per mapping: records on each side, coupled, recommendation), then runs the mappings in dependency
  * order. Unlike BC's own full synchronization it refuses to create records where both sides already hold
  * uncoupled data (that is how duplicates are made) unless told how to couple them (--match) or told to create
@@ -338,7 +338,7 @@ async function runOne(
   }
 }
 
-/** A coupling run in the sync log (BC logs match-based coupling as a job of type Coupling, §7.1). */
+/** A coupling run in the sync log (BC logs match-based coupling as a job of type Coupling, docs/integration.md §7.1). */
 async function logMatch(session: Session, match: MatchReport, dryRun: boolean): Promise<void> {
   const run = await session.log.startRun({ mapping: match.mapping, kind: 'coupling', dryRun });
   for (const a of match.ambiguous) {

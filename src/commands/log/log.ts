@@ -6,7 +6,7 @@ import { SyncLog, type LoggedRun } from '../../state/index.js';
 import { findMapping, loadProfileMappings } from '../../app/session.js';
 
 /**
- * `bcsync log`: the synchronization log (BC's Integration Synch. Jobs and their errors, spec §5.7), read-only:
+ * `bcsync log`: the synchronization log (BC's Integration Synch. Jobs and their errors, docs/integration.md §5.7), read-only:
  * it needs neither a connection nor the state lock, so it works while a sync runs and when a service is down.
  */
 

@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.js';
 import type { IntegrationOptions, OrderSyncMode, OwnershipModel, PricingModel } from '../../mapping/index.js';
 
 /**
- * The integration options of a connection as flags, with BC's rules (bc-integration.md §8): legacy and
+ * The integration options of a connection as flags, with BC's rules (docs/integration.md §8): legacy and
  * bidirectional sales order integration exclude each other, and automatic sales order creation belongs to the
  * legacy integration.
  */

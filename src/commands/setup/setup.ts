@@ -33,7 +33,7 @@ import { mappingColumns, mappingRows, mappingSummaries, type MappingSummary } fr
 
 /**
  * `bcsync setup`: the connection wizard (Business Central's "Set up Dynamics 365 Sales connection",
- * bc-integration.md §1, §4, §8). It asks for (or takes as flags) where both systems are, how to sign in and
+ * docs/integration.md §1, §4, §8). It asks for (or takes as flags) where both systems are, how to sign in and
  * which integration options to use, tests the connection, writes the profile and shows the default integration
  * table mappings those options produce. `--show`, `--test`, `--enable` and `--disable` work on a saved profile.
  */

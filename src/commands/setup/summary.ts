@@ -10,7 +10,7 @@ export interface MappingSummary {
   direction: Direction;
   /** Minutes between scheduled runs; null when the mapping has no job of its own. */
   intervalMinutes: number | null;
-  /** Inactivity timeout of the job (§4.1, §4.3): how long an idle job stays on hold, minutes. */
+  /** Inactivity timeout of the job (docs/integration.md §4.1, §4.3): how long an idle job stays on hold, minutes. */
   inactivityTimeoutMinutes: number | null;
 }
 

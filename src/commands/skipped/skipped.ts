@@ -1,6 +1,6 @@
 /**
  * `bcsync skipped` and `bcsync retry`: Business Central's "Coupled Data Synchronization Errors" and
- * "Skipped Records" pages. A record that failed twice with the same error is skipped by every run (§5.6)
+ * "Skipped Records" pages. A record that failed twice with the same error is skipped by every run (docs/integration.md §5.6)
  * until someone retries it; `skipped` lists them (read-only, offline), `retry` clears the flag and
  * synchronizes the mapping so the retried records are tried again at once.
  */

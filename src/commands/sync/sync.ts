@@ -1,6 +1,6 @@
 /**
  * `bcsync sync`: incremental synchronization of one mapping or, with --all, of every mapping of the profile
- * in dependency order (the cron entry point; spec bc-integration.md §5), and "Synchronize Now" for one
+ * in dependency order (the cron entry point; docs/integration.md §5), and "Synchronize Now" for one
  * coupled record with --record (§6).
  */
 import type { Command } from 'commander';

@@ -198,7 +198,7 @@ export class Company {
   }
 
   /**
-   * Resolves code/id pairs for the properties sent (protocols.md §6.2): either view may be sent,
+   * Resolves code/id pairs for the properties sent (docs/protocols.md §6.2): either view may be sent,
    * both must agree, blank means none.
    */
   resolveLinks(def: ResourceDef, data: Rec, sent: Rec): void {

@@ -1,7 +1,7 @@
 /**
  * Sales documents (quotes, orders, invoices and their lines), customer payments and the customer
- * financial figures derived from them, as the BC API v2.0 pages behave (protocols.md §6.2, §7.2;
- * bc-integration.md §8): server-computed amounts and totals, read-only status driven by bound
+ * financial figures derived from them, as the BC API v2.0 pages behave (docs/protocols.md §6.2, §7.2;
+ * docs/integration.md §8): server-computed amounts and totals, read-only status driven by bound
  * actions, posting, payment application.
  */
 import type { Company, WriteOptions } from './company.js';
@@ -118,7 +118,7 @@ function blockedCheck(customer: Readonly<Rec>, posting: boolean): void {
 }
 
 /**
- * Line amounts (protocols.md §6.2 lines): gross = quantity × unit price, line discount by amount or
+ * Line amounts (docs/protocols.md §6.2 lines): gross = quantity × unit price, line discount by amount or
  * percent, tax at the line's tax percent; prices including tax are split the other way round.
  */
 function computeLineAmounts(c: Company, header: Readonly<Rec>, line: Rec, sent: Readonly<Rec>, previous: Readonly<Rec> | undefined): void {

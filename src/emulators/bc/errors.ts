@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * A Business Central API error (protocols.md §5.3): HTTP status, BC error code (`BadRequest_*`,
+ * A Business Central API error (docs/protocols.md §5.3): HTTP status, BC error code (`BadRequest_*`,
  * `Application_*`, `Internal_*`, `Request_*`, `Unknown`) and the message text without the correlation id.
  */
 export class BcError extends Error {

@@ -1,6 +1,6 @@
 /**
  * Emulated Business Central: API v2.0 and the `bcsync/integration/v1.0` custom API (docs/custom-api.md),
- * written from ../shared/spec/protocols.md (§1.2, §2, §3.2, §4.2, §5.3, §5.4, §6.2, §7.2).
+ * written from docs/protocols.md (§1.2, §2, §3.2, §4.2, §5.3, §5.4, §6.2, §7.2).
  *
  * `createBcModule` builds the companies from the seed and answers requests whose path is relative to
  * `/v2.0/{tenant}/{environment}/api/` (`v2.0/...` or `bcsync/integration/v1.0/...`).

@@ -1,5 +1,5 @@
 /**
- * Reading collections and entities the way BC's OData layer does (protocols.md §2.2–§2.4, §7.2):
+ * Reading collections and entities the way BC's OData layer does (docs/protocols.md §2.2–§2.4, §7.2):
  * `$filter` (BC dialect: no OR across fields), `$select`, `$orderby`, `$top`, `$skip`, `$count`,
  * `$expand` with nested options, and server-driven paging (at most 20,000 per page, `Prefer:
  * odata.maxpagesize`, `@odata.nextLink` with an opaque `$skiptoken`).
@@ -22,7 +22,7 @@ import { BcError, errors } from './errors.js';
 import type { ResourceDef } from './schema.js';
 import type { Rec } from './store.js';
 
-/** BC online's page size ceiling (protocols.md §2.4, §5.4). */
+/** BC online's page size ceiling (docs/protocols.md §2.4, §5.4). */
 export const MAX_PAGE_SIZE = 20_000;
 
 const KNOWN_OPTIONS = new Set(['$filter', '$select', '$orderby', '$top', '$skip', '$count', '$expand', '$skiptoken', '$schemaversion', '$format']);

@@ -1,5 +1,5 @@
 /**
- * The resources the emulator serves: Business Central API v2.0 (protocols.md §6.2, ALAppExtensions APIV2
+ * The resources the emulator serves: Business Central API v2.0 (docs/protocols.md §6.2, ALAppExtensions APIV2
  * pages) and the `bcsync/integration/v1.0` custom API (docs/custom-api.md). Property names, enum
  * captions, lengths and editability follow the API pages.
  */
@@ -1145,7 +1145,7 @@ export function servedBy(def: ResourceDef, api: 'v2.0' | 'custom'): boolean {
 
 /**
  * Number series (AL No. Series): first number and increment. Document numbers follow CRONUS
- * (quotes 1001, orders 101001, invoices 102001, posted invoices 103001; protocols.md §7.2).
+ * (quotes 1001, orders 101001, invoices 102001, posted invoices 103001; docs/protocols.md §7.2).
  */
 export const NUMBER_SERIES: Readonly<Record<string, { start: string; increment: number }>> = {
   customers: { start: '10000', increment: 10000 },

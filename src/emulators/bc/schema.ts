@@ -1,7 +1,7 @@
 import { BcError, errors } from './errors.js';
 import { BLANK_GUID, EMPTY_DATE, EMPTY_DATETIME, normalizeGuid } from './values.js';
 
-/** EDM kinds of BC API properties, with BC's conventions for "empty" (protocols.md §6.2, §7.2). */
+/** EDM kinds of BC API properties, with BC's conventions for "empty" (docs/protocols.md §6.2, §7.2). */
 export type FieldType = 'guid' | 'text' | 'code' | 'decimal' | 'integer' | 'boolean' | 'date' | 'datetime' | 'enum';
 
 export interface FieldDef {
@@ -28,7 +28,7 @@ export interface LinkDef {
   targetField: string;
   /** Table caption of the target in messages ("Currency", "Payment Terms"). */
   caption: string;
-  /** Currency links: a blank currency is the local currency, shown as the LCY code (protocols.md §6.2). */
+  /** Currency links: a blank currency is the local currency, shown as the LCY code (docs/protocols.md §6.2). */
   lcy?: boolean;
   /** Wording overrides where BC's page words it differently. */
   notFoundMessage?: string;

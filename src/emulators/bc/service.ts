@@ -1,5 +1,5 @@
 /**
- * The Business Central API as a request handler: URL routing (protocols.md §1.2, §7.2), reads,
+ * The Business Central API as a request handler: URL routing (docs/protocols.md §1.2, §7.2), reads,
  * writes with `If-Match` and bound actions, with BC's error body (§5.3); the JSON `$batch` is in batch.ts.
  */
 import type { EmuRequest, EmuResponse } from '../core/http-types.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-/** Blank GUID: BC's "none" for every *Id link (protocols.md §6.2). */
+/** Blank GUID: BC's "none" for every *Id link (docs/protocols.md §6.2). */
 export const BLANK_GUID = '00000000-0000-0000-0000-000000000000';
-/** BC's empty date and date-time (protocols.md §7.2). */
+/** BC's empty date and date-time (docs/protocols.md §7.2). */
 export const EMPTY_DATE = '0001-01-01';
 export const EMPTY_DATETIME = '0001-01-01T00:00:00Z';
 
@@ -28,7 +28,7 @@ export function round2(value: number): number {
 }
 
 /**
- * `@odata.etag` as BC writes it: `W/"<base64 of '<len>;<rowversion>;00;'>"` (protocols.md §2.5).
+ * `@odata.etag` as BC writes it: `W/"<base64 of '<len>;<rowversion>;00;'>"` (docs/protocols.md §2.5).
  * The row version is a server-wide counter, so every write yields a new tag.
  */
 export function formatEtag(rowVersion: number): string {

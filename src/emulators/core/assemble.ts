@@ -26,7 +26,7 @@ export const DEFAULT_LATENCY: Readonly<Record<'bc' | 'dataverse', Readonly<Laten
   bc: { baseMs: 40, perOperationMs: 8, perRowMs: 0.05 },
 };
 
-/** The documented service-protection limits (protocols.md §5.2, §5.4). On by default. */
+/** The documented service-protection limits (docs/protocols.md §5.2, §5.4). On by default. */
 export const DEFAULT_LIMITS: Readonly<Record<'bc' | 'dataverse', Readonly<ServiceLimits>>> = {
   // 6,000 requests and 20 minutes of combined execution time per 5-minute sliding window; 52 concurrent requests per user.
   dataverse: { concurrent: 52, requestsPerWindow: 6000, windowMs: 300_000, executionMsPerWindow: 1_200_000 },
@@ -190,7 +190,7 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
       latency: resolveLatency(opts.latency, 'dataverse'),
       limits: dvLimits,
       concurrencyMode: 'reject',
-      // 20 minutes of combined execution time per 5-minute window (protocols.md §5.2).
+      // 20 minutes of combined execution time per 5-minute window (docs/protocols.md §5.2).
       rateLimitHeaders: { executionMsPerWindow: 1_200_000 },
       faults: currentFaults,
       rng: createNamedRng(randomSeed, 'dataverse'),

@@ -1,5 +1,5 @@
 /**
- * OData `$filter` parser and evaluator for the emulators, written from protocols.md §2.3.
+ * OData `$filter` parser and evaluator for the emulators, written from docs/protocols.md §2.3.
  *
  * Two dialects share one grammar and differ where the services differ:
  * - `dataverse`: string comparisons and string functions are case-insensitive, `% _ [] [^]` act as

@@ -1,5 +1,5 @@
 /**
- * OData system query options and `Prefer` for the emulators (protocols.md §2.1, §2.2, §2.4):
+ * OData system query options and `Prefer` for the emulators (docs/protocols.md §2.1, §2.2, §2.4):
  * `$select`, `$orderby`, `$expand` (with nested options), `$top`, `Prefer`, and server-driven paging tokens.
  * Pure functions; the API modules decide what is allowed and which error to answer with.
  */

@@ -63,7 +63,7 @@ export interface StartApiServerOptions {
   /** OData responses: `OData-Version: 4.0` and `application/json; odata.metadata=minimal` (default true). */
   odata?: boolean;
   /**
-   * Dataverse's service-protection diagnostics on every answer (protocols.md §5.2):
+   * Dataverse's service-protection diagnostics on every answer (docs/protocols.md §5.2):
    * `x-ms-ratelimit-burst-remaining-xrm-requests` (requests left in the window) and
    * `x-ms-ratelimit-time-remaining-xrm-requests` (execution ms left of `executionMsPerWindow`).
    */

@@ -1,5 +1,5 @@
 /**
- * `$batch` in `multipart/mixed` (protocols.md §3.1): parts run in order; a change set is one
+ * `$batch` in `multipart/mixed` (docs/protocols.md §3.1): parts run in order; a change set is one
  * transaction (a failure rolls back every earlier operation in it) whose parts may refer to
  * entities created before them as `$<Content-ID>`; at most 1,000 operations; GET is not allowed in
  * a change set; processing stops at the first failure (the batch takes that status) unless

@@ -1,6 +1,6 @@
 /**
  * Dataverse errors as the Web API answers them: an HTTP status plus `{error:{code,message}}`,
- * where `code` is the platform's hex code (protocols.md §5.1).
+ * where `code` is the platform's hex code (docs/protocols.md §5.1).
  */
 export class DvError extends Error {
   constructor(

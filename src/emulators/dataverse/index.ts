@@ -1,6 +1,6 @@
 /**
- * The emulated Dataverse Web API v9.2 (`/api/data/v9.2/`), written from ../shared/spec/protocols.md
- * (§2, §3.1, §4.1, §5.1, §6.1, §7.1) and the tables bc-integration.md §2 and §8 touch.
+ * The emulated Dataverse Web API v9.2 (`/api/data/v9.2/`), written from docs/protocols.md
+ * (§2, §3.1, §4.1, §5.1, §6.1, §7.1) and the tables docs/integration.md §2 and §8 touch.
  * The listener harness (core/server.ts) authenticates, throttles, injects faults and logs; this
  * module speaks the protocol and owns the data.
  */

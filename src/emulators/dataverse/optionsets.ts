@@ -1,7 +1,7 @@
 /**
  * The organization's option sets (choices). Every picklist column has its own local option set,
  * so BC's option mappings can insert a value into account.paymenttermscode and mirror it into the
- * salesorder/quote/invoice sets, as bc-integration.md §2.2 describes.
+ * salesorder/quote/invoice sets, as docs/integration.md §2.2 describes.
  */
 import type { Schema } from './schema.js';
 import type { Store } from './store.js';

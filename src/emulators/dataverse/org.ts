@@ -1,6 +1,6 @@
 /**
  * The emulated organization: tables, rows and the write pipeline the Web API enforces
- * (protocols.md §2.5–§2.8, §6.1, §7.1): payloads, keys and references, state, ownership, cascades.
+ * (docs/protocols.md §2.5–§2.8, §6.1, §7.1): payloads, keys and references, state, ownership, cascades.
  * The rules of particular tables are in currency.ts, units.ts, pricing.ts and documents.ts. Every
  * create/update/delete runs atomically, so a failure half-way (a deep insert, a totals recalculation)
  * leaves nothing behind.
@@ -153,7 +153,7 @@ export class Organization {
     if (eq > 0) {
       const name = text.slice(0, eq).trim();
       const id = normalizeGuid(text.slice(eq + 1).trim());
-      // systemuser/team inherit their key from principal: the named form is refused (protocols.md §2.7).
+      // systemuser/team inherit their key from principal: the named form is refused (docs/protocols.md §2.7).
       const principal = table.logicalName === 'systemuser' || table.logicalName === 'team';
       if (name === table.key && id && !principal) return id;
     }

@@ -1,7 +1,7 @@
 /**
  * Reads: the read shape of a row, `$select`/`$filter`/`$orderby`/`$top`/`$count`/`$expand`,
  * server-driven paging with an XML paging cookie, and change tracking with delta links
- * (protocols.md §2.2–§2.4, §2.8, §4.1, §7.1).
+ * (docs/protocols.md §2.2–§2.4, §2.8, §4.1, §7.1).
  */
 import { evaluateFilter, FilterSyntaxError, parseFilter, referencedProperties } from '../core/odata-filter.js';
 import type { FilterNode } from '../core/odata-filter.js';
@@ -531,7 +531,7 @@ function startIndex(skiptoken: string | undefined, positionOf: (id: string) => n
 // ---------------------------------------------------------------------------------------------
 // Change tracking
 
-/** `<version>!<MM/dd/yyyy HH:mm:ss>` (protocols.md §4.1). */
+/** `<version>!<MM/dd/yyyy HH:mm:ss>` (docs/protocols.md §4.1). */
 function deltaToken(version: number, ms: number): string {
   const d = new Date(ms);
   const p = (n: number): string => String(n).padStart(2, '0');

@@ -1,6 +1,6 @@
 /**
  * The emulated organization's tables: columns with types, lengths, option sets, lookups and the
- * rules the Web API enforces on writes (protocols.md §6.1, §7.1; bc-integration.md §2, §8).
+ * rules the Web API enforces on writes (docs/protocols.md §6.1, §7.1; docs/integration.md §2, §8).
  * Lookup columns are named by their attribute (`customerid`) and read as `_customerid_value`;
  * clients bind them through navigation properties (`customerid_account@odata.bind`).
  */
@@ -570,7 +570,7 @@ const SPECS: TableSpec[] = [
       int('quantitydecimal', { required: true, min: 0, max: 5 }),
       lookup('defaultuomscheduleid', 'uomschedules', { required: true }),
       lookup('defaultuomid', 'uoms', { required: true }),
-      // The default price list is set after the product exists (protocols.md §6.1).
+      // The default price list is set after the product exists (docs/protocols.md §6.1).
       lookup('pricelevelid', 'pricelevels', { updateOnly: true }),
       lookup('parentproductid', 'products'),
       money('price'),

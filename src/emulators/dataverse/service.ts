@@ -342,7 +342,7 @@ export class DataverseService {
     const row = this.org.get(table.entitySet, id)!;
     if (prefer.returnRepresentation) {
       const annotate = this.annotate(prefer);
-      // $expand is honoured on create only (protocols.md §2.6: ignored on PATCH).
+      // $expand is honoured on create only (docs/protocols.md §2.6: ignored on PATCH).
       const body = this.entityBody(req, table, id, annotate, created);
       const res = jsonResponse(created ? 201 : 200, body, {
         ETag: etagOf(row),

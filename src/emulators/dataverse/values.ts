@@ -1,5 +1,5 @@
 /**
- * Value shapes of the Web API (protocols.md §7.1): DateTime as `YYYY-MM-DDTHH:MM:SSZ` (no fractional
+ * Value shapes of the Web API (docs/protocols.md §7.1): DateTime as `YYYY-MM-DDTHH:MM:SSZ` (no fractional
  * seconds), DateOnly as `YYYY-MM-DD`, GUIDs lower case, money and decimals as JSON numbers.
  */
 import type { ColumnDef, TableDef } from './schema.js';

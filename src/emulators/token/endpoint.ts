@@ -5,7 +5,7 @@ import type { EmulatorDataAccess } from '../types.js';
 import { normalizeAudience, type TokenRegistry } from './registry.js';
 
 /**
- * The Microsoft Entra ID v2.0 token endpoint, client-credentials grant only (protocols.md §1):
+ * The Microsoft Entra ID v2.0 token endpoint, client-credentials grant only (docs/protocols.md §1):
  * `POST /{tenant}/oauth2/v2.0/token`, form-encoded `grant_type=client_credentials&client_id&client_secret&scope=<resource>/.default`.
  * Errors use Entra's body: `{error, error_description: 'AADSTSnnnn: …', error_codes: [n], timestamp, trace_id, correlation_id}`.
  */

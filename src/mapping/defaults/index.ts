@@ -1,6 +1,6 @@
 /**
  * The default integration table mappings for master data, chosen by the integration options exactly as
- * BC's "Use Default Synchronization Setup" chooses them (spec §2). Sales-document mappings
+ * BC's "Use Default Synchronization Setup" chooses them (docs/integration.md §2). Sales-document mappings
  * (POSTEDSALESINV-INV, POSTEDSALESLINE-INV, SALESORDER-ORDER, SOLINE-ORDERDETAIL) are added by a later layer.
  */
 import type { IntegrationOptions } from '../integration-options.js';
@@ -29,13 +29,13 @@ export interface DefaultMappingSettings {
   defaultPriceListCodeSet?: boolean;
 }
 
-/** Mappings in BC's creation order (§2); dependencies on mappings not created are dropped. */
+/** Mappings in BC's creation order (docs/integration.md §2); dependencies on mappings not created are dropped. */
 export function defaultMappings(
   options: IntegrationOptions,
   settings: DefaultMappingSettings = {},
 ): IntegrationTableMapping[] {
   const mappings: IntegrationTableMapping[] = [];
-  // Team ownership deletes the SALESPEOPLE mapping (§2.1).
+  // Team ownership deletes the SALESPEOPLE mapping (docs/integration.md §2.1).
   if (options.ownershipModel === 'person') mappings.push(salespeopleMapping());
   mappings.push(
     customerMapping(options),

@@ -1,5 +1,5 @@
 /**
- * OPPORTUNITY (spec §2.1, §2.2, §2.3). API v2.0 `opportunities`: the estimated fields are read-only there.
+ * OPPORTUNITY (docs/integration.md §2.1, §2.2, §2.3). API v2.0 `opportunities`: the estimated fields are read-only there.
  */
 import { field, notInV2, ownerFields, tableMapping } from '../build.js';
 import type { IntegrationOptions } from '../integration-options.js';
@@ -47,7 +47,7 @@ export function opportunityMapping(options: IntegrationOptions): IntegrationTabl
       bcType: 'date',
       bcReadOnly: true,
     }),
-    // §2.3 extras, added disabled.
+    // docs/integration.md §2.3 extras, added disabled.
     field({
       id: 'dateClosed',
       bcField: 'Date Closed',

@@ -1,5 +1,5 @@
 /**
- * SALESPEOPLE, CUSTOMER, VENDOR, CONTACT (spec §2.1, §2.2, §2.3).
+ * SALESPEOPLE, CUSTOMER, VENDOR, CONTACT (docs/integration.md §2.1, §2.2, §2.3).
  */
 import { field, notInV2, ownerFields, tableMapping } from '../build.js';
 import type { IntegrationOptions } from '../integration-options.js';
@@ -7,7 +7,7 @@ import type { FieldMapping, IntegrationTableMapping } from '../types.js';
 
 const PARTY_SCHEDULE = { intervalMinutes: 30, inactivityTimeoutMinutes: 720, category: 'BCI CUST' } as const;
 
-/** Address field mappings (§2.2) of CUSTOMER, VENDOR and CONTACT; `countryNotes` documents the country row. */
+/** Address field mappings (docs/integration.md §2.2) of CUSTOMER, VENDOR and CONTACT; `countryNotes` documents the country row. */
 function addressFields(countryNotes?: string): FieldMapping[] {
   return [
     field({ id: 'address', bcField: 'Address', bc: 'addressLine1', dataverse: 'address1_line1', direction: 'bidirectional', bcMaxLength: 100, dataverseMaxLength: 250 }),
@@ -197,7 +197,7 @@ function accountFields(kind: AccountKind, options: IntegrationOptions): FieldMap
       clearValueOnFailedSync: true,
       unavailable: notInV2(set, 'Primary Contact No.'),
     }),
-    // §2.3 extras, added disabled.
+    // docs/integration.md §2.3 extras, added disabled.
     field({ id: 'accountNumber', bcField: 'No.', bc: 'number', dataverse: 'accountnumber', direction: 'to-dataverse', origin: 'extra', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 20 }),
     field({
       id: 'mobilePhone',
@@ -211,7 +211,7 @@ function accountFields(kind: AccountKind, options: IntegrationOptions): FieldMap
     }),
   );
   if (kind === 'customer') {
-    // §2.5: an Inactive account blocks the customer (All); the reverse is not mapped.
+    // docs/integration.md §2.5: an Inactive account blocks the customer (All); the reverse is not mapped.
     fields.push(
       field({
         id: 'blockedFromState',

@@ -1,6 +1,6 @@
 /**
  * Price lists: CUSTPRCGRP-PRICE + SALESPRC-PRODPRICE (old pricing) or PLHEADER-PRICE + PLLINE-PRODPRICE
- * (new pricing), spec §2.1, §2.2.
+ * (new pricing), docs/integration.md §2.1, §2.2.
  */
 import { field, tableMapping } from '../build.js';
 import type { IntegrationOptions } from '../integration-options.js';
@@ -20,7 +20,7 @@ function pricelevelTable(): IntegrationTableMapping['dataverse'] {
     nameField: 'name',
     filter: [],
     companyFilter: true,
-    // pricelevel is stamped with the company only when BC inserts it (§2).
+    // pricelevel is stamped with the company only when BC inserts it (docs/integration.md §2).
     companyIdStamp: 'insert',
     ownerTeamOnInsert: false,
   };
@@ -75,7 +75,7 @@ function currencyField(): FieldMapping {
   });
 }
 
-/** A product price's currency and its pricing method (always Currency Amount, §2.5): SALESPRC-PRODPRICE and PLLINE-PRODPRICE. */
+/** A product price's currency and its pricing method (always Currency Amount, docs/integration.md §2.5): SALESPRC-PRODPRICE and PLLINE-PRODPRICE. */
 function priceLineCurrencyFields(): FieldMapping[] {
   return [
     currencyField(),
@@ -230,7 +230,7 @@ export function priceListHeaderMapping(extras: { defaultPriceListCodeSet: boolea
       filter: [
         { field: 'priceType', op: 'eq', value: 'Sale' },
         { field: 'amountType', op: 'eq', value: 'Price' },
-        // True only when Sales & Receivables Setup names a default price list code (§2.1).
+        // True only when Sales & Receivables Setup names a default price list code (docs/integration.md §2.1).
         { field: 'allowUpdatingDefaults', op: 'eq', value: extras.defaultPriceListCodeSet },
       ],
       properties: [

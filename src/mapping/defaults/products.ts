@@ -1,6 +1,6 @@
 /**
  * Units (UNIT OF MEASURE, or UNIT GROUP + ITEM UOM + RESOURCE UOM) and products (ITEM-PRODUCT,
- * RESOURCE-PRODUCT) with the product rules of spec §2.2.
+ * RESOURCE-PRODUCT) with the product rules of docs/integration.md §2.2.
  */
 import { field, notInV2, tableMapping } from '../build.js';
 import type { IntegrationOptions } from '../integration-options.js';
@@ -193,7 +193,7 @@ export function resourceUomMapping(): IntegrationTableMapping {
   return ownerUnitMapping('resource');
 }
 
-/** §2.2 extra product rules, as rule rows. */
+/** docs/integration.md §2.2 extra product rules, as rule rows. */
 function productRuleFields(owner: 'item' | 'resource', options: IntegrationOptions): FieldMapping[] {
   const rules: FieldMapping[] = [
     field({
@@ -218,7 +218,7 @@ function productRuleFields(owner: 'item' | 'resource', options: IntegrationOptio
       dataverse: 'producttypecode',
       direction: 'to-dataverse',
       origin: 'rule',
-      // Sales Inventory (1) for items, Services (3) for resources (§2.5).
+      // Sales Inventory (1) for items, Services (3) for resources (docs/integration.md §2.5).
       transform: { kind: 'constant', value: owner === 'item' ? 1 : 3 },
       bcType: 'integer',
     }),
@@ -290,7 +290,7 @@ function productTable(productTypeCode: 1 | 3): IntegrationTableMapping['datavers
   };
 }
 
-/** Unit Price → price (negative written as 0, §2.2) and Unit Cost → standard and current cost: items and resources alike. */
+/** Unit Price → price (negative written as 0, docs/integration.md §2.2) and Unit Cost → standard and current cost: items and resources alike. */
 function priceAndCostFields(): FieldMapping[] {
   return [
       field({

@@ -1,5 +1,5 @@
 /**
- * CURRENCY and the option mappings PAYMENT TERMS, SHIPMENT METHOD, SHIPPING AGENT (spec §2.1, §2.2, §5.8).
+ * CURRENCY and the option mappings PAYMENT TERMS, SHIPMENT METHOD, SHIPPING AGENT (docs/integration.md §2.1, §2.2, §5.8).
  */
 import { field, tableMapping } from '../build.js';
 import type { DataverseOptionSet, Direction, IntegrationTableMapping } from '../types.js';
@@ -191,7 +191,7 @@ export function shipmentMethodMapping(): IntegrationTableMapping {
         { table: 'quote', attribute: 'freighttermscode' },
       ],
     },
-    // BC creates this row ←DV while the table mapping is →DV (§2.2).
+    // BC creates this row ←DV while the table mapping is →DV (docs/integration.md §2.2).
     fieldDirection: 'from-dataverse',
   });
 }

@@ -1,4 +1,4 @@
-/** One file per Dataverse table the mappings and sales processes touch (bc-integration.md §2, §8). */
+/** One file per Dataverse table the mappings and sales processes touch (docs/integration.md §2, §8). */
 import type { DataverseTable } from '../table.js';
 import { accounts } from './accounts.js';
 import { contacts } from './contacts.js';

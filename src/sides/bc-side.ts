@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BcClient } from '../clients/bc/client.js';
 import type { BcOperation } from '../clients/bc/client.js';
 import type { BcResource } from '../clients/bc/resource.js';
+import { resourceByEntitySet } from '../clients/bc/resources/index.js';
 import { idFilterChunks } from '../clients/odata/index.js';
 import { mapPool } from '../util/pool.js';
 import { ApiError, ConflictError, NotFoundError, type BcsyncError } from '../errors.js';
@@ -43,8 +44,15 @@ export class BcSide implements Side {
     this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: 5 };
   }
 
+  /**
+   * The typed resource of the entity set (its zod schema checks every answer: a missing or mistyped property fails
+   * with the resource, record and property named); a loose one for entity sets the client has no file for.
+   */
   private resource(table: SideTable): BcResource {
-    return { entitySet: table.entitySet, custom: table.api === 'custom', companyScoped: true, schema: row, alwaysPresent: ['id'] };
+    const custom = table.api === 'custom';
+    const typed = resourceByEntitySet(table.entitySet);
+    if (typed && typed.custom === custom) return typed;
+    return { entitySet: table.entitySet, custom, companyScoped: true, schema: row, alwaysPresent: ['id'] };
   }
 
   private select(table: SideTable): string[] | undefined {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DataverseClient, DataverseOperation } from '../clients/dataverse/client.js';
 import { idFilterChunks } from '../clients/odata/index.js';
+import { tableByEntitySet } from '../clients/dataverse/tables/index.js';
 import { mapPool } from '../util/pool.js';
 import { writeError } from './bc-side.js';
 import { toODataFilter } from './filter.js';
@@ -42,8 +43,9 @@ export class DataverseSide implements Side {
     };
   }
 
-  private schema(table: SideTable) {
-    return z.looseObject({ [table.key]: z.string() });
+  /** The typed table's schema (answers checked, the property named when one is off); a loose one otherwise. */
+  private schema(table: SideTable): z.ZodType {
+    return tableByEntitySet(table.entitySet)?.schema ?? z.looseObject({ [table.key]: z.string() });
   }
 
   private select(table: SideTable): string[] | undefined {

@@ -185,18 +185,6 @@ export class DataverseClient {
     return this.pages(resolved, withQuery(`${this.url}/${resolved.entitySet}`, query), query?.select, preferHeader([`odata.maxpagesize=${pageSize}`]));
   }
 
-  /** All rows of a query, refusing to hold more than `limit` (stream with `list` for more). */
-  async listAll<S extends z.ZodType>(table: DataverseTable<S>, query: QueryOptions | undefined, limit: number): Promise<Array<z.infer<S>>> {
-    const rows: Array<z.infer<S>> = [];
-    for await (const page of this.list(table, query)) {
-      rows.push(...page);
-      if (rows.length > limit) {
-        throw new BcsyncError(`${table.entitySet}: more than ${limit} rows match; narrow the filter or stream the pages.`);
-      }
-    }
-    return rows;
-  }
-
   async get<S extends z.ZodType>(table: DataverseTable<S>, id: string, query?: QueryOptions): Promise<z.infer<S>>;
   async get<S extends z.ZodType>(entitySet: string, id: string, query: QueryOptions | undefined, schema: S): Promise<z.infer<S>>;
   async get(table: TableRef, id: string, query?: QueryOptions, schema?: z.ZodType): Promise<unknown> {

@@ -55,9 +55,9 @@ export class Output {
   readonly quiet: boolean;
   readonly verbose: boolean;
   /** Colours for stdout. */
-  readonly c: ChalkInstance;
+  readonly stdoutColors: ChalkInstance;
   /** Colours for stderr. */
-  readonly ce: ChalkInstance;
+  readonly stderrColors: ChalkInstance;
   /** The progress mode in effect ('auto' resolved). */
   readonly progress: 'spinner' | Exclude<ProgressMode, 'auto'>;
   private readonly clock: Clock;
@@ -71,8 +71,8 @@ export class Output {
     this.quiet = Boolean(options.quiet);
     this.verbose = Boolean(options.verbose) && !this.quiet;
     const colorAllowed = options.color !== false && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
-    this.c = new Chalk({ level: colorAllowed && io.stdoutIsTTY ? 1 : 0 });
-    this.ce = new Chalk({ level: colorAllowed && io.stderrIsTTY ? 1 : 0 });
+    this.stdoutColors = new Chalk({ level: colorAllowed && io.stdoutIsTTY ? 1 : 0 });
+    this.stderrColors = new Chalk({ level: colorAllowed && io.stderrIsTTY ? 1 : 0 });
     this.clock = options.clock ?? systemClock;
     const mode = options.progress ?? 'auto';
     if (mode !== 'auto') this.progress = mode;
@@ -133,7 +133,7 @@ export class Output {
     const widths = columns.map((col) => Math.max(col.header.length, ...rows.map((r) => cell(r[col.key]).length)));
     const pad = (text: string, i: number) =>
       columns[i]!.align === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
-    this.line(this.c.bold(columns.map((col, i) => pad(col.header, i)).join('  ').trimEnd()));
+    this.line(this.stdoutColors.bold(columns.map((col, i) => pad(col.header, i)).join('  ').trimEnd()));
     for (const row of rows) this.line(columns.map((col, i) => pad(cell(row[col.key]), i)).join('  ').trimEnd());
   }
 
@@ -144,11 +144,11 @@ export class Output {
   }
 
   warn(text: string): void {
-    this.err(this.ce.yellow('warning: ') + text);
+    this.err(this.stderrColors.yellow('warning: ') + text);
   }
 
   debug(text: string): void {
-    if (this.verbose) this.err(this.ce.dim(text));
+    if (this.verbose) this.err(this.stderrColors.dim(text));
   }
 
   /** One NDJSON progress event on stderr (`--progress json`, or auto with --json). */
@@ -194,18 +194,18 @@ export class Output {
         stop: () => undefined,
       };
     }
-    const s: Ora = ora({ text, color: this.ce.level > 0 ? 'cyan' : false, stream: this.io.stderr as NodeJS.WritableStream, discardStdin: false }).start();
+    const s: Ora = ora({ text, color: this.stderrColors.level > 0 ? 'cyan' : false, stream: this.io.stderr as NodeJS.WritableStream, discardStdin: false }).start();
     // ora colours its own symbols whatever --no-color says; ours follow the flag.
     return {
       update: (t) => {
         s.text = t;
       },
       succeed: (t) => {
-        s.stopAndPersist({ symbol: this.ce.green('✔'), text: t });
+        s.stopAndPersist({ symbol: this.stderrColors.green('✔'), text: t });
         this.record(t);
       },
       fail: (t) => {
-        s.stopAndPersist({ symbol: this.ce.red('✖'), text: t });
+        s.stopAndPersist({ symbol: this.stderrColors.red('✖'), text: t });
         this.record(t);
       },
       stop: () => void s.stop(),

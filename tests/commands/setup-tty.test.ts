@@ -123,7 +123,7 @@ async function startSandbox(): Promise<Record<string, string>> {
 }
 
 describe('setup in a real terminal', () => {
-  test('the wizard answered key by key writes a profile that passes setup --test', async () => {
+  test('the wizard answered key by key (a refused secret asked again) writes a profile that passes setup --test', async () => {
     const started = Date.now();
     const info = await startSandbox();
     const home = tmpHome('tty');
@@ -149,7 +149,9 @@ describe('setup in a real terminal', () => {
     await answer(/\? Sign-in authority/, [info.authority!]);
     await answer(/\? Application \(client\) id/, [info.clientId!]);
     await answer(/\? Environment variable that will hold the client secret/, []);
-    await answer(/\? Client secret/, [info.clientSecret!]);
+    // A refused secret first (the secret's id, pasted by mistake): the wizard says so and asks again, right away.
+    await answer(/\? Client secret/, ['the-secret-id-not-its-value']);
+    await answer(/Enter the client secret again \(try 2 of \d+\)[\s\S]*\? Client secret/, [info.clientSecret!]);
     await answer(/\? Business Central company to synchronize/, [{ key: 'Down' }]);
     await answer(/\? Ownership model/, []);
     await answer(/\? Synchronize unit groups/, []);

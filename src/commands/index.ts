@@ -5,6 +5,7 @@ import { registerDoctor } from './doctor/doctor.js';
 import { registerFullSync } from './full-sync/full-sync.js';
 import { registerLog } from './log/log.js';
 import { registerMappings } from './mappings/mappings.js';
+import { registerSalesOrders } from './sales-orders/sales-orders.js';
 import { registerSandbox } from './sandbox/sandbox.js';
 import { registerSetup } from './setup/setup.js';
 import { registerSync } from './sync/sync.js';
@@ -13,4 +14,4 @@ import { registerVersion } from './version/version.js';
 import { registerCompletion } from './completion/completion.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commandRegistrations: RegisterCommand[] = [registerSetup, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerMappings, registerLog, registerDoctor, registerSandbox, registerVersion, registerCompletion];
+export const commandRegistrations: RegisterCommand[] = [registerSetup, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerMappings, registerSalesOrders, registerLog, registerDoctor, registerSandbox, registerVersion, registerCompletion];

@@ -4,18 +4,9 @@
  * clients and emulators over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { SALES_ORDER_MAPPING } from '../../src/processes/sales-orders/list.js';
+import { SALES_ORDER_MAPPING, type SalesOrderListing as Listed } from '../../src/processes/sales-orders/list.js';
 import { StateStore } from '../../src/state/index.js';
 import { startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
-
-interface Listed {
-  salesorderid: string;
-  ordernumber: string;
-  name: string;
-  customer: string;
-  bcNumber: string | null;
-  status: string;
-}
 
 const WAITING = [
   { ordernumber: 'ORD-01001-K7M2Q8', name: 'Relecloud desks and chairs', customer: 'Relecloud' },

@@ -264,6 +264,7 @@ const figures = {
     : null,
   stateCouplings: STATE_N,
   stateLoadMs: state ? Math.round(state.loadMs) : null,
+  stateLoadCpuMs: state ? Math.round(state.loadCpuMs) : null,
   state: state ? { couplingsLoaded: state.couplings, peakRssMb: Math.round(state.peakRssMb), bytesOnDisk: state.snapshotBytes } : null,
   loadAverageAtEnd: os.loadavg().map(r2),
   totalWallMs: Math.round(performance.now() - started),
@@ -303,7 +304,7 @@ if (args.json) {
   if (state) {
     lines.push(
       '',
-      `state: ${fmt(STATE_N)} CUSTOMER couplings (+1,000 of another mapping) loaded cold by a new process: ${fmt(figures.stateLoadMs)} ms, ` +
+      `state: ${fmt(STATE_N)} CUSTOMER couplings (+1,000 of another mapping) loaded cold by a new process: ${fmt(figures.stateLoadMs)} ms (CPU ${fmt(figures.stateLoadCpuMs)} ms), ` +
         `peak RSS ${fmt(figures.state.peakRssMb)} MB, ${fmt(state.snapshotBytes / 1e6, 1)} MB on disk`,
     );
   }

@@ -111,7 +111,7 @@ export function createDeps(base: BaseDeps, globals: GlobalOptions, signal: Abort
   return {
     io: base.io,
     out,
-    prompter: base.prompter ?? new InquirerPrompter(base.io),
+    prompter: base.prompter ?? new InquirerPrompter(base.io, { color: globals.color !== false && env.NO_COLOR === undefined }),
     clock,
     env,
     layout,

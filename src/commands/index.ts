@@ -12,6 +12,11 @@ import { registerSync } from './sync/sync.js';
 import { registerUncouple } from './uncouple/uncouple.js';
 import { registerVersion } from './version/version.js';
 import { registerCompletion } from './completion/completion.js';
+import { registerStatus } from './status/status.js';
+import { registerSkipped } from './skipped/skipped.js';
+import { registerExplain } from './explain/explain.js';
+import { registerCouplings } from './couplings/couplings.js';
+import { registerSchedule } from './schedule/schedule.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commandRegistrations: RegisterCommand[] = [registerSetup, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerMappings, registerSalesOrders, registerLog, registerDoctor, registerSandbox, registerVersion, registerCompletion];
+export const commandRegistrations: RegisterCommand[] = [registerSetup, registerStatus, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerCouplings, registerMappings, registerSalesOrders, registerLog, registerSkipped, registerExplain, registerSchedule, registerDoctor, registerSandbox, registerVersion, registerCompletion];

@@ -60,6 +60,36 @@ function spendBudget(ctx: EngineContext, m: IntegrationTableMapping, syncPlan: S
   budget.changes = planned;
 }
 
+/**
+ * Keeps the pipe full at page boundaries: the next window is read, planned and starts writing while the
+ * previous window's last batches are still in flight (two windows at most; the transports bound the requests).
+ * A failure is raised only once both windows have stopped, so nothing writes after the run reports.
+ */
+class WindowPipeline {
+  private pending?: Promise<void>;
+
+  async push(start: () => Promise<void>): Promise<void> {
+    const previous = this.pending;
+    const current = start();
+    this.pending = current;
+    current.catch(() => undefined);
+    if (!previous) return;
+    try {
+      await previous;
+    } catch (error) {
+      this.pending = undefined;
+      await current.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async drain(): Promise<void> {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) await pending;
+  }
+}
+
 type ProcessWindow = (bcRecs: readonly Rec[], dvRecs: readonly Rec[]) => Promise<void>;
 
 /**
@@ -84,12 +114,14 @@ async function selectChanges(
     return seen;
   }
   const retryFailed = options.retryFailed !== false;
+  const pipe = new WindowPipeline();
   if (scope.toDv) {
     for await (const page of readAhead(ctx.bc.list(tables.bc, { modifiedAfter: scope.bcAfter }))) {
       if (ctx.signal?.aborted) break;
       for (const rec of page) seen.bc = maxIso(seen.bc, rec.modifiedAt);
-      await processWindow(page, []);
+      await pipe.push(() => processWindow(page, []));
     }
+    await pipe.drain();
     const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !reader.handledBc.has(id));
     if (retry.length && retryFailed && !ctx.signal?.aborted) await processWindow(await ctx.bc.get(tables.bc, retry), []);
   }
@@ -99,8 +131,9 @@ async function selectChanges(
     for await (const page of readAhead(ctx.dataverse.list(tables.dataverse, { modifiedAfter: scope.dvAfter, where }))) {
       if (ctx.signal?.aborted) break;
       for (const rec of page) seen.dataverse = maxIso(seen.dataverse, rec.modifiedAt);
-      await processWindow([], page);
+      await pipe.push(() => processWindow([], page));
     }
+    await pipe.drain();
     const retry = state
       .failedNotSkipped(m.name, 'from-dataverse')
       .filter((f) => f.dataverseId && !reader.handledDv.has(f.dataverseId) && !(f.bcId && reader.handledBc.has(f.bcId)))

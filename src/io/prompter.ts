@@ -15,23 +15,47 @@ export interface Prompter {
   confirm(q: { message: string; default?: boolean }): Promise<boolean>;
 }
 
+const same = (text: string): string => text;
+
+/** Inquirer's theme without colours (it colours by the terminal, not by --no-color). */
+const PLAIN_THEME = {
+  prefix: { idle: '?', done: '✔' },
+  style: {
+    answer: same,
+    message: same,
+    error: (text: string) => `> ${text}`,
+    defaultAnswer: (text: string) => `(${text})`,
+    help: same,
+    highlight: same,
+    key: (text: string) => `<${text}>`,
+    description: same,
+    disabled: same,
+  },
+};
+
 /** The real terminal prompter (@inquirer/prompts) on the injected streams. */
 export class InquirerPrompter implements Prompter {
-  constructor(private readonly io: Io) {}
+  private readonly theme: typeof PLAIN_THEME | undefined;
+  constructor(
+    private readonly io: Io,
+    options: { color?: boolean } = {},
+  ) {
+    this.theme = options.color === false ? PLAIN_THEME : undefined;
+  }
   private get context() {
     return { input: this.io.stdin as NodeJS.ReadableStream, output: this.io.stderr as NodeJS.WritableStream };
   }
   input(q: { message: string; default?: string; validate?: (value: string) => true | string }): Promise<string> {
-    return input({ message: q.message, default: q.default, validate: q.validate }, this.context);
+    return input({ message: q.message, default: q.default, validate: q.validate, theme: this.theme }, this.context);
   }
   password(q: { message: string; validate?: (value: string) => true | string }): Promise<string> {
-    return password({ message: q.message, mask: '*', validate: q.validate }, this.context);
+    return password({ message: q.message, mask: '*', validate: q.validate, theme: this.theme }, this.context);
   }
   select<T>(q: { message: string; choices: Choice<T>[]; default?: T }): Promise<T> {
-    return select<T>({ message: q.message, choices: q.choices, default: q.default }, this.context);
+    return select<T>({ message: q.message, choices: q.choices, default: q.default, theme: this.theme }, this.context);
   }
   confirm(q: { message: string; default?: boolean }): Promise<boolean> {
-    return confirm({ message: q.message, default: q.default }, this.context);
+    return confirm({ message: q.message, default: q.default, theme: this.theme }, this.context);
   }
 }
 

@@ -68,42 +68,146 @@ export class CouplingRows {
   }
 }
 
-/** id → coupling, where a coupling still in its loaded row is held as the row number (see CouplingRows). */
-export class CouplingMap {
-  private readonly map = new Map<string, Coupling | number>();
+/** FNV-1a over the id's characters: the slot of an id in a RowIndex. */
+function hashId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
-  constructor(private readonly owner: { rows: CouplingRows | undefined }) {}
+/**
+ * id → row of a column of loaded couplings: an open-addressing table of row numbers (4 bytes a slot, two slots
+ * a row), not a Map entry per coupling. Built once while a file is read; later changes go to CouplingMap's overlay.
+ */
+class RowIndex {
+  private slots: Int32Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(
+    private readonly ids: readonly string[],
+    expected: number,
+  ) {
+    let size = 16;
+    while (size < expected * 2) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+  }
+
+  /** Adds `row`; returns the row that already holds its id (nothing added), or -1. */
+  add(row: number): number {
+    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    const id = this.ids[row]!;
+    for (let i = hashId(id) & this.mask; ; i = (i + 1) & this.mask) {
+      const held = this.slots[i]!;
+      if (held < 0) {
+        this.slots[i] = row;
+        this.count += 1;
+        return -1;
+      }
+      if (this.ids[held] === id) return held;
+    }
+  }
+
+  /** The row holding `id`, or -1. */
+  find(id: string): number {
+    for (let i = hashId(id) & this.mask; ; i = (i + 1) & this.mask) {
+      const held = this.slots[i]!;
+      if (held < 0) return -1;
+      if (this.ids[held] === id) return held;
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2).fill(-1);
+    this.mask = this.slots.length - 1;
+    this.count = 0;
+    for (const row of old) if (row >= 0) this.add(row);
+  }
+}
+
+/**
+ * id → coupling. Couplings read from a file are found through a RowIndex into the mapping's CouplingRows;
+ * every change made since lives in a small Map in front of it (`null`: a loaded coupling removed).
+ */
+export class CouplingMap {
+  private readonly overlay = new Map<string, Coupling | null>();
+  private index: RowIndex | undefined;
+  private rows: CouplingRows | undefined;
+  private count = 0;
 
   get size(): number {
-    return this.map.size;
+    return this.count;
+  }
+
+  /** Starts an index over `ids` (a column of `rows`) for about `expected` rows; the map must be empty. */
+  attach(rows: CouplingRows, ids: readonly string[], expected: number): void {
+    this.rows = rows;
+    this.index = new RowIndex(ids, expected);
+  }
+
+  /** Adds a loaded row; returns the row already holding its id (nothing added), or -1. */
+  addRow(row: number): number {
+    const held = this.index!.add(row);
+    if (held < 0) this.count += 1;
+    return held;
+  }
+
+  private loadedRow(id: string): number {
+    return this.index ? this.index.find(id) : -1;
   }
 
   get(id: string): Coupling | undefined {
-    const v = this.map.get(id);
-    return typeof v === 'number' ? this.owner.rows!.get(v) : v;
+    const o = this.overlay.get(id);
+    if (o !== undefined) return o ?? undefined;
+    const row = this.loadedRow(id);
+    return row >= 0 ? this.rows!.get(row) : undefined;
   }
 
   has(id: string): boolean {
-    return this.map.has(id);
+    const o = this.overlay.get(id);
+    return o !== undefined ? o !== null : this.loadedRow(id) >= 0;
   }
 
-  set(id: string, c: Coupling | number): this {
-    this.map.set(id, c);
+  set(id: string, c: Coupling): this {
+    if (!this.has(id)) this.count += 1;
+    this.overlay.set(id, c);
     return this;
   }
 
   delete(id: string): boolean {
-    return this.map.delete(id);
+    if (!this.has(id)) return false;
+    if (this.loadedRow(id) >= 0) this.overlay.set(id, null);
+    else this.overlay.delete(id);
+    this.count -= 1;
+    return true;
   }
 
   clear(): void {
-    this.map.clear();
+    this.overlay.clear();
+    this.index = undefined;
+    this.rows = undefined;
+    this.count = 0;
   }
 
-  /** Live, like Map iteration: changes made while iterating are seen. */
+  /** Loaded rows in file order, then couplings added since; live like Map iteration (additions are seen). */
   *values(): IterableIterator<Coupling> {
-    for (const v of this.map.values()) yield typeof v === 'number' ? this.owner.rows!.get(v) : v;
+    const rows = this.rows;
+    const ids = rows ? (this.index === undefined ? [] : this.idsOf(rows)) : [];
+    for (let row = 0; row < ids.length; row++) {
+      const o = this.overlay.get(ids[row]!);
+      if (o === undefined) yield rows!.get(row);
+      else if (o !== null) yield o;
+    }
+    for (const [id, o] of this.overlay) if (o !== null && this.loadedRow(id) < 0) yield o;
   }
+
+  private idsOf(rows: CouplingRows): readonly string[] {
+    return this.column === 'bcId' ? rows.bcId : rows.dataverseId;
+  }
+
+  constructor(private readonly column: 'bcId' | 'dataverseId') {}
 }
 
 /**
@@ -128,9 +232,9 @@ export class MappingState {
   /** The couplings read from `file` (until the mapping is cleared). */
   rows: CouplingRows | undefined;
   /** bcId → coupling. */
-  readonly byBc = new CouplingMap(this);
+  readonly byBc = new CouplingMap('bcId');
   /** dataverseId → coupling (the same objects). */
-  readonly byDv = new CouplingMap(this);
+  readonly byDv = new CouplingMap('dataverseId');
   /** bcIds of couplings with a failing direction or the skipped flag: failure queries never scan all couplings. */
   readonly troubled = new Set<string>();
   /** `${direction}\u0000${sourceId}` → failure of a record that is not coupled. */
@@ -194,6 +298,7 @@ export class StateData {
 
   private load(m: MappingState): void {
     if (!this.loader) throw new Error(`no loader for the couplings of ${m.name}`);
+    const counted = this.couplingCount;
     // Counted from the file's rows as they are added.
     this.couplingCount -= m.fileCount;
     m.loaded = true;
@@ -201,7 +306,7 @@ export class StateData {
       this.loader(this, m);
     } catch (err) {
       // Leave it unloaded (and counted as before), so nothing half-read is ever used or written back.
-      this.couplingCount -= m.byBc.size - m.fileCount;
+      this.couplingCount = counted;
       m.byBc.clear();
       m.byDv.clear();
       m.troubled.clear();
@@ -260,13 +365,9 @@ export class StateData {
   /** Adds row `row` of the mapping's loaded rows, as `addLoadedCoupling` does for an object. */
   addLoadedRow(m: MappingState, row: number): 'ok' | 'bcId taken' | 'dataverseId taken' {
     const rows = m.rows!;
-    const bcId = rows.bcId[row]!;
-    const size = m.byBc.size;
-    m.byBc.set(bcId, row);
-    if (m.byBc.size === size) return 'bcId taken';
-    m.byDv.set(rows.dataverseId[row]!, row);
-    if (m.byDv.size === size) return 'dataverseId taken';
-    if (rows.troubled(row)) m.troubled.add(bcId);
+    if (m.byBc.addRow(row) >= 0) return 'bcId taken';
+    if (m.byDv.addRow(row) >= 0) return 'dataverseId taken';
+    if (rows.troubled(row)) m.troubled.add(rows.bcId[row]!);
     this.couplingCount += 1;
     return 'ok';
   }

@@ -122,18 +122,21 @@ export async function writeFileAtomicStream(file: string, chunks: Iterable<strin
   return bytes;
 }
 
+/** The names in `dir`; none when it does not exist. */
+export async function readdirOrNothing(dir: string): Promise<string[]> {
+  try {
+    return await fs.promises.readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+}
+
 /** Removes temp files a killed process left beside `file` (only call while holding the state lock). */
 export async function removeStaleTempFiles(file: string): Promise<void> {
   const dir = path.dirname(file);
   const prefix = `${path.basename(file)}.`;
-  let names: string[];
-  try {
-    names = await fs.promises.readdir(dir);
-  } catch (err) {
-    if (isMissing(err)) return;
-    throw err;
-  }
-  for (const name of names) {
+  for (const name of await readdirOrNothing(dir)) {
     if (name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX)) {
       await fs.promises.rm(path.join(dir, name), { force: true });
     }

@@ -23,3 +23,4 @@ export {
   type RecordOutcome,
 } from './sync-log.js';
 export { IntentJournal, readOpenIntents, INTENTS_FILE, type Intent, type NewIntent } from './intents.js';
+export { ENVIRONMENT_FILE, readEnvironmentCache, writeEnvironmentCache } from './environment.js';

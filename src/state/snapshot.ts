@@ -4,7 +4,7 @@ import path from 'node:path';
 import { StateError } from '../errors.js';
 import { CouplingRows, type MappingState, type StateData } from './data.js';
 import { corruptState } from './errors.js';
-import { isMissing, readLines, TEMP_SUFFIX, writeFileAtomicStream, type Line } from './files.js';
+import { isMissing, readdirOrNothing, readLines, TEMP_SUFFIX, writeFileAtomicStream, type Line } from './files.js';
 import {
   COUPLING_COLUMNS,
   couplingFromLine,
@@ -324,15 +324,8 @@ export async function writeSnapshot(file: string, view: SnapshotView): Promise<W
 /** Removes mapping files the snapshot does not name (replaced ones, or a killed compaction's), and temp files. */
 export async function removeUnreferencedFiles(dir: string, keep: Iterable<string>): Promise<void> {
   const folder = path.join(dir, COUPLINGS_DIR);
-  let names: string[];
-  try {
-    names = await fs.promises.readdir(folder);
-  } catch (err) {
-    if (isMissing(err)) return;
-    throw err;
-  }
   const kept = new Set([...keep].map((f) => path.basename(f)));
-  for (const name of names) {
+  for (const name of await readdirOrNothing(folder)) {
     if (kept.has(name) || !(name.endsWith('.json') || name.endsWith(TEMP_SUFFIX))) continue;
     await fs.promises.rm(path.join(folder, name), { force: true });
   }
@@ -394,6 +387,8 @@ class RowReader {
   private expected = 0;
   private readonly moreCache = new Map<string, CouplingMore>();
   private coupledAt = '';
+  /** The bytes `coupledAt` was decoded from (undefined after a row read the slow way). */
+  private coupledAtBytes: Buffer | undefined;
 
   constructor(
     private readonly file: string,
@@ -436,6 +431,9 @@ class RowReader {
         if (!parsed.success) this.fail(describeZodError(parsed.error));
         if (parsed.data.mapping !== this.m.name) this.fail(`holds mapping ${parsed.data.mapping}, not ${this.m.name}`);
         this.expected = parsed.data.count;
+        const rows = (this.m.rows = new CouplingRows(this.m.name));
+        this.m.byBc.attach(rows, rows.bcId, this.expected);
+        this.m.byDv.attach(rows, rows.dataverseId, this.expected);
         this.section = 'rows-start';
         return;
       }
@@ -463,7 +461,8 @@ class RowReader {
       if (buf[pos] !== QUOTE) return false;
       const close = buf.indexOf(QUOTE, pos + 1);
       if (close < 0 || close >= end) return false;
-      cols.push(buf.toString(encoding, pos + 1, close));
+      if (i === 2 && this.sameCoupledAt(buf, pos + 1, close)) cols.push(this.coupledAt);
+      else cols.push(buf.toString(encoding, pos + 1, close));
       pos = close + 1;
       if (i < 5) {
         if (buf[pos] !== 0x2c) return false;
@@ -480,6 +479,16 @@ class RowReader {
       return false;
     }
     this.add(cols, more);
+    return true;
+  }
+
+  /** Couplings made in one batch share their time: compared as bytes, so the string is made once. */
+  private sameCoupledAt(buf: Buffer, start: number, end: number): boolean {
+    const bytes = this.coupledAtBytes;
+    if (bytes === undefined || end - start !== bytes.length || buf.compare(bytes, 0, bytes.length, start, end) !== 0) {
+      this.coupledAtBytes = Buffer.from(buf.subarray(start, end));
+      return false;
+    }
     return true;
   }
 
@@ -500,6 +509,7 @@ class RowReader {
   }
 
   private slowRow(text: string): void {
+    this.coupledAtBytes = undefined;
     let value: unknown;
     try {
       value = JSON.parse(text.endsWith(',') ? text.slice(0, -1) : text);
@@ -525,7 +535,7 @@ class RowReader {
     if (problem) this.fail(problem);
     // Couplings made in one batch share their time: one copy of the string.
     if (coupledAt !== this.coupledAt) this.coupledAt = coupledAt;
-    const rows = (this.m.rows ??= new CouplingRows(this.m.name));
+    const rows = this.m.rows!;
     const row = rows.push(
       normalizeId(bcId),
       normalizeId(dataverseId),

@@ -198,9 +198,10 @@ export class StateStore implements CouplingLookup {
         const data = new StateData(loaderFor(dir));
         try {
           const snap = await readSnapshot(snapshotFile, data);
-          // Every mapping now: a writer's compaction could remove the files this snapshot names later on.
-          for (const name of [...data.mappings.keys()]) data.mapping(name);
           const replay = await replayJournal(journalFile, data, snap?.header.journalSeq ?? 0);
+          // Every mapping now (a writer's compaction could remove the files this snapshot names later on),
+          // except those the journal has cleared since.
+          for (const name of [...data.mappings.keys()]) data.mapping(name);
           return new StateStore(dir, data, clock, undefined, replay.lastSeq + 1, snap?.bytes ?? 0, replay.fileBytes, autoCompact);
         } catch (err) {
           const raced = err instanceof JournalGapError || err instanceof MappingFileMissingError;

@@ -36,7 +36,7 @@ describe(`SIGKILL during full-sync of scale:${N} (all master mappings), then a p
     const killedAt: number[] = [];
     for (let trial = 0; trial < KILLS; trial++) {
       // Anywhere from the first request to the last write of a clean run.
-      const at = Math.round(200 + random() * Math.max(1, clean.ms - 200));
+      const at = Math.round(200 + random() * Math.max(1, 0.7 * clean.ms - 200));
       const world = await startWorld({ seed: `scale:${N}` });
       try {
         const killed = await fullSyncProcess(world, at);

@@ -27,7 +27,7 @@ import { DataverseClient } from '../../src/clients/dataverse/client.js';
 import { systemClock } from '../../src/clock.js';
 import { DEMO_MATCH } from '../../src/commands/demo/demo.js';
 import type { FullSyncMappingResult } from '../../src/commands/full-sync/full-sync.js';
-import { engineContext, loadEnvironment, profileMappings } from '../../src/commands/engine-context.js';
+import { engineContext, loadEnvironment, profileMappings } from '../../src/app/engine-context.js';
 import type { MappingReport } from '../../src/engine/report.js';
 import { lookupsFor, type EngineContext } from '../../src/engine/run.js';
 import { bcTable, dataverseTable } from '../../src/engine/tables.js';

@@ -11,7 +11,7 @@ import { BcClient } from '../../src/clients/bc/client.js';
 import { ClientCredentialsTokenProvider } from '../../src/clients/auth/token-provider.js';
 import { DataverseClient } from '../../src/clients/dataverse/client.js';
 import { systemClock } from '../../src/clock.js';
-import { engineContext, loadEnvironment, profileMappings } from '../../src/commands/engine-context.js';
+import { engineContext, loadEnvironment, profileMappings } from '../../src/app/engine-context.js';
 import { PROFILE_SCHEMA_VERSION, ProfileStore } from '../../src/config/profile.js';
 import { matchBasedCoupling } from '../../src/engine/match-coupling.js';
 import { syncMapping } from '../../src/engine/run.js';

@@ -117,9 +117,9 @@ describe('on a terminal', () => {
   });
 
   test('a real pseudo-terminal: the question is shown, "n" keeps everything, "y" removes', async () => {
-    const ask = (answer: string) =>
-      new Promise<{ code: number | null; shown: string }>((resolve, reject) => {
-        const command = `stty cols 200 rows 50; node ${BIN} --home '${home}' uncouple --mapping CUSTOMER --all`;
+    const ask = (answer: string, flags = '') =>
+      new Promise<{ code: number | null; shown: string; raw: string }>((resolve, reject) => {
+        const command = `stty cols 200 rows 50; node ${BIN} --home '${home}' ${flags} uncouple --mapping CUSTOMER --all`;
         const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
         delete env.NODE_OPTIONS;
         const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: 'pipe', env });
@@ -139,15 +139,19 @@ describe('on a terminal', () => {
         });
         child.on('exit', (code) => {
           clearTimeout(timer);
-          resolve({ code, shown: stripVTControlCharacters(output) });
+          resolve({ code, shown: stripVTControlCharacters(output), raw: output });
         });
       });
-    const no = await ask('n');
+    const colour = /\u001b\[(3\d|9\d)m/;
+    const no = await ask('n', '--no-color');
     expect(no.shown).toContain('Remove all 3 couplings of CUSTOMER');
     expect(no.code).toBe(1);
+    // --no-color reaches the prompt too; without it the prompt is coloured.
+    expect(no.raw).not.toMatch(colour);
     expect((await snapshot()).couplings).toBe(3);
     const yes = await ask('y');
     expect(yes.code).toBe(0);
+    expect(yes.raw).toMatch(colour);
     expect((await snapshot()).couplings).toBe(0);
   });
 });

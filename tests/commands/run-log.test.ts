@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
-import { logReport, startMappingRun } from '../../src/commands/session.js';
+import { logReport, startMappingRun } from '../../src/app/session.js';
 import { emptyCounts, type MappingReport } from '../../src/engine/report.js';
 import { SyncLog, type LoggedRun } from '../../src/state/index.js';
 

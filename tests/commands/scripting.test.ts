@@ -18,7 +18,8 @@ afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
 async function cli(args: string[], env: Record<string, string> = {}, tty = false) {
   const io = new BufferIo(env, tty);
-  const code = await run(['node', 'bcsync', ...args], { io });
+  // Retry waits against unreachable services pass at once on a manual clock.
+  const code = await run(['node', 'bcsync', ...args], { io, clock: new ManualClock() });
   await new Promise((resolve) => setImmediate(resolve));
   return { code, stdout: io.stdoutText, stderr: io.stderrText };
 }
@@ -65,6 +66,15 @@ describe('BCSYNC_* variables for every global flag', () => {
     expect(logged.code).toBe(0);
     expect(fs.readFileSync(logFile, 'utf8')).toMatch(/Nothing was customized/);
     expect(logged.stderr).not.toMatch(/\u001b\[/);
+  });
+
+  test('BCSYNC_VERBOSE=1 dumps the (masked) requests, as --verbose does', async () => {
+    const r = await cli(['--home', home, 'sync', '--mapping', 'CURRENCY'], { BCSYNC_VERBOSE: '1', BCSYNC_CLIENT_SECRET: 'not-a-real-secret' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/\[token\] POST http:\/\/127\.0\.0\.1:9\//);
+    expect(r.stderr).not.toContain('not-a-real-secret');
+    const quiet = await cli(['--home', home, 'sync', '--mapping', 'CURRENCY'], { BCSYNC_VERBOSE: '0', BCSYNC_CLIENT_SECRET: 'not-a-real-secret' });
+    expect(quiet.stderr).not.toMatch(/\[token\] POST/);
   });
 
   test('--home "" is a usage error, not a silent fall-back to the default home', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { connectProfile, resolveClientSecret, secretSourceOf, type ConnectableProfile } from '../../src/commands/connect.js';
+import { connectProfile, resolveClientSecret, secretSourceOf, type ConnectableProfile } from '../../src/app/connect.js';
 import { customers } from '../../src/clients/bc/index.js';
 import { startEmulators, type RunningEmulators } from '../../src/emulators/index.js';
 import { AuthError, ConfigError } from '../../src/errors.js';

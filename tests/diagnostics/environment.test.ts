@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { fetchEnvironment } from '../../src/commands/engine-context.js';
+import { fetchEnvironment } from '../../src/app/engine-context.js';
 import type { DataverseClient } from '../../src/clients/dataverse/client.js';
 import { ApiError, ConfigError } from '../../src/errors.js';
 import { startServices, type Services } from '../helpers/services.js';

@@ -34,3 +34,30 @@ describe('the engine works a page at a time', () => {
     }
   });
 });
+
+// The pipe stays full at page boundaries: the next window is read, planned and writing while the previous
+// window's last batch is still in flight (docs/design.md "The job" §3).
+describe('windows overlap their writes', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:200', latency: { dataverse: { baseMs: 200, perOperationMs: 0, perRowMs: 0 } } });
+  });
+  afterAll(async () => h?.close());
+
+  test("a window's Dataverse batch starts before the previous window's batch has answered", async () => {
+    const { emu } = h;
+    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: 50 });
+    try {
+      const ctx = { ...h.ctx, bc: new BcSide(smallPages) };
+      emu.resetLog();
+      expectClean(await syncMapping(ctx, withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS), { full: true, direction: 'to-dataverse' }));
+      const batches = emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch').sort((a, b) => a.startedAt - b.startedAt);
+      expect(batches).toHaveLength(4);
+      const overlapping = batches.slice(1).filter((b, i) => b.startedAt < batches[i]!.startedAt + batches[i]!.durationMs);
+      expect(overlapping.length).toBeGreaterThan(0);
+      expect(h.state.counts('CUSTOMER').couplings).toBe(200);
+    } finally {
+      await smallPages.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulators } from '../../src/emulators/index.js';
+export { createRng as seededRandom } from '../../src/emulators/core/rng.js';
 import type { RunningEmulators, StartEmulatorsOptions } from '../../src/emulators/types.js';
 import { BufferIo } from '../../src/io/io.js';
 import { run } from '../../src/main.js';
@@ -126,16 +127,4 @@ export async function stateSummary(stateDir: string): Promise<{ couplings: Recor
   } finally {
     await state.close();
   }
-}
-
-/** A small seeded generator (mulberry32), so a failing trial can be run again from its printed seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

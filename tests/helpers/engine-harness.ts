@@ -5,7 +5,7 @@ import { BcClient } from '../../src/clients/bc/client.js';
 import { ClientCredentialsTokenProvider } from '../../src/clients/auth/token-provider.js';
 import { DataverseClient } from '../../src/clients/dataverse/client.js';
 import { systemClock } from '../../src/clock.js';
-import { engineContext, loadEnvironment, profileMappings } from '../../src/commands/engine-context.js';
+import { engineContext, loadEnvironment, profileMappings } from '../../src/app/engine-context.js';
 import type { EngineContext } from '../../src/engine/run.js';
 import { startEmulators } from '../../src/emulators/index.js';
 import type { RunningEmulators, StartEmulatorsOptions } from '../../src/emulators/types.js';

@@ -8,7 +8,7 @@ import { BcsyncError, ExitCode, UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
 import { matchCriteria, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
 import type { Rec } from '../../sides/types.js';
-import { loadProfileMappings, logReport, openSession, type Session } from '../session.js';
+import { loadProfileMappings, logReport, openSession, type Session } from '../../app/session.js';
 import {
   DependencyNotCoupledError,
   chooseMapping,

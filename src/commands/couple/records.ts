@@ -11,7 +11,7 @@ import { BcsyncError, UsageError } from '../../errors.js';
 import { dataverseReadName, planFieldTransfer } from '../../mapping/index.js';
 import type { FieldMapping, IntegrationTableMapping, PassDirection } from '../../mapping/index.js';
 import type { Rec } from '../../sides/types.js';
-import { findMapping } from '../session.js';
+import { findMapping } from '../../app/session.js';
 
 /** BC Code[20] fields (numbers, codes) are at most this long; anything longer must be an id. */
 const MAX_BC_CODE = 20;

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { runDoctor, type DoctorReport } from '../../diagnostics/doctor.js';
 import type { RegisterCommand } from '../registry.js';
-import { connectProfile } from '../connect.js';
-import { loadProfileMappings } from '../session.js';
+import { connectProfile } from '../../app/connect.js';
+import { loadProfileMappings } from '../../app/session.js';
 
 /**
  * `bcsync doctor`: checks a profile against the real services (src/diagnostics/doctor.ts) and prints the

@@ -11,14 +11,14 @@ import { confirmDestructive, type Deps } from '../../deps.js';
 import { matchBasedCoupling, type MatchReport } from '../../engine/match-coupling.js';
 import { exitCodeOf, hasProblems, type MappingReport } from '../../engine/report.js';
 import { fullSyncReview, recommend, type ReviewCounts, type ReviewLine } from '../../engine/review.js';
-import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
+import { ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { Column, Output } from '../../io/output.js';
 import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, matchCriteria, type IntegrationTableMapping } from '../../mapping/index.js';
 import { didYouMean } from '../../util/suggest.js';
-import { findMapping, loadProfileMappings, openSession, startMappingRun, type Session } from '../session.js';
-import { planRows, PLAN_COLUMNS, printProblems, printSummary } from '../sync/render.js';
-import { countOption, runMapping, stopsTheRun } from '../sync/sync.js';
+import { findMapping, loadProfileMappings, openSession, startMappingRun, type Session } from '../../app/session.js';
+import { planRows, PLAN_COLUMNS, printProblems, printSummary, runMappingShown } from '../sync/render.js';
+import { countOption, stopsTheRun } from '../sync/sync.js';
 import { syncMapping } from '../../engine/run.js';
 
 export interface FullSyncOptions {
@@ -329,7 +329,7 @@ async function runOne(
     exclude = exclusions(match);
   }
   try {
-    const report = await runMapping(deps, session, m, { full: true, dryRun: opts.dryRun, exclude });
+    const report = await runMappingShown(deps, session, m, { full: true, dryRun: opts.dryRun, exclude });
     if (report.unavailable) return { mapping: m.name, status: 'unavailable', match, report, message: report.message };
     return { mapping: m.name, status: 'synchronized', match, report };
   } catch (error) {

@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
 import { SyncLog, type LoggedRun } from '../../state/index.js';
-import { findMapping, loadProfileMappings } from '../session.js';
+import { findMapping, loadProfileMappings } from '../../app/session.js';
 
 /**
  * `bcsync log`: the synchronization log (BC's Integration Synch. Jobs and their errors, spec §5.7), read-only:

@@ -22,7 +22,7 @@ import {
 } from '../../mapping/index.js';
 import { StateStore, SNAPSHOT_FILE, JOURNAL_FILE } from '../../state/index.js';
 import { chooseMapping } from '../couple/records.js';
-import { findMapping, loadProfileMappings } from '../session.js';
+import { findMapping, loadProfileMappings } from '../../app/session.js';
 
 /**
  * `bcsync mappings list | show M | set M ... | reset [M]`: the profile's integration table mappings (the

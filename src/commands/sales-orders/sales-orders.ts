@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { listSalesOrders, SALES_ORDER_MAPPING, type SalesOrderListing } from '../../processes/sales-orders/list.js';
 import type { RegisterCommand } from '../registry.js';
-import { openSession } from '../session.js';
+import { openSession } from '../../app/session.js';
 
 export async function salesOrdersListRun(deps: Deps): Promise<SalesOrderListing[]> {
   const session = await openSession(deps, 'sales-orders list');

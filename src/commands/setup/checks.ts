@@ -3,7 +3,7 @@ import { checkApplicationUser } from '../../diagnostics/application-user.js';
 import { judgeRoles, readEffectiveRoles } from '../../diagnostics/roles.js';
 import { ConfigError } from '../../errors.js';
 import type { Output } from '../../io/output.js';
-import type { Connection } from '../connect.js';
+import type { Connection } from '../../app/connect.js';
 
 /**
  * The connection test of `setup` and `setup --test`: a token for each resource, Dataverse WhoAmI, the

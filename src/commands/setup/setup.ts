@@ -18,7 +18,7 @@ import type { RegisterCommand } from '../registry.js';
 import { fullSyncRun } from '../full-sync/full-sync.js';
 import { countOption } from '../sync/sync.js';
 import { defaultIntegrationOptions, type IntegrationOptions } from '../../mapping/index.js';
-import { connectProfile, isSecretRefused, type Connection } from '../connect.js';
+import { connectProfile, isSecretRefused, type Connection } from '../../app/connect.js';
 import { testConnection, type ConnectionCheck, type ConnectionReport } from './checks.js';
 import {
   applyIntegrationFlags,

@@ -1,7 +1,7 @@
 import type { Profile } from '../../config/profile.js';
 import { MASK } from '../../clients/http/index.js';
 import type { Output } from '../../io/output.js';
-import { secretSourceOf, type SecretSource } from '../connect.js';
+import { secretSourceOf, type SecretSource } from '../../app/connect.js';
 
 /** A profile as it may be shown: a stored client secret is replaced by a mask. */
 export function maskProfile(profile: Profile): Profile {

@@ -3,9 +3,13 @@
  * the problem records (stderr) and progress (stderr; a spinner only on a terminal). Shared by sync,
  * full-sync and demo.
  */
-import type { MappingReport } from '../../engine/report.js';
-import type { EngineContext } from '../../engine/run.js';
-import type { Column, Output, Spinner } from '../../io/output.js';
+import { runMapping, type MappingRunView } from '../../app/run-mapping.js';
+import type { Session } from '../../app/session.js';
+import type { Deps } from '../../deps.js';
+import { hasProblems, type MappingReport } from '../../engine/report.js';
+import type { SyncOptions } from '../../engine/run.js';
+import type { Column, Output } from '../../io/output.js';
+import type { IntegrationTableMapping } from '../../mapping/index.js';
 
 export const SUMMARY_COLUMNS: Column[] = [
   { key: 'mapping', header: 'Mapping' },
@@ -92,13 +96,23 @@ export function printProblems(out: Output, reports: readonly MappingReport[], li
   if (problems.length > limit) out.info(`… and ${problems.length - limit} more; see "bcsync log --failed".`);
 }
 
-/** Progress of one mapping on stderr: a spinner on a terminal, one closing line elsewhere. */
-export function trackProgress(out: Output, ctx: EngineContext, mapping: string): Spinner {
+/** Progress of one mapping on stderr: a spinner on a terminal, plain lines or NDJSON events elsewhere. */
+export function mappingRunView(out: Output, mapping: string, dryRun: boolean): MappingRunView {
   const spinner = out.spinner(`${mapping}: reading`);
-  ctx.onProgress = (name, phase, done, total) => {
-    spinner.update(total > 0 ? `${name}: ${phase} ${done}/${total}` : `${name}: ${phase}`);
+  return {
+    progress: (phase, done, total) => spinner.update(total > 0 ? `${mapping}: ${phase} ${done}/${total}` : `${mapping}: ${phase}`, { task: mapping, phase, done, total }),
+    finished: (report) => {
+      const line = `${mapping}: ${dryRun ? 'would do: ' : ''}${countsText(report)}`;
+      if (hasProblems(report)) spinner.fail(line);
+      else spinner.succeed(line);
+    },
+    stopped: (error) => spinner.fail(`${mapping}: stopped: ${String((error as Error)?.message ?? error).split('\n')[0]}`),
   };
-  return spinner;
+}
+
+/** Runs one mapping (src/app) with its progress shown. */
+export function runMappingShown(deps: Deps, session: Session, m: IntegrationTableMapping, options: SyncOptions): Promise<MappingReport> {
+  return runMapping(session, m, options, mappingRunView(deps.out, m.name, Boolean(options.dryRun)));
 }
 
 /** "3 inserted, 2 modified, 40 unchanged" for the closing progress line. */

@@ -8,14 +8,16 @@ import { Option } from 'commander';
 import type { Deps } from '../../deps.js';
 import { askOrFail } from '../../deps.js';
 import { exitCodeOf, hasProblems, type MappingReport } from '../../engine/report.js';
-import { passesOf, syncMapping, type SyncOptions } from '../../engine/run.js';
+import type { SyncOptions } from '../../engine/run.js';
 import { BcsyncError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
 import { isGuid } from '../../engine/ids.js';
 import { parseBcRef, resolveBcId } from '../couple/records.js';
-import { findMapping, openSession, startMappingRun, type Session } from '../session.js';
-import { countsText, PLAN_COLUMNS, planRows, printProblems, printSummary, trackProgress } from './render.js';
+import { hasChangesSinceWatermark, lastRuns, scheduleState } from '../../app/schedule.js';
+import { readAllRuns } from '../status/status.js';
+import { findMapping, openSession, type Session } from '../../app/session.js';
+import { PLAN_COLUMNS, planRows, printProblems, printSummary, runMappingShown } from './render.js';
 
 export type Overwrite = 'dataverse' | 'bc';
 
@@ -32,6 +34,8 @@ export interface SyncCommandOptions {
   /** Stop before writing more records than this (the whole run); default: the profile's limits. */
   maxChanges?: number;
   maxDeletes?: number;
+  /** Only the mappings whose schedule says so (interval passed; idle ones on their timeout or a change). */
+  due?: boolean;
 }
 
 export interface SyncCommandResult {
@@ -41,6 +45,10 @@ export interface SyncCommandResult {
 }
 
 function checkFlags(opts: SyncCommandOptions): void {
+  if (opts.due && (opts.mapping || opts.all || opts.record !== undefined)) {
+    throw new UsageError('--due picks the mappings itself; drop --mapping, --all and --record (or drop --due).');
+  }
+  if (opts.due) return;
   if (opts.all && opts.mapping) throw new UsageError('--all and --mapping cannot be combined; pass one of them.');
   if (!opts.all && !opts.mapping) throw new UsageError('Missing --mapping M or --all: say which mappings to synchronize (see "bcsync mappings list").');
   if (opts.record !== undefined && opts.all) throw new UsageError('--record works on one mapping; pass --mapping M instead of --all.');
@@ -98,42 +106,26 @@ async function recordOptions(deps: Deps, session: Session, m: IntegrationTableMa
   };
 }
 
+/** `--due`: the mappings whose time has come, in dependency order; says why each of the others waits. */
+async function dueMappings(deps: Deps, session: Session): Promise<IntegrationTableMapping[]> {
+  const last = lastRuns(await readAllRuns(session.stateDir, deps));
+  const now = deps.clock.now();
+  const due: IntegrationTableMapping[] = [];
+  for (const m of dependencyOrder(session.mappings)) {
+    const s = scheduleState(m, last.get(m.name), now);
+    if (s.due) due.push(m);
+    else if (s.idle && (await hasChangesSinceWatermark(session.ctx, m, session.state.watermark(m.name)))) {
+      deps.out.info(`${m.name}: idle, but changed since its last run: due.`);
+      due.push(m);
+    } else deps.out.info(`${m.name}: not due (${s.reason}).`);
+  }
+  if (!due.length) deps.out.info('Nothing is due.');
+  return due;
+}
+
 /** Errors that hold for every mapping of a run (sign-in, configuration, state, change limit): the run stops. */
 export function stopsTheRun(error: unknown): boolean {
   return error instanceof BcsyncError && error.exitCode !== ExitCode.error && error.exitCode !== ExitCode.unavailable;
-}
-
-/** The sync-log message of a run stopped by SIGINT/SIGTERM. */
-export const INTERRUPTED_LOG_MESSAGE = 'interrupted: stopped after the batch in flight; nothing more was written';
-
-/** Runs one mapping with progress, logs the run, and returns its report. */
-export async function runMapping(deps: Deps, session: Session, m: IntegrationTableMapping, options: SyncOptions): Promise<MappingReport> {
-  const spinner = trackProgress(deps.out, session.ctx, m.name);
-  const logged = await startMappingRun(session.log, m.name, passesOf(m, options.direction), Boolean(options.dryRun));
-  try {
-    let report: MappingReport;
-    try {
-      report = await syncMapping(session.ctx, m, options);
-    } catch (error) {
-      await logged.stopped(error).catch(() => undefined);
-      throw error;
-    }
-    if (deps.signal.aborted) {
-      // The engine stopped after the batch in flight: close the log entry as interrupted, run nothing more.
-      await logged.finish({ ...report, message: INTERRUPTED_LOG_MESSAGE });
-      throw new InterruptedError('Interrupted; nothing more was written.');
-    }
-    await logged.finish(report);
-    const line = `${m.name}: ${options.dryRun ? 'would do: ' : ''}${countsText(report)}`;
-    if (hasProblems(report)) spinner.fail(line);
-    else spinner.succeed(line);
-    return report;
-  } catch (error) {
-    spinner.fail(`${m.name}: stopped: ${(error as Error).message.split('\n')[0]}`);
-    throw error;
-  } finally {
-    session.ctx.onProgress = undefined;
-  }
 }
 
 export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<SyncCommandResult> {
@@ -142,11 +134,12 @@ export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<Syn
   const reports: MappingReport[] = [];
   let firstError: unknown;
   try {
-    if (opts.all) {
-      for (const m of dependencyOrder(session.mappings)) {
+    if (opts.all || opts.due) {
+      const chosen = opts.due ? await dueMappings(deps, session) : dependencyOrder(session.mappings);
+      for (const m of chosen) {
         if (deps.signal.aborted) throw new InterruptedError('Interrupted; the mappings synchronized so far are saved, the rest did not run.');
         try {
-          reports.push(await runMapping(deps, session, m, { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped }));
+          reports.push(await runMappingShown(deps, session, m, { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped }));
         } catch (error) {
           // One mapping's service error must not stop the cron run for the others; it is reported at the end.
           // A refused sign-in, bad configuration, state trouble or a change limit hold for every mapping: stop.
@@ -163,7 +156,7 @@ export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<Syn
         opts.record !== undefined
           ? await recordOptions(deps, session, m, opts)
           : { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped };
-      reports.push(await runMapping(deps, session, m, options));
+      reports.push(await runMappingShown(deps, session, m, options));
     }
   } finally {
     await session.close();
@@ -193,6 +186,7 @@ function printResult(deps: Deps, reports: MappingReport[], dryRun: boolean): voi
 export const SYNC_HELP = `
 Examples:
   $ bcsync sync --all                                   every mapping in dependency order (cron)
+  $ bcsync sync --due                                   only what is due by its schedule (see "bcsync schedule")
   $ bcsync sync --mapping CUSTOMER                      incremental sync of one mapping
   $ bcsync sync --mapping ITEM-PRODUCT --dry-run        the plan per record; nothing is written
   $ bcsync sync --mapping CUSTOMER --direction from-dataverse
@@ -223,6 +217,7 @@ export const registerSync: RegisterCommand = (program: Command, act) => {
     .description('synchronize changed records of one mapping or of all mappings (incremental; the cron entry point)')
     .option('-m, --mapping <name>', 'integration table mapping to synchronize, e.g. CUSTOMER')
     .option('-a, --all', 'every mapping of the profile, in dependency order')
+    .option('--due', 'only the mappings whose schedule says so: every 30 min; after a run that changed nothing, on the inactivity timeout or a change (cron/systemd timer)')
     .addOption(new Option('--direction <direction>', 'only this pass of a two-way mapping').choices(['to-dataverse', 'from-dataverse']))
     .option('-n, --dry-run', 'print the plan per record (action, ids, changed fields) and write nothing')
     .option('--retry-skipped', 'clear the skipped flags of the mapping first, so skipped records are tried again')

@@ -5,7 +5,7 @@ import type { RegisterCommand } from '../registry.js';
 import type { IntegrationTableMapping } from '../../mapping/index.js';
 import { StateStore, SyncLog, type Coupling } from '../../state/index.js';
 import { chooseMapping, parseBcRef, parseDataverseId, resolveBcId, type BcRef } from '../couple/records.js';
-import { loadProfileMappings, openSession } from '../session.js';
+import { loadProfileMappings, openSession } from '../../app/session.js';
 
 /**
  * `bcsync uncouple`: removes couplings (BC's "Delete Coupling" / "Delete Couplings"), never records. Works on

@@ -3,9 +3,6 @@
  * Dataverse company row, LCY and base currency, exchange rates, and the profile's mappings. Commands use it;
  * the engine itself never sees a client.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import type { BcClient } from '../clients/bc/client.js';
 import type { DataverseClient } from '../clients/dataverse/client.js';
@@ -19,7 +16,7 @@ import { BcSide } from '../sides/bc-side.js';
 import { DataverseSide } from '../sides/dataverse-side.js';
 import { checkBaseCurrency, ORGANIZATION_CURRENCY_QUERY, parseOrganizationCurrency, readBcLocalCurrency } from '../diagnostics/currency.js';
 import { readExchangeRates } from '../diagnostics/exchange-rates.js';
-import type { IntentJournal, StateStore } from '../state/index.js';
+import { readEnvironmentCache, writeEnvironmentCache, type IntentJournal, type StateStore } from '../state/index.js';
 
 const loose = z.looseObject({});
 
@@ -85,18 +82,12 @@ export async function fetchEnvironment(clients: EngineClients, companyName: stri
   };
 }
 
-/** The cached environment of a state directory, refreshed when stale or missing. */
+/** The cached environment of a state directory (through src/state, mode 0600), refreshed when stale or missing. */
 export async function loadEnvironment(clients: EngineClients, stateDir: string, companyName: string, now: number): Promise<Environment> {
-  const file = path.join(stateDir, 'environment.json');
-  try {
-    const cached = environmentSchema.parse(JSON.parse(await fs.readFile(file, 'utf8')));
-    if (now - cached.fetchedAt < ENVIRONMENT_TTL_MS) return cached;
-  } catch {
-    // Missing or unreadable: fetch it again (it is only a cache).
-  }
+  const cached = environmentSchema.safeParse(await readEnvironmentCache(stateDir));
+  if (cached.success && now - cached.data.fetchedAt < ENVIRONMENT_TTL_MS) return cached.data;
   const fresh = await fetchEnvironment(clients, companyName, now);
-  await fs.mkdir(stateDir, { recursive: true });
-  await writeFileAtomic(file, JSON.stringify(fresh, null, 2) + '\n');
+  await writeEnvironmentCache(stateDir, fresh);
   return fresh;
 }
 

@@ -60,30 +60,45 @@ export async function openSession(deps: Deps, command: string, limits: ChangeLim
   const stateDir = deps.layout.stateDir(profile.name);
   // Lock first: a second cron run must stop here, before it sends a single request.
   const state = await StateStore.open(stateDir, { lock: true, clock: deps.clock, command });
+  const { connection, ctx } = await contextOver(deps, profile, mappings, state, stateDir, true);
+  const maxChanges = limits.maxChanges ?? profile.limits?.maxChanges;
+  const maxDeletes = limits.maxDeletes ?? profile.limits?.maxDeletes;
+  if (maxChanges !== undefined || maxDeletes !== undefined) ctx.changeBudget = { maxChanges, maxDeletes };
+  return {
+    profile,
+    connection,
+    state,
+    stateDir,
+    mappings,
+    ctx,
+    log: new SyncLog(stateDir, { clock: deps.clock }),
+    close: async () => {
+      await ctx.intents.rewrite().catch(() => undefined);
+      await state.close();
+      await connection.close();
+    },
+  };
+}
+
+/**
+ * Connects, reads the (cached) environment and builds the engine context over an open state; intents go to the
+ * state directory (a locked session) or stay in memory (read-only). On failure the state and connection close.
+ */
+async function contextOver(
+  deps: Deps,
+  profile: Profile,
+  mappings: IntegrationTableMapping[],
+  state: StateStore,
+  stateDir: string,
+  journalIntents: boolean,
+): Promise<{ connection: Connection; ctx: EngineContext }> {
   let connection: Connection | undefined;
   try {
     connection = connectProfile({ env: deps.env, out: deps.out, clock: deps.clock }, profile);
     const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now());
-    const intents = await IntentJournal.open(stateDir, () => deps.clock.now());
-    const ctx = engineContext(connection, env, { state, intents, clock: deps.clock, mappings, signal: deps.signal });
-    const maxChanges = limits.maxChanges ?? profile.limits?.maxChanges;
-    const maxDeletes = limits.maxDeletes ?? profile.limits?.maxDeletes;
-    if (maxChanges !== undefined || maxDeletes !== undefined) ctx.changeBudget = { maxChanges, maxDeletes };
-    const conn = connection;
-    return {
-      profile,
-      connection: conn,
-      state,
-      stateDir,
-      mappings,
-      ctx,
-      log: new SyncLog(stateDir, { clock: deps.clock }),
-      close: async () => {
-        await ctx.intents.rewrite().catch(() => undefined);
-        await state.close();
-        await conn.close();
-      },
-    };
+    const now = () => deps.clock.now();
+    const intents = journalIntents ? await IntentJournal.open(stateDir, now) : IntentJournal.inMemory(now);
+    return { connection, ctx: engineContext(connection, env, { state, intents, clock: deps.clock, mappings, signal: deps.signal }) };
   } catch (error) {
     await state.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
@@ -130,4 +145,33 @@ export async function startMappingRun(log: SyncLog, mapping: string, directions:
 export async function logReport(log: SyncLog, report: MappingReport): Promise<void> {
   const run = await startMappingRun(log, report.mapping, [], report.dryRun);
   await run.finish(report);
+}
+
+/**
+ * What a read-only command that asks the services (couplings, explain) opens: the profile, a connection, the
+ * state without the lock (it works while a sync runs) and an engine context that writes nothing.
+ */
+export interface ReadSession {
+  profile: Profile;
+  mappings: IntegrationTableMapping[];
+  state: StateStore;
+  ctx: EngineContext;
+  close(): Promise<void>;
+}
+
+export async function openReadSession(deps: Deps): Promise<ReadSession> {
+  const { profile, mappings } = loadProfileMappings(deps);
+  const stateDir = deps.layout.stateDir(profile.name);
+  const state = await StateStore.open(stateDir, { lock: false, clock: deps.clock });
+  const { connection, ctx } = await contextOver(deps, profile, mappings, state, stateDir, false);
+  return {
+    profile,
+    mappings,
+    state,
+    ctx,
+    close: async () => {
+      await state.close();
+      await connection.close();
+    },
+  };
 }

@@ -6,7 +6,6 @@ import type { Clock } from '../clock.js';
 import { DEFAULT_SECRET_ENV, type Profile } from '../config/profile.js';
 import { dataverseApiUrl } from '../config/urls.js';
 import { AuthError, ConfigError } from '../errors.js';
-import type { Output } from '../io/output.js';
 
 /**
  * Builds the API clients of a profile: one token provider (client credentials against the profile's authority
@@ -25,7 +24,8 @@ export interface ConnectableProfile {
 
 export interface ConnectDeps {
   env: Record<string, string | undefined>;
-  out: Output;
+  /** Where the masked --verbose request dump goes (the command's output); the wiring itself never prints. */
+  out: { readonly verbose: boolean; debug(text: string): void };
   clock: Clock;
 }
 

@@ -33,6 +33,12 @@ const RULES: Rule[] = [
     why: 'the engine knows nothing of HTTP: it sees a system only through the Side interface',
   },
   {
+    from: 'processes',
+    never: [...UPPER, 'clients', 'emulators', 'config', 'undici', 'node:http', 'node:https', 'node:net'],
+    typesOnlyFrom: ['sides'],
+    why: 'business processes add document logic on the Sides, mappings and state; the wiring hands them in',
+  },
+  {
     from: 'clients',
     never: [...UPPER, 'mapping', 'engine', 'state', 'sides', 'emulators', 'config'],
     why: 'clients know nothing of mappings, the engine or the state',

@@ -95,6 +95,7 @@ describe('bad input leaves the state untouched', () => {
         ['uncouple', '--mapping', 'CUSTOMER', '--all'],
         ['couple', '--mapping', 'CUSTOMER', '--match', 'name'],
         ['mappings', 'list'],
+        ['sales-orders', 'list'],
       ]) {
         const r = await h.cli(argv);
         expectOneLineError(r, 5, /^error: State file .*couplings\.json is corrupt \(.*\); it was left untouched\. Restore the state directory from a backup/);

@@ -73,6 +73,7 @@ const CASCADE: Array<[string, string]> = [
   ['invoicedetails', 'invoiceid'],
   ['annotations', 'objectid'],
   ['posts', 'regardingobjectid'],
+  ['ordercloses', 'salesorderid'],
   ['uoms', 'uomscheduleid'],
   ['productpricelevels', 'pricelevelid'],
   ['productpricelevels', 'productid'],
@@ -570,6 +571,9 @@ export class Organization {
         return;
       case 'transactioncurrency':
         currencyRules(this, values, previous);
+        return;
+      case 'post':
+        setValue(values, 'regardingobjecttypecode', targets['regardingobjectid'] ?? null);
         return;
       case 'annotation': {
         setValue(values, 'objecttypecode', targets['objectid'] ?? null);

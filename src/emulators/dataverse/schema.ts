@@ -878,17 +878,19 @@ const SPECS: TableSpec[] = [
     ],
   },
   {
+    // Activity feed post: organization-owned, created, read and deleted, never updated (docs/protocols.md §7.1).
     logicalName: 'post',
     entitySet: 'posts',
     primaryName: 'text',
-    ownership: 'none',
+    ownership: 'organization',
     updatable: false,
     columns: [
-      memo('text', 1000, { required: true }),
+      memo('text', 2000, { required: true }),
       pick('source', [
         [1, 'Auto Post'],
         [2, 'Manual Post'],
-      ], { defaultValue: 2 }),
+        [3, 'ActionHub Post'],
+      ], { defaultValue: 2, required: true }),
       pick('type', [
         [1, 'Check-in'],
         [2, 'Idea'],
@@ -897,7 +899,7 @@ const SPECS: TableSpec[] = [
         [5, 'Question'],
         [6, 'Re-post'],
         [7, 'Status'],
-      ], { defaultValue: 7 }),
+      ], { defaultValue: 1, required: true }),
       polymorphic('regardingobjectid', [
         ['account', 'accounts'],
         ['contact', 'contacts'],
@@ -906,7 +908,27 @@ const SPECS: TableSpec[] = [
         ['invoice', 'invoices'],
         ['opportunity', 'opportunities'],
         ['lead', 'leads'],
-      ], { required: true }),
+      ], { required: true, createOnly: true }),
+      { name: 'regardingobjecttypecode', type: 'entityname', readOnly: true },
+    ],
+  },
+  {
+    // The order close activity FulfillSalesOrder records next to the fulfilled order.
+    logicalName: 'orderclose',
+    entitySet: 'ordercloses',
+    primaryName: 'subject',
+    ownership: 'user',
+    columns: [
+      str('subject', 200),
+      memo('description', 2000),
+      lookup('salesorderid', 'salesorders', { required: true, createOnly: true }),
+      dt('actualend'),
+      ...stateColumns([
+        [0, 'Open', 1, [[1, 'Open']]],
+        [1, 'Completed', 2, [[2, 'Completed']]],
+        [2, 'Canceled', 3, [[3, 'Canceled']]],
+      ]),
+      ...ownerColumns(),
     ],
   },
   {

@@ -316,6 +316,7 @@ function fillServerColumns(
     setValue(values, 'fullname', full === '' ? null : full);
   }
   if (table.logicalName === 'annotation' && targets['objectid']) values['objecttypecode'] = targets['objectid'];
+  if (table.logicalName === 'post' && targets['regardingobjectid']) values['regardingobjecttypecode'] = targets['regardingobjectid'];
   if (table.columns.has('transactioncurrencyid') && table.logicalName !== 'transactioncurrency') {
     if (!values['_transactioncurrencyid_value']) {
       setLookup(values, targets, 'transactioncurrencyid', { id: ctx.baseCurrencyId, logicalName: 'transactioncurrency' });

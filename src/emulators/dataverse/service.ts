@@ -38,6 +38,7 @@ import type { AnnotationFilter } from './read.js';
 import { csdl, deleteOptionValue, entityDefinitions, globalOptionSetDefinitions, insertOptionValue, updateOptionValue } from './metadata.js';
 import type { PathSegment } from './metadata.js';
 import { TEAM_MEMBERSHIP_RELATIONSHIP, TEAM_ROLES_RELATIONSHIP, USER_ROLES_RELATIONSHIP } from './seed.js';
+import { fulfillSalesOrder } from './messages.js';
 
 /** A response plus, for writes, the path of the entity it touched (for `$n` Content-ID references). */
 export interface InternalResponse extends EmuResponse {
@@ -178,6 +179,10 @@ export class DataverseService {
       case 'DeleteOptionValue':
         this.requireMethod(method, ['POST'], req.path);
         deleteOptionValue(this.org, jsonObject(req));
+        return { status: 204, headers: { 'OData-Version': '4.0' } };
+      case 'FulfillSalesOrder':
+        this.requireMethod(method, ['POST'], req.path);
+        fulfillSalesOrder(this.org, jsonObject(req), this.actorFor(req));
         return { status: 204, headers: { 'OData-Version': '4.0' } };
       case 'PublishXml':
       case 'PublishAllXml':

@@ -81,8 +81,15 @@ describe('Dataverse referential integrity', () => {
 
   test('document totals add up from their lines, and statecode/statuscode pairs are valid', () => {
     const sum = (lines: SeedRecord[]) => Math.round(lines.reduce((s, l) => s + Number(l.baseamount), 0) * 100) / 100;
+    const round2 = (n: number) => Math.round(n * 100) / 100;
     for (const order of rows('salesorders')) {
-      expect(order.totalamount).toBe(sum(rows('salesorderdetails').filter((l) => l._salesorderid_value === order.salesorderid)));
+      // Dataverse's order totals: lines less their discounts, less the order discount (amount and %), plus freight and tax.
+      const lines = rows('salesorderdetails').filter((l) => l._salesorderid_value === order.salesorderid);
+      const detail = round2(sum(lines) - lines.reduce((s, l) => s + Number(l.manualdiscountamount), 0));
+      expect(order.totallineitemamount).toBe(detail);
+      const discount = round2(Number(order.discountamount) + (detail * Number(order.discountpercentage)) / 100);
+      expect(order.totaldiscountamount).toBe(discount);
+      expect(order.totalamount).toBe(round2(detail - discount + Number(order.freightamount) + Number(order.totaltax)));
     }
     for (const quote of rows('quotes')) {
       expect(quote.totalamount).toBe(sum(rows('quotedetails').filter((l) => l._quoteid_value === quote.quoteid)));

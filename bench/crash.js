@@ -35,19 +35,20 @@ const COMPARED = {
 async function world() {
   const emu = await startEmulators({ seed: `scale:${N}` });
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'bcsync-crash-bench-'));
-  const io = new BufferIo({ BCSYNC_CLIENT_SECRET: emu.credentials.clientSecret }, false);
+  const secret = emu.credentials.clientSecret;
+  const io = new BufferIo({ BCSYNC_CLIENT_SECRET: secret }, false);
   const setup = ['setup', '--yes', '--bc-url', emu.bc.url, '--company', emu.bc.companyName, '--dataverse-url', emu.dataverse.orgUrl,
     '--tenant-id', emu.credentials.tenantId, '--authority', emu.authority, '--client-id', emu.credentials.clientId];
   const code = await run(['node', 'bcsync', '--home', home, ...setup], { io });
   if (code !== 0) throw new Error(`setup failed: ${io.stderrText}`);
-  return { emu, home, stateDir: path.join(home, 'state', 'default'), close: async () => { await emu.close(); await fs.rm(home, { recursive: true, force: true }); } };
+  return { emu, secret, home, stateDir: path.join(home, 'state', 'default'), close: async () => { await emu.close(); await fs.rm(home, { recursive: true, force: true }); } };
 }
 
 function fullSync(w, killAfterMs) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, [BIN, '--home', w.home, 'full-sync'], {
-      env: { ...process.env, BCSYNC_CLIENT_SECRET: w.emu.credentials.clientSecret },
+      env: { ...process.env, BCSYNC_CLIENT_SECRET: w.secret },
       stdio: ['ignore', 'ignore', 'ignore'],
     });
     const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);

@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
   },
 });
 const conn = JSON.parse(process.env.BENCH_CONNECTION ?? '{}');
+const secret = conn.clientSecret;
 const limit = Number(args.limit);
 const concurrency = Number(args.concurrency);
 const batchSize = Number(args['batch-size']);
@@ -27,7 +28,7 @@ async function token(scope) {
   const res = await request(conn.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: conn.clientId, client_secret: conn.clientSecret, scope }).toString(),
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: conn.clientId, client_secret: secret, scope }).toString(),
   });
   const body = await res.body.json();
   if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${JSON.stringify(body)}`);

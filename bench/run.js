@@ -89,7 +89,8 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bcsync-bench-'));
 const rusageFile = path.join(home, 'rusage.json');
 const baseEnv = { ...process.env, BCSYNC_HOME: home, NO_COLOR: '1', BENCH_RUSAGE_FILE: rusageFile };
 delete baseEnv.NODE_OPTIONS;
-const cliEnv = { ...baseEnv, BCSYNC_CLIENT_SECRET: info.credentials.clientSecret };
+const secret = info.credentials.clientSecret;
+const cliEnv = { ...baseEnv, BCSYNC_CLIENT_SECRET: secret };
 
 /** Runs a node script in a process of its own; wall time from spawn to exit, its CPU and peak RSS from rusage.js. */
 function runNode(script, argv, env) {
@@ -162,7 +163,7 @@ const peerEnv = {
   BENCH_CONNECTION: JSON.stringify({
     tokenUrl: info.tokenUrl,
     clientId: info.credentials.clientId,
-    clientSecret: info.credentials.clientSecret,
+    clientSecret: secret,
     bcUrl: info.bc.url,
     companyId: info.bc.companyId,
     dataverseOrgUrl: info.dataverse.orgUrl,

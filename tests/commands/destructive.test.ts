@@ -120,8 +120,9 @@ describe('on a terminal', () => {
     const ask = (answer: string, flags = '') =>
       new Promise<{ code: number | null; shown: string; raw: string }>((resolve, reject) => {
         const command = `stty cols 200 rows 50; node ${BIN} --home '${home}' ${flags} uncouple --mapping CUSTOMER --all`;
+        // A person at a terminal: no CI marker or colour override from the environment the tests run in.
         const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
-        delete env.NODE_OPTIONS;
+        for (const name of ['NODE_OPTIONS', 'CI', 'NO_COLOR', 'FORCE_COLOR']) delete env[name];
         const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: 'pipe', env });
         let output = '';
         let answered = false;

@@ -6,6 +6,7 @@
  */
 import type { Direction, IntegrationTableMapping } from '../mapping/index.js';
 import type { EngineContext } from './context.js';
+import { dryRunContext } from './dry-run.js';
 import { resolveOpenIntents } from './intents.js';
 import { unavailableReason } from './report.js';
 import { bcTable, dataverseTable } from './tables.js';
@@ -125,10 +126,13 @@ export function recommend(
 
 /** The review of `mappings` (in the order given); dependencies named in `unsatisfied` mark their dependents. */
 export async function fullSyncReview(
-  ctx: EngineContext,
+  engine: EngineContext,
   mappings: readonly IntegrationTableMapping[],
-  unsatisfied: ReadonlySet<string> = new Set(),
+  options: { dryRun?: boolean; unsatisfied?: ReadonlySet<string> } = {},
 ): Promise<ReviewLine[]> {
+  // Resolving open intents couples what an interrupted run created: in a dry run, only in memory.
+  const ctx = options.dryRun ? dryRunContext(engine) : engine;
+  const unsatisfied = options.unsatisfied ?? new Set<string>();
   const lines: ReviewLine[] = [];
   for (const m of mappings) {
     const line = { mapping: m.name, direction: m.direction, dependencies: [...m.dependencies] };

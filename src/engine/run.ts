@@ -83,6 +83,13 @@ class WindowPipeline {
     }
   }
 
+  /** Waits for the window in flight, whatever its outcome (the caller is already failing). */
+  async settle(): Promise<void> {
+    const pending = this.pending;
+    this.pending = undefined;
+    await pending?.catch(() => undefined);
+  }
+
   async drain(): Promise<void> {
     const pending = this.pending;
     this.pending = undefined;
@@ -115,6 +122,33 @@ async function selectChanges(
   }
   const retryFailed = options.retryFailed !== false;
   const pipe = new WindowPipeline();
+  try {
+    await selectPages({ ctx, m, tables, options, reader, scope, processWindow, pipe, seen, retryFailed });
+  } catch (error) {
+    // A failed read must not leave a window writing after the run has reported.
+    await pipe.settle();
+    throw error;
+  }
+  return seen;
+}
+
+interface PageSelection {
+  ctx: EngineContext;
+  m: IntegrationTableMapping;
+  tables: IntentTables;
+  options: SyncOptions;
+  reader: WindowReader;
+  scope: { bcAfter?: string; dvAfter?: string; toDv: boolean; fromDv: boolean };
+  processWindow: ProcessWindow;
+  pipe: WindowPipeline;
+  /** Latest modified-on seen per side, filled in as pages are read. */
+  seen: { bc?: string; dataverse?: string };
+  retryFailed: boolean;
+}
+
+/** The pages of changes, BC's then Dataverse's, each pass followed by the records that failed before. */
+async function selectPages({ ctx, m, tables, options, reader, scope, processWindow, pipe, seen, retryFailed }: PageSelection): Promise<void> {
+  const state = ctx.state;
   if (scope.toDv) {
     for await (const page of readAhead(ctx.bc.list(tables.bc, { modifiedAfter: scope.bcAfter }))) {
       if (ctx.signal?.aborted) break;
@@ -140,7 +174,6 @@ async function selectChanges(
       .map((f) => f.dataverseId!);
     if (retry.length && retryFailed && !ctx.signal?.aborted) await processWindow([], await ctx.dataverse.get(tables.dataverse, retry));
   }
-  return seen;
 }
 
 /** Records whose writes kept meeting someone else's edits or lost answers: failed for now, never skipped. */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DEMO_MATCH } from '../../src/commands/demo/demo.js';
 import type { FullSyncMappingResult } from '../../src/commands/full-sync/full-sync.js';
 import type { MappingReport } from '../../src/engine/report.js';
+import { IntentJournal, readOpenIntents, StateStore } from '../../src/state/index.js';
 import { startCli, writesIn, type CliHarness } from '../commands/sync-cli-helper.js';
 
 const matchArgs = DEMO_MATCH.flatMap((m) => ['--match', m]);
@@ -119,5 +120,36 @@ describe('one broken mapping is not a broken run (demo seed, no companion extens
     // The sync log says so too, per mapping.
     const log = await h.cli(['--json', 'log', '--mapping', unavailable[0]!]);
     expect(log.stdout).toMatch(/unavailable|install the companion extension/);
+  }, 60_000);
+});
+
+describe('a dry run resolves open intents in memory only', () => {
+  let h: CliHarness;
+  beforeAll(async () => {
+    h = await startCli();
+  });
+  afterAll(async () => h?.close());
+
+  test('full-sync --dry-run leaves the open intent and the couplings as they were; the real run couples the intent', async () => {
+    // An interrupted run announced a create of this customer as this account, and the create landed.
+    const customer = h.emu.bc.list('customers')[0]!;
+    const account = h.emu.dataverse.list('accounts')[0]!;
+    const journal = await IntentJournal.open(h.stateDir);
+    await journal.record([
+      { mapping: 'CUSTOMER', direction: 'to-dataverse', target: 'dataverse', entitySet: 'accounts', sourceId: String(customer.id), chosenId: String(account.accountid) },
+    ]);
+    const dry = await h.cli(['--json', 'full-sync', '--dry-run', ...matchArgs]);
+    expect(JSON.parse(dry.stdout).dryRun).toBe(true);
+    // The dry run found the intent's record (in memory) but changed neither the intent nor the couplings on disk.
+    expect(await readOpenIntents(h.stateDir)).toHaveLength(1);
+    const afterDry = await StateStore.open(h.stateDir, { lock: false });
+    expect(afterDry.byBcId('CUSTOMER', String(customer.id))).toBeUndefined();
+    await afterDry.close();
+
+    await h.cli(['--json', 'full-sync', ...matchArgs]);
+    expect(await readOpenIntents(h.stateDir)).toEqual([]);
+    const state = await StateStore.open(h.stateDir, { lock: false });
+    expect(state.byBcId('CUSTOMER', String(customer.id))?.dataverseId).toBe(String(account.accountid));
+    await state.close();
   }, 60_000);
 });

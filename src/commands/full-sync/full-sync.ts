@@ -189,7 +189,7 @@ export async function fullSyncRun(deps: Deps, opts: FullSyncOptions): Promise<Fu
     }
 
     const spinner = out.spinner('Reviewing the mappings');
-    review = await fullSyncReview(session.ctx, mappings);
+    review = await fullSyncReview(session.ctx, mappings, { dryRun: opts.dryRun });
     spinner.stop();
     if (!out.json) {
       out.line('Full synchronization review');

@@ -7,6 +7,7 @@ import { passesOf, syncMapping, type SyncOptions } from '../engine/run.js';
 import type { MappingReport } from '../engine/report.js';
 import { InterruptedError } from '../errors.js';
 import type { IntegrationTableMapping } from '../mapping/index.js';
+import type { JobQueueProcess, JobQueueProcessOptions } from './job-queue.js';
 import { startMappingRun, type Session } from './session.js';
 
 /** The sync-log message of a run stopped by SIGINT/SIGTERM. */
@@ -43,5 +44,27 @@ export async function runMapping(session: Session, m: IntegrationTableMapping, o
     throw error;
   } finally {
     session.ctx.onProgress = undefined;
+  }
+}
+
+/**
+ * One job-queue process's run (src/app/job-queue.ts), logged like a mapping's: the entry is opened when its
+ * report is known (a process names its directions only then), or closed as stopped with the error.
+ */
+export async function runProcess(session: Session, process: JobQueueProcess, options: JobQueueProcessOptions, view?: MappingRunView): Promise<MappingReport> {
+  try {
+    const report = await process.run(session, options, view);
+    const logged = await startMappingRun(session.log, process.name, [], Boolean(options.dryRun));
+    await logged.finish(report);
+    view?.finished(report);
+    if (session.ctx.signal?.aborted) throw new InterruptedError('Interrupted; nothing more was written.');
+    return report;
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) {
+      const logged = await startMappingRun(session.log, process.name, ['to-dataverse'], Boolean(options.dryRun));
+      await logged.stopped(error).catch(() => undefined);
+    }
+    view?.stopped(error);
+    throw error;
   }
 }

@@ -3,7 +3,8 @@
  * the problem records (stderr) and progress (stderr; a spinner only on a terminal). Shared by sync,
  * full-sync and demo.
  */
-import { runMapping, type MappingRunView } from '../../app/run-mapping.js';
+import { runMapping, runProcess, type MappingRunView } from '../../app/run-mapping.js';
+import type { JobQueueProcess, JobQueueProcessOptions } from '../../app/job-queue.js';
 import type { Session } from '../../app/session.js';
 import type { Deps } from '../../deps.js';
 import { hasProblems, type MappingReport } from '../../engine/report.js';
@@ -113,6 +114,11 @@ export function mappingRunView(out: Output, mapping: string, dryRun: boolean): M
 /** Runs one mapping (src/app) with its progress shown. */
 export function runMappingShown(deps: Deps, session: Session, m: IntegrationTableMapping, options: SyncOptions): Promise<MappingReport> {
   return runMapping(session, m, options, mappingRunView(deps.out, m.name, Boolean(options.dryRun)));
+}
+
+/** Runs one job-queue process of `sync --all` (src/app/job-queue.ts) with its progress shown. */
+export function runProcessShown(deps: Deps, session: Session, process: JobQueueProcess, options: JobQueueProcessOptions): Promise<MappingReport> {
+  return runProcess(session, process, options, mappingRunView(deps.out, process.name, Boolean(options.dryRun)));
 }
 
 /** "3 inserted, 2 modified, 40 unchanged" for the closing progress line. */

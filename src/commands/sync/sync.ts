@@ -17,7 +17,8 @@ import { parseBcRef, resolveBcId } from '../couple/records.js';
 import { hasChangesSinceWatermark, lastRuns, scheduleState } from '../../app/schedule.js';
 import { readAllRuns } from '../status/status.js';
 import { findMapping, openSession, type Session } from '../../app/session.js';
-import { PLAN_COLUMNS, planRows, printProblems, printSummary, runMappingShown } from './render.js';
+import { PLAN_COLUMNS, planRows, printProblems, printSummary, runMappingShown, runProcessShown } from './render.js';
+import { enabledProcesses } from '../../app/job-queue.js';
 
 export type Overwrite = 'dataverse' | 'bc';
 
@@ -145,6 +146,17 @@ export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<Syn
           // A refused sign-in, bad configuration, state trouble or a change limit hold for every mapping: stop.
           if (error instanceof InterruptedError || deps.signal.aborted || stopsTheRun(error)) throw error;
           firstError ??= error;
+        }
+      }
+      if (opts.all) {
+        for (const process of enabledProcesses(session.profile.integration)) {
+          if (deps.signal.aborted) throw new InterruptedError('Interrupted; the mappings synchronized so far are saved, the rest did not run.');
+          try {
+            reports.push(await runProcessShown(deps, session, process, { dryRun: opts.dryRun }));
+          } catch (error) {
+            if (error instanceof InterruptedError || deps.signal.aborted || stopsTheRun(error)) throw error;
+            firstError ??= error;
+          }
         }
       }
     } else {

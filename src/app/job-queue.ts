@@ -1,0 +1,40 @@
+/**
+ * The business processes `sync --all` runs after the mappings, as Business Central's job queue runs them next to
+ * the integration table mappings (docs/integration.md §9): creating submitted orders, processing quotes, order
+ * status, posted invoices and payments, account statistics, item availability. Each process is switched on by the
+ * profile's integration options and reports in the shape of a mapping report, so `sync --all` prints, logs and
+ * exits on it as on a mapping (a process that left documents refused exits 4).
+ *
+ * A process registers itself here with one entry; the process itself lives in src/processes/.
+ */
+import type { MappingReport } from '../engine/report.js';
+import type { IntegrationOptions } from '../mapping/integration-options.js';
+import type { MappingRunView } from './run-mapping.js';
+import type { Session } from './session.js';
+
+export interface JobQueueProcessOptions {
+  dryRun?: boolean;
+}
+
+export interface JobQueueProcess {
+  /** The name the sync log and the report carry, e.g. `SALES-ORDERS-CREATE` (never a mapping's name). */
+  name: string;
+  /** What the job queue entry does, in the words `sync --all --help` would use. */
+  description: string;
+  /** Whether the profile's integration options switch it on. */
+  enabled(options: IntegrationOptions): boolean;
+  /** Business Central's job queue interval for it (docs/integration.md §9). */
+  intervalMinutes: number;
+  run(session: Session, options: JobQueueProcessOptions, view?: MappingRunView): Promise<MappingReport>;
+}
+
+/**
+ * The processes, in the order `sync --all` runs them (after every mapping, so the master data they refer to is
+ * coupled first). Append an entry for a new process; keep the order of the lead-to-cash flow.
+ */
+export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [];
+
+/** The processes this profile switches on. */
+export function enabledProcesses(options: IntegrationOptions): JobQueueProcess[] {
+  return JOB_QUEUE_PROCESSES.filter((p) => p.enabled(options));
+}

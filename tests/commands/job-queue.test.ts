@@ -18,7 +18,7 @@ function report(name: string, failed: number): MappingReport {
     mapping: name,
     directions: ['from-dataverse'],
     counts,
-    records: failed ? [{ mapping: name, direction: 'from-dataverse', outcome: 'failed', dataverseId: 'ORD-1', error: 'customer not coupled' }] : [],
+    records: failed ? [{ mapping: name, direction: 'from-dataverse', outcome: 'failed', dataverseId: 'ORD-1', label: 'ORD-1', error: 'customer not coupled' }] : [],
     startedAt: now,
     finishedAt: now,
     durationMs: 0,

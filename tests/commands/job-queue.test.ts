@@ -36,11 +36,13 @@ describe('sync --all runs the job-queue processes', () => {
     { name: 'TEST-OFF', description: 'test', intervalMinutes: 30, enabled: () => false, run: async () => (ran.push('TEST-OFF'), report('TEST-OFF', 0)) },
   ];
   let failures = 0;
+  let offset = 0;
+  const clock = { now: () => Date.now() + offset, sleep: async () => undefined, advance: (ms: number) => void (offset += ms) };
 
   beforeAll(async () => {
     JOB_QUEUE_PROCESSES.push(...processes);
     // An empty company: every mapping has nothing to do, so the exit code is the processes' alone.
-    h = await startCli({ seed: 'empty' });
+    h = await startCli({ seed: 'empty' }, { clock });
   });
   afterAll(async () => {
     JOB_QUEUE_PROCESSES.splice(JOB_QUEUE_PROCESSES.length - processes.length, processes.length);
@@ -72,6 +74,18 @@ describe('sync --all runs the job-queue processes', () => {
 
     failures = 0;
     expect((await h.cli(['sync', '--all'])).code).toBe(0);
+  });
+
+  test('sync --due runs an enabled process when its interval has passed since its last run, not before', async () => {
+    failures = 0;
+    expect((await h.cli(['sync', '--all'])).code).toBe(0);
+    ran.length = 0;
+    const early = await h.cli(['sync', '--due']);
+    expect(ran).toEqual([]);
+    expect(early.stderr).toMatch(/TEST-CREATE: not due \(ran 0 min ago; due every 30 min\)/);
+    clock.advance(31 * 60_000);
+    expect((await h.cli(['sync', '--due'])).code).toBe(0);
+    expect(ran).toEqual(['TEST-CREATE']);
   });
 
   test('a process that throws stops only itself; the run exits non-zero', async () => {

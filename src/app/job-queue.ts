@@ -9,7 +9,9 @@
  */
 import type { MappingReport } from '../engine/report.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
+import { SALES_ORDERS_CREATE } from '../processes/sales-orders/create.js';
 import type { MappingRunView } from './run-mapping.js';
+import { runSalesOrdersCreate } from './sales-orders-create.js';
 import type { Session } from './session.js';
 
 export interface JobQueueProcessOptions {
@@ -32,7 +34,15 @@ export interface JobQueueProcess {
  * The processes, in the order `sync --all` runs them (after every mapping, so the master data they refer to is
  * coupled first). Append an entry for a new process; keep the order of the lead-to-cash flow.
  */
-export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [];
+export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
+  {
+    name: SALES_ORDERS_CREATE,
+    description: 'create Business Central orders from submitted Sales orders (Auto Create Sales Orders)',
+    enabled: (o) => o.autoCreateOrders && o.orderSync === 'legacy',
+    intervalMinutes: 30,
+    run: async (session, options, view) => (await runSalesOrdersCreate(session, { all: true, dryRun: options.dryRun }, view)).report,
+  },
+];
 
 /** The processes this profile switches on. */
 export function enabledProcesses(options: IntegrationOptions): JobQueueProcess[] {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DEMO_MATCH } from '../../src/commands/demo/demo.js';
 import type { MappingReport } from '../../src/engine/report.js';
 import { SALES_ORDERS_CREATE } from '../../src/processes/sales-orders/create.js';
+import { DEMO_CONVERSION_READS, DEMO_ORDER_WRITES } from './sales-orders-requests.js';
 import { startCli, type CliHarness } from './sync-cli-helper.js';
 
 /** The requests of the SALES-ORDERS-CREATE process: from its read of the waiting orders to the end of the run. */
@@ -53,25 +54,7 @@ describe('sync --all with --auto-create-orders (demo sandbox)', () => {
     expect(report.records.map((x) => x.label)).toEqual(['ORD-01006-A2B9K3']);
     expect(h.emu.bc.list('salesOrders')).toHaveLength(7);
     const requests = processRequests(h);
-    expect(requests).toEqual([
-      'dataverse GET salesorders',
-      'dataverse GET salesorderdetails',
-      'dataverse GET accounts',
-      'dataverse GET contacts',
-      'bc GET customers',
-      'dataverse GET products',
-      'bc GET items',
-      'dataverse GET uoms',
-      'bc GET itemUnitsOfMeasure',
-      'dataverse GET transactioncurrencies',
-      'bc GET salesSetup',
-      'bc GET items',
-      'dataverse GET annotations',
-      ...['bc POST $batch', 'bc POST $batch', 'dataverse POST $batch'],
-      ...['bc POST $batch', 'bc POST $batch', 'dataverse POST $batch'],
-      ...['bc POST $batch', 'bc GET salesLines', 'bc POST $batch', 'bc POST $batch', 'dataverse POST $batch'],
-      ...['bc POST $batch', 'bc POST $batch', 'dataverse POST $batch'],
-    ]);
+    expect(requests).toEqual([...DEMO_CONVERSION_READS, ...DEMO_ORDER_WRITES]);
     // The report counts the same requests the log shows.
     expect(report.requests).toEqual({ bc: requests.filter((x) => x.startsWith('bc ')).length, dataverse: requests.filter((x) => x.startsWith('dataverse ')).length });
     expect(report.requests).toEqual({ bc: 15, dataverse: 12 });

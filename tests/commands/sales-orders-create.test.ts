@@ -12,6 +12,7 @@ import { DEMO_MATCH } from '../../src/commands/demo/demo.js';
 import type { OrderOutcome } from '../../src/processes/sales-orders/create.js';
 import { SALES_ORDER_MAPPING, type SalesOrderListing } from '../../src/processes/sales-orders/list.js';
 import { readOpenIntents, StateStore } from '../../src/state/index.js';
+import { DEMO_CONVERSION_READS, DEMO_ORDER_WRITES } from './sales-orders-requests.js';
 import { startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
 
 type Row = Record<string, unknown>;
@@ -141,39 +142,7 @@ describe('bcsync sales-orders create (demo sandbox)', () => {
     expect(await readOpenIntents(h.stateDir)).toEqual([]);
 
     // Reads once for all orders; per order a constant number of writes, whatever its lines.
-    expect(requests(h)).toEqual([
-      'dataverse GET salesorders',
-      'dataverse GET salesorderdetails',
-      'dataverse GET accounts',
-      'dataverse GET contacts',
-      'bc GET customers',
-      'dataverse GET products',
-      'bc GET items',
-      'dataverse GET uoms',
-      'bc GET itemUnitsOfMeasure',
-      'dataverse GET transactioncurrencies',
-      'bc GET salesSetup',
-      'bc GET items',
-      'dataverse GET annotations',
-      // ORD-01001: the order with its lines (deep insert), the custom-API completion, the Sales order stamped
-      'bc POST $batch',
-      'bc POST $batch',
-      'dataverse POST $batch',
-      // ORD-01002
-      'bc POST $batch',
-      'bc POST $batch',
-      'dataverse POST $batch',
-      // ORD-01004: plus the line numbers to attach its comment lines to, and its note
-      'bc POST $batch',
-      'bc GET salesLines',
-      'bc POST $batch',
-      'bc POST $batch',
-      'dataverse POST $batch',
-      // ORD-01005
-      'bc POST $batch',
-      'bc POST $batch',
-      'dataverse POST $batch',
-    ]);
+    expect(requests(h)).toEqual([...DEMO_CONVERSION_READS, ...DEMO_ORDER_WRITES]);
     const completion = h.emu.requestLog.filter((e) => e.api === 'bc' && e.method === 'POST');
     expect(completion.map((e) => e.operations)).toEqual([1, 1, 1, 1, 1, 4, 1, 1, 1]);
   });

@@ -134,8 +134,15 @@ describe('bcsync sales-orders create (demo sandbox)', () => {
         ['Item', '1004', 'LYRA Task Chair'],
         ['Item', '9000', 'Express courier delivery'],
       ]);
-      // Fourth Coffee: the units of the coupled item units of measure.
-      expect(orderOf('ORD-01002-P3X9D4').lines.map((l) => l.unitOfMeasureCode)).toEqual(['PCS', 'BOX']);
+      // Fourth Coffee: the units of the coupled item units of measure; shipment method and shipping agent through the option couplings.
+      const fourth = orderOf('ORD-01002-P3X9D4');
+      expect(fourth.lines.map((l) => l.unitOfMeasureCode)).toEqual(['PCS', 'BOX']);
+      const code = (set: string, id: unknown): unknown => h.emu.bc.list(set).find((x) => x.id === id)?.code;
+      expect(code('shipmentMethods', fourth.bc.shipmentMethodId)).toBe('FOB');
+      expect(headers.get(fourth.bc.id)).toMatchObject({ shippingAgentCode: 'FEDEX' });
+      // Alpine Ski House: the order's payment terms (Net 30), not its customer's (Net 45).
+      expect(code('paymentTerms', alpine.bc.paymentTermsId)).toBe('NET 30');
+      expect(code('paymentTerms', h.emu.bc.list('customers').find((c) => c.number === '40000')!.paymentTermsId)).toBe('NET 45');
     } finally {
       await state.close();
     }

@@ -15,6 +15,7 @@ export const DEMO_CONVERSION_READS = [
   'dataverse GET uoms',
   'bc GET itemUnitsOfMeasure',
   'dataverse GET transactioncurrencies',
+  'bc GET shippingAgents', // the code of Fourth Coffee's shipping agent
   'bc GET salesSetup', // write-in lines and freight
   'bc GET items', // the write-in item (must not be coupled)
   'dataverse GET annotations',

@@ -8,6 +8,8 @@
  * A process registers itself here with one entry; the process itself lives in src/processes/.
  */
 import type { MappingReport } from '../engine/report.js';
+import { syncNotes } from '../processes/notes/notes.js';
+import { updateOrderStatus } from '../processes/sales-orders/status.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
 import type { MappingRunView } from './run-mapping.js';
 import type { Session } from './session.js';
@@ -32,7 +34,22 @@ export interface JobQueueProcess {
  * The processes, in the order `sync --all` runs them (after every mapping, so the master data they refer to is
  * coupled first). Append an entry for a new process; keep the order of the lead-to-cash flow.
  */
-export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [];
+export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
+  {
+    name: 'ORDER-STATUS',
+    description: 'order status back to Sales: timeline posts on release, shipment and invoice; fully invoiced orders Invoiced; deleted orders reset',
+    enabled: (o) => o.orderSync === 'legacy',
+    intervalMinutes: 7,
+    run: (session, options) => updateOrderStatus(session.ctx, options),
+  },
+  {
+    name: 'NOTES',
+    description: 'notes of coupled sales orders: Dataverse notes ⇄ Business Central record-link notes',
+    enabled: (o) => o.orderSync !== 'off',
+    intervalMinutes: 5,
+    run: (session, options) => syncNotes(session.ctx, options),
+  },
+];
 
 /** The processes this profile switches on. */
 export function enabledProcesses(options: IntegrationOptions): JobQueueProcess[] {

@@ -1,4 +1,4 @@
-// What API v2.0 lacks on quotes, orders and invoices (same ids as v2.0 salesQuotes/salesOrders/salesInvoices): Your Reference, Quote Valid Until, Quote No., status, release/reopen and archiving; and the Sales Header fields the SALESORDER-ORDER mapping reads as BC stores them (codes, addresses, amounts).
+// What API v2.0 lacks on quotes, orders and invoices (same ids as v2.0 salesQuotes/salesOrders/salesInvoices): Your Reference, Quote Valid Until, Quote No., Payment Discount %, Shipping Agent Code, status, release/reopen and archiving; and the Sales Header fields the SALESORDER-ORDER mapping reads as BC stores them (codes, addresses, amounts).
 page 50110 "BCS Sales Headers API"
 {
     PageType = API;
@@ -49,6 +49,14 @@ page 50110 "BCS Sales Headers API"
                 {
                     Caption = 'Quote No.';
                 }
+                field(paymentDiscountPercent; Rec."Payment Discount %") // Decimal
+                {
+                    Caption = 'Payment Discount %';
+                }
+                field(shippingAgentCode; Rec."Shipping Agent Code") // Code[10]
+                {
+                    Caption = 'Shipping Agent Code';
+                }
                 field(status; Rec.Status) // Enum "Sales Document Status": Open, Released, Pending Approval, Pending Prepayment
                 {
                     Caption = 'Status';
@@ -82,11 +90,6 @@ page 50110 "BCS Sales Headers API"
                 field(requestedDeliveryDate; Rec."Requested Delivery Date") // Date
                 {
                     Caption = 'Requested Delivery Date';
-                    Editable = false;
-                }
-                field(shippingAgentCode; Rec."Shipping Agent Code") // Code[10]
-                {
-                    Caption = 'Shipping Agent Code';
                     Editable = false;
                 }
                 field(paymentTermsCode; Rec."Payment Terms Code") // Code[10]

@@ -167,4 +167,42 @@ describe('bcsync sales-orders sync (legacy order integration)', () => {
     expect([...state.couplings(NOTE_COUPLINGS)].filter((c) => c.dataverseId === annotation.annotationid)).toHaveLength(1);
     await state.close();
   });
+
+  test('mappings list: the legacy SALESORDER-ORDER mapping with BC\'s schedule (every 30 min, idle after 720)', async () => {
+    const r = await h.cli(['--json', 'mappings', 'list']);
+    expect(r.code).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { mappings: Array<Record<string, unknown>> }).mappings;
+    expect(rows.at(-1)).toEqual({
+      name: 'SALESORDER-ORDER',
+      kind: 'record',
+      bcTable: 'salesHeaders',
+      dataverseTable: 'salesorders',
+      direction: 'to-dataverse',
+      schedule: 'every 30 min, idle after 720 min',
+      couplings: expect.any(Number),
+      customized: false,
+    });
+  });
+
+  test('--dry-run counts what the run would write and writes nothing; order sync off is a configuration error', async () => {
+    const o = await coupledOrder('Adatum lab benches');
+    h.emu.bc.act!('salesHeaders', o.bcId, 'release');
+    h.emu.resetLog();
+    const dry = await h.cli(['--json', 'sales-orders', 'sync', '--dry-run']);
+    expect(dry.code).toBe(0);
+    const reports = (JSON.parse(dry.stdout) as { mappings: Array<{ mapping: string; counts: Record<string, Record<string, number>> }> }).mappings;
+    expect(reports.map((m) => [m.mapping, m.counts['to-dataverse']!.modified, m.counts['to-dataverse']!.inserted])).toEqual([
+      ['SALESORDER-ORDER', 1, 0],
+      ['ORDER-STATUS', 0, 1],
+      ['NOTES', 0, 0],
+    ]);
+    expect(writesIn(h.emu)).toEqual([]);
+    expect(postsOn(o.dataverseId)).toEqual([]);
+
+    const off = await h.cli([...setupArgs(h.emu), '--order-sync', 'off']);
+    expect(off.code).toBe(0);
+    const refused = await h.cli(['sales-orders', 'sync']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr.split('\n')[0]).toMatch(/order sync is off; run "bcsync setup --order-sync legacy" first/);
+  });
 });

@@ -11,6 +11,7 @@
 import type { EngineContext } from '../../engine/context.js';
 import { counterpartId } from '../../engine/ids.js';
 import { emptyCounts, type MappingReport, type RecordOutcome } from '../../engine/report.js';
+import { startProcessReport } from '../process-report.js';
 import type { Rec, SideTable, WriteOp, WriteResult } from '../../sides/types.js';
 import type { Coupling } from '../../state/index.js';
 
@@ -157,8 +158,7 @@ function plan(ctx: EngineContext, orders: readonly CoupledOrder[], annotations: 
  * one request each per 50 orders; writes one batch per side when something is new or edited.
  */
 export async function syncNotes(ctx: EngineContext, options: NotesOptions = {}, only?: readonly CoupledOrder[]): Promise<MappingReport> {
-  const started = ctx.clock.now();
-  const before = { bc: ctx.bc.stats(), dataverse: ctx.dataverse.stats() };
+  const report = startProcessReport(ctx, NOTES_PROCESS);
   const toBc = emptyCounts();
   const toDv = emptyCounts();
   const records: RecordOutcome[] = [];
@@ -212,20 +212,12 @@ export async function syncNotes(ctx: EngineContext, options: NotesOptions = {}, 
     }
     toDv.uncoupled += planned.gone.length;
   }
-  const finished = ctx.clock.now();
-  const after = { bc: ctx.bc.stats(), dataverse: ctx.dataverse.stats() };
-  return {
-    mapping: NOTES_PROCESS,
+  return report({
     directions: options.toBcOnly ? ['from-dataverse'] : ['from-dataverse', 'to-dataverse'],
     counts: { 'to-dataverse': toDv, 'from-dataverse': toBc },
     records,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(finished).toISOString(),
-    durationMs: finished - started,
-    requests: { bc: after.bc.requests - before.bc.requests, dataverse: after.dataverse.requests - before.dataverse.requests },
-    retries: after.bc.retries - before.bc.retries + after.dataverse.retries - before.dataverse.retries,
     dryRun: Boolean(options.dryRun),
-  };
+  });
 }
 
 /**

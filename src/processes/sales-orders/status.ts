@@ -15,6 +15,7 @@
  */
 import type { EngineContext } from '../../engine/context.js';
 import { emptyCounts, type MappingReport, type RecordOutcome } from '../../engine/report.js';
+import { startProcessReport } from '../process-report.js';
 import { SALES_ORDER_STATE, SALES_ORDER_STATUS } from '../../mapping/defaults/orders.js';
 import type { Rec, SideTable, WriteOp } from '../../sides/types.js';
 import type { Coupling } from '../../state/index.js';
@@ -125,8 +126,7 @@ function stateChange(p: OrderPlan): WriteOp | undefined {
  * posted invoices (one per 50); writes only what changed: a run after a run writes nothing.
  */
 export async function updateOrderStatus(ctx: EngineContext, options: { dryRun?: boolean } = {}): Promise<MappingReport> {
-  const started = ctx.clock.now();
-  const before = { bc: ctx.bc.stats(), dataverse: ctx.dataverse.stats() };
+  const report = startProcessReport(ctx, ORDER_STATUS_PROCESS);
   const counts = emptyCounts();
   const records: RecordOutcome[] = [];
   const couplings = [...ctx.state.couplings(SALES_ORDER_MAPPING)];
@@ -170,18 +170,5 @@ export async function updateOrderStatus(ctx: EngineContext, options: { dryRun?: 
   });
   if (!options.dryRun) await ctx.state.commit();
 
-  const finished = ctx.clock.now();
-  const after = { bc: ctx.bc.stats(), dataverse: ctx.dataverse.stats() };
-  return {
-    mapping: ORDER_STATUS_PROCESS,
-    directions: ['to-dataverse'],
-    counts: { 'to-dataverse': counts, 'from-dataverse': emptyCounts() },
-    records,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(finished).toISOString(),
-    durationMs: finished - started,
-    requests: { bc: after.bc.requests - before.bc.requests, dataverse: after.dataverse.requests - before.dataverse.requests },
-    retries: after.bc.retries - before.bc.retries + after.dataverse.retries - before.dataverse.retries,
-    dryRun: Boolean(options.dryRun),
-  };
+  return report({ directions: ['to-dataverse'], counts: { 'to-dataverse': counts }, records, dryRun: Boolean(options.dryRun) });
 }

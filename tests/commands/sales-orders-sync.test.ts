@@ -9,6 +9,8 @@ import { SALES_ORDER_MAPPING } from '../../src/processes/sales-orders/list.js';
 import { NOTE_COUPLINGS } from '../../src/processes/notes/notes.js';
 import { POST_TEXT } from '../../src/processes/sales-orders/posts.js';
 import { StateStore } from '../../src/state/index.js';
+import { enabledProcesses } from '../../src/app/job-queue.js';
+import { defaultIntegrationOptions } from '../../src/mapping/index.js';
 import { setupArgs, startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
 
 type Row = Record<string, unknown>;
@@ -204,5 +206,17 @@ describe('bcsync sales-orders sync (legacy order integration)', () => {
     const refused = await h.cli(['sales-orders', 'sync']);
     expect(refused.code).toBe(3);
     expect(refused.stderr.split('\n')[0]).toMatch(/order sync is off; run "bcsync setup --order-sync legacy" first/);
+  });
+});
+
+describe('job queue (docs/integration.md §4.2, §9)', () => {
+  test('legacy order sync switches on ORDER-STATUS (every 7 min) and NOTES (every 5); bidirectional NOTES only; off neither', () => {
+    const names = (orderSync: 'off' | 'legacy' | 'bidirectional') =>
+      enabledProcesses({ ...defaultIntegrationOptions, orderSync })
+        .filter((p) => p.name === 'ORDER-STATUS' || p.name === 'NOTES')
+        .map((p) => `${p.name} ${p.intervalMinutes}`);
+    expect(names('legacy')).toEqual(['ORDER-STATUS 7', 'NOTES 5']);
+    expect(names('bidirectional')).toEqual(['NOTES 5']);
+    expect(names('off')).toEqual([]);
   });
 });

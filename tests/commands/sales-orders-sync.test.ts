@@ -170,6 +170,22 @@ describe('bcsync sales-orders sync (legacy order integration)', () => {
     await state.close();
   });
 
+  test('posts written but not yet recorded (a kill in between): the rerun finds them by their ids and posts nothing twice', async () => {
+    const o = await coupledOrder('Fourth Coffee lighting');
+    h.emu.bc.act!('salesHeaders', o.bcId, 'release');
+    await salesOrdersSync();
+    expect(postsOn(o.dataverseId)).toEqual([POST_TEXT.released]);
+    // The state as a kill before its commit leaves it: the posts exist, the coupling does not know.
+    const state = await StateStore.open(h.stateDir, { lock: true });
+    state.update(SALES_ORDER_MAPPING, o.bcId, { extra: { posted: undefined } });
+    await state.close();
+    h.emu.resetLog();
+    await salesOrdersSync();
+    expect(postsOn(o.dataverseId)).toHaveLength(1);
+    expect(writesIn(h.emu)).toEqual([]);
+    expect(requests()).toEqual(['bc GET salesHeaders', 'bc GET salesHeaders', 'dataverse GET posts', 'dataverse GET annotations', 'bc GET recordLinks']);
+  });
+
   test('mappings list: the legacy SALESORDER-ORDER mapping with BC\'s schedule (every 30 min, idle after 720)', async () => {
     const r = await h.cli(['--json', 'mappings', 'list']);
     expect(r.code).toBe(0);

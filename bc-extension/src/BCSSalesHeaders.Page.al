@@ -69,6 +69,10 @@ page 50110 "BCS Sales Headers API"
                     Caption = 'Doc. No. Occurrence';
                     Editable = false;
                 }
+                field(prepaymentPercent; Rec."Prepayment %") // Decimal
+                {
+                    Caption = 'Prepayment %';
+                }
                 field(lastModifiedDateTime; Rec.SystemModifiedAt) // DateTime
                 {
                     Caption = 'Last Modified Date';

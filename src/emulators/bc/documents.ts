@@ -8,6 +8,7 @@ import type { Company, WriteOptions } from './company.js';
 import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
 import { POSTED_PAYMENTS } from './resources.js';
+import { archiveSalesDocument, assertStatusOpen, dropSalesHeader, mirrorSalesHeader } from './sales-extras.js';
 import type { Rec, Row } from './store.js';
 import { BLANK_GUID, applyDateFormula, newGuid, round2 } from './values.js';
 
@@ -218,6 +219,7 @@ function recalcHeader(c: Company, set: HeaderSet, id: string, mode: DiscountMode
   computeTotals(c, set, data, mode);
   if (pendingRemaining.delete(id)) data.remainingAmount = data.totalAmountIncludingTax;
   c.touch(set, id, data);
+  mirrorSalesHeader(c, set, id);
 }
 
 /** Posted invoices inserted without a remaining amount: it becomes the total once the lines are in. */
@@ -256,6 +258,7 @@ function headerHooks(set: HeaderSet): Hooks {
     },
     beforeUpdate(c, data, sent, previous, opts) {
       assertHeaderEditable(set, previous, opts);
+      if (!opts.person && set === 'salesOrders') assertStatusOpen(c, data.id as string);
       if (data.customerId !== previous.customerId) {
         const customer = customerOf(c, data.customerId);
         if (!customer) throw errors.dialog('A "customerNumber" or a "customerId" must be provided.');
@@ -279,6 +282,12 @@ function headerHooks(set: HeaderSet): Hooks {
         }
       }
       computeTotals(c, set, data, 'discountAmount' in sent ? 'validate' : 'clamp');
+    },
+    afterUpdate(c, row) {
+      mirrorSalesHeader(c, set, row.data.id as string);
+    },
+    afterDelete(c, row) {
+      dropSalesHeader(c, row.data.id as string);
     },
     beforeDelete(c, row, opts) {
       if (!opts.person && set === 'salesInvoices' && isPostedInvoice(row.data)) {
@@ -392,6 +401,7 @@ function lineHooks(set: LineSet): Hooks {
     beforeInsert(c, data, sent, opts) {
       const header = headerOf(c, data);
       assertHeaderEditable(headerSet, header.data, opts);
+      if (!opts.person) assertStatusOpen(c, header.data.id as string);
       if (!('lineType' in sent) && !('itemId' in sent)) data.lineType = 'Comment';
       resolveLineObject(c, data, sent, undefined);
       if (!('sequence' in sent) || data.sequence === 0) {
@@ -410,6 +420,7 @@ function lineHooks(set: LineSet): Hooks {
     beforeUpdate(c, data, sent, previous, opts) {
       const header = headerOf(c, data);
       assertHeaderEditable(headerSet, header.data, opts);
+      if (!opts.person) assertStatusOpen(c, header.data.id as string);
       resolveLineObject(c, data, sent, previous);
       computeLineAmounts(c, header.data, data, sent, previous);
       orderQuantities(data, sent, previous);
@@ -420,6 +431,7 @@ function lineHooks(set: LineSet): Hooks {
     beforeDelete(c, row, opts) {
       const header = c.get(headerSet, row.data.documentId as string);
       if (header) assertHeaderEditable(headerSet, header.data, opts);
+      if (header && !opts.person) assertStatusOpen(c, header.data.id as string);
     },
     afterDelete(c, row) {
       recalcHeader(c, headerSet, row.data.documentId as string);
@@ -572,6 +584,10 @@ function shipAndInvoice(c: Company, order: Row): void {
       shipQuantity: round2(quantity - shipped),
     });
   }
+  // Posting archives the order (bidirectional order integration switches "Archive Orders" on), Invoice flag set.
+  mirrorSalesHeader(c, 'salesOrders', order.data.id as string);
+  const header = c.get('salesHeaders', order.data.id as string);
+  if (header) archiveSalesDocument(c, header, { invoice: true });
   if (complete) c.remove('salesOrders', order.data.id as string, { person: true });
   else recalcHeader(c, 'salesOrders', order.data.id as string);
 }

@@ -15,6 +15,7 @@ export const salesHeaders = defineResource({
     completelyShipped: col.bool(),
     lastShipmentDate: col.text(),
     docNoOccurrence: col.int(),
+    prepaymentPercent: col.number(),
   },
   alwaysPresent: ['number', 'lastModifiedDateTime'],
 });

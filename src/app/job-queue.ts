@@ -11,6 +11,8 @@ import type { MappingReport } from '../engine/report.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
 import type { MappingRunView } from './run-mapping.js';
 import type { Session } from './session.js';
+import { BIDIRECTIONAL_ORDER_MAPPING } from '../mapping/index.js';
+import { ARCHIVED_ORDERS_PROCESS, updateArchivedOrders } from '../processes/bidirectional-orders/archived.js';
 
 export interface JobQueueProcessOptions {
   dryRun?: boolean;
@@ -32,7 +34,15 @@ export interface JobQueueProcess {
  * The processes, in the order `sync --all` runs them (after every mapping, so the master data they refer to is
  * coupled first). Append an entry for a new process; keep the order of the lead-to-cash flow.
  */
-export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [];
+export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
+  {
+    name: ARCHIVED_ORDERS_PROCESS,
+    description: 'bidirectional orders: quantities shipped, discounts and Invoiced from the newest archive of orders posted and deleted in Business Central',
+    enabled: (options) => options.orderSync === 'bidirectional',
+    intervalMinutes: 30,
+    run: (session, options) => updateArchivedOrders(session.ctx, BIDIRECTIONAL_ORDER_MAPPING, options),
+  },
+];
 
 /** The processes this profile switches on. */
 export function enabledProcesses(options: IntegrationOptions): JobQueueProcess[] {

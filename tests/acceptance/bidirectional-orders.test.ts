@@ -246,4 +246,28 @@ describe('bidirectional order integration (SALESORDER-ORDER ⇄ + SOLINE-ORDERDE
     expect((await bcLines(header.id)).map((l) => l.quantity)).toEqual([3, 4]);
     expect((await s.bc.get(salesOrders, header.id)).status).toBe('Draft');
   });
+
+  test('posting archives the order; the archived-orders step (sync --all) writes quantities shipped and Invoiced from the newest archive', async () => {
+    const third = await submittedOrder('Fourth Coffee desks, posted');
+    await sync();
+    const number = String(dvOrder(third).bcbi_businesscentralordernumber);
+    const header = await bcHeader(number);
+    // BC: ship and invoice the whole order; posting archives it (Invoice flag) and deletes it.
+    await s.bc.action(salesOrders, header.id, 'shipAndInvoice');
+    s.emu.resetLog();
+    const all = await cli(['--json', 'sync', '--all']);
+    const reports = (JSON.parse(all.stdout) as { mappings: Array<{ mapping: string; counts: Record<string, Record<string, number>> }> }).mappings;
+    expect(reports.find((r) => r.mapping === 'ARCHIVED-ORDERS')?.counts['to-dataverse']).toMatchObject({ modified: 1, failed: 0 });
+    expect(dvOrder(third)).toMatchObject({ statecode: 4, statuscode: 100003 });
+    expect(dvLines(third).map((l) => [l.quantity, l.quantityshipped])).toEqual([[2, 2], [4, 4]]);
+    // The archive was read once by number and occurrence, its lines by version.
+    const archiveReads = s.emu.requestLog.filter((e) => /sales(Header|Line)Archives$/.test(e.path)).map((e) => e.path.replace(/^.*\//, ''));
+    expect(archiveReads).toEqual(['salesHeaderArchives', 'salesLineArchives']);
+    clock.step();
+    s.emu.resetLog();
+    const again = await cli(['--json', 'sync', '--all']);
+    const second = (JSON.parse(again.stdout) as { mappings: Array<{ mapping: string; counts: Record<string, Record<string, number>> }> }).mappings;
+    expect(second.find((r) => r.mapping === 'ARCHIVED-ORDERS')?.counts['to-dataverse']).toMatchObject({ modified: 0, unchanged: 1, failed: 0 });
+    expect(writes().filter((w) => /salesorder|FulfillSalesOrder|salesHeaders/.test(w))).toEqual([]);
+  });
 });

@@ -118,6 +118,18 @@ describe('bidirectional order integration (SALESORDER-ORDER ⇄ + SOLINE-ORDERDE
   let bcNumber: string;
   let bcId: string;
 
+  test('mappings list: the bidirectional profile has SALESORDER-ORDER ⇄ on BC\'s schedule and SOLINE-ORDERDETAIL with its order', async () => {
+    const r = await cli(['--json', 'mappings', 'list']);
+    const rows = (JSON.parse(r.stdout) as { mappings: Array<{ name: string; direction: string; schedule: string; bcTable: string; dataverseTable: string }> }).mappings;
+    expect(rows.slice(-2)).toEqual([
+      expect.objectContaining({ name: 'SALESORDER-ORDER', direction: 'bidirectional', schedule: 'every 30 min, idle after 720 min', bcTable: 'salesOrders', dataverseTable: 'salesorders' }),
+      expect.objectContaining({ name: 'SOLINE-ORDERDETAIL', direction: 'bidirectional', schedule: 'none', bcTable: 'salesOrderLines', dataverseTable: 'salesorderdetails' }),
+    ]);
+    const show = JSON.parse((await cli(['--json', 'mappings', 'show', 'SALESORDER-ORDER'])).stdout) as { fields: Array<{ id: string; direction: string }> };
+    expect(show.fields.find((f) => f.id === 'yourReference')).toMatchObject({ direction: 'from-dataverse' });
+    expect(show.fields.find((f) => f.id === 'customer')).toMatchObject({ direction: 'bidirectional' });
+  });
+
   test('a submitted Sales order arrives Released in BC, number and occurrence written back; a second run writes nothing', async () => {
     orderId = await submittedOrder('Fourth Coffee desks');
     s.emu.resetLog();

@@ -10,7 +10,7 @@ import { odataString } from '../clients/odata/index.js';
 import type { Clock } from '../clock.js';
 import type { EngineContext } from '../engine/run.js';
 import { ConfigError } from '../errors.js';
-import { applyOverrides, bidirectionalOrderMappings, defaultMappings, mappingOverridesSchema } from '../mapping/index.js';
+import { applyOverrides, defaultMappings, mappingOverridesSchema } from '../mapping/index.js';
 import type { IntegrationOptions, IntegrationTableMapping } from '../mapping/index.js';
 import { BcSide } from '../sides/bc-side.js';
 import { DataverseSide } from '../sides/dataverse-side.js';
@@ -20,21 +20,13 @@ import { readEnvironmentCache, writeEnvironmentCache, type IntentJournal, type S
 
 const loose = z.looseObject({});
 
-/** The default mappings of a profile's options: master data, then the sales-document mappings its order mode adds. */
-export function profileDefaultMappings(options: IntegrationOptions): IntegrationTableMapping[] {
-  const defaults = defaultMappings(options);
-  // Sales-document mappings come with the order integration mode (docs/integration.md §2, §8.2).
-  defaults.push(...bidirectionalOrderMappings(options, defaults.map((m) => m.name)));
-  return defaults;
-}
-
 /** The profile's integration table mappings: defaults for its options with its overrides applied. */
 export function profileMappings(options: IntegrationOptions, overrides: unknown): IntegrationTableMapping[] {
   const parsed = mappingOverridesSchema.safeParse(overrides ?? {});
   if (!parsed.success) {
     throw new ConfigError(`The profile's mapping overrides are invalid (${parsed.error.issues[0]?.message}); run "bcsync mappings reset" to restore the defaults.`);
   }
-  return applyOverrides(profileDefaultMappings(options), parsed.data);
+  return applyOverrides(defaultMappings(options), parsed.data);
 }
 
 export interface EngineClients {

@@ -226,8 +226,8 @@ describe('bidirectional order integration (SALESORDER-ORDER ⇄ + SOLINE-ORDERDE
   });
 
   test('a completely shipped BC order makes the Sales order Fulfilled through FulfillSalesOrder', async () => {
-    // The warehouse ships everything (a person's posting in BC: shipped quantities on the lines).
-    for (const l of await bcLines(bcId)) s.emu.bc.update('salesOrderLines', l.id, { shippedQuantity: l.quantity, shipQuantity: 0 });
+    // The warehouse ships everything (a person posts the shipment in BC).
+    s.emu.bc.act!('salesOrders', bcId, 'ship');
     expect((await bcHeader(bcNumber)).completelyShipped).toBe(true);
     s.emu.resetLog();
     const r = await sync();

@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
 import {
   applyOverrides,
+  defaultMappings,
   describeMapping,
   mappingWarnings,
   mergeOverride,
@@ -22,7 +23,6 @@ import {
 import { StateStore, SNAPSHOT_FILE, JOURNAL_FILE } from '../../state/index.js';
 import { chooseMapping } from '../couple/records.js';
 import { findMapping, loadProfileMappings } from '../../app/session.js';
-import { profileDefaultMappings } from '../../app/engine-context.js';
 
 /**
  * `bcsync mappings list | show M | set M ... | reset [M]`: the profile's integration table mappings (the
@@ -170,7 +170,7 @@ function saveOverrides(deps: Deps, profile: Profile, overrides: MappingOverrides
 export async function mappingsSet(deps: Deps, name: string | undefined, opts: MappingSetOptions): Promise<{ mapping: MappingDescription; warnings: string[] }> {
   const patch = overrideFromFlags(opts);
   const profile = deps.profiles.load(deps.profileName);
-  const defaults = profileDefaultMappings(profile.integration);
+  const defaults = defaultMappings(profile.integration);
   const target = await chooseMapping(deps, defaults, name, 'to change', 'the mapping name');
   const current = profile.mappingOverrides as MappingOverrides;
   const next = mergeOverride(current, target.name, patch);
@@ -190,7 +190,7 @@ export interface MappingsResetOptions {
 
 export async function mappingsReset(deps: Deps, name: string | undefined, opts: MappingsResetOptions = {}): Promise<{ reset: string[]; dryRun: boolean }> {
   const profile = deps.profiles.load(deps.profileName);
-  const defaults = profileDefaultMappings(profile.integration);
+  const defaults = defaultMappings(profile.integration);
   const target = name === undefined ? undefined : findMapping(defaults, name).name;
   const current = profile.mappingOverrides as MappingOverrides;
   // Works on overrides that no longer validate: resetting is how a user gets out of them.

@@ -5,12 +5,12 @@
  * `createBcModule` builds the companies from the seed and answers requests whose path is relative to
  * `/v2.0/{tenant}/{environment}/api/` (`v2.0/...` or `bcsync/integration/v1.0/...`).
  */
-import { mirrorSalesHeader } from './sales-extras.js';
 import type { EmulatedApiModule } from '../core/api-module.js';
 import type { BcCompanySeed, BcSeed } from '../seed/types.js';
 import type { EmulatorDataAccess } from '../types.js';
 import { Company } from './company.js';
 import { customerFigures } from './documents.js';
+import { mirrorSeededDocuments } from './sales-mirror.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
 import { COMPANION_EXTENSION, RESOURCE_BY_SET, RESOURCES } from './resources.js';
@@ -135,8 +135,7 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
     for (const record of seed.records[set] ?? []) loadRecord(def, record);
     for (const pending of pendingLines.splice(0)) loadRecord(RESOURCE_BY_SET.get(pending.set)!, pending.record);
   }
-  // Seeded quotes and orders have their Sales Header row (the custom salesHeaders page) as BC's own records do.
-  for (const set of ['salesQuotes', 'salesOrders']) for (const row of [...c.store.rows(set)]) mirrorSalesHeader(c, set, row.data.id as string);
+  mirrorSeededDocuments(c);
   // BC keeps a unit group (and the base unit's row) for every item and resource.
   for (const row of [...c.store.rows('items')]) syncUnitGroup(c, ITEM_SOURCE, row.data);
   for (const row of [...c.store.rows('resources')]) syncUnitGroup(c, RESOURCE_SOURCE, row.data);
@@ -229,6 +228,10 @@ export function createBcModule(opts: BcModuleOptions): BcModule {
     remove(table, id) {
       const def = tableDef(table);
       first.remove(def.set, id.toLowerCase(), { person: true });
+    },
+    act(table, id, action) {
+      const def = tableDef(table);
+      first.runPersonAction(def.set, id.toLowerCase(), action);
     },
     count(table) {
       const def = tableDef(table);

@@ -1,83 +1,125 @@
 /**
- * Bound actions of the companion extension's salesHeaders page (bc-extension/src/BCSSalesHeaders.Page.al):
- * release and reopen set the document status as codeunit "Release Sales Document" does; archive stores a new
- * version in salesHeaderArchives (with its lines in salesLineArchives), numbered per document and occurrence as
- * Business Central's archive does.
- *
- * salesHeaders and the v2.0 documents are two pages over one Sales Header record: the header row here shares the
- * document's id and follows it (number, modified time, Completely Shipped), and the status set here shows on the
- * v2.0 page as BC's API maps it (Open → Draft, Released and Pending Prepayment → Open).
+ * The companion extension's salesHeaders page (bc-extension/src/BCSSalesHeaders.Page.al) over the Sales Header
+ * table: one row per quote, order and unposted invoice, with the id of the v2.0 document (the same record in BC).
+ * `mirrorSalesHeader` keeps the two views in step; release and reopen set the document status as codeunit "Release
+ * Sales Document" does (release validation, Pending Prepayment); archive stores a new version in salesHeaderArchives
+ * with its lines in salesLineArchives, numbered per document and occurrence as Business Central's archive does.
  */
 import type { Company } from './company.js';
+import { isPostedInvoice } from './documents.js';
 import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
 import type { Rec, Row } from './store.js';
-import { isoDateTime, newGuid, round2 } from './values.js';
+import { BLANK_GUID, isoDateTime, newGuid } from './values.js';
 
-type MirroredSet = 'salesQuotes' | 'salesOrders';
-const DOCUMENT_TYPE: Readonly<Record<MirroredSet, string>> = { salesQuotes: 'Quote', salesOrders: 'Order' };
-const SET_OF_TYPE: Readonly<Record<string, MirroredSet>> = { Quote: 'salesQuotes', Order: 'salesOrders' };
-const LINE_SET: Readonly<Record<MirroredSet, string>> = { salesQuotes: 'salesQuoteLines', salesOrders: 'salesOrderLines' };
-/** The v2.0 order page's status for each Sales Header status. */
-const V2_ORDER_STATUS: Readonly<Record<string, string>> = { Open: 'Draft', Released: 'Open', 'Pending Approval': 'In Review', 'Pending Prepayment': 'Open' };
-/** Archive line type for each v2.0 line type. */
-const ARCHIVE_LINE_TYPE: Readonly<Record<string, string>> = { Comment: ' ', Account: 'G/L Account', Item: 'Item', Resource: 'Resource', 'Fixed Asset': 'Fixed Asset', Charge: 'Charge (Item)' };
+const DOCUMENT_TYPE: Readonly<Record<string, string>> = { salesQuotes: 'Quote', salesOrders: 'Order', salesInvoices: 'Invoice' };
 
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
-const isMirrored = (set: string): set is MirroredSet => set in DOCUMENT_TYPE;
+/**
+ * API v2.0 `salesOrders.status` as its entity buffer derives it from the Sales Header status: Open is "Draft",
+ * Pending Approval "In Review", Released and Pending Prepayment "Open".
+ */
+const ORDER_STATUS_IN_V2: Readonly<Record<string, string>> = { Open: 'Draft', 'Pending Approval': 'In Review', Released: 'Open', 'Pending Prepayment': 'Open' };
 
-/** Doc. No. Occurrence of a new document: one more than the newest archived occurrence of its number (1 when none). */
-function nextOccurrence(c: Company, documentType: string, number: unknown): number {
-  let last = 0;
-  for (const r of c.store.rows('salesHeaderArchives')) {
-    if (r.data.documentType === documentType && r.data.number === number) last = Math.max(last, num(r.data.docNoOccurrence));
+const SALES_HEADER_STATUS_OF_V2: Readonly<Record<string, string>> = { Draft: 'Open', 'In Review': 'Pending Approval', Open: 'Released' };
+
+const ADDRESS: ReadonlyArray<[string, string]> = [
+  ['Address', 'AddressLine1'],
+  ['Address2', 'AddressLine2'],
+  ['City', 'City'],
+  ['CountryCode', 'Country'],
+  ['PostCode', 'PostCode'],
+  ['County', 'State'],
+];
+
+/** The Sales Header fields a v2.0 document row determines (codes as the table stores them: LCY is blank). */
+function headerFieldsOf(c: Company, set: string, doc: Readonly<Rec>): Rec {
+  const terms = doc.paymentTermsId && doc.paymentTermsId !== BLANK_GUID ? c.get('paymentTerms', doc.paymentTermsId as string)?.data : undefined;
+  const currency = String(doc.currencyCode ?? '');
+  const out: Rec = {
+    documentType: DOCUMENT_TYPE[set],
+    number: doc.number,
+    currencyCode: currency.toUpperCase() === c.lcyCode.toUpperCase() ? '' : currency,
+    salespersonCode: doc.salesperson ?? '',
+    paymentTermsCode: terms?.code ?? '',
+    billToName: doc.billToName ?? '',
+    shipToName: doc.shipToName ?? '',
+    amount: doc.totalAmountExcludingTax ?? 0,
+    amountIncludingVAT: doc.totalAmountIncludingTax ?? 0,
+    invoiceDiscountAmount: doc.discountAmount ?? 0,
+    lastModifiedDateTime: doc.lastModifiedDateTime,
+  };
+  if (typeof doc.requestedDeliveryDate === 'string') out.requestedDeliveryDate = doc.requestedDeliveryDate;
+  if (set === 'salesOrders') out.completelyShipped = doc.fullyShipped === true;
+  for (const [header, v2] of ADDRESS) {
+    out[`billTo${header}`] = doc[`billTo${v2}`] ?? '';
+    out[`shipTo${header}`] = doc[`shipTo${v2}`] ?? '';
   }
-  return last + 1;
+  return out;
 }
 
 /**
- * Keeps the salesHeaders row of a quote or order in step with the document (after insert, update and every
- * recalculation): created Open on the document's first write, then number, modified time, Completely Shipped
- * (every line with a quantity fully shipped) and Last Shipment Date (the day shipped quantities last grew).
+ * Keeps the Sales Header view in step with the v2.0 documents (one record in BC): a document written or deleted
+ * writes or deletes its header row; a header row written (release, Your Reference) carries its status and
+ * modification time to the order. Rows only change when a value differs, so the two calls settle at once.
  */
-export function mirrorSalesHeader(c: Company, set: string, id: string): void {
-  if (!isMirrored(set)) return;
-  const doc = c.get(set, id);
-  if (!doc) return;
-  const d = doc.data;
-  const existing = c.get('salesHeaders', id);
-  const lines = c.children(LINE_SET[set], 'documentId', id).map((l) => l.data);
-  const goods = lines.filter((l) => l.lineType !== 'Comment' && num(l.quantity) > 0);
-  const shipped = round2(goods.reduce((s, l) => s + num(l.shippedQuantity), 0));
-  const previousShipped = shippedSoFar.get(id) ?? 0;
-  shippedSoFar.set(id, shipped);
-  const data: Rec = existing
-    ? { ...existing.data }
-    : {
-        ...c.blank(c.def('salesHeaders')),
-        id,
-        documentType: DOCUMENT_TYPE[set],
-        status: 'Open',
-        docNoOccurrence: nextOccurrence(c, DOCUMENT_TYPE[set], d.number),
-      };
-  data.number = d.number;
-  data.completelyShipped = set === 'salesOrders' && goods.length > 0 && goods.every((l) => num(l.shippedQuantity) >= num(l.quantity));
-  if (shipped > previousShipped) data.lastShipmentDate = c.today();
-  data.lastModifiedDateTime = d.lastModifiedDateTime;
-  c.store.put('salesHeaders', id, data);
+export function mirrorSalesHeader(c: Company, table: string, id: string, row: Row | undefined): void {
+  const type = DOCUMENT_TYPE[table];
+  if (type) {
+    const header = c.store.get('salesHeaders', id);
+    if (!row || (table === 'salesInvoices' && isPostedInvoice(row.data))) {
+      if (header) c.store.delete('salesHeaders', id);
+      return;
+    }
+    const fields = headerFieldsOf(c, table, row.data);
+    // A status set on the v2.0 order (a person's edit) is the Sales Header status it stands for.
+    const headerStatus = String(header?.data.status ?? 'Open');
+    if (table === 'salesOrders' && ORDER_STATUS_IN_V2[headerStatus] !== row.data.status) fields.status = SALES_HEADER_STATUS_OF_V2[row.data.status as string] ?? headerStatus;
+    if (header && Object.keys(fields).every((k) => header.data[k] === fields[k])) return;
+    const base: Rec = header ? { ...header.data } : { ...c.blank(c.def('salesHeaders')), id, status: 'Open', docNoOccurrence: 1 };
+    c.store.put('salesHeaders', id, { ...base, ...fields });
+    return;
+  }
+  if (table !== 'salesHeaders' || !row) return;
+  const order = c.store.get('salesOrders', id) ?? c.store.get('salesQuotes', id) ?? c.store.get('salesInvoices', id);
+  if (!order) return;
+  const changes: Rec = { lastModifiedDateTime: row.data.lastModifiedDateTime };
+  if (row.data.documentType === 'Order') changes.status = ORDER_STATUS_IN_V2[row.data.status as string] ?? order.data.status;
+  if (Object.keys(changes).every((k) => order.data[k] === changes[k])) return;
+  const set = c.store.get('salesOrders', id) ? 'salesOrders' : c.store.get('salesQuotes', id) ? 'salesQuotes' : 'salesInvoices';
+  c.store.put(set, id, { ...order.data, ...changes });
 }
 
-/** Per document: the shipped quantity the header row last saw (Last Shipment Date moves when it grows). */
-const shippedSoFar = new Map<string, number>();
-
-export function dropSalesHeader(c: Company, id: string): void {
-  if (c.get('salesHeaders', id)) c.store.delete('salesHeaders', id);
-  shippedSoFar.delete(id);
+function setStatus(c: Company, header: Row, status: string): void {
+  if (header.data.status === status) return;
+  c.touch('salesHeaders', header.data.id as string, { status });
 }
 
-/** Sales Header status of a quote or order (Open when it has no header row, as a new document starts). */
-export function salesHeaderStatus(c: Company, id: string): string {
-  return String(c.get('salesHeaders', id)?.data.status ?? 'Open');
+const SET_OF_TYPE: Readonly<Record<string, string>> = { Quote: 'salesQuotes', Order: 'salesOrders', Invoice: 'salesInvoices' };
+const LINE_SET: Readonly<Record<string, string>> = { salesQuotes: 'salesQuoteLines', salesOrders: 'salesOrderLines', salesInvoices: 'salesInvoiceLines' };
+/** Archive line type for each v2.0 line type. */
+const ARCHIVE_LINE_TYPE: Readonly<Record<string, string>> = { Comment: ' ', Account: 'G/L Account', Item: 'Item', Resource: 'Resource', 'Fixed Asset': 'Fixed Asset', Charge: 'Charge (Item)' };
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/** The v2.0 lines of the document a Sales Header row stands for (none when it has no document). */
+function documentLines(c: Company, header: Readonly<Rec>): Array<Readonly<Rec>> {
+  const set = SET_OF_TYPE[String(header.documentType)];
+  if (!set || !c.store.get(set, header.id as string)) return [];
+  return c.children(LINE_SET[set]!, 'documentId', header.id as string).map((l) => l.data);
+}
+
+/**
+ * Codeunit "Release Sales Document": nothing to release without a line with a quantity; an order whose
+ * prepayment is due (Prepayment % set, no prepayment invoice posted; the emulator posts none) becomes Pending
+ * Prepayment instead of Released.
+ */
+function release(c: Company, header: Row): void {
+  if (header.data.status === 'Released') return;
+  const set = SET_OF_TYPE[String(header.data.documentType)];
+  if (set && c.store.get(set, header.data.id as string) && !documentLines(c, header.data).some((l) => l.lineType !== 'Comment' && num(l.quantity) !== 0)) {
+    throw errors.dialog(`There is nothing to release for the document of type ${String(header.data.documentType)} with the number ${String(header.data.number)}.`);
+  }
+  const prepaymentDue = header.data.documentType === 'Order' && num(header.data.prepaymentPercent) > 0;
+  setStatus(c, header, prepaymentDue ? 'Pending Prepayment' : 'Released');
 }
 
 /** BC's TestField(Status, Open) on document and line changes, in its own words. */
@@ -89,47 +131,15 @@ export function assertStatusOpen(c: Company, id: string): void {
   );
 }
 
-function setStatus(c: Company, header: Row, status: string): void {
-  if (header.data.status === status) return;
-  const set = SET_OF_TYPE[String(header.data.documentType)];
-  const doc = set ? c.get(set, header.data.id as string) : undefined;
-  if (doc && set === 'salesOrders') {
-    // One record: the status change modifies the document, and both pages show the same modified time.
-    c.store.put('salesHeaders', header.data.id as string, { ...header.data, status });
-    c.touch(set, doc.data.id as string, { status: V2_ORDER_STATUS[status] });
-    mirrorSalesHeader(c, set, doc.data.id as string);
-    return;
-  }
-  c.touch('salesHeaders', header.data.id as string, { status });
-}
-
-/**
- * Codeunit "Release Sales Document": nothing to release without a line with a quantity; an order whose
- * prepayment is due (Prepayment % set, no prepayment invoice posted; the emulator posts none) becomes Pending
- * Prepayment instead of Released.
- */
-function release(c: Company, header: Row): void {
-  if (header.data.status === 'Released') return;
-  const set = SET_OF_TYPE[String(header.data.documentType)];
-  const doc = set ? c.get(set, header.data.id as string) : undefined;
-  const lines = set && doc ? c.children(LINE_SET[set], 'documentId', header.data.id as string) : [];
-  if (doc && !lines.some((l) => l.data.lineType !== 'Comment' && num(l.data.quantity) !== 0)) {
-    throw errors.dialog(`There is nothing to release for the document of type ${String(header.data.documentType)} with the number ${String(header.data.number)}.`);
-  }
-  const prepaymentDue = header.data.documentType === 'Order' && num(header.data.prepaymentPercent) > 0;
-  setStatus(c, header, prepaymentDue ? 'Pending Prepayment' : 'Released');
-}
-
-/** A new archive version of the document with its lines; `invoice` is the archive's Invoice flag (set by posting). */
+/** A new archive version of the document with its lines; `invoice` is the archive's Invoice flag (set by posting an invoice). */
 export function archiveSalesDocument(c: Company, header: Row, options: { invoice?: boolean } = {}): void {
   const h = header.data;
   const versions = [...c.store.rows('salesHeaderArchives')].filter((r) => r.data.documentType === h.documentType && r.data.number === h.number && r.data.docNoOccurrence === h.docNoOccurrence).length;
   const set = SET_OF_TYPE[String(h.documentType)];
-  const doc = set ? c.get(set, h.id as string)?.data : undefined;
+  const doc = set ? c.store.get(set, h.id as string)?.data : undefined;
   const id = newGuid();
   const versionNumber = versions + 1;
   const stamp = c.nowText();
-  const lines = set ? c.children(LINE_SET[set], 'documentId', h.id as string).map((l) => l.data) : [];
   c.store.put('salesHeaderArchives', id, {
     ...c.blank(c.def('salesHeaderArchives')),
     id,
@@ -147,7 +157,7 @@ export function archiveSalesDocument(c: Company, header: Row, options: { invoice
     invoice: options.invoice ?? false,
     lastModifiedDateTime: stamp,
   });
-  for (const l of lines) {
+  for (const l of documentLines(c, h)) {
     const lineId = newGuid();
     c.store.put('salesLineArchives', lineId, {
       ...c.blank(c.def('salesLineArchives')),

@@ -14,7 +14,7 @@ export const BIDIRECTIONAL_ORDER_MAPPING = 'SALESORDER-ORDER';
 export const BIDIRECTIONAL_ORDER_LINE_MAPPING = 'SOLINE-ORDERDETAIL';
 
 /** Properties of the custom `salesHeaders` page the header mapping reads or writes (the rest are v2.0 `salesOrders`). */
-export const SALES_HEADER_PROPERTIES = ['number', 'yourReference', 'status', 'completelyShipped', 'lastShipmentDate', 'docNoOccurrence', 'prepaymentPercent'];
+export const BIDIRECTIONAL_HEADER_PROPERTIES = ['number', 'yourReference', 'status', 'completelyShipped', 'lastShipmentDate', 'docNoOccurrence', 'prepaymentPercent'];
 
 const ADDRESS_PARTS: ReadonlyArray<[string, string, string, number, number]> = [
   // v2.0 property suffix, AL field suffix, Dataverse column suffix, BC length, Dataverse length
@@ -260,14 +260,3 @@ export function bidirectionalOrderLineMapping(): IntegrationTableMapping {
   });
 }
 
-/**
- * The order mappings the bidirectional order integration adds to a profile's default mappings (docs/integration.md
- * §2: created after OPPORTUNITY); none in the other modes. Dependencies on mappings the profile lacks are dropped.
- */
-export function bidirectionalOrderMappings(options: IntegrationOptions, present: readonly string[]): IntegrationTableMapping[] {
-  if (options.orderSync !== 'bidirectional') return [];
-  const mappings = [bidirectionalOrderMapping(options), bidirectionalOrderLineMapping()];
-  const names = new Set([...present, ...mappings.map((m) => m.name)]);
-  for (const m of mappings) m.dependencies = m.dependencies.filter((d) => names.has(d));
-  return mappings;
-}

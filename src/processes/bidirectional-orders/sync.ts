@@ -8,7 +8,7 @@ import { counterpartId } from '../../engine/ids.js';
 import { lookupsFor, type EngineContext } from '../../engine/run.js';
 import { emptyCounts, type DirectionCounts, type MappingReport, type RecordOutcome } from '../../engine/report.js';
 import type { Lookups } from '../../engine/lookups.js';
-import { planFieldTransfer, SALES_HEADER_PROPERTIES, type IntegrationTableMapping, type PassDirection, type TransferPlan } from '../../mapping/index.js';
+import { planFieldTransfer, BIDIRECTIONAL_HEADER_PROPERTIES, type IntegrationTableMapping, type PassDirection, type TransferPlan } from '../../mapping/index.js';
 import type { Rec, Side, SideTable, WriteOp } from '../../sides/types.js';
 import type { Coupling } from '../../state/index.js';
 import { bcLineValues, dataverseLineValues, writeInProduct, type WriteInProduct } from './lines.js';
@@ -76,7 +76,7 @@ async function transfer(lookups: Lookups, m: IntegrationTableMapping, pass: Pass
 function splitHeaderValues(values: Record<string, unknown>): { v2: Record<string, unknown>; custom: Record<string, unknown> } {
   const v2: Record<string, unknown> = {};
   const custom: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(values)) (SALES_HEADER_PROPERTIES.includes(k) ? custom : v2)[k] = v;
+  for (const [k, v] of Object.entries(values)) (BIDIRECTIONAL_HEADER_PROPERTIES.includes(k) ? custom : v2)[k] = v;
   return { v2, custom };
 }
 

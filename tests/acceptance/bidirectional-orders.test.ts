@@ -282,4 +282,5 @@ describe('bidirectional order integration (SALESORDER-ORDER ⇄ + SOLINE-ORDERDE
     expect(second.find((r) => r.mapping === 'ARCHIVED-ORDERS')?.counts['to-dataverse']).toMatchObject({ modified: 0, unchanged: 1, failed: 0 });
     expect(writes().filter((w) => /salesorder|FulfillSalesOrder|salesHeaders/.test(w))).toEqual([]);
   });
+
 });

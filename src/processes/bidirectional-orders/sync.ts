@@ -355,24 +355,21 @@ export class BidirectionalOrderSync {
     const created = await writeOne(bc, BC_ORDERS, { kind: 'create', id: counterpartId(name, 'bc', order.id), fields: { ...v2, salesOrderLines: lines.map((l) => l.values) } }, 'Creating the Business Central order');
     if (!created) throw new OrderError('Business Central created the order but did not return it.');
     const bcId = created.id;
-    if (Object.keys(custom).length > 0) await writeOne(bc, BC_HEADERS, { kind: 'update', id: bcId, fields: custom }, 'Writing Your Reference on the Business Central order');
     // The deep insert numbered the lines in the order they were sent.
     const bcLines = (await all(bc, BC_LINES, [{ field: 'documentId', op: 'eq', value: bcId }]))
       .filter((l) => l.fields.lineType !== 'Comment')
       .sort((a, b) => num(a.fields.sequence) - num(b.fields.sequence));
-    const header = await this.release(bcId);
     const pairs = lines.map((l, i) => ({ dataverseId: l.line.id, bcId: bcLines[i]!.id, sequence: num(bcLines[i]!.fields.sequence) }));
-    const after = await this.writeBack(order, header, pairs);
-    this.state.couple({
-      mapping: name,
-      bcId,
-      dataverseId: order.id,
-      bcModifiedAt: header.modifiedAt,
-      dataverseModifiedAt: after?.modifiedAt ?? order.modifiedAt,
-      syncedDirection: 'from-dataverse',
-      extra: { number: text(header.fields.number), occurrence: num(header.fields.docNoOccurrence) },
-    });
+    // Coupled at once, without modified times: if the run stops before the rest, the next run finds the order
+    // changed and finishes it as an update (Your Reference, release, numbers written back) instead of creating it again.
+    this.state.couple({ mapping: name, bcId, dataverseId: order.id, syncedDirection: 'from-dataverse', extra: { number: text(created.fields.number), occurrence: 1 } });
     for (const p of pairs) this.state.couple({ mapping: this.m.lines.name, bcId: p.bcId, dataverseId: p.dataverseId, syncedDirection: 'from-dataverse' });
+    await this.state.commit();
+    if (Object.keys(custom).length > 0) await writeOne(bc, BC_HEADERS, { kind: 'update', id: bcId, fields: custom }, 'Writing Your Reference on the Business Central order');
+    const header = await this.release(bcId);
+    const after = await this.writeBack(order, header, pairs);
+    this.state.update(name, bcId, { extra: { number: text(header.fields.number), occurrence: num(header.fields.docNoOccurrence) } });
+    this.state.markSuccess(name, bcId, 'from-dataverse', { bcModifiedAt: header.modifiedAt, dataverseModifiedAt: after?.modifiedAt ?? order.modifiedAt });
     this.counts['from-dataverse'].coupled++;
     await this.state.commit();
   }
@@ -420,7 +417,14 @@ export class BidirectionalOrderSync {
     }
     const { v2, custom } = splitHeaderValues(plan.values);
     const wantsRelease = !prepaymentDue(header) && header.fields.status !== 'Released';
-    if (ops.length === 0 && Object.keys(plan.values).length === 0 && !wantsRelease) {
+    // BC's numbers missing in Dataverse (a run that stopped after creating the order) are written back too.
+    const numbersMissing =
+      text(order.fields.bcbi_businesscentralordernumber) !== text(header.fields.number) ||
+      dvLines.some((l) => {
+        const bcLine = bcById.get(this.state.byDataverseId(lineMapping, l.id)?.bcId ?? '');
+        return bcLine !== undefined && num(l.fields.bcbi_businesscentrallinenumber) !== num(bcLine.fields.sequence);
+      });
+    if (ops.length === 0 && Object.keys(plan.values).length === 0 && !wantsRelease && !numbersMissing) {
       this.counts['from-dataverse'].unchanged++;
       if (!this.options.dryRun) this.state.markSuccess(name, c.bcId, 'from-dataverse', { dataverseModifiedAt: order.modifiedAt });
       return;
@@ -428,7 +432,7 @@ export class BidirectionalOrderSync {
     this.counts['from-dataverse'].modified++;
     if (this.options.dryRun) return;
     // Before the field transfer the BC order is set Open (docs/integration.md §8.2).
-    if (header.fields.status !== 'Open') await bc.runAction!(BC_HEADERS, c.bcId, 'reopen');
+    if (header.fields.status !== 'Open' && (ops.length > 0 || Object.keys(plan.values).length > 0)) await bc.runAction!(BC_HEADERS, c.bcId, 'reopen');
     if (Object.keys(v2).length > 0) await writeOne(bc, BC_ORDERS, { kind: 'update', id: c.bcId, fields: v2 }, 'Updating the Business Central order');
     if (Object.keys(custom).length > 0) await writeOne(bc, BC_HEADERS, { kind: 'update', id: c.bcId, fields: custom }, 'Updating the Business Central order');
     const written = await bc.write(BC_LINES, ops);
@@ -441,7 +445,15 @@ export class BidirectionalOrderSync {
       if (!record) throw new OrderError(`Business Central did not return the new line of Dataverse line ${line.id}.`);
       return { dataverseId: line.id, bcId: record.id, sequence: num(record.fields.sequence) };
     });
-    const after = await this.writeBack(order, released, newLines);
+    // BC's line numbers go to every Dataverse line that does not show its own yet (new lines, or a run that stopped).
+    const numbers = [...newLines];
+    for (const l of dvLines) {
+      const bcLine = bcById.get(this.state.byDataverseId(lineMapping, l.id)?.bcId ?? '');
+      if (bcLine && !gone.includes(bcLine.id) && num(l.fields.bcbi_businesscentrallinenumber) !== num(bcLine.fields.sequence)) {
+        numbers.push({ dataverseId: l.id, bcId: bcLine.id, sequence: num(bcLine.fields.sequence) });
+      }
+    }
+    const after = await this.writeBack(order, released, numbers);
     for (const bcId of gone) this.state.uncouple(lineMapping, { bcId });
     for (const p of newLines) this.state.couple({ mapping: lineMapping, bcId: p.bcId, dataverseId: p.dataverseId, syncedDirection: 'from-dataverse' });
     this.state.markSuccess(name, c.bcId, 'from-dataverse', { bcModifiedAt: released.modifiedAt, dataverseModifiedAt: after?.modifiedAt ?? order.modifiedAt });

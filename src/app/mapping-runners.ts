@@ -42,7 +42,8 @@ export function mappingRunner(session: Session, m: IntegrationTableMapping): Map
   const orders = orderMappings(session);
   if (!orders) return undefined;
   if (m.name === BIDIRECTIONAL_ORDER_MAPPING) {
-    return (s, _m, options) => syncBidirectionalOrders(s.ctx, orders, { direction: options.direction, dryRun: options.dryRun });
+    return (s, _m, options) =>
+      syncBidirectionalOrders(s.ctx, orders, { direction: options.direction, dryRun: options.dryRun, orderPriceLists: s.profile.integration.pricing === 'lists' });
   }
   if (m.name === BIDIRECTIONAL_ORDER_LINE_MAPPING) return (s, mapping, options) => Promise.resolve(withItsHeader(s, mapping, options));
   return undefined;

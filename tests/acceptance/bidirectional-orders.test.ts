@@ -178,6 +178,11 @@ describe('bidirectional order integration (SALESORDER-ORDER ⇄ + SOLINE-ORDERDE
     expect(r.counts['to-dataverse']).toMatchObject({ modified: 1 });
     expect(dvLines(orderId).map((l) => l.quantity)).toEqual([5, 4]);
     expect(dvOrder(orderId).statecode).toBe(1);
+    // Extended pricing: the order's own price list, at BC's unit prices.
+    const priceList = s.emu.dataverse.get('pricelevels', String(dvOrder(orderId)._pricelevelid_value))!;
+    expect(priceList.name).toBe(`Business Central Order ${bcNumber} Price List`);
+    const items = s.emu.dataverse.list('productpricelevels').filter((p) => p._pricelevelid_value === priceList.pricelevelid);
+    expect(items.map((p) => [p._productid_value, p.amount]).sort()).toEqual([[products.desk, 649], [products.chair, 279]].sort());
     s.emu.resetLog();
     await sync();
     expect(writes()).toEqual([]);

@@ -12,7 +12,7 @@ import { planFieldTransfer, BIDIRECTIONAL_HEADER_PROPERTIES, type IntegrationTab
 import type { Rec, Side, SideTable, WriteOp } from '../../sides/types.js';
 import type { Coupling } from '../../state/index.js';
 import { bcLineValues, dataverseLineValues, writeInProduct, type WriteInProduct } from './lines.js';
-import { BC_HEADERS, BC_LINES, BC_ORDERS, BC_RESOURCES, BC_SALES_SETUP, DV_LINES, DV_ORDERS, ORDER_STATE } from './tables.js';
+import { BC_HEADERS, BC_LINES, BC_ORDERS, BC_RESOURCES, BC_SALES_SETUP, DV_LINES, DV_ORDERS, DV_PRICE_LIST_ITEMS, DV_PRICE_LISTS, ORDER_STATE } from './tables.js';
 
 /** Dataverse `modifiedon` has whole seconds: read from just under the watermark (docs/integration.md §5.2). */
 const DATAVERSE_TOLERANCE_MS = 999;
@@ -27,6 +27,8 @@ export interface OrderMappings {
 export interface OrderSyncOptions {
   direction?: PassDirection;
   dryRun?: boolean;
+  /** Extended pricing (price lists): each order gets its own Dataverse price list (docs/integration.md §8.2). */
+  orderPriceLists?: boolean;
 }
 
 /** A record that could not be synchronized; the message says what to do. */
@@ -237,6 +239,10 @@ export class BidirectionalOrderSync {
     }
     if (num(dvOrder.fields.totallineitemdiscountamount) !== lineDiscounts) values.totallineitemdiscountamount = lineDiscounts;
 
+    // Extended pricing: the order's own price list, "Business Central Order <No.> Price List" (docs/integration.md §8.2).
+    const priceListId = this.options.orderPriceLists ? counterpartId(this.m.header.name, 'dataverse', `price list of ${header.id}`) : undefined;
+    if (priceListId && text(dvOrder.fields._pricelevelid_value).toLowerCase() !== priceListId) values['pricelevelid@odata.bind'] = `/pricelevels(${priceListId})`;
+
     const fulfil = header.fields.completelyShipped === true;
     const wantedState = fulfil ? ORDER_STATE.fulfilled : ORDER_STATE.submitted;
     const changed = Object.keys(values).length > 0 || ops.length > 0;
@@ -250,6 +256,7 @@ export class BidirectionalOrderSync {
     // A submitted order accepts no edits (docs/integration.md §8.2): Active for the write, then its state again.
     if (changed && state !== ORDER_STATE.active) await writeOne(dataverse, DV_ORDERS, { kind: 'update', id: c.dataverseId, fields: { statecode: ORDER_STATE.active } }, 'Setting the Dataverse order Active');
     await writeAll(dataverse, DV_LINES, ops, 'Writing the Dataverse order lines');
+    if (priceListId) await this.orderPriceList(priceListId, header, dvOrder, bcLines, c.dataverseId);
     let last: Rec | undefined;
     if (fulfil) {
       if (Object.keys(values).length > 0) await writeOne(dataverse, DV_ORDERS, { kind: 'update', id: c.dataverseId, fields: values }, 'Updating the Dataverse order');
@@ -261,6 +268,47 @@ export class BidirectionalOrderSync {
     for (const bcId of uncouple) this.state.uncouple(lineMapping, { bcId });
     for (const pair of couple) this.state.couple({ mapping: lineMapping, ...pair, syncedDirection: 'to-dataverse' });
     this.state.markSuccess(this.m.header.name, c.bcId, 'to-dataverse', { bcModifiedAt: header.modifiedAt, dataverseModifiedAt: last?.modifiedAt || undefined });
+  }
+
+  /**
+   * The order's price list, created or updated: named after the BC order, in the order's currency, with an item per
+   * product and unit of the order's lines at BC's unit price. Reads the list and its items (two requests) and
+   * writes only what differs.
+   */
+  private async orderPriceList(id: string, header: Rec, dvOrder: Rec, bcLines: Rec[], orderId: string): Promise<void> {
+    const dataverse = this.ctx.dataverse;
+    const name = `Business Central Order ${text(header.fields.number)} Price List`;
+    const [list] = await dataverse.get(DV_PRICE_LISTS, [id]);
+    if (!list || text(list.fields.name) !== name) {
+      const fields: Record<string, unknown> = { name };
+      if (!list) {
+        fields['transactioncurrencyid@odata.bind'] = `/transactioncurrencies(${text(dvOrder.fields._transactioncurrencyid_value)})`;
+        if (this.ctx.dataverseCompanyId) fields['bcbi_companyid@odata.bind'] = `/cdm_companies(${this.ctx.dataverseCompanyId})`;
+      }
+      await writeOne(dataverse, DV_PRICE_LISTS, { kind: list ? 'update' : 'create', id, fields }, `Writing the price list ${name}`);
+    }
+    // Units come from the Dataverse lines as they are now (a new line takes its product's default unit).
+    const dvLines = await all(dataverse, DV_LINES, [{ field: '_salesorderid_value', op: 'eq', value: orderId }]);
+    const existing = new Map((await all(dataverse, DV_PRICE_LIST_ITEMS, [{ field: '_pricelevelid_value', op: 'eq', value: id }])).map((r) => [r.id, r]));
+    const bcById = new Map(bcLines.map((l) => [l.id, l]));
+    const ops = new Map<string, WriteOp>();
+    for (const l of dvLines) {
+      const product = text(l.fields._productid_value).toLowerCase();
+      const unit = text(l.fields._uomid_value).toLowerCase();
+      const bcLine = bcById.get(this.state.byDataverseId(this.m.lines.name, l.id)?.bcId ?? '');
+      if (!product || !unit || !bcLine) continue;
+      const itemId = counterpartId(this.m.header.name, 'dataverse', `${id}/${product}/${unit}`);
+      const amount = num(bcLine.fields.unitPrice);
+      const current = existing.get(itemId);
+      if (current && num(current.fields.amount) === amount) continue;
+      ops.set(
+        itemId,
+        current
+          ? { kind: 'update', id: itemId, fields: { amount } }
+          : { kind: 'create', id: itemId, fields: { 'pricelevelid@odata.bind': `/pricelevels(${id})`, 'productid@odata.bind': `/products(${product})`, 'uomid@odata.bind': `/uoms(${unit})`, amount } },
+      );
+    }
+    await writeAll(dataverse, DV_PRICE_LIST_ITEMS, [...ops.values()], `Writing the items of the price list ${name}`);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ export const BC_LINE_ARCHIVES = bc('salesLineArchives', 'custom', [
 ]);
 
 export const DV_ORDERS = dv('salesorders', 'salesorderid', [
-  'name', 'ordernumber', '_customerid_value', '_transactioncurrencyid_value', 'statecode', 'statuscode', '_bcbi_companyid_value',
+  'name', 'ordernumber', '_customerid_value', '_transactioncurrencyid_value', '_pricelevelid_value', 'statecode', 'statuscode', '_bcbi_companyid_value',
   'bcbi_businesscentralordernumber', 'bcbi_businesscentraldocumentoccurrencenumber', 'discountamount', 'discountpercentage',
   'requestdeliveryby', 'datefulfilled', 'paymenttermscode', 'freighttermscode', 'shippingmethodcode', '_ownerid_value',
   'shipto_name', 'shipto_line1', 'shipto_line2', 'shipto_postalcode', 'shipto_city', 'shipto_country', 'shipto_stateorprovince',
@@ -56,10 +56,13 @@ export const DV_ORDERS = dv('salesorders', 'salesorderid', [
 ]);
 
 export const DV_LINES = dv('salesorderdetails', 'salesorderdetailid', [
-  '_salesorderid_value', '_productid_value', 'isproductoverridden', 'productdescription', 'description', 'quantity', 'priceperunit',
+  '_salesorderid_value', '_productid_value', '_uomid_value', 'isproductoverridden', 'productdescription', 'description', 'quantity', 'priceperunit',
   'ispriceoverridden', 'manualdiscountamount', 'baseamount', 'extendedamount', 'tax', 'quantityshipped', 'sequencenumber',
   'bcbi_businesscentrallinenumber', 'producttypecode',
 ]);
+
+export const DV_PRICE_LISTS = dv('pricelevels', 'pricelevelid', ['name', '_transactioncurrencyid_value']);
+export const DV_PRICE_LIST_ITEMS = dv('productpricelevels', 'productpricelevelid', ['_pricelevelid_value', '_productid_value', '_uomid_value', 'amount']);
 
 /** salesorder state codes (docs/integration.md §8.2). */
 export const ORDER_STATE = { active: 0, submitted: 1, fulfilled: 3, invoiced: 4 } as const;

@@ -6,7 +6,7 @@
  * Doc. No. Occurrence; docs/custom-api.md). The header's BC record is both merged; the process that runs these
  * mappings (src/processes/bidirectional-orders) writes each property through the page that carries it.
  */
-import { field, notInCustom, notInV2, ownerFields, tableMapping } from '../build.js';
+import { field, notInCustom, notInV2, ownerFields, productByType, tableMapping } from '../build.js';
 import type { IntegrationOptions } from '../integration-options.js';
 import type { FieldMapping, IntegrationTableMapping } from '../types.js';
 
@@ -194,20 +194,7 @@ export function bidirectionalOrderLineMapping(): IntegrationTableMapping {
       bc: 'lineObjectNumber',
       dataverse: 'productid',
       direction: 'bidirectional',
-      transform: {
-        kind: 'lookup',
-        mapping: 'ITEM-PRODUCT',
-        key: { bcProperty: 'number' },
-        target: 'products',
-        navigation: 'productid',
-        switchOn: {
-          property: 'lineType',
-          cases: {
-            Item: { mapping: 'ITEM-PRODUCT', key: { bcProperty: 'number' } },
-            Resource: { mapping: 'RESOURCE-PRODUCT', key: { bcProperty: 'number' } },
-          },
-        },
-      },
+      transform: productByType('lineType'),
       bcType: 'code',
       bcMaxLength: 20,
       notes: 'the write-in product (Sales & Receivables Setup) ↔ no product: isproductoverridden, productdescription = line description',

@@ -132,6 +132,12 @@ describe('bidirectional order integration (SALESORDER-ORDER ⇄ + SOLINE-ORDERDE
 
   test('a submitted Sales order arrives Released in BC, number and occurrence written back; a second run writes nothing', async () => {
     orderId = await submittedOrder('Fourth Coffee desks');
+    // A dry run says what would happen and writes nothing.
+    s.emu.resetLog();
+    const dry = await cli(['--json', 'sync', '--mapping', 'SALESORDER-ORDER', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect((JSON.parse(dry.stdout) as { mappings: Array<{ counts: Record<string, Record<string, number>> }> }).mappings[0]!.counts['from-dataverse']).toMatchObject({ inserted: 1 });
+    expect(writes()).toEqual([]);
     s.emu.resetLog();
     const first = await sync();
     expect(first.code).toBe(0);

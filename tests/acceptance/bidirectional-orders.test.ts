@@ -294,4 +294,31 @@ describe('bidirectional order integration (SALESORDER-ORDER ⇄ + SOLINE-ORDERDE
     expect(writes().filter((w) => /salesorder|FulfillSalesOrder|salesHeaders/.test(w))).toEqual([]);
   });
 
+
+  test('a write-in line goes to BC on the write-in item with its description, and comes back as an overridden product', async () => {
+    const created = await s.dataverse.create('salesorders', {
+      name: 'Fourth Coffee assembly',
+      'customerid_account@odata.bind': `/accounts(${account})`,
+      order_details: [
+        { 'productid@odata.bind': `/products(${products.desk})`, quantity: 1, ispriceoverridden: true, priceperunit: 649 },
+        { isproductoverridden: true, productdescription: 'On-site assembly and cable management', quantity: 1, ispriceoverridden: true, priceperunit: 850 },
+      ],
+    });
+    await s.dataverse.update('salesorders', created.id, { statecode: 1, statuscode: 3 });
+    expect((await sync()).code).toBe(0);
+    const header = await bcHeader(String(dvOrder(created.id).bcbi_businesscentralordernumber));
+    const setup = s.emu.bc.list('salesSetup')[0]!;
+    const lines = await bcLines(header.id);
+    expect(lines.map((l) => l.lineObjectNumber)).toEqual(['1000', String(setup.writeInProductNumber)]);
+    expect((lines[1] as unknown as { description: string }).description).toBe('On-site assembly and cable management');
+    // BC changes the write-in line's price after reopening; it comes back on the same overridden-product line.
+    await s.bc.action(salesHeaders, header.id, 'reopen');
+    await s.bc.update(salesOrderLines, lines[1]!.id, { unitPrice: 900 }, '*');
+    await s.bc.action(salesHeaders, header.id, 'release');
+    expect((await sync()).counts['to-dataverse']).toMatchObject({ modified: 1, failed: 0 });
+    expect(dvLines(created.id).map((l) => [l.isproductoverridden, l.productdescription, l.priceperunit])).toEqual([
+      [false, null, 649],
+      [true, 'On-site assembly and cable management', 900],
+    ]);
+  });
 });

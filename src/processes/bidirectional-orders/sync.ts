@@ -10,7 +10,7 @@ import { emptyCounts, type DirectionCounts, type MappingReport, type RecordOutco
 import type { Lookups } from '../../engine/lookups.js';
 import { planFieldTransfer, BIDIRECTIONAL_HEADER_PROPERTIES, type IntegrationTableMapping, type PassDirection, type TransferPlan } from '../../mapping/index.js';
 import type { Rec, Side, SideTable, WriteOp } from '../../sides/types.js';
-import type { Coupling } from '../../state/index.js';
+import type { Coupling, Intent } from '../../state/index.js';
 import { bcLineValues, dataverseLineValues, writeInProduct, type WriteInProduct } from './lines.js';
 import { BC_HEADERS, BC_LINES, BC_ORDERS, BC_RESOURCES, BC_SALES_SETUP, DV_LINES, DV_ORDERS, DV_PRICE_LIST_ITEMS, DV_PRICE_LISTS, ORDER_STATE } from './tables.js';
 
@@ -80,6 +80,21 @@ function splitHeaderValues(values: Record<string, unknown>): { v2: Record<string
   const custom: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) (BIDIRECTIONAL_HEADER_PROPERTIES.includes(k) ? custom : v2)[k] = v;
   return { v2, custom };
+}
+
+/** A Dataverse order line and the BC line coupled to it, with BC's Line No. */
+interface LinePair {
+  dataverseId: string;
+  bcId: string;
+  sequence: number;
+}
+
+/** A BC order found by an intent's keys must be modified at or after the intent, less this much clock skew. */
+const INTENT_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** What finds a new BC order again after a kill: its customer and its lines' quantities in order. */
+function orderKeys(customerId: unknown, lines: ReadonlyArray<Record<string, unknown>>): { customerId: string; quantities: string } {
+  return { customerId: text(customerId).toLowerCase(), quantities: lines.map((l) => num(l.quantity)).join(',') };
 }
 
 /** Orders whose prepayment is due stay Open (docs/integration.md §8.2); the emulator and BC post no prepayment invoice here. */
@@ -324,6 +339,7 @@ export class BidirectionalOrderSync {
       { field: '_bcbi_companyid_value', op: 'in' as const, value: company ? [null, company] : [null] },
     ];
     const orders = await all(this.ctx.dataverse, DV_ORDERS, where, after);
+    if (!this.options.dryRun) await this.resolveIntents(orders);
     let seen = mark;
     for (const o of orders) {
       seen = later(seen, o.modifiedAt);
@@ -341,6 +357,48 @@ export class BidirectionalOrderSync {
       }
     }
     if (!this.options.dryRun && seen && seen !== mark) this.state.setWatermark(name, 'dataverse', seen);
+  }
+
+  /**
+   * Creates an earlier run started and did not see through (docs/design.md "Idempotent creates"): the BC order of
+   * an open intent is looked up by the intent's keys (customer, the lines' quantities, made at or after the intent,
+   * coupled to nothing), coupled, and finished in this run as an update; with none found the intent is closed and
+   * the order created as if new. Orders the intents name are read when the change window left them out.
+   */
+  private async resolveIntents(orders: Rec[]): Promise<void> {
+    const name = this.m.header.name;
+    const open = this.ctx.intents.open(name);
+    if (open.length === 0) return;
+    for (const intent of open) {
+      if (!this.state.byDataverseId(name, intent.sourceId)) {
+        const found = await this.findCreated(intent);
+        if (found) {
+          const dvLines = await all(this.ctx.dataverse, DV_LINES, [{ field: '_salesorderid_value', op: 'eq', value: intent.sourceId }]);
+          const ordered = [...dvLines].sort((a, b) => num(a.fields.sequencenumber) - num(b.fields.sequencenumber)).map((l) => l.id);
+          await this.coupleCreated(intent.sourceId, found.id, text(found.fields.number), ordered);
+        }
+      }
+      await this.ctx.intents.close([intent]);
+      if (!orders.some((o) => o.id === intent.sourceId)) orders.push(...(await this.ctx.dataverse.get(DV_ORDERS, [intent.sourceId])));
+    }
+  }
+
+  private async findCreated(intent: Intent): Promise<Rec | undefined> {
+    const keys = intent.keys;
+    if (!keys?.customerId) return undefined;
+    const since = Date.parse(intent.at) - INTENT_CLOCK_SKEW_MS;
+    const candidates = (await all(this.ctx.bc, BC_ORDERS, [{ field: 'customerId', op: 'eq', value: keys.customerId }])).filter(
+      (o) => Date.parse(o.modifiedAt) >= since && !this.state.byBcId(this.m.header.name, o.id),
+    );
+    for (const o of candidates) {
+      const lines = (await all(this.ctx.bc, BC_LINES, [{ field: 'documentId', op: 'eq', value: o.id }])).filter((l) => l.fields.lineType !== 'Comment');
+      if (orderKeys(keys.customerId, lines.sort((a, b) => num(a.fields.sequence) - num(b.fields.sequence)).map((l) => l.fields)).quantities === keys.quantities) return o;
+    }
+    return undefined;
+  }
+
+  private progress(phase: string): void {
+    this.ctx.onProgress?.(this.m.header.name, phase, 0, 0);
   }
 
   /** The BC line values of every Dataverse line, in sequence order (errors name the line and what to do). */
@@ -400,22 +458,57 @@ export class BidirectionalOrderSync {
     this.counts['from-dataverse'].inserted++;
     if (this.options.dryRun) return;
     const { v2, custom } = splitHeaderValues(plan.values);
-    const created = await writeOne(bc, BC_ORDERS, { kind: 'create', id: counterpartId(name, 'bc', order.id), fields: { ...v2, salesOrderLines: lines.map((l) => l.values) } }, 'Creating the Business Central order');
-    if (!created) throw new OrderError('Business Central created the order but did not return it.');
-    const bcId = created.id;
-    // The deep insert numbered the lines in the order they were sent.
-    const bcLines = (await all(bc, BC_LINES, [{ field: 'documentId', op: 'eq', value: bcId }]))
+    // Write-ahead intent (the standard API picks the order's id): a run killed before the coupling below is
+    // committed leaves it open, and the next run finds the order by its customer, time and lines (resolveIntents).
+    const [intent] = await this.ctx.intents.record([
+      { mapping: name, direction: 'from-dataverse', target: 'bc', entitySet: 'salesOrders', sourceId: order.id, sourceModifiedAt: order.modifiedAt, keys: orderKeys(v2.customerId, lines.map((l) => l.values)) },
+    ]);
+    this.progress('creating the order in Business Central');
+    const [result] = await bc.write(BC_ORDERS, [{ kind: 'create', id: counterpartId(name, 'bc', order.id), fields: { ...v2, salesOrderLines: lines.map((l) => l.values) } }]);
+    if (!result?.ok || !result.record) {
+      // The deep insert is one transaction: refused means nothing was created.
+      await this.ctx.intents.close([intent!]);
+      throw new OrderError(`Creating the Business Central order failed: ${result?.error?.message ?? 'no answer'}`);
+    }
+    this.progress('order created');
+    const bcId = result.record.id;
+    const pairs = await this.coupleCreated(order.id, bcId, text(result.record.fields.number), lines.map((l) => l.line.id));
+    await this.ctx.intents.close([intent!]);
+    this.progress('order coupled');
+    await this.finishCreated(order, bcId, custom, pairs);
+  }
+
+  /**
+   * Couples a new BC order and its lines (the deep insert numbered the lines in the order they were sent), at once
+   * and without modified times: if the run stops before the rest, the next run finds the order changed and finishes
+   * it as an update (Your Reference, release, numbers written back) instead of creating it again.
+   */
+  private async coupleCreated(dataverseId: string, bcId: string, number: string, dvLineIds: string[]): Promise<LinePair[]> {
+    const bcLines = (await all(this.ctx.bc, BC_LINES, [{ field: 'documentId', op: 'eq', value: bcId }]))
       .filter((l) => l.fields.lineType !== 'Comment')
       .sort((a, b) => num(a.fields.sequence) - num(b.fields.sequence));
-    const pairs = lines.map((l, i) => ({ dataverseId: l.line.id, bcId: bcLines[i]!.id, sequence: num(bcLines[i]!.fields.sequence) }));
-    // Coupled at once, without modified times: if the run stops before the rest, the next run finds the order
-    // changed and finishes it as an update (Your Reference, release, numbers written back) instead of creating it again.
-    this.state.couple({ mapping: name, bcId, dataverseId: order.id, syncedDirection: 'from-dataverse', extra: { number: text(created.fields.number), occurrence: 1 } });
-    for (const p of pairs) this.state.couple({ mapping: this.m.lines.name, bcId: p.bcId, dataverseId: p.dataverseId, syncedDirection: 'from-dataverse' });
+    this.state.couple({ mapping: this.m.header.name, bcId, dataverseId, syncedDirection: 'from-dataverse', extra: { number, occurrence: 1 } });
+    const pairs: LinePair[] = [];
+    dvLineIds.forEach((id, i) => {
+      const line = bcLines[i];
+      if (!line) return;
+      this.state.couple({ mapping: this.m.lines.name, bcId: line.id, dataverseId: id, syncedDirection: 'from-dataverse' });
+      pairs.push({ dataverseId: id, bcId: line.id, sequence: num(line.fields.sequence) });
+    });
     await this.state.commit();
+    return pairs;
+  }
+
+  /** Your Reference, the release and BC's numbers written back, for an order just created and coupled. */
+  private async finishCreated(order: Rec, bcId: string, custom: Record<string, unknown>, pairs: LinePair[]): Promise<void> {
+    const bc = this.ctx.bc;
+    const name = this.m.header.name;
     if (Object.keys(custom).length > 0) await writeOne(bc, BC_HEADERS, { kind: 'update', id: bcId, fields: custom }, 'Writing Your Reference on the Business Central order');
+    this.progress('Your Reference written');
     const header = await this.release(bcId);
+    this.progress('order released');
     const after = await this.writeBack(order, header, pairs);
+    this.progress('numbers written back to Dataverse');
     this.state.update(name, bcId, { extra: { number: text(header.fields.number), occurrence: num(header.fields.docNoOccurrence) } });
     this.state.markSuccess(name, bcId, 'from-dataverse', { bcModifiedAt: header.modifiedAt, dataverseModifiedAt: after?.modifiedAt ?? order.modifiedAt });
     this.counts['from-dataverse'].coupled++;

@@ -37,6 +37,11 @@ function withItsHeader(session: Session, m: IntegrationTableMapping, options: Sy
   };
 }
 
+/** A line mapping synchronized only as part of its header's run: no run, review line or full synchronization of its own. */
+export function runsWithItsHeader(m: IntegrationTableMapping): boolean {
+  return m.name === BIDIRECTIONAL_ORDER_LINE_MAPPING;
+}
+
 /** The process that runs this mapping for this profile, or undefined for the engine. */
 export function mappingRunner(session: Session, m: IntegrationTableMapping): MappingRunner | undefined {
   const orders = orderMappings(session);

@@ -20,6 +20,7 @@ import { findMapping, loadProfileMappings, openSession, startMappingRun, type Se
 import { planRows, PLAN_COLUMNS, printProblems, printSummary, runMappingShown } from '../sync/render.js';
 import { countOption, stopsTheRun } from '../sync/sync.js';
 import { syncMapping } from '../../engine/run.js';
+import { runsWithItsHeader } from '../../app/mapping-runners.js';
 
 export interface FullSyncOptions {
   /** Only these mappings (names); default: every mapping of the profile. */
@@ -121,7 +122,8 @@ export function matchFieldsFor(m: IntegrationTableMapping, plan: MatchPlan): str
 
 function selectMappings(all: readonly IntegrationTableMapping[], opts: FullSyncOptions): IntegrationTableMapping[] {
   const named = [...(opts.mapping ?? []), ...(opts.restart ?? [])].map((n) => findMapping(all, n).name);
-  const chosen = named.length ? all.filter((m) => named.includes(m.name)) : [...all];
+  // Order lines are synchronized with their order (docs/integration.md §8.2), never on their own.
+  const chosen = (named.length ? all.filter((m) => named.includes(m.name)) : [...all]).filter((m) => !runsWithItsHeader(m));
   return dependencyOrder(chosen, { missing: 'ignore' });
 }
 

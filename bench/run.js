@@ -123,10 +123,13 @@ async function measured(work) {
   await ask('resetLog');
   const emulatorCpu0 = await ask('cpu');
   const loadAverage = os.loadavg()[0];
+  const t0 = Date.now();
   const r = await work();
   const emulatorCpuMs = ((await ask('cpu')) - emulatorCpu0) / 1000;
   const stats = await ask('stats');
   const kinds = await ask('requests');
+  // BENCH_TIMELINE=FILE: every request of the step (start, duration, query) appended to FILE as NDJSON.
+  if (process.env.BENCH_TIMELINE) fs.appendFileSync(process.env.BENCH_TIMELINE, JSON.stringify({ t0, timeline: await ask('timeline') }) + '\n');
   return { ...r, stats, kinds, emulatorCpuMs, loadAverage };
 }
 

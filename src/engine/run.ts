@@ -192,14 +192,23 @@ async function failStale(ctx: EngineContext, m: IntegrationTableMapping, records
  * One window: read once, plan once, apply; what met a stale ETag or lost its answer is re-read and re-planned
  * (MAX_REPLANS rounds at most), so a person's edit meanwhile is merged in the same run.
  */
-async function runWindow(ctx: EngineContext, m: IntegrationTableMapping, reader: WindowReader, applyCtx: ApplyContext, first: Promise<WindowContext>, result: RecordsResult): Promise<void> {
+async function runWindow(
+  ctx: EngineContext,
+  m: IntegrationTableMapping,
+  reader: WindowReader,
+  applyCtx: ApplyContext,
+  first: Promise<WindowContext>,
+  result: RecordsResult,
+  keepPlan: boolean,
+): Promise<void> {
   let window = await first;
   for (let round = 0; window.pairs.length; round++) {
     let syncPlan = plan(m, window, reader.policy);
     if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) syncPlan = plan(m, window, reader.policy);
     reader.useSeriesCodes(syncPlan.seriesCodesUsed);
     spendBudget(ctx, m, syncPlan);
-    if (round === 0) result.plan.records.push(...syncPlan.records);
+    // Only a dry run prints the plan; a real run keeps no record of a window once it is written (memory stays flat).
+    if (round === 0 && keepPlan) result.plan.records.push(...syncPlan.records);
     const applied = await applyPlan(m, syncPlan, applyCtx);
     addCounts(result.counts, applied.counts);
     result.records.push(...applied.records);
@@ -230,7 +239,7 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const dvAfter = watermarks.dataverse && !everything ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
   const reader = new WindowReader(ctx, m, tables, options, { bcAfter, dvAfter }, { toDv, fromDv });
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };
-  const processWindow: ProcessWindow = (bcRecs, dvRecs) => runWindow(ctx, m, reader, applyCtx, reader.read(bcRecs, dvRecs), result);
+  const processWindow: ProcessWindow = (bcRecs, dvRecs) => runWindow(ctx, m, reader, applyCtx, reader.read(bcRecs, dvRecs), result, Boolean(options.dryRun));
 
   ctx.onProgress?.(m.name, 'reading', 0, 0);
   const seen = await selectChanges(ctx, m, tables, options, reader, { bcAfter, dvAfter, toDv, fromDv }, processWindow);

@@ -27,6 +27,8 @@ export interface ApplyContext {
   intents: IntentJournal;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Earliest and latest Dataverse modified-on our writes of this run produced (filled in as batches land). */
+  dataverseWritten?: { first?: string; last?: string };
 }
 
 export interface ApplyResult {
@@ -252,7 +254,15 @@ class PlanWriter {
       ).dataverseModifiedAt;
       if (!toDv && after !== before) this.markWrittenByUs(record.bcId!, false);
     }
-    if (toDv) this.markWrittenByUs(record.bcId!, true);
+    if (toDv) {
+      this.markWrittenByUs(record.bcId!, true);
+      const span = this.ctx.dataverseWritten;
+      if (span && written.modifiedAt) {
+        const at = Date.parse(written.modifiedAt);
+        if (span.first === undefined || at < Date.parse(span.first)) span.first = written.modifiedAt;
+        if (span.last === undefined || at > Date.parse(span.last)) span.last = written.modifiedAt;
+      }
+    }
     this.note(record, direction, p.action);
     const left = (this.pendingWrites.get(record) ?? 1) - 1;
     this.pendingWrites.set(record, left);

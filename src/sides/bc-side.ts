@@ -80,11 +80,10 @@ export class BcSide implements Side {
     return found.flat();
   }
 
+  /** One `$count` request, whatever the number of records. */
   async count(table: SideTable, where: FilterCondition[] = []): Promise<number> {
-    let n = 0;
     const filter = toODataFilter([...table.filter, ...where]) || undefined;
-    for await (const page of this.client.list(this.resource(table), { filter, select: ['id'] })) n += page.length;
-    return n;
+    return this.client.count(this.resource(table), { filter });
   }
 
   /** Standard API v2.0 pages make `id` read-only (BC assigns it); the companion extension's pages accept one. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DataverseClient, DataverseOperation } from '../clients/dataverse/client.js';
-import { idFilterChunks } from '../clients/odata/index.js';
+import { and, idFilterChunks, or } from '../clients/odata/index.js';
 import { tableByEntitySet } from '../clients/dataverse/tables/index.js';
 import { mapPool } from '../util/pool.js';
 import { writeError } from './bc-side.js';
@@ -56,7 +56,12 @@ export class DataverseSide implements Side {
     const own = query.ignoreTableFilter ? [] : table.filter;
     const conditions: FilterCondition[] = [...own, ...(query.where ?? [])];
     if (query.modifiedAfter) conditions.push({ field: table.modifiedField, op: 'gt', value: query.modifiedAfter });
-    const filter = toODataFilter(conditions) || undefined;
+    const ours = query.exceptModifiedBy;
+    // "Not modified by us since" = modified by someone else, or before: an `or` across fields, which Dataverse accepts.
+    const exceptOurs = ours
+      ? or(toODataFilter([{ field: '_modifiedby_value', op: 'ne', value: ours.userId }]), toODataFilter([{ field: table.modifiedField, op: 'lt', value: ours.since }]))
+      : undefined;
+    const filter = and(toODataFilter(conditions), exceptOurs) || undefined;
     for await (const page of this.client.list(table.entitySet, { filter, select: this.select(table) }, this.schema(table))) {
       yield (page as Record<string, unknown>[]).map((r) => toRec(table, r));
     }
@@ -74,7 +79,11 @@ export class DataverseSide implements Side {
     return found.flat();
   }
 
+  /** One `$count` request; past Dataverse's cap of 5,000 the keys are read and counted (exact either way). */
   async count(table: SideTable, where: FilterCondition[] = []): Promise<number> {
+    const filter = toODataFilter([...table.filter, ...where]) || undefined;
+    const answer = await this.client.count(table.entitySet, { filter });
+    if (!answer.capped) return answer.count;
     let n = 0;
     for await (const page of this.list({ ...table, select: [table.key] }, { where })) n += page.length;
     return n;

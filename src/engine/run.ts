@@ -6,7 +6,7 @@
 import { usesEchoSuppression, type IntegrationTableMapping, type PassDirection } from '../mapping/index.js';
 import { ChangeLimitError } from '../errors.js';
 import type { Rec } from '../sides/types.js';
-import { readAhead } from '../util/pool.js';
+import { readAhead, Slots } from '../util/pool.js';
 import { applyPlan, type ApplyContext } from './apply.js';
 import { passesOf, type EngineContext, type SyncOptions } from './context.js';
 import { dryRunContext } from './dry-run.js';
@@ -238,7 +238,17 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const started = ctx.clock.now();
   const tables: IntentTables = { bc: bcTable(m), dataverse: dataverseTable(m, ctx.dataverseCompanyId) };
   const onProgress = (done: number, total: number) => ctx.onProgress?.(m.name, 'writing', done, total);
-  const applyCtx: ApplyContext = { bc: ctx.bc, dataverse: ctx.dataverse, tables, state, intents: ctx.intents, signal: ctx.signal, onProgress, dataverseWritten: {} };
+  const applyCtx: ApplyContext = {
+    bc: ctx.bc,
+    dataverse: ctx.dataverse,
+    tables,
+    state,
+    intents: ctx.intents,
+    signal: ctx.signal,
+    onProgress,
+    dataverseWritten: {},
+    slots: { bc: new Slots(() => ctx.bc.limits.parallelRequests), dataverse: new Slots(() => ctx.dataverse.limits.parallelRequests) },
+  };
   await resolveOpenIntents(applyCtx, m);
   if (options.retrySkipped) {
     state.clearSkipped(m.name);

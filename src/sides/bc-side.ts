@@ -34,14 +34,22 @@ export function writeError(error: BcsyncError | undefined, fallback: string): Wr
   };
 }
 
+/** Business Central processes 5 requests per user at once (docs/protocols.md §5.4). */
+export const BC_MAX_PARALLEL = 5;
+
 /** Business Central through the typed client: pages of 20,000, JSON `$batch` of 100, If-Match on every write. */
 export class BcSide implements Side {
   readonly name = 'bc' as const;
   readonly limits: Side['limits'];
 
-  constructor(private readonly client: BcClient) {
-    // Business Central processes 5 requests per user at once and queues the rest.
-    this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: 5 };
+  /** `parallelRequests`: the profile's `limits.bcParallelRequests` (default and maximum 5). */
+  constructor(
+    private readonly client: BcClient,
+    options: { parallelRequests?: number } = {},
+  ) {
+    // Business Central processes 5 requests per user at once and queues the rest (docs/protocols.md §5.4).
+    const parallel = Math.max(1, Math.min(BC_MAX_PARALLEL, Math.floor(options.parallelRequests ?? BC_MAX_PARALLEL)));
+    this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: parallel };
   }
 
   /**

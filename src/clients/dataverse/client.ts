@@ -155,8 +155,18 @@ export class DataverseClient {
       auth: bearerAuth(options.tokens, this.scope),
       headers: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },
       toError: toDataverseError,
+      onResponse: (res) => {
+        const hint = Number(res.headers['x-ms-dop-hint']);
+        if (Number.isInteger(hint) && hint > 0) this.dopHint = hint;
+      },
     });
   }
+
+  /**
+   * The degree of parallelism the service last recommended (`x-ms-dop-hint`, docs/protocols.md §5.2); undefined
+   * until an answer carried it.
+   */
+  dopHint: number | undefined;
 
   async close(): Promise<void> {
     await this.transport.close();

@@ -132,6 +132,23 @@ export class DataverseSide implements Side {
     });
   }
 
+  /** One changeset (docs/protocols.md §3.1): every operation lands, or none does. Creates are upserts to the chosen id. */
+  async writeAtomic(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]> {
+    const operations: DataverseOperation[] = ops.map(({ table, op }) => {
+      if (op.kind === 'delete') return { kind: 'delete', table: table.entitySet, id: op.id, etag: op.etag };
+      const headers: Record<string, string> = { Prefer: 'return=representation', 'Content-Type': 'application/json' };
+      if (op.kind === 'update') headers['If-Match'] = op.etag ?? '*';
+      return { kind: 'raw', method: 'PATCH', path: `${table.entitySet}(${op.id})?$select=${WRITTEN_COLUMNS(table).join(',')}`, body: op.fields, headers };
+    });
+    const results = await this.client.batch(operations, { atomic: true });
+    return results.map((r, i) => {
+      const { table, op } = ops[i]!;
+      if (!r || !r.ok) return { op, ok: false, error: writeError(r?.error, `HTTP ${r?.status ?? 'not sent'}`) };
+      const body = r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : undefined;
+      return { op, ok: true, record: body ? toRec(table, body) : undefined };
+    });
+  }
+
   /**
    * The state and status of rows an update would change in a read-only state (`reopenForWrite`), by id; one read per
    * 100 rows, only for tables that declare it and updates that change more than the state.
@@ -149,6 +166,10 @@ export class DataverseSide implements Side {
       if (reopen.lockedStates.includes(statecode)) locked.set(rec.id, { statecode, statuscode: Number(rec.fields.statuscode) });
     }
     return locked;
+  }
+
+  async fulfillSalesOrder(orderId: string): Promise<void> {
+    await this.client.fulfillSalesOrder(orderId);
   }
 
   stats(): SideStats {

@@ -107,6 +107,12 @@ export interface Side {
   count(table: SideTable, where?: FilterCondition[]): Promise<number>;
   /** Writes in as few requests as the API allows; one result per op, in order. */
   write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]>;
+  /**
+   * Writes operations on one or more tables as one transaction: all land or none (BC: one JSON `$batch` with
+   * `Isolation: snapshot`, all on one API; Dataverse: one changeset). One result per op, in order; when one
+   * failed, the others report the rollback. Must fit in one batch request.
+   */
+  writeAtomic?(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]>;
   stats(): SideStats;
   /**
    * Whether creates in this table keep the id the caller chose (Dataverse: always; BC: the custom API's pages
@@ -115,4 +121,8 @@ export interface Side {
   acceptsChosenId?(table: SideTable): boolean;
   /** Dataverse only. */
   readonly optionSets?: OptionSets;
+  /** BC only: a bound action of a record (`Microsoft.NAV.<action>`), e.g. release/reopen of a sales header. */
+  runAction?(table: SideTable, id: string, action: string): Promise<void>;
+  /** Dataverse only: the FulfillSalesOrder action (a sales order reaches Fulfilled only through it). */
+  fulfillSalesOrder?(orderId: string): Promise<void>;
 }

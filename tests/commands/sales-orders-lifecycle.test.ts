@@ -70,4 +70,23 @@ describe('a created order released, shipped and invoiced in Business Central (le
     expect(writesIn(h.emu)).toEqual([]);
     expect(posts(dataverseId)).toHaveLength(3);
   });
+
+  test('the notes sales-orders create copied are coupled by the next sync, not copied again', async () => {
+    expect((await h.cli(['sales-orders', 'create', 'ORD-01004-A8L2P5'])).code).toBe(0);
+    const alpine = h.emu.dataverse.list('salesorders').find((r) => r.ordernumber === 'ORD-01004-A8L2P5')!;
+    const state = await StateStore.open(h.stateDir, { lock: false });
+    const bcId = state.byDataverseId(SALES_ORDER_MAPPING, String(alpine.salesorderid))!.bcId;
+    await state.close();
+    const bcNotes = (): Row[] => h.emu.bc.list('recordLinks').filter((l) => l.recordId === bcId);
+    const dvNotes = (): Row[] => h.emu.dataverse.list('annotations').filter((a) => a._objectid_value === alpine.salesorderid && a.isdocument === false);
+    expect([bcNotes().length, dvNotes().length]).toEqual([1, 1]);
+    h.emu.resetLog();
+    await sync();
+    expect(writesIn(h.emu)).toEqual([]);
+    expect([bcNotes().length, dvNotes().length]).toEqual([1, 1]);
+    // Coupled now: an edit in Sales reaches the BC note.
+    h.emu.dataverse.update('annotations', String(dvNotes()[0]!.annotationid), { notetext: 'Call Marta Nilsson an hour before arrival.' });
+    await sync();
+    expect(bcNotes().map((l) => l.note)).toEqual(['Call Marta Nilsson an hour before arrival.']);
+  });
 });

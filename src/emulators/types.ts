@@ -133,6 +133,8 @@ export interface EmulatorDataAccess {
   update(table: string, id: string, changes: Record<string, unknown>): Record<string, unknown>;
   remove(table: string, id: string): void;
   count(table: string): number;
+  /** Business Central only: a person runs a bound action (`post` on a payment journal, `cancel` on a posted invoice). */
+  action?(table: string, id: string, action: string): void;
 }
 
 export interface RunningEmulators {

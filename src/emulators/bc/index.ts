@@ -10,6 +10,7 @@ import type { BcCompanySeed, BcSeed } from '../seed/types.js';
 import type { EmulatorDataAccess } from '../types.js';
 import { Company } from './company.js';
 import { customerFigures } from './documents.js';
+import { seedLedger } from './ledger.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
 import { COMPANION_EXTENSION, RESOURCE_BY_SET, RESOURCES } from './resources.js';
@@ -165,6 +166,8 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
     const setupId = newGuid();
     c.store.put('salesSetup', setupId, { ...c.blank(RESOURCE_BY_SET.get('salesSetup')!), id: setupId, lastModifiedDateTime: c.nowText() });
   }
+  // Posting wrote the ledger of the seeded posted invoices (unless the seed carries it).
+  if (c.store.count('customerLedgerEntries') === 0) seedLedger(c);
   const figures = customerFigures(c);
   for (const [customerId, balance] of seededBalance) {
     const opening = round2(balance - (figures.get(customerId)?.balance ?? 0));
@@ -226,6 +229,12 @@ export function createBcModule(opts: BcModuleOptions): BcModule {
     remove(table, id) {
       const def = tableDef(table);
       first.remove(def.set, id.toLowerCase(), { person: true });
+    },
+    action(table, id, action) {
+      const def = tableDef(table);
+      // A payment journal is posted through the journals set, as the API does.
+      if (def.set === 'journals' || def.set === 'customerPaymentJournals') first.runAction('journals', id.toLowerCase(), action, ['journals', 'customerPaymentJournals']);
+      else first.runAction(def.set, id.toLowerCase(), action);
     },
     count(table) {
       const def = tableDef(table);

@@ -39,6 +39,27 @@ export const INVOICE_STATUSES = [' ', 'Draft', 'In Review', 'Open', 'Paid', 'Can
 /** Sales Header "Document Type" and Status, Sales Line Type (AL enums, in order). */
 export const SALES_DOCUMENT_TYPES = ['Quote', 'Order', 'Invoice', 'Credit Memo', 'Blanket Order', 'Return Order'] as const;
 export const SALES_DOCUMENT_STATUSES = ['Open', 'Released', 'Pending Approval', 'Pending Prepayment'] as const;
+/** Enum "Detailed CV Ledger Entry Type" (Detailed Cust. Ledg. Entry, field Entry Type). */
+export const DETAILED_ENTRY_TYPES = [
+  ' ',
+  'Initial Entry',
+  'Application',
+  'Unrealized Loss',
+  'Unrealized Gain',
+  'Realized Loss',
+  'Realized Gain',
+  'Payment Discount',
+  'Payment Discount (VAT Excl.)',
+  'Payment Discount (VAT Adjustment)',
+  'Appln. Rounding',
+  'Correction of Remaining Amount',
+  'Payment Tolerance',
+  'Payment Discount Tolerance',
+  'Payment Tolerance (VAT Excl.)',
+  'Payment Tolerance (VAT Adjustment)',
+  'Payment Discount Tolerance (VAT Excl.)',
+  'Payment Discount Tolerance (VAT Adjustment)',
+] as const;
 export const SALES_LINE_ARCHIVE_TYPES = [' ', 'G/L Account', 'Item', 'Resource', 'Fixed Asset', 'Charge (Item)', 'Allocation Account'] as const;
 
 const currencyLink: LinkDef = {
@@ -1085,6 +1106,26 @@ export const RESOURCES: readonly ResourceDef[] = [
     },
   }),
   resource({
+    set: 'detailedCustLedgerEntries',
+    entity: 'detailedCustLedgerEntry',
+    caption: 'Detailed Cust. Ledg. Entry',
+    api: 'custom',
+    readOnly: true,
+    defaultOrder: ['entryNumber'],
+    fields: {
+      ...ID,
+      entryNumber: ro(int({ caption: 'Entry No.' })),
+      custLedgerEntryNumber: ro(int({ caption: 'Cust. Ledger Entry No.' })),
+      entryType: ro(enumOf(DETAILED_ENTRY_TYPES)),
+      postingDate: ro(date()),
+      documentType: ro(enumOf([' ', 'Payment', 'Invoice', 'Credit Memo', 'Finance Charge Memo', 'Reminder', 'Refund'])),
+      documentNumber: ro(code(20)),
+      customerNumber: ro(code(20)),
+      amount: ro(dec()),
+      ...MODIFIED,
+    },
+  }),
+  resource({
     set: 'recordLinks',
     entity: 'recordLink',
     caption: 'Record Link',
@@ -1159,6 +1200,7 @@ export const NUMBER_SERIES: Readonly<Record<string, { start: string; increment: 
   salesInvoices: { start: '102001', increment: 1 },
   postedSalesInvoices: { start: '103001', increment: 1 },
   paymentDocuments: { start: 'G02001', increment: 1 },
+  postedCreditMemos: { start: '104001', increment: 1 },
 };
 
 /** The companion extension whose pages serve the custom API (bc-extension/app.json). */

@@ -89,6 +89,11 @@ function delegateData(data: () => EmulatorDataAccess): EmulatorDataAccess {
     update: (table, id, changes) => data().update(table, id, changes),
     remove: (table, id) => data().remove(table, id),
     count: (table) => data().count(table),
+    action: (table, id, action) => {
+      const act = data().action;
+      if (!act) throw new Error(`This emulator runs no bound actions (${table} ${action}).`);
+      act(table, id, action);
+    },
   };
 }
 

@@ -7,6 +7,7 @@ export type { IntegrationOptions, OwnershipModel, OrderSyncMode, PricingModel } 
 export { defaultIntegrationOptions } from './integration-options.js';
 export { defaultMappings } from './defaults/index.js';
 export type { DefaultMappingSettings } from './defaults/index.js';
+export { POSTED_INVOICE_LINE_MAPPING, POSTED_INVOICE_MAPPING, POSTED_INVOICE_STATUSES, postedInvoiceMappings } from './defaults/invoices.js';
 export { dependencyOrder, transitiveDependencies } from './dependencies.js';
 export type { DependencyOrderOptions } from './dependencies.js';
 export { EMPTY_GUID, dataverseFilter, evaluateFilter } from './filters.js';

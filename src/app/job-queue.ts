@@ -9,6 +9,9 @@
  */
 import type { MappingReport } from '../engine/report.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
+import { syncCoupledInvoices } from '../processes/invoices/posted.js';
+import { INVOICE_PAYMENTS, syncInvoicePaymentStatus } from '../processes/invoices/payments.js';
+import { invoiceContext } from './invoices.js';
 import type { MappingRunView } from './run-mapping.js';
 import type { Session } from './session.js';
 
@@ -32,7 +35,24 @@ export interface JobQueueProcess {
  * The processes, in the order `sync --all` runs them (after every mapping, so the master data they refer to is
  * coupled first). Append an entry for a new process; keep the order of the lead-to-cash flow.
  */
-export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [];
+export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
+  {
+    // Business Central's POSTEDSALESINV-INV job (docs/integration.md §2.1): only the coupled invoices.
+    name: 'POSTED-INVOICES',
+    description: 'coupled posted sales invoices brought in line in Dynamics 365 Sales (POSTEDSALESINV-INV)',
+    enabled: (options) => options.orderSync !== 'off',
+    intervalMinutes: 30,
+    run: (session, options, view) => syncCoupledInvoices(invoiceContext(session, view), options),
+  },
+  {
+    // The payment-status step of Business Central's Statistics job (docs/integration.md §8.4, §9).
+    name: INVOICE_PAYMENTS,
+    description: 'payment status of coupled invoices from the customer ledger (Billed, Paid/Partial, Paid/Complete, Canceled)',
+    enabled: (options) => options.orderSync !== 'off',
+    intervalMinutes: 30,
+    run: (session, options, view) => syncInvoicePaymentStatus(invoiceContext(session, view), options),
+  },
+];
 
 /** The processes this profile switches on. */
 export function enabledProcesses(options: IntegrationOptions): JobQueueProcess[] {

@@ -41,6 +41,7 @@ import { startReport, type ReportBuilder } from './report.js';
 import {
   BC_ITEMS,
   BC_RESOURCES,
+  BC_SALES_SETUP,
   BC_SHIPMENT_METHODS,
   DV_CURRENCIES,
   DV_LINES,
@@ -77,7 +78,8 @@ function tables(pc: InvoiceProcessContext): Tables {
   const dv = dataverseTable(header!, pc.ctx.dataverseCompanyId);
   return {
     header: header!,
-    bcInvoices: bcTable(header!),
+    // The whole posted invoice: the order link, customer, currency and ledger figures besides the mapped fields.
+    bcInvoices: { ...bcTable(header!), select: header!.bc.properties },
     dvInvoices: { ...dv, select: [...new Set([...(dv.select ?? []), ...DV_STATE_COLUMNS, '_salesorderid_value', 'totallineitemdiscountamount', 'totaltax', 'freightamount', 'discountpercentage', 'totaldiscountamount'])] },
   };
 }
@@ -188,6 +190,8 @@ interface References {
   shipmentMethods: Map<string, string>;
   priceLists: Map<string, string>;
   currencies: Map<string, string>;
+  /** Sales & Receivables Setup "Write-in Product Type" and "No." (`Item 9000`), '' when none is set. */
+  writeIn: string;
 }
 
 async function references(pc: InvoiceProcessContext, invoices: readonly Rec[], lines: Map<string, Rec[]>): Promise<References> {
@@ -216,7 +220,9 @@ async function references(pc: InvoiceProcessContext, invoices: readonly Rec[], l
   const currencies = new Map(
     (missingCurrencies.length ? await readWhereIn(dataverse, DV_CURRENCIES, 'isocurrencycode', missingCurrencies) : []).map((c) => [text(c.fields.isocurrencycode).toUpperCase(), c.id]),
   );
-  return { orders, blockedItems, resources, shipmentMethods, priceLists, currencies };
+  const setup = all.length ? (await readAll(bc, BC_SALES_SETUP))[0] : undefined;
+  const writeIn = setup && text(setup.fields.writeInProductNumber) !== '' ? `${text(setup.fields.writeInProductType)} ${text(setup.fields.writeInProductNumber).toUpperCase()}` : '';
+  return { orders, blockedItems, resources, shipmentMethods, priceLists, currencies, writeIn };
 }
 
 /** The invoice's currency code when it is not the local currency. */
@@ -293,6 +299,8 @@ function blockedOf(refs: References, line: Rec): string[] {
 function productOf(pc: InvoiceProcessContext, refs: References, line: Rec): LineProduct {
   const type = text(line.fields.lineType);
   const state = pc.ctx.state;
+  // The write-in product stands for anything typed in Sales; it is never a product there (docs/integration.md §8).
+  if (refs.writeIn !== '' && `${type} ${text(line.fields.lineObjectNumber).toUpperCase()}` === refs.writeIn) return { writeIn: writeInName(line) };
   if (type === 'Item') {
     const c = state.byBcId('ITEM-PRODUCT', text(line.fields.itemId).toLowerCase());
     if (c) return { productId: c.dataverseId };

@@ -32,6 +32,7 @@ export const BC_LINES = table('salesInvoiceLines', 'id', [
 ]);
 export const BC_ITEMS = table('items', 'id', ['number', 'displayName', 'blocked']);
 export const BC_RESOURCES = table('resources', 'id', ['number', 'name', 'blocked'], { api: 'custom' });
+export const BC_SALES_SETUP = table('salesSetup', 'id', ['writeInProductType', 'writeInProductNumber'], { api: 'custom' });
 export const BC_SHIPMENT_METHODS = table('shipmentMethods', 'id', ['code', 'displayName']);
 export const BC_LEDGER = table('customerLedgerEntries', 'id', ['entryNumber', 'documentType', 'documentNumber', 'amount', 'remainingAmount'], { api: 'custom' });
 export const BC_DETAILED_LEDGER = table('detailedCustLedgerEntries', 'id', ['entryNumber', 'custLedgerEntryNumber', 'documentType'], { api: 'custom' });

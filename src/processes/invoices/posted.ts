@@ -124,6 +124,7 @@ export async function createPostedInvoices(pc: InvoiceProcessContext, selection:
       r.report.counts['to-dataverse'].inserted++;
       continue;
     }
+    pc.progress?.('creating', done, total);
     const id = randomUUID();
     const [intent] = await ctx.intents.record([
       { mapping: POSTED_INVOICE_MAPPING, direction: 'to-dataverse', target: 'dataverse', entitySet: t.dvInvoices.entitySet, sourceId: invoice.id, sourceModifiedAt: invoice.modifiedAt, chosenId: id },
@@ -419,6 +420,7 @@ async function completeInvoices(pc: InvoiceProcessContext, t: Tables, invoices: 
   }
   const touched = new Set<number>();
   if (!dryRun) {
+    pc.progress?.('completing', 0, active.length);
     // Lines first: a line write makes Dataverse recompute the header totals, which the header write then sets.
     const lineResults = lineOps.length ? await ctx.dataverse.write(DV_LINES, lineOps) : [];
     for (const res of lineResults) if (!res.ok) r.fail(`invoice line ${res.op.id}`, res.error?.message ?? 'not written', { dataverseId: res.op.id });

@@ -133,8 +133,11 @@ export interface EmulatorDataAccess {
   update(table: string, id: string, changes: Record<string, unknown>): Record<string, unknown>;
   remove(table: string, id: string): void;
   count(table: string): number;
-  /** Business Central only: a person runs a bound action (`post` on a payment journal, `cancel` on a posted invoice). */
-  action?(table: string, id: string, action: string): void;
+  /**
+   * A person runs an action on a record, as in the client (BC: `release`, `ship`, `invoice` of an order; the API's
+   * bound actions, and the posting a person does that the API does not offer).
+   */
+  act?(table: string, id: string, action: string): void;
 }
 
 export interface RunningEmulators {

@@ -33,7 +33,7 @@ describe('bcsync invoices (demo sandbox)', () => {
   const pay = (number: string, amount: number): void => {
     const journalId = String(h.emu.bc.list('customerPaymentJournals')[0]!.id);
     h.emu.bc.insert('customerPayments', { journalId, appliesToInvoiceId: bcInvoice(number).id, amount });
-    h.emu.bc.action!('customerPaymentJournals', journalId, 'post');
+    h.emu.bc.act!('customerPaymentJournals', journalId, 'post');
   };
 
   beforeAll(async () => {

@@ -11,6 +11,7 @@ import type { EmulatorDataAccess } from '../types.js';
 import { Company } from './company.js';
 import { customerFigures } from './documents.js';
 import { seedLedger } from './ledger.js';
+import { mirrorSeededDocuments } from './sales-mirror.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
 import { COMPANION_EXTENSION, RESOURCE_BY_SET, RESOURCES } from './resources.js';
@@ -135,6 +136,7 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
     for (const record of seed.records[set] ?? []) loadRecord(def, record);
     for (const pending of pendingLines.splice(0)) loadRecord(RESOURCE_BY_SET.get(pending.set)!, pending.record);
   }
+  mirrorSeededDocuments(c);
   // BC keeps a unit group (and the base unit's row) for every item and resource.
   for (const row of [...c.store.rows('items')]) syncUnitGroup(c, ITEM_SOURCE, row.data);
   for (const row of [...c.store.rows('resources')]) syncUnitGroup(c, RESOURCE_SOURCE, row.data);
@@ -230,11 +232,9 @@ export function createBcModule(opts: BcModuleOptions): BcModule {
       const def = tableDef(table);
       first.remove(def.set, id.toLowerCase(), { person: true });
     },
-    action(table, id, action) {
+    act(table, id, action) {
       const def = tableDef(table);
-      // A payment journal is posted through the journals set, as the API does.
-      if (def.set === 'journals' || def.set === 'customerPaymentJournals') first.runAction('journals', id.toLowerCase(), action, ['journals', 'customerPaymentJournals']);
-      else first.runAction(def.set, id.toLowerCase(), action);
+      first.runPersonAction(def.set, id.toLowerCase(), action);
     },
     count(table) {
       const def = tableDef(table);

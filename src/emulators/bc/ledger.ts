@@ -1,5 +1,5 @@
 /**
- * The customer ledger as posting writes it (docs/integration.md §12, tables Cust. Ledger Entry 21 and Detailed
+ * The customer ledger as posting writes it (docs/integration.md §8.4, tables Cust. Ledger Entry 21 and Detailed
  * Cust. Ledg. Entry 379): a posted invoice opens an invoice entry with an "Initial Entry" detailed entry; a posted
  * payment opens a payment entry and, applied to an invoice, adds an "Application" detailed entry on each of the
  * two entries and lowers both remaining amounts; cancelling a posted invoice posts a corrective credit memo

@@ -89,10 +89,10 @@ function delegateData(data: () => EmulatorDataAccess): EmulatorDataAccess {
     update: (table, id, changes) => data().update(table, id, changes),
     remove: (table, id) => data().remove(table, id),
     count: (table) => data().count(table),
-    action: (table, id, action) => {
-      const act = data().action;
-      if (!act) throw new Error(`This emulator runs no bound actions (${table} ${action}).`);
-      act(table, id, action);
+    act: (table, id, action) => {
+      const d = data();
+      if (!d.act) throw new Error('This emulator has no actions a person runs.');
+      d.act(table, id, action);
     },
   };
 }

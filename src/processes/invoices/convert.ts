@@ -4,7 +4,7 @@
  */
 import type { Rec } from '../../sides/types.js';
 
-/** invoice statecode / statuscode pairs BC sets (docs/integration.md §2.5, §12). */
+/** invoice statecode / statuscode pairs BC sets (docs/integration.md §2.5, §8.4). */
 export interface InvoiceState {
   statecode: number;
   statuscode: number;
@@ -30,7 +30,7 @@ export function stateLabel(s: InvoiceState): string {
 }
 
 /**
- * The status of an invoice from its customer ledger entry (§8.4 "Payment status"): cancelled in BC → Canceled;
+ * The status of an invoice from its customer ledger entry (docs/integration.md §8.4 "Payment status"): cancelled in BC → Canceled;
  * nothing remaining → Paid/Complete; something paid → Paid/Partial; otherwise Active/Billed.
  */
 export function paymentState(entry: { cancelled: boolean; amount: number; remaining: number }): InvoiceState {
@@ -65,7 +65,7 @@ export function writeInName(line: Rec): string {
 }
 
 /**
- * The invoicedetail of a BC line as created (POSTEDSALESLINE-INV field mappings plus §8.4): line number, quantity,
+ * The invoicedetail of a BC line as created (POSTEDSALESLINE-INV field mappings plus docs/integration.md §8.4): line number, quantity,
  * the unit price (less its per-unit tax when prices include tax), the line discount, tax = Amount Incl. VAT − Amount.
  */
 export function lineBody(line: Rec, product: LineProduct, pricesIncludeTax: boolean): Record<string, unknown> {
@@ -89,7 +89,7 @@ export function lineBody(line: Rec, product: LineProduct, pricesIncludeTax: bool
   return body;
 }
 
-/** §8.4 after insert: baseamount = Amount + Inv. Discount Amount + Line Discount Amount; extendedamount = Amount Incl. VAT + Inv. Discount Amount. */
+/** docs/integration.md §8.4 after insert: baseamount = Amount + Inv. Discount Amount + Line Discount Amount; extendedamount = Amount Incl. VAT + Inv. Discount Amount. */
 export function lineAmounts(line: Rec): { baseamount: number; extendedamount: number; tax: number } {
   const f = line.fields;
   return {
@@ -100,7 +100,7 @@ export function lineAmounts(line: Rec): { baseamount: number; extendedamount: nu
 }
 
 /**
- * Header totals (§8.4): totallineitemdiscountamount = Σ line discounts; with order integration on, totalamount =
+ * Header totals (docs/integration.md §8.4): totallineitemdiscountamount = Σ line discounts; with order integration on, totalamount =
  * Amount Incl. VAT, totaltax = the tax, totalamountlessfreight = total − tax, totaldiscountamount = invoice
  * discount; otherwise no freight and no discount percentage, totaltax = total − total less freight,
  * totaldiscountamount = invoice discount + line discounts.

@@ -363,7 +363,7 @@ async function headerBody(
 // Completing and updating coupled invoices
 
 /**
- * Brings coupled invoices in line: lines coupled by line number, line amounts and tax as §8.4 sets them after
+ * Brings coupled invoices in line: lines coupled by line number, line amounts and tax as docs/integration.md §8.4 sets them after
  * insert, then the header's mapped fields and totals, and (for an invoice still New: just created) its status
  * from the ledger. Invoices no longer Active in Dataverse (paid, cancelled) are not touched.
  */

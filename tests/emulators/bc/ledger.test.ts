@@ -40,10 +40,10 @@ describe('customer ledger entries (custom API)', () => {
 
     const journalId = m.data.list('customerPaymentJournals')[0]!.id as string;
     m.data.insert('customerPayments', { journalId, appliesToInvoiceId: invoice.id, amount: 100 });
-    m.data.action!('customerPaymentJournals', journalId, 'post');
+    m.data.act!('customerPaymentJournals', journalId, 'post');
     expect((await ledger()).find((e) => e.documentType === 'Invoice')).toMatchObject({ remainingAmount: 200, open: true });
     m.data.insert('customerPayments', { journalId, appliesToInvoiceId: invoice.id, amount: 200 });
-    m.data.action!('customerPaymentJournals', journalId, 'post');
+    m.data.act!('customerPaymentJournals', journalId, 'post');
     const entries = await ledger();
     expect(entries.map((e) => [e.entryNumber, e.documentType, e.amount, e.remainingAmount, e.open])).toEqual([
       [1, 'Invoice', 300, 0, false],
@@ -61,7 +61,7 @@ describe('customer ledger entries (custom API)', () => {
 
     const draft = await call(m, 'POST', v2('salesInvoices'), { body: { customerId: CUSTOMER_1, salesInvoiceLines: [{ itemId: ITEM_1, quantity: 1 }] } });
     await call(m, 'POST', v2(`salesInvoices(${draft.body.id})/Microsoft.NAV.post`));
-    m.data.action!('salesInvoices', draft.body.id as string, 'cancel');
+    m.data.act!('salesInvoices', draft.body.id as string, 'cancel');
     const cancelled = (await ledger()).filter((e) => e.entryNumber > 3);
     expect(cancelled.map((e) => [e.documentType, e.amount, e.remainingAmount, e.open])).toEqual([
       ['Invoice', 100, 0, false],

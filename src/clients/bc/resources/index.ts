@@ -35,6 +35,7 @@ import { recordLinks } from './recordLinks.js';
 import { customerLedgerEntries } from './customerLedgerEntries.js';
 import { detailedCustLedgerEntries } from './detailedCustLedgerEntries.js';
 import { salesSetup } from './salesSetup.js';
+import { salesLines } from './salesLines.js';
 import { salesLineArchives } from './salesLineArchives.js';
 import { salesHeaderArchives } from './salesHeaderArchives.js';
 import { salesHeaders } from './salesHeaders.js';
@@ -74,6 +75,7 @@ export * from './recordLinks.js';
 export * from './customerLedgerEntries.js';
 export * from './detailedCustLedgerEntries.js';
 export * from './salesSetup.js';
+export * from './salesLines.js';
 export * from './salesLineArchives.js';
 export * from './salesHeaderArchives.js';
 export * from './salesHeaders.js';
@@ -120,6 +122,7 @@ export const bcResources: readonly BcResource[] = [
   detailedCustLedgerEntries,
   recordLinks,
   customerStatistics,
+  salesLines,
 ];
 
 const byEntitySet = new Map(bcResources.map((r) => [r.entitySet, r]));

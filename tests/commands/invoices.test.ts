@@ -64,6 +64,14 @@ describe('bcsync invoices (demo sandbox)', () => {
     h.emu.bc.remove('salesInvoices', String(posted.id));
   });
 
+  test('an invoice that is not posted (or does not exist) is bad input: exit 2, what to give instead', async () => {
+    for (const number of ['102001', '999999']) {
+      const r = await h.cli(['invoices', 'create', number]);
+      expect([number, r.code]).toEqual([number, 2]);
+      expect(r.stderr).toContain(`No posted sales invoice "${number}" in Business Central; give the number (e.g. 103001) or id of a posted invoice, or --all.`);
+    }
+  });
+
   test('--dry-run reads only and plans every posted invoice', async () => {
     h.emu.resetLog();
     const r = await json(['invoices', 'create', '--all', '--dry-run']);

@@ -73,9 +73,10 @@ export async function invoicesSyncRun(deps: Deps, opts: { dryRun?: boolean }): P
   ]);
 }
 
-const EXIT_CODES = `Exit codes: 0 ok, 1 a service refused or could not be reached, 2 usage, 3 configuration or
-sign-in, 4 an invoice was refused (its reason on stderr and in "bcsync log --failed") or its
-outcome is unknown, 5 state locked or corrupt. --dry-run exits with the code the real run would.`;
+const EXIT_CODES = `Exit codes: 0 ok, 1 a service refused or could not be reached, 2 usage,
+3 configuration or sign-in, 4 an invoice was refused (the reason on stderr and in
+"bcsync log --failed") or its outcome is unknown, 5 state locked or corrupt.
+--dry-run exits with the code the real run would.`;
 
 export const registerInvoices: RegisterCommand = (program: Command, act) => {
   const invoices = program
@@ -100,15 +101,16 @@ ${EXIT_CODES}`,
     .addHelpText(
       'after',
       `
-The invoice is created with its lines in one request and coupled (POSTEDSALESINV-INV,
-lines POSTEDSALESLINE-INV). Your Reference equal to a Sales order number links it to
-that order (opportunity, order, price list, name, customer and owner from it);
-otherwise it is named by its number, on the default price list (LCY) or "Price List
-in <currency>". Items and resources not coupled become write-in lines "<No.>
-<Description>.". Totals and tax are Business Central's; the status is Billed, or
-Paid/Partial, Paid/Complete, Canceled as the customer ledger says. An invoice with
-lines of blocked items, or whose customer is not coupled, is refused with the reason.
-A second run writes nothing. --json (global) prints {ok, dryRun, mappings: [report]}.
+The invoice is created with its lines in one request and coupled
+(POSTEDSALESINV-INV, lines POSTEDSALESLINE-INV). Your Reference equal to a Sales
+order number links it to that order (opportunity, order, price list, name,
+customer and owner from it); otherwise it is named by its number, on the default
+price list (LCY) or "Price List in <currency>". Items and resources not coupled
+become write-in lines "<No.> <Description>.". Totals and tax are Business
+Central's; the status is Billed, or Paid/Partial, Paid/Complete, Canceled as the
+customer ledger says. An invoice with lines of blocked items, or whose customer
+is not coupled, is refused with the reason. A second run writes nothing. --json
+(global) prints {ok, dryRun, mappings: [report]}.
 
 Examples:
   $ bcsync invoices create 103001
@@ -126,12 +128,12 @@ ${EXIT_CODES}`,
     .addHelpText(
       'after',
       `
-Runs what "sync --all" runs when an order integration is on (POSTED-INVOICES and
-INVOICE-PAYMENTS): coupled invoices still Active are brought in line; then the customer
-ledger entries after the stored entry number set each coupled invoice to Canceled,
-Paid/Complete, Paid/Partial or Active/Billed (a paid or canceled invoice is set back to
-Active first when it must change). The entry number advances only after a run without
-errors. A second run writes nothing.
+Runs what "sync --all" runs when an order integration is on (POSTED-INVOICES
+and INVOICE-PAYMENTS): coupled invoices still Active are brought in line; then
+the customer ledger entries after the stored entry number set each coupled
+invoice to Canceled, Paid/Complete, Paid/Partial or Active/Billed (a paid or
+canceled invoice is set back to Active first when it must change). The entry
+number advances only after a run without errors. A second run writes nothing.
 
 Examples:
   $ bcsync invoices sync

@@ -5,7 +5,7 @@
  * invoice's create, after it, before the completing writes), so it falls mid-run however busy the machine is.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,9 @@ import { DEMO_MATCH } from '../../src/commands/demo/demo.js';
 import type { RunningEmulators } from '../../src/emulators/types.js';
 import { BufferIo } from '../../src/io/io.js';
 import { run } from '../../src/main.js';
-import { seededRandom, startWorld, stateSummary, type ChildRun, type World } from '../helpers/crash-trials.js';
+import { bcsyncProcess, seededRandom, startWorld, stateSummary, type ChildRun, type World } from '../helpers/crash-trials.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/bcsync.js');
 const KILLS = 6;
 const SEED = Number(process.env.BCSYNC_CRASH_SEED ?? 20261206);
 
@@ -35,32 +34,7 @@ async function invoiceWorld(): Promise<World> {
 
 /** `bcsync --progress json invoices create --all` in its own process, killed with SIGKILL at its `killAt`-th event. */
 function createAll(world: World, killAt?: number): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [BIN, '--home', world.home, '--progress', 'json', 'invoices', 'create', '--all'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', BCSYNC_CLIENT_SECRET: world.emu.credentials.clientSecret, NO_COLOR: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    let buffered = '';
-    let events = 0;
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4000);
-      buffered += chunk;
-      let i: number;
-      while ((i = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, i);
-        buffered = buffered.slice(i + 1);
-        if (!line.startsWith('{') || !line.includes('"event":')) continue;
-        events++;
-        if (killAt !== undefined && events === killAt) child.kill('SIGKILL');
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - started, events, stderr }));
-  });
+  return bcsyncProcess(world, ['invoices', 'create', '--all'], killAt);
 }
 
 /** Every Dataverse invoice with its status, totals and lines, by invoice number: a duplicate or a missing line shows. */

@@ -2,20 +2,10 @@
  * `bcsync invoices`: the README command reference is its --help, and bad input says what was wrong and what to
  * do, exits 2 and opens nothing.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { BufferIo } from '../../src/io/io.js';
 import { run } from '../../src/main.js';
-
-const README = fs.readFileSync(path.join(process.cwd(), 'README.md'), 'utf8');
-const words = (text: string): string => text.replace(/\s+/g, ' ').trim();
-
-function block(command: string): string {
-  const match = new RegExp(`<!-- help:${command} -->\\n\`\`\`text\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- /help:${command} -->`).exec(README);
-  if (!match) throw new Error(`README.md has no <!-- help:${command} --> block`);
-  return match[1]!;
-}
+import { readmeHelpBlock as block, words } from '../helpers/readme.js';
 
 describe('bcsync invoices: help and bad input', () => {
   test.each([['invoices'], ['invoices create'], ['invoices sync']])('bcsync %s: README entry = --help, with examples', async (command) => {

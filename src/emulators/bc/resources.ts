@@ -39,6 +39,9 @@ export const INVOICE_STATUSES = [' ', 'Draft', 'In Review', 'Open', 'Paid', 'Can
 /** Sales Header "Document Type" and Status, Sales Line Type (AL enums, in order). */
 export const SALES_DOCUMENT_TYPES = ['Quote', 'Order', 'Invoice', 'Credit Memo', 'Blanket Order', 'Return Order'] as const;
 export const SALES_DOCUMENT_STATUSES = ['Open', 'Released', 'Pending Approval', 'Pending Prepayment'] as const;
+/** Enum "Gen. Journal Document Type" (Document Type of the customer ledger). */
+export const GEN_JOURNAL_DOCUMENT_TYPES = [' ', 'Payment', 'Invoice', 'Credit Memo', 'Finance Charge Memo', 'Reminder', 'Refund'] as const;
+
 /** Enum "Detailed CV Ledger Entry Type" (Detailed Cust. Ledg. Entry, field Entry Type). */
 export const DETAILED_ENTRY_TYPES = [
   ' ',
@@ -1136,7 +1139,7 @@ export const RESOURCES: readonly ResourceDef[] = [
       entryNumber: ro(int({ caption: 'Entry No.' })),
       customerNumber: ro(code(20)),
       postingDate: ro(date()),
-      documentType: ro(enumOf([' ', 'Payment', 'Invoice', 'Credit Memo', 'Finance Charge Memo', 'Reminder', 'Refund'])),
+      documentType: ro(enumOf(GEN_JOURNAL_DOCUMENT_TYPES)),
       documentNumber: ro(code(20)),
       description: ro(text(100)),
       currencyCode: ro(code(10)),
@@ -1161,7 +1164,7 @@ export const RESOURCES: readonly ResourceDef[] = [
       custLedgerEntryNumber: ro(int({ caption: 'Cust. Ledger Entry No.' })),
       entryType: ro(enumOf(DETAILED_ENTRY_TYPES)),
       postingDate: ro(date()),
-      documentType: ro(enumOf([' ', 'Payment', 'Invoice', 'Credit Memo', 'Finance Charge Memo', 'Reminder', 'Refund'])),
+      documentType: ro(enumOf(GEN_JOURNAL_DOCUMENT_TYPES)),
       documentNumber: ro(code(20)),
       customerNumber: ro(code(20)),
       amount: ro(dec()),

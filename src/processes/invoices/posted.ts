@@ -99,6 +99,12 @@ async function selectedInvoices(pc: InvoiceProcessContext, t: Tables, selection:
   return posted;
 }
 
+/** A create a crash left unseen is coupled (it landed whole) or forgotten (it never did), before anything else. */
+async function resolveInvoiceIntents(pc: InvoiceProcessContext, t: Tables): Promise<void> {
+  const { bc, dataverse, state, intents } = pc.ctx;
+  await resolveOpenIntents({ bc, dataverse, tables: { bc: t.bcInvoices, dataverse: t.dvInvoices }, state, intents }, t.header);
+}
+
 const label = (invoice: Rec): string => `invoice ${text(invoice.fields.number)}`;
 
 /** Business Central's "Create Invoice in Dynamics 365 Sales" for the selected posted invoices, then completes the coupled ones. */
@@ -107,12 +113,8 @@ export async function createPostedInvoices(pc: InvoiceProcessContext, selection:
   const dryRun = Boolean(options.dryRun);
   const t = tables(pc);
   const r = startReport(POSTED_INVOICE_MAPPING, ctx, dryRun, () => ctx.clock.now());
-  // A create a crash left unseen is coupled (it landed whole) or forgotten (it never did) before anything else.
-  if (!dryRun) {
-    await resolveOpenIntents({ bc: ctx.bc, dataverse: ctx.dataverse, tables: { bc: t.bcInvoices, dataverse: t.dvInvoices }, state: ctx.state, intents: ctx.intents }, t.header);
-  } else {
-    r.report.openIntents = ctx.intents.open(POSTED_INVOICE_MAPPING).length;
-  }
+  if (!dryRun) await resolveInvoiceIntents(pc, t);
+  else r.report.openIntents = ctx.intents.open(POSTED_INVOICE_MAPPING).length;
   const invoices = await selectedInvoices(pc, t, selection);
   const lines = await invoiceLines(pc, invoices.map((i) => i.id));
   const uncoupled = invoices.filter((i) => !ctx.state.byBcId(POSTED_INVOICE_MAPPING, i.id));
@@ -165,9 +167,7 @@ export async function syncCoupledInvoices(pc: InvoiceProcessContext, options: In
   const dryRun = Boolean(options.dryRun);
   const t = tables(pc);
   const r = startReport(POSTED_INVOICE_MAPPING, ctx, dryRun, () => ctx.clock.now());
-  if (!dryRun) {
-    await resolveOpenIntents({ bc: ctx.bc, dataverse: ctx.dataverse, tables: { bc: t.bcInvoices, dataverse: t.dvInvoices }, state: ctx.state, intents: ctx.intents }, t.header);
-  }
+  if (!dryRun) await resolveInvoiceIntents(pc, t);
   const couplings = [...ctx.state.couplings(POSTED_INVOICE_MAPPING)];
   const invoices = couplings.length ? await ctx.bc.get(t.bcInvoices, couplings.map((c) => c.bcId)) : [];
   const lines = await invoiceLines(pc, invoices.map((i) => i.id));

@@ -9,7 +9,7 @@
  */
 import type { MappingReport } from '../engine/report.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
-import { syncCoupledInvoices } from '../processes/invoices/posted.js';
+import { POSTED_INVOICES, syncCoupledInvoices } from '../processes/invoices/posted.js';
 import { INVOICE_PAYMENTS, syncInvoicePaymentStatus } from '../processes/invoices/payments.js';
 import { invoiceContext } from './invoices.js';
 import type { MappingRunView } from './run-mapping.js';
@@ -38,7 +38,7 @@ export interface JobQueueProcess {
 export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
   {
     // Business Central's POSTEDSALESINV-INV job (docs/integration.md §2.1): only the coupled invoices.
-    name: 'POSTED-INVOICES',
+    name: POSTED_INVOICES,
     description: 'coupled posted sales invoices brought in line in Dynamics 365 Sales (POSTEDSALESINV-INV)',
     enabled: (options) => options.orderSync !== 'off',
     intervalMinutes: 30,

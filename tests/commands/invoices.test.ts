@@ -177,6 +177,10 @@ describe('bcsync invoices (demo sandbox)', () => {
     const again = await json(['invoices', 'sync']);
     expect(again.code).toBe(0);
     expect(writesIn(h.emu)).toEqual([]);
+    h.emu.resetLog();
+    const all = await json(['sync', '--all']);
+    expect(all.reports.filter((x) => ['POSTED-INVOICES', 'INVOICE-PAYMENTS'].includes(x.mapping)).map((x) => x.mapping)).toEqual(['POSTED-INVOICES', 'INVOICE-PAYMENTS']);
+    expect(writesIn(h.emu)).toEqual([]);
     // One read of the ledger after the watermark: nothing new.
     expect(h.emu.requestLog.filter((e) => e.path.includes('LedgerEntries'))).toHaveLength(1);
   });

@@ -8,8 +8,8 @@ import { logReport, openSession } from '../../app/session.js';
 import type { Deps } from '../../deps.js';
 import { exitCodeOf, hasProblems, type MappingReport } from '../../engine/report.js';
 import { UsageError } from '../../errors.js';
-import { syncInvoicePaymentStatus } from '../../processes/invoices/payments.js';
-import { createPostedInvoices, syncCoupledInvoices } from '../../processes/invoices/posted.js';
+import { INVOICE_PAYMENTS, syncInvoicePaymentStatus } from '../../processes/invoices/payments.js';
+import { createPostedInvoices, POSTED_INVOICES, syncCoupledInvoices } from '../../processes/invoices/posted.js';
 import type { CommandOutcome, RegisterCommand } from '../registry.js';
 import { mappingRunView, printProblems, printSummary } from '../sync/render.js';
 
@@ -68,8 +68,8 @@ export async function invoicesCreateRun(deps: Deps, invoice: string | undefined,
 export async function invoicesSyncRun(deps: Deps, opts: { dryRun?: boolean }): Promise<InvoicesResult> {
   const dryRun = Boolean(opts.dryRun);
   return runSteps(deps, 'invoices sync', dryRun, [
-    { name: 'POSTEDSALESINV-INV', run: (session, view) => syncCoupledInvoices(invoiceContext(session, view), { dryRun }) },
-    { name: 'INVOICE-PAYMENTS', run: (session, view) => syncInvoicePaymentStatus(invoiceContext(session, view), { dryRun }) },
+    { name: POSTED_INVOICES, run: (session, view) => syncCoupledInvoices(invoiceContext(session, view), { dryRun }) },
+    { name: INVOICE_PAYMENTS, run: (session, view) => syncInvoicePaymentStatus(invoiceContext(session, view), { dryRun }) },
   ]);
 }
 

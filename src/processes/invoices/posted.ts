@@ -56,6 +56,8 @@ import {
 
 /** The name BC gives the default price list of products it creates (docs/integration.md §2.2, product rules). */
 export const DEFAULT_PRICE_LIST = 'Business Central Default Price List';
+/** The job-queue name of the scheduled sync of coupled invoices (a process, so not the mapping's own name). */
+export const POSTED_INVOICES = 'POSTED-INVOICES';
 export const currencyPriceList = (iso: string): string => `Price List in ${iso}`;
 
 const BLANK_GUID = '00000000-0000-0000-0000-000000000000';
@@ -166,7 +168,7 @@ export async function syncCoupledInvoices(pc: InvoiceProcessContext, options: In
   const { ctx } = pc;
   const dryRun = Boolean(options.dryRun);
   const t = tables(pc);
-  const r = startReport(POSTED_INVOICE_MAPPING, ctx, dryRun, () => ctx.clock.now());
+  const r = startReport(POSTED_INVOICES, ctx, dryRun, () => ctx.clock.now());
   if (!dryRun) await resolveInvoiceIntents(pc, t);
   const couplings = [...ctx.state.couplings(POSTED_INVOICE_MAPPING)];
   const invoices = couplings.length ? await ctx.bc.get(t.bcInvoices, couplings.map((c) => c.bcId)) : [];

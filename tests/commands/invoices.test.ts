@@ -50,6 +50,16 @@ describe('bcsync invoices (demo sandbox)', () => {
     await h?.close();
   });
 
+  test('invoices sync before any invoice is coupled: nothing to do, not a single request', async () => {
+    h.emu.resetLog();
+    const r = await json(['invoices', 'sync']);
+    expect(r.code).toBe(0);
+    expect(r.reports.map((x) => [x.mapping, x.requests])).toEqual([
+      ['POSTED-INVOICES', { bc: 0, dataverse: 0 }],
+      ['INVOICE-PAYMENTS', { bc: 0, dataverse: 0 }],
+    ]);
+  });
+
   test('an invoice whose customer is not coupled is refused with the reason (exit 4); nothing is written for it', async () => {
     // Two accounts are named Litware, so the full sync left customer 120000 uncoupled; a person posts an invoice to it.
     const litware = h.emu.bc.list('customers').find((c) => c.number === '120000')!;

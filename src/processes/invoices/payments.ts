@@ -28,6 +28,8 @@ export async function syncInvoicePaymentStatus(pc: InvoiceProcessContext, option
   const dryRun = Boolean(options.dryRun);
   const r = startReport(INVOICE_PAYMENTS, ctx, dryRun, () => ctx.clock.now());
   const counts = r.report.counts['to-dataverse'];
+  // Without a coupled invoice no entry can change anything in Sales: no request (the mark stays where it is).
+  if (ctx.state.couplings(POSTED_INVOICE_MAPPING).next().done) return r.finish();
   const mark = await readProcessMark(pc.stateDir, INVOICE_PAYMENTS);
   const detailed = await readAll(ctx.bc, BC_DETAILED_LEDGER, [{ field: 'entryNumber', op: 'gt', value: mark }]);
   if (detailed.length === 0) return r.finish();

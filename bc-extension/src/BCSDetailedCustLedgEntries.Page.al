@@ -1,5 +1,5 @@
 // Applications to customer ledger entries (payment status of posted invoices, read after an entry-number watermark).
-page 50117 "BCS Detailed Cust. Ledg. Entries API"
+page 50118 "BCS Detailed Cust. Ledg. Entries API"
 {
     PageType = API;
     APIPublisher = 'bcsync';

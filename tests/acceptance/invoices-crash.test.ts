@@ -13,7 +13,7 @@ import { DEMO_MATCH } from '../../src/commands/demo/demo.js';
 import type { RunningEmulators } from '../../src/emulators/types.js';
 import { BufferIo } from '../../src/io/io.js';
 import { run } from '../../src/main.js';
-import { bcsyncProcess, seededRandom, startWorld, stateSummary, type ChildRun, type World } from '../helpers/crash-trials.js';
+import { cliProcess, seededRandom, startWorld, stateSummary, type ChildRun, type World } from '../helpers/crash-trials.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KILLS = 6;
@@ -34,7 +34,7 @@ async function invoiceWorld(): Promise<World> {
 
 /** `bcsync --progress json invoices create --all` in its own process, killed with SIGKILL at its `killAt`-th event. */
 function createAll(world: World, killAt?: number): Promise<ChildRun> {
-  return bcsyncProcess(world, ['invoices', 'create', '--all'], killAt);
+  return cliProcess(world, ['invoices', 'create', '--all'], killAt);
 }
 
 /** Every Dataverse invoice with its status, totals and lines, by invoice number: a duplicate or a missing line shows. */

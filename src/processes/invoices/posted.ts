@@ -61,6 +61,8 @@ export const POSTED_INVOICES = 'POSTED-INVOICES';
 export const currencyPriceList = (iso: string): string => `Price List in ${iso}`;
 
 const BLANK_GUID = '00000000-0000-0000-0000-000000000000';
+/** Coupling flag: the invoice was brought in line with its Business Central invoice as of the coupling's bcModifiedAt. */
+const COMPLETE_KEY = 'complete';
 
 /** Which posted invoices: every one (`--all`) or one by number or id. */
 export type InvoiceSelection = { all: true } | { invoice: string };
@@ -172,8 +174,14 @@ export async function syncCoupledInvoices(pc: InvoiceProcessContext, options: In
   if (!dryRun) await resolveInvoiceIntents(pc, t);
   const couplings = [...ctx.state.couplings(POSTED_INVOICE_MAPPING)];
   const invoices = couplings.length ? await ctx.bc.get(t.bcInvoices, couplings.map((c) => c.bcId)) : [];
-  const lines = await invoiceLines(pc, invoices.map((i) => i.id));
-  await completeInvoices(pc, t, invoices, lines, r, dryRun);
+  // Only what changed in Business Central since the invoice was last brought in line, or never was (a crash).
+  const due = invoices.filter((i) => {
+    const c = ctx.state.byBcId(POSTED_INVOICE_MAPPING, i.id);
+    return c?.extra?.[COMPLETE_KEY] !== true || !(Date.parse(i.modifiedAt) <= Date.parse(c.bcModifiedAt ?? ''));
+  });
+  r.report.counts['to-dataverse'].unchanged += invoices.length - due.length;
+  const lines = await invoiceLines(pc, due.map((i) => i.id));
+  await completeInvoices(pc, t, due, lines, r, dryRun);
   return r.finish();
 }
 
@@ -374,6 +382,18 @@ async function completeInvoices(pc: InvoiceProcessContext, t: Tables, invoices: 
   const { ctx } = pc;
   const counts = r.report.counts['to-dataverse'];
   const pairs = invoices.map((invoice) => ({ invoice, coupling: ctx.state.byBcId(POSTED_INVOICE_MAPPING, invoice.id)! }));
+  // Brought in line (or no longer Active, so left alone from now on) as of this BC version: the scheduled job reads
+  // an invoice again only when Business Central changes it. Failed ones stay due.
+  const markComplete = async (): Promise<void> => {
+    if (dryRun) return;
+    for (const p of pairs) {
+      if (r.report.records.some((x) => x.bcId === p.invoice.id)) continue;
+      const c = ctx.state.byBcId(POSTED_INVOICE_MAPPING, p.invoice.id);
+      if (c?.extra?.[COMPLETE_KEY] === true && c.bcModifiedAt === p.invoice.modifiedAt) continue;
+      ctx.state.update(POSTED_INVOICE_MAPPING, p.invoice.id, { bcModifiedAt: p.invoice.modifiedAt || undefined, extra: { [COMPLETE_KEY]: true } });
+    }
+    await ctx.state.commit();
+  };
   const dvInvoices = new Map((await ctx.dataverse.get(t.dvInvoices, pairs.map((p) => p.coupling.dataverseId))).map((x) => [x.id, x]));
   const active = pairs.filter((p) => {
     const dv = dvInvoices.get(p.coupling.dataverseId);
@@ -381,7 +401,7 @@ async function completeInvoices(pc: InvoiceProcessContext, t: Tables, invoices: 
     else if (num(dv.fields.statecode) !== 0) counts.unchanged++;
     return dv !== undefined && num(dv.fields.statecode) === 0;
   });
-  if (active.length === 0) return;
+  if (active.length === 0) return markComplete();
   const dvLines = await readWhereIn(ctx.dataverse, DV_LINES, '_invoiceid_value', active.map((p) => p.coupling.dataverseId));
   const lookups = lookupsFor(ctx);
   const plan = (p: (typeof active)[number]) => planFieldTransfer(t.header, 'to-dataverse', p.invoice.fields, dvInvoices.get(p.coupling.dataverseId)!.fields, lookups.context());
@@ -425,10 +445,11 @@ async function completeInvoices(pc: InvoiceProcessContext, t: Tables, invoices: 
     pc.progress?.('completing', 0, active.length);
     // Lines first: a line write makes Dataverse recompute the header totals, which the header write then sets.
     const lineResults = lineOps.length ? await ctx.dataverse.write(DV_LINES, lineOps) : [];
-    for (const res of lineResults) if (!res.ok) r.fail(`invoice line ${res.op.id}`, res.error?.message ?? 'not written', { dataverseId: res.op.id });
-    for (const op of lineOps) {
+    for (const [i, op] of lineOps.entries()) {
       const n = active.findIndex((p) => dvLines.some((l) => l.id === op.id && text(l.fields._invoiceid_value).toLowerCase() === p.coupling.dataverseId));
       if (n >= 0) touched.add(n);
+      const res = lineResults[i]!;
+      if (!res.ok) r.fail(`invoice line ${res.op.id}`, res.error?.message ?? 'not written', { bcId: n >= 0 ? active[n]!.invoice.id : undefined, dataverseId: res.op.id });
     }
     const headerResults = headerOps.length ? await ctx.dataverse.write(t.dvInvoices, headerOps.map((h) => h.op)) : [];
     headerResults.forEach((res, i) => {
@@ -438,7 +459,7 @@ async function completeInvoices(pc: InvoiceProcessContext, t: Tables, invoices: 
       touched.add(index);
       ctx.state.update(POSTED_INVOICE_MAPPING, p.invoice.id, { bcModifiedAt: p.invoice.modifiedAt || undefined, dataverseModifiedAt: res.record?.modifiedAt || undefined });
     });
-    await ctx.state.commit();
+    await markComplete();
   } else {
     for (const h of headerOps) touched.add(h.index);
     for (const op of lineOps) {

@@ -44,6 +44,11 @@ export interface ListQuery {
   where?: FilterCondition[];
   /** Skip the table's own filter (failed records are re-read by id without it, as BC does). */
   ignoreTableFilter?: boolean;
+  /**
+   * Dataverse only (Business Central records name no modifying user): leave out rows `userId` modified at or
+   * after `since`, i.e. the rows this run's own writes produced, so a later pass does not read them back.
+   */
+  exceptModifiedBy?: { userId: string; since: string };
 }
 
 export type WriteOp =
@@ -127,4 +132,8 @@ export interface Side {
   createWithRelated?(table: SideTable, id: string, fields: Record<string, unknown>): Promise<WriteResult>;
   /** Dataverse only. */
   readonly optionSets?: OptionSets;
+  /** BC only: a bound action of a record (`Microsoft.NAV.<action>`), e.g. release/reopen of a sales header. */
+  runAction?(table: SideTable, id: string, action: string): Promise<void>;
+  /** Dataverse only: the FulfillSalesOrder action (a sales order reaches Fulfilled only through it). */
+  fulfillSalesOrder?(orderId: string): Promise<void>;
 }

@@ -33,6 +33,7 @@ import { integrationInfo } from './integrationInfo.js';
 import { customerStatistics } from './customerStatistics.js';
 import { recordLinks } from './recordLinks.js';
 import { customerLedgerEntries } from './customerLedgerEntries.js';
+import { detailedCustLedgerEntries } from './detailedCustLedgerEntries.js';
 import { salesSetup } from './salesSetup.js';
 import { salesLines } from './salesLines.js';
 import { salesLineArchives } from './salesLineArchives.js';
@@ -72,6 +73,7 @@ export * from './integrationInfo.js';
 export * from './customerStatistics.js';
 export * from './recordLinks.js';
 export * from './customerLedgerEntries.js';
+export * from './detailedCustLedgerEntries.js';
 export * from './salesSetup.js';
 export * from './salesLines.js';
 export * from './salesLineArchives.js';
@@ -117,6 +119,7 @@ export const bcResources: readonly BcResource[] = [
   salesLineArchives,
   salesSetup,
   customerLedgerEntries,
+  detailedCustLedgerEntries,
   recordLinks,
   customerStatistics,
   salesLines,

@@ -932,6 +932,25 @@ const SPECS: TableSpec[] = [
     ],
   },
   {
+    // The quote close activity WinQuote and CloseQuote record next to the won or closed quote.
+    logicalName: 'quoteclose',
+    entitySet: 'quotecloses',
+    primaryName: 'subject',
+    ownership: 'user',
+    columns: [
+      str('subject', 200),
+      memo('description', 2000),
+      lookup('quoteid', 'quotes', { required: true, createOnly: true }),
+      dt('actualend'),
+      ...stateColumns([
+        [0, 'Open', 1, [[1, 'Open']]],
+        [1, 'Completed', 2, [[2, 'Completed']]],
+        [2, 'Canceled', 3, [[3, 'Canceled']]],
+      ]),
+      ...ownerColumns(),
+    ],
+  },
+  {
     logicalName: 'nav_accountstatistics',
     entitySet: 'nav_accountstatisticses',
     primaryName: 'nav_name',

@@ -8,6 +8,7 @@ import type { Company, WriteOptions } from './company.js';
 import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
 import { POSTED_PAYMENTS } from './resources.js';
+import { assertOpen, dropSalesHeader, mirrorSalesHeader } from './sales-extras.js';
 import type { Rec, Row } from './store.js';
 import { BLANK_GUID, applyDateFormula, newGuid, round2 } from './values.js';
 
@@ -52,11 +53,12 @@ function num(v: unknown): number {
 // ---------------------------------------------------------------------------------------------
 // Headers
 
-function assertHeaderEditable(set: HeaderSet, header: Readonly<Rec>, opts: WriteOptions): void {
+function assertHeaderEditable(c: Company, set: HeaderSet, header: Readonly<Rec>, opts: WriteOptions): void {
   if (opts.person) return;
   if (set === 'salesInvoices' && isPostedInvoice(header)) {
     throw errors.dialog(`The invoice ${String(header.number)} has been posted and can no longer be changed.`);
   }
+  assertOpen(c, header.id as string);
 }
 
 function customerOf(c: Company, id: unknown): Readonly<Rec> | undefined {
@@ -253,9 +255,13 @@ function headerHooks(set: HeaderSet): Hooks {
       // Deep insert: one transaction; the header is recomputed once, after its last line.
       for (const line of lines) c.insert(LINES_OF[set], line, { person: opts.person, parentId: id, deferHeader: true });
       recalcHeader(c, set, id, num(row.data.discountAmount) !== 0 ? 'validate' : 'clamp');
+      mirrorSalesHeader(c, set, c.get(set, id)!.data);
+    },
+    afterUpdate(c, row) {
+      mirrorSalesHeader(c, set, row.data);
     },
     beforeUpdate(c, data, sent, previous, opts) {
-      assertHeaderEditable(set, previous, opts);
+      assertHeaderEditable(c, set, previous, opts);
       if (data.customerId !== previous.customerId) {
         const customer = customerOf(c, data.customerId);
         if (!customer) throw errors.dialog('A "customerNumber" or a "customerId" must be provided.');
@@ -285,6 +291,7 @@ function headerHooks(set: HeaderSet): Hooks {
         throw errors.dialog(`The invoice ${String(row.data.number)} has been posted and cannot be deleted.`);
       }
       for (const l of c.children(LINES_OF[set], 'documentId', row.data.id as string)) c.store.delete(LINES_OF[set], l.data.id as string);
+      dropSalesHeader(c, row.data.id as string);
     },
     actions: HEADER_ACTIONS[set],
   };
@@ -391,7 +398,7 @@ function lineHooks(set: LineSet): Hooks {
   return {
     beforeInsert(c, data, sent, opts) {
       const header = headerOf(c, data);
-      assertHeaderEditable(headerSet, header.data, opts);
+      assertHeaderEditable(c, headerSet, header.data, opts);
       if (!('lineType' in sent) && !('itemId' in sent)) data.lineType = 'Comment';
       resolveLineObject(c, data, sent, undefined);
       if (!('sequence' in sent) || data.sequence === 0) {
@@ -409,7 +416,7 @@ function lineHooks(set: LineSet): Hooks {
     },
     beforeUpdate(c, data, sent, previous, opts) {
       const header = headerOf(c, data);
-      assertHeaderEditable(headerSet, header.data, opts);
+      assertHeaderEditable(c, headerSet, header.data, opts);
       resolveLineObject(c, data, sent, previous);
       computeLineAmounts(c, header.data, data, sent, previous);
       orderQuantities(data, sent, previous);
@@ -419,7 +426,7 @@ function lineHooks(set: LineSet): Hooks {
     },
     beforeDelete(c, row, opts) {
       const header = c.get(headerSet, row.data.documentId as string);
-      if (header) assertHeaderEditable(headerSet, header.data, opts);
+      if (header) assertHeaderEditable(c, headerSet, header.data, opts);
     },
     afterDelete(c, row) {
       recalcHeader(c, headerSet, row.data.documentId as string);
@@ -596,6 +603,7 @@ function postInvoice(c: Company, invoice: Row): void {
     status: 'Open',
     remainingAmount: invoice.data.totalAmountIncludingTax,
   });
+  dropSalesHeader(c, invoice.data.id as string);
   reduceInventory(c, lines);
 }
 

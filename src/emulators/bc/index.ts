@@ -13,6 +13,7 @@ import { customerFigures } from './documents.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
 import { COMPANION_EXTENSION, RESOURCE_BY_SET, RESOURCES } from './resources.js';
+import { mirrorSalesHeader } from './sales-extras.js';
 import { coerceValue, type ResourceDef } from './schema.js';
 import { BcService } from './service.js';
 import type { Rec } from './store.js';
@@ -134,6 +135,8 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
     for (const record of seed.records[set] ?? []) loadRecord(def, record);
     for (const pending of pendingLines.splice(0)) loadRecord(RESOURCE_BY_SET.get(pending.set)!, pending.record);
   }
+  // Seeded sales documents have their salesHeaders view (one Sales Header record behind both pages).
+  for (const set of ['salesQuotes', 'salesOrders', 'salesInvoices']) for (const row of [...c.store.rows(set)]) mirrorSalesHeader(c, set, row.data);
   // BC keeps a unit group (and the base unit's row) for every item and resource.
   for (const row of [...c.store.rows('items')]) syncUnitGroup(c, ITEM_SOURCE, row.data);
   for (const row of [...c.store.rows('resources')]) syncUnitGroup(c, RESOURCE_SOURCE, row.data);

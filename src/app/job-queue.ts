@@ -9,6 +9,7 @@
  */
 import type { MappingReport } from '../engine/report.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
+import { QUOTES_PROCESS } from './quotes.js';
 import type { MappingRunView } from './run-mapping.js';
 import type { Session } from './session.js';
 
@@ -32,7 +33,9 @@ export interface JobQueueProcess {
  * The processes, in the order `sync --all` runs them (after every mapping, so the master data they refer to is
  * coupled first). Append an entry for a new process; keep the order of the lead-to-cash flow.
  */
-export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [];
+export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
+  QUOTES_PROCESS,
+];
 
 /** The processes this profile switches on. */
 export function enabledProcesses(options: IntegrationOptions): JobQueueProcess[] {

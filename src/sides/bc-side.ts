@@ -92,17 +92,20 @@ export class BcSide implements Side {
     return table.api === 'custom';
   }
 
-  async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
+  /** A write as a client operation; `id` goes along only where the table keeps the id we chose. */
+  private operation(table: SideTable, op: WriteOp): BcOperation {
     const target = this.resource(table);
+    if (op.kind === 'create') {
+      const { id: _ignored, ...fields } = op.fields;
+      return { kind: 'create', target, body: this.acceptsChosenId(table) ? { ...fields, id: op.id } : fields };
+    }
+    if (op.kind === 'update') return { kind: 'update', target, id: op.id, body: op.fields, etag: op.etag ?? '*' };
+    return { kind: 'delete', target, id: op.id, etag: op.etag ?? '*' };
+  }
+
+  async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
     const chosenIds = this.acceptsChosenId(table);
-    const operations: BcOperation[] = ops.map((op) => {
-      if (op.kind === 'create') {
-        const { id: _ignored, ...fields } = op.fields;
-        return { kind: 'create', target, body: chosenIds ? { ...fields, id: op.id } : fields };
-      }
-      if (op.kind === 'update') return { kind: 'update', target, id: op.id, body: op.fields, etag: op.etag ?? '*' };
-      return { kind: 'delete', target, id: op.id, etag: op.etag ?? '*' };
-    });
+    const operations = ops.map((op) => this.operation(table, op));
     const results = await this.client.batch(operations, { continueOnError: true });
     const out: WriteResult[] = results.map((r, i) => {
       const op = ops[i]!;
@@ -123,6 +126,24 @@ export class BcSide implements Side {
       for (const r of out) if (readBack(r)) r.record = found.get(r.op.id.toLowerCase());
     }
     return out;
+  }
+
+  async action(table: SideTable, id: string, action: string): Promise<void> {
+    await this.client.action(this.resource(table), id, action);
+  }
+
+  async transaction(writes: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]> {
+    const results = await this.client.batch(
+      writes.map(({ table, op }) => this.operation(table, op)),
+      { atomic: true },
+    );
+    const failed = results.find((r) => !r.ok);
+    // Isolation: snapshot rolled every write back when one failed: none of them happened.
+    if (failed) return writes.map(({ op }) => ({ op, ok: false, error: writeError(failed.error, `HTTP ${failed.status}`) }));
+    return results.map((r, i) => {
+      const body = r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : undefined;
+      return { op: writes[i]!.op, ok: true, record: body ? toRec(body) : undefined };
+    });
   }
 
   stats(): SideStats {

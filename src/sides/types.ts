@@ -113,4 +113,12 @@ export interface Side {
   acceptsChosenId?(table: SideTable): boolean;
   /** Dataverse only. */
   readonly optionSets?: OptionSets;
+  /** BC only: a bound action on one record (`Microsoft.NAV.<action>`, e.g. the custom salesHeaders' `archive`). */
+  action?(table: SideTable, id: string, action: string): Promise<void>;
+  /**
+   * BC only: writes to several tables as one transaction (JSON `$batch` with `Isolation: snapshot`, one API, at
+   * most one batch): every write lands or none does. One result per write, in order; when one failed, all are
+   * reported failed with its error.
+   */
+  transaction?(writes: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]>;
 }

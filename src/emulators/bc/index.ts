@@ -10,10 +10,10 @@ import type { BcCompanySeed, BcSeed } from '../seed/types.js';
 import type { EmulatorDataAccess } from '../types.js';
 import { Company } from './company.js';
 import { customerFigures } from './documents.js';
+import { mirrorSeededDocuments } from './sales-mirror.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
 import { COMPANION_EXTENSION, RESOURCE_BY_SET, RESOURCES } from './resources.js';
-import { mirrorSalesHeader } from './sales-extras.js';
 import { coerceValue, type ResourceDef } from './schema.js';
 import { BcService } from './service.js';
 import type { Rec } from './store.js';
@@ -135,8 +135,7 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
     for (const record of seed.records[set] ?? []) loadRecord(def, record);
     for (const pending of pendingLines.splice(0)) loadRecord(RESOURCE_BY_SET.get(pending.set)!, pending.record);
   }
-  // Seeded sales documents have their salesHeaders view (one Sales Header record behind both pages).
-  for (const set of ['salesQuotes', 'salesOrders', 'salesInvoices']) for (const row of [...c.store.rows(set)]) mirrorSalesHeader(c, set, row.data);
+  mirrorSeededDocuments(c);
   // BC keeps a unit group (and the base unit's row) for every item and resource.
   for (const row of [...c.store.rows('items')]) syncUnitGroup(c, ITEM_SOURCE, row.data);
   for (const row of [...c.store.rows('resources')]) syncUnitGroup(c, RESOURCE_SOURCE, row.data);
@@ -229,6 +228,10 @@ export function createBcModule(opts: BcModuleOptions): BcModule {
     remove(table, id) {
       const def = tableDef(table);
       first.remove(def.set, id.toLowerCase(), { person: true });
+    },
+    act(table, id, action) {
+      const def = tableDef(table);
+      first.runPersonAction(def.set, id.toLowerCase(), action);
     },
     count(table) {
       const def = tableDef(table);

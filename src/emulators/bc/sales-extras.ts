@@ -1,59 +1,99 @@
 /**
- * Bound actions of the companion extension's salesHeaders page (bc-extension/src/BCSSalesHeaders.Page.al):
- * release and reopen set the document status as codeunit "Release Sales Document" does; archive stores a new
- * version in salesHeaderArchives (and the document's lines in salesLineArchives), numbered per document and
- * occurrence as Business Central's archive does.
- *
- * salesHeaders is a second view of the Sales Header table the v2.0 salesQuotes, salesOrders and (draft)
- * salesInvoices pages show: one record, one id (docs/custom-api.md). The emulator stores the view's own fields
- * in a row of its own and keeps it in step with the document (`mirrorSalesHeader`, `dropSalesHeader`); Quote
- * Valid Until Date is one field, shown as `validUntilDate` on salesQuotes and `quoteValidUntilDate` here.
+ * The companion extension's salesHeaders page (bc-extension/src/BCSSalesHeaders.Page.al) over the Sales Header
+ * table: one row per quote, order and unposted invoice, with the id of the v2.0 document (the same record in BC).
+ * `mirrorSalesHeader` keeps the two views in step; release and reopen set the document status as codeunit "Release
+ * Sales Document" does (a released document refuses changes until reopened, `assertOpen`); archive stores a new
+ * version in salesHeaderArchives, and the document's lines in salesLineArchives, numbered per document and occurrence
+ * as Business Central's archive does.
  */
 import type { Company } from './company.js';
+import { isPostedInvoice } from './documents.js';
+import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
 import type { Rec, Row } from './store.js';
-import { errors } from './errors.js';
-import { isoDateTime, newGuid } from './values.js';
+import { BLANK_GUID, isoDateTime, newGuid } from './values.js';
 
-/** The v2.0 document pages over Sales Header, and the Document Type each shows. */
-const DOCUMENT_TYPE_OF: Readonly<Record<string, string>> = { salesQuotes: 'Quote', salesOrders: 'Order', salesInvoices: 'Invoice' };
-const POSTED_INVOICE = new Set(['Open', 'Paid', 'Corrective', 'Canceled']);
+const DOCUMENT_TYPE: Readonly<Record<string, string>> = { salesQuotes: 'Quote', salesOrders: 'Order', salesInvoices: 'Invoice' };
 
-/** Creates or refreshes the salesHeaders view of a v2.0 document (a posted invoice is no Sales Header any more). */
-export function mirrorSalesHeader(c: Company, set: string, doc: Readonly<Rec>): void {
-  const documentType = DOCUMENT_TYPE_OF[set];
-  if (!documentType) return;
-  const id = doc.id as string;
-  if (set === 'salesInvoices' && POSTED_INVOICE.has(doc.status as string)) {
-    dropSalesHeader(c, id);
+/**
+ * API v2.0 `salesOrders.status` as its entity buffer derives it from the Sales Header status: Open is "Draft",
+ * Pending Approval "In Review", Released and Pending Prepayment "Open".
+ */
+const ORDER_STATUS_IN_V2: Readonly<Record<string, string>> = { Open: 'Draft', 'Pending Approval': 'In Review', Released: 'Open', 'Pending Prepayment': 'Open' };
+
+const SALES_HEADER_STATUS_OF_V2: Readonly<Record<string, string>> = { Draft: 'Open', 'In Review': 'Pending Approval', Open: 'Released' };
+
+const ADDRESS: ReadonlyArray<[string, string]> = [
+  ['Address', 'AddressLine1'],
+  ['Address2', 'AddressLine2'],
+  ['City', 'City'],
+  ['CountryCode', 'Country'],
+  ['PostCode', 'PostCode'],
+  ['County', 'State'],
+];
+
+/** The Sales Header fields a v2.0 document row determines (codes as the table stores them: LCY is blank). */
+function headerFieldsOf(c: Company, set: string, doc: Readonly<Rec>): Rec {
+  const terms = doc.paymentTermsId && doc.paymentTermsId !== BLANK_GUID ? c.get('paymentTerms', doc.paymentTermsId as string)?.data : undefined;
+  const currency = String(doc.currencyCode ?? '');
+  const out: Rec = {
+    documentType: DOCUMENT_TYPE[set],
+    number: doc.number,
+    currencyCode: currency.toUpperCase() === c.lcyCode.toUpperCase() ? '' : currency,
+    salespersonCode: doc.salesperson ?? '',
+    paymentTermsCode: terms?.code ?? '',
+    billToName: doc.billToName ?? '',
+    shipToName: doc.shipToName ?? '',
+    amount: doc.totalAmountExcludingTax ?? 0,
+    amountIncludingVAT: doc.totalAmountIncludingTax ?? 0,
+    invoiceDiscountAmount: doc.discountAmount ?? 0,
+    lastModifiedDateTime: doc.lastModifiedDateTime,
+  };
+  if (typeof doc.requestedDeliveryDate === 'string') out.requestedDeliveryDate = doc.requestedDeliveryDate;
+  if (set === 'salesOrders') out.completelyShipped = doc.fullyShipped === true;
+  // Quote Valid Until Date is one field: validUntilDate on the v2.0 quote, quoteValidUntilDate here.
+  if (set === 'salesQuotes') out.quoteValidUntilDate = doc.validUntilDate;
+  for (const [header, v2] of ADDRESS) {
+    out[`billTo${header}`] = doc[`billTo${v2}`] ?? '';
+    out[`shipTo${header}`] = doc[`shipTo${v2}`] ?? '';
+  }
+  return out;
+}
+
+/**
+ * Keeps the Sales Header view in step with the v2.0 documents (one record in BC): a document written or deleted
+ * writes or deletes its header row; a header row written (release, Your Reference) carries its status and
+ * modification time to the order. Rows only change when a value differs, so the two calls settle at once.
+ */
+export function mirrorSalesHeader(c: Company, table: string, id: string, row: Row | undefined): void {
+  const type = DOCUMENT_TYPE[table];
+  if (type) {
+    const header = c.store.get('salesHeaders', id);
+    if (!row || (table === 'salesInvoices' && isPostedInvoice(row.data))) {
+      if (header) c.store.delete('salesHeaders', id);
+      return;
+    }
+    const fields = headerFieldsOf(c, table, row.data);
+    // A status set on the v2.0 order (a person's edit) is the Sales Header status it stands for.
+    const headerStatus = String(header?.data.status ?? 'Open');
+    if (table === 'salesOrders' && ORDER_STATUS_IN_V2[headerStatus] !== row.data.status) fields.status = SALES_HEADER_STATUS_OF_V2[row.data.status as string] ?? headerStatus;
+    if (header && Object.keys(fields).every((k) => header.data[k] === fields[k])) return;
+    const base: Rec = header ? { ...header.data } : { ...c.blank(c.def('salesHeaders')), id, status: 'Open', docNoOccurrence: 1 };
+    c.store.put('salesHeaders', id, { ...base, ...fields });
     return;
   }
-  const existing = c.get('salesHeaders', id)?.data;
-  const view: Rec = {
-    ...(existing ?? { ...c.blank(c.def('salesHeaders')), id, status: 'Open', docNoOccurrence: 1 }),
-    documentType,
-    number: doc.number,
-  };
-  if (set === 'salesQuotes') view.quoteValidUntilDate = doc.validUntilDate;
-  if (existing && Object.keys(view).every((k) => view[k] === existing[k])) return;
-  view.lastModifiedDateTime = doc.lastModifiedDateTime ?? c.nowText();
-  c.store.put('salesHeaders', id, view);
+  if (table !== 'salesHeaders' || !row) return;
+  const order = c.store.get('salesOrders', id) ?? c.store.get('salesQuotes', id) ?? c.store.get('salesInvoices', id);
+  if (!order) return;
+  const changes: Rec = { lastModifiedDateTime: row.data.lastModifiedDateTime };
+  if (row.data.documentType === 'Order') changes.status = ORDER_STATUS_IN_V2[row.data.status as string] ?? order.data.status;
+  if (row.data.documentType === 'Quote') changes.validUntilDate = row.data.quoteValidUntilDate;
+  if (Object.keys(changes).every((k) => order.data[k] === changes[k])) return;
+  const set = c.store.get('salesOrders', id) ? 'salesOrders' : c.store.get('salesQuotes', id) ? 'salesQuotes' : 'salesInvoices';
+  c.store.put(set, id, { ...order.data, ...changes });
 }
 
-export function dropSalesHeader(c: Company, id: string): void {
-  if (c.get('salesHeaders', id)) c.store.delete('salesHeaders', id);
-}
-
-/** The v2.0 document behind a salesHeaders row, with the set it lives in. */
-function documentOf(c: Company, id: string): { set: string; row: Row } | undefined {
-  for (const set of Object.keys(DOCUMENT_TYPE_OF)) {
-    const row = c.get(set, id);
-    if (row) return { set, row };
-  }
-  return undefined;
-}
-
-/** Business Central refuses changes to a released document ("Status must be equal to 'Open'"). */
+/** Business Central refuses changes to a released document ("Status must be equal to 'Open'") until it is reopened. */
 export function assertOpen(c: Company, id: string): void {
   const header = c.get('salesHeaders', id)?.data;
   if (header && header.status !== 'Open') {
@@ -76,8 +116,8 @@ function archive(c: Company, header: Row): void {
   const h = header.data;
   const versions = [...c.store.rows('salesHeaderArchives')].filter((r) => r.data.documentType === h.documentType && r.data.number === h.number && r.data.docNoOccurrence === h.docNoOccurrence).length;
   const id = newGuid();
-  const doc = documentOf(c, h.id as string);
   const now = c.nowText();
+  const doc = (['salesQuotes', 'salesOrders', 'salesInvoices'] as const).map((set) => ({ set, row: c.get(set, h.id as string) })).find((d) => d.row) as { set: string; row: Row } | undefined;
   c.store.put('salesHeaderArchives', id, {
     ...c.blank(c.def('salesHeaderArchives')),
     id,
@@ -92,6 +132,7 @@ function archive(c: Company, header: Row): void {
     dateArchived: isoDateTime(c.now()).slice(0, 10),
     lastModifiedDateTime: now,
   });
+  // The archive keeps the document's lines with the same version (Sales Line Archive).
   if (!doc) return;
   for (const line of c.children(LINE_SET_OF[doc.set]!, 'documentId', h.id as string)) {
     const l = line.data;
@@ -129,14 +170,6 @@ export const salesExtraHooks: Readonly<Record<string, Hooks>> = {
     },
   },
   salesHeaders: {
-    // One record with the v2.0 document: Quote Valid Until Date written here shows on salesQuotes too.
-    afterUpdate: (c, row) => {
-      const doc = documentOf(c, row.data.id as string);
-      if (!doc) return;
-      const changes: Rec = doc.set === 'salesQuotes' ? { validUntilDate: row.data.quoteValidUntilDate } : {};
-      const touched = c.touch(doc.set, doc.row.data.id as string, changes);
-      c.store.put('salesHeaders', row.data.id as string, { ...row.data, lastModifiedDateTime: touched.data.lastModifiedDateTime });
-    },
     actions: {
       release: (c, row) => setStatus(c, row, 'Released'),
       reopen: (c, row) => setStatus(c, row, 'Open'),

@@ -34,6 +34,7 @@ import { customerStatistics } from './customerStatistics.js';
 import { recordLinks } from './recordLinks.js';
 import { customerLedgerEntries } from './customerLedgerEntries.js';
 import { salesSetup } from './salesSetup.js';
+import { salesLines } from './salesLines.js';
 import { salesLineArchives } from './salesLineArchives.js';
 import { salesHeaderArchives } from './salesHeaderArchives.js';
 import { salesHeaders } from './salesHeaders.js';
@@ -72,6 +73,7 @@ export * from './customerStatistics.js';
 export * from './recordLinks.js';
 export * from './customerLedgerEntries.js';
 export * from './salesSetup.js';
+export * from './salesLines.js';
 export * from './salesLineArchives.js';
 export * from './salesHeaderArchives.js';
 export * from './salesHeaders.js';
@@ -117,6 +119,7 @@ export const bcResources: readonly BcResource[] = [
   customerLedgerEntries,
   recordLinks,
   customerStatistics,
+  salesLines,
 ];
 
 const byEntitySet = new Map(bcResources.map((r) => [r.entitySet, r]));

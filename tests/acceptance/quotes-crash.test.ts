@@ -80,7 +80,11 @@ function outcome(emu: RunningEmulators): Record<string, unknown> {
     emu.bc
       .list(set)
       .filter((l) => l.documentId === id)
-      .map((l) => `${String(l.lineType)} ${String(l.lineObjectNumber)} ${String(l.quantity)} ${String(l.unitPrice)} ${String(l.description)}`);
+      .map((l) => {
+        // Complete includes what the custom API adds: a comment line's Attached to Line No.
+        const attached = emu.bc.get('salesLines', String(l.id))?.attachedToLineNumber ?? 0;
+        return `${String(l.lineType)} ${String(l.lineObjectNumber)} ${String(l.quantity)} ${String(l.unitPrice)} ${String(l.description)} ${String(attached)}`;
+      });
   // Your Reference holds Dataverse's quote or order number, whose suffix Dataverse makes up: name it by the document's name.
   const named = new Map<unknown, unknown>([
     ...emu.dataverse.list('quotes').map((q) => [q.quotenumber, `quote "${String(q.name)}"`] as const),
@@ -123,7 +127,8 @@ describe('SIGKILL during quotes process --all (create, revise, won), then a plai
     // 3 seeded BC quotes without Your Reference, 3 from the first run, 2 new ones.
     const quote = (name: string) => quotes.find((q) => q.startsWith(`quote "${name}"`))!;
     expect(quotes.filter((q) => q.startsWith('quote '))).toHaveLength(5);
-    expect(quote('Alpine Ski House lodge chairs')).toContain('| Item 1004 45 279 LYRA Task Chair |');
+    expect(quote('Alpine Ski House lodge chairs')).toContain('| Item 1004 45 279 LYRA Task Chair 0 |');
+    expect(quote('Alpine Ski House lodge chairs')).toMatch(/\| Comment {2}0 0 LYRA Task Chair in the lodge's [^|]* 10000 \|/);
     // Revised once (1 archive); the won quote archived once when its order was linked.
     expect(quote('Alpine Ski House lodge chairs').split(' | ')[5]).toBe('1');
     expect(quote('Fourth Coffee cafe tables').split(' | ')[5]).toBe('1');

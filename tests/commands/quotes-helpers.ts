@@ -1,23 +1,23 @@
 /**
- * What the quote tests share: the demo sandbox made ready as an administrator would (customers and items
- * coupled by `bcsync couple --match`, the write-in product set in Sales & Receivables Setup), and a salesperson's
+ * What the quote tests share: the demo sandbox made ready as an administrator would (customers, items and their
+ * units coupled by `bcsync couple --match`), and a salesperson's
  * quote actions in Sales (ReviseQuote, WinQuote, an order created from the quote), sent over HTTP like the app does.
  */
 import { ClientCredentialsTokenProvider } from '../../src/clients/auth/token-provider.js';
 import type { RunningEmulators } from '../../src/emulators/types.js';
 import type { CliHarness } from './sync-cli-helper.js';
 
-/** Couples the demo's customers and items as a script would, and sets the write-in product (item 9000). */
+/** Couples the demo's customers, items and their units as a script would (the demo's setup names write-in item 9000). */
 export async function prepareDemo(h: CliHarness): Promise<void> {
   for (const args of [
     ['couple', '--mapping', 'CUSTOMER', '--match', 'name'],
+    ['couple', '--mapping', 'UNIT GROUP', '--match', 'name'],
     ['couple', '--mapping', 'ITEM-PRODUCT', '--match', 'number'],
+    ['couple', '--mapping', 'ITEM UOM', '--match', 'name'],
   ]) {
     const r = await h.cli(args);
     if (r.code !== 0) throw new Error(`${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   }
-  const setup = h.emu.bc.list('salesSetup')[0]!;
-  h.emu.bc.update('salesSetup', String(setup.id), { writeInProductType: 'Item', writeInProductNumber: '9000' });
 }
 
 /** An unbound Dataverse action (ReviseQuote, WinQuote) as the Sales app sends it. */

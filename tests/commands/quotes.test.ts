@@ -6,6 +6,7 @@
  * come from the emulators' request log. Through the real CLI, clients and emulators over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { splitText } from '../../src/processes/documents/index.js';
 import type { QuoteListing } from '../../src/processes/quotes/list.js';
 import type { QuoteOutcome } from '../../src/processes/quotes/process.js';
 import { startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
@@ -81,11 +82,20 @@ describe('bcsync quotes (demo sandbox)', () => {
     expect(r.quotes.find((q) => q.quotenumber === ALPINE)!.bcNumber).toBe(alpine.number);
     // The product line, its description over 100 characters on comment lines, the write-in line on item 9000.
     const longText = String(h.emu.dataverse.list('quotedetails').find((l) => l._quoteid_value === dvQuote(ALPINE, 0).quoteid && l.sequencenumber === 1)!.description);
+    const [first, second] = splitText(longText);
     expect(bcLines(alpine.id)).toEqual([
       ['Item', '1004', 'LYRA Task Chair', 30, 279],
-      ['Comment', '', longText.slice(0, 100), 0, 0],
-      ['Comment', '', longText.slice(100), 0, 0],
+      ['Comment', '', first, 0, 0],
+      ['Comment', '', second, 0, 0],
       ['Item', '9000', 'Embroidered lodge logo on every seat back', 30, 12],
+    ]);
+    // The comment lines are attached to their product line (custom API salesLines).
+    const attached = h.emu.bc.list('salesLines').filter((l) => l.documentType === 'Quote' && l.documentNumber === alpine.number);
+    expect(attached.map((l) => [l.lineNumber, l.attachedToLineNumber])).toEqual([
+      [10000, 0],
+      [20000, 10000],
+      [30000, 10000],
+      [40000, 0],
     ]);
     expect(bcQuote(FOURTH_COFFEE)).toMatchObject({ validUntilDate: '2027-01-15', customerNumber: '70000' });
     // An empty effectiveto leaves Quote Valid Until blank; the won quote's order is not submitted: the BC quote is Released.
@@ -94,7 +104,7 @@ describe('bcsync quotes (demo sandbox)', () => {
     expect(h.emu.bc.get('salesHeaders', String(relecloud.id))).toMatchObject({ status: 'Released', quoteValidUntilDate: '0001-01-01' });
     // The Draft quote is not processed.
     expect(h.emu.bc.list('salesQuotes').filter((q) => q.externalDocumentNumber === 'BALDWIN MUSEUM SEATING')).toEqual([]);
-    // Per created quote: the quote's lookups (account, customer, products, items), one deep insert, one Your Reference.
+    // Per created quote: one deep insert (v2.0), one custom-API $batch (Your Reference, attached lines); the won one is released.
     const writes = requests().filter((x) => !x.includes(' GET '));
     expect(writes).toEqual([
       'bc POST $batch',
@@ -105,7 +115,23 @@ describe('bcsync quotes (demo sandbox)', () => {
       'bc POST $batch',
       'bc POST salesHeaders(id)/Microsoft.NAV.release',
     ]);
-    expect(requests().filter((x) => x.includes(' GET ')).length).toBe(17);
+    // Reads: the quotes, then the lines and every lookup once for all three quotes (the shared conversion), the
+    // one quote whose comment lines are attached, the won quote's order.
+    expect(requests().filter((x) => x.includes(' GET '))).toEqual([
+      'dataverse GET quotes',
+      'dataverse GET quotedetails',
+      'dataverse GET accounts',
+      'bc GET customers',
+      'dataverse GET products',
+      'bc GET items',
+      'dataverse GET uoms',
+      'bc GET itemUnitsOfMeasure',
+      'dataverse GET transactioncurrencies',
+      'bc GET salesSetup',
+      'bc GET items',
+      'bc GET salesQuoteLines',
+      'dataverse GET salesorders',
+    ]);
   });
 
   test('a second process --all writes nothing: one read of the quotes', async () => {
@@ -146,8 +172,9 @@ describe('bcsync quotes (demo sandbox)', () => {
       [' ', '', 0],
       ['Item', '9000', 30],
     ]);
-    // The archive, then the lines and header replaced in one transaction ($batch with Isolation: snapshot).
-    expect(requests().filter((x) => !x.includes(' GET '))).toEqual(['bc POST salesHeaders(id)/Microsoft.NAV.archive', 'bc POST $batch']);
+    // The archive, then the lines and header replaced in one transaction ($batch with Isolation: snapshot), then the
+    // custom API's Your Reference and attached lines (one $batch).
+    expect(requests().filter((x) => !x.includes(' GET '))).toEqual(['bc POST salesHeaders(id)/Microsoft.NAV.archive', 'bc POST $batch', 'bc POST $batch']);
     // 4 old lines deleted, 3 new ones, the header: 8 operations in one request.
     expect(h.emu.requestLog.find((e) => e.method === 'POST' && e.path.endsWith('$batch'))?.operations).toBe(8);
     const listed = (JSON.parse((await h.cli(['--json', 'quotes', 'list'])).stdout) as { quotes: QuoteListing[] }).quotes;
@@ -187,7 +214,8 @@ describe('bcsync quotes (demo sandbox)', () => {
     expect(r.code).toBe(4);
     const problems = r.stderr.split('\n').filter((l) => l.includes(`Quote ${String(quote.quotenumber)}`));
     expect(problems).toEqual([
-      `warning: Quote ${String(quote.quotenumber)} revision 0: its customer's account is not coupled to a Business Central customer; couple the account ("bcsync couple" or "bcsync sync --all"), then process it again`,
+      `warning: Quote ${String(quote.quotenumber)} revision 0 "Adatum lab stools": customer Adatum Corporation is not coupled to a Business Central customer; ` +
+        `couple account ${String(adatum.accountid)} with "bcsync couple --mapping CUSTOMER --dataverse ${String(adatum.accountid)} --bc <customer no.>" (or --create-in bc), then run the command again.`,
     ]);
     expect(writesIn(h.emu)).toEqual([]);
     const unknown = await h.cli(['quotes', 'process', 'QUO-99999-NOPE00']);

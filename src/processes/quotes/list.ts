@@ -2,6 +2,7 @@
  * Which Dataverse quotes Business Central's quote processing takes, and which are coupled to a BC sales quote
  * (README.md in this folder, "Which quotes are listed"). Read-only: it reads through the Sides and the couplings.
  */
+import { headerTable, QUOTE_TABLES } from '../documents/index.js';
 import type { Rec, Side, SideTable } from '../../sides/types.js';
 
 /** The couplings of a Sales Header (quote) with a Dataverse quote (BC's CRM Integration Record for quotes). */
@@ -38,32 +39,12 @@ export interface QuoteListSources {
   dataverseCompanyId?: string;
 }
 
-export const QUOTE_COLUMNS = [
-  'quotenumber',
-  'revisionnumber',
-  'name',
-  'statecode',
-  'statuscode',
-  '_customerid_value',
-  '_bcbi_companyid_value',
-  '_transactioncurrencyid_value',
-  'effectiveto',
-  'requestdeliveryby',
-  'description',
-  'discountamount',
-  'discountpercentage',
-  'freightamount',
-  'totallineitemamount',
-  'totalamountlessfreight',
-  'paymenttermscode',
-  'shippingmethodcode',
-  'freighttermscode',
-  ...['billto', 'shipto'].flatMap((p) => ['line1', 'line2', 'city', 'stateorprovince', 'postalcode', 'country'].map((f) => `${p}_${f}`)),
-];
 
 const table = (entitySet: string, key: string, select: string[], modifiedField = 'modifiedon'): SideTable => ({ entitySet, key, modifiedField, filter: [], select });
 
-export const QUOTES = table('quotes', 'quoteid', QUOTE_COLUMNS);
+/** The quote header as the shared conversion reads it, with what the processing decides on. */
+const CONVERTED = headerTable(QUOTE_TABLES);
+export const QUOTES: SideTable = { ...CONVERTED, select: [...(CONVERTED.select ?? []), 'revisionnumber', 'statuscode', 'effectiveto'] };
 export const BC_QUOTES = table('salesQuotes', 'id', ['number', 'customerNumber', 'externalDocumentNumber', 'validUntilDate'], 'lastModifiedDateTime');
 
 /**

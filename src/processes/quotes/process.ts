@@ -7,7 +7,8 @@
  */
 import type { IntentJournal, Intent, StateStore } from '../../state/index.js';
 import type { Rec, Side, SideTable, WriteOp, WriteResult } from '../../sides/types.js';
-import { convertDocument, DocumentRefused, ORDER_LINES, readDocumentLines, readQuoteLines, type BcDocumentDraft, type ConversionSources } from './convert.js';
+import { headerTable, ORDER_TABLES, QUOTE_TABLES } from '../documents/index.js';
+import { convertDocuments, DocumentRefused, type BcDocumentDraft, type ConversionSources } from './convert.js';
 import { BC_QUOTES, candidateQuotes, QUOTE_STATE, QUOTE_STATUS_REVISED, QUOTES, SALES_QUOTE_MAPPING, text } from './list.js';
 import { SALES_ORDER_MAPPING } from '../sales-orders/list.js';
 
@@ -43,6 +44,7 @@ export interface QuoteOutcome {
 export type CreateOrder = (salesOrder: Rec, bcQuoteNumber: string) => Promise<{ bcId: string; number: string } | undefined>;
 
 export interface QuoteProcessSources extends ConversionSources {
+  state: StateStore;
   intents: IntentJournal;
   dataverseCompanyId?: string;
   /** ISO now (intent times). */
@@ -64,13 +66,11 @@ export const SALES_HEADERS = custom('salesHeaders', ['documentType', 'number', '
 const ARCHIVES = custom('salesHeaderArchives', ['documentType', 'number', 'versionNumber']);
 const BC_ORDERS: SideTable = { entitySet: 'salesOrders', key: 'id', modifiedField: 'lastModifiedDateTime', filter: [], select: ['number', 'externalDocumentNumber', 'customerNumber'] };
 const QUOTE_LINES_BC: SideTable = { entitySet: 'salesQuoteLines', key: 'id', modifiedField: 'lastModifiedDateTime', filter: [], select: ['documentId', 'sequence'] };
-export const ORDERS_DV: SideTable = {
-  entitySet: 'salesorders',
-  key: 'salesorderid',
-  modifiedField: 'modifiedon',
-  filter: [],
-  select: ['ordernumber', 'name', 'statecode', 'lastbackofficesubmit', '_quoteid_value', '_customerid_value', 'freightamount', 'discountamount', 'discountpercentage', 'totallineitemamount', 'totalamountlessfreight'],
-};
+const ORDER_LINES_BC: SideTable = { ...QUOTE_LINES_BC, entitySet: 'salesOrderLines' };
+const SALES_LINES = custom('salesLines', ['lineNumber', 'attachedToLineNumber']);
+const ORDER_HEADER = headerTable(ORDER_TABLES);
+/** The order as the shared conversion reads it, with the quote it came from. */
+export const ORDERS_DV: SideTable = { ...ORDER_HEADER, select: [...(ORDER_HEADER.select ?? []), '_quoteid_value'] };
 
 /** salesorder statecode Submitted (docs/integration.md §8.3). */
 const ORDER_SUBMITTED = 1;
@@ -82,8 +82,6 @@ type Step = 'create' | 'revise' | 'order' | 'won';
 /** The coupling extra that marks a won quote as done (BC's marker coupling with an empty Integration ID). */
 const WON_MARKER = 'wonProcessed';
 
-/** Your Reference is Text[35]. */
-const YOUR_REFERENCE_LENGTH = 35;
 
 /**
  * Processes the candidate quotes (or the given ones): open intents of an earlier run first, then each quote in
@@ -96,13 +94,13 @@ export async function processQuotes(sources: QuoteProcessSources, options: Quote
   const quotes = await candidateQuotes(sources.dataverse, sources.dataverseCompanyId, options.quoteIds);
   quotes.sort((a, b) => text(a.fields.quotenumber).localeCompare(text(b.fields.quotenumber)) || Number(a.fields.revisionnumber) - Number(b.fields.revisionnumber));
   const todo = quotes.filter((q) => !run.isDone(q));
-  const lines = await readQuoteLines(sources.dataverse, todo.filter((q) => !run.coupling(q.id)).map((q) => q.id));
+  const drafts = await convertDocuments(sources, QUOTE_TABLES, todo.filter((q) => !run.coupling(q.id)));
   const outcomes: QuoteOutcome[] = quotes.filter((q) => run.isDone(q)).map((q) => run.outcome(q, ['already processed']));
   run.total = todo.length;
   run.tick();
   for (const quote of todo) {
     if (sources.signal?.aborted) break;
-    outcomes.push(await run.process(quote, lines.get(quote.id) ?? []));
+    outcomes.push(await run.process(quote, drafts.get(quote.id)));
     run.done++;
     run.tick();
   }
@@ -179,10 +177,10 @@ class QuoteRun {
     };
   }
 
-  async process(quote: Rec, lines: Rec[]): Promise<QuoteOutcome> {
+  async process(quote: Rec, draft: BcDocumentDraft | DocumentRefused | undefined): Promise<QuoteOutcome> {
     const actions: QuoteAction[] = [];
     try {
-      if (!this.coupling(quote.id)) actions.push(await this.createOrRevise(quote, lines));
+      if (!this.coupling(quote.id)) actions.push(await this.createOrRevise(quote, draft));
       if (Number(quote.fields.statecode) === QUOTE_STATE.won) {
         const won = await this.won(quote);
         actions.push(won.action);
@@ -191,15 +189,20 @@ class QuoteRun {
       return this.outcome(quote, actions);
     } catch (error) {
       if (!(error instanceof DocumentRefused)) throw error;
-      return this.outcome(quote, [...actions, 'refused'], { error: `Quote ${text(quote.fields.quotenumber)} revision ${Number(quote.fields.revisionnumber ?? 0)}: ${error.message}` });
+      // The shared conversion's messages name the quote already; the revision is said here.
+      const number = text(quote.fields.quotenumber);
+      const revision = `revision ${Number(quote.fields.revisionnumber ?? 0)}`;
+      const message = error.message.startsWith(`Quote ${number}`) ? error.message.replace(`Quote ${number}`, `Quote ${number} ${revision}`) : `Quote ${number} ${revision}: ${error.message}`;
+      return this.outcome(quote, [...actions, 'refused'], { error: message });
     }
   }
 
   // ---- create / revise -----------------------------------------------------------------------
 
   /** Revision 0, or no coupled Closed/Revised revision with the same number: create. Else revise that BC quote. */
-  private async createOrRevise(quote: Rec, lines: Rec[]): Promise<QuoteAction> {
-    const draft = await convertDocument(this.s, quote, lines);
+  private async createOrRevise(quote: Rec, converted: BcDocumentDraft | DocumentRefused | undefined): Promise<QuoteAction> {
+    if (converted === undefined || converted instanceof DocumentRefused) throw converted ?? new DocumentRefused('it could not be read');
+    const draft = converted;
     const previous = Number(quote.fields.revisionnumber ?? 0) > 0 ? await this.previousRevision(quote) : undefined;
     if (this.dryRun) return previous ? 'revised' : 'created';
     if (previous) {
@@ -215,7 +218,7 @@ class QuoteRun {
     const [intent] = await this.s.intents.record([this.intent(quote, keys)]);
     const [result] = await this.bcWrite(BC_QUOTES, [{ kind: 'create', id: '', fields: { ...draft.header, ...quoteHeader(quote), salesQuoteLines: draft.lines } }]);
     if (!result?.ok || !result.record) throw new DocumentRefused(`Business Central refused the quote: ${result?.error?.message ?? 'no answer'}; correct it in Sales or Business Central and process it again`);
-    await this.setReference(result.record.id, quote);
+    await this.setHeaderAndLines(QUOTE_LINES_BC, result.record.id, draft, {});
     await this.couple(quote, result.record.id, text(result.record.fields.number), intent!);
     return 'created';
   }
@@ -252,6 +255,7 @@ class QuoteRun {
     const results = await this.bcTransaction(writes);
     const failed = results.find((r) => !r.ok);
     if (failed) throw new DocumentRefused(`Business Central refused the new revision's lines: ${failed.error?.message ?? 'no answer'}; correct the quote and process it again`);
+    await this.setHeaderAndLines(QUOTE_LINES_BC, bcId, draft, {});
     this.bcNumbers.set(bcId, text(header.fields.number));
   }
 
@@ -265,10 +269,24 @@ class QuoteRun {
     return n;
   }
 
-  /** Your Reference ← quotenumber (custom API salesHeaders: not on the v2.0 page). */
-  private async setReference(bcId: string, quote: Rec): Promise<void> {
-    const [result] = await this.bcWrite(SALES_HEADERS, [{ kind: 'update', id: bcId, fields: { yourReference: text(quote.fields.quotenumber).slice(0, YOUR_REFERENCE_LENGTH) } }]);
-    if (!result?.ok) throw new DocumentRefused(`Business Central refused Your Reference on the quote: ${result?.error?.message ?? 'no answer'}`);
+  /**
+   * What API v2.0 lacks, through the custom API in one transaction: Your Reference (and Payment Discount %,
+   * Shipping Agent, Quote No.) on salesHeaders, Attached to Line No. of the comment lines on salesLines (their ids
+   * are the v2.0 lines' ids, read once). Idempotent: a run that finishes an interrupted one sends it again.
+   */
+  private async setHeaderAndLines(linesTable: SideTable, bcId: string, draft: BcDocumentDraft, extra: Record<string, unknown>): Promise<void> {
+    const writes: Array<{ table: SideTable; op: WriteOp }> = [{ table: SALES_HEADERS, op: { kind: 'update', id: bcId, fields: { ...draft.salesHeader, ...extra } } }];
+    if (draft.attached.size > 0) {
+      const lines: Rec[] = [];
+      for await (const page of this.bc.list(linesTable, { where: [{ field: 'documentId', op: 'eq', value: bcId }] })) lines.push(...page);
+      for (const line of lines) {
+        const attachedTo = draft.attached.get(Number(line.fields.sequence));
+        if (attachedTo !== undefined) writes.push({ table: SALES_LINES, op: { kind: 'update', id: line.id, fields: { attachedToLineNumber: attachedTo } } });
+      }
+    }
+    const results = await this.bcTransaction(writes);
+    const failed = results.find((r) => !r.ok);
+    if (failed) throw new DocumentRefused(`Business Central refused Your Reference or the attached lines: ${failed.error?.message ?? 'no answer'}`);
   }
 
   /** Couples the BC quote to this revision (replacing the earlier revision's coupling), durably, then closes the intent. */
@@ -321,20 +339,22 @@ class QuoteRun {
    * SALESORDER-ORDER; announced by an intent like the quote's own create.
    */
   private async createOrderHere(quote: Rec, order: Rec, bcQuoteNumber: string): Promise<{ bcId: string; number: string }> {
-    const lines = (await readDocumentLines(this.s.dataverse, ORDER_LINES, '_salesorderid_value', [order.id])).get(order.id) ?? [];
-    const draft = await convertDocument(this.s, order, lines);
+    const draft = await this.orderDraft(order);
     const keys = { step: 'order', salesorderid: order.id, externalDocumentNumber: text(draft.header.externalDocumentNumber), customerNumber: text(draft.header.customerNumber) };
     const [intent] = await this.s.intents.record([this.intent(quote, keys)]);
     const [result] = await this.bcWrite(BC_ORDERS, [{ kind: 'create', id: '', fields: { ...draft.header, salesOrderLines: draft.lines } }]);
     if (!result?.ok || !result.record) throw new DocumentRefused(`Business Central refused the order of the won quote: ${result?.error?.message ?? 'no answer'}`);
-    return this.finishOrder(order, result.record, bcQuoteNumber, intent!);
+    return this.finishOrder(order, result.record, draft, bcQuoteNumber, intent!);
   }
 
-  private async finishOrder(order: Rec, bcOrder: Rec, bcQuoteNumber: string, intent: Intent): Promise<{ bcId: string; number: string }> {
-    const [reference] = await this.bcWrite(SALES_HEADERS, [
-      { kind: 'update', id: bcOrder.id, fields: { yourReference: text(order.fields.ordernumber).slice(0, YOUR_REFERENCE_LENGTH), quoteNumber: bcQuoteNumber } },
-    ]);
-    if (!reference?.ok) throw new DocumentRefused(`Business Central refused Your Reference on the order: ${reference?.error?.message ?? 'no answer'}`);
+  private async orderDraft(order: Rec): Promise<BcDocumentDraft> {
+    const draft = (await convertDocuments(this.s, ORDER_TABLES, [order])).get(order.id);
+    if (!draft || draft instanceof DocumentRefused) throw draft ?? new DocumentRefused('its order could not be read');
+    return draft;
+  }
+
+  private async finishOrder(order: Rec, bcOrder: Rec, draft: BcDocumentDraft, bcQuoteNumber: string, intent: Intent): Promise<{ bcId: string; number: string }> {
+    await this.setHeaderAndLines(ORDER_LINES_BC, bcOrder.id, draft, { quoteNumber: bcQuoteNumber });
     // Submitted orders are read-only in Sales: Active, stamp, Submitted again (docs/integration.md §8.3).
     for (const fields of [{ statecode: 0, statuscode: 2 }, { lastbackofficesubmit: this.s.now().slice(0, 10) }, { statecode: ORDER_SUBMITTED, statuscode: 3 }]) {
       const [r] = await this.dvWrite(ORDERS_DV, [{ kind: 'update', id: order.id, fields }]);
@@ -397,6 +417,12 @@ class QuoteRun {
     }
   }
 
+  private async quoteDraft(quote: Rec): Promise<BcDocumentDraft> {
+    const draft = (await convertDocuments(this.s, QUOTE_TABLES, [quote])).get(quote.id);
+    if (!draft || draft instanceof DocumentRefused) throw draft ?? new DocumentRefused('it could not be read');
+    return draft;
+  }
+
   /** BC documents with the intent's external document number and customer, modified since the intent was recorded. */
   private async createdSince(table: SideTable, keys: Record<string, string>, at: string): Promise<Rec[]> {
     const where = [
@@ -418,7 +444,7 @@ class QuoteRun {
         await this.s.intents.close([intent]);
         return;
       }
-      await this.setReference(mine[0]!.id, quote);
+      await this.setHeaderAndLines(QUOTE_LINES_BC, mine[0]!.id, await this.quoteDraft(quote), {});
       await this.couple(quote, mine[0]!.id, text(mine[0]!.fields.number), intent);
       return;
     }
@@ -431,7 +457,7 @@ class QuoteRun {
         return;
       }
       const coupling = this.coupling(quote.id);
-      await this.finishOrder(order, mine[0]!, text(coupling?.extra?.bcNumber), intent);
+      await this.finishOrder(order, mine[0]!, await this.orderDraft(order), text(coupling?.extra?.bcNumber), intent);
       return;
     }
     const bcId = keys.bcQuoteId ?? '';
@@ -439,8 +465,7 @@ class QuoteRun {
     const bcNumber = text(bcQuote?.fields.number);
     const archived = bcQuote ? (await this.archiveCount(bcNumber)) > Number(keys.archivesBefore ?? 0) : true;
     if (step === 'revise') {
-      const lines = (await readQuoteLines(this.s.dataverse, [quote.id])).get(quote.id) ?? [];
-      await this.revise(quote, await convertDocument(this.s, quote, lines), bcId, !archived);
+      await this.revise(quote, await this.quoteDraft(quote), bcId, !archived);
       await this.couple(quote, bcId, bcNumber, intent);
       return;
     }

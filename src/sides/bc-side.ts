@@ -132,17 +132,17 @@ export class BcSide implements Side {
     await this.client.action(this.resource(table), id, action);
   }
 
-  async transaction(writes: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]> {
+  /** One JSON `$batch` with `Isolation: snapshot` (docs/protocols.md §3.2): every operation lands, or none does. */
+  async writeAtomic(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]> {
     const results = await this.client.batch(
-      writes.map(({ table, op }) => this.operation(table, op)),
+      ops.map(({ table, op }) => this.operation(table, op)),
       { atomic: true },
     );
-    const failed = results.find((r) => !r.ok);
-    // Isolation: snapshot rolled every write back when one failed: none of them happened.
-    if (failed) return writes.map(({ op }) => ({ op, ok: false, error: writeError(failed.error, `HTTP ${failed.status}`) }));
     return results.map((r, i) => {
+      const op = ops[i]!.op;
+      if (!r || !r.ok) return { op, ok: false, error: writeError(r?.error, `HTTP ${r?.status ?? 'not sent'}`) };
       const body = r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : undefined;
-      return { op: writes[i]!.op, ok: true, record: body ? toRec(body) : undefined };
+      return { op, ok: true, record: body ? toRec(body) : undefined };
     });
   }
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunningEmulators } from '../../src/emulators/types.js';
 import { BufferIo } from '../../src/io/io.js';
 import { run } from '../../src/main.js';
-import { commandProcess, seededRandom, startWorld, stateSummary, type World } from '../helpers/crash-trials.js';
+import { cliProcess, seededRandom, startWorld, stateSummary, type World } from '../helpers/crash-trials.js';
 import { prepareDemo, reviseInSales, winInSales } from '../commands/quotes-helpers.js';
 import type { CliHarness } from '../commands/sync-cli-helper.js';
 
@@ -113,7 +113,7 @@ describe('SIGKILL during quotes process --all (create, revise, won), then a plai
     ensureBuilt();
     const world = await preparedWorld();
     try {
-      const r = await commandProcess(world, ['quotes', 'process', '--all']);
+      const r = await cliProcess(world, ['quotes', 'process', '--all']);
       if (r.code !== 0) throw new Error(`the clean quotes process exited ${r.code}: ${r.stderr}`);
       const summary = await stateSummary(world.stateDir);
       clean = { outcome: outcome(world.emu), couplings: summary.couplings, events: r.events };
@@ -144,9 +144,9 @@ describe('SIGKILL during quotes process --all (create, revise, won), then a plai
       const at = 2 + Math.floor(random() * (clean.events - 3));
       const world = await preparedWorld();
       try {
-        const killed = await commandProcess(world, ['quotes', 'process', '--all'], at);
+        const killed = await cliProcess(world, ['quotes', 'process', '--all'], at);
         if (killed.signal === 'SIGKILL') killedAt.push(at);
-        const rerun = await commandProcess(world, ['quotes', 'process', '--all']);
+        const rerun = await cliProcess(world, ['quotes', 'process', '--all']);
         const where = `trial ${trial} (seed ${SEED}, killed at progress event ${at} of ${clean.events})`;
         expect([where, rerun.code, rerun.code === 0 ? '' : rerun.stderr]).toEqual([where, 0, '']);
         const summary = await stateSummary(world.stateDir);

@@ -81,11 +81,11 @@ export interface ChildRun {
  * counted in events lands at the same place of the run however busy the machine is).
  */
 export function fullSyncProcess(world: World, killAtEvent?: number): Promise<ChildRun> {
-  return commandProcess(world, ['full-sync'], killAtEvent);
+  return cliProcess(world, ['full-sync'], killAtEvent);
 }
 
-/** Any `bcsync <args> --progress json` in its own process, killed like `fullSyncProcess` at its `killAtEvent`-th event. */
-export function commandProcess(world: World, args: string[], killAtEvent?: number): Promise<ChildRun> {
+/** Any `bcsync <args> --progress json` in its own process, killed with SIGKILL at its `killAtEvent`-th progress event when given. */
+export function cliProcess(world: World, args: string[], killAtEvent?: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(process.execPath, [BIN, '--home', world.home, '--progress', 'json', ...args], {

@@ -11,6 +11,7 @@ import { headerTable, ORDER_TABLES, QUOTE_TABLES } from '../documents/index.js';
 import { convertDocuments, DocumentRefused, type BcDocumentDraft, type ConversionSources } from './convert.js';
 import { BC_QUOTES, candidateQuotes, QUOTE_STATE, QUOTE_STATUS_REVISED, QUOTES, SALES_QUOTE_MAPPING, text } from './list.js';
 import { SALES_ORDER_MAPPING } from '../sales-orders/list.js';
+import { createSalesOrders, SALES_ORDERS_CREATE } from '../sales-orders/create.js';
 
 /** What happened to one quote (or, in a dry run, what would). */
 export type QuoteAction =
@@ -36,11 +37,7 @@ export interface QuoteOutcome {
   error?: string;
 }
 
-/**
- * SEAM (README.md, "Shared document code"): makes the BC order of a Submitted Dataverse order the way
- * `sales-orders create` does (docs/integration.md §8.3), coupled under SALESORDER-ORDER. Returns undefined when
- * the order cannot be created (not Submitted, or already processed).
- */
+/** Makes the BC order of a Submitted Dataverse order, coupled under SALESORDER-ORDER (a test may stand in for it). */
 export type CreateOrder = (salesOrder: Rec, bcQuoteNumber: string) => Promise<{ bcId: string; number: string } | undefined>;
 
 export interface QuoteProcessSources extends ConversionSources {
@@ -49,7 +46,7 @@ export interface QuoteProcessSources extends ConversionSources {
   dataverseCompanyId?: string;
   /** ISO now (intent times). */
   now(): string;
-  /** SEAM: the shared order creation of `sales-orders create`; absent, the small local one below is used. */
+  /** Default: `sales-orders create`'s conversion of one order (src/processes/sales-orders/create.ts). */
   createOrder?: CreateOrder;
   onProgress?(phase: string, done: number, total: number): void;
   signal?: AbortSignal;
@@ -64,9 +61,7 @@ export interface QuoteProcessOptions {
 const custom = (entitySet: string, select: string[]): SideTable => ({ entitySet, api: 'custom', key: 'id', modifiedField: 'lastModifiedDateTime', filter: [], select });
 export const SALES_HEADERS = custom('salesHeaders', ['documentType', 'number', 'status', 'yourReference', 'quoteNumber', 'quoteValidUntilDate']);
 const ARCHIVES = custom('salesHeaderArchives', ['documentType', 'number', 'versionNumber']);
-const BC_ORDERS: SideTable = { entitySet: 'salesOrders', key: 'id', modifiedField: 'lastModifiedDateTime', filter: [], select: ['number', 'externalDocumentNumber', 'customerNumber'] };
 const QUOTE_LINES_BC: SideTable = { entitySet: 'salesQuoteLines', key: 'id', modifiedField: 'lastModifiedDateTime', filter: [], select: ['documentId', 'sequence'] };
-const ORDER_LINES_BC: SideTable = { ...QUOTE_LINES_BC, entitySet: 'salesOrderLines' };
 const SALES_LINES = custom('salesLines', ['lineNumber', 'attachedToLineNumber']);
 const ORDER_HEADER = headerTable(ORDER_TABLES);
 /** The order as the shared conversion reads it, with the quote it came from. */
@@ -77,7 +72,7 @@ const ORDER_SUBMITTED = 1;
 const NEVER_SUBMITTED = '1900-01-01';
 
 /** Intent steps of this process; the intent's `keys.step` says which one was under way. */
-type Step = 'create' | 'revise' | 'order' | 'won';
+type Step = 'create' | 'revise' | 'won';
 
 /** The coupling extra that marks a won quote as done (BC's marker coupling with an empty Integration ID). */
 const WON_MARKER = 'wonProcessed';
@@ -135,16 +130,11 @@ class QuoteRun {
   }
 
   private async bcTransaction(writes: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]> {
-    const results = await this.bc.transaction!(writes);
+    const results = await this.bc.writeAtomic!(writes);
     this.tick();
     return results;
   }
 
-  private async dvWrite(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
-    const results = await this.s.dataverse.write(table, ops);
-    this.tick();
-    return results;
-  }
 
   private get state(): StateStore {
     return this.s.state;
@@ -315,12 +305,14 @@ class QuoteRun {
     const order = orders[0];
     if (!order) throw new DocumentRefused('it is Won but no Sales order refers to it; create the order from the quote in Sales (Create Order), then process it again');
     const coupledOrder = this.state.byDataverseId(SALES_ORDER_MAPPING, order.id);
-    const creatable = Number(order.fields.statecode) === ORDER_SUBMITTED && [null, undefined, '', NEVER_SUBMITTED].includes(order.fields.lastbackofficesubmit as string);
+    // An order whose creation an interrupted run left open is finished by the order integration, whatever its state says.
+    const unfinished = this.s.intents.open(SALES_ORDERS_CREATE).some((i) => i.sourceId === order.id);
+    const creatable = unfinished || (Number(order.fields.statecode) === ORDER_SUBMITTED && [null, undefined, '', NEVER_SUBMITTED].includes(order.fields.lastbackofficesubmit as string));
     if (this.dryRun) return { action: coupledOrder ? 'order linked' : creatable ? 'order created' : 'released' };
     let bcOrder = coupledOrder ? { bcId: coupledOrder.bcId, number: '' } : undefined;
     let action: QuoteAction = 'order linked';
     if (!bcOrder && creatable) {
-      bcOrder = await (this.s.createOrder ?? ((o, n) => this.createOrderHere(quote, o, n)))(order, bcQuoteNumber);
+      bcOrder = await (this.s.createOrder ?? ((o) => this.createOrder(o)))(order, bcQuoteNumber);
       action = 'order created';
     }
     const archivesBefore = bcOrder ? await this.archiveCount(bcQuoteNumber) : 0;
@@ -333,37 +325,18 @@ class QuoteRun {
   }
 
   /**
-   * SEAM until the shared order creation is merged (README.md, "Shared document code"): the BC order of a
-   * Submitted Dataverse order as docs/integration.md §8.3 describes it (Your Reference ← ordernumber, Quote No.),
-   * the Dataverse order stamped processed (Active, `lastbackofficesubmit`, Submitted again), coupled under
-   * SALESORDER-ORDER; announced by an intent like the quote's own create.
+   * The BC order of a Submitted Dataverse order, by the order integration's own "Create in Business Central"
+   * (src/processes/sales-orders/create.ts: its intents, its completion, its coupling); each of its writes is a
+   * progress event of this run too.
    */
-  private async createOrderHere(quote: Rec, order: Rec, bcQuoteNumber: string): Promise<{ bcId: string; number: string }> {
-    const draft = await this.orderDraft(order);
-    const keys = { step: 'order', salesorderid: order.id, externalDocumentNumber: text(draft.header.externalDocumentNumber), customerNumber: text(draft.header.customerNumber) };
-    const [intent] = await this.s.intents.record([this.intent(quote, keys)]);
-    const [result] = await this.bcWrite(BC_ORDERS, [{ kind: 'create', id: '', fields: { ...draft.header, salesOrderLines: draft.lines } }]);
-    if (!result?.ok || !result.record) throw new DocumentRefused(`Business Central refused the order of the won quote: ${result?.error?.message ?? 'no answer'}`);
-    return this.finishOrder(order, result.record, draft, bcQuoteNumber, intent!);
-  }
-
-  private async orderDraft(order: Rec): Promise<BcDocumentDraft> {
-    const draft = (await convertDocuments(this.s, ORDER_TABLES, [order])).get(order.id);
-    if (!draft || draft instanceof DocumentRefused) throw draft ?? new DocumentRefused('its order could not be read');
-    return draft;
-  }
-
-  private async finishOrder(order: Rec, bcOrder: Rec, draft: BcDocumentDraft, bcQuoteNumber: string, intent: Intent): Promise<{ bcId: string; number: string }> {
-    await this.setHeaderAndLines(ORDER_LINES_BC, bcOrder.id, draft, { quoteNumber: bcQuoteNumber });
-    // Submitted orders are read-only in Sales: Active, stamp, Submitted again (docs/integration.md §8.3).
-    for (const fields of [{ statecode: 0, statuscode: 2 }, { lastbackofficesubmit: this.s.now().slice(0, 10) }, { statecode: ORDER_SUBMITTED, statuscode: 3 }]) {
-      const [r] = await this.dvWrite(ORDERS_DV, [{ kind: 'update', id: order.id, fields }]);
-      if (!r?.ok) throw new DocumentRefused(`Sales refused marking order ${text(order.fields.ordernumber)} processed: ${r?.error?.message ?? 'no answer'}`);
-    }
-    this.state.couple({ mapping: SALES_ORDER_MAPPING, bcId: bcOrder.id, dataverseId: order.id, syncedDirection: 'from-dataverse' }, { replace: true });
-    await this.state.commit();
-    await this.s.intents.close([intent]);
-    return { bcId: bcOrder.id, number: text(bcOrder.fields.number) };
+  private async createOrder(order: Rec): Promise<{ bcId: string; number: string }> {
+    const s = this.s;
+    const [created] = await createSalesOrders(
+      { bc: s.bc, dataverse: s.dataverse, state: s.state, intents: s.intents, lcyCode: s.lcyCode, dataverseCompanyId: s.dataverseCompanyId, now: () => Date.parse(s.now()) },
+      { orders: [order.id], progress: () => this.tick() },
+    );
+    if (!created?.bcId || created.result === 'refused') throw new DocumentRefused(`its order could not be created in Business Central: ${created?.error ?? 'no answer'}`);
+    return { bcId: created.bcId, number: created.bcNumber ?? '' };
   }
 
   /** Quote No. on the BC order and the BC quote archived; or, without an order, the BC quote Released. */
@@ -446,18 +419,6 @@ class QuoteRun {
       }
       await this.setHeaderAndLines(QUOTE_LINES_BC, mine[0]!.id, await this.quoteDraft(quote), {});
       await this.couple(quote, mine[0]!.id, text(mine[0]!.fields.number), intent);
-      return;
-    }
-    if (step === 'order') {
-      const found = await this.createdSince(BC_ORDERS, keys, intent.at);
-      const [order] = await this.s.dataverse.get(ORDERS_DV, [keys.salesorderid ?? '']);
-      const mine = found.filter((r) => !this.state.byBcId(SALES_ORDER_MAPPING, r.id));
-      if (mine.length === 0 || !order) {
-        await this.s.intents.close([intent]);
-        return;
-      }
-      const coupling = this.coupling(quote.id);
-      await this.finishOrder(order, mine[0]!, await this.orderDraft(order), text(coupling?.extra?.bcNumber), intent);
       return;
     }
     const bcId = keys.bcQuoteId ?? '';

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { splitText } from '../../src/processes/documents/index.js';
+import { readOpenIntents } from '../../src/state/index.js';
 import type { QuoteListing } from '../../src/processes/quotes/list.js';
 import type { QuoteOutcome } from '../../src/processes/quotes/process.js';
 import { startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
@@ -202,6 +203,27 @@ describe('bcsync quotes (demo sandbox)', () => {
     const again = await process('--all');
     expect(again.quotes.find((q) => q.quoteid === revision)!.actions).toEqual(['already processed']);
     expect(requests()).toEqual(['dataverse GET quotes']);
+  });
+
+  test('a revision too large for one transaction is refused before anything is archived, run after run', async () => {
+    const alpine = h.emu.dataverse.list('accounts').find((a) => a.name === 'Alpine Ski House')!;
+    const quote = h.emu.dataverse.insert('quotes', { name: 'Alpine Ski House guest rooms', _customerid_value: alpine.accountid, effectiveto: '2027-04-30' });
+    for (let i = 1; i <= 60; i++) {
+      h.emu.dataverse.insert('quotedetails', { _quoteid_value: quote.quoteid, isproductoverridden: true, productdescription: `Room ${i} furniture set`, quantity: 1, priceperunit: 500, sequencenumber: i });
+    }
+    h.emu.dataverse.update('quotes', String(quote.quoteid), { statecode: 1, statuscode: 2 });
+    expect((await h.cli(['quotes', 'process', String(quote.quotenumber)])).code).toBe(0);
+    const revision = await reviseInSales(h.emu, String(quote.quoteid), () => undefined);
+    for (let run = 0; run < 2; run++) {
+      const r = await process(String(quote.quotenumber));
+      expect(r.code).toBe(4);
+      expect(r.quotes.find((q) => q.quoteid === revision)!.error).toContain('replacing 60 lines by 60 takes 121 operations, more than one Business Central transaction holds (100)');
+      const bcNumber = r.quotes.find((q) => q.quoteid === revision)!.bcNumber;
+      expect(bcNumber).toBeNull();
+      expect(h.emu.bc.list('salesHeaderArchives').filter((a) => a.yourReference === quote.quotenumber)).toEqual([]);
+      // Nothing was announced either: no intent is left for a next run to finish.
+      expect(await readOpenIntents(h.stateDir)).toEqual([]);
+    }
   });
 
   test('a quote that cannot be processed: one stderr line naming it and what to do, exit 4; by number, the others are not touched', async () => {

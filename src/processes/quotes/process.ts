@@ -104,6 +104,8 @@ export async function processQuotes(sources: QuoteProcessSources, options: Quote
 
 class QuoteRun {
   private readonly bcNumbers = new Map<string, string>();
+  /** Quotes whose interrupted step could not be finished this run (their intent stays open). */
+  readonly unfinished = new Map<string, DocumentRefused>();
   done = 0;
   total = 0;
 
@@ -170,6 +172,8 @@ class QuoteRun {
   async process(quote: Rec, draft: BcDocumentDraft | DocumentRefused | undefined): Promise<QuoteOutcome> {
     const actions: QuoteAction[] = [];
     try {
+      const unfinished = this.unfinished.get(quote.id);
+      if (unfinished) throw unfinished;
       if (!this.coupling(quote.id)) actions.push(await this.createOrRevise(quote, draft));
       if (Number(quote.fields.statecode) === QUOTE_STATE.won) {
         const won = await this.won(quote);
@@ -196,6 +200,8 @@ class QuoteRun {
     const previous = Number(quote.fields.revisionnumber ?? 0) > 0 ? await this.previousRevision(quote) : undefined;
     if (this.dryRun) return previous ? 'revised' : 'created';
     if (previous) {
+      // Refused before anything is announced or archived when the replacement cannot be one transaction.
+      await this.reviseTarget(previous.bcId, draft);
       const archivesBefore = await this.archiveCount(previous.bcNumber);
       const [intent] = await this.s.intents.record([
         this.intent(quote, { step: 'revise', bcQuoteId: previous.bcId, previousQuoteId: previous.dataverseId, archivesBefore: String(archivesBefore) }),
@@ -230,12 +236,9 @@ class QuoteRun {
    * one transaction: either the new revision's document is there, or the old one is still whole.
    */
   private async revise(quote: Rec, draft: BcDocumentDraft, bcId: string, archive: boolean): Promise<void> {
-    const [header] = await this.bc.get(SALES_HEADERS, [bcId]);
-    if (!header) throw new DocumentRefused('its earlier revision is coupled to a Business Central quote that no longer exists; uncouple the earlier revision ("bcsync uncouple") and process it again');
+    const { header, old } = await this.reviseTarget(bcId, draft);
     if (text(header.fields.status) !== 'Open') await this.bcAction(SALES_HEADERS, bcId, 'reopen');
     if (archive) await this.bcAction(SALES_HEADERS, bcId, 'archive');
-    const old: Rec[] = [];
-    for await (const page of this.bc.list(QUOTE_LINES_BC, { where: [{ field: 'documentId', op: 'eq', value: bcId }] })) old.push(...page);
     const { customerNumber: _sameCustomer, ...headerFields } = draft.header;
     const writes: Array<{ table: SideTable; op: WriteOp }> = [
       ...old.map((l) => ({ table: QUOTE_LINES_BC, op: { kind: 'delete' as const, id: l.id } })),
@@ -247,6 +250,21 @@ class QuoteRun {
     if (failed) throw new DocumentRefused(`Business Central refused the new revision's lines: ${failed.error?.message ?? 'no answer'}; correct the quote and process it again`);
     await this.setHeaderAndLines(QUOTE_LINES_BC, bcId, draft, {});
     this.bcNumbers.set(bcId, text(header.fields.number));
+  }
+
+  /** The BC quote a revision replaces and its lines; refused when it is gone or the replacement exceeds one transaction. */
+  private async reviseTarget(bcId: string, draft: BcDocumentDraft): Promise<{ header: Rec; old: Rec[] }> {
+    const [header] = await this.bc.get(SALES_HEADERS, [bcId]);
+    if (!header) throw new DocumentRefused('its earlier revision is coupled to a Business Central quote that no longer exists; uncouple the earlier revision ("bcsync uncouple") and process it again');
+    const old: Rec[] = [];
+    for await (const page of this.bc.list(QUOTE_LINES_BC, { where: [{ field: 'documentId', op: 'eq', value: bcId }] })) old.push(...page);
+    const operations = old.length + draft.lines.length + 1;
+    if (operations > this.bc.limits.batchSize) {
+      throw new DocumentRefused(
+        `replacing ${old.length} lines by ${draft.lines.length} takes ${operations} operations, more than one Business Central transaction holds (${this.bc.limits.batchSize}); shorten the quote or update the Business Central quote by hand`,
+      );
+    }
+    return { header, old };
   }
 
   private async archiveCount(bcNumber: string): Promise<number> {
@@ -384,8 +402,9 @@ class QuoteRun {
       try {
         await this.finishIntent(intent, quote, keys);
       } catch (error) {
-        // Left open: the next run tries again; this quote is refused in this run's outcome below.
+        // Left open: the next run tries again; this run reports the quote refused and starts nothing new for it.
         if (!(error instanceof DocumentRefused)) throw error;
+        this.unfinished.set(quote.id, error);
       }
     }
   }
@@ -410,6 +429,12 @@ class QuoteRun {
 
   private async finishIntent(intent: Intent, quote: Rec, keys: Record<string, string>): Promise<void> {
     const step = keys.step as Step;
+    const state = Number(quote.fields.statecode);
+    if (step !== 'create' && state !== QUOTE_STATE.active && state !== QUOTE_STATE.won) {
+      // Revised again, lost or canceled since: nothing of this step is wanted any more.
+      await this.s.intents.close([intent]);
+      return;
+    }
     if (step === 'create') {
       const found = await this.createdSince(BC_QUOTES, keys, intent.at);
       const mine = found.filter((r) => !this.state.byBcId(SALES_QUOTE_MAPPING, r.id));

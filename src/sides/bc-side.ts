@@ -128,10 +128,6 @@ export class BcSide implements Side {
     return out;
   }
 
-  async action(table: SideTable, id: string, action: string): Promise<void> {
-    await this.client.action(this.resource(table), id, action);
-  }
-
   /** One JSON `$batch` with `Isolation: snapshot` (docs/protocols.md §3.2): every operation lands, or none does. */
   async writeAtomic(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]> {
     const results = await this.client.batch(
@@ -144,6 +140,10 @@ export class BcSide implements Side {
       const body = r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : undefined;
       return { op, ok: true, record: body ? toRec(body) : undefined };
     });
+  }
+
+  async runAction(table: SideTable, id: string, action: string): Promise<void> {
+    await this.client.action(this.resource(table), id, action);
   }
 
   stats(): SideStats {

@@ -127,7 +127,7 @@ class QuoteRun {
   }
 
   private async bcAction(table: SideTable, id: string, action: string): Promise<void> {
-    await this.bc.action!(table, id, action);
+    await this.bc.runAction!(table, id, action);
     this.tick();
   }
 

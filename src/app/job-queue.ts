@@ -40,7 +40,6 @@ export interface JobQueueProcess {
  * coupled first). Append an entry for a new process; keep the order of the lead-to-cash flow.
  */
 export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
-  QUOTES_PROCESS,
   {
     name: SALES_ORDERS_CREATE,
     description: 'create Business Central orders from submitted Sales orders (Auto Create Sales Orders)',
@@ -69,6 +68,7 @@ export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
     intervalMinutes: 30,
     run: (session, options) => updateArchivedOrders(session.ctx, BIDIRECTIONAL_ORDER_MAPPING, options),
   },
+  QUOTES_PROCESS,
 ];
 
 /** The processes this profile switches on. */

@@ -15,6 +15,7 @@ import { SALES_ORDERS_CREATE } from '../processes/sales-orders/create.js';
 import { POSTED_INVOICES, syncCoupledInvoices } from '../processes/invoices/posted.js';
 import { INVOICE_PAYMENTS, syncInvoicePaymentStatus } from '../processes/invoices/payments.js';
 import { invoiceContext } from './invoices.js';
+import { QUOTES_PROCESS } from './quotes.js';
 import type { MappingRunView } from './run-mapping.js';
 import { runSalesOrdersCreate } from './sales-orders-create.js';
 import type { Session } from './session.js';
@@ -86,6 +87,7 @@ export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
     intervalMinutes: 30,
     run: (session, options, view) => syncInvoicePaymentStatus(invoiceContext(session, view), options),
   },
+  QUOTES_PROCESS,
 ];
 
 /** The processes this profile switches on. */

@@ -99,17 +99,20 @@ export class BcSide implements Side {
     return table.api === 'custom';
   }
 
-  async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
+  /** A write as a client operation; `id` goes along only where the table keeps the id we chose. */
+  private operation(table: SideTable, op: WriteOp): BcOperation {
     const target = this.resource(table);
+    if (op.kind === 'create') {
+      const { id: _ignored, ...fields } = op.fields;
+      return { kind: 'create', target, body: this.acceptsChosenId(table) ? { ...fields, id: op.id } : fields };
+    }
+    if (op.kind === 'update') return { kind: 'update', target, id: op.id, body: op.fields, etag: op.etag ?? '*' };
+    return { kind: 'delete', target, id: op.id, etag: op.etag ?? '*' };
+  }
+
+  async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
     const chosenIds = this.acceptsChosenId(table);
-    const operations: BcOperation[] = ops.map((op) => {
-      if (op.kind === 'create') {
-        const { id: _ignored, ...fields } = op.fields;
-        return { kind: 'create', target, body: chosenIds ? { ...fields, id: op.id } : fields };
-      }
-      if (op.kind === 'update') return { kind: 'update', target, id: op.id, body: op.fields, etag: op.etag ?? '*' };
-      return { kind: 'delete', target, id: op.id, etag: op.etag ?? '*' };
-    });
+    const operations = ops.map((op) => this.operation(table, op));
     const results = await this.client.batch(operations, { continueOnError: true });
     const out: WriteResult[] = results.map((r, i) => {
       const op = ops[i]!;
@@ -134,16 +137,10 @@ export class BcSide implements Side {
 
   /** One JSON `$batch` with `Isolation: snapshot` (docs/protocols.md §3.2): every operation lands, or none does. */
   async writeAtomic(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]> {
-    const operations: BcOperation[] = ops.map(({ table, op }) => {
-      const target = this.resource(table);
-      if (op.kind === 'create') {
-        const { id: _ignored, ...fields } = op.fields;
-        return { kind: 'create', target, body: this.acceptsChosenId(table) ? { ...fields, id: op.id } : fields };
-      }
-      if (op.kind === 'update') return { kind: 'update', target, id: op.id, body: op.fields, etag: op.etag ?? '*' };
-      return { kind: 'delete', target, id: op.id, etag: op.etag ?? '*' };
-    });
-    const results = await this.client.batch(operations, { atomic: true });
+    const results = await this.client.batch(
+      ops.map(({ table, op }) => this.operation(table, op)),
+      { atomic: true },
+    );
     return results.map((r, i) => {
       const op = ops[i]!.op;
       if (!r || !r.ok) return { op, ok: false, error: writeError(r?.error, `HTTP ${r?.status ?? 'not sent'}`) };

@@ -25,7 +25,7 @@ async function help(argv: string[]): Promise<{ code: number; text: string }> {
 }
 
 describe('README command reference', () => {
-  test.each([['couple'], ['uncouple'], ['mappings'], ['mappings list'], ['mappings show'], ['mappings set'], ['mappings reset'], ['sales-orders'], ['sales-orders list'], ['log']])(
+  test.each([['couple'], ['uncouple'], ['mappings'], ['mappings list'], ['mappings show'], ['mappings set'], ['mappings reset'], ['sales-orders'], ['sales-orders list'], ['quotes'], ['quotes list'], ['quotes process'], ['log']])(
     'bcsync %s: README entry = --help, with examples',
     async (command) => {
       const r = await help(command.split(' '));
@@ -44,7 +44,7 @@ describe('README command reference', () => {
     expect(meaning.get(ExitCode.usage)).toMatch(/usage/);
     expect(meaning.get(ExitCode.partial)).toMatch(/records failed or are in conflict/);
     expect(meaning.get(ExitCode.state)).toMatch(/locked .* corrupt/);
-    for (const command of ['couple', 'uncouple', 'mappings', 'sales-orders', 'log']) {
+    for (const command of ['couple', 'uncouple', 'mappings', 'sales-orders', 'quotes', 'log']) {
       const text = (await help([command])).text;
       const listed = /Exit codes: ([\s\S]*?)\.\n/.exec(text)?.[1];
       expect(listed).toBeDefined();

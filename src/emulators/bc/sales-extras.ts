@@ -50,6 +50,8 @@ function headerFieldsOf(c: Company, set: string, doc: Readonly<Rec>): Rec {
   };
   if (typeof doc.requestedDeliveryDate === 'string') out.requestedDeliveryDate = doc.requestedDeliveryDate;
   if (set === 'salesOrders') out.completelyShipped = doc.fullyShipped === true;
+  // Quote Valid Until Date is one field: validUntilDate on the v2.0 quote, quoteValidUntilDate here.
+  if (set === 'salesQuotes') out.quoteValidUntilDate = doc.validUntilDate;
   for (const [header, v2] of ADDRESS) {
     out[`billTo${header}`] = doc[`billTo${v2}`] ?? '';
     out[`shipTo${header}`] = doc[`shipTo${v2}`] ?? '';
@@ -84,6 +86,7 @@ export function mirrorSalesHeader(c: Company, table: string, id: string, row: Ro
   if (!order) return;
   const changes: Rec = { lastModifiedDateTime: row.data.lastModifiedDateTime };
   if (row.data.documentType === 'Order') changes.status = ORDER_STATUS_IN_V2[row.data.status as string] ?? order.data.status;
+  if (row.data.documentType === 'Quote') changes.validUntilDate = row.data.quoteValidUntilDate;
   if (Object.keys(changes).every((k) => order.data[k] === changes[k])) return;
   const set = c.store.get('salesOrders', id) ? 'salesOrders' : c.store.get('salesQuotes', id) ? 'salesQuotes' : 'salesInvoices';
   c.store.put(set, id, { ...order.data, ...changes });

@@ -74,6 +74,7 @@ const CASCADE: Array<[string, string]> = [
   ['annotations', 'objectid'],
   ['posts', 'regardingobjectid'],
   ['ordercloses', 'salesorderid'],
+  ['quotecloses', 'quoteid'],
   ['uoms', 'uomscheduleid'],
   ['productpricelevels', 'pricelevelid'],
   ['productpricelevels', 'productid'],

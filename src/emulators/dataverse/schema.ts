@@ -267,6 +267,28 @@ function documentHeaderColumns(withFreightTerms: boolean): ColumnDef[] {
   ];
 }
 
+/** A close activity (orderclose, quoteclose): subject, the document it closes, when, and its own state. */
+function closeActivity(logicalName: string, entitySet: string, regarding: string, regardingSet: string): TableSpec {
+  return {
+    logicalName,
+    entitySet,
+    primaryName: 'subject',
+    ownership: 'user',
+    columns: [
+      str('subject', 200),
+      memo('description', 2000),
+      lookup(regarding, regardingSet, { required: true, createOnly: true }),
+      dt('actualend'),
+      ...stateColumns([
+        [0, 'Open', 1, [[1, 'Open']]],
+        [1, 'Completed', 2, [[2, 'Completed']]],
+        [2, 'Canceled', 3, [[3, 'Canceled']]],
+      ]),
+      ...ownerColumns(),
+    ],
+  };
+}
+
 /** Line columns shared by salesorderdetail, quotedetail and invoicedetail. */
 function documentLineColumns(parent: string, parentSet: string): ColumnDef[] {
   return [
@@ -912,25 +934,10 @@ const SPECS: TableSpec[] = [
       { name: 'regardingobjecttypecode', type: 'entityname', readOnly: true },
     ],
   },
-  {
-    // The order close activity FulfillSalesOrder records next to the fulfilled order.
-    logicalName: 'orderclose',
-    entitySet: 'ordercloses',
-    primaryName: 'subject',
-    ownership: 'user',
-    columns: [
-      str('subject', 200),
-      memo('description', 2000),
-      lookup('salesorderid', 'salesorders', { required: true, createOnly: true }),
-      dt('actualend'),
-      ...stateColumns([
-        [0, 'Open', 1, [[1, 'Open']]],
-        [1, 'Completed', 2, [[2, 'Completed']]],
-        [2, 'Canceled', 3, [[3, 'Canceled']]],
-      ]),
-      ...ownerColumns(),
-    ],
-  },
+  // The close activities a state message records next to the document: FulfillSalesOrder on an order,
+  // WinQuote and CloseQuote on a quote.
+  closeActivity('orderclose', 'ordercloses', 'salesorderid', 'salesorders'),
+  closeActivity('quoteclose', 'quotecloses', 'quoteid', 'quotes'),
   {
     logicalName: 'nav_accountstatistics',
     entitySet: 'nav_accountstatisticses',

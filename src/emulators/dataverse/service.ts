@@ -38,7 +38,7 @@ import type { AnnotationFilter } from './read.js';
 import { csdl, deleteOptionValue, entityDefinitions, globalOptionSetDefinitions, insertOptionValue, updateOptionValue } from './metadata.js';
 import type { PathSegment } from './metadata.js';
 import { TEAM_MEMBERSHIP_RELATIONSHIP, TEAM_ROLES_RELATIONSHIP, USER_ROLES_RELATIONSHIP } from './seed.js';
-import { fulfillSalesOrder } from './messages.js';
+import { closeQuote, fulfillSalesOrder, reviseQuote, winQuote } from './messages.js';
 
 /** A response plus, for writes, the path of the entity it touched (for `$n` Content-ID references). */
 export interface InternalResponse extends EmuResponse {
@@ -184,6 +184,19 @@ export class DataverseService {
         this.requireMethod(method, ['POST'], req.path);
         fulfillSalesOrder(this.org, jsonObject(req), this.actorFor(req));
         return { status: 204, headers: { 'OData-Version': '4.0' } };
+      case 'WinQuote':
+        this.requireMethod(method, ['POST'], req.path);
+        winQuote(this.org, jsonObject(req), this.actorFor(req));
+        return { status: 204, headers: { 'OData-Version': '4.0' } };
+      case 'CloseQuote':
+        this.requireMethod(method, ['POST'], req.path);
+        closeQuote(this.org, jsonObject(req), this.actorFor(req));
+        return { status: 204, headers: { 'OData-Version': '4.0' } };
+      case 'ReviseQuote': {
+        this.requireMethod(method, ['POST'], req.path);
+        const revised = reviseQuote(this.org, jsonObject(req), this.actorFor(req));
+        return jsonResponse(200, this.entityBody(req, revised.table, revised.id, undefined, false));
+      }
       case 'PublishXml':
       case 'PublishAllXml':
         // Option changes take effect at once here; publishing has nothing left to do.

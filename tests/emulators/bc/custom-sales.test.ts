@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ApiError } from '../../../src/errors.js';
-import { recordLinks, salesHeaderArchives, salesHeaders, salesSetup, customerLedgerEntries } from '../../../src/clients/bc/index.js';
+import { customers, customerLedgerEntries, recordLinks, salesHeaderArchives, salesHeaders, salesLineArchives, salesQuoteLines, salesQuotes, salesSetup, under } from '../../../src/clients/bc/index.js';
 import { startServices, type Services } from '../../helpers/services.js';
 
 /** The custom entities the sales-process issues need, as the emulator serves them (simple CRUD and the bound actions). */
@@ -68,5 +68,59 @@ describe('salesSetup and customerLedgerEntries', () => {
   test('ledger entries are read-only', async () => {
     const error = await s.bc.create(customerLedgerEntries, { entryNumber: 1 }).catch((e: unknown) => e);
     expect((error as ApiError).status).toBe(405);
+  });
+});
+
+describe('salesHeaders is the Sales Header behind the v2.0 documents: one id, one Quote Valid Until Date, release guards the lines', () => {
+  test('a quote made through salesQuotes shows in salesHeaders; archive keeps its lines; a released quote refuses line changes', async () => {
+    const demo = await startServices();
+    try {
+      const bc = demo.bc;
+      const [customer] = await all(bc.list(customers, { filter: "number eq '10000'" }));
+      const quote = await bc.create(salesQuotes, {
+        customerNumber: customer!.number,
+        externalDocumentNumber: 'LODGE CHAIRS',
+        validUntilDate: '2027-01-31',
+        salesQuoteLines: [
+          { lineType: 'Item', lineObjectNumber: '1000', quantity: 2, unitPrice: 100 },
+          { lineType: 'Comment', description: 'Deliver before noon' },
+        ],
+      });
+      const header = await bc.get(salesHeaders, quote.id);
+      expect(header).toMatchObject({ documentType: 'Quote', number: quote.number, status: 'Open', quoteValidUntilDate: '2027-01-31', docNoOccurrence: 1 });
+      // Your Reference and Quote Valid Until Date through the custom page; the v2.0 page shows the same date.
+      await bc.update(salesHeaders, quote.id, { yourReference: 'QUO-01001-R8N4B2', quoteValidUntilDate: '2027-02-28' }, '*');
+      expect((await bc.get(salesQuotes, quote.id)).validUntilDate).toBe('2027-02-28');
+      await bc.action(salesHeaders, quote.id, 'archive');
+      const archived = await all(bc.list(salesLineArchives, { filter: `documentNumber eq '${quote.number}'` }));
+      expect(archived.map((l) => [l.versionNumber, l.lineType, l.lineObjectNumber, l.quantity])).toEqual([
+        [1, 'Item', '1000', 2],
+        [1, ' ', '', 0],
+      ]);
+      const [version] = await all(bc.list(salesHeaderArchives, { filter: `number eq '${quote.number}'` }));
+      expect(version).toMatchObject({ documentType: 'Quote', versionNumber: 1, yourReference: 'QUO-01001-R8N4B2', externalDocumentNumber: 'LODGE CHAIRS', customerNumber: '10000' });
+      await bc.action(salesHeaders, quote.id, 'release');
+      const lines = await all(bc.list(under(salesQuotes, quote.id, salesQuoteLines)));
+      const refused = await bc.delete(under(salesQuotes, quote.id, salesQuoteLines), lines[0]!.id, '*').catch((e: unknown) => e);
+      expect((refused as ApiError).message).toContain("Status must be equal to 'Open'");
+      await bc.action(salesHeaders, quote.id, 'reopen');
+      await bc.delete(under(salesQuotes, quote.id, salesQuoteLines), lines[0]!.id, '*');
+      // Deleting the quote deletes its Sales Header.
+      await bc.delete(salesQuotes, quote.id, '*');
+      expect(await bc.get(salesHeaders, quote.id).catch((e: unknown) => (e as ApiError).status)).toBe(404);
+    } finally {
+      await demo.close();
+    }
+  });
+
+  test('seeded documents have their salesHeaders view', async () => {
+    const demo = await startServices();
+    try {
+      const quotes = await all(demo.bc.list(salesQuotes));
+      const headers = await all(demo.bc.list(salesHeaders, { filter: "documentType eq 'Quote'" }));
+      expect(headers.map((h) => h.id).sort()).toEqual(quotes.map((q) => q.id).sort());
+    } finally {
+      await demo.close();
+    }
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * Wiring of the quote processing (src/processes/quotes): the session's Sides, state and intents handed to
+ * `processQuotes`, the outcome reported in the shape of a mapping report so `sync --all` (job queue process
+ * QUOTES-PROCESS) and `bcsync quotes process` print, log and exit on it like a mapping (a refused quote: 4).
+ */
+import { emptyCounts, type MappingReport, type RecordOutcome } from '../engine/report.js';
+import { processQuotes, type QuoteOutcome, type QuoteProcessOptions } from '../processes/quotes/process.js';
+import { SALES_QUOTE_MAPPING } from '../processes/quotes/list.js';
+import type { JobQueueProcess } from './job-queue.js';
+import type { MappingRunView } from './run-mapping.js';
+import type { Session } from './session.js';
+
+export const QUOTES_PROCESS_NAME = 'QUOTES-PROCESS';
+
+export interface QuotesRun {
+  report: MappingReport;
+  outcomes: QuoteOutcome[];
+}
+
+/** Runs the quote processing over an open session; requests are counted from the Sides' transports. */
+export async function runQuotes(session: Session, options: QuoteProcessOptions, view?: MappingRunView): Promise<QuotesRun> {
+  const { ctx, state } = session;
+  const started = ctx.clock.now();
+  const before = { bc: ctx.bc.stats().requests, dataverse: ctx.dataverse.stats().requests };
+  // A dry run resolves nothing and records nothing: its intents stay in memory.
+  const intents = options.dryRun ? ctx.intents.detached() : ctx.intents;
+  const outcomes = await processQuotes(
+    {
+      bc: ctx.bc,
+      dataverse: ctx.dataverse,
+      state,
+      intents,
+      dataverseCompanyId: ctx.dataverseCompanyId,
+      lcyCode: ctx.bcLcyCode,
+      now: () => new Date(ctx.clock.now()).toISOString(),
+      onProgress: view ? (phase, done, total) => view.progress(phase, done, total) : undefined,
+      signal: ctx.signal,
+    },
+    options,
+  );
+  const finished = ctx.clock.now();
+  return { outcomes, report: quotesReport(outcomes, { started, finished, before, session, dryRun: Boolean(options.dryRun) }) };
+}
+
+function quotesReport(
+  outcomes: readonly QuoteOutcome[],
+  run: { started: number; finished: number; before: { bc: number; dataverse: number }; session: Session; dryRun: boolean },
+): MappingReport {
+  const counts = emptyCounts();
+  const records: RecordOutcome[] = [];
+  for (const o of outcomes) {
+    const actions = o.actions;
+    if (actions.includes('refused')) {
+      counts.failed++;
+      records.push({ mapping: QUOTES_PROCESS_NAME, direction: 'from-dataverse', dataverseId: o.quoteid, label: `quote ${o.quotenumber} rev. ${o.revisionnumber}`, outcome: 'failed', error: o.error });
+    } else if (actions.includes('created')) counts.inserted++;
+    else if (actions.includes('already processed')) counts.unchanged++;
+    else counts.modified++;
+    if (actions.includes('created') || actions.includes('revised')) counts.coupled++;
+  }
+  const { ctx } = run.session;
+  return {
+    mapping: QUOTES_PROCESS_NAME,
+    directions: ['from-dataverse'],
+    counts: { 'from-dataverse': counts, 'to-dataverse': emptyCounts() },
+    records,
+    startedAt: new Date(run.started).toISOString(),
+    finishedAt: new Date(run.finished).toISOString(),
+    durationMs: run.finished - run.started,
+    requests: { bc: ctx.bc.stats().requests - run.before.bc, dataverse: ctx.dataverse.stats().requests - run.before.dataverse },
+    retries: 0,
+    dryRun: run.dryRun,
+    openIntents: run.dryRun ? 0 : ctx.intents.open(SALES_QUOTE_MAPPING).length,
+  };
+}
+
+/** The job queue entry "Auto-process quotes" (docs/integration.md §4.2, §9: every 30 minutes). */
+export const QUOTES_PROCESS: JobQueueProcess = {
+  name: QUOTES_PROCESS_NAME,
+  description: 'process Active and Won Sales quotes in Business Central (create, revise, link won quotes to orders)',
+  enabled: (options) => options.autoProcessQuotes,
+  intervalMinutes: 30,
+  run: async (session, options, view) => (await runQuotes(session, { dryRun: options.dryRun }, view)).report,
+};

@@ -8,11 +8,15 @@
  * A process registers itself here with one entry; the process itself lives in src/processes/.
  */
 import type { MappingReport } from '../engine/report.js';
+import { syncNotes } from '../processes/notes/notes.js';
+import { updateOrderStatus } from '../processes/sales-orders/status.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
 import { SALES_ORDERS_CREATE } from '../processes/sales-orders/create.js';
 import type { MappingRunView } from './run-mapping.js';
 import { runSalesOrdersCreate } from './sales-orders-create.js';
 import type { Session } from './session.js';
+import { BIDIRECTIONAL_ORDER_MAPPING } from '../mapping/index.js';
+import { ARCHIVED_ORDERS_PROCESS, updateArchivedOrders } from '../processes/bidirectional-orders/archived.js';
 
 export interface JobQueueProcessOptions {
   dryRun?: boolean;
@@ -41,6 +45,27 @@ export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
     enabled: (o) => o.autoCreateOrders && o.orderSync === 'legacy',
     intervalMinutes: 30,
     run: async (session, options, view) => (await runSalesOrdersCreate(session, { all: true, dryRun: options.dryRun }, view)).report,
+  },
+  {
+    name: 'ORDER-STATUS',
+    description: 'order status back to Sales: timeline posts on release, shipment and invoice; fully invoiced orders Invoiced; deleted orders reset',
+    enabled: (o) => o.orderSync === 'legacy',
+    intervalMinutes: 7,
+    run: (session, options) => updateOrderStatus(session.ctx, options),
+  },
+  {
+    name: 'NOTES',
+    description: 'notes of coupled sales orders: Dataverse notes ⇄ Business Central record-link notes',
+    enabled: (o) => o.orderSync !== 'off',
+    intervalMinutes: 5,
+    run: (session, options) => syncNotes(session.ctx, options),
+  },
+  {
+    name: ARCHIVED_ORDERS_PROCESS,
+    description: 'bidirectional orders: quantities shipped, discounts and Invoiced from the newest archive of orders posted and deleted in Business Central',
+    enabled: (options) => options.orderSync === 'bidirectional',
+    intervalMinutes: 30,
+    run: (session, options) => updateArchivedOrders(session.ctx, BIDIRECTIONAL_ORDER_MAPPING, options),
   },
 ];
 

@@ -4,9 +4,9 @@
  */
 export type SideName = 'bc' | 'dataverse';
 
-import type { FilterCondition } from '../mapping/types.js';
+import type { FilterCondition, ReopenForWrite } from '../mapping/types.js';
 
-export type { FilterCondition };
+export type { FilterCondition, ReopenForWrite };
 
 /** Where a mapping's records live on one side. */
 export interface SideTable {
@@ -22,6 +22,8 @@ export interface SideTable {
   filter: FilterCondition[];
   /** Properties to read; undefined = all. */
   select?: string[];
+  /** Dataverse only: rows in a read-only state are made editable for an update and put back after it (a Submitted order). */
+  reopenForWrite?: ReopenForWrite;
 }
 
 /** One record as the engine sees it. */
@@ -119,4 +121,8 @@ export interface Side {
   acceptsChosenId?(table: SideTable): boolean;
   /** Dataverse only. */
   readonly optionSets?: OptionSets;
+  /** BC only: a bound action of a record (`Microsoft.NAV.<action>`), e.g. release/reopen of a sales header. */
+  runAction?(table: SideTable, id: string, action: string): Promise<void>;
+  /** Dataverse only: the FulfillSalesOrder action (a sales order reaches Fulfilled only through it). */
+  fulfillSalesOrder?(orderId: string): Promise<void>;
 }

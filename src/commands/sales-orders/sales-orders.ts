@@ -6,13 +6,14 @@ import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { listSalesOrders, SALES_ORDER_MAPPING, type SalesOrderListing } from '../../processes/sales-orders/list.js';
 import type { CommandOutcome, RegisterCommand } from '../registry.js';
-import { logReport, openSession } from '../../app/session.js';
+import { findMapping, logReport, openSession } from '../../app/session.js';
+import { JOB_QUEUE_PROCESSES } from '../../app/job-queue.js';
 import { runSalesOrdersCreate, type SalesOrdersCreateRun } from '../../app/sales-orders-create.js';
-import { exitCodeOf } from '../../engine/report.js';
-import { UsageError } from '../../errors.js';
+import { exitCodeOf, hasProblems, type MappingReport } from '../../engine/report.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import type { BcDocument } from '../../processes/documents/index.js';
 import { SALES_ORDERS_CREATE } from '../../processes/sales-orders/create.js';
-import { mappingRunView } from '../sync/render.js';
+import { mappingRunView, printProblems, printSummary, runMappingShown, runProcessShown } from '../sync/render.js';
 
 export async function salesOrdersListRun(deps: Deps): Promise<SalesOrderListing[]> {
   const session = await openSession(deps, 'sales-orders list');
@@ -124,6 +125,64 @@ export function printCreated(deps: Deps, run: SalesOrdersCreateRun, dryRun: bool
   return { exitCode: exitCodeOf([run.report]) };
 }
 
+/** The order side of the job queue, run now: SALESORDER-ORDER, then the ORDER-STATUS and NOTES processes. */
+export const SALES_ORDERS_SYNC_STEPS = ['ORDER-STATUS', 'NOTES'] as const;
+
+export async function salesOrdersSyncRun(deps: Deps, opts: { dryRun?: boolean }): Promise<{ exitCode: number; reports: MappingReport[] }> {
+  const session = await openSession(deps, 'sales-orders sync');
+  const reports: MappingReport[] = [];
+  try {
+    const mode = session.profile.integration.orderSync;
+    if (mode !== 'legacy') {
+      throw new ConfigError(
+        `"sales-orders sync" is the legacy order integration's job, and this profile's order sync is ${mode}; run "bcsync setup --order-sync legacy" first.`,
+      );
+    }
+    reports.push(await runMappingShown(deps, session, findMapping(session.mappings, SALES_ORDER_MAPPING), { dryRun: opts.dryRun }));
+    for (const name of SALES_ORDERS_SYNC_STEPS) {
+      const process = JOB_QUEUE_PROCESSES.find((p) => p.name === name)!;
+      reports.push(await runProcessShown(deps, session, process, { dryRun: opts.dryRun }));
+    }
+  } finally {
+    await session.close();
+  }
+  const out = deps.out;
+  if (out.json) out.writeJson({ ok: !reports.some(hasProblems), dryRun: Boolean(opts.dryRun), mappings: reports });
+  else {
+    printSummary(out, reports);
+    if (opts.dryRun) out.info('Dry run: nothing was written.');
+    else printProblems(out, reports);
+  }
+  return { exitCode: exitCodeOf(reports), reports };
+}
+
+function registerSalesOrdersSync(salesOrders: Command, act: Parameters<RegisterCommand>[1]): void {
+  salesOrders
+    .command('sync')
+    .description('the order status back to Sales: coupled Released orders (SALESORDER-ORDER), timeline posts, Invoiced and deleted orders, notes')
+    .option('-n, --dry-run', 'count what would be written, write nothing')
+    .addHelpText(
+      'after',
+      `
+Runs what Business Central's job queue runs for the legacy order integration:
+SALESORDER-ORDER (coupled Released orders: Last Shipment Date -> Date
+Fulfilled, requested delivery date, amounts, addresses; a Submitted order is
+made Active for the write and Submitted again), ORDER-STATUS (one timeline post
+per release, shipment and invoice; a fully invoiced order becomes Invoiced and
+is uncoupled; an order deleted by hand resets the Sales order to Active with
+Last Back Office Submit cleared) and NOTES (notes of coupled orders, both ways).
+A second run writes nothing. "sync --all" runs the same steps.
+
+Examples:
+  $ bcsync sales-orders sync
+  $ bcsync sales-orders sync --dry-run --json
+
+Exit codes: 0 ok, 1 a service refused or could not be reached, 3 configuration
+(order sync not legacy) or sign-in, 4 an order or note failed, 5 state locked.`,
+    )
+    .action((options: { dryRun?: boolean }, cmd: Command) => act(cmd, (deps) => salesOrdersSyncRun(deps, options)));
+}
+
 export const registerSalesOrders: RegisterCommand = (program: Command, act) => {
   const salesOrders = program
     .command('sales-orders')
@@ -135,6 +194,7 @@ Examples:
   $ bcsync sales-orders list
   $ bcsync sales-orders list --json
   $ bcsync sales-orders create --all
+  $ bcsync sales-orders sync
 
 Exit codes: 0 ok, 1 a service refused or could not be reached, 2 usage,
 3 configuration or sign-in, 4 an order was refused, 5 state locked or corrupt.`,
@@ -190,4 +250,5 @@ Exit codes: 0 ok, 1 a service refused or could not be reached, 2 usage,
     .action((orders: string[], options: CreateFlags, cmd: Command) =>
       act(cmd, async (deps) => printCreated(deps, await salesOrdersCreateRun(deps, orders, options), Boolean(options.dryRun))),
     );
+  registerSalesOrdersSync(salesOrders, act);
 };

@@ -3,6 +3,7 @@
  * `processQuotes`, the outcome reported in the shape of a mapping report so `sync --all` (job queue process
  * QUOTES-PROCESS) and `bcsync quotes process` print, log and exit on it like a mapping (a refused quote: 4).
  */
+import { copyOrderNotes } from '../processes/notes/notes.js';
 import { emptyCounts, type MappingReport, type RecordOutcome } from '../engine/report.js';
 import { processQuotes, type QuoteOutcome, type QuoteProcessOptions } from '../processes/quotes/process.js';
 import { SALES_QUOTE_MAPPING } from '../processes/quotes/list.js';
@@ -33,6 +34,7 @@ export async function runQuotes(session: Session, options: QuoteProcessOptions, 
       dataverseCompanyId: ctx.dataverseCompanyId,
       lcyCode: ctx.bcLcyCode,
       now: () => new Date(ctx.clock.now()).toISOString(),
+      copyNotes: async (order) => (await copyOrderNotes(ctx, [order])).records[0]?.error,
       onProgress: view ? (phase, done, total) => view.progress(phase, done, total) : undefined,
       signal: ctx.signal,
     },

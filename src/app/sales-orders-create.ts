@@ -4,6 +4,7 @@
  * `sales-orders create` and the SALES-ORDERS-CREATE job-queue process of `sync --all` print, log and exit alike.
  */
 import { emptyCounts, type MappingReport, type RecordOutcome } from '../engine/report.js';
+import { copyOrderNotes } from '../processes/notes/notes.js';
 import { createSalesOrders, SALES_ORDERS_CREATE, type OrderOutcome } from '../processes/sales-orders/create.js';
 import type { MappingRunView } from './run-mapping.js';
 import type { Session } from './session.js';
@@ -33,6 +34,7 @@ export async function runSalesOrdersCreate(session: Session, options: SalesOrder
       lcyCode: ctx.bcLcyCode,
       dataverseCompanyId: ctx.dataverseCompanyId,
       now: () => ctx.clock.now(),
+      copyNotes: async (order) => (await copyOrderNotes(ctx, [order])).records[0]?.error,
     },
     { orders: options.orders, all: options.all, dryRun: options.dryRun, progress: view ? (phase, done, total) => view.progress(phase, done, total) : undefined },
   );

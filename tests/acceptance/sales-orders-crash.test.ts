@@ -19,6 +19,8 @@ import { cliProcess, seededRandom, startWorld, stateSummary, type World } from '
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KILLS = 10;
+/** Trials run side by side. */
+const PARALLEL = 2;
 const SEED = Number(process.env.BCSYNC_CRASH_SEED ?? 20261206);
 const CREATE = ['sales-orders', 'create', '--all'];
 
@@ -93,10 +95,10 @@ describe('SIGKILL during sales-orders create --all (demo sandbox), then a plain 
 
   test(`${KILLS} kills at seeded progress events (seed ${SEED}): every rerun ends as the clean run did`, async () => {
     const random = seededRandom(SEED);
+    const points = Array.from({ length: KILLS }, () => 1 + Math.floor(random() * (clean.events - 1)));
     const killedAt: number[] = [];
     let midOrder = 0;
-    for (let trial = 0; trial < KILLS; trial++) {
-      const at = 1 + Math.floor(random() * (clean.events - 1));
+    const trial = async (index: number, at: number): Promise<void> => {
       const world = await demoWorld();
       try {
         const killed = await cliProcess(world, CREATE, at);
@@ -104,7 +106,7 @@ describe('SIGKILL during sales-orders create --all (demo sandbox), then a plain 
         // A kill between an intent and its close leaves it open: the rerun has an order to find and finish.
         if ((await stateSummary(world.stateDir)).openIntents > 0) midOrder++;
         const rerun = await cliProcess(world, CREATE);
-        const where = `trial ${trial} (seed ${SEED}, killed at progress event ${at} of ${clean.events})`;
+        const where = `trial ${index} (seed ${SEED}, killed at progress event ${at} of ${clean.events})`;
         expect([where, rerun.code]).toEqual([where, 4]);
         const summary = await stateSummary(world.stateDir);
         expect([where, summary.openIntents, summary.duplicateTargets, summary.couplings[SALES_ORDER_MAPPING]]).toEqual([where, 0, [], clean.couplings]);
@@ -112,6 +114,10 @@ describe('SIGKILL during sales-orders create --all (demo sandbox), then a plain 
       } finally {
         await world.close();
       }
+    };
+    // Two worlds at a time (each its own emulators, home and child processes): the kill points stay the seeded ones.
+    for (let i = 0; i < points.length; i += PARALLEL) {
+      await Promise.all(points.slice(i, i + PARALLEL).map((at, k) => trial(i + k, at)));
     }
     expect(killedAt.length).toBe(KILLS);
     // The trials are no test unless some kills landed inside an order's writes.

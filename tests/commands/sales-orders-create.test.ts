@@ -12,7 +12,7 @@ import { DEMO_MATCH } from '../../src/commands/demo/demo.js';
 import type { OrderOutcome } from '../../src/processes/sales-orders/create.js';
 import { SALES_ORDER_MAPPING, type SalesOrderListing } from '../../src/processes/sales-orders/list.js';
 import { readOpenIntents, StateStore } from '../../src/state/index.js';
-import { DEMO_CONVERSION_READS, DEMO_ORDER_WRITES } from './sales-orders-requests.js';
+import { DEMO_CONVERSION_READS, DEMO_ORDER_WRITES, requestLines } from './sales-orders-requests.js';
 import { startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
 
 type Row = Record<string, unknown>;
@@ -21,7 +21,7 @@ const CREATED = ['ORD-01001-K7M2Q8', 'ORD-01002-P3X9D4', 'ORD-01004-A8L2P5', 'OR
 const ADATUM = 'ORD-01006-A2B9K3';
 const ADATUM_ACCOUNT = '70269652-892d-5651-ad31-cd4e72c37671';
 
-const requests = (h: CliHarness): string[] => h.emu.requestLog.filter((e) => e.api !== 'token').map((e) => `${e.api} ${e.method} ${e.path.replace(/^.*\//, '')}`);
+const requests = (h: CliHarness): string[] => requestLines(h.emu.requestLog);
 
 describe('bcsync sales-orders create (demo sandbox)', () => {
   let h: CliHarness;
@@ -123,7 +123,10 @@ describe('bcsync sales-orders create (demo sandbox)', () => {
       expect(alpine.lines[5]).toMatchObject({ quantity: 4, unitPrice: 279, discountAmount: 40 });
       expect(alpine.lines[6]).toMatchObject({ description: 'Freight Amount', quantity: 1, unitPrice: 125 });
       // The note is copied as a record link of the BC order; the attached document is not.
-      expect(h.emu.bc.list('recordLinks').filter((l) => l.recordId === alpine.bc.id).map((l) => [l.description, l.type])).toEqual([['Delivery contact', 'Note']]);
+      const links = h.emu.bc.list('recordLinks').filter((l) => l.recordId === alpine.bc.id);
+      expect(links.map((l) => [l.description, l.type])).toEqual([['Delivery contact', 'Note']]);
+      // Coupled to its annotation, so the notes job updates it rather than copying it again.
+      expect([...state.couplings('NOTES')].map((c) => [c.bcId, c.dataverseId])).toEqual([[links[0]!.id, 'b6a1c0d2-5e3f-5a47-9b18-2c4d6e8f0a11']]);
 
       // Relecloud's rush order: its customer is a contact (Priya Shah), so the order goes to her account's customer; 100 discount.
       const rush = orderOf('ORD-01005-R4C7H2');

@@ -28,11 +28,26 @@ const ORDER = ['bc POST $batch', 'bc POST $batch', 'dataverse POST $batch'];
 export const DEMO_ORDER_WRITES = [
   ...ORDER, // ORD-01001
   ...ORDER, // ORD-01002
-  // ORD-01004: plus the line numbers to attach its comment lines to, and its note
+  // ORD-01004: plus the line numbers to attach its comment lines to, and its note (the notes process reads the
+  // order's annotations and record links, side by side, then creates the note)
   'bc POST $batch',
   'bc GET salesLines',
   'bc POST $batch',
+  'bc GET recordLinks',
+  'dataverse GET annotations',
   'bc POST $batch',
   'dataverse POST $batch',
   ...ORDER, // ORD-01005
 ];
+
+/**
+ * The log as `<api> <method> <last path segment>`; the two reads the notes process sends at once (annotations and
+ * record links) are put in one order, whichever the emulators logged first.
+ */
+export function requestLines(entries: ReadonlyArray<{ api: string; method: string; path: string }>): string[] {
+  const lines = entries.filter((e) => e.api !== 'token').map((e) => `${e.api} ${e.method} ${e.path.replace(/^.*\//, '')}`);
+  for (let i = 0; i + 1 < lines.length; i++) {
+    if (lines[i] === 'dataverse GET annotations' && lines[i + 1] === 'bc GET recordLinks') [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!];
+  }
+  return lines;
+}

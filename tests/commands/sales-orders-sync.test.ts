@@ -135,7 +135,8 @@ describe('bcsync sales-orders sync (legacy order integration)', () => {
   });
 
   test('notes: a note added on either side appears on the other once; an edit updates it; a rerun writes nothing', async () => {
-    const o = await coupledOrder('Alpine Ski House lodge furniture');
+    // An order without seeded notes (the demo's Alpine Ski House order carries one).
+    const o = await coupledOrder('Rush chairs for Relecloud');
     const annotation = h.emu.dataverse.insert('annotations', {
       subject: 'Delivery',
       notetext: 'Use the service entrance.',

@@ -11,7 +11,7 @@ import { headerTable, ORDER_TABLES, QUOTE_TABLES } from '../documents/index.js';
 import { convertDocuments, DocumentRefused, type BcDocumentDraft, type ConversionSources } from './convert.js';
 import { BC_QUOTES, candidateQuotes, QUOTE_STATE, QUOTE_STATUS_REVISED, QUOTES, SALES_QUOTE_MAPPING, text } from './list.js';
 import { SALES_ORDER_MAPPING } from '../sales-orders/list.js';
-import { createSalesOrders, SALES_ORDERS_CREATE } from '../sales-orders/create.js';
+import { createSalesOrders, SALES_ORDERS_CREATE, type CreateSources } from '../sales-orders/create.js';
 
 /** What happened to one quote (or, in a dry run, what would). */
 export type QuoteAction =
@@ -48,6 +48,8 @@ export interface QuoteProcessSources extends ConversionSources {
   now(): string;
   /** Default: `sales-orders create`'s conversion of one order (src/processes/sales-orders/create.ts). */
   createOrder?: CreateOrder;
+  /** Copies a new order's notes (the notes process, handed in by the wiring), as order creation does. */
+  copyNotes: CreateSources['copyNotes'];
   onProgress?(phase: string, done: number, total: number): void;
   signal?: AbortSignal;
 }
@@ -350,7 +352,7 @@ class QuoteRun {
   private async createOrder(order: Rec): Promise<{ bcId: string; number: string }> {
     const s = this.s;
     const [created] = await createSalesOrders(
-      { bc: s.bc, dataverse: s.dataverse, state: s.state, intents: s.intents, lcyCode: s.lcyCode, dataverseCompanyId: s.dataverseCompanyId, now: () => Date.parse(s.now()) },
+      { bc: s.bc, dataverse: s.dataverse, state: s.state, intents: s.intents, lcyCode: s.lcyCode, dataverseCompanyId: s.dataverseCompanyId, now: () => Date.parse(s.now()), copyNotes: s.copyNotes },
       { orders: [order.id], progress: () => this.tick() },
     );
     if (!created?.bcId || created.result === 'refused') throw new DocumentRefused(`its order could not be created in Business Central: ${created?.error ?? 'no answer'}`);

@@ -9,7 +9,7 @@
  *   3. one `Isolation: snapshot` batch on the custom API: Your Reference, Payment Discount %, Shipping Agent Code,
  *      and the comment lines attached to their line;
  *   4. the coupling, committed to the state;
- *   5. the notes (record links created with the annotation's id, so a repeat finds the first one);
+ *   5. the notes, copied and coupled by src/processes/notes (ids derived from the annotation's, so a repeat finds them);
  *   6. the Dataverse order, in one changeset: Active, `lastbackofficesubmit` and company stamped, Submitted again;
  *   7. the intent closed.
  * A run killed anywhere leaves the intent open; the next run finds the BC order by the intent's keys (or its
@@ -37,14 +37,11 @@ const KEY_MATCH_TOLERANCE_MS = 2000;
 /** salesorder state and status: Active/New, Submitted/In Progress (docs/integration.md §8.1). */
 const ACTIVE = { statecode: 0, statuscode: 1 };
 const SUBMITTED_STATE = { statecode: SUBMITTED, statuscode: 3 };
-/** Record links of a Sales Header (table 36). */
-const SALES_HEADER_TABLE = 36;
 
 const bcTable = (entitySet: string, select: string[], api: 'v2.0' | 'custom' = 'v2.0'): SideTable => ({ entitySet, api, key: 'id', modifiedField: 'lastModifiedDateTime', filter: [], select });
 const BC_ORDERS = bcTable('salesOrders', ['number', 'externalDocumentNumber', 'customerNumber', 'status']);
 const SALES_HEADERS = bcTable('salesHeaders', ['number', 'yourReference'], 'custom');
 const SALES_LINES = bcTable('salesLines', ['documentType', 'documentNumber', 'lineNumber', 'attachedToLineNumber'], 'custom');
-const RECORD_LINKS = bcTable('recordLinks', ['recordId', 'description'], 'custom');
 const ANNOTATIONS: SideTable = { entitySet: 'annotations', key: 'annotationid', modifiedField: 'modifiedon', filter: [], select: ['subject', 'notetext', 'isdocument', 'filesize', '_objectid_value'] };
 
 export type OrderResult = 'created' | 'completed' | 'already coupled' | 'refused' | 'would create' | 'would complete';
@@ -75,6 +72,11 @@ export interface CreateSources {
   dataverseCompanyId?: string;
   /** Now, in ms (the clock the intents use). */
   now(): number;
+  /**
+   * Copies the Sales order's notes to the new BC order, coupled (src/processes/notes, `copyOrderNotes`); answers
+   * the first error, if any. Repeating it after a crash finds the notes already made.
+   */
+  copyNotes(order: { bcId: string; dataverseId: string }): Promise<string | undefined>;
 }
 
 export interface CreateOptions {
@@ -348,13 +350,9 @@ async function createOne(
   await state.commit();
   step(`coupled to Business Central order ${order.number}`);
 
-  // 5. Notes: the record link takes the annotation's id, so a repeated create finds the first one.
+  // 5. Notes, coupled, through the notes process (ids derived from the annotation: a repeat finds what it made).
   if (notes.length) {
-    const results = await bc.write(
-      RECORD_LINKS,
-      notes.map((n) => ({ kind: 'create' as const, id: n.id, fields: { tableNumber: SALES_HEADER_TABLE, recordId: order!.id, description: n.subject.slice(0, 250), note: n.text.slice(0, 2048) } })),
-    );
-    const error = failed(results);
+    const error = await sources.copyNotes({ bcId: order.id, dataverseId: doc.id });
     if (error) return refused(`the notes could not be copied to Business Central order ${order.number}: ${error}; run the command again.`, ids);
     step(`${notes.length} note(s) copied`);
   }

@@ -11,6 +11,7 @@ import type { MappingReport } from '../engine/report.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
 import type { MappingRunView } from './run-mapping.js';
 import type { Session } from './session.js';
+import { statisticsJob } from './statistics.js';
 
 export interface JobQueueProcessOptions {
   dryRun?: boolean;
@@ -32,7 +33,16 @@ export interface JobQueueProcess {
  * The processes, in the order `sync --all` runs them (after every mapping, so the master data they refer to is
  * coupled first). Append an entry for a new process; keep the order of the lead-to-cash flow.
  */
-export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [];
+export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
+  {
+    name: 'CUSTOMER-STATISTICS',
+    description: 'account statistics (nav_accountstatistics) of coupled customers whose ledger entries or sales documents changed',
+    // BC schedules it with the Dataverse connection; it runs wherever customers are coupled (the CUSTOMER mapping).
+    enabled: () => true,
+    intervalMinutes: 30,
+    run: (session, options) => statisticsJob(session, options),
+  },
+];
 
 /** The processes this profile switches on. */
 export function enabledProcesses(options: IntegrationOptions): JobQueueProcess[] {

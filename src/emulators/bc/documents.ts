@@ -7,6 +7,7 @@
 import type { Company, WriteOptions } from './company.js';
 import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
+import { postItemEntry } from './inventory.js';
 import { POSTED_PAYMENTS } from './resources.js';
 import type { Rec, Row } from './store.js';
 import { BLANK_GUID, applyDateFormula, newGuid, round2 } from './values.js';
@@ -511,13 +512,22 @@ function convertQuote(c: Company, quote: Row, target: 'salesOrders' | 'salesInvo
   c.remove('salesQuotes', quote.data.id as string, { person: true });
 }
 
-/** Stock leaves with posted item lines; Inventory is a FlowField, so the item's timestamp stays. */
-function reduceInventory(c: Company, lines: ReadonlyArray<Readonly<Rec>>): void {
+/** Stock leaves with posted item lines as Sale item ledger entries; Inventory is a FlowField, so the item's timestamp stays. */
+function reduceInventory(c: Company, lines: ReadonlyArray<Readonly<Rec>>, invoice: Readonly<Rec>): void {
   for (const l of lines) {
     if (l.lineType !== 'Item') continue;
     const item = c.get('items', l.itemId as string);
     if (!item || item.data.type !== 'Inventory') continue;
-    c.patchSilently('items', item.data.id as string, { inventory: round2(num(item.data.inventory) - num(l.quantity)) });
+    postItemEntry(c, {
+      itemNumber: item.data.number as string,
+      quantity: -num(l.quantity),
+      entryType: 'Sale',
+      sourceType: 'Customer',
+      sourceNumber: invoice.customerNumber,
+      documentType: 'Sales Shipment',
+      documentNumber: invoice.number,
+      description: l.description,
+    });
   }
 }
 
@@ -556,7 +566,7 @@ function shipAndInvoice(c: Company, order: Row): void {
     salesInvoiceLines: invoiceLines,
   };
   c.insert('salesInvoices', body, { person: true });
-  reduceInventory(c, invoiceLines);
+  reduceInventory(c, invoiceLines, body);
   // What was invoiced leaves the order; a fully invoiced order is deleted, as posting does.
   let complete = true;
   for (const l of lines) {
@@ -596,7 +606,7 @@ function postInvoice(c: Company, invoice: Row): void {
     status: 'Open',
     remainingAmount: invoice.data.totalAmountIncludingTax,
   });
-  reduceInventory(c, lines);
+  reduceInventory(c, lines, c.get('salesInvoices', invoice.data.id as string)!.data);
 }
 
 function cancelInvoice(c: Company, invoice: Row): void {
@@ -781,6 +791,51 @@ export function customerFigures(c: Company): ReadonlyMap<string, CustomerFigures
     f.balance = round2(f.balance - (num(row.data.amount) - num(row.data.applied)));
   }
   figureCache.set(c, { key, figures });
+  return figures;
+}
+
+export interface OpenDocumentFigures {
+  /** Outstanding Orders (LCY): order lines' amount including tax for the quantity not yet shipped. */
+  outstandingOrders: number;
+  /** Shipped Not Invoiced (LCY): order lines' amount including tax for the quantity shipped, not invoiced. */
+  shippedNotInvoiced: number;
+  /** Outstanding Invoices (LCY): unposted invoices' amount including tax. */
+  outstandingInvoices: number;
+}
+
+const openFigureCache = new WeakMap<Company, { key: string; figures: Map<string, OpenDocumentFigures> }>();
+
+/**
+ * Per bill-to customer id, the Customer FlowFields over open sales lines (Outstanding Orders, Shipped Not
+ * Invoiced, Outstanding Invoices; docs/integration.md §8.5): each line's share of its amount including tax.
+ */
+export function openDocumentFigures(c: Company): ReadonlyMap<string, OpenDocumentFigures> {
+  const key = ['salesOrders', 'salesOrderLines', 'salesInvoices', 'salesInvoiceLines'].map((s) => c.store.version(s)).join(':');
+  const cached = openFigureCache.get(c);
+  if (cached && cached.key === key) return cached.figures;
+  const figures = new Map<string, OpenDocumentFigures>();
+  const of = (header: Readonly<Rec>): OpenDocumentFigures => {
+    const id = (header.billToCustomerId !== BLANK_GUID ? header.billToCustomerId : header.customerId) as string;
+    let f = figures.get(id);
+    if (!f) figures.set(id, (f = { outstandingOrders: 0, shippedNotInvoiced: 0, outstandingInvoices: 0 }));
+    return f;
+  };
+  for (const order of c.store.rows('salesOrders')) {
+    const f = of(order.data);
+    for (const l of c.children('salesOrderLines', 'documentId', order.data.id as string)) {
+      const quantity = num(l.data.quantity);
+      if (quantity <= 0) continue;
+      const perUnit = num(l.data.amountIncludingTax) / quantity;
+      f.outstandingOrders = round2(f.outstandingOrders + perUnit * (quantity - num(l.data.shippedQuantity)));
+      f.shippedNotInvoiced = round2(f.shippedNotInvoiced + perUnit * (num(l.data.shippedQuantity) - num(l.data.invoicedQuantity)));
+    }
+  }
+  for (const invoice of c.store.rows('salesInvoices')) {
+    if (invoice.data.status !== 'Draft') continue;
+    const f = of(invoice.data);
+    f.outstandingInvoices = round2(f.outstandingInvoices + num(invoice.data.totalAmountIncludingTax));
+  }
+  openFigureCache.set(c, { key, figures });
   return figures;
 }
 

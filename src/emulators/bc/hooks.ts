@@ -4,6 +4,7 @@
  */
 import type { Company, WriteOptions } from './company.js';
 import { documentHooks } from './documents.js';
+import { inventoryHooks } from './inventory.js';
 import { masterHooks } from './masters.js';
 import { salesExtraHooks } from './sales-extras.js';
 import type { Rec, Row } from './store.js';
@@ -22,4 +23,4 @@ export interface Hooks {
   actions?: Record<string, (c: Company, row: Row) => void>;
 }
 
-export const HOOKS: Readonly<Record<string, Hooks>> = { ...masterHooks, ...documentHooks, ...salesExtraHooks };
+export const HOOKS: Readonly<Record<string, Hooks>> = { ...masterHooks, ...documentHooks, ...salesExtraHooks, ...inventoryHooks };

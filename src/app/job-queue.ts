@@ -12,6 +12,7 @@ import type { IntegrationOptions } from '../mapping/integration-options.js';
 import type { MappingRunView } from './run-mapping.js';
 import type { Session } from './session.js';
 import { statisticsJob } from './statistics.js';
+import { availabilityJob } from './availability.js';
 
 export interface JobQueueProcessOptions {
   dryRun?: boolean;
@@ -41,6 +42,13 @@ export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
     enabled: () => true,
     intervalMinutes: 30,
     run: (session, options) => statisticsJob(session, options),
+  },
+  {
+    name: 'ITEM-AVAILABILITY',
+    description: 'inventory of coupled items whose item ledger entries changed → product quantity on hand',
+    enabled: (options) => options.itemAvailability,
+    intervalMinutes: 30,
+    run: (session, options) => availabilityJob(session, options),
   },
 ];
 

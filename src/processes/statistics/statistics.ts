@@ -49,7 +49,7 @@ const bcTable = (entitySet: string, select: string[], api: 'v2.0' | 'custom' = '
   select,
 });
 
-/** The figures §8.5 lists, in the custom API's names (docs/custom-api.md `customerStatistics`). */
+/** The figures docs/integration.md §8.5 lists, in the custom API's names (docs/custom-api.md, `customerStatistics`). */
 const CUSTOMER_STATISTICS = bcTable(
   'customerStatistics',
   ['number', 'balance', 'outstandingOrders', 'shippedNotInvoiced', 'outstandingInvoices', 'totalAmount', 'creditLimit', 'overdueAmount', 'overdueAsOfDate', 'totalSales', 'invoicedPrepayments'],

@@ -31,6 +31,7 @@ import { currencyExchangeRates } from './currencyExchangeRates.js';
 import { companyInformation } from './companyInformation.js';
 import { integrationInfo } from './integrationInfo.js';
 import { customerStatistics } from './customerStatistics.js';
+import { itemLedgerEntries } from './itemLedgerEntries.js';
 import { recordLinks } from './recordLinks.js';
 import { customerLedgerEntries } from './customerLedgerEntries.js';
 import { salesSetup } from './salesSetup.js';
@@ -69,6 +70,7 @@ export * from './currencyExchangeRates.js';
 export * from './companyInformation.js';
 export * from './integrationInfo.js';
 export * from './customerStatistics.js';
+export * from './itemLedgerEntries.js';
 export * from './recordLinks.js';
 export * from './customerLedgerEntries.js';
 export * from './salesSetup.js';
@@ -117,6 +119,7 @@ export const bcResources: readonly BcResource[] = [
   customerLedgerEntries,
   recordLinks,
   customerStatistics,
+  itemLedgerEntries,
 ];
 
 const byEntitySet = new Map(bcResources.map((r) => [r.entitySet, r]));

@@ -24,6 +24,7 @@ permissionset 50100 "BCSYNC INTEGRATION"
         page "BCS Customer Ledger Entries API" = X,
         page "BCS Record Links API" = X,
         page "BCS Customer Statistics API" = X,
+        page "BCS Sales Lines API" = X,
         tabledata Resource = RIMD,
         tabledata "Unit Group" = R,
         tabledata "Item Unit of Measure" = RIMD,

@@ -1,4 +1,4 @@
-// What API v2.0 lacks on quotes, orders and invoices (same ids as v2.0 salesQuotes/salesOrders/salesInvoices): Your Reference, Quote Valid Until, Quote No., status, release/reopen and archiving.
+// What API v2.0 lacks on quotes, orders and invoices (same ids as v2.0 salesQuotes/salesOrders/salesInvoices): Your Reference, Quote Valid Until, Quote No., Payment Discount %, Shipping Agent Code, status, release/reopen and archiving.
 page 50110 "BCS Sales Headers API"
 {
     PageType = API;
@@ -48,6 +48,14 @@ page 50110 "BCS Sales Headers API"
                 field(quoteNumber; Rec."Quote No.") // Code[20]
                 {
                     Caption = 'Quote No.';
+                }
+                field(paymentDiscountPercent; Rec."Payment Discount %") // Decimal
+                {
+                    Caption = 'Payment Discount %';
+                }
+                field(shippingAgentCode; Rec."Shipping Agent Code") // Code[10]
+                {
+                    Caption = 'Shipping Agent Code';
                 }
                 field(status; Rec.Status) // Enum "Sales Document Status": Open, Released, Pending Approval, Pending Prepayment
                 {

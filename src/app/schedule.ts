@@ -8,6 +8,7 @@
 import type { EngineContext } from '../engine/context.js';
 import { bcTable, dataverseTable } from '../engine/tables.js';
 import type { IntegrationTableMapping } from '../mapping/index.js';
+import type { JobQueueProcess } from './job-queue.js';
 import type { LoggedRun, SyncCounts } from '../state/index.js';
 
 /** The last synchronization of a mapping: its directions' log entries, started together. */
@@ -85,7 +86,7 @@ export function lastRuns(runs: Iterable<LoggedRun>): Map<string, LastRun> {
  * modified, deleted and failed nothing makes the mapping idle until `inactivityTimeoutMinutes` pass (a change
  * also wakes it; `sync --due` looks for one). A run that did not finish counts as not run.
  */
-export function scheduleState(m: IntegrationTableMapping, last: LastRun | undefined, now: number): ScheduleState {
+export function scheduleState(m: Pick<IntegrationTableMapping, 'schedule'>, last: LastRun | undefined, now: number): ScheduleState {
   if (!m.schedule) return { due: false, idle: false, reason: 'no schedule: run it by hand (as in Business Central, it has no job)' };
   if (!last || last.outcome === 'unfinished') return { due: true, idle: false, reason: last ? 'the last run did not finish' : 'never synchronized' };
   const since = Date.parse(last.finishedAt ?? last.at);
@@ -102,6 +103,14 @@ export function scheduleState(m: IntegrationTableMapping, last: LastRun | undefi
     nextDueAt: new Date(next).toISOString(),
     reason: idle ? `idle: the last run changed nothing; due after ${m.schedule.inactivityTimeoutMinutes} min or a change` : `ran ${Math.round((now - since) / MINUTE)} min ago; due every ${m.schedule.intervalMinutes} min`,
   };
+}
+
+/**
+ * A job-queue process's schedule (src/app/job-queue.ts): BC's codeunit jobs run every interval, with the
+ * inactivity timeout equal to the interval (docs/integration.md §9), so an idle process is due as often.
+ */
+export function processSchedule(p: Pick<JobQueueProcess, 'intervalMinutes'>): Pick<IntegrationTableMapping, 'schedule'> {
+  return { schedule: { intervalMinutes: p.intervalMinutes, inactivityTimeoutMinutes: p.intervalMinutes } };
 }
 
 /**

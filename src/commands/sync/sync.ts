@@ -14,11 +14,11 @@ import type { RegisterCommand } from '../registry.js';
 import { dependencyOrder, type IntegrationTableMapping, type PassDirection } from '../../mapping/index.js';
 import { isGuid } from '../../engine/ids.js';
 import { parseBcRef, resolveBcId } from '../couple/records.js';
-import { hasChangesSinceWatermark, lastRuns, scheduleState } from '../../app/schedule.js';
+import { hasChangesSinceWatermark, lastRuns, processSchedule, scheduleState } from '../../app/schedule.js';
 import { readAllRuns } from '../status/status.js';
 import { findMapping, openSession, type Session } from '../../app/session.js';
 import { PLAN_COLUMNS, planRows, printProblems, printSummary, runMappingShown, runProcessShown } from './render.js';
-import { enabledProcesses } from '../../app/job-queue.js';
+import { enabledProcesses, type JobQueueProcess } from '../../app/job-queue.js';
 
 export type Overwrite = 'dataverse' | 'bc';
 
@@ -120,8 +120,18 @@ async function dueMappings(deps: Deps, session: Session): Promise<IntegrationTab
       due.push(m);
     } else deps.out.info(`${m.name}: not due (${s.reason}).`);
   }
-  if (!due.length) deps.out.info('Nothing is due.');
   return due;
+}
+
+/** `--due`: the job-queue processes the profile switches on whose interval has passed since their last run. */
+async function dueProcesses(deps: Deps, session: Session): Promise<JobQueueProcess[]> {
+  const last = lastRuns(await readAllRuns(session.stateDir, deps));
+  const now = deps.clock.now();
+  return enabledProcesses(session.profile.integration).filter((p) => {
+    const s = scheduleState(processSchedule(p), last.get(p.name), now);
+    if (!s.due) deps.out.info(`${p.name}: not due (${s.reason}).`);
+    return s.due;
+  });
 }
 
 /** Errors that hold for every mapping of a run (sign-in, configuration, state, change limit): the run stops. */
@@ -136,27 +146,23 @@ export async function syncRun(deps: Deps, opts: SyncCommandOptions): Promise<Syn
   let firstError: unknown;
   try {
     if (opts.all || opts.due) {
-      const chosen = opts.due ? await dueMappings(deps, session) : dependencyOrder(session.mappings);
-      for (const m of chosen) {
+      // The mappings in dependency order, then the business processes that build on their couplings.
+      const mappings = opts.due ? await dueMappings(deps, session) : dependencyOrder(session.mappings);
+      const processes = opts.due ? await dueProcesses(deps, session) : enabledProcesses(session.profile.integration);
+      const jobs = [
+        ...mappings.map((m) => () => runMappingShown(deps, session, m, { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped })),
+        ...processes.map((p) => () => runProcessShown(deps, session, p, { dryRun: opts.dryRun })),
+      ];
+      if (opts.due && !jobs.length) deps.out.info('Nothing is due.');
+      for (const job of jobs) {
         if (deps.signal.aborted) throw new InterruptedError('Interrupted; the mappings synchronized so far are saved, the rest did not run.');
         try {
-          reports.push(await runMappingShown(deps, session, m, { direction: opts.direction, dryRun: opts.dryRun, retrySkipped: opts.retrySkipped }));
+          reports.push(await job());
         } catch (error) {
           // One mapping's service error must not stop the cron run for the others; it is reported at the end.
           // A refused sign-in, bad configuration, state trouble or a change limit hold for every mapping: stop.
           if (error instanceof InterruptedError || deps.signal.aborted || stopsTheRun(error)) throw error;
           firstError ??= error;
-        }
-      }
-      if (opts.all) {
-        for (const process of enabledProcesses(session.profile.integration)) {
-          if (deps.signal.aborted) throw new InterruptedError('Interrupted; the mappings synchronized so far are saved, the rest did not run.');
-          try {
-            reports.push(await runProcessShown(deps, session, process, { dryRun: opts.dryRun }));
-          } catch (error) {
-            if (error instanceof InterruptedError || deps.signal.aborted || stopsTheRun(error)) throw error;
-            firstError ??= error;
-          }
         }
       }
     } else {
@@ -228,8 +234,8 @@ export const registerSync: RegisterCommand = (program: Command, act) => {
     .command('sync')
     .description('synchronize changed records of one mapping or of all mappings (incremental; the cron entry point)')
     .option('-m, --mapping <name>', 'integration table mapping to synchronize, e.g. CUSTOMER')
-    .option('-a, --all', 'every mapping of the profile, in dependency order')
-    .option('--due', 'only the mappings whose schedule says so: every 30 min; after a run that changed nothing, on the inactivity timeout or a change (cron/systemd timer)')
+    .option('-a, --all', 'every mapping of the profile, in dependency order, then the business processes its options switch on (order creation, quotes, invoices, statistics, availability)')
+    .option('--due', 'only the mappings and processes whose schedule says so: every 30 min (processes: their job interval); after a run that changed nothing, on the inactivity timeout or a change (cron/systemd timer)')
     .addOption(new Option('--direction <direction>', 'only this pass of a two-way mapping').choices(['to-dataverse', 'from-dataverse']))
     .option('-n, --dry-run', 'print the plan per record (action, ids, changed fields) and write nothing')
     .option('--retry-skipped', 'clear the skipped flags of the mapping first, so skipped records are tried again')

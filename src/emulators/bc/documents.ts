@@ -11,6 +11,7 @@ import { postItemEntry } from './inventory.js';
 import { POSTED_PAYMENTS } from './resources.js';
 import type { Rec, Row } from './store.js';
 import { BLANK_GUID, applyDateFormula, newGuid, round2 } from './values.js';
+import { dropMirror, mirrorHeader, mirrorLine } from './sales-mirror.js';
 
 /** Sales tax the emulated company charges tax-liable customers, per taxable line. */
 export const SALES_TAX_PERCENT = 10;
@@ -250,6 +251,7 @@ function headerHooks(set: HeaderSet): Hooks {
     },
     afterInsert(c, row, nested, opts) {
       const id = row.data.id as string;
+      mirrorHeader(c, set, row.data);
       const lines = nested[LINES_OF[set]] ?? [];
       // Deep insert: one transaction; the header is recomputed once, after its last line.
       for (const line of lines) c.insert(LINES_OF[set], line, { person: opts.person, parentId: id, deferHeader: true });
@@ -285,7 +287,11 @@ function headerHooks(set: HeaderSet): Hooks {
       if (!opts.person && set === 'salesInvoices' && isPostedInvoice(row.data)) {
         throw errors.dialog(`The invoice ${String(row.data.number)} has been posted and cannot be deleted.`);
       }
-      for (const l of c.children(LINES_OF[set], 'documentId', row.data.id as string)) c.store.delete(LINES_OF[set], l.data.id as string);
+      for (const l of c.children(LINES_OF[set], 'documentId', row.data.id as string)) {
+        dropMirror(c, LINES_OF[set], l);
+        c.store.delete(LINES_OF[set], l.data.id as string);
+      }
+      dropMirror(c, set, row);
     },
     actions: HEADER_ACTIONS[set],
   };
@@ -406,6 +412,7 @@ function lineHooks(set: LineSet): Hooks {
       orderQuantities(data, sent, undefined);
     },
     afterInsert(c, row, _nested, opts) {
+      mirrorLine(c, set, row.data);
       if (!opts.deferHeader) recalcHeader(c, headerSet, row.data.documentId as string);
     },
     beforeUpdate(c, data, sent, previous, opts) {
@@ -416,6 +423,7 @@ function lineHooks(set: LineSet): Hooks {
       orderQuantities(data, sent, previous);
     },
     afterUpdate(c, row) {
+      mirrorLine(c, set, row.data);
       recalcHeader(c, headerSet, row.data.documentId as string);
     },
     beforeDelete(c, row, opts) {
@@ -423,6 +431,7 @@ function lineHooks(set: LineSet): Hooks {
       if (header) assertHeaderEditable(headerSet, header.data, opts);
     },
     afterDelete(c, row) {
+      dropMirror(c, set, row);
       recalcHeader(c, headerSet, row.data.documentId as string);
     },
   };

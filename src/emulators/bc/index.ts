@@ -10,6 +10,7 @@ import type { BcCompanySeed, BcSeed } from '../seed/types.js';
 import type { EmulatorDataAccess } from '../types.js';
 import { Company } from './company.js';
 import { customerFigures } from './documents.js';
+import { mirrorSeededDocuments } from './sales-mirror.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
 import { COMPANION_EXTENSION, COMPUTED_PER_CUSTOMER, RESOURCE_BY_SET, RESOURCES } from './resources.js';
@@ -134,6 +135,7 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
     for (const record of seed.records[set] ?? []) loadRecord(def, record);
     for (const pending of pendingLines.splice(0)) loadRecord(RESOURCE_BY_SET.get(pending.set)!, pending.record);
   }
+  mirrorSeededDocuments(c);
   // BC keeps a unit group (and the base unit's row) for every item and resource.
   for (const row of [...c.store.rows('items')]) syncUnitGroup(c, ITEM_SOURCE, row.data);
   for (const row of [...c.store.rows('resources')]) syncUnitGroup(c, RESOURCE_SOURCE, row.data);

@@ -35,6 +35,7 @@ import { itemLedgerEntries } from './itemLedgerEntries.js';
 import { recordLinks } from './recordLinks.js';
 import { customerLedgerEntries } from './customerLedgerEntries.js';
 import { salesSetup } from './salesSetup.js';
+import { salesLines } from './salesLines.js';
 import { salesLineArchives } from './salesLineArchives.js';
 import { salesHeaderArchives } from './salesHeaderArchives.js';
 import { salesHeaders } from './salesHeaders.js';
@@ -74,6 +75,7 @@ export * from './itemLedgerEntries.js';
 export * from './recordLinks.js';
 export * from './customerLedgerEntries.js';
 export * from './salesSetup.js';
+export * from './salesLines.js';
 export * from './salesLineArchives.js';
 export * from './salesHeaderArchives.js';
 export * from './salesHeaders.js';
@@ -119,6 +121,7 @@ export const bcResources: readonly BcResource[] = [
   customerLedgerEntries,
   recordLinks,
   customerStatistics,
+  salesLines,
   itemLedgerEntries,
 ];
 

@@ -1,7 +1,7 @@
 import { col } from '../../shape.js';
 import { defineResource, type BcRow } from '../resource.js';
 
-/** Sales header extras API v2.0 lacks (Your Reference, Quote Valid Until, Quote No., status; release/reopen/archive). Custom API; ids are the v2.0 documents' ids. */
+/** Sales header extras API v2.0 lacks (Your Reference, Quote Valid Until, Quote No., Payment Discount %, Shipping Agent Code, status; release/reopen/archive). Custom API; ids are the v2.0 documents' ids. */
 export const salesHeaders = defineResource({
   entitySet: 'salesHeaders',
   custom: true,
@@ -11,6 +11,8 @@ export const salesHeaders = defineResource({
     yourReference: col.text(),
     quoteValidUntilDate: col.text(),
     quoteNumber: col.text(),
+    paymentDiscountPercent: col.number(),
+    shippingAgentCode: col.text(),
     status: col.text(),
     completelyShipped: col.bool(),
     lastShipmentDate: col.text(),

@@ -136,6 +136,27 @@ describe('bcsync stats (demo sandbox)', () => {
     expect(writesIn(h.emu)).toEqual([]);
   });
 
+  test('an account a person changed since CUSTOMER last ran is linked only after the mapping took the change', async () => {
+    const c = couplings[2]!;
+    // A person unlinks the statistics and renames the account: a change CUSTOMER has not synchronized yet.
+    h.emu.dataverse.update('accounts', c.dataverseId, { 'nav_accountstatisticsid@odata.bind': null, name: 'Renamed in Sales' });
+    h.emu.resetLog();
+    const [deferred] = await stats('--customer', c.bcId);
+    expect(deferred).toMatchObject({ accountid: c.dataverseId, result: 'unchanged' });
+    expect(deferred!.message).toMatch(/has not synchronized yet/);
+    expect(writesIn(h.emu)).toEqual([]);
+    expect(h.emu.dataverse.get('accounts', c.dataverseId)!._nav_accountstatisticsid_value).toBeNull();
+
+    const sync = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER']);
+    expect(sync.code).toBe(0);
+    expect(h.emu.bc.get('customers', c.bcId)!.displayName).toBe('Renamed in Sales');
+    const [linked] = await stats('--customer', c.bcId);
+    expect(linked).toMatchObject({ result: 'modified', statisticsId: deferred!.statisticsId });
+    expect(linked!.message).toBeUndefined();
+    expect(h.emu.dataverse.get('accounts', c.dataverseId)!._nav_accountstatisticsid_value).toBe(deferred!.statisticsId);
+    expect(h.emu.dataverse.get('nav_accountstatisticses', deferred!.statisticsId!)!.nav_name).toBe('Renamed in Sales');
+  });
+
   test('--customer updates one customer by number; a deleted account fails it with exit 4', async () => {
     const [first, second] = couplings;
     const number = String(h.emu.bc.get('customers', first!.bcId)!.number);

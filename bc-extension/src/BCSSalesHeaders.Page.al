@@ -1,4 +1,4 @@
-// What API v2.0 lacks on quotes, orders and invoices (same ids as v2.0 salesQuotes/salesOrders/salesInvoices): Your Reference, Quote Valid Until, Quote No., Payment Discount %, Shipping Agent Code, status, release/reopen and archiving.
+// What API v2.0 lacks on quotes, orders and invoices (same ids as v2.0 salesQuotes/salesOrders/salesInvoices): Your Reference, Quote Valid Until, Quote No., Payment Discount %, Shipping Agent Code, status, release/reopen and archiving; and the Sales Header fields the SALESORDER-ORDER mapping reads as BC stores them (codes, addresses, amounts).
 page 50110 "BCS Sales Headers API"
 {
     PageType = API;
@@ -77,6 +77,111 @@ page 50110 "BCS Sales Headers API"
                     Caption = 'Doc. No. Occurrence';
                     Editable = false;
                 }
+                field(currencyCode; Rec."Currency Code") // Code[10]
+                {
+                    Caption = 'Currency Code';
+                    Editable = false;
+                }
+                field(salespersonCode; Rec."Salesperson Code") // Code[20]
+                {
+                    Caption = 'Salesperson Code';
+                    Editable = false;
+                }
+                field(requestedDeliveryDate; Rec."Requested Delivery Date") // Date
+                {
+                    Caption = 'Requested Delivery Date';
+                    Editable = false;
+                }
+                field(paymentTermsCode; Rec."Payment Terms Code") // Code[10]
+                {
+                    Caption = 'Payment Terms Code';
+                    Editable = false;
+                }
+                field(billToName; Rec."Bill-to Name") // Text[100]
+                {
+                    Caption = 'Bill-to Name';
+                    Editable = false;
+                }
+                field(billToAddress; Rec."Bill-to Address") // Text[100]
+                {
+                    Caption = 'Bill-to Address';
+                    Editable = false;
+                }
+                field(billToAddress2; Rec."Bill-to Address 2") // Text[50]
+                {
+                    Caption = 'Bill-to Address 2';
+                    Editable = false;
+                }
+                field(billToCity; Rec."Bill-to City") // Text[30]
+                {
+                    Caption = 'Bill-to City';
+                    Editable = false;
+                }
+                field(billToCountryCode; Rec."Bill-to Country/Region Code") // Code[10]
+                {
+                    Caption = 'Bill-to Country/Region Code';
+                    Editable = false;
+                }
+                field(billToPostCode; Rec."Bill-to Post Code") // Code[20]
+                {
+                    Caption = 'Bill-to Post Code';
+                    Editable = false;
+                }
+                field(billToCounty; Rec."Bill-to County") // Text[30]
+                {
+                    Caption = 'Bill-to County';
+                    Editable = false;
+                }
+                field(shipToName; Rec."Ship-to Name") // Text[100]
+                {
+                    Caption = 'Ship-to Name';
+                    Editable = false;
+                }
+                field(shipToAddress; Rec."Ship-to Address") // Text[100]
+                {
+                    Caption = 'Ship-to Address';
+                    Editable = false;
+                }
+                field(shipToAddress2; Rec."Ship-to Address 2") // Text[50]
+                {
+                    Caption = 'Ship-to Address 2';
+                    Editable = false;
+                }
+                field(shipToCity; Rec."Ship-to City") // Text[30]
+                {
+                    Caption = 'Ship-to City';
+                    Editable = false;
+                }
+                field(shipToCountryCode; Rec."Ship-to Country/Region Code") // Code[10]
+                {
+                    Caption = 'Ship-to Country/Region Code';
+                    Editable = false;
+                }
+                field(shipToPostCode; Rec."Ship-to Post Code") // Code[20]
+                {
+                    Caption = 'Ship-to Post Code';
+                    Editable = false;
+                }
+                field(shipToCounty; Rec."Ship-to County") // Text[30]
+                {
+                    Caption = 'Ship-to County';
+                    Editable = false;
+                }
+                field(amount; Rec.Amount) // Decimal
+                {
+                    Caption = 'Amount';
+                    Editable = false;
+                }
+                field(amountIncludingVAT; Rec."Amount Including VAT") // Decimal
+                {
+                    Caption = 'Amount Including VAT';
+                    Editable = false;
+                }
+                field(invoiceDiscountAmount; Rec."Invoice Discount Amount") // Decimal
+                {
+                    Caption = 'Invoice Discount Amount';
+                    Editable = false;
+                }
                 field(lastModifiedDateTime; Rec.SystemModifiedAt) // DateTime
                 {
                     Caption = 'Last Modified Date';
@@ -94,6 +199,8 @@ page 50110 "BCS Sales Headers API"
         SalesShipmentHeader: Record "Sales Shipment Header";
     begin
         // The posting date of the order's latest shipment (Dynamics 365 Sales: date fulfilled).
+        // Amount and Amount Including VAT are FlowFields over the lines.
+        Rec.CalcFields(Amount, "Amount Including VAT");
         Clear(LastShipmentDate);
         if Rec."Document Type" <> Rec."Document Type"::Order then
             exit;

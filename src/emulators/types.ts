@@ -133,6 +133,11 @@ export interface EmulatorDataAccess {
   update(table: string, id: string, changes: Record<string, unknown>): Record<string, unknown>;
   remove(table: string, id: string): void;
   count(table: string): number;
+  /**
+   * A person runs an action on a record, as in the client (BC: `release`, `ship`, `invoice` of an order; the API's
+   * bound actions, and the posting a person does that the API does not offer).
+   */
+  act?(table: string, id: string, action: string): void;
 }
 
 export interface RunningEmulators {

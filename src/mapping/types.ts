@@ -249,6 +249,19 @@ export interface DataverseTable {
   /** Values of the Dataverse config template applied on insert (CUSTOMER: customertypecode = Customer). */
   template?: { code: string; values: Record<string, string | number | boolean> };
   optionSet?: DataverseOptionSet;
+  /** Rows in a read-only state are made editable for a write and put back after it (a Submitted order, docs/integration.md §8.1). */
+  reopenForWrite?: ReopenForWrite;
+}
+
+/**
+ * Table logic of a Dataverse table whose rows are read-only in some states: before an update of such a row the writer
+ * sets `open`, after it the state and status the row had. Rows in other states are written as they are.
+ */
+export interface ReopenForWrite {
+  /** statecode values in which the row's other columns cannot be changed. */
+  lockedStates: number[];
+  /** The editable state and status set for the write. */
+  open: { statecode: number; statuscode: number };
 }
 
 export interface MappingSchedule {

@@ -65,13 +65,25 @@ describe('default mapping set per option combination (§2)', () => {
     }
   });
 
-  test('sales-document mappings are not created by this layer, whatever the order sync mode', () => {
-    for (const orderSync of ['off', 'legacy', 'bidirectional'] as const) {
-      const names = defaultMappings(options({ orderSync })).map((m) => m.name);
-      expect(names).not.toContain('SALESORDER-ORDER');
-      expect(names).not.toContain('POSTEDSALESINV-INV');
-      expect(names).toEqual(expectedNames({ ownershipModel: 'person', unitGroups: true, pricing: 'lists' }));
-    }
+  test('order sync off: no sales-order mapping; legacy: SALESORDER-ORDER →DV last, only coupled Released orders (§2.1)', () => {
+    const off = defaultMappings(options({ orderSync: 'off' })).map((m) => m.name);
+    expect(off).not.toContain('SALESORDER-ORDER');
+    expect(off).not.toContain('POSTEDSALESINV-INV');
+    expect(off).toEqual(expectedNames({ ownershipModel: 'person', unitGroups: true, pricing: 'lists' }));
+    const legacy = defaultMappings(options({ orderSync: 'legacy' }));
+    expect(legacy.map((m) => m.name)).toEqual([...off, 'SALESORDER-ORDER']);
+    const order = byName(legacy, 'SALESORDER-ORDER');
+    expect(order).toMatchObject({
+      direction: 'to-dataverse',
+      synchOnlyCoupledRecords: true,
+      dependencies: ['ITEM-PRODUCT', 'RESOURCE-PRODUCT', 'OPPORTUNITY'],
+      schedule: { intervalMinutes: 30, inactivityTimeoutMinutes: 720 },
+      bc: { api: 'custom', entitySet: 'salesHeaders', filter: [{ field: 'documentType', op: 'eq', value: 'Order' }, { field: 'status', op: 'eq', value: 'Released' }] },
+      dataverse: { entitySet: 'salesorders', reopenForWrite: { lockedStates: [1], open: { statecode: 0, statuscode: 1 } } },
+    });
+    const pairs = order.fields.filter((f) => f.dataverse !== 'owneridtype').map((f) => `${f.bc}->${f.dataverse}`);
+    expect(pairs).toEqual(expect.arrayContaining(['lastShipmentDate->datefulfilled', 'requestedDeliveryDate->requestdeliveryby', 'amount->totalamountlessfreight', 'amountIncludingVAT->totalamount', 'shipToCity->shipto_city', 'billToName->billto_name']));
+    expect(order.fields.every((f) => f.direction === 'to-dataverse')).toBe(true);
   });
 
   test('each call returns fresh objects (callers may mutate)', () => {

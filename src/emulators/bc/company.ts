@@ -5,6 +5,7 @@
  */
 import { BcError, errors } from './errors.js';
 import { HOOKS } from './hooks.js';
+import { mirrorSalesHeader } from './sales-extras.js';
 import { COMPUTED_PER_CUSTOMER, NUMBER_SERIES, POSTED_PAYMENTS, RESOURCE_BY_SET, RESOURCES } from './resources.js';
 import type { LinkDef, ResourceDef } from './schema.js';
 import { coerceValue, emptyValue } from './schema.js';
@@ -60,6 +61,7 @@ export class Company {
       this.store.defineTable(def.set, { uniqueField: def.key, indexFields });
     }
     this.store.defineTable(POSTED_PAYMENTS, { indexFields: ['customerId'] });
+    this.store.afterWrite = (table, id, row) => mirrorSalesHeader(this, table, id, row);
   }
 
   get journal(): Journal {
@@ -378,6 +380,15 @@ export class Company {
         `The bound action 'Microsoft.NAV.${action}' is not supported on '${set}'. Supported actions: ${def.actions.join(', ')}.`,
       );
     }
+    this.journal.atomic(() => fn(this, row));
+  }
+
+  /** A person runs an action in the client: the page's bound actions and the person-only ones (docs of each hook). */
+  runPersonAction(set: string, id: string, action: string): void {
+    const row = this.store.get(set, id);
+    if (!row) throw errors.recordNotFound(this.def(set).caption, id);
+    const fn = HOOKS[set]?.personActions?.[action] ?? HOOKS[set]?.actions?.[action];
+    if (!fn) throw new Error(`BC emulator: a person cannot run '${action}' on ${set}.`);
     this.journal.atomic(() => fn(this, row));
   }
 }

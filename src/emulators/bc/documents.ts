@@ -11,7 +11,7 @@ import { postItemEntry } from './inventory.js';
 import { POSTED_PAYMENTS } from './resources.js';
 import type { Rec, Row } from './store.js';
 import { BLANK_GUID, applyDateFormula, newGuid, round2 } from './values.js';
-import { dropMirror, mirrorHeader, mirrorLine } from './sales-mirror.js';
+import { dropMirror, mirrorLine } from './sales-mirror.js';
 
 /** Sales tax the emulated company charges tax-liable customers, per taxable line. */
 export const SALES_TAX_PERCENT = 10;
@@ -251,7 +251,6 @@ function headerHooks(set: HeaderSet): Hooks {
     },
     afterInsert(c, row, nested, opts) {
       const id = row.data.id as string;
-      mirrorHeader(c, set, row.data);
       const lines = nested[LINES_OF[set]] ?? [];
       // Deep insert: one transaction; the header is recomputed once, after its last line.
       for (const line of lines) c.insert(LINES_OF[set], line, { person: opts.person, parentId: id, deferHeader: true });
@@ -291,7 +290,6 @@ function headerHooks(set: HeaderSet): Hooks {
         dropMirror(c, LINES_OF[set], l);
         c.store.delete(LINES_OF[set], l.data.id as string);
       }
-      dropMirror(c, set, row);
     },
     actions: HEADER_ACTIONS[set],
   };
@@ -522,7 +520,7 @@ function convertQuote(c: Company, quote: Row, target: 'salesOrders' | 'salesInvo
 }
 
 /** Stock leaves with posted item lines as Sale item ledger entries; Inventory is a FlowField, so the item's timestamp stays. */
-function reduceInventory(c: Company, lines: ReadonlyArray<Readonly<Rec>>, invoice: Readonly<Rec>): void {
+function reduceInventory(c: Company, lines: ReadonlyArray<Readonly<Rec>>, document: Readonly<Rec>): void {
   for (const l of lines) {
     if (l.lineType !== 'Item') continue;
     const item = c.get('items', l.itemId as string);
@@ -532,9 +530,9 @@ function reduceInventory(c: Company, lines: ReadonlyArray<Readonly<Rec>>, invoic
       quantity: -num(l.quantity),
       entryType: 'Sale',
       sourceType: 'Customer',
-      sourceNumber: invoice.customerNumber,
+      sourceNumber: document.customerNumber,
       documentType: 'Sales Shipment',
-      documentNumber: invoice.number,
+      documentNumber: document.number,
       description: l.description,
     });
   }
@@ -544,55 +542,91 @@ function hasPostableLines(lines: ReadonlyArray<Readonly<Rec>>): boolean {
   return lines.some((l) => l.lineType !== 'Comment' && num(l.quantity) > 0);
 }
 
-/** salesOrders(<id>)/Microsoft.NAV.shipAndInvoice: posts the quantities to invoice as a posted invoice. */
-function shipAndInvoice(c: Company, order: Row): void {
+/** What one posting of an order does: ship (Post > Ship), invoice what was shipped (Post > Invoice), or both. */
+type OrderPosting = 'ship' | 'invoice' | 'shipAndInvoice';
+
+/** Quantity each line posts as invoiced: what the line says to invoice, or (invoice alone) what is shipped and not invoiced. */
+function quantityToInvoice(line: Readonly<Rec>, mode: OrderPosting): number {
+  if (mode === 'ship' || line.lineType === 'Comment') return 0;
+  if (mode === 'invoice') return round2(num(line.shippedQuantity) - num(line.invoicedQuantity));
+  return num(line.invoiceQuantity);
+}
+
+/** A shipment posted: the item leaves the stock and the Sales Header's Last Shipment Date is today. */
+function recordShipment(c: Company, order: Row, shipped: ReadonlyArray<{ line: Readonly<Rec>; quantity: number }>): void {
+  if (shipped.length === 0) return;
+  reduceInventory(c, shipped.map(({ line, quantity }) => ({ ...line, quantity })), order.data);
+  if (c.get('salesHeaders', order.data.id as string)) c.touch('salesHeaders', order.data.id as string, { lastShipmentDate: c.today() });
+}
+
+/**
+ * Posts an order as Business Central's sales-post codeunit does: `shipAndInvoice` (the API action
+ * salesOrders(<id>)/Microsoft.NAV.shipAndInvoice) ships and invoices the quantities to invoice; a person can also
+ * post the shipment alone (`ship`) and later invoice what was shipped (`invoice`). Each invoice is a posted
+ * salesInvoice with the order's id and number; a fully invoiced order is deleted, as posting does.
+ */
+function postOrder(c: Company, order: Row, mode: OrderPosting): void {
   const customer = customerOf(c, order.data.billToCustomerId) ?? customerOf(c, order.data.customerId);
   const lines = c.children('salesOrderLines', 'documentId', order.data.id as string);
-  const toInvoice = lines.filter((l) => l.data.lineType !== 'Comment' && num(l.data.invoiceQuantity) > 0);
-  if (toInvoice.length === 0) throw errors.dialog('There is nothing to post.');
+  const toInvoice = new Map(lines.map((l) => [l.data.id as string, quantityToInvoice(l.data, mode)]));
+  const toShip = new Map(lines.map((l) => [l.data.id as string, mode === 'ship' && l.data.lineType !== 'Comment' ? num(l.data.shipQuantity) : 0]));
+  const invoicing = lines.some((l) => (toInvoice.get(l.data.id as string) ?? 0) > 0);
+  const shipping = lines.some((l) => (toShip.get(l.data.id as string) ?? 0) > 0);
+  if (!invoicing && !shipping) throw errors.dialog('There is nothing to post.');
   if (customer) blockedCheck(customer, true);
   const today = c.today();
-  const invoiceLines = lines
-    .filter((l) => l.data.lineType === 'Comment' || num(l.data.invoiceQuantity) > 0)
-    .map((l) => copyLine(l.data, l.data.lineType === 'Comment' ? undefined : num(l.data.invoiceQuantity)));
-  // The invoice carries the share of the order's invoice discount that belongs to what is invoiced.
-  const discount = round2(
-    lines.reduce(
-      (s, l) => s + (num(l.data.quantity) > 0 ? (num(l.data.invoiceDiscountAllocation) * num(l.data.invoiceQuantity)) / num(l.data.quantity) : 0),
-      0,
-    ),
-  );
-  const body: Rec = {
-    ...copyHeader(order.data),
-    discountAmount: discount,
-    number: c.nextNumber('postedSalesInvoices', 'salesInvoices'),
-    invoiceDate: today,
-    postingDate: today,
-    pricesIncludeTax: order.data.pricesIncludeTax,
-    orderId: order.data.id,
-    orderNumber: order.data.number,
-    status: 'Open',
-    salesInvoiceLines: invoiceLines,
-  };
-  c.insert('salesInvoices', body, { person: true });
-  reduceInventory(c, invoiceLines, body);
-  // What was invoiced leaves the order; a fully invoiced order is deleted, as posting does.
+  if (invoicing) {
+    const invoiceLines = lines
+      .filter((l) => l.data.lineType === 'Comment' || (toInvoice.get(l.data.id as string) ?? 0) > 0)
+      .map((l) => copyLine(l.data, l.data.lineType === 'Comment' ? undefined : toInvoice.get(l.data.id as string)));
+    // The invoice carries the share of the order's invoice discount that belongs to what is invoiced.
+    const discount = round2(
+      lines.reduce(
+        (s, l) => s + (num(l.data.quantity) > 0 ? (num(l.data.invoiceDiscountAllocation) * (toInvoice.get(l.data.id as string) ?? 0)) / num(l.data.quantity) : 0),
+        0,
+      ),
+    );
+    c.insert(
+      'salesInvoices',
+      {
+        ...copyHeader(order.data),
+        discountAmount: discount,
+        number: c.nextNumber('postedSalesInvoices', 'salesInvoices'),
+        invoiceDate: today,
+        postingDate: today,
+        pricesIncludeTax: order.data.pricesIncludeTax,
+        orderId: order.data.id,
+        orderNumber: order.data.number,
+        status: 'Open',
+        salesInvoiceLines: invoiceLines,
+      },
+      { person: true },
+    );
+  }
+  // What was posted leaves the order; a fully invoiced order is deleted.
   let complete = true;
+  const shipped: Array<{ line: Readonly<Rec>; quantity: number }> = [];
   for (const l of lines) {
     if (l.data.lineType === 'Comment') continue;
-    const invoiced = round2(num(l.data.invoicedQuantity) + num(l.data.invoiceQuantity));
-    const shipped = round2(Math.max(num(l.data.shippedQuantity), invoiced));
     const quantity = num(l.data.quantity);
+    const invoiced = round2(num(l.data.invoicedQuantity) + (toInvoice.get(l.data.id as string) ?? 0));
+    const shippedNow = round2(Math.min(quantity, Math.max(num(l.data.shippedQuantity) + (toShip.get(l.data.id as string) ?? 0), invoiced)));
+    if (shippedNow > num(l.data.shippedQuantity)) shipped.push({ line: l.data, quantity: round2(shippedNow - num(l.data.shippedQuantity)) });
     if (invoiced < quantity) complete = false;
     c.patchSilently('salesOrderLines', l.data.id as string, {
       invoicedQuantity: invoiced,
-      shippedQuantity: shipped,
+      shippedQuantity: shippedNow,
       invoiceQuantity: round2(quantity - invoiced),
-      shipQuantity: round2(quantity - shipped),
+      shipQuantity: round2(quantity - shippedNow),
     });
   }
-  if (complete) c.remove('salesOrders', order.data.id as string, { person: true });
-  else recalcHeader(c, 'salesOrders', order.data.id as string);
+  if (complete) {
+    if (shipped.length) reduceInventory(c, shipped.map(({ line, quantity }) => ({ ...line, quantity })), order.data);
+    c.remove('salesOrders', order.data.id as string, { person: true });
+    return;
+  }
+  recordShipment(c, order, shipped);
+  recalcHeader(c, 'salesOrders', order.data.id as string);
 }
 
 function requireDraft(invoice: Row): void {
@@ -635,7 +669,7 @@ const HEADER_ACTIONS: Readonly<Record<HeaderSet, Record<string, (c: Company, row
     makeOrder: (c, quote) => convertQuote(c, quote, 'salesOrders'),
     makeInvoice: (c, quote) => convertQuote(c, quote, 'salesInvoices'),
   },
-  salesOrders: { shipAndInvoice },
+  salesOrders: { shipAndInvoice: (c, order) => postOrder(c, order, 'shipAndInvoice') },
   salesInvoices: {
     post: postInvoice,
     postAndSend: postInvoice,
@@ -850,7 +884,7 @@ export function openDocumentFigures(c: Company): ReadonlyMap<string, OpenDocumen
 
 export const documentHooks: Readonly<Record<string, Hooks>> = {
   salesQuotes: headerHooks('salesQuotes'),
-  salesOrders: headerHooks('salesOrders'),
+  salesOrders: { ...headerHooks('salesOrders'), personActions: { ship: (c, o) => postOrder(c, o, 'ship'), invoice: (c, o) => postOrder(c, o, 'invoice') } },
   salesInvoices: headerHooks('salesInvoices'),
   salesQuoteLines: lineHooks('salesQuoteLines'),
   salesOrderLines: lineHooks('salesOrderLines'),

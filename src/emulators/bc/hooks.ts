@@ -21,6 +21,8 @@ export interface Hooks {
   afterDelete?(c: Company, row: Row, opts: WriteOptions): void;
   /** Bound actions, `Microsoft.NAV.<name>`. */
   actions?: Record<string, (c: Company, row: Row) => void>;
+  /** What a person does in the client that no API action offers (posting a shipment on its own). */
+  personActions?: Record<string, (c: Company, row: Row) => void>;
 }
 
 export const HOOKS: Readonly<Record<string, Hooks>> = { ...masterHooks, ...documentHooks, ...salesExtraHooks, ...inventoryHooks };

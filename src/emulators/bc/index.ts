@@ -229,6 +229,10 @@ export function createBcModule(opts: BcModuleOptions): BcModule {
       const def = tableDef(table);
       first.remove(def.set, id.toLowerCase(), { person: true });
     },
+    act(table, id, action) {
+      const def = tableDef(table);
+      first.runPersonAction(def.set, id.toLowerCase(), action);
+    },
     count(table) {
       const def = tableDef(table);
       if (def.set === 'companies') return companies.length;

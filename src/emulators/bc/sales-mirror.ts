@@ -1,8 +1,8 @@
 /**
- * The companion extension's salesHeaders and salesLines pages show the same Sales Header and Sales Line records
- * as API v2.0's salesQuotes/salesOrders and their lines, under the same ids (docs/custom-api.md). The emulator
- * stores the v2.0 documents; this keeps one custom-API row per quote or order and per line next to them: made
- * when the document or line is made, its number and type kept in step, removed with it.
+ * The companion extension's salesLines page shows the same Sales Line records as API v2.0's quote and order
+ * lines, under the same ids (docs/custom-api.md). The emulator stores the v2.0 lines; this keeps one custom-API
+ * row per line next to them: made when the line is made, its number and type kept in step, removed with it.
+ * (The salesHeaders rows follow their documents through the store's write hook, sales-extras.ts.)
  */
 import type { Company } from './company.js';
 import type { HeaderSet, LineSet } from './documents.js';
@@ -18,22 +18,6 @@ const HEADER_OF: Readonly<Partial<Record<LineSet, HeaderSet>>> = { salesQuoteLin
 
 /** API v2.0 line types as the Sales Line Type enum names them. */
 const LINE_TYPE: Readonly<Record<string, string>> = { Comment: ' ', Account: 'G/L Account', Item: 'Item', Resource: 'Resource', 'Fixed Asset': 'Fixed Asset', Charge: 'Charge (Item)' };
-
-/** The salesHeaders row of a new quote or order (status Open, first occurrence of its number). */
-export function mirrorHeader(c: Company, set: HeaderSet, header: Readonly<Rec>): void {
-  const documentType = DOCUMENT_TYPE[set];
-  const id = header.id as string;
-  if (!documentType || c.get('salesHeaders', id)) return;
-  c.store.put('salesHeaders', id, {
-    ...c.blank(c.def('salesHeaders')),
-    id,
-    documentType,
-    number: header.number,
-    status: 'Open',
-    docNoOccurrence: 1,
-    lastModifiedDateTime: header.lastModifiedDateTime ?? c.nowText(),
-  });
-}
 
 /** The salesLines row of a quote or order line: Line No. is the v2.0 `sequence`; type, number, description follow the line. */
 export function mirrorLine(c: Company, set: LineSet, line: Readonly<Rec>): void {
@@ -56,14 +40,12 @@ export function mirrorLine(c: Company, set: LineSet, line: Readonly<Rec>): void 
   c.store.put('salesLines', id, { ...data, lastModifiedDateTime: line.lastModifiedDateTime ?? c.nowText() });
 }
 
-/** Removes the custom-API row of a deleted document or line. */
-export function dropMirror(c: Company, set: HeaderSet | LineSet, row: Row): void {
-  const mirror = set in HEADER_OF ? 'salesLines' : 'salesHeaders';
-  if (DOCUMENT_TYPE[set] && c.get(mirror, row.data.id as string)) c.store.delete(mirror, row.data.id as string);
+/** Removes the custom-API row of a deleted line (the Sales Header rows follow their documents in sales-extras.ts). */
+export function dropMirror(c: Company, set: LineSet, row: Row): void {
+  if (DOCUMENT_TYPE[set] && c.get('salesLines', row.data.id as string)) c.store.delete('salesLines', row.data.id as string);
 }
 
 /** Seeded documents are stored without triggers: give them their custom-API rows once the seed is in. */
 export function mirrorSeededDocuments(c: Company): void {
-  for (const set of ['salesQuotes', 'salesOrders'] as const) for (const r of [...c.store.rows(set)]) mirrorHeader(c, set, r.data);
   for (const set of ['salesQuoteLines', 'salesOrderLines'] as const) for (const r of [...c.store.rows(set)]) mirrorLine(c, set, r.data);
 }

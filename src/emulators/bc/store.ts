@@ -86,6 +86,11 @@ interface TableState {
 export class Store {
   private readonly tables = new Map<string, TableState>();
   private readonly seriesLastUsed = new Map<string, string>();
+  /**
+   * Called after every write of a row (not on rollback): one table that is a view of another's rows (the Sales Header
+   * page over the v2.0 documents) is kept in step here, inside the same transaction.
+   */
+  afterWrite?: (table: string, id: string, row: Row | undefined) => void;
 
   constructor(
     readonly journal: Journal,
@@ -153,6 +158,7 @@ export class Store {
     const previous = this.table(table).rows.get(id);
     this.journal.record({ kind: 'row', store: this, table, id, previous });
     this.restoreRow(table, id, row);
+    this.afterWrite?.(table, id, row);
     return row;
   }
 
@@ -170,6 +176,7 @@ export class Store {
     if (!previous) return;
     this.journal.record({ kind: 'row', store: this, table, id, previous });
     this.restoreRow(table, id, undefined);
+    this.afterWrite?.(table, id, undefined);
   }
 
   /** Sets a row as-is (journal replay and the two methods above); keeps indexes in step. */

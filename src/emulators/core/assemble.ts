@@ -89,6 +89,11 @@ function delegateData(data: () => EmulatorDataAccess): EmulatorDataAccess {
     update: (table, id, changes) => data().update(table, id, changes),
     remove: (table, id) => data().remove(table, id),
     count: (table) => data().count(table),
+    act: (table, id, action) => {
+      const d = data();
+      if (!d.act) throw new Error('This emulator has no actions a person runs.');
+      d.act(table, id, action);
+    },
   };
 }
 

@@ -22,6 +22,7 @@ import {
 } from './products.js';
 import { currencyMapping, paymentTermsMapping, shipmentMethodMapping, shippingAgentMapping } from './reference.js';
 import { opportunityMapping } from './opportunity.js';
+import { legacySalesOrderMapping } from './orders.js';
 
 /** BC settings outside the integration options that change a default. */
 export interface DefaultMappingSettings {
@@ -58,6 +59,8 @@ export function defaultMappings(
     mappings.push(customerPriceGroupMapping(), salesPriceMapping(options));
   }
   mappings.push(opportunityMapping(options));
+  // Sales-order integration (docs/integration.md §2, §8.1): legacy pushes the order's progress to Dataverse.
+  if (options.orderSync === 'legacy') mappings.push(legacySalesOrderMapping(options));
 
   const names = new Set(mappings.map((m) => m.name));
   for (const mapping of mappings) mapping.dependencies = mapping.dependencies.filter((d) => names.has(d));

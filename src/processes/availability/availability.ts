@@ -6,6 +6,8 @@
  */
 import type { Coupling, StateStore } from '../../state/index.js';
 import type { Rec, Side, SideTable } from '../../sides/types.js';
+import { WRITTEN_BY_US_KEY } from '../../engine/plan.js';
+import { hasUnsyncedChanges } from '../statistics/statistics.js';
 
 /** The job-queue process and the name its watermark ("Item Availability Synch. Time") is kept under. */
 export const AVAILABILITY_PROCESS = 'ITEM-AVAILABILITY';
@@ -111,8 +113,7 @@ export async function pushItemAvailability(src: AvailabilitySources): Promise<Av
  */
 async function write(src: AvailabilitySources, writes: Array<{ result: ItemAvailability; product: Rec }>, coupled: Map<string, Coupling>): Promise<void> {
   const ready = writes.filter(({ result, product }) => {
-    const synced = coupled.get(result.itemId)!.dataverseModifiedAt;
-    const edited = product.modifiedBy !== src.integrationUserId && (synced === undefined || Date.parse(product.modifiedAt) > Date.parse(synced));
+    const edited = hasUnsyncedChanges(product, coupled.get(result.itemId)!, src.integrationUserId);
     if (edited) {
       result.result = 'failed';
       result.message = 'the product has changes the ITEM-PRODUCT mapping has not synchronized yet; its quantity is written on a later run';
@@ -133,6 +134,6 @@ async function write(src: AvailabilitySources, writes: Array<{ result: ItemAvail
       src.state.update(ITEM_MAPPING, result.itemId, { extra: { [PENDING]: true } });
       return;
     }
-    if (a.record?.modifiedAt) src.state.update(ITEM_MAPPING, result.itemId, { dataverseModifiedAt: a.record.modifiedAt });
+    if (a.record?.modifiedAt) src.state.update(ITEM_MAPPING, result.itemId, { dataverseModifiedAt: a.record.modifiedAt, extra: { [WRITTEN_BY_US_KEY]: true } });
   });
 }

@@ -5,6 +5,7 @@
  * It sees the systems only through the Sides, and the couplings and watermarks through the state.
  */
 import { counterpartId, isGuid } from '../../engine/ids.js';
+import { editedInSameSecond, WRITTEN_BY_US_KEY } from '../../engine/plan.js';
 import { UsageError } from '../../errors.js';
 import type { Coupling, StateStore } from '../../state/index.js';
 import type { Rec, Side, SideTable, WriteOp, WriteResult } from '../../sides/types.js';
@@ -309,9 +310,7 @@ async function applyWrites(side: Side, table: SideTable, targets: Target[], ops:
 async function linkAccounts(src: StatisticsSources, targets: Target[]): Promise<void> {
   const toLink = targets.filter((t) => t.link && (t.result === 'inserted' || t.result === 'modified' || t.result === 'unchanged'));
   const ready = toLink.filter((t) => {
-    const a = t.account!;
-    const synced = t.coupling.dataverseModifiedAt;
-    const pending = a.modifiedBy !== src.integrationUserId && (synced === undefined || Date.parse(a.modifiedAt) > Date.parse(synced));
+    const pending = hasUnsyncedChanges(t.account!, t.coupling, src.integrationUserId);
     if (pending) t.message = 'the account has changes the CUSTOMER mapping has not synchronized yet; it is linked on a later run';
     return !pending;
   });
@@ -329,8 +328,9 @@ async function linkAccounts(src: StatisticsSources, targets: Target[]): Promise<
       return;
     }
     src.state.update(CUSTOMER_MAPPING, t.coupling.bcId, {
+      // The stored time is now our write's: a person's edit in the same second is told apart by its modifier.
       ...(r.record?.modifiedAt ? { dataverseModifiedAt: r.record.modifiedAt } : {}),
-      extra: { [UPLOADED]: t.statisticsId! },
+      extra: { [UPLOADED]: t.statisticsId!, ...(r.record?.modifiedAt ? { [WRITTEN_BY_US_KEY]: true } : {}) },
     });
   });
   // Rows already linked (an earlier run, or linked in Sales) are uploaded as well.
@@ -339,4 +339,14 @@ async function linkAccounts(src: StatisticsSources, targets: Target[]): Promise<
       src.state.update(CUSTOMER_MAPPING, t.coupling.bcId, { extra: { [UPLOADED]: t.statisticsId! } });
     }
   }
+}
+
+/**
+ * Whether a Dataverse row has changes its mapping has not synchronized: modified by someone else after the stored
+ * time, or in the same second as our own write (Dataverse times have whole seconds; src/engine/plan.ts).
+ */
+export function hasUnsyncedChanges(row: Rec, coupling: Coupling, integrationUserId: string): boolean {
+  if (row.modifiedBy === integrationUserId) return false;
+  const synced = coupling.dataverseModifiedAt;
+  return synced === undefined || Date.parse(row.modifiedAt) > Date.parse(synced) || editedInSameSecond(row, coupling, integrationUserId);
 }

@@ -3,7 +3,7 @@
  * run as the CUSTOMER-STATISTICS job-queue process of `sync --all` (docs/integration.md §8.5, §9: every 30 minutes).
  */
 import { unavailableReason, type MappingReport, type Unavailable } from '../engine/report.js';
-import { processReport } from '../processes/statistics/report.js';
+import { processReport, type ProcessOutcome } from '../processes/statistics/report.js';
 import {
   CUSTOMER_MAPPING,
   STATISTICS_PROCESS,
@@ -45,43 +45,43 @@ export function runStatistics(session: Session, scope: StatisticsScope, dryRun: 
   );
 }
 
-export function statisticsReport(run: StatisticsRun, facts: ProcessRequests & { startedAt: string; finishedAt: string; dryRun: boolean }): MappingReport {
-  return processReport(
-    STATISTICS_PROCESS,
-    run.accounts.map((a) => ({ dataverseId: a.accountid, label: a.customerNumber || a.accountid, result: a.result, error: a.message })),
-    facts,
-  );
+export function statisticsOutcomes(run: StatisticsRun): ProcessOutcome[] {
+  return run.accounts.map((a) => ({ dataverseId: a.accountid, label: a.customerNumber || a.accountid, result: a.result, error: a.message }));
 }
 
+/** What a job-queue process reads, for the unavailable report when it is missing (as a mapping's tables). */
+export type ProcessTables = Parameters<typeof unavailableReason>[1];
+
 /**
- * A process that cannot run at all (the companion extension or the integration solution missing, no permission)
- * reports as an unavailable mapping does: `sync --all` runs the rest and exits 6, with the fix.
+ * One job-queue process run as a report: its outcomes when `mapping` is in the profile (none otherwise), the
+ * requests both Sides sent, and the run's times. A process that cannot run at all (the companion extension or
+ * the integration solution missing, no permission) reports as an unavailable mapping does: `sync --all` runs
+ * the rest and exits 6, with the fix.
  */
-export async function unlessUnavailable(
-  name: string,
-  tables: Parameters<typeof unavailableReason>[1],
-  facts: { startedAt: string; now: () => string; dryRun: boolean },
-  work: () => Promise<MappingReport>,
+export async function processJob(
+  session: Session,
+  job: { name: string; mapping: string; tables: ProcessTables; dryRun: boolean },
+  work: () => Promise<ProcessOutcome[]>,
 ): Promise<MappingReport> {
+  const now = (): string => new Date(session.ctx.clock.now()).toISOString();
+  const startedAt = now();
+  const inProfile = session.mappings.some((m) => m.name === job.mapping);
   try {
-    return await work();
+    const counted = await countingRequests(session, async () => (inProfile ? work() : []));
+    return processReport(job.name, counted.value, { ...counted, startedAt, finishedAt: now(), dryRun: job.dryRun });
   } catch (error) {
-    const unavailable: Unavailable | undefined = unavailableReason(error, tables);
+    const unavailable: Unavailable | undefined = unavailableReason(error, job.tables);
     if (!unavailable) throw error;
-    const report = processReport(name, [], { startedAt: facts.startedAt, finishedAt: facts.now(), requests: { bc: 0, dataverse: 0 }, retries: 0, dryRun: facts.dryRun });
-    return { ...report, unavailable, message: `${name} is unavailable: ${unavailable.reason}; ${unavailable.fix}` };
+    const report = processReport(job.name, [], { startedAt, finishedAt: now(), requests: { bc: 0, dataverse: 0 }, retries: 0, dryRun: job.dryRun });
+    return { ...report, unavailable, message: `${job.name} is unavailable: ${unavailable.reason}; ${unavailable.fix}` };
   }
 }
 
 /** The job-queue run: every changed or not yet uploaded coupled customer; nothing when the profile has no CUSTOMER mapping. */
-export async function statisticsJob(session: Session, options: { dryRun?: boolean }): Promise<MappingReport> {
-  const now = (): string => new Date(session.ctx.clock.now()).toISOString();
-  const startedAt = now();
+export function statisticsJob(session: Session, options: { dryRun?: boolean }): Promise<MappingReport> {
   const dryRun = Boolean(options.dryRun);
-  const hasCustomers = session.mappings.some((m) => m.name === CUSTOMER_MAPPING);
   const tables = { bc: { api: 'custom' as const, entitySet: 'customerStatistics' }, dataverse: { entitySet: 'nav_accountstatisticses' } };
-  return unlessUnavailable(STATISTICS_PROCESS, tables, { startedAt, now, dryRun }, async () => {
-    const counted = await countingRequests(session, async () => (hasCustomers ? runStatistics(session, { all: true }, dryRun) : { accounts: [] }));
-    return statisticsReport(counted.value, { ...counted, startedAt, finishedAt: now(), dryRun });
-  });
+  return processJob(session, { name: STATISTICS_PROCESS, mapping: CUSTOMER_MAPPING, tables, dryRun }, async () =>
+    statisticsOutcomes(await runStatistics(session, { all: true }, dryRun)),
+  );
 }

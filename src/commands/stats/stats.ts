@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { logReport, openSession } from '../../app/session.js';
-import { countingRequests, runStatistics, statisticsReport } from '../../app/statistics.js';
-import type { AccountStatistics } from '../../processes/statistics/statistics.js';
+import { countingRequests, runStatistics, statisticsOutcomes } from '../../app/statistics.js';
+import { STATISTICS_PROCESS, type AccountStatistics } from '../../processes/statistics/statistics.js';
+import { processReport } from '../../processes/statistics/report.js';
 import type { RegisterCommand, CommandOutcome } from '../registry.js';
 
 export interface StatsOptions {
@@ -32,7 +33,8 @@ export async function statsRun(deps: Deps, opts: StatsOptions): Promise<CommandO
     const scope = opts.all ? { all: true as const } : { customer: opts.customer! };
     const counted = await countingRequests(session, () => runStatistics(session, scope, dryRun));
     accounts = counted.value.accounts;
-    await logReport(session.log, statisticsReport(counted.value, { ...counted, startedAt, finishedAt: new Date(deps.clock.now()).toISOString(), dryRun }));
+    const finishedAt = new Date(deps.clock.now()).toISOString();
+    await logReport(session.log, processReport(STATISTICS_PROCESS, statisticsOutcomes(counted.value), { ...counted, startedAt, finishedAt, dryRun }));
   } finally {
     await session.close();
   }

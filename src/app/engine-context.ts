@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { BcClient } from '../clients/bc/client.js';
 import type { DataverseClient } from '../clients/dataverse/client.js';
 import { odataString } from '../clients/odata/index.js';
+import { salesSetup } from '../clients/bc/resources/salesSetup.js';
 import type { Clock } from '../clock.js';
 import type { EngineContext } from '../engine/run.js';
 import { ConfigError } from '../errors.js';
@@ -42,6 +43,8 @@ export const environmentSchema = z.object({
   dataverseCurrencyPrecision: z.number().optional(),
   bcLcyCode: z.string(),
   exchangeRates: z.record(z.string(), z.number()),
+  /** Sales & Receivables Setup's write-in product: never synchronized (docs/integration.md §8.1). */
+  writeInProduct: z.object({ type: z.enum(['Item', 'Resource']), number: z.string() }).optional(),
   fetchedAt: z.number(),
 });
 export type Environment = z.infer<typeof environmentSchema>;
@@ -71,6 +74,7 @@ export async function fetchEnvironment(clients: EngineClients, companyName: stri
   // Before anything is written: amounts in the wrong currency cannot be told apart afterwards.
   checkBaseCurrency(lcy, orgCurrency);
   const rates = await readExchangeRates(bc, now);
+  const writeInProduct = await readWriteInProduct(bc);
   return {
     integrationUserId: who.UserId.toLowerCase(),
     dataverseCompanyId: companyRow ? String(companyRow.cdm_companyid) : undefined,
@@ -78,8 +82,24 @@ export async function fetchEnvironment(clients: EngineClients, companyName: stri
     dataverseCurrencyPrecision: orgCurrency.pricingDecimalPrecision,
     bcLcyCode: lcy,
     exchangeRates: rates,
+    ...(writeInProduct ? { writeInProduct } : {}),
     fetchedAt: now,
   };
+}
+
+/** The write-in item or resource of Sales & Receivables Setup (custom API); none without the extension or setup. */
+async function readWriteInProduct(bc: BcClient): Promise<Environment['writeInProduct']> {
+  try {
+    for await (const page of bc.list(salesSetup, { select: ['writeInProductType', 'writeInProductNumber'] })) {
+      const row = page[0];
+      const type = row?.writeInProductType?.trim();
+      if (row && (type === 'Item' || type === 'Resource') && row.writeInProductNumber) return { type, number: row.writeInProductNumber };
+      return undefined;
+    }
+  } catch {
+    return undefined; // no companion extension: nothing is left out
+  }
+  return undefined;
 }
 
 /** The cached environment of a state directory (through src/state, mode 0600), refreshed when stale or missing. */
@@ -109,6 +129,7 @@ export function engineContext(
     dataverseBaseCurrencyId: env.dataverseBaseCurrencyId,
     exchangeRates: new Map(Object.entries(env.exchangeRates)),
     dataverseCurrencyPrecision: env.dataverseCurrencyPrecision,
+    writeInProduct: env.writeInProduct,
     signal: input.signal,
   };
 }

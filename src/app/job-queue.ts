@@ -8,8 +8,12 @@
  * A process registers itself here with one entry; the process itself lives in src/processes/.
  */
 import type { MappingReport } from '../engine/report.js';
+import { syncNotes } from '../processes/notes/notes.js';
+import { updateOrderStatus } from '../processes/sales-orders/status.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
+import { SALES_ORDERS_CREATE } from '../processes/sales-orders/create.js';
 import type { MappingRunView } from './run-mapping.js';
+import { runSalesOrdersCreate } from './sales-orders-create.js';
 import type { Session } from './session.js';
 import { statisticsJob } from './statistics.js';
 import { availabilityJob } from './availability.js';
@@ -35,6 +39,27 @@ export interface JobQueueProcess {
  * coupled first). Append an entry for a new process; keep the order of the lead-to-cash flow.
  */
 export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
+  {
+    name: SALES_ORDERS_CREATE,
+    description: 'create Business Central orders from submitted Sales orders (Auto Create Sales Orders)',
+    enabled: (o) => o.autoCreateOrders && o.orderSync === 'legacy',
+    intervalMinutes: 30,
+    run: async (session, options, view) => (await runSalesOrdersCreate(session, { all: true, dryRun: options.dryRun }, view)).report,
+  },
+  {
+    name: 'ORDER-STATUS',
+    description: 'order status back to Sales: timeline posts on release, shipment and invoice; fully invoiced orders Invoiced; deleted orders reset',
+    enabled: (o) => o.orderSync === 'legacy',
+    intervalMinutes: 7,
+    run: (session, options) => updateOrderStatus(session.ctx, options),
+  },
+  {
+    name: 'NOTES',
+    description: 'notes of coupled sales orders: Dataverse notes ⇄ Business Central record-link notes',
+    enabled: (o) => o.orderSync !== 'off',
+    intervalMinutes: 5,
+    run: (session, options) => syncNotes(session.ctx, options),
+  },
   {
     name: 'CUSTOMER-STATISTICS',
     description: 'account statistics (nav_accountstatistics) of coupled customers whose ledger entries or sales documents changed',

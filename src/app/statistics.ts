@@ -3,7 +3,8 @@
  * run as the CUSTOMER-STATISTICS job-queue process of `sync --all` (docs/integration.md §8.5, §9: every 30 minutes).
  */
 import { unavailableReason, type MappingReport, type Unavailable } from '../engine/report.js';
-import { processReport, type ProcessOutcome } from '../processes/statistics/report.js';
+import { startProcessReport } from '../processes/process-report.js';
+import { recordsOutcome, type RecordResult } from '../processes/statistics/report.js';
 import {
   CUSTOMER_MAPPING,
   STATISTICS_PROCESS,
@@ -12,24 +13,6 @@ import {
   type StatisticsScope,
 } from '../processes/statistics/statistics.js';
 import type { Session } from './session.js';
-
-export interface ProcessRequests {
-  requests: { bc: number; dataverse: number };
-  retries: number;
-}
-
-/** Requests both Sides sent while `work` ran. */
-export async function countingRequests<T>(session: Session, work: () => Promise<T>): Promise<{ value: T } & ProcessRequests> {
-  const { bc, dataverse } = session.ctx;
-  const before = { bc: bc.stats(), dataverse: dataverse.stats() };
-  const value = await work();
-  const after = { bc: bc.stats(), dataverse: dataverse.stats() };
-  return {
-    value,
-    requests: { bc: after.bc.requests - before.bc.requests, dataverse: after.dataverse.requests - before.dataverse.requests },
-    retries: after.bc.retries - before.bc.retries + after.dataverse.retries - before.dataverse.retries,
-  };
-}
 
 export function runStatistics(session: Session, scope: StatisticsScope, dryRun: boolean): Promise<StatisticsRun> {
   return updateAccountStatistics(
@@ -45,7 +28,7 @@ export function runStatistics(session: Session, scope: StatisticsScope, dryRun: 
   );
 }
 
-export function statisticsOutcomes(run: StatisticsRun): ProcessOutcome[] {
+export function statisticsResults(run: StatisticsRun): RecordResult[] {
   return run.accounts.map((a) => ({ dataverseId: a.accountid, label: a.customerNumber || a.accountid, result: a.result, error: a.message }));
 }
 
@@ -53,27 +36,24 @@ export function statisticsOutcomes(run: StatisticsRun): ProcessOutcome[] {
 export type ProcessTables = Parameters<typeof unavailableReason>[1];
 
 /**
- * One job-queue process run as a report: its outcomes when `mapping` is in the profile (none otherwise), the
- * requests both Sides sent, and the run's times. A process that cannot run at all (the companion extension or
- * the integration solution missing, no permission) reports as an unavailable mapping does: `sync --all` runs
- * the rest and exits 6, with the fix.
+ * One job-queue process run as a report: its record results when `mapping` is in the profile (none otherwise),
+ * measured (src/processes/process-report.ts). A process that cannot run at all (the companion extension or the
+ * integration solution missing, no permission) reports as an unavailable mapping does: `sync --all` runs the
+ * rest and exits 6, with the fix.
  */
 export async function processJob(
   session: Session,
   job: { name: string; mapping: string; tables: ProcessTables; dryRun: boolean },
-  work: () => Promise<ProcessOutcome[]>,
+  work: () => Promise<RecordResult[]>,
 ): Promise<MappingReport> {
-  const now = (): string => new Date(session.ctx.clock.now()).toISOString();
-  const startedAt = now();
+  const finish = startProcessReport(session.ctx, job.name);
   const inProfile = session.mappings.some((m) => m.name === job.mapping);
   try {
-    const counted = await countingRequests(session, async () => (inProfile ? work() : []));
-    return processReport(job.name, counted.value, { ...counted, startedAt, finishedAt: now(), dryRun: job.dryRun });
+    return finish(recordsOutcome(job.name, inProfile ? await work() : [], job.dryRun));
   } catch (error) {
     const unavailable: Unavailable | undefined = unavailableReason(error, job.tables);
     if (!unavailable) throw error;
-    const report = processReport(job.name, [], { startedAt, finishedAt: now(), requests: { bc: 0, dataverse: 0 }, retries: 0, dryRun: job.dryRun });
-    return { ...report, unavailable, message: `${job.name} is unavailable: ${unavailable.reason}; ${unavailable.fix}` };
+    return { ...finish(recordsOutcome(job.name, [], job.dryRun)), unavailable, message: `${job.name} is unavailable: ${unavailable.reason}; ${unavailable.fix}` };
   }
 }
 
@@ -82,6 +62,6 @@ export function statisticsJob(session: Session, options: { dryRun?: boolean }): 
   const dryRun = Boolean(options.dryRun);
   const tables = { bc: { api: 'custom' as const, entitySet: 'customerStatistics' }, dataverse: { entitySet: 'nav_accountstatisticses' } };
   return processJob(session, { name: STATISTICS_PROCESS, mapping: CUSTOMER_MAPPING, tables, dryRun }, async () =>
-    statisticsOutcomes(await runStatistics(session, { all: true }, dryRun)),
+    statisticsResults(await runStatistics(session, { all: true }, dryRun)),
   );
 }

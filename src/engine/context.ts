@@ -36,6 +36,8 @@ export interface EngineContext {
   dataverseBaseCurrencyId: string | undefined;
   exchangeRates?: Map<string, number>;
   dataverseCurrencyPrecision?: number;
+  /** Sales & Receivables Setup's write-in item or resource: ITEM-PRODUCT / RESOURCE-PRODUCT never synchronize it (docs/integration.md §8.1). */
+  writeInProduct?: { type: 'Item' | 'Resource'; number: string };
   changeBudget?: ChangeBudget;
   signal?: AbortSignal;
   onProgress?: (mapping: string, phase: string, done: number, total: number) => void;

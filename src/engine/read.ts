@@ -109,8 +109,12 @@ export class WindowReader {
   private pair(bcRecs: readonly Rec[], dvRecs: readonly Rec[]): Map<string, Pair> {
     const state = this.ctx.state;
     const pairs = new Map<string, Pair>();
+    const writeIn = this.ctx.writeInProduct;
+    const writeInMapping = writeIn?.type === 'Item' ? 'ITEM-PRODUCT' : writeIn?.type === 'Resource' ? 'RESOURCE-PRODUCT' : undefined;
     for (const rec of bcRecs) {
       if (this.excludedBc.has(rec.id) || this.handledBc.has(rec.id)) continue;
+      // BC never synchronizes the write-in product: it must stay uncoupled (docs/integration.md §8.1).
+      if (this.m.name === writeInMapping && rec.fields.number === writeIn!.number) continue;
       const c = state.byBcId(this.m.name, rec.id);
       if (c && this.options.settle) continue;
       const key = c ? `c:${c.bcId}` : `b:${rec.id}`;

@@ -22,5 +22,6 @@ export function dataverseTable(m: IntegrationTableMapping, companyId: string | u
     modifiedField: m.dataverse.modifiedField ?? 'modifiedon',
     filter: dataverseFilter(m, companyId),
     select: propertiesToRead(m, 'dataverse'),
+    reopenForWrite: m.dataverse.reopenForWrite,
   };
 }

@@ -125,6 +125,26 @@ export class BcSide implements Side {
     return out;
   }
 
+  /** One JSON `$batch` with `Isolation: snapshot` (docs/protocols.md §3.2): every operation lands, or none does. */
+  async writeAtomic(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]> {
+    const operations: BcOperation[] = ops.map(({ table, op }) => {
+      const target = this.resource(table);
+      if (op.kind === 'create') {
+        const { id: _ignored, ...fields } = op.fields;
+        return { kind: 'create', target, body: this.acceptsChosenId(table) ? { ...fields, id: op.id } : fields };
+      }
+      if (op.kind === 'update') return { kind: 'update', target, id: op.id, body: op.fields, etag: op.etag ?? '*' };
+      return { kind: 'delete', target, id: op.id, etag: op.etag ?? '*' };
+    });
+    const results = await this.client.batch(operations, { atomic: true });
+    return results.map((r, i) => {
+      const op = ops[i]!.op;
+      if (!r || !r.ok) return { op, ok: false, error: writeError(r?.error, `HTTP ${r?.status ?? 'not sent'}`) };
+      const body = r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : undefined;
+      return { op, ok: true, record: body ? toRec(body) : undefined };
+    });
+  }
+
   stats(): SideStats {
     const s = this.client.transport.stats();
     return { requests: s.requests, retries: s.retries };

@@ -91,20 +91,81 @@ export class DataverseSide implements Side {
     // the write produced can be stored for echo suppression without another read; only the columns kept from it
     // (key, modified-on, modified-by; the ETag comes along) are asked for, not the whole row the engine just sent.
     const returned = `$select=${WRITTEN_COLUMNS(table).join(',')}`;
-    const operations: DataverseOperation[] = ops.map((op) => {
-      const path = `${table.entitySet}(${op.id})?${returned}`;
+    const patch = (id: string, body: Record<string, unknown>, etag: string): DataverseOperation => ({
+      kind: 'raw',
+      method: 'PATCH',
+      path: `${table.entitySet}(${id})?${returned}`,
+      body,
+      headers: { Prefer: 'return=representation', 'Content-Type': 'application/json', 'If-Match': etag },
+    });
+    const locked = await this.lockedRows(table, ops);
+    const operations: DataverseOperation[] = [];
+    /** Per op: the index of its own write, and of the state changes around it when the row had to be reopened. */
+    const slots: Array<{ main: number; open?: number; close?: number }> = [];
+    for (const op of ops) {
+      if (op.kind === 'delete') {
+        slots.push({ main: operations.push({ kind: 'delete', table: table.entitySet, id: op.id, etag: op.etag }) - 1 });
+        continue;
+      }
+      const state = op.kind === 'update' ? locked.get(op.id.toLowerCase()) : undefined;
+      if (op.kind === 'create' || !state || !table.reopenForWrite) {
+        const headers: Record<string, string> = { Prefer: 'return=representation', 'Content-Type': 'application/json' };
+        if (op.kind === 'update') headers['If-Match'] = op.etag ?? '*';
+        slots.push({ main: operations.push({ kind: 'raw', method: 'PATCH', path: `${table.entitySet}(${op.id})?${returned}`, body: op.fields, headers }) - 1 });
+        continue;
+      }
+      // Reopen, write, put the state back: in order in one batch, the put-back sent even when the write fails.
+      const open = operations.push(patch(op.id, { ...table.reopenForWrite.open }, op.etag ?? '*')) - 1;
+      const main = operations.push(patch(op.id, op.fields, '*')) - 1;
+      const close = operations.push(patch(op.id, { ...state }, '*')) - 1;
+      slots.push({ open, main, close });
+    }
+    const results = await this.client.batch(operations, { continueOnError: true });
+    return ops.map((op, i) => {
+      const slot = slots[i]!;
+      const opened = slot.open === undefined ? undefined : results[slot.open]!;
+      const r = opened && !opened.ok ? opened : results[slot.main]!;
+      if (!r.ok) return { op, ok: false, error: writeError(r.error, `HTTP ${r.status}`) };
+      const last = slot.close === undefined ? r : results[slot.close]!.ok ? results[slot.close]! : r;
+      const body = last.body && typeof last.body === 'object' ? (last.body as Record<string, unknown>) : undefined;
+      return { op, ok: true, record: body ? toRec(table, body) : undefined };
+    });
+  }
+
+  /** One changeset (docs/protocols.md §3.1): every operation lands, or none does. Creates are upserts to the chosen id. */
+  async writeAtomic(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]> {
+    const operations: DataverseOperation[] = ops.map(({ table, op }) => {
       if (op.kind === 'delete') return { kind: 'delete', table: table.entitySet, id: op.id, etag: op.etag };
       const headers: Record<string, string> = { Prefer: 'return=representation', 'Content-Type': 'application/json' };
       if (op.kind === 'update') headers['If-Match'] = op.etag ?? '*';
-      return { kind: 'raw', method: 'PATCH', path, body: op.fields, headers };
+      return { kind: 'raw', method: 'PATCH', path: `${table.entitySet}(${op.id})?$select=${WRITTEN_COLUMNS(table).join(',')}`, body: op.fields, headers };
     });
-    const results = await this.client.batch(operations, { continueOnError: true });
+    const results = await this.client.batch(operations, { atomic: true });
     return results.map((r, i) => {
-      const op = ops[i]!;
-      if (!r.ok) return { op, ok: false, error: writeError(r.error, `HTTP ${r.status}`) };
+      const { table, op } = ops[i]!;
+      if (!r || !r.ok) return { op, ok: false, error: writeError(r?.error, `HTTP ${r?.status ?? 'not sent'}`) };
       const body = r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : undefined;
       return { op, ok: true, record: body ? toRec(table, body) : undefined };
     });
+  }
+
+  /**
+   * The state and status of rows an update would change in a read-only state (`reopenForWrite`), by id; one read per
+   * 100 rows, only for tables that declare it and updates that change more than the state.
+   */
+  private async lockedRows(table: SideTable, ops: WriteOp[]): Promise<Map<string, { statecode: number; statuscode: number }>> {
+    const locked = new Map<string, { statecode: number; statuscode: number }>();
+    const reopen = table.reopenForWrite;
+    if (!reopen) return locked;
+    const ids = ops
+      .filter((op) => op.kind === 'update' && Object.keys(op.fields).some((k) => k !== 'statecode' && k !== 'statuscode'))
+      .map((op) => op.id);
+    if (ids.length === 0) return locked;
+    for (const rec of await this.get({ ...table, select: ['statecode', 'statuscode'] }, ids)) {
+      const statecode = Number(rec.fields.statecode);
+      if (reopen.lockedStates.includes(statecode)) locked.set(rec.id, { statecode, statuscode: Number(rec.fields.statuscode) });
+    }
+    return locked;
   }
 
   stats(): SideStats {

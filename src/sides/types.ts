@@ -4,9 +4,9 @@
  */
 export type SideName = 'bc' | 'dataverse';
 
-import type { FilterCondition } from '../mapping/types.js';
+import type { FilterCondition, ReopenForWrite } from '../mapping/types.js';
 
-export type { FilterCondition };
+export type { FilterCondition, ReopenForWrite };
 
 /** Where a mapping's records live on one side. */
 export interface SideTable {
@@ -22,6 +22,8 @@ export interface SideTable {
   filter: FilterCondition[];
   /** Properties to read; undefined = all. */
   select?: string[];
+  /** Dataverse only: rows in a read-only state are made editable for an update and put back after it (a Submitted order). */
+  reopenForWrite?: ReopenForWrite;
 }
 
 /** One record as the engine sees it. */
@@ -105,6 +107,12 @@ export interface Side {
   count(table: SideTable, where?: FilterCondition[]): Promise<number>;
   /** Writes in as few requests as the API allows; one result per op, in order. */
   write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]>;
+  /**
+   * Writes operations on one or more tables as one transaction: all land or none (BC: one JSON `$batch` with
+   * `Isolation: snapshot`, all on one API; Dataverse: one changeset). One result per op, in order; when one
+   * failed, the others report the rollback. Must fit in one batch request.
+   */
+  writeAtomic?(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]>;
   stats(): SideStats;
   /**
    * Whether creates in this table keep the id the caller chose (Dataverse: always; BC: the custom API's pages

@@ -81,9 +81,14 @@ export interface ChildRun {
  * counted in events lands at the same place of the run however busy the machine is).
  */
 export function fullSyncProcess(world: World, killAtEvent?: number): Promise<ChildRun> {
+  return cliProcess(world, ['full-sync'], killAtEvent);
+}
+
+/** Any `bcsync <args> --progress json` in its own process, killed with SIGKILL at its `killAtEvent`-th progress event when given. */
+export function cliProcess(world: World, args: string[], killAtEvent?: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [BIN, '--home', world.home, '--progress', 'json', 'full-sync'], {
+    const child = spawn(process.execPath, [BIN, '--home', world.home, '--progress', 'json', ...args], {
       cwd: ROOT,
       env: { ...process.env, NODE_OPTIONS: '', BCSYNC_CLIENT_SECRET: world.emu.credentials.clientSecret, NO_COLOR: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],

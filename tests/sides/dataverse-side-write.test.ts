@@ -45,4 +45,36 @@ describe('DataverseSide.write', () => {
     expect(Object.keys(updated[0]?.record?.fields ?? {})).not.toContain('name');
     expect(emu.stats().requests.dataverse).toBe(2);
   });
+
+  test('reopenForWrite: a Submitted order is made Active, updated, and Submitted again in one batch; a refused update leaves it Submitted', async () => {
+    const side = new DataverseSide(client);
+    const orders: SideTable = {
+      entitySet: 'salesorders',
+      key: 'salesorderid',
+      modifiedField: 'modifiedon',
+      filter: [],
+      reopenForWrite: { lockedStates: [1], open: { statecode: 0, statuscode: 1 } },
+    };
+    const account = emu.dataverse.insert('accounts', { name: 'Relecloud' });
+    const order = emu.dataverse.insert('salesorders', { name: 'Desks', 'customerid_account@odata.bind': `/accounts(${String(account.accountid)})` });
+    const id = String(order.salesorderid);
+    emu.dataverse.update('salesorders', id, { statecode: 1, statuscode: 3 });
+    emu.resetLog();
+    const [ok] = await side.write(orders, [{ kind: 'update', id, fields: { datefulfilled: '2026-11-04', shipto_city: 'Seattle' } }]);
+    expect(ok?.ok).toBe(true);
+    expect(emu.dataverse.get('salesorders', id)).toMatchObject({ datefulfilled: '2026-11-04', shipto_city: 'Seattle', statecode: 1, statuscode: 3 });
+    // The state read, then one batch; the record returned is the row after it was Submitted again.
+    expect(emu.requestLog.filter((e) => e.api === 'dataverse').map((e) => `${e.method} ${e.path.replace(/^.*\//, '').replace(/\?.*$/, '')}`)).toEqual(['GET salesorders', 'POST $batch']);
+    expect(ok?.record?.modifiedAt).toBe(emu.dataverse.get('salesorders', id)?.modifiedon);
+
+    const [refused] = await side.write(orders, [{ kind: 'update', id, fields: { discountpercentage: 250 } }]);
+    expect(refused?.ok).toBe(false);
+    expect(emu.dataverse.get('salesorders', id)).toMatchObject({ statecode: 1, statuscode: 3, discountpercentage: null });
+    // A state change alone is written as it is (an Invoiced order needs no reopening).
+    emu.resetLog();
+    const [invoiced] = await side.write(orders, [{ kind: 'update', id, fields: { statecode: 4, statuscode: 100003 } }]);
+    expect(invoiced?.ok).toBe(true);
+    expect(emu.requestLog.filter((e) => e.api === 'dataverse')).toHaveLength(1);
+    expect(emu.dataverse.get('salesorders', id)).toMatchObject({ statecode: 4, statuscode: 100003 });
+  });
 });

@@ -6,9 +6,10 @@ import type { Command } from 'commander';
 import type { Deps } from '../../deps.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { logReport, openSession } from '../../app/session.js';
-import { countingRequests, runStatistics, statisticsOutcomes } from '../../app/statistics.js';
+import { runStatistics, statisticsResults } from '../../app/statistics.js';
+import { startProcessReport } from '../../processes/process-report.js';
 import { STATISTICS_PROCESS, type AccountStatistics } from '../../processes/statistics/statistics.js';
-import { processReport } from '../../processes/statistics/report.js';
+import { recordsOutcome } from '../../processes/statistics/report.js';
 import type { RegisterCommand, CommandOutcome } from '../registry.js';
 
 export interface StatsOptions {
@@ -29,12 +30,11 @@ export async function statsRun(deps: Deps, opts: StatsOptions): Promise<CommandO
   const session = await openSession(deps, 'stats');
   let accounts: AccountStatistics[];
   try {
-    const startedAt = new Date(deps.clock.now()).toISOString();
+    const finish = startProcessReport(session.ctx, STATISTICS_PROCESS);
     const scope = opts.all ? { all: true as const } : { customer: opts.customer! };
-    const counted = await countingRequests(session, () => runStatistics(session, scope, dryRun));
-    accounts = counted.value.accounts;
-    const finishedAt = new Date(deps.clock.now()).toISOString();
-    await logReport(session.log, processReport(STATISTICS_PROCESS, statisticsOutcomes(counted.value), { ...counted, startedAt, finishedAt, dryRun }));
+    const run = await runStatistics(session, scope, dryRun);
+    accounts = run.accounts;
+    await logReport(session.log, finish(recordsOutcome(STATISTICS_PROCESS, statisticsResults(run), dryRun)));
   } finally {
     await session.close();
   }

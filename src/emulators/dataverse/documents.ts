@@ -44,8 +44,13 @@ export function headerRules(org: Organization, write: RowWrite, doc: DocumentRul
     const currencyId = priceList?.values['_transactioncurrencyid_value'];
     if (typeof currencyId === 'string') setLookup(values, targets, 'transactioncurrencyid', { id: currencyId, logicalName: 'transactioncurrency' });
   }
-  computeDocumentTotals(org, table, values, doc, new Set([...parsed.values.keys()]));
+  // Totals follow the lines and the header's discount and freight; a write that touches none of them (a state
+  // change, an address) leaves the totals as they are, also totals a client wrote (BC writes its own amounts).
+  if (!previous || TOTAL_INPUTS.some((k) => parsed.values.has(k))) computeDocumentTotals(org, table, values, doc, new Set([...parsed.values.keys()]));
 }
+
+/** Header columns the totals are computed from (besides the lines). */
+const TOTAL_INPUTS = ['discountamount', 'discountpercentage', 'freightamount'];
 
 /** A document line: an editable parent, its currency, the product (or a write-in), the list price, sequence and amounts. */
 export function lineRules(org: Organization, write: RowWrite, line: { parentSet: string; parentLogical: string; via: string }): void {

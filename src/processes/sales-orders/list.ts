@@ -2,15 +2,15 @@
  * Which Dataverse sales orders wait for Business Central, and where the coupled ones stand there
  * (README.md in this folder, "Which orders wait"). Read-only: it reads through the Sides and the couplings.
  */
-import type { Rec, Side, SideTable } from '../../sides/types.js';
+import type { FilterCondition, Rec, Side, SideTable } from '../../sides/types.js';
 
 /** The integration table mapping whose couplings pair a Sales Header (order) with a Dataverse salesorder. */
 export const SALES_ORDER_MAPPING = 'SALESORDER-ORDER';
 
 /** salesorder statecode Submitted. */
-const SUBMITTED = 1;
+export const SUBMITTED = 1;
 /** How Dataverse and BC spell "never submitted to the back office" besides empty. */
-const NEVER_SUBMITTED = '1900-01-01';
+export const NEVER_SUBMITTED = '1900-01-01';
 
 /** Status shown for a submitted order Business Central has not created yet. */
 export const STATUS_TO_CREATE = 'to create';
@@ -47,6 +47,15 @@ const ACCOUNTS = table('accounts', 'accountid', ['name']);
 const CONTACTS = table('contacts', 'contactid', ['fullname']);
 const BC_ORDERS = table('salesOrders', 'id', ['number', 'status'], 'lastModifiedDateTime');
 
+/** Submitted, never processed, unstamped or stamped with this company: the orders BC's conversion takes. */
+export function waitingOrdersFilter(dataverseCompanyId: string | undefined): FilterCondition[] {
+  return [
+    { field: 'statecode', op: 'eq', value: SUBMITTED },
+    { field: 'lastbackofficesubmit', op: 'in', value: [null, NEVER_SUBMITTED] },
+    { field: '_bcbi_companyid_value', op: 'in', value: dataverseCompanyId ? [null, dataverseCompanyId] : [null] },
+  ];
+}
+
 /**
  * The submitted orders not yet processed (statecode Submitted, `lastbackofficesubmit` empty or 1900-01-01) that
  * are unstamped or stamped with this company (an unstamped order belongs to whichever company processes it),
@@ -55,11 +64,7 @@ const BC_ORDERS = table('salesOrders', 'id', ['number', 'status'], 'lastModified
 export async function listSalesOrders(sources: SalesOrderSources): Promise<SalesOrderListing[]> {
   const { bc, dataverse, coupledOrders, dataverseCompanyId } = sources;
   const candidates: Rec[] = [];
-  const where = [
-    { field: 'statecode', op: 'eq' as const, value: SUBMITTED },
-    { field: 'lastbackofficesubmit', op: 'in' as const, value: [null, NEVER_SUBMITTED] },
-    { field: '_bcbi_companyid_value', op: 'in' as const, value: dataverseCompanyId ? [null, dataverseCompanyId] : [null] },
-  ];
+  const where = waitingOrdersFilter(dataverseCompanyId);
   for await (const page of dataverse.list(ORDERS, { where })) candidates.push(...page.filter((r) => !coupledOrders.has(r.id)));
   const coupled = coupledOrders.size > 0 ? await dataverse.get(ORDERS, [...coupledOrders.keys()]) : [];
   const bcOrders = new Map((coupledOrders.size > 0 ? await bc.get(BC_ORDERS, [...coupledOrders.values()]) : []).map((r) => [r.id, r.fields]));

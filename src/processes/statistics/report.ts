@@ -1,10 +1,12 @@
 /**
- * A process run in the shape of a mapping report (src/app/job-queue.ts), so `sync --all` prints, logs and
- * exits on it as on a mapping: one direction (to Dataverse), its counts, one record line per failure.
+ * A process's per-record results as the outcome of a job-queue report (src/processes/process-report.ts): one
+ * direction (to Dataverse), its counts, one record line per failure, so `sync --all` and the sync log show them
+ * as a mapping's.
  */
-import { emptyCounts, type MappingReport, type RecordOutcome } from '../../engine/report.js';
+import { emptyCounts, type RecordOutcome } from '../../engine/report.js';
+import type { ProcessOutcome } from '../process-report.js';
 
-export interface ProcessOutcome {
+export interface RecordResult {
   bcId?: string;
   dataverseId?: string;
   label: string;
@@ -12,35 +14,14 @@ export interface ProcessOutcome {
   error?: string;
 }
 
-export interface ProcessRunFacts {
-  startedAt: string;
-  finishedAt: string;
-  requests: { bc: number; dataverse: number };
-  retries: number;
-  dryRun: boolean;
-  message?: string;
-}
-
-export function processReport(name: string, outcomes: readonly ProcessOutcome[], facts: ProcessRunFacts): MappingReport {
+export function recordsOutcome(name: string, results: readonly RecordResult[], dryRun: boolean): ProcessOutcome {
   const counts = emptyCounts();
   const records: RecordOutcome[] = [];
-  for (const o of outcomes) {
-    counts[o.result]++;
-    if (o.result === 'failed') {
-      records.push({ mapping: name, direction: 'to-dataverse', bcId: o.bcId, dataverseId: o.dataverseId, label: o.label, outcome: 'failed', error: o.error });
+  for (const r of results) {
+    counts[r.result]++;
+    if (r.result === 'failed') {
+      records.push({ mapping: name, direction: 'to-dataverse', bcId: r.bcId, dataverseId: r.dataverseId, label: r.label, outcome: 'failed', error: r.error });
     }
   }
-  return {
-    mapping: name,
-    directions: ['to-dataverse'],
-    counts: { 'to-dataverse': counts, 'from-dataverse': emptyCounts() },
-    records,
-    startedAt: facts.startedAt,
-    finishedAt: facts.finishedAt,
-    durationMs: Date.parse(facts.finishedAt) - Date.parse(facts.startedAt),
-    requests: facts.requests,
-    retries: facts.retries,
-    dryRun: facts.dryRun,
-    ...(facts.message ? { message: facts.message } : {}),
-  };
+  return { directions: ['to-dataverse'], counts: { 'to-dataverse': counts }, records, dryRun };
 }

@@ -73,6 +73,21 @@ page 50111 "BCS Sales Header Archives API"
                     Caption = 'Date Archived';
                     Editable = false;
                 }
+                field(documentDate; Rec."Document Date") // Date
+                {
+                    Caption = 'Document Date';
+                    Editable = false;
+                }
+                field(shipmentDate; Rec."Shipment Date") // Date
+                {
+                    Caption = 'Shipment Date';
+                    Editable = false;
+                }
+                field(invoice; Rec.Invoice) // Boolean
+                {
+                    Caption = 'Invoice';
+                    Editable = false;
+                }
                 field(lastModifiedDateTime; Rec.SystemModifiedAt) // DateTime
                 {
                     Caption = 'Last Modified Date';

@@ -182,6 +182,10 @@ page 50110 "BCS Sales Headers API"
                     Caption = 'Invoice Discount Amount';
                     Editable = false;
                 }
+                field(prepaymentPercent; Rec."Prepayment %") // Decimal
+                {
+                    Caption = 'Prepayment %';
+                }
                 field(lastModifiedDateTime; Rec.SystemModifiedAt) // DateTime
                 {
                     Caption = 'Last Modified Date';

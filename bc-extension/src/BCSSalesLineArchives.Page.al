@@ -98,6 +98,16 @@ page 50112 "BCS Sales Line Archives API"
                     Caption = 'Line Discount Amount';
                     Editable = false;
                 }
+                field(amount; Rec.Amount) // Decimal
+                {
+                    Caption = 'Amount';
+                    Editable = false;
+                }
+                field(amountIncludingVat; Rec."Amount Including VAT") // Decimal
+                {
+                    Caption = 'Amount Including VAT';
+                    Editable = false;
+                }
                 field(lastModifiedDateTime; Rec.SystemModifiedAt) // DateTime
                 {
                     Caption = 'Last Modified Date';

@@ -15,6 +15,8 @@ import { SALES_ORDERS_CREATE } from '../processes/sales-orders/create.js';
 import type { MappingRunView } from './run-mapping.js';
 import { runSalesOrdersCreate } from './sales-orders-create.js';
 import type { Session } from './session.js';
+import { BIDIRECTIONAL_ORDER_MAPPING } from '../mapping/index.js';
+import { ARCHIVED_ORDERS_PROCESS, updateArchivedOrders } from '../processes/bidirectional-orders/archived.js';
 import { statisticsJob } from './statistics.js';
 import { availabilityJob } from './availability.js';
 
@@ -59,6 +61,13 @@ export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
     enabled: (o) => o.orderSync !== 'off',
     intervalMinutes: 5,
     run: (session, options) => syncNotes(session.ctx, options),
+  },
+  {
+    name: ARCHIVED_ORDERS_PROCESS,
+    description: 'bidirectional orders: quantities shipped, discounts and Invoiced from the newest archive of orders posted and deleted in Business Central',
+    enabled: (options) => options.orderSync === 'bidirectional',
+    intervalMinutes: 30,
+    run: (session, options) => updateArchivedOrders(session.ctx, BIDIRECTIONAL_ORDER_MAPPING, options),
   },
   {
     name: 'CUSTOMER-STATISTICS',

@@ -8,6 +8,7 @@ import type { MappingReport } from '../engine/report.js';
 import { InterruptedError } from '../errors.js';
 import type { IntegrationTableMapping } from '../mapping/index.js';
 import type { JobQueueProcess, JobQueueProcessOptions } from './job-queue.js';
+import { mappingRunner } from './mapping-runners.js';
 import { startMappingRun, type Session } from './session.js';
 
 /** The sync-log message of a run stopped by SIGINT/SIGTERM. */
@@ -26,7 +27,8 @@ export async function runMapping(session: Session, m: IntegrationTableMapping, o
   try {
     let report: MappingReport;
     try {
-      report = await syncMapping(session.ctx, m, options);
+      const runner = mappingRunner(session, m);
+      report = runner ? await runner(session, m, options) : await syncMapping(session.ctx, m, options);
     } catch (error) {
       await logged.stopped(error).catch(() => undefined);
       throw error;

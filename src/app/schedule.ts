@@ -124,7 +124,9 @@ export async function hasChangesSinceWatermark(ctx: EngineContext, m: Integratio
     for await (const page of pages) return page.length > 0;
     return false;
   };
-  if (m.direction !== 'from-dataverse' && (await first(ctx.bc.list(bcTable(m), { modifiedAfter: marks.bc })))) return true;
+  // Whether anything changed needs only ids (a mapping's full column list may span two pages, e.g. SALESORDER-ORDER).
+  const bc = { ...bcTable(m), select: ['id', m.bc.modifiedField] };
+  if (m.direction !== 'from-dataverse' && (await first(ctx.bc.list(bc, { modifiedAfter: marks.bc })))) return true;
   if (m.direction !== 'to-dataverse') {
     const after = marks.dataverse ? new Date(Date.parse(marks.dataverse) - DATAVERSE_TOLERANCE_MS).toISOString() : undefined;
     if (await first(ctx.dataverse.list(dataverseTable(m, ctx.dataverseCompanyId), { modifiedAfter: after }))) return true;

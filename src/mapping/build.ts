@@ -73,6 +73,27 @@ export function field(spec: FieldSpec): FieldMapping {
   return result;
 }
 
+/**
+ * An item or resource number ↔ the Dataverse product coupled to it, through ITEM-PRODUCT or RESOURCE-PRODUCT as the
+ * record's type property says (price list lines: Asset Type; order lines: Type).
+ */
+export function productByType(typeProperty: string): FieldTransform {
+  return {
+    kind: 'lookup',
+    mapping: 'ITEM-PRODUCT',
+    key: { bcProperty: 'number' },
+    target: 'products',
+    navigation: 'productid',
+    switchOn: {
+      property: typeProperty,
+      cases: {
+        Item: { mapping: 'ITEM-PRODUCT', key: { bcProperty: 'number' } },
+        Resource: { mapping: 'RESOURCE-PRODUCT', key: { bcProperty: 'number' } },
+      },
+    },
+  };
+}
+
 /** Reason text for an AL field the standard API page does not carry. */
 export function notInV2(entitySet: string, alField: string, detail?: string): string {
   return `BC API v2.0 "${entitySet}" has no property for "${alField}"${detail ? ` (${detail})` : ''}`;

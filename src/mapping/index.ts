@@ -6,6 +6,7 @@ export type * from './types.js';
 export type { IntegrationOptions, OwnershipModel, OrderSyncMode, PricingModel } from './integration-options.js';
 export { defaultIntegrationOptions } from './integration-options.js';
 export { defaultMappings } from './defaults/index.js';
+export { BIDIRECTIONAL_HEADER_PROPERTIES, BIDIRECTIONAL_ORDER_LINE_MAPPING, BIDIRECTIONAL_ORDER_MAPPING } from './defaults/orders-bidirectional.js';
 export type { DefaultMappingSettings } from './defaults/index.js';
 export { dependencyOrder, transitiveDependencies } from './dependencies.js';
 export type { DependencyOrderOptions } from './dependencies.js';

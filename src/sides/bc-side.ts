@@ -145,6 +145,10 @@ export class BcSide implements Side {
     });
   }
 
+  async runAction(table: SideTable, id: string, action: string): Promise<void> {
+    await this.client.action(this.resource(table), id, action);
+  }
+
   stats(): SideStats {
     const s = this.client.transport.stats();
     return { requests: s.requests, retries: s.retries };

@@ -168,6 +168,10 @@ export class DataverseSide implements Side {
     return locked;
   }
 
+  async fulfillSalesOrder(orderId: string): Promise<void> {
+    await this.client.fulfillSalesOrder(orderId);
+  }
+
   stats(): SideStats {
     const s = this.client.transport.stats();
     return { requests: s.requests, retries: s.retries };

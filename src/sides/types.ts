@@ -121,4 +121,8 @@ export interface Side {
   acceptsChosenId?(table: SideTable): boolean;
   /** Dataverse only. */
   readonly optionSets?: OptionSets;
+  /** BC only: a bound action of a record (`Microsoft.NAV.<action>`), e.g. release/reopen of a sales header. */
+  runAction?(table: SideTable, id: string, action: string): Promise<void>;
+  /** Dataverse only: the FulfillSalesOrder action (a sales order reaches Fulfilled only through it). */
+  fulfillSalesOrder?(orderId: string): Promise<void>;
 }

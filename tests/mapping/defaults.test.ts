@@ -65,6 +65,26 @@ describe('default mapping set per option combination (§2)', () => {
     }
   });
 
+  test('bidirectional: SALESORDER-ORDER ⇄ and SOLINE-ORDERDETAIL ⇄ last, lines with their order (no job), deletion conflicts remove the coupling (§2.1)', () => {
+    const off = defaultMappings(options({ orderSync: 'off' })).map((m) => m.name);
+    const both = defaultMappings(options({ orderSync: 'bidirectional' }));
+    expect(both.map((m) => m.name)).toEqual([...off, 'SALESORDER-ORDER', 'SOLINE-ORDERDETAIL']);
+    expect(byName(both, 'SALESORDER-ORDER')).toMatchObject({
+      direction: 'bidirectional',
+      synchOnlyCoupledRecords: true,
+      dependencies: ['CUSTOMER', 'ITEM-PRODUCT', 'RESOURCE-PRODUCT', 'OPPORTUNITY'],
+      schedule: { intervalMinutes: 30, inactivityTimeoutMinutes: 720 },
+      dataverse: { entitySet: 'salesorders', filter: [{ field: 'statecode', op: 'eq', value: 1 }], companyFilter: true },
+    });
+    expect(byName(both, 'SOLINE-ORDERDETAIL')).toMatchObject({
+      direction: 'bidirectional',
+      synchOnlyCoupledRecords: false,
+      deletionConflict: 'remove-coupling',
+      dependencies: ['SALESORDER-ORDER'],
+      schedule: undefined,
+    });
+  });
+
   test('order sync off: no sales-order mapping; legacy: SALESORDER-ORDER →DV last, only coupled Released orders (§2.1)', () => {
     const off = defaultMappings(options({ orderSync: 'off' })).map((m) => m.name);
     expect(off).not.toContain('SALESORDER-ORDER');

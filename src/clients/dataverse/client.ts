@@ -394,6 +394,18 @@ export class DataverseClient {
     await this.http.send({ method: 'POST', url: `${this.url}/UpdateOptionValue`, kind: 'action', body, idempotent: true }, 'POST UpdateOptionValue');
   }
 
+  /**
+   * `FulfillSalesOrder`: the only way to a sales order's Fulfilled state (a PATCH of statecode is refused). The
+   * action records an order close activity bound to the order; `status` is a Fulfilled status code, or -1 for the
+   * state's default (Complete). Not idempotent: a repeat on a fulfilled order is refused, so it is sent once.
+   */
+  async fulfillSalesOrder(orderId: string, options: { status?: number; subject?: string } = {}): Promise<void> {
+    const close: Record<string, unknown> = { 'salesorderid@odata.bind': `/salesorders(${odataGuid(orderId)})` };
+    if (options.subject !== undefined) close['subject'] = options.subject;
+    const body = { OrderClose: close, Status: options.status ?? -1 };
+    await this.http.send({ method: 'POST', url: `${this.url}/FulfillSalesOrder`, kind: 'action', body }, 'POST FulfillSalesOrder');
+  }
+
   /** Names of the security roles assigned to a user (setup check: the application user needs one). */
   async userRoles(userId: string): Promise<string[]> {
     const path = `systemusers(${odataGuid(userId)})/systemuserroles_association`;

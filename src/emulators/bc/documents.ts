@@ -9,6 +9,7 @@ import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
 import { postItemEntry } from './inventory.js';
 import { POSTED_PAYMENTS } from './resources.js';
+import { archiveSalesDocument, assertStatusOpen } from './sales-extras.js';
 import type { Rec, Row } from './store.js';
 import { BLANK_GUID, applyDateFormula, newGuid, round2 } from './values.js';
 import { dropMirror, mirrorLine } from './sales-mirror.js';
@@ -258,6 +259,7 @@ function headerHooks(set: HeaderSet): Hooks {
     },
     beforeUpdate(c, data, sent, previous, opts) {
       assertHeaderEditable(set, previous, opts);
+      if (!opts.person && set === 'salesOrders') assertStatusOpen(c, data.id as string);
       if (data.customerId !== previous.customerId) {
         const customer = customerOf(c, data.customerId);
         if (!customer) throw errors.dialog('A "customerNumber" or a "customerId" must be provided.');
@@ -397,6 +399,7 @@ function lineHooks(set: LineSet): Hooks {
     beforeInsert(c, data, sent, opts) {
       const header = headerOf(c, data);
       assertHeaderEditable(headerSet, header.data, opts);
+      if (!opts.person) assertStatusOpen(c, header.data.id as string);
       if (!('lineType' in sent) && !('itemId' in sent)) data.lineType = 'Comment';
       resolveLineObject(c, data, sent, undefined);
       if (!('sequence' in sent) || data.sequence === 0) {
@@ -416,6 +419,7 @@ function lineHooks(set: LineSet): Hooks {
     beforeUpdate(c, data, sent, previous, opts) {
       const header = headerOf(c, data);
       assertHeaderEditable(headerSet, header.data, opts);
+      if (!opts.person) assertStatusOpen(c, header.data.id as string);
       resolveLineObject(c, data, sent, previous);
       computeLineAmounts(c, header.data, data, sent, previous);
       orderQuantities(data, sent, previous);
@@ -427,6 +431,7 @@ function lineHooks(set: LineSet): Hooks {
     beforeDelete(c, row, opts) {
       const header = c.get(headerSet, row.data.documentId as string);
       if (header) assertHeaderEditable(headerSet, header.data, opts);
+      if (header && !opts.person) assertStatusOpen(c, header.data.id as string);
     },
     afterDelete(c, row) {
       dropMirror(c, set, row);
@@ -620,12 +625,15 @@ function postOrder(c: Company, order: Row, mode: OrderPosting): void {
       shipQuantity: round2(quantity - shippedNow),
     });
   }
+  // Posting archives the order (the bidirectional order integration switches "Archive Orders" on); the archive's
+  // Invoice flag says that this posting invoiced.
+  recordShipment(c, order, shipped);
+  const header = c.get('salesHeaders', order.data.id as string);
+  if (header) archiveSalesDocument(c, header, { invoice: invoicing });
   if (complete) {
-    if (shipped.length) reduceInventory(c, shipped.map(({ line, quantity }) => ({ ...line, quantity })), order.data);
     c.remove('salesOrders', order.data.id as string, { person: true });
     return;
   }
-  recordShipment(c, order, shipped);
   recalcHeader(c, 'salesOrders', order.data.id as string);
 }
 

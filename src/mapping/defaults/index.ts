@@ -23,6 +23,7 @@ import {
 import { currencyMapping, paymentTermsMapping, shipmentMethodMapping, shippingAgentMapping } from './reference.js';
 import { opportunityMapping } from './opportunity.js';
 import { legacySalesOrderMapping } from './orders.js';
+import { bidirectionalOrderLineMapping, bidirectionalOrderMapping } from './orders-bidirectional.js';
 
 /** BC settings outside the integration options that change a default. */
 export interface DefaultMappingSettings {
@@ -61,6 +62,8 @@ export function defaultMappings(
   mappings.push(opportunityMapping(options));
   // Sales-order integration (docs/integration.md §2, §8.1): legacy pushes the order's progress to Dataverse.
   if (options.orderSync === 'legacy') mappings.push(legacySalesOrderMapping(options));
+  // Bidirectional (§8.2): SALESORDER-ORDER ⇄ and its lines, SOLINE-ORDERDETAIL ⇄.
+  if (options.orderSync === 'bidirectional') mappings.push(bidirectionalOrderMapping(options), bidirectionalOrderLineMapping());
 
   const names = new Set(mappings.map((m) => m.name));
   for (const mapping of mappings) mapping.dependencies = mapping.dependencies.filter((d) => names.has(d));

@@ -2,7 +2,7 @@
  * Price lists: CUSTPRCGRP-PRICE + SALESPRC-PRODPRICE (old pricing) or PLHEADER-PRICE + PLLINE-PRODPRICE
  * (new pricing), docs/integration.md §2.1, §2.2.
  */
-import { field, tableMapping } from '../build.js';
+import { field, productByType, tableMapping } from '../build.js';
 import type { IntegrationOptions } from '../integration-options.js';
 import type { FieldMapping, IntegrationTableMapping } from '../types.js';
 
@@ -301,20 +301,7 @@ export function priceListLineMapping(options: IntegrationOptions): IntegrationTa
         bc: 'assetNumber',
         dataverse: 'productid',
         direction: 'to-dataverse',
-        transform: {
-          kind: 'lookup',
-          mapping: 'ITEM-PRODUCT',
-          key: { bcProperty: 'number' },
-          target: 'products',
-          navigation: 'productid',
-          switchOn: {
-            property: 'assetType',
-            cases: {
-              Item: { mapping: 'ITEM-PRODUCT', key: { bcProperty: 'number' } },
-              Resource: { mapping: 'RESOURCE-PRODUCT', key: { bcProperty: 'number' } },
-            },
-          },
-        },
+        transform: productByType('assetType'),
         bcType: 'code',
       }),
       field({ id: 'productNumber', bcField: 'Asset No.', bc: 'assetNumber', dataverse: 'productnumber', direction: 'to-dataverse', bcType: 'code', bcMaxLength: 20, dataverseMaxLength: 100 }),

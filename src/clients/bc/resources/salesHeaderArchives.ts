@@ -15,6 +15,9 @@ export const salesHeaderArchives = defineResource({
     externalDocumentNumber: col.text(),
     quoteNumber: col.text(),
     dateArchived: col.text(),
+    documentDate: col.text(),
+    shipmentDate: col.text(),
+    invoice: col.bool(),
   },
 });
 

@@ -38,6 +38,7 @@ export const salesHeaders = defineResource({
     amount: col.number(),
     amountIncludingVAT: col.number(),
     invoiceDiscountAmount: col.number(),
+    prepaymentPercent: col.number(),
   },
   alwaysPresent: ['number', 'lastModifiedDateTime'],
 });

@@ -20,6 +20,8 @@ export const salesLineArchives = defineResource({
     unitPrice: col.number(),
     lineDiscountPercent: col.number(),
     lineDiscountAmount: col.number(),
+    amount: col.number(),
+    amountIncludingVat: col.number(),
   },
 });
 

@@ -1,6 +1,6 @@
 // The emulators for the bench, in a process of their own, so that what the bench measures of bcsync (CPU, peak
 // RSS) is bcsync's and not the emulated systems' 100,000s of rows. Driven over the fork IPC channel:
-//   parent -> { id, cmd: 'stats' | 'resetLog' | 'requests' | 'cpu' | 'count' | 'close', api?, table? }
+//   parent -> { id, cmd: 'stats' | 'resetLog' | 'requests' | 'timeline' | 'cpu' | 'count' | 'close', api?, table? }
 //   child  -> { type: 'ready', info } once listening, then { id, result } or { id, error } per command.
 // The client secret travels over IPC only (never argv, never printed).
 import { DEFAULT_LATENCY, startEmulators } from '../dist/emulators/index.js';
@@ -47,6 +47,10 @@ process.on('message', async (msg) => {
         break;
       case 'requests':
         result = requestSummary();
+        break;
+      case 'timeline':
+        // Every request of the log with its start and duration (BENCH_TIMELINE=FILE in bench/run.js).
+        result = emu.requestLog.map((e) => ({ api: e.api, method: e.method, path: e.path, query: e.query, operations: e.operations, rows: e.rows, startedAt: e.startedAt, durationMs: Math.round(e.durationMs), costMs: Math.round(e.costMs) }));
         break;
       case 'cpu': {
         // Microseconds of CPU this process has used so far (user + system).

@@ -99,7 +99,9 @@ function runNode(script, argv, env) {
     const t0 = performance.now();
     // BENCH_CPU_PROF=DIR: a V8 CPU profile of every timed process into DIR (for finding where the time goes).
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-    const child = spawn(process.execPath, [...profile, '--import', path.join(HERE, 'rusage.js'), script, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_NODE_ARGS="--max-old-space-size=200": extra Node flags for every timed process (memory experiments).
+    const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
+    const child = spawn(process.execPath, [...profile, ...extra, '--import', path.join(HERE, 'rusage.js'), script, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -123,10 +125,13 @@ async function measured(work) {
   await ask('resetLog');
   const emulatorCpu0 = await ask('cpu');
   const loadAverage = os.loadavg()[0];
+  const t0 = Date.now();
   const r = await work();
   const emulatorCpuMs = ((await ask('cpu')) - emulatorCpu0) / 1000;
   const stats = await ask('stats');
   const kinds = await ask('requests');
+  // BENCH_TIMELINE=FILE: every request of the step (start, duration, query) appended to FILE as NDJSON.
+  if (process.env.BENCH_TIMELINE) fs.appendFileSync(process.env.BENCH_TIMELINE, JSON.stringify({ t0, timeline: await ask('timeline') }) + '\n');
   return { ...r, stats, kinds, emulatorCpuMs, loadAverage };
 }
 

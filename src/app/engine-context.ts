@@ -114,11 +114,19 @@ export async function loadEnvironment(clients: EngineClients, stateDir: string, 
 export function engineContext(
   clients: EngineClients,
   env: Environment,
-  input: { state: StateStore; intents: IntentJournal; clock: Clock; mappings: IntegrationTableMapping[]; signal?: AbortSignal },
+  input: {
+    state: StateStore;
+    intents: IntentJournal;
+    clock: Clock;
+    mappings: IntegrationTableMapping[];
+    signal?: AbortSignal;
+    /** Requests in flight per service (the profile's `limits`). */
+    parallel?: { bc?: number; dataverse?: number };
+  },
 ): EngineContext {
   return {
-    bc: new BcSide(clients.bc),
-    dataverse: new DataverseSide(clients.dataverse),
+    bc: new BcSide(clients.bc, { parallelRequests: input.parallel?.bc }),
+    dataverse: new DataverseSide(clients.dataverse, { parallelRequests: input.parallel?.dataverse }),
     state: input.state,
     intents: input.intents,
     clock: input.clock,

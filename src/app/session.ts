@@ -98,7 +98,14 @@ async function contextOver(
     const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now());
     const now = () => deps.clock.now();
     const intents = journalIntents ? await IntentJournal.open(stateDir, now) : IntentJournal.inMemory(now);
-    return { connection, ctx: engineContext(connection, env, { state, intents, clock: deps.clock, mappings, signal: deps.signal }) };
+    return { connection, ctx: engineContext(connection, env, {
+        state,
+        intents,
+        clock: deps.clock,
+        mappings,
+        signal: deps.signal,
+        parallel: { bc: profile.limits?.bcParallelRequests, dataverse: profile.limits?.dataverseParallelRequests },
+      }) };
   } catch (error) {
     await state.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);

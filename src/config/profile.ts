@@ -53,8 +53,19 @@ export const profileSchema = z.object({
   integration: integrationSchema,
   /** Per-mapping changes to the default integration table mappings (validated by the mapping layer). */
   mappingOverrides: z.record(z.string(), z.unknown()).default({}),
-  /** Safety valve for unattended runs: the default --max-changes / --max-deletes of sync and full-sync. */
-  limits: z.object({ maxChanges: z.number().int().nonnegative().optional(), maxDeletes: z.number().int().nonnegative().optional() }).optional(),
+  /**
+   * Safety valve for unattended runs: the default --max-changes / --max-deletes of sync and full-sync. And the
+   * requests kept in flight: Dataverse when its answers carry no `x-ms-dop-hint` (1-52, default 52), Business
+   * Central (1-5, default 5).
+   */
+  limits: z
+    .object({
+      maxChanges: z.number().int().nonnegative().optional(),
+      maxDeletes: z.number().int().nonnegative().optional(),
+      dataverseParallelRequests: z.number().int().min(1).max(52).optional(),
+      bcParallelRequests: z.number().int().min(1).max(5).optional(),
+    })
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

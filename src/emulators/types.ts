@@ -26,6 +26,11 @@ export interface ServiceLimits {
   windowMs: number;
   /** Dataverse only: combined execution time (ms) of requests per window; counted in the lower bound. */
   executionMsPerWindow?: number;
+  /**
+   * Dataverse only: the degree of parallelism the `x-ms-dop-hint` response header recommends (the service sends
+   * it on every answer; its value depends on the environment's resources). Default: `concurrent`.
+   */
+  dopHint?: number;
 }
 
 /**

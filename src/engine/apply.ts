@@ -13,7 +13,7 @@ import { AuthError } from '../errors.js';
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
 import type { Rec, Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
 import type { Intent, IntentJournal, NewIntent, StateStore } from '../state/index.js';
-import { mapPool } from '../util/pool.js';
+import { mapPool, type Slots } from '../util/pool.js';
 import { intentKeys, resolveIntents, type IntentTables } from './intents.js';
 import { mergeBase, MERGE_BASE_KEY } from './merge-base.js';
 import { WRITTEN_BY_US_KEY, type Action, type DirectionPlan, type RecordPlan, type SyncPlan } from './plan.js';
@@ -27,6 +27,13 @@ export interface ApplyContext {
   intents: IntentJournal;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /**
+   * Write requests in flight per side, shared by every window of the run (two windows overlap), bounded by the
+   * side's `limits.parallelRequests`. Without it, each window writes with its own pool of that size.
+   */
+  slots?: Record<'bc' | 'dataverse', Slots>;
+  /** Earliest and latest Dataverse modified-on our writes of this run produced (filled in as batches land). */
+  dataverseWritten?: { first?: string; last?: string };
 }
 
 export interface ApplyResult {
@@ -158,7 +165,9 @@ class PlanWriter {
     const chunks: Job[][] = [];
     const jobs = this.jobs[sideName];
     for (let i = 0; i < jobs.length; i += side.limits.batchSize) chunks.push(jobs.slice(i, i + side.limits.batchSize));
-    await mapPool(chunks, side.limits.parallelRequests, (chunk) => this.writeBatch(sideName, side, chunk, total), this.ctx.signal);
+    const slots = this.ctx.slots?.[sideName];
+    if (slots) await Promise.all(chunks.map((chunk) => slots.run(() => this.writeBatch(sideName, side, chunk, total), this.ctx.signal)));
+    else await mapPool(chunks, side.limits.parallelRequests, (chunk) => this.writeBatch(sideName, side, chunk, total), this.ctx.signal);
   }
 
   get queued(): number {
@@ -254,7 +263,15 @@ class PlanWriter {
       // own earlier write stored (an edit in the same second): a same-second edit is no longer pending.
       if (!toDv && (after !== before || record.dataverseModifiedAt === after)) this.markWrittenByUs(record.bcId!, false);
     }
-    if (toDv) this.markWrittenByUs(record.bcId!, true);
+    if (toDv) {
+      this.markWrittenByUs(record.bcId!, true);
+      const span = this.ctx.dataverseWritten;
+      if (span && written.modifiedAt) {
+        const at = Date.parse(written.modifiedAt);
+        if (span.first === undefined || at < Date.parse(span.first)) span.first = written.modifiedAt;
+        if (span.last === undefined || at > Date.parse(span.last)) span.last = written.modifiedAt;
+      }
+    }
     this.note(record, direction, p.action);
     const left = (this.pendingWrites.get(record) ?? 1) - 1;
     this.pendingWrites.set(record, left);

@@ -71,6 +71,12 @@ export async function reviewCounts(ctx: EngineContext, m: IntegrationTableMappin
   const state = ctx.state;
   const dataverse = dataverseTable(m, ctx.dataverseCompanyId);
   if (m.kind !== 'option') await resolveOpenIntents({ ...ctx, tables: { bc: bcTable(m), dataverse } }, m);
+  if (m.kind !== 'option' && state.counts(m.name).couplings === 0) {
+    // Nothing coupled yet (a first full synchronization): every record in scope is uncoupled, so the counts are
+    // the answer; one `$count` per side instead of reading every key (docs/integration.md §7.3).
+    const [bcRecords, dataverseRecords] = await Promise.all([ctx.bc.count(bcTable(m)), ctx.dataverse.count(dataverse)]);
+    return { bcRecords, dataverseRecords, coupled: 0, uncoupledBc: bcRecords, uncoupledDataverse: dataverseRecords };
+  }
   let bcRecords = 0;
   let uncoupledBc = 0;
   for await (const page of ctx.bc.list({ ...bcTable(m), select: ['id'] })) {

@@ -6,7 +6,7 @@
 import { usesEchoSuppression, type IntegrationTableMapping, type PassDirection } from '../mapping/index.js';
 import { ChangeLimitError } from '../errors.js';
 import type { Rec } from '../sides/types.js';
-import { readAhead } from '../util/pool.js';
+import { readAhead, Slots } from '../util/pool.js';
 import { applyPlan, type ApplyContext } from './apply.js';
 import { passesOf, type EngineContext, type SyncOptions } from './context.js';
 import { dryRunContext } from './dry-run.js';
@@ -109,7 +109,7 @@ async function selectChanges(
   tables: IntentTables,
   options: SyncOptions,
   reader: WindowReader,
-  scope: { bcAfter?: string; dvAfter?: string; toDv: boolean; fromDv: boolean },
+  scope: PassScope,
   processWindow: ProcessWindow,
 ): Promise<{ bc?: string; dataverse?: string }> {
   const seen: { bc?: string; dataverse?: string } = {};
@@ -132,13 +132,22 @@ async function selectChanges(
   return seen;
 }
 
+interface PassScope {
+  bcAfter?: string;
+  dvAfter?: string;
+  toDv: boolean;
+  fromDv: boolean;
+  /** What this run's writes to Dataverse produced so far (the Dataverse pass does not read those rows back). */
+  written: { first?: string; last?: string };
+}
+
 interface PageSelection {
   ctx: EngineContext;
   m: IntegrationTableMapping;
   tables: IntentTables;
   options: SyncOptions;
   reader: WindowReader;
-  scope: { bcAfter?: string; dvAfter?: string; toDv: boolean; fromDv: boolean };
+  scope: PassScope;
   processWindow: ProcessWindow;
   pipe: WindowPipeline;
   /** Latest modified-on seen per side, filled in as pages are read. */
@@ -162,12 +171,17 @@ async function selectPages({ ctx, m, tables, options, reader, scope, processWind
   if (scope.fromDv) {
     const echo = usesEchoSuppression(m) && !options.full;
     const where = echo ? [{ field: '_modifiedby_value', op: 'ne' as const, value: ctx.integrationUserId }] : undefined;
-    for await (const page of readAhead(ctx.dataverse.list(tables.dataverse, { modifiedAfter: scope.dvAfter, where }))) {
+    // The rows the BC pass just wrote are coupled and done: reading them back (a full sync has no echo filter)
+    // cost a request per 5,000 of them and planned nothing. Still counted as seen, for the watermark.
+    const { first, last } = scope.written;
+    const exceptModifiedBy = !echo && first && ctx.integrationUserId ? { userId: ctx.integrationUserId, since: first } : undefined;
+    for await (const page of readAhead(ctx.dataverse.list(tables.dataverse, { modifiedAfter: scope.dvAfter, where, exceptModifiedBy }))) {
       if (ctx.signal?.aborted) break;
       for (const rec of page) seen.dataverse = maxIso(seen.dataverse, rec.modifiedAt);
       await pipe.push(() => processWindow([], page));
     }
     await pipe.drain();
+    if (exceptModifiedBy && last) seen.dataverse = maxIso(seen.dataverse, last);
     const retry = state
       .failedNotSkipped(m.name, 'from-dataverse')
       .filter((f) => f.dataverseId && !reader.handledDv.has(f.dataverseId) && !(f.bcId && reader.handledBc.has(f.bcId)))
@@ -192,14 +206,23 @@ async function failStale(ctx: EngineContext, m: IntegrationTableMapping, records
  * One window: read once, plan once, apply; what met a stale ETag or lost its answer is re-read and re-planned
  * (MAX_REPLANS rounds at most), so a person's edit meanwhile is merged in the same run.
  */
-async function runWindow(ctx: EngineContext, m: IntegrationTableMapping, reader: WindowReader, applyCtx: ApplyContext, first: Promise<WindowContext>, result: RecordsResult): Promise<void> {
+async function runWindow(
+  ctx: EngineContext,
+  m: IntegrationTableMapping,
+  reader: WindowReader,
+  applyCtx: ApplyContext,
+  first: Promise<WindowContext>,
+  result: RecordsResult,
+  keepPlan: boolean,
+): Promise<void> {
   let window = await first;
   for (let round = 0; window.pairs.length; round++) {
     let syncPlan = plan(m, window, reader.policy);
     if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) syncPlan = plan(m, window, reader.policy);
     reader.useSeriesCodes(syncPlan.seriesCodesUsed);
     spendBudget(ctx, m, syncPlan);
-    if (round === 0) result.plan.records.push(...syncPlan.records);
+    // Only a dry run prints the plan; a real run keeps no record of a window once it is written (memory stays flat).
+    if (round === 0 && keepPlan) result.plan.records.push(...syncPlan.records);
     const applied = await applyPlan(m, syncPlan, applyCtx);
     addCounts(result.counts, applied.counts);
     result.records.push(...applied.records);
@@ -215,7 +238,17 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const started = ctx.clock.now();
   const tables: IntentTables = { bc: bcTable(m), dataverse: dataverseTable(m, ctx.dataverseCompanyId) };
   const onProgress = (done: number, total: number) => ctx.onProgress?.(m.name, 'writing', done, total);
-  const applyCtx: ApplyContext = { bc: ctx.bc, dataverse: ctx.dataverse, tables, state, intents: ctx.intents, signal: ctx.signal, onProgress };
+  const applyCtx: ApplyContext = {
+    bc: ctx.bc,
+    dataverse: ctx.dataverse,
+    tables,
+    state,
+    intents: ctx.intents,
+    signal: ctx.signal,
+    onProgress,
+    dataverseWritten: {},
+    slots: { bc: new Slots(() => ctx.bc.limits.parallelRequests), dataverse: new Slots(() => ctx.dataverse.limits.parallelRequests) },
+  };
   await resolveOpenIntents(applyCtx, m);
   if (options.retrySkipped) {
     state.clearSkipped(m.name);
@@ -230,10 +263,10 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const dvAfter = watermarks.dataverse && !everything ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
   const reader = new WindowReader(ctx, m, tables, options, { bcAfter, dvAfter }, { toDv, fromDv });
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };
-  const processWindow: ProcessWindow = (bcRecs, dvRecs) => runWindow(ctx, m, reader, applyCtx, reader.read(bcRecs, dvRecs), result);
+  const processWindow: ProcessWindow = (bcRecs, dvRecs) => runWindow(ctx, m, reader, applyCtx, reader.read(bcRecs, dvRecs), result, Boolean(options.dryRun));
 
   ctx.onProgress?.(m.name, 'reading', 0, 0);
-  const seen = await selectChanges(ctx, m, tables, options, reader, { bcAfter, dvAfter, toDv, fromDv }, processWindow);
+  const seen = await selectChanges(ctx, m, tables, options, reader, { bcAfter, dvAfter, toDv, fromDv, written: applyCtx.dataverseWritten! }, processWindow);
   // Watermarks move forward only after every batch landed, capped at the run's start (docs/integration.md §5.1).
   if (!options.records && !ctx.signal?.aborted) {
     if (seen.bc) state.setWatermark(m.name, 'bc', Date.parse(seen.bc) > started ? iso(started) : seen.bc);

@@ -34,14 +34,22 @@ export function writeError(error: BcsyncError | undefined, fallback: string): Wr
   };
 }
 
+/** Business Central processes 5 requests per user at once (docs/protocols.md §5.4). */
+export const BC_MAX_PARALLEL = 5;
+
 /** Business Central through the typed client: pages of 20,000, JSON `$batch` of 100, If-Match on every write. */
 export class BcSide implements Side {
   readonly name = 'bc' as const;
   readonly limits: Side['limits'];
 
-  constructor(private readonly client: BcClient) {
-    // Business Central processes 5 requests per user at once and queues the rest.
-    this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: 5 };
+  /** `parallelRequests`: the profile's `limits.bcParallelRequests` (default and maximum 5). */
+  constructor(
+    private readonly client: BcClient,
+    options: { parallelRequests?: number } = {},
+  ) {
+    // Business Central processes 5 requests per user at once and queues the rest (docs/protocols.md §5.4).
+    const parallel = Math.max(1, Math.min(BC_MAX_PARALLEL, Math.floor(options.parallelRequests ?? BC_MAX_PARALLEL)));
+    this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: parallel };
   }
 
   /**
@@ -80,11 +88,10 @@ export class BcSide implements Side {
     return found.flat();
   }
 
+  /** One `$count` request, whatever the number of records. */
   async count(table: SideTable, where: FilterCondition[] = []): Promise<number> {
-    let n = 0;
     const filter = toODataFilter([...table.filter, ...where]) || undefined;
-    for await (const page of this.client.list(this.resource(table), { filter, select: ['id'] })) n += page.length;
-    return n;
+    return this.client.count(this.resource(table), { filter });
   }
 
   /** Standard API v2.0 pages make `id` read-only (BC assigns it); the companion extension's pages accept one. */

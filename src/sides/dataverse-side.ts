@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DataverseClient, DataverseOperation } from '../clients/dataverse/client.js';
-import { idFilterChunks } from '../clients/odata/index.js';
+import { and, idFilterChunks, or } from '../clients/odata/index.js';
 import { tableByEntitySet } from '../clients/dataverse/tables/index.js';
 import { mapPool } from '../util/pool.js';
 import { writeError } from './bc-side.js';
@@ -24,22 +24,48 @@ function toRec(table: SideTable, fields: Record<string, unknown>): Rec {
   };
 }
 
+/** Dataverse answers 429 beyond 52 concurrent requests per user (docs/protocols.md §5.2). */
+export const DATAVERSE_MAX_PARALLEL = 52;
+
+function clampParallel(n: number): number {
+  return Math.max(1, Math.min(DATAVERSE_MAX_PARALLEL, Math.floor(n)));
+}
+
 /** Dataverse through the typed client: pages of 5,000, multipart `$batch` of up to 1,000, upserts by key. */
 export class DataverseSide implements Side {
   readonly name = 'dataverse' as const;
-  readonly limits: Side['limits'];
   readonly optionSets: OptionSets;
+  private readonly configuredParallel: number;
 
-  constructor(private readonly client: DataverseClient) {
-    // Dataverse accepts 52 concurrent requests per user; its combined-execution-time limit (20 min per 5 min)
-    // is what bounds a sustained load, and the transport honours the Retry-After it answers with.
-    this.limits = { batchSize: client.batchSize, pageSize: client.maxPageSize, parallelRequests: 16 };
+  /**
+   * `parallelRequests`: requests in flight while no answer has carried `x-ms-dop-hint` yet (the profile's
+   * `limits.dataverseParallelRequests`; default and maximum 52, the service's concurrency limit).
+   */
+  constructor(
+    private readonly client: DataverseClient,
+    options: { parallelRequests?: number } = {},
+  ) {
+    this.configuredParallel = clampParallel(options.parallelRequests ?? DATAVERSE_MAX_PARALLEL);
     this.optionSets = {
       list: async (table, attribute) => (await client.getOptionSet(table, attribute)).options,
       insert: (table, attribute, label, value) =>
         client.insertOptionValue({ entity: table, attribute, label, value }),
       relabel: (table, attribute, value, label) =>
         client.updateOptionValue({ entity: table, attribute, value, label }),
+    };
+  }
+
+  /**
+   * Requests in flight: what the service recommends (`x-ms-dop-hint`, as its answers arrive) when it says, else
+   * the configured number; never beyond 52. Its combined-execution-time limit (20 min per 5 min) is what bounds a
+   * sustained load, and the transport honours the Retry-After it answers with.
+   */
+  get limits(): Side['limits'] {
+    const hint = this.client.dopHint;
+    return {
+      batchSize: this.client.batchSize,
+      pageSize: this.client.maxPageSize,
+      parallelRequests: hint !== undefined ? clampParallel(hint) : this.configuredParallel,
     };
   }
 
@@ -56,7 +82,12 @@ export class DataverseSide implements Side {
     const own = query.ignoreTableFilter ? [] : table.filter;
     const conditions: FilterCondition[] = [...own, ...(query.where ?? [])];
     if (query.modifiedAfter) conditions.push({ field: table.modifiedField, op: 'gt', value: query.modifiedAfter });
-    const filter = toODataFilter(conditions) || undefined;
+    const ours = query.exceptModifiedBy;
+    // "Not modified by us since" = modified by someone else, or before: an `or` across fields, which Dataverse accepts.
+    const exceptOurs = ours
+      ? or(toODataFilter([{ field: '_modifiedby_value', op: 'ne', value: ours.userId }]), toODataFilter([{ field: table.modifiedField, op: 'lt', value: ours.since }]))
+      : undefined;
+    const filter = and(toODataFilter(conditions), exceptOurs) || undefined;
     for await (const page of this.client.list(table.entitySet, { filter, select: this.select(table) }, this.schema(table))) {
       yield (page as Record<string, unknown>[]).map((r) => toRec(table, r));
     }
@@ -74,7 +105,11 @@ export class DataverseSide implements Side {
     return found.flat();
   }
 
+  /** One `$count` request; past Dataverse's cap of 5,000 the keys are read and counted (exact either way). */
   async count(table: SideTable, where: FilterCondition[] = []): Promise<number> {
+    const filter = toODataFilter([...table.filter, ...where]) || undefined;
+    const answer = await this.client.count(table.entitySet, { filter });
+    if (!answer.capped) return answer.count;
     let n = 0;
     for await (const page of this.list({ ...table, select: [table.key] }, { where })) n += page.length;
     return n;

@@ -44,6 +44,11 @@ export interface ListQuery {
   where?: FilterCondition[];
   /** Skip the table's own filter (failed records are re-read by id without it, as BC does). */
   ignoreTableFilter?: boolean;
+  /**
+   * Dataverse only (Business Central records name no modifying user): leave out rows `userId` modified at or
+   * after `since`, i.e. the rows this run's own writes produced, so a later pass does not read them back.
+   */
+  exceptModifiedBy?: { userId: string; since: string };
 }
 
 export type WriteOp =

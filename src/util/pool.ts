@@ -35,3 +35,34 @@ export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T>
     await iterator.return?.();
   }
 }
+
+/**
+ * A bound on work in flight shared by several callers (the writer's windows of one side): whoever asks first
+ * runs first, and the bound is read again each time a slot frees up, so it can follow what a service recommends
+ * while a run goes on. Unlike a pool per caller, a window's batches start as soon as the previous window's free
+ * their slots: the pipe never empties at a page boundary.
+ */
+export class Slots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly capacity: () => number) {}
+
+  /** Runs `work` once a slot is free; resolves to undefined without running it when `signal` is aborted by then. */
+  async run<R>(work: () => Promise<R>, signal?: AbortSignal): Promise<R | undefined> {
+    if (this.active >= Math.max(1, this.capacity())) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active += 1;
+    try {
+      if (signal?.aborted) return undefined;
+      return await work();
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    // A slot is handed over directly while the bound allows; a lowered bound lets the queue drain first.
+    if (this.waiting.length && this.active <= Math.max(1, this.capacity())) this.waiting.shift()!();
+    else this.active -= 1;
+  }
+}

@@ -37,6 +37,13 @@ describe('ProfileStore', () => {
     expect(s.list()).toEqual(['canada', 'usa']);
   });
 
+  test('the requests in flight per service are kept with the change limits', () => {
+    const s = store();
+    const p = { ...profile(), limits: { maxChanges: 500, dataverseParallelRequests: 20, bcParallelRequests: 3 } };
+    s.save(p);
+    expect(s.load('default').limits).toEqual({ maxChanges: 500, dataverseParallelRequests: 20, bcParallelRequests: 3 });
+  });
+
   test('an existing file with looser permissions is made private on save', () => {
     const s = store();
     s.save(profile());
@@ -51,6 +58,8 @@ describe('ProfileStore', () => {
     ['a wrong shape', JSON.stringify({ ...profile(), bc: { apiUrl: 'nope' } }), /is invalid at "bc\.apiUrl"/],
     ['no secret reference', JSON.stringify({ ...profile(), auth: { ...profile().auth, clientSecretEnv: undefined } }), /needs clientSecretEnv/],
     ['a bad variable name', JSON.stringify({ ...profile(), auth: { ...profile().auth, clientSecretEnv: 'NOT A NAME' } }), /must be an environment variable name/],
+    ['too many Dataverse requests in flight', JSON.stringify({ ...profile(), limits: { dataverseParallelRequests: 53 } }), /is invalid at "limits\.dataverseParallelRequests"/],
+    ['too many BC requests in flight', JSON.stringify({ ...profile(), limits: { bcParallelRequests: 6 } }), /is invalid at "limits\.bcParallelRequests"/],
   ])('%s: ConfigError naming the file, file left as it was, even on save', (_name, text, problem) => {
     const s = store();
     fs.mkdirSync(s.dir, { recursive: true });

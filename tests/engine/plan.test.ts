@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
-import { mergeBase } from '../../src/engine/merge-base.js';
+import { baseFields, mergeBase, normalizeBcValue } from '../../src/engine/merge-base.js';
 import { WRITTEN_BY_US_KEY, plan, planPair, type Pair, type PlanPolicy } from '../../src/engine/plan.js';
 import { counterpartId } from '../../src/engine/ids.js';
 import { defaultIntegrationOptions, defaultMappings, type TransferContext } from '../../src/mapping/index.js';
@@ -48,8 +49,8 @@ describe('planner', () => {
     expect(r.toBc).toBeUndefined();
   });
 
-  test('a name edit in BC and a phone edit in Dataverse merge field by field against the base', () => {
-    const base = mergeBase(customer, bcFields);
+  /** A name edit in BC and a phone edit in Dataverse, planned against `base`: each goes its own way, nothing else. */
+  function nameAndPhoneEdits(base: string) {
     const r = planPair(
       customer,
       pair(coupling({ base }), { displayName: 'Adatum Corp' }, { telephone1: '222' }, { bc: '2026-01-02T00:00:00.000Z', dv: '2026-01-02T00:00:00Z' }),
@@ -60,6 +61,29 @@ describe('planner', () => {
     expect(r.toDataverse?.values).not.toHaveProperty('telephone1');
     expect(r.toBc).toMatchObject({ action: 'modify', values: { phoneNumber: '222' } });
     expect(r.toBc?.values).not.toHaveProperty('displayName');
+    return r;
+  }
+
+  test('a name edit in BC and a phone edit in Dataverse merge field by field against the base', () => {
+    nameAndPhoneEdits(mergeBase(customer, bcFields));
+  });
+
+  test('a merge base written with SHA-1 fingerprints (older bcsync) still merges field by field, and is replaced by the current form', () => {
+    const sha1 = (text: string) => createHash('sha1').update(text).digest('base64url').slice(0, 6);
+    const fields = baseFields(customer);
+    const oldBase = sha1(fields.map((f) => f.id).join(',')) + ':' + fields.map((f) => sha1(normalizeBcValue((bcFields as Record<string, unknown>)[f.bc!], f.bcType === 'code'))).join('');
+    expect(oldBase).not.toBe(mergeBase(customer, bcFields));
+    const r = nameAndPhoneEdits(oldBase);
+    expect(r.base).toBe(mergeBase(customer, { ...bcFields, displayName: 'Adatum Corp', phoneNumber: '222' }));
+  });
+
+  test('merge-base fingerprints tell values apart and ignore what BC does not distinguish', () => {
+    const base = (fields: Record<string, unknown>) => mergeBase(customer, { ...bcFields, ...fields });
+    expect(base({ displayName: 'Adatum ' })).toBe(base({ displayName: 'Adatum' }));
+    expect(base({ currencyCode: 'eur' })).toBe(base({ currencyCode: 'EUR' }));
+    const names = new Set(Array.from({ length: 2000 }, (_, i) => base({ displayName: `Customer ${i}` })));
+    expect(names.size).toBe(2000);
+    expect(base({})).toMatch(/^[A-Za-z0-9_-]{6}:([A-Za-z0-9_-]{6})+$/);
   });
 
   test('the same field changed on both sides is a conflict under rule none, and resolved by send or get', () => {

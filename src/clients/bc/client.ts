@@ -8,7 +8,7 @@ import { notExecuted, type BatchOperation, type RawBatchResult } from '../odata/
 import { decodeJsonBatch, encodeJsonBatch, matchJsonResults } from '../odata/json-batch.js';
 import { odataGuid } from '../odata/literals.js';
 import { preferHeader } from '../odata/pager.js';
-import { withQuery, type QueryOptions } from '../odata/query.js';
+import { parseCount, withQuery, type QueryOptions } from '../odata/query.js';
 import { validateRecord, type ShapeContext } from '../shape.js';
 import { toBcError } from './errors.js';
 import { isNested, type BcResource, type BcTarget } from './resource.js';
@@ -141,6 +141,14 @@ export class BcClient {
         : checkLimit('Business Central page size', 'maxPageSize', options.maxPageSize, BC_MAX_PAGE_SIZE);
     const q = withId(query);
     return this.pages(resolved, withQuery(resolved.collectionUrl, q), q?.select, preferHeader([`odata.maxpagesize=${pageSize}`]));
+  }
+
+  /** `GET <resource>/$count` (with the query's `$filter`): how many records match, in one request. */
+  async count(target: BcTarget, query?: Pick<QueryOptions, 'filter'>): Promise<number> {
+    const resolved = this.resolve(target, undefined);
+    const url = withQuery(`${resolved.collectionUrl}/$count`, query?.filter ? { filter: query.filter } : undefined);
+    const res = await this.http.send({ method: 'GET', url, kind: 'read', headers: { ...READ_ONLY_INTENT, Accept: 'text/plain' } }, `GET ${resolved.label}/$count`);
+    return parseCount(res.text(), `${resolved.label}/$count`);
   }
 
   async get<S extends z.ZodType>(target: BcTarget<S>, id: string, query?: QueryOptions): Promise<z.infer<S>> {

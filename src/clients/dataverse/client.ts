@@ -8,7 +8,7 @@ import { odataGuid, odataString } from '../odata/literals.js';
 import { encodeMultipartBatch, decodeMultipartBatch, isMultipart, matchMultipartResults, type MultipartBatchItem } from '../odata/multipart-batch.js';
 import { notExecuted, type BatchOperation, type RawBatchResult } from '../odata/batch-types.js';
 import { preferHeader, resolveLink } from '../odata/pager.js';
-import { withQuery, type QueryOptions } from '../odata/query.js';
+import { parseCount, withQuery, type QueryOptions } from '../odata/query.js';
 import { validateRecord, type ShapeContext } from '../shape.js';
 import { DUPLICATE_KEY_CODES, toDataverseError } from './errors.js';
 import type { DataverseTable } from './table.js';
@@ -21,6 +21,8 @@ import { tableByEntitySet } from './tables/index.js';
 
 /** Documented maxima (docs/protocols.md §2.4, §3.1). */
 export const DATAVERSE_MAX_PAGE_SIZE = 5000;
+/** Dataverse answers `$count` with at most this number. */
+const DATAVERSE_COUNT_CAP = 5000;
 export const DATAVERSE_MAX_BATCH_SIZE = 1000;
 
 /** Token scope default `<environment origin>/.default`; page size at most 5,000, batch size at most 1,000. */
@@ -153,8 +155,18 @@ export class DataverseClient {
       auth: bearerAuth(options.tokens, this.scope),
       headers: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },
       toError: toDataverseError,
+      onResponse: (res) => {
+        const hint = Number(res.headers['x-ms-dop-hint']);
+        if (Number.isInteger(hint) && hint > 0) this.dopHint = hint;
+      },
     });
   }
+
+  /**
+   * The degree of parallelism the service last recommended (`x-ms-dop-hint`, docs/protocols.md §5.2); undefined
+   * until an answer carried it.
+   */
+  dopHint: number | undefined;
 
   async close(): Promise<void> {
     await this.transport.close();
@@ -183,6 +195,18 @@ export class DataverseClient {
     const resolved = this.resolve(table, schema);
     const pageSize = this.pageSize(options?.maxPageSize);
     return this.pages(resolved, withQuery(`${this.url}/${resolved.entitySet}`, query), query?.select, preferHeader([`odata.maxpagesize=${pageSize}`]));
+  }
+
+  /**
+   * `GET <entity set>/$count` (with the query's `$filter`): how many rows match, in one request. Dataverse caps
+   * the answer at 5,000 (docs/protocols.md §2.2): `capped` says the real number may be larger.
+   */
+  async count(table: TableRef, query?: Pick<QueryOptions, 'filter'>): Promise<{ count: number; capped: boolean }> {
+    const resolved = this.resolve(table, undefined);
+    const url = withQuery(`${this.url}/${resolved.entitySet}/$count`, query?.filter ? { filter: query.filter } : undefined);
+    const res = await this.http.send({ method: 'GET', url, kind: 'read', headers: { Accept: 'text/plain' } }, `GET ${resolved.entitySet}/$count`);
+    const count = parseCount(res.text(), `${resolved.entitySet}/$count`);
+    return { count, capped: count >= DATAVERSE_COUNT_CAP };
   }
 
   async get<S extends z.ZodType>(table: DataverseTable<S>, id: string, query?: QueryOptions): Promise<z.infer<S>>;

@@ -43,6 +43,8 @@ export interface JsonRequesterOptions {
   headers: Record<string, string>;
   /** Turns an error answer into the API's own error class; `action` names what was attempted. */
   toError: (answer: ErrorAnswer, action: string) => BcsyncError;
+  /** Sees every answer (e.g. to keep a header the service sends with each, like Dataverse's `x-ms-dop-hint`). */
+  onResponse?: (res: HttpResponse) => void;
 }
 
 /** A collection read: where to start, against which service root its links resolve, and what to call it in errors. */
@@ -61,12 +63,14 @@ export class JsonRequester {
   private readonly auth: AuthHook;
   private readonly headers: Record<string, string>;
   private readonly toError: JsonRequesterOptions['toError'];
+  private readonly onResponse: JsonRequesterOptions['onResponse'];
 
   constructor(options: JsonRequesterOptions) {
     this.transport = options.transport;
     this.auth = options.auth;
     this.headers = options.headers;
     this.toError = options.toError;
+    this.onResponse = options.onResponse;
   }
 
   /** One request through the transport with the API's headers and auth; any status comes back. */
@@ -77,7 +81,7 @@ export class JsonRequester {
       body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
     }
-    return this.transport.request({
+    const res = await this.transport.request({
       method: request.method,
       url: request.url,
       kind: request.kind,
@@ -86,6 +90,8 @@ export class JsonRequester {
       ...(request.idempotent !== undefined ? { idempotent: request.idempotent } : {}),
       auth: this.auth,
     });
+    this.onResponse?.(res);
+    return res;
   }
 
   /** Like `exchange`, but an error status throws the API's error for `action`. */

@@ -2,6 +2,7 @@
  * Query option building (docs/protocols.md §2.2): `$select`, `$filter`, `$orderby`, `$top`, `$expand`, `$count`.
  * Returns the query string without the leading `?`; values are percent-encoded.
  */
+import { ResponseShapeError } from '../../errors.js';
 
 export interface ExpandOption {
   /** Navigation property, e.g. `salesOrderLines` or `order_details`. */
@@ -85,4 +86,11 @@ export function withQuery(url: string, options: QueryOptions | undefined): strin
   const qs = options ? buildQuery(options) : '';
   if (qs === '') return url;
   return `${url}${url.includes('?') ? '&' : '?'}${qs}`;
+}
+
+/** The answer of a `/$count` request: a bare whole number (docs/protocols.md §2.2). */
+export function parseCount(text: string, what: string): number {
+  const trimmed = text.trim().replace(/^\uFEFF/, '');
+  if (!/^\d+$/.test(trimmed)) throw new ResponseShapeError(what, undefined, '(body)', `is "${trimmed.slice(0, 40)}", not a number of records`);
+  return Number(trimmed);
 }

@@ -493,7 +493,10 @@ async function collectConnection(
 function limitsOf(existing: Profile | undefined, opts: SetupFlags): Pick<Profile, 'limits'> {
   const maxChanges = opts.maxChanges ?? existing?.limits?.maxChanges;
   const maxDeletes = opts.maxDeletes ?? existing?.limits?.maxDeletes;
-  return maxChanges === undefined && maxDeletes === undefined ? {} : { limits: { maxChanges, maxDeletes } };
+  // Other limits the profile holds (requests in flight) are kept as they are.
+  const others = { ...existing?.limits, maxChanges: undefined, maxDeletes: undefined };
+  const kept = Object.values(others).some((v) => v !== undefined);
+  return maxChanges === undefined && maxDeletes === undefined && !kept ? {} : { limits: { ...others, maxChanges, maxDeletes } };
 }
 
 /** Typed secrets tried before the wizard gives up (each refusal costs one token request). */

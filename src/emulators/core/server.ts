@@ -272,6 +272,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
         const used = spent.reduce((sum, x) => sum + x.ms, 0);
         if (limits.requestsPerWindow > 0) out['x-ms-ratelimit-burst-remaining-xrm-requests'] = String(Math.max(0, limits.requestsPerWindow - inWindow));
         out['x-ms-ratelimit-time-remaining-xrm-requests'] = String(Math.max(0, Math.round(opts.rateLimitHeaders.executionMsPerWindow - used)));
+        // The recommended degree of parallelism for the environment (docs/protocols.md §5.2).
+        out['x-ms-dop-hint'] = String(limits.dopHint ?? limits.concurrent);
       }
       for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
       if (out['retry-after'] !== undefined) entry.retryAfterSeconds = Number(out['retry-after']);

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { RequestLogEntry } from '../../src/emulators/types.js';
+import { startCli, type CliHarness } from './sync-cli-helper.js';
+
+/**
+ * The requests `bcsync full-sync --mapping CUSTOMER` sends, as a user runs it (review included), counted from the
+ * emulators' request log: nothing is read that nobody asked for (issue 11). Request counts are deterministic;
+ * timings are the bench's (npm run bench).
+ */
+const N = 2_500;
+
+function kinds(log: readonly RequestLogEntry[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of log) {
+    const path = e.path.replace(/\([^)]*\)/g, '(…)').replace(/^.*oauth2.*$/, 'token');
+    const key = `${e.api} ${e.method} ${path}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
+describe('full-sync of CUSTOMER: request count', () => {
+  let h: CliHarness;
+  beforeAll(async () => {
+    h = await startCli({ seed: `scale:${N}` });
+    // As the bench does: the scale seed's customers name salespeople nobody coupled.
+    const set = await h.cli(['mappings', 'set', 'CUSTOMER', '--disable-field', 'owner', '--disable-field', 'ownerType']);
+    expect(set.code).toBe(0);
+  });
+  afterAll(async () => h?.close());
+
+  test('a first full sync counts with $count, writes in 1,000-operation batches and reads nothing back', async () => {
+    h.emu.resetLog();
+    const r = await h.cli(['full-sync', '--mapping', 'CUSTOMER']);
+    expect(r.code).toBe(0);
+    expect(h.emu.dataverse.count('accounts')).toBeGreaterThanOrEqual(N);
+    expect(kinds(h.emu.requestLog)).toEqual({
+      'token POST token': 2,
+      // The environment (integration user, company row, currencies, exchange rates), cached for the next runs.
+      'dataverse GET WhoAmI': 1,
+      'dataverse GET cdm_companies': 1,
+      'dataverse GET organizations': 1,
+      'bc GET companies(…)/companyInformation': 1,
+      'bc GET companies(…)/currencyExchangeRates': 1,
+      // The review: nothing coupled yet, so one $count per side instead of every key.
+      'bc GET companies(…)/customers/$count': 1,
+      'dataverse GET accounts/$count': 1,
+      // The sync: one page of customers, three batches, and the Dataverse pass without the rows just written.
+      'bc GET companies(…)/customers': 1,
+      'dataverse POST $batch': Math.ceil(N / 1000),
+      'dataverse GET accounts': 1,
+    });
+    const dvRead = h.emu.requestLog.find((e) => e.api === 'dataverse' && e.method === 'GET' && e.path === 'accounts')!;
+    expect(dvRead.rows).toBe(0);
+  });
+
+  test('a second full sync reads the keys for its review (couplings exist), writes nothing, and no more', async () => {
+    h.emu.resetLog();
+    const r = await h.cli(['full-sync', '--mapping', 'CUSTOMER']);
+    expect(r.code).toBe(0);
+    const k = kinds(h.emu.requestLog);
+    expect(k['dataverse POST $batch']).toBeUndefined();
+    // Environment cached: none of its five reads. Review: the keys of each side (one page each at this size);
+    // the sync: one BC page, the Dataverse counterparts of the coupled customers by id (100 per request), and
+    // the Dataverse pass (every row is ours from the first run, read once).
+    expect(k).toEqual({
+      'token POST token': 2,
+      'bc GET companies(…)/customers': 2,
+      'dataverse GET accounts': 1 + N / 100 + 1,
+    });
+  });
+
+  test('an incremental sync with no changes sends one request per side', async () => {
+    h.emu.resetLog();
+    const r = await h.cli(['sync', '--mapping', 'CUSTOMER']);
+    expect(r.code).toBe(0);
+    expect(kinds(h.emu.requestLog)).toEqual({ 'token POST token': 2, 'bc GET companies(…)/customers': 1, 'dataverse GET accounts': 1 });
+  });
+});

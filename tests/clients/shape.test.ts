@@ -67,7 +67,7 @@ describe('response shapes', () => {
     expect(bcResources.filter((r) => r.custom).map((r) => r.entitySet).sort()).toEqual(
       [
         'customerLedgerEntries', 'customerPriceGroups', 'customerStatistics', 'integrationInfo', 'itemUnitsOfMeasure', 'priceListHeaders',
-        'priceListLines', 'recordLinks', 'resourceUnitsOfMeasure', 'resources', 'salesHeaderArchives', 'salesHeaders', 'salesLineArchives',
+        'priceListLines', 'recordLinks', 'resourceUnitsOfMeasure', 'resources', 'salesHeaderArchives', 'salesHeaders', 'salesLineArchives', 'salesLines',
         'salesPrices', 'salesSetup', 'shippingAgents', 'unitGroups',
       ],
     );

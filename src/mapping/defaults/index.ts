@@ -62,7 +62,7 @@ export function defaultMappings(
   mappings.push(opportunityMapping(options));
   // Sales-order integration (docs/integration.md §2, §8.1): legacy pushes the order's progress to Dataverse.
   if (options.orderSync === 'legacy') mappings.push(legacySalesOrderMapping(options));
-  // Bidirectional (§8.2): SALESORDER-ORDER ⇄ and its lines, SOLINE-ORDERDETAIL ⇄.
+  // Bidirectional (docs/integration.md §8.2): SALESORDER-ORDER ⇄ and its lines, SOLINE-ORDERDETAIL ⇄.
   if (options.orderSync === 'bidirectional') mappings.push(bidirectionalOrderMapping(options), bidirectionalOrderLineMapping());
 
   const names = new Set(mappings.map((m) => m.name));

@@ -5,11 +5,12 @@
  * order becomes an annotation. Each pair is coupled in the state (BC's "CRM Annotation Coupling"), with the times of
  * the last synchronization, so an edited note updates its counterpart instead of adding a second one.
  *
- * Creates use ids derived from the source note, on both sides (Dataverse upserts by key; the custom API keeps the
- * id it is sent and answers 409 to a repeat), so a create repeated after a crash finds the note it made.
+ * A copy gets the id of the note it copies, on either side (Dataverse upserts by key; the custom API keeps the id
+ * it is sent and answers 409 to a repeat), so a create repeated after a crash finds the note it made, and a note
+ * already copied with that id (by `sales-orders create`, or before a crash lost the coupling) is coupled, not copied
+ * again.
  */
 import type { EngineContext } from '../../engine/context.js';
-import { counterpartId } from '../../engine/ids.js';
 import { emptyCounts, type MappingReport, type RecordOutcome } from '../../engine/report.js';
 import { startProcessReport } from '../process-report.js';
 import type { Rec, SideTable, WriteOp, WriteResult } from '../../sides/types.js';
@@ -94,6 +95,8 @@ interface Planned {
   toDv: Array<{ op: WriteOp; label: string; pair: (written: Rec) => { bcId: string; dataverseId: string; bcModifiedAt?: string; dataverseModifiedAt: string } }>;
   /** Couplings whose note is gone on one side: forgotten (notes are never deleted by the synchronization). */
   gone: Coupling[];
+  /** A note and its copy under the same id, not coupled yet: coupled without a write. */
+  adopt: Array<{ link: Rec; annotation: Rec }>;
 }
 
 /** Whether a note and an annotation say the same (as far as BC's lengths keep it). */
@@ -113,21 +116,31 @@ function plan(ctx: EngineContext, orders: readonly CoupledOrder[], annotations: 
   const dvOrderOf = new Map(orders.map((o) => [o.bcId, o.dataverseId]));
   const linkById = new Map(links.map((l) => [l.id, l]));
   const annotationById = new Map(annotations.map((a) => [a.id, a]));
-  const planned: Planned = { toBc: [], toDv: [], gone: [] };
+  const planned: Planned = { toBc: [], toDv: [], gone: [], adopt: [] };
   for (const a of annotations) {
     if (state.byDataverseId(NOTE_COUPLINGS, a.id)) continue;
     const bcOrder = bcOrderOf.get(text(a.fields._objectid_value).toLowerCase());
     if (!bcOrder) continue;
-    const id = counterpartId(NOTE_COUPLINGS, 'bc', a.id);
+    const copy = linkById.get(a.id);
+    if (copy && !state.byBcId(NOTE_COUPLINGS, copy.id)) {
+      planned.adopt.push({ link: copy, annotation: a });
+      continue;
+    }
+    const id = a.id;
     const label = `note "${text(a.fields.subject) || a.id}"`;
     planned.toBc.push({ op: { kind: 'create', id, fields: noteFields(a, bcOrder) }, label, pair: (w) => ({ bcId: w.id, dataverseId: a.id, bcModifiedAt: w.modifiedAt, dataverseModifiedAt: a.modifiedAt }) });
   }
   if (!options.toBcOnly) {
     for (const l of links) {
-      if (state.byBcId(NOTE_COUPLINGS, l.id)) continue;
+      if (state.byBcId(NOTE_COUPLINGS, l.id) || planned.adopt.some((x) => x.link.id === l.id)) continue;
       const dvOrder = dvOrderOf.get(text(l.fields.recordId).toLowerCase());
       if (!dvOrder) continue;
-      const id = counterpartId(NOTE_COUPLINGS, 'dataverse', l.id);
+      const copy = annotationById.get(l.id);
+      if (copy && !state.byDataverseId(NOTE_COUPLINGS, copy.id)) {
+        planned.adopt.push({ link: l, annotation: copy });
+        continue;
+      }
+      const id = l.id;
       const label = `note "${text(l.fields.description) || l.id}"`;
       planned.toDv.push({ op: { kind: 'create', id, fields: annotationFields(l, dvOrder) }, label, pair: (w) => ({ bcId: l.id, dataverseId: w.id, bcModifiedAt: l.modifiedAt, dataverseModifiedAt: w.modifiedAt }) });
     }
@@ -204,6 +217,13 @@ export async function syncNotes(ctx: EngineContext, options: NotesOptions = {}, 
       });
       await ctx.state.commit();
     };
+    if (!options.dryRun && planned.adopt.length) {
+      for (const { link, annotation } of planned.adopt) {
+        ctx.state.couple({ mapping: NOTE_COUPLINGS, bcId: link.id, dataverseId: annotation.id, bcModifiedAt: link.modifiedAt, dataverseModifiedAt: annotation.modifiedAt }, { replace: true });
+      }
+      await ctx.state.commit();
+    }
+    toBc.coupled += planned.adopt.length;
     await apply('bc', planned.toBc, toBc);
     await apply('dataverse', planned.toDv, toDv);
     if (!options.dryRun && planned.gone.length) {

@@ -25,6 +25,7 @@ permissionset 50100 "BCSYNC INTEGRATION"
         page "BCS Record Links API" = X,
         page "BCS Customer Statistics API" = X,
         page "BCS Sales Lines API" = X,
+        page "BCS Detailed Cust. Ledg. Entries API" = X,
         tabledata Resource = RIMD,
         tabledata "Unit Group" = R,
         tabledata "Item Unit of Measure" = RIMD,

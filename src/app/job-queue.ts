@@ -12,6 +12,9 @@ import { syncNotes } from '../processes/notes/notes.js';
 import { updateOrderStatus } from '../processes/sales-orders/status.js';
 import type { IntegrationOptions } from '../mapping/integration-options.js';
 import { SALES_ORDERS_CREATE } from '../processes/sales-orders/create.js';
+import { POSTED_INVOICES, syncCoupledInvoices } from '../processes/invoices/posted.js';
+import { INVOICE_PAYMENTS, syncInvoicePaymentStatus } from '../processes/invoices/payments.js';
+import { invoiceContext } from './invoices.js';
 import type { MappingRunView } from './run-mapping.js';
 import { runSalesOrdersCreate } from './sales-orders-create.js';
 import type { Session } from './session.js';
@@ -68,6 +71,22 @@ export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
     enabled: (options) => options.orderSync === 'bidirectional',
     intervalMinutes: 30,
     run: (session, options) => updateArchivedOrders(session.ctx, BIDIRECTIONAL_ORDER_MAPPING, options),
+  },
+  {
+    // Business Central's POSTEDSALESINV-INV job (docs/integration.md §2.1): only the coupled invoices.
+    name: POSTED_INVOICES,
+    description: 'coupled posted sales invoices brought in line in Dynamics 365 Sales (POSTEDSALESINV-INV)',
+    enabled: (options) => options.orderSync !== 'off',
+    intervalMinutes: 30,
+    run: (session, options, view) => syncCoupledInvoices(invoiceContext(session, view), options),
+  },
+  {
+    // The payment-status step of Business Central's Statistics job (docs/integration.md §8.4, §9).
+    name: INVOICE_PAYMENTS,
+    description: 'payment status of coupled invoices from the customer ledger (Billed, Paid/Partial, Paid/Complete, Canceled)',
+    enabled: (options) => options.orderSync !== 'off',
+    intervalMinutes: 30,
+    run: (session, options, view) => syncInvoicePaymentStatus(invoiceContext(session, view), options),
   },
   {
     name: 'CUSTOMER-STATISTICS',

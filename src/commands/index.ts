@@ -6,6 +6,7 @@ import { registerFullSync } from './full-sync/full-sync.js';
 import { registerLog } from './log/log.js';
 import { registerMappings } from './mappings/mappings.js';
 import { registerSalesOrders } from './sales-orders/sales-orders.js';
+import { registerInvoices } from './invoices/invoices.js';
 import { registerSandbox } from './sandbox/sandbox.js';
 import { registerSetup } from './setup/setup.js';
 import { registerSync } from './sync/sync.js';
@@ -20,4 +21,4 @@ import { registerSchedule } from './schedule/schedule.js';
 import { registerStats } from './stats/stats.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commandRegistrations: RegisterCommand[] = [registerSetup, registerStatus, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerCouplings, registerMappings, registerSalesOrders, registerStats, registerLog, registerSkipped, registerExplain, registerSchedule, registerDoctor, registerSandbox, registerVersion, registerCompletion];
+export const commandRegistrations: RegisterCommand[] = [registerSetup, registerStatus, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerCouplings, registerMappings, registerSalesOrders, registerInvoices, registerStats, registerLog, registerSkipped, registerExplain, registerSchedule, registerDoctor, registerSandbox, registerVersion, registerCompletion];

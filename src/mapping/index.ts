@@ -8,6 +8,7 @@ export { defaultIntegrationOptions } from './integration-options.js';
 export { defaultMappings } from './defaults/index.js';
 export { BIDIRECTIONAL_HEADER_PROPERTIES, BIDIRECTIONAL_ORDER_LINE_MAPPING, BIDIRECTIONAL_ORDER_MAPPING } from './defaults/orders-bidirectional.js';
 export type { DefaultMappingSettings } from './defaults/index.js';
+export { POSTED_INVOICE_LINE_MAPPING, POSTED_INVOICE_MAPPING, POSTED_INVOICE_STATUSES, postedInvoiceMappings } from './defaults/invoices.js';
 export { dependencyOrder, transitiveDependencies } from './dependencies.js';
 export type { DependencyOrderOptions } from './dependencies.js';
 export { EMPTY_GUID, dataverseFilter, evaluateFilter } from './filters.js';

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { DataverseClient, DataverseOperation } from '../clients/dataverse/client.js';
 import { and, idFilterChunks, or } from '../clients/odata/index.js';
 import { tableByEntitySet } from '../clients/dataverse/tables/index.js';
+import { DUPLICATE_KEY_CODES } from '../clients/dataverse/errors.js';
+import { BcsyncError } from '../errors.js';
 import { mapPool } from '../util/pool.js';
 import { writeError } from './bc-side.js';
 import { toODataFilter } from './filter.js';
@@ -118,6 +120,19 @@ export class DataverseSide implements Side {
   /** Every Dataverse table creates a row with the primary key the caller chose (upsert to the key URL). */
   acceptsChosenId(): boolean {
     return true;
+  }
+
+  async createWithRelated(table: SideTable, id: string, fields: Record<string, unknown>): Promise<WriteResult> {
+    const op: WriteOp = { kind: 'create', id, fields };
+    try {
+      // POST with our key in the body: deep insert is only defined for POST (an upsert PATCH creates no children).
+      const created = await this.client.create(table.entitySet, { ...fields, [table.key]: id }, { returnRepresentation: true, select: WRITTEN_COLUMNS(table) });
+      return { op, ok: true, record: created.row ? toRec(table, created.row) : undefined };
+    } catch (error) {
+      const failure = writeError(error instanceof BcsyncError ? error : undefined, String((error as Error)?.message ?? error));
+      if (failure.code !== undefined && DUPLICATE_KEY_CODES.has(failure.code)) return { op, ok: true, alreadyExisted: true };
+      return { op, ok: false, error: failure };
+    }
   }
 
   async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {

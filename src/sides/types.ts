@@ -124,6 +124,12 @@ export interface Side {
    * only, which insert with the given SystemId). Absent means yes.
    */
   acceptsChosenId?(table: SideTable): boolean;
+  /**
+   * Dataverse only: creates a row with the id chosen and its related rows in one request (deep insert: the
+   * collection-valued navigation properties in `fields` hold the new child rows). One transaction: the row
+   * exists with all its children or not at all.
+   */
+  createWithRelated?(table: SideTable, id: string, fields: Record<string, unknown>): Promise<WriteResult>;
   /** Dataverse only. */
   readonly optionSets?: OptionSets;
   /** BC only: a bound action of a record (`Microsoft.NAV.<action>`), e.g. release/reopen of a sales header. */

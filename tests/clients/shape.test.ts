@@ -66,9 +66,9 @@ describe('response shapes', () => {
     expect(tableByEntitySet('cdm_companies')?.key).toBe('cdm_companyid');
     expect(bcResources.filter((r) => r.custom).map((r) => r.entitySet).sort()).toEqual(
       [
-        'customerLedgerEntries', 'customerPriceGroups', 'customerStatistics', 'integrationInfo', 'itemUnitsOfMeasure', 'priceListHeaders',
-        'priceListLines', 'recordLinks', 'resourceUnitsOfMeasure', 'resources', 'salesHeaderArchives', 'salesHeaders', 'salesLineArchives', 'salesLines',
-        'salesPrices', 'salesSetup', 'shippingAgents', 'unitGroups',
+        'customerLedgerEntries', 'customerPriceGroups', 'customerStatistics', 'detailedCustLedgerEntries', 'integrationInfo', 'itemUnitsOfMeasure',
+        'priceListHeaders', 'priceListLines', 'recordLinks', 'resourceUnitsOfMeasure', 'resources', 'salesHeaderArchives', 'salesHeaders',
+        'salesLineArchives', 'salesLines', 'salesPrices', 'salesSetup', 'shippingAgents', 'unitGroups',
       ],
     );
     expect(resourceByEntitySet('salesOrderLines')).toBe(salesOrderLines);

@@ -1,19 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { BufferIo } from '../../src/io/io.js';
 import { run } from '../../src/main.js';
+import { readmeHelpBlock as block, words } from '../helpers/readme.js';
 
 /** The README command reference of the operator commands is their --help (as for the other commands). */
-
-const README = fs.readFileSync(path.join(process.cwd(), 'README.md'), 'utf8');
-const words = (text: string): string => text.replace(/\s+/g, ' ').trim();
-
-function block(command: string): string {
-  const match = new RegExp(`<!-- help:${command} -->\\n\`\`\`text\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- /help:${command} -->`).exec(README);
-  if (!match) throw new Error(`README.md has no <!-- help:${command} --> block`);
-  return match[1]!;
-}
 
 describe('README: operator commands', () => {
   test.each([['status'], ['explain'], ['couplings'], ['skipped'], ['retry'], ['schedule'], ['version'], ['completion']])('bcsync %s: README entry = --help, with examples', async (command) => {

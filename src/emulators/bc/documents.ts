@@ -8,6 +8,7 @@ import type { Company, WriteOptions } from './company.js';
 import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
 import { postItemEntry } from './inventory.js';
+import { postCancellationEntry, postInvoiceEntry, postPaymentEntry } from './ledger.js';
 import { POSTED_PAYMENTS } from './resources.js';
 import { archiveSalesDocument, assertStatusOpen } from './sales-extras.js';
 import type { Rec, Row } from './store.js';
@@ -256,6 +257,9 @@ function headerHooks(set: HeaderSet): Hooks {
       // Deep insert: one transaction; the header is recomputed once, after its last line.
       for (const line of lines) c.insert(LINES_OF[set], line, { person: opts.person, parentId: id, deferHeader: true });
       recalcHeader(c, set, id, num(row.data.discountAmount) !== 0 ? 'validate' : 'clamp');
+      // An invoice that arrives posted (ship and invoice, a person's entry) is in the customer ledger at once.
+      const stored = c.get(set, id)!.data;
+      if (set === 'salesInvoices' && stored.status === 'Open') postInvoiceEntry(c, stored);
     },
     beforeUpdate(c, data, sent, previous, opts) {
       assertHeaderEditable(set, previous, opts);
@@ -657,6 +661,7 @@ function postInvoice(c: Company, invoice: Row): void {
     status: 'Open',
     remainingAmount: invoice.data.totalAmountIncludingTax,
   });
+  postInvoiceEntry(c, c.get('salesInvoices', invoice.data.id as string)!.data);
   reduceInventory(c, lines, c.get('salesInvoices', invoice.data.id as string)!.data);
 }
 
@@ -666,6 +671,7 @@ function cancelInvoice(c: Company, invoice: Row): void {
   if (invoice.data.status === 'Paid' || num(invoice.data.remainingAmount) < num(invoice.data.totalAmountIncludingTax)) {
     throw errors.dialog('You cannot cancel this posted sales invoice because it is fully or partially paid.');
   }
+  postCancellationEntry(c, invoice.data, c.nextNumber('postedCreditMemos'));
   c.touch('salesInvoices', invoice.data.id as string, { status: 'Canceled', remainingAmount: 0 });
 }
 
@@ -772,15 +778,26 @@ export function postPaymentJournal(c: Company, journal: Row): void {
     // The page shows the amount as entered; BC books it as a credit to the customer either way.
     const amount = Math.abs(num(d.amount));
     let applied = 0;
+    let invoiceNumber: string | undefined;
     if (d.appliesToInvoiceId !== BLANK_GUID) {
       const invoice = c.get('salesInvoices', d.appliesToInvoiceId as string);
       if (invoice && invoice.data.status === 'Open') {
         applied = Math.min(amount, num(invoice.data.remainingAmount));
+        invoiceNumber = String(invoice.data.number);
         const remaining = round2(num(invoice.data.remainingAmount) - applied);
         c.touch('salesInvoices', invoice.data.id as string, { remainingAmount: remaining, status: remaining === 0 ? 'Paid' : 'Open' });
       }
     }
     if (amount !== 0) {
+      const customer = customerOf(c, d.customerId);
+      postPaymentEntry(c, {
+        customerNumber: String(customer?.number ?? d.customerNumber ?? ''),
+        documentNumber: String(d.documentNumber),
+        amount,
+        applied,
+        invoiceNumber,
+        postingDate: String(d.postingDate || c.today()),
+      });
       const id = newGuid();
       c.store.put(POSTED_PAYMENTS, id, {
         id,
@@ -899,6 +916,8 @@ export const documentHooks: Readonly<Record<string, Hooks>> = {
   salesInvoiceLines: lineHooks('salesInvoiceLines'),
   customerPayments: customerPaymentHooks,
   customerPaymentJournals: {
+    // A person posts the journal from its page (the API posts it through journals(<id>)/Microsoft.NAV.post).
+    personActions: { post: postPaymentJournal },
     beforeDelete(c, row) {
       for (const p of c.children('customerPayments', 'journalId', row.data.id as string)) c.store.delete('customerPayments', p.data.id as string);
     },

@@ -10,6 +10,7 @@ import type { BcCompanySeed, BcSeed } from '../seed/types.js';
 import type { EmulatorDataAccess } from '../types.js';
 import { Company } from './company.js';
 import { customerFigures } from './documents.js';
+import { seedLedger } from './ledger.js';
 import { mirrorSeededDocuments } from './sales-mirror.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
@@ -167,6 +168,8 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
     const setupId = newGuid();
     c.store.put('salesSetup', setupId, { ...c.blank(RESOURCE_BY_SET.get('salesSetup')!), id: setupId, lastModifiedDateTime: c.nowText() });
   }
+  // Posting wrote the ledger of the seeded posted invoices (unless the seed carries it).
+  if (c.store.count('customerLedgerEntries') === 0) seedLedger(c);
   const figures = customerFigures(c);
   for (const [customerId, balance] of seededBalance) {
     const opening = round2(balance - (figures.get(customerId)?.balance ?? 0));

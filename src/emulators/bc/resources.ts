@@ -41,6 +41,30 @@ export const SALES_DOCUMENT_TYPES = ['Quote', 'Order', 'Invoice', 'Credit Memo',
 export const SALES_DOCUMENT_STATUSES = ['Open', 'Released', 'Pending Approval', 'Pending Prepayment'] as const;
 /** Item Ledger Entry Type (AL enum, in order). */
 export const ITEM_LEDGER_ENTRY_TYPES = ['Purchase', 'Sale', 'Positive Adjmt.', 'Negative Adjmt.', 'Transfer', 'Consumption', 'Output', ' ', 'Assembly Consumption', 'Assembly Output'] as const;
+/** Enum "Gen. Journal Document Type" (Document Type of the customer ledger). */
+export const GEN_JOURNAL_DOCUMENT_TYPES = [' ', 'Payment', 'Invoice', 'Credit Memo', 'Finance Charge Memo', 'Reminder', 'Refund'] as const;
+
+/** Enum "Detailed CV Ledger Entry Type" (Detailed Cust. Ledg. Entry, field Entry Type). */
+export const DETAILED_ENTRY_TYPES = [
+  ' ',
+  'Initial Entry',
+  'Application',
+  'Unrealized Loss',
+  'Unrealized Gain',
+  'Realized Loss',
+  'Realized Gain',
+  'Payment Discount',
+  'Payment Discount (VAT Excl.)',
+  'Payment Discount (VAT Adjustment)',
+  'Appln. Rounding',
+  'Correction of Remaining Amount',
+  'Payment Tolerance',
+  'Payment Discount Tolerance',
+  'Payment Tolerance (VAT Excl.)',
+  'Payment Tolerance (VAT Adjustment)',
+  'Payment Discount Tolerance (VAT Excl.)',
+  'Payment Discount Tolerance (VAT Adjustment)',
+] as const;
 export const SALES_LINE_ARCHIVE_TYPES = [' ', 'G/L Account', 'Item', 'Resource', 'Fixed Asset', 'Charge (Item)', 'Allocation Account'] as const;
 
 const currencyLink: LinkDef = {
@@ -1149,7 +1173,7 @@ export const RESOURCES: readonly ResourceDef[] = [
       entryNumber: ro(int({ caption: 'Entry No.' })),
       customerNumber: ro(code(20)),
       postingDate: ro(date()),
-      documentType: ro(enumOf([' ', 'Payment', 'Invoice', 'Credit Memo', 'Finance Charge Memo', 'Reminder', 'Refund'])),
+      documentType: ro(enumOf(GEN_JOURNAL_DOCUMENT_TYPES)),
       documentNumber: ro(code(20)),
       description: ro(text(100)),
       currencyCode: ro(code(10)),
@@ -1158,6 +1182,26 @@ export const RESOURCES: readonly ResourceDef[] = [
       open: ro(bool()),
       closedAtDate: ro(date()),
       reversed: ro(bool()),
+      ...MODIFIED,
+    },
+  }),
+  resource({
+    set: 'detailedCustLedgerEntries',
+    entity: 'detailedCustLedgerEntry',
+    caption: 'Detailed Cust. Ledg. Entry',
+    api: 'custom',
+    readOnly: true,
+    defaultOrder: ['entryNumber'],
+    fields: {
+      ...ID,
+      entryNumber: ro(int({ caption: 'Entry No.' })),
+      custLedgerEntryNumber: ro(int({ caption: 'Cust. Ledger Entry No.' })),
+      entryType: ro(enumOf(DETAILED_ENTRY_TYPES)),
+      postingDate: ro(date()),
+      documentType: ro(enumOf(GEN_JOURNAL_DOCUMENT_TYPES)),
+      documentNumber: ro(code(20)),
+      customerNumber: ro(code(20)),
+      amount: ro(dec()),
       ...MODIFIED,
     },
   }),
@@ -1239,6 +1283,7 @@ export const NUMBER_SERIES: Readonly<Record<string, { start: string; increment: 
   salesInvoices: { start: '102001', increment: 1 },
   postedSalesInvoices: { start: '103001', increment: 1 },
   paymentDocuments: { start: 'G02001', increment: 1 },
+  postedCreditMemos: { start: '104001', increment: 1 },
 };
 
 /** The companion extension whose pages serve the custom API (bc-extension/app.json). */

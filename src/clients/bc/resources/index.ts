@@ -34,6 +34,7 @@ import { customerStatistics } from './customerStatistics.js';
 import { itemLedgerEntries } from './itemLedgerEntries.js';
 import { recordLinks } from './recordLinks.js';
 import { customerLedgerEntries } from './customerLedgerEntries.js';
+import { detailedCustLedgerEntries } from './detailedCustLedgerEntries.js';
 import { salesSetup } from './salesSetup.js';
 import { salesLines } from './salesLines.js';
 import { salesLineArchives } from './salesLineArchives.js';
@@ -74,6 +75,7 @@ export * from './customerStatistics.js';
 export * from './itemLedgerEntries.js';
 export * from './recordLinks.js';
 export * from './customerLedgerEntries.js';
+export * from './detailedCustLedgerEntries.js';
 export * from './salesSetup.js';
 export * from './salesLines.js';
 export * from './salesLineArchives.js';
@@ -119,6 +121,7 @@ export const bcResources: readonly BcResource[] = [
   salesLineArchives,
   salesSetup,
   customerLedgerEntries,
+  detailedCustLedgerEntries,
   recordLinks,
   customerStatistics,
   salesLines,

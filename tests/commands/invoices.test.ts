@@ -196,8 +196,10 @@ describe('bcsync invoices (demo sandbox)', () => {
       ['INVOICE-PAYMENTS', { bc: 1, dataverse: 0 }],
     ]);
     expect(writesIn(h.emu)).toEqual([]);
-    // One read of the ledger after the watermark: nothing new.
-    expect(h.emu.requestLog.filter((e) => e.path.includes('LedgerEntries'))).toHaveLength(1);
+    // One read of the detailed ledger after the watermark: nothing new. (CUSTOMER-STATISTICS reads the customer
+    // ledger entries changed since its own stored time, once.)
+    expect(h.emu.requestLog.filter((e) => e.path.endsWith('detailedCustLedgerEntries'))).toHaveLength(1);
+    expect(h.emu.requestLog.filter((e) => e.path.endsWith('/customerLedgerEntries'))).toHaveLength(1);
   });
 
   test('a posted invoice whose item was blocked since: refused with the item named, exit 4; the others untouched', async () => {

@@ -7,6 +7,9 @@ import type { Deps } from '../../deps.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { logReport, openSession } from '../../app/session.js';
 import { runStatistics, statisticsResults } from '../../app/statistics.js';
+import { invoiceContext } from '../../app/invoices.js';
+import { hasProblems, type MappingReport } from '../../engine/report.js';
+import { syncInvoicePaymentStatus } from '../../processes/invoices/payments.js';
 import { startProcessReport } from '../../processes/process-report.js';
 import { STATISTICS_PROCESS, type AccountStatistics } from '../../processes/statistics/statistics.js';
 import { recordsOutcome } from '../../processes/statistics/report.js';
@@ -29,25 +32,34 @@ export async function statsRun(deps: Deps, opts: StatsOptions): Promise<CommandO
   const dryRun = Boolean(opts.dryRun);
   const session = await openSession(deps, 'stats');
   let accounts: AccountStatistics[];
+  let payments: MappingReport | undefined;
   try {
     const finish = startProcessReport(session.ctx, STATISTICS_PROCESS);
     const scope = opts.all ? { all: true as const } : { customer: opts.customer! };
     const run = await runStatistics(session, scope, dryRun);
     accounts = run.accounts;
     await logReport(session.log, finish(recordsOutcome(STATISTICS_PROCESS, statisticsResults(run), dryRun)));
+    // BC's statistics job also sets the payment status of coupled invoices (docs/integration.md §8.4); --all does too.
+    if (opts.all) {
+      payments = await syncInvoicePaymentStatus(invoiceContext(session), { dryRun });
+      await logReport(session.log, payments);
+    }
   } finally {
     await session.close();
   }
-  printAccounts(deps, accounts, dryRun);
-  return { exitCode: accounts.some((a) => a.result === 'failed') ? ExitCode.partial : ExitCode.ok };
+  printAccounts(deps, accounts, dryRun, payments);
+  const failed = accounts.some((a) => a.result === 'failed') || (payments !== undefined && hasProblems(payments));
+  return { exitCode: failed ? ExitCode.partial : ExitCode.ok };
 }
 
-function printAccounts(deps: Deps, accounts: AccountStatistics[], dryRun: boolean): void {
+function printAccounts(deps: Deps, accounts: AccountStatistics[], dryRun: boolean, payments: MappingReport | undefined): void {
   const out = deps.out;
+  const invoicePayments = payments?.counts['to-dataverse'];
   if (out.json) {
-    out.writeJson({ ...(dryRun ? { dryRun } : {}), accounts });
+    out.writeJson({ ...(dryRun ? { dryRun } : {}), accounts, ...(invoicePayments ? { invoicePayments } : {}) });
     return;
   }
+  if (invoicePayments) out.info(`Invoice payment status: ${invoicePayments.modified} updated, ${invoicePayments.unchanged} unchanged, ${invoicePayments.failed} failed.`);
   if (accounts.length === 0) out.info('No coupled customer has changed since the last run; nothing to update.');
   else {
     out.table(
@@ -79,9 +91,11 @@ The first upload creates the account's nav_accountstatistics row and links it
 from the account; later runs write the figures that changed: balance,
 outstanding orders, shipped not invoiced, outstanding invoices, total, credit
 limit, overdue amounts (as of the work date), total sales, invoiced
-prepayments, all in LCY. "sync --all" runs the same as CUSTOMER-STATISTICS.
+prepayments, all in LCY. --all also sets the payment status of coupled invoices
+(as INVOICE-PAYMENTS). "sync --all" runs both as job-queue processes.
 --json prints {accounts: [{accountid, customerNumber, statisticsId, result}]}
-(result: inserted, modified, unchanged or failed; failed ones carry a message).
+(result: inserted, modified, unchanged or failed; failed ones carry a message)
+and, with --all, invoicePayments (the payment-status counts).
 
 Examples:
   $ bcsync stats --all

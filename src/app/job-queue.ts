@@ -21,6 +21,8 @@ import { runSalesOrdersCreate } from './sales-orders-create.js';
 import type { Session } from './session.js';
 import { BIDIRECTIONAL_ORDER_MAPPING } from '../mapping/index.js';
 import { ARCHIVED_ORDERS_PROCESS, updateArchivedOrders } from '../processes/bidirectional-orders/archived.js';
+import { statisticsJob } from './statistics.js';
+import { availabilityJob } from './availability.js';
 
 export interface JobQueueProcessOptions {
   dryRun?: boolean;
@@ -88,6 +90,21 @@ export const JOB_QUEUE_PROCESSES: JobQueueProcess[] = [
     run: (session, options, view) => syncInvoicePaymentStatus(invoiceContext(session, view), options),
   },
   QUOTES_PROCESS,
+  {
+    name: 'CUSTOMER-STATISTICS',
+    description: 'account statistics (nav_accountstatistics) of coupled customers whose ledger entries or sales documents changed',
+    // BC schedules it with the Dataverse connection; it runs wherever customers are coupled (the CUSTOMER mapping).
+    enabled: () => true,
+    intervalMinutes: 30,
+    run: (session, options) => statisticsJob(session, options),
+  },
+  {
+    name: 'ITEM-AVAILABILITY',
+    description: 'inventory of coupled items whose item ledger entries changed → product quantity on hand',
+    enabled: (options) => options.itemAvailability,
+    intervalMinutes: 30,
+    run: (session, options) => availabilityJob(session, options),
+  },
 ];
 
 /** The processes this profile switches on. */

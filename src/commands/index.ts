@@ -19,6 +19,7 @@ import { registerSkipped } from './skipped/skipped.js';
 import { registerExplain } from './explain/explain.js';
 import { registerCouplings } from './couplings/couplings.js';
 import { registerSchedule } from './schedule/schedule.js';
+import { registerStats } from './stats/stats.js';
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commandRegistrations: RegisterCommand[] = [registerSetup, registerStatus, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerCouplings, registerMappings, registerSalesOrders, registerQuotes, registerInvoices, registerLog, registerSkipped, registerExplain, registerSchedule, registerDoctor, registerSandbox, registerVersion, registerCompletion];
+export const commandRegistrations: RegisterCommand[] = [registerSetup, registerStatus, registerSync, registerFullSync, registerDemo, registerCouple, registerUncouple, registerCouplings, registerMappings, registerSalesOrders, registerQuotes, registerInvoices, registerStats, registerLog, registerSkipped, registerExplain, registerSchedule, registerDoctor, registerSandbox, registerVersion, registerCompletion];

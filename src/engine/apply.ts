@@ -259,7 +259,9 @@ class PlanWriter {
           ? { dataverseModifiedAt: written.modifiedAt, bcModifiedAt: record.bcModifiedAt || undefined }
           : { bcModifiedAt: written.modifiedAt, dataverseModifiedAt: record.dataverseModifiedAt || undefined },
       ).dataverseModifiedAt;
-      if (!toDv && after !== before) this.markWrittenByUs(record.bcId!, false);
+      // The stored Dataverse time is now the one of the row read and written to BC, even when it equals the time our
+      // own earlier write stored (an edit in the same second): a same-second edit is no longer pending.
+      if (!toDv && (after !== before || record.dataverseModifiedAt === after)) this.markWrittenByUs(record.bcId!, false);
     }
     if (toDv) {
       this.markWrittenByUs(record.bcId!, true);

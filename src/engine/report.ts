@@ -73,7 +73,11 @@ export function exitCodeOf(reports: readonly MappingReport[]): ExitCodeValue {
  * A whole mapping is unavailable when its entity set does not exist (404 on a collection: the companion
  * extension for the custom API, or a BC version without the resource) or the identity may not read it (403).
  */
-export function unavailableReason(error: unknown, m: IntegrationTableMapping): Unavailable | undefined {
+export function unavailableReason(
+  error: unknown,
+  // The tables it reads: a mapping's, or those of a job-queue process (src/app/job-queue.ts).
+  m: { bc: Pick<IntegrationTableMapping['bc'], 'api' | 'entitySet'>; dataverse: Pick<IntegrationTableMapping['dataverse'], 'entitySet'> },
+): Unavailable | undefined {
   const status = error instanceof ApiError ? error.status : error instanceof AuthError ? error.details.status : undefined;
   const custom = m.bc.api === 'custom';
   const api = error instanceof ApiError ? error.api : undefined;

@@ -196,8 +196,10 @@ describe('bcsync invoices (demo sandbox)', () => {
       ['INVOICE-PAYMENTS', { bc: 1, dataverse: 0 }],
     ]);
     expect(writesIn(h.emu)).toEqual([]);
-    // One read of the ledger after the watermark: nothing new.
-    expect(h.emu.requestLog.filter((e) => e.path.includes('LedgerEntries'))).toHaveLength(1);
+    // One read of the detailed ledger after the watermark: nothing new. (CUSTOMER-STATISTICS reads the customer
+    // ledger entries changed since its own stored time, once.)
+    expect(h.emu.requestLog.filter((e) => e.path.endsWith('detailedCustLedgerEntries'))).toHaveLength(1);
+    expect(h.emu.requestLog.filter((e) => e.path.endsWith('/customerLedgerEntries'))).toHaveLength(1);
   });
 
   test('a posted invoice whose item was blocked since: refused with the item named, exit 4; the others untouched', async () => {
@@ -223,5 +225,22 @@ describe('bcsync invoices (demo sandbox)', () => {
     expect([dvInvoice('103002')!.statecode, dvInvoice('103002')!.statuscode]).toEqual([2, 100001]);
     // Paid → Active/Billed, then Paid/Complete: two writes of that invoice.
     expect(writesIn(h.emu)).toHaveLength(2);
+  });
+
+  test('stats --all sets the payment status too (BC\'s statistics job does both), besides the account statistics', async () => {
+    const open = POSTED.map(bcInvoice).find((i) => i.status === 'Open' && dvInvoice(String(i.number)) && Number(i.remainingAmount) > 1)!;
+    const number = String(open.number);
+    pay(number, 1);
+    const r = await h.cli(['--json', 'stats', '--all']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const out = JSON.parse(r.stdout) as { accounts: Array<{ customerNumber: string; result: string }>; invoicePayments: { modified: number; failed: number } };
+    expect(out.invoicePayments).toMatchObject({ modified: 1, failed: 0 });
+    expect([dvInvoice(number)!.statecode, dvInvoice(number)!.statuscode]).toEqual([2, 100002]);
+    // The payment moved the customer's ledger: its statistics are updated in the same run.
+    expect(out.accounts.map((a) => a.customerNumber)).toContain(String(open.customerNumber));
+    h.emu.resetLog();
+    const again = await h.cli(['--json', 'stats', '--all']);
+    expect((JSON.parse(again.stdout) as { invoicePayments: { modified: number } }).invoicePayments.modified).toBe(0);
+    expect(writesIn(h.emu)).toEqual([]);
   });
 });

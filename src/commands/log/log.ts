@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import type { RegisterCommand } from '../registry.js';
 import { SyncLog, type LoggedRun } from '../../state/index.js';
 import { findMapping, loadProfileMappings } from '../../app/session.js';
+import { JOB_QUEUE_PROCESSES } from '../../app/job-queue.js';
 
 /**
  * `bcsync log`: the synchronization log (BC's Integration Synch. Jobs and their errors, docs/integration.md §5.7), read-only:
@@ -34,7 +35,9 @@ export async function logRun(deps: Deps, opts: LogOptions): Promise<LoggedRun[]>
   // A mistyped --profile should say so rather than show an empty log (ConfigError listing the profiles).
   if (!deps.profiles.exists(deps.profileName)) deps.profiles.load(deps.profileName);
   // A mistyped --mapping should say so rather than show an empty log.
-  if (opts.mapping !== undefined) findMapping(loadProfileMappings(deps).mappings, opts.mapping);
+  // Job-queue processes (CUSTOMER-STATISTICS, ...) log their runs under their own names.
+  const isProcess = JOB_QUEUE_PROCESSES.some((p) => p.name.toLowerCase() === opts.mapping?.trim().toLowerCase());
+  if (opts.mapping !== undefined && !isProcess) findMapping(loadProfileMappings(deps).mappings, opts.mapping);
   const log = new SyncLog(deps.layout.stateDir(deps.profileName), { clock: deps.clock });
   const wanted = opts.mapping?.trim().toLowerCase();
   const runs: LoggedRun[] = [];

@@ -6,7 +6,7 @@
 import { BcError, errors } from './errors.js';
 import { HOOKS } from './hooks.js';
 import { mirrorSalesHeader } from './sales-extras.js';
-import { NUMBER_SERIES, POSTED_PAYMENTS, RESOURCE_BY_SET, RESOURCES } from './resources.js';
+import { COMPUTED_PER_CUSTOMER, NUMBER_SERIES, POSTED_PAYMENTS, RESOURCE_BY_SET, RESOURCES } from './resources.js';
 import type { LinkDef, ResourceDef } from './schema.js';
 import { coerceValue, emptyValue } from './schema.js';
 import type { Rec, Row } from './store.js';
@@ -55,7 +55,7 @@ export class Company {
   ) {
     this.store = new Store(journal, nextRowVersion);
     for (const def of RESOURCES) {
-      if (def.set === 'companies' || def.set === 'customerFinancialDetails') continue;
+      if (def.set === 'companies' || COMPUTED_PER_CUSTOMER.has(def.set)) continue;
       const indexFields: string[] = [...(LOOKUP_INDEXES[def.set] ?? [])];
       if (def.lineOf && !indexFields.includes(def.lineOf.field)) indexFields.push(def.lineOf.field);
       this.store.defineTable(def.set, { uniqueField: def.key, indexFields });

@@ -7,6 +7,7 @@
 import type { Company, WriteOptions } from './company.js';
 import { errors } from './errors.js';
 import type { Hooks } from './hooks.js';
+import { postItemEntry } from './inventory.js';
 import { postCancellationEntry, postInvoiceEntry, postPaymentEntry } from './ledger.js';
 import { POSTED_PAYMENTS } from './resources.js';
 import { archiveSalesDocument, assertStatusOpen } from './sales-extras.js';
@@ -527,13 +528,22 @@ function convertQuote(c: Company, quote: Row, target: 'salesOrders' | 'salesInvo
   c.remove('salesQuotes', quote.data.id as string, { person: true });
 }
 
-/** Stock leaves with posted item lines; Inventory is a FlowField, so the item's timestamp stays. */
-function reduceInventory(c: Company, lines: ReadonlyArray<Readonly<Rec>>): void {
+/** Stock leaves with posted item lines as Sale item ledger entries; Inventory is a FlowField, so the item's timestamp stays. */
+function reduceInventory(c: Company, lines: ReadonlyArray<Readonly<Rec>>, document: Readonly<Rec>): void {
   for (const l of lines) {
     if (l.lineType !== 'Item') continue;
     const item = c.get('items', l.itemId as string);
     if (!item || item.data.type !== 'Inventory') continue;
-    c.patchSilently('items', item.data.id as string, { inventory: round2(num(item.data.inventory) - num(l.quantity)) });
+    postItemEntry(c, {
+      itemNumber: item.data.number as string,
+      quantity: -num(l.quantity),
+      entryType: 'Sale',
+      sourceType: 'Customer',
+      sourceNumber: document.customerNumber,
+      documentType: 'Sales Shipment',
+      documentNumber: document.number,
+      description: l.description,
+    });
   }
 }
 
@@ -554,7 +564,7 @@ function quantityToInvoice(line: Readonly<Rec>, mode: OrderPosting): number {
 /** A shipment posted: the item leaves the stock and the Sales Header's Last Shipment Date is today. */
 function recordShipment(c: Company, order: Row, shipped: ReadonlyArray<{ line: Readonly<Rec>; quantity: number }>): void {
   if (shipped.length === 0) return;
-  reduceInventory(c, shipped.map(({ line, quantity }) => ({ ...line, quantity })));
+  reduceInventory(c, shipped.map(({ line, quantity }) => ({ ...line, quantity })), order.data);
   if (c.get('salesHeaders', order.data.id as string)) c.touch('salesHeaders', order.data.id as string, { lastShipmentDate: c.today() });
 }
 
@@ -652,7 +662,7 @@ function postInvoice(c: Company, invoice: Row): void {
     remainingAmount: invoice.data.totalAmountIncludingTax,
   });
   postInvoiceEntry(c, c.get('salesInvoices', invoice.data.id as string)!.data);
-  reduceInventory(c, lines);
+  reduceInventory(c, lines, c.get('salesInvoices', invoice.data.id as string)!.data);
 }
 
 function cancelInvoice(c: Company, invoice: Row): void {
@@ -849,6 +859,51 @@ export function customerFigures(c: Company): ReadonlyMap<string, CustomerFigures
     f.balance = round2(f.balance - (num(row.data.amount) - num(row.data.applied)));
   }
   figureCache.set(c, { key, figures });
+  return figures;
+}
+
+export interface OpenDocumentFigures {
+  /** Outstanding Orders (LCY): order lines' amount including tax for the quantity not yet shipped. */
+  outstandingOrders: number;
+  /** Shipped Not Invoiced (LCY): order lines' amount including tax for the quantity shipped, not invoiced. */
+  shippedNotInvoiced: number;
+  /** Outstanding Invoices (LCY): unposted invoices' amount including tax. */
+  outstandingInvoices: number;
+}
+
+const openFigureCache = new WeakMap<Company, { key: string; figures: Map<string, OpenDocumentFigures> }>();
+
+/**
+ * Per bill-to customer id, the Customer FlowFields over open sales lines (Outstanding Orders, Shipped Not
+ * Invoiced, Outstanding Invoices; docs/integration.md §8.5): each line's share of its amount including tax.
+ */
+export function openDocumentFigures(c: Company): ReadonlyMap<string, OpenDocumentFigures> {
+  const key = ['salesOrders', 'salesOrderLines', 'salesInvoices', 'salesInvoiceLines'].map((s) => c.store.version(s)).join(':');
+  const cached = openFigureCache.get(c);
+  if (cached && cached.key === key) return cached.figures;
+  const figures = new Map<string, OpenDocumentFigures>();
+  const of = (header: Readonly<Rec>): OpenDocumentFigures => {
+    const id = (header.billToCustomerId !== BLANK_GUID ? header.billToCustomerId : header.customerId) as string;
+    let f = figures.get(id);
+    if (!f) figures.set(id, (f = { outstandingOrders: 0, shippedNotInvoiced: 0, outstandingInvoices: 0 }));
+    return f;
+  };
+  for (const order of c.store.rows('salesOrders')) {
+    const f = of(order.data);
+    for (const l of c.children('salesOrderLines', 'documentId', order.data.id as string)) {
+      const quantity = num(l.data.quantity);
+      if (quantity <= 0) continue;
+      const perUnit = num(l.data.amountIncludingTax) / quantity;
+      f.outstandingOrders = round2(f.outstandingOrders + perUnit * (quantity - num(l.data.shippedQuantity)));
+      f.shippedNotInvoiced = round2(f.shippedNotInvoiced + perUnit * (num(l.data.shippedQuantity) - num(l.data.invoicedQuantity)));
+    }
+  }
+  for (const invoice of c.store.rows('salesInvoices')) {
+    if (invoice.data.status !== 'Draft') continue;
+    const f = of(invoice.data);
+    f.outstandingInvoices = round2(f.outstandingInvoices + num(invoice.data.totalAmountIncludingTax));
+  }
+  openFigureCache.set(c, { key, figures });
   return figures;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Company, WriteOptions } from './company.js';
 import { documentHooks } from './documents.js';
+import { inventoryHooks } from './inventory.js';
 import { masterHooks } from './masters.js';
 import { salesExtraHooks } from './sales-extras.js';
 import type { Rec, Row } from './store.js';
@@ -24,4 +25,4 @@ export interface Hooks {
   personActions?: Record<string, (c: Company, row: Row) => void>;
 }
 
-export const HOOKS: Readonly<Record<string, Hooks>> = { ...masterHooks, ...documentHooks, ...salesExtraHooks };
+export const HOOKS: Readonly<Record<string, Hooks>> = { ...masterHooks, ...documentHooks, ...salesExtraHooks, ...inventoryHooks };

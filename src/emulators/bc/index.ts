@@ -14,7 +14,7 @@ import { seedLedger } from './ledger.js';
 import { mirrorSeededDocuments } from './sales-mirror.js';
 import { BcError, bcErrorBody } from './errors.js';
 import { ITEM_SOURCE, RESOURCE_SOURCE, syncUnitGroup } from './masters.js';
-import { COMPANION_EXTENSION, RESOURCE_BY_SET, RESOURCES } from './resources.js';
+import { COMPANION_EXTENSION, COMPUTED_PER_CUSTOMER, RESOURCE_BY_SET, RESOURCES } from './resources.js';
 import { coerceValue, type ResourceDef } from './schema.js';
 import { BcService } from './service.js';
 import type { Rec } from './store.js';
@@ -88,7 +88,7 @@ function loadCompany(c: Company, seed: BcCompanySeed): void {
   const sets = Object.keys(seed.records);
   for (const set of sets) {
     const def = RESOURCE_BY_SET.get(set);
-    if (!def || def.set === 'companies' || def.set === 'customerFinancialDetails') {
+    if (!def || def.set === 'companies' || COMPUTED_PER_CUSTOMER.has(def.set)) {
       throw new Error(`BC seed, company '${seed.name}': '${set}' is not an entity set the emulator stores.`);
     }
   }
@@ -239,7 +239,7 @@ export function createBcModule(opts: BcModuleOptions): BcModule {
     count(table) {
       const def = tableDef(table);
       if (def.set === 'companies') return companies.length;
-      if (def.set === 'customerFinancialDetails') return first.store.count('customers');
+      if (COMPUTED_PER_CUSTOMER.has(def.set)) return first.store.count('customers');
       return first.store.count(def.set);
     },
   };

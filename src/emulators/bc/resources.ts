@@ -39,6 +39,8 @@ export const INVOICE_STATUSES = [' ', 'Draft', 'In Review', 'Open', 'Paid', 'Can
 /** Sales Header "Document Type" and Status, Sales Line Type (AL enums, in order). */
 export const SALES_DOCUMENT_TYPES = ['Quote', 'Order', 'Invoice', 'Credit Memo', 'Blanket Order', 'Return Order'] as const;
 export const SALES_DOCUMENT_STATUSES = ['Open', 'Released', 'Pending Approval', 'Pending Prepayment'] as const;
+/** Item Ledger Entry Type (AL enum, in order). */
+export const ITEM_LEDGER_ENTRY_TYPES = ['Purchase', 'Sale', 'Positive Adjmt.', 'Negative Adjmt.', 'Transfer', 'Consumption', 'Output', ' ', 'Assembly Consumption', 'Assembly Output'] as const;
 /** Enum "Gen. Journal Document Type" (Document Type of the customer ledger). */
 export const GEN_JOURNAL_DOCUMENT_TYPES = [' ', 'Payment', 'Invoice', 'Credit Memo', 'Finance Charge Memo', 'Reminder', 'Refund'] as const;
 
@@ -1134,6 +1136,32 @@ export const RESOURCES: readonly ResourceDef[] = [
     },
   }),
   resource({
+    // API v2.0 itemLedgerEntries (read-only; Microsoft's page lists these properties). Item journal postings
+    // and shipments add entries; the item's Inventory (a FlowField) is their quantity summed.
+    set: 'itemLedgerEntries',
+    entity: 'itemLedgerEntry',
+    caption: 'Item Ledger Entry',
+    api: 'v2.0',
+    readOnly: true,
+    defaultOrder: ['entryNumber'],
+    fields: {
+      ...ID,
+      entryNumber: ro(int({ caption: 'Entry No.' })),
+      itemNumber: ro(code(20, { caption: 'Item No.' })),
+      postingDate: ro(date()),
+      entryType: ro(enumOf(ITEM_LEDGER_ENTRY_TYPES)),
+      sourceNumber: ro(code(20)),
+      sourceType: ro(enumOf([' ', 'Customer', 'Vendor', 'Item'])),
+      documentNumber: ro(code(20)),
+      documentType: ro(enumOf([' ', 'Sales Shipment', 'Sales Invoice', 'Sales Return Receipt', 'Sales Credit Memo', 'Purchase Receipt', 'Purchase Invoice'])),
+      description: ro(text(100)),
+      quantity: ro(dec()),
+      salesAmountActual: ro(dec()),
+      costAmountActual: ro(dec()),
+      ...MODIFIED,
+    },
+  }),
+  resource({
     set: 'customerLedgerEntries',
     entity: 'customerLedgerEntry',
     caption: 'Cust. Ledger Entry',
@@ -1230,6 +1258,9 @@ export const RESOURCES: readonly ResourceDef[] = [
 ];
 
 export const RESOURCE_BY_SET: ReadonlyMap<string, ResourceDef> = new Map(RESOURCES.map((r) => [r.set, r]));
+
+/** Sets computed per customer from the customer and its documents (FlowFields), never stored or seeded. */
+export const COMPUTED_PER_CUSTOMER: ReadonlySet<string> = new Set(['customerFinancialDetails', 'customerStatistics']);
 
 /** Whether an entity set is served under an API root. */
 export function servedBy(def: ResourceDef, api: 'v2.0' | 'custom'): boolean {

@@ -5,12 +5,12 @@
 import type { EmuRequest, EmuResponse } from '../core/http-types.js';
 import { parsePrefer, preferenceApplied } from '../core/odata-query.js';
 import type { Company } from './company.js';
-import { customerFigures } from './documents.js';
+import { customerFigures, openDocumentFigures } from './documents.js';
 import { handleJsonBatch } from './batch.js';
 import { BcError, errors } from './errors.js';
 import { API_PREFIX, errorAnswer, type Answer, type Api, type InnerRequest } from './request.js';
 import { checkExpandDeep, checkKnownOptions, compileFilter, parseReadOptions, readPage, shape, type NavResolver, type ReadOptions } from './query.js';
-import { RESOURCE_BY_SET, RESOURCES, servedBy } from './resources.js';
+import { COMPUTED_PER_CUSTOMER, RESOURCE_BY_SET, RESOURCES, servedBy } from './resources.js';
 import type { ResourceDef } from './schema.js';
 import type { Rec, Row } from './store.js';
 import { etagOpaque, formatEtag, normalizeGuid, round2 } from './values.js';
@@ -120,6 +120,42 @@ export class BcService {
     };
   }
 
+  /**
+   * customerStatistics (companion extension, docs/custom-api.md): the figures of the Customer Statistics
+   * job per customer, in LCY; the overdue amount as of the work date.
+   */
+  customerStatistic(c: Company, customer: Row): Rec {
+    const id = customer.data.id as string;
+    const f = customerFigures(c).get(id);
+    const open = openDocumentFigures(c).get(id);
+    const balance = round2((f?.balance ?? 0) + (c.openingBalances.get(id) ?? 0));
+    const outstandingOrders = open?.outstandingOrders ?? 0;
+    const shippedNotInvoiced = open?.shippedNotInvoiced ?? 0;
+    const outstandingInvoices = open?.outstandingInvoices ?? 0;
+    return {
+      '@odata.etag': etagOf(customer),
+      id,
+      number: customer.data.number,
+      balance,
+      outstandingOrders,
+      shippedNotInvoiced,
+      outstandingInvoices,
+      totalAmount: round2(balance + outstandingOrders + shippedNotInvoiced + outstandingInvoices),
+      creditLimit: customer.data.creditLimit ?? 0,
+      overdueAmount: f?.overdueAmount ?? 0,
+      overdueAsOfDate: c.today(),
+      totalSales: f?.totalSalesExcludingTax ?? 0,
+      // Prepayment invoices are not emulated.
+      invoicedPrepayments: 0,
+      lastModifiedDateTime: customer.data.lastModifiedDateTime,
+    };
+  }
+
+  /** A computed per-customer entity (COMPUTED_PER_CUSTOMER) of one customer. */
+  private perCustomer(c: Company, set: string, customer: Row): Rec {
+    return set === 'customerStatistics' ? this.customerStatistic(c, customer) : this.financialDetail(c, customer);
+  }
+
   companyRecord(c: Company): Rec {
     return {
       id: c.info.id,
@@ -137,8 +173,8 @@ export class BcService {
 
   /** All rows of a set, presented, in BC's default (primary key) order. */
   presentedRows(c: Company, def: ResourceDef): Rec[] {
-    if (def.set === 'customerFinancialDetails') {
-      return this.sortedRows(c, RESOURCE_BY_SET.get('customers')!).map((r) => this.financialDetail(c, r));
+    if (COMPUTED_PER_CUSTOMER.has(def.set)) {
+      return this.sortedRows(c, RESOURCE_BY_SET.get('customers')!).map((r) => this.perCustomer(c, def.set, r));
     }
     return this.sortedRows(c, def).map((r) => this.present(c, def.set, r));
   }
@@ -152,9 +188,9 @@ export class BcService {
   }
 
   presentOne(c: Company, set: string, id: string): Rec | undefined {
-    if (set === 'customerFinancialDetails') {
+    if (COMPUTED_PER_CUSTOMER.has(set)) {
       const customer = c.get('customers', id);
-      return customer ? this.financialDetail(c, customer) : undefined;
+      return customer ? this.perCustomer(c, set, customer) : undefined;
     }
     if (set === 'companies') {
       const company = this.companies.find((x) => x.info.id === id);
@@ -305,7 +341,7 @@ export class BcService {
     const navSeg = parseSegment(second);
     const nav = def.navs?.find((n) => n.name === navSeg.name);
     if (!nav) throw errors.resourceNotFound(navSeg.name);
-    const parentRow = def.set === 'customerFinancialDetails' ? undefined : c.get(def.set, id);
+    const parentRow = COMPUTED_PER_CUSTOMER.has(def.set) ? undefined : c.get(def.set, id);
     if (!parentRow) throw errors.recordNotFound(def.caption, id);
     const target = RESOURCE_BY_SET.get(nav.target)!;
     const navContext = `${context}${def.set}(${id})/${nav.name}`;
@@ -351,7 +387,7 @@ export class BcService {
     const touched = options
       ? [...(options.filter ? referencedProperties(options.filter) : []), ...options.orderby.map((o) => o.property)]
       : computed;
-    if (def.set === 'customerFinancialDetails' || computed.some((p) => touched.includes(p))) {
+    if (COMPUTED_PER_CUSTOMER.has(def.set) || computed.some((p) => touched.includes(p))) {
       return { ...presented, rows: () => this.presentedRows(c, def) };
     }
     return {

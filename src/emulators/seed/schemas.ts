@@ -6,7 +6,7 @@
  * primary key may not.
  */
 import { z } from 'zod';
-import { RESOURCES } from '../bc/resources.js';
+import { COMPUTED_PER_CUSTOMER, RESOURCES } from '../bc/resources.js';
 import type { FieldDef } from '../bc/schema.js';
 import { buildSchema, readName, type ColumnDef, type TableDef } from '../dataverse/schema.js';
 
@@ -62,7 +62,7 @@ export const bcCompanySchema = z.strictObject({
 
 /** Entity sets a company stores (companies and the computed customerFinancialDetails are not seeded). */
 export const bcEntitySchemas: Readonly<Record<string, z.ZodType>> = Object.fromEntries(
-  RESOURCES.filter((def) => def.set !== 'companies' && def.set !== 'customerFinancialDetails').map((def) => {
+  RESOURCES.filter((def) => def.set !== 'companies' && !COMPUTED_PER_CUSTOMER.has(def.set)).map((def) => {
     const shape: Record<string, z.ZodType> = {};
     for (const [name, f] of Object.entries(def.fields)) shape[name] = bcProperty(f).optional();
     shape.id = key;

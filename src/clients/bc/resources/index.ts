@@ -31,6 +31,7 @@ import { currencyExchangeRates } from './currencyExchangeRates.js';
 import { companyInformation } from './companyInformation.js';
 import { integrationInfo } from './integrationInfo.js';
 import { customerStatistics } from './customerStatistics.js';
+import { itemLedgerEntries } from './itemLedgerEntries.js';
 import { recordLinks } from './recordLinks.js';
 import { customerLedgerEntries } from './customerLedgerEntries.js';
 import { detailedCustLedgerEntries } from './detailedCustLedgerEntries.js';
@@ -71,6 +72,7 @@ export * from './currencyExchangeRates.js';
 export * from './companyInformation.js';
 export * from './integrationInfo.js';
 export * from './customerStatistics.js';
+export * from './itemLedgerEntries.js';
 export * from './recordLinks.js';
 export * from './customerLedgerEntries.js';
 export * from './detailedCustLedgerEntries.js';
@@ -123,6 +125,7 @@ export const bcResources: readonly BcResource[] = [
   recordLinks,
   customerStatistics,
   salesLines,
+  itemLedgerEntries,
 ];
 
 const byEntitySet = new Map(bcResources.map((r) => [r.entitySet, r]));

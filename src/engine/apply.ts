@@ -260,8 +260,10 @@ class PlanWriter {
           : { bcModifiedAt: written.modifiedAt, dataverseModifiedAt: record.dataverseModifiedAt || undefined },
       ).dataverseModifiedAt;
       // The stored Dataverse time is now the one of the row read and written to BC, even when it equals the time our
-      // own earlier write stored (an edit in the same second): a same-second edit is no longer pending.
-      if (!toDv && (after !== before || record.dataverseModifiedAt === after)) this.markWrittenByUs(record.bcId!, false);
+      // own earlier write stored (an edit in the same second): a same-second edit is no longer pending. Not when this
+      // run also writes the row: that write's time is ours again.
+      const writesDataverseToo = record.toDataverse?.action === 'insert' || record.toDataverse?.action === 'modify';
+      if (!toDv && (after !== before || (record.dataverseModifiedAt === after && !writesDataverseToo))) this.markWrittenByUs(record.bcId!, false);
     }
     if (toDv) {
       this.markWrittenByUs(record.bcId!, true);

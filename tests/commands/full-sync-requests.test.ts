@@ -36,7 +36,9 @@ describe('full-sync of CUSTOMER: request count', () => {
     expect(h.emu.dataverse.count('accounts')).toBeGreaterThanOrEqual(N);
     expect(kinds(h.emu.requestLog)).toEqual({
       'token POST token': 2,
-      // The environment (integration user, company row, currencies, exchange rates), cached for the next runs.
+      // The environment (integration user, company row, currencies, exchange rates, the write-in product of Sales &
+      // Receivables Setup), cached for the next runs.
+      'bc GET bcsync/integration/v1.0/companies(…)/salesSetup': 1,
       'dataverse GET WhoAmI': 1,
       'dataverse GET cdm_companies': 1,
       'dataverse GET organizations': 1,

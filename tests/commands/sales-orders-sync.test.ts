@@ -147,26 +147,20 @@ describe('bcsync sales-orders sync (legacy order integration)', () => {
     await salesOrdersSync();
     const bcNotes = (): Row[] => h.emu.bc.list('recordLinks').filter((l) => l.recordId === o.bcId);
     const dvNotes = (): Row[] => h.emu.dataverse.list('annotations').filter((a) => a._objectid_value === o.dataverseId && a.isdocument === false);
-    // The order's attachment (a document, "Floor plan") is no note: it stays in Dataverse.
-    const documents = h.emu.dataverse.list('annotations').filter((a) => a._objectid_value === o.dataverseId && a.isdocument === true);
-    expect(documents.map((a) => a.subject)).toEqual(['Floor plan']);
-    // The demo order's own note ("Delivery contact") goes to BC as well.
-    expect(bcNotes().map((l) => l.description)).not.toContain('Floor plan');
-    const seeded = ['Delivery contact', 'Call Marta Nilsson at the lodge 30 minutes before arrival; the service entrance is on the north side.'];
-    expect(bcNotes().map((l) => [l.description, l.note]).sort()).toEqual([['Credit check', 'Approved by finance.'], seeded, ['Delivery', 'Use the service entrance.']]);
-    expect(dvNotes().map((a) => [a.subject, a.notetext]).sort()).toEqual([['Credit check', 'Approved by finance.'], seeded, ['Delivery', 'Use the service entrance.']]);
+    expect(bcNotes().map((l) => [l.description, l.note]).sort()).toEqual([['Credit check', 'Approved by finance.'], ['Delivery', 'Use the service entrance.']]);
+    expect(dvNotes().map((a) => [a.subject, a.notetext]).sort()).toEqual([['Credit check', 'Approved by finance.'], ['Delivery', 'Use the service entrance.']]);
 
     h.emu.dataverse.update('annotations', String(annotation.annotationid), { notetext: 'Use the service entrance, gate B.' });
     h.emu.bc.update('recordLinks', String(link.id), { note: 'Approved by finance (limit raised).' });
     await salesOrdersSync();
-    const edited = ['Approved by finance (limit raised).', seeded[1], 'Use the service entrance, gate B.'];
+    const edited = ['Approved by finance (limit raised).', 'Use the service entrance, gate B.'];
     expect(bcNotes().map((l) => l.note).sort()).toEqual(edited);
     expect(dvNotes().map((a) => a.notetext).sort()).toEqual(edited);
 
     h.emu.resetLog();
     await salesOrdersSync();
     expect(writesIn(h.emu)).toEqual([]);
-    expect([bcNotes().length, dvNotes().length]).toEqual([3, 3]);
+    expect([bcNotes().length, dvNotes().length]).toEqual([2, 2]);
     const state = await StateStore.open(h.stateDir, { lock: false });
     expect([...state.couplings(NOTE_COUPLINGS)].filter((c) => c.dataverseId === annotation.annotationid)).toHaveLength(1);
     await state.close();

@@ -3,6 +3,7 @@
  * `processQuotes`, the outcome reported in the shape of a mapping report so `sync --all` (job queue process
  * QUOTES-PROCESS) and `bcsync quotes process` print, log and exit on it like a mapping (a refused quote: 4).
  */
+import { startProcessReport, type ProcessOutcome } from '../processes/process-report.js';
 import { copyOrderNotes } from '../processes/notes/notes.js';
 import { emptyCounts, type MappingReport, type RecordOutcome } from '../engine/report.js';
 import { processQuotes, type QuoteOutcome, type QuoteProcessOptions } from '../processes/quotes/process.js';
@@ -21,8 +22,7 @@ export interface QuotesRun {
 /** Runs the quote processing over an open session; requests are counted from the Sides' transports. */
 export async function runQuotes(session: Session, options: QuoteProcessOptions, view?: MappingRunView): Promise<QuotesRun> {
   const { ctx, state } = session;
-  const started = ctx.clock.now();
-  const before = { bc: ctx.bc.stats().requests, dataverse: ctx.dataverse.stats().requests };
+  const finish = startProcessReport(ctx, QUOTES_PROCESS_NAME);
   // A dry run resolves nothing and records nothing: its intents stay in memory.
   const intents = options.dryRun ? ctx.intents.detached() : ctx.intents;
   const outcomes = await processQuotes(
@@ -40,14 +40,12 @@ export async function runQuotes(session: Session, options: QuoteProcessOptions, 
     },
     options,
   );
-  const finished = ctx.clock.now();
-  return { outcomes, report: quotesReport(outcomes, { started, finished, before, session, dryRun: Boolean(options.dryRun) }) };
+  const dryRun = Boolean(options.dryRun);
+  return { outcomes, report: { ...finish(quotesOutcome(outcomes, dryRun)), openIntents: dryRun ? 0 : ctx.intents.open(SALES_QUOTE_MAPPING).length } };
 }
 
-function quotesReport(
-  outcomes: readonly QuoteOutcome[],
-  run: { started: number; finished: number; before: { bc: number; dataverse: number }; session: Session; dryRun: boolean },
-): MappingReport {
+/** Counts and refused quotes of a run, in the shape of a mapping's (one direction: Sales → Business Central). */
+function quotesOutcome(outcomes: readonly QuoteOutcome[], dryRun: boolean): ProcessOutcome {
   const counts = emptyCounts();
   const records: RecordOutcome[] = [];
   for (const o of outcomes) {
@@ -60,20 +58,7 @@ function quotesReport(
     else counts.modified++;
     if (actions.includes('created') || actions.includes('revised')) counts.coupled++;
   }
-  const { ctx } = run.session;
-  return {
-    mapping: QUOTES_PROCESS_NAME,
-    directions: ['from-dataverse'],
-    counts: { 'from-dataverse': counts, 'to-dataverse': emptyCounts() },
-    records,
-    startedAt: new Date(run.started).toISOString(),
-    finishedAt: new Date(run.finished).toISOString(),
-    durationMs: run.finished - run.started,
-    requests: { bc: ctx.bc.stats().requests - run.before.bc, dataverse: ctx.dataverse.stats().requests - run.before.dataverse },
-    retries: 0,
-    dryRun: run.dryRun,
-    openIntents: run.dryRun ? 0 : ctx.intents.open(SALES_QUOTE_MAPPING).length,
-  };
+  return { directions: ['from-dataverse'], counts: { 'from-dataverse': counts }, records, dryRun };
 }
 
 /** The job queue entry "Auto-process quotes" (docs/integration.md §4.2, §9: every 30 minutes). */

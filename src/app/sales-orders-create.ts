@@ -5,6 +5,7 @@
  */
 import { emptyCounts, type MappingReport, type RecordOutcome } from '../engine/report.js';
 import { copyOrderNotes } from '../processes/notes/notes.js';
+import { startProcessReport } from '../processes/process-report.js';
 import { createSalesOrders, SALES_ORDERS_CREATE, type OrderOutcome } from '../processes/sales-orders/create.js';
 import type { MappingRunView } from './run-mapping.js';
 import type { Session } from './session.js';
@@ -23,8 +24,7 @@ export interface SalesOrdersCreateOptions {
 /** Runs the conversion over the session; a dry run resolves nothing and writes nothing (intents stay in memory). */
 export async function runSalesOrdersCreate(session: Session, options: SalesOrdersCreateOptions, view?: MappingRunView): Promise<SalesOrdersCreateRun> {
   const { ctx } = session;
-  const started = ctx.clock.now();
-  const before = { bc: ctx.bc.stats(), dataverse: ctx.dataverse.stats() };
+  const finish = startProcessReport(ctx, SALES_ORDERS_CREATE);
   const outcomes = await createSalesOrders(
     {
       bc: ctx.bc,
@@ -38,10 +38,7 @@ export async function runSalesOrdersCreate(session: Session, options: SalesOrder
     },
     { orders: options.orders, all: options.all, dryRun: options.dryRun, progress: view ? (phase, done, total) => view.progress(phase, done, total) : undefined },
   );
-  const finished = ctx.clock.now();
-  const after = { bc: ctx.bc.stats(), dataverse: ctx.dataverse.stats() };
-  const counts = { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() };
-  const c = counts['from-dataverse'];
+  const c = emptyCounts();
   const records: RecordOutcome[] = [];
   for (const o of outcomes) {
     if (o.result === 'created' || o.result === 'completed' || o.result === 'would create' || o.result === 'would complete') {
@@ -53,18 +50,10 @@ export async function runSalesOrdersCreate(session: Session, options: SalesOrder
       records.push({ mapping: SALES_ORDERS_CREATE, direction: 'from-dataverse', dataverseId: o.salesorderid || undefined, bcId: o.bcId ?? undefined, label: o.ordernumber || o.salesorderid, outcome: 'failed', error: o.error });
     }
   }
+  const dryRun = Boolean(options.dryRun);
   const report: MappingReport = {
-    mapping: SALES_ORDERS_CREATE,
-    directions: ['from-dataverse'],
-    counts,
-    records,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(finished).toISOString(),
-    durationMs: finished - started,
-    requests: { bc: after.bc.requests - before.bc.requests, dataverse: after.dataverse.requests - before.dataverse.requests },
-    retries: after.bc.retries - before.bc.retries + after.dataverse.retries - before.dataverse.retries,
-    dryRun: Boolean(options.dryRun),
-    openIntents: options.dryRun ? 0 : ctx.intents.open(SALES_ORDERS_CREATE).length,
+    ...finish({ directions: ['from-dataverse'], counts: { 'from-dataverse': c }, records, dryRun }),
+    openIntents: dryRun ? 0 : ctx.intents.open(SALES_ORDERS_CREATE).length,
   };
   return { outcomes, report };
 }

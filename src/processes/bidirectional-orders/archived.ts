@@ -5,6 +5,7 @@
  * as `datefulfilled`, per line quantity, quantity shipped, line discount and amounts (lines the archive lacks are
  * deleted), and Invoiced when the archive says the order was invoiced. Each version is applied once.
  */
+import { startProcessReport } from '../process-report.js';
 import type { EngineContext } from '../../engine/run.js';
 import { emptyCounts, type DirectionCounts, type MappingReport, type RecordOutcome } from '../../engine/report.js';
 import type { Rec, Side, SideTable, WriteOp } from '../../sides/types.js';
@@ -46,8 +47,7 @@ function lineChanges(archived: Rec, current: Rec): Record<string, unknown> {
 }
 
 export async function updateArchivedOrders(ctx: EngineContext, mapping: string, options: { dryRun?: boolean } = {}): Promise<MappingReport> {
-  const started = ctx.clock.now();
-  const before = { bc: ctx.bc.stats().requests, dataverse: ctx.dataverse.stats().requests };
+  const finish = startProcessReport(ctx, ARCHIVED_ORDERS_PROCESS);
   const counts: DirectionCounts = emptyCounts();
   const records: RecordOutcome[] = [];
   const state = ctx.state;
@@ -76,19 +76,7 @@ export async function updateArchivedOrders(ctx: EngineContext, mapping: string, 
     }
   }
   if (!options.dryRun) await state.commit();
-  const finished = ctx.clock.now();
-  return {
-    mapping: ARCHIVED_ORDERS_PROCESS,
-    directions: ['to-dataverse'],
-    counts: { 'to-dataverse': counts, 'from-dataverse': emptyCounts() },
-    records,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(finished).toISOString(),
-    durationMs: finished - started,
-    requests: { bc: ctx.bc.stats().requests - before.bc, dataverse: ctx.dataverse.stats().requests - before.dataverse },
-    retries: 0,
-    dryRun: Boolean(options.dryRun),
-  };
+  return finish({ directions: ['to-dataverse'], counts: { 'to-dataverse': counts }, records, dryRun: Boolean(options.dryRun) });
 }
 
 async function updateOne(ctx: EngineContext, mapping: string, c: Coupling, dryRun: boolean): Promise<'modified' | 'unchanged'> {

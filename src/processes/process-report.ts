@@ -14,8 +14,11 @@ export interface ProcessOutcome {
   dryRun: boolean;
 }
 
+/** What a run is measured on: its clock and the two Sides (an engine context, or a process's own sources). */
+export type Measured = Pick<EngineContext, 'bc' | 'dataverse'> & { clock: { now(): number } };
+
 /** Starts measuring; the returned function makes the report once the process is done. */
-export function startProcessReport(ctx: EngineContext, name: string): (outcome: ProcessOutcome) => MappingReport {
+export function startProcessReport(ctx: Measured, name: string): (outcome: ProcessOutcome) => MappingReport {
   const started = ctx.clock.now();
   const before = { bc: ctx.bc.stats(), dataverse: ctx.dataverse.stats() };
   return (outcome) => {

@@ -26,7 +26,7 @@ const DV_INVOICE_STATES = table('invoices', 'invoiceid', [...DV_STATE_COLUMNS, '
 export async function syncInvoicePaymentStatus(pc: InvoiceProcessContext, options: { dryRun?: boolean } = {}): Promise<MappingReport> {
   const { ctx } = pc;
   const dryRun = Boolean(options.dryRun);
-  const r = startReport(INVOICE_PAYMENTS, ctx, dryRun, () => ctx.clock.now());
+  const r = startReport(INVOICE_PAYMENTS, ctx, dryRun);
   const counts = r.report.counts['to-dataverse'];
   // Without a coupled invoice no entry can change anything in Sales: no request (the mark stays where it is).
   if (ctx.state.couplings(POSTED_INVOICE_MAPPING).next().done) return r.finish();

@@ -116,7 +116,7 @@ export async function createPostedInvoices(pc: InvoiceProcessContext, selection:
   const { ctx } = pc;
   const dryRun = Boolean(options.dryRun);
   const t = tables(pc);
-  const r = startReport(POSTED_INVOICE_MAPPING, ctx, dryRun, () => ctx.clock.now());
+  const r = startReport(POSTED_INVOICE_MAPPING, ctx, dryRun);
   if (!dryRun) await resolveInvoiceIntents(pc, t);
   else r.report.openIntents = ctx.intents.open(POSTED_INVOICE_MAPPING).length;
   const invoices = await selectedInvoices(pc, t, selection);
@@ -170,7 +170,7 @@ export async function syncCoupledInvoices(pc: InvoiceProcessContext, options: In
   const { ctx } = pc;
   const dryRun = Boolean(options.dryRun);
   const t = tables(pc);
-  const r = startReport(POSTED_INVOICES, ctx, dryRun, () => ctx.clock.now());
+  const r = startReport(POSTED_INVOICES, ctx, dryRun);
   if (!dryRun) await resolveInvoiceIntents(pc, t);
   const couplings = [...ctx.state.couplings(POSTED_INVOICE_MAPPING)];
   const invoices = couplings.length ? await ctx.bc.get(t.bcInvoices, couplings.map((c) => c.bcId)) : [];

@@ -4,6 +4,7 @@
  * submitted orders changed since; new ones are created in BC). A record is "changed" when its modified time is
  * past the one stored on its coupling after the last write, so what a run wrote is not sent back (README.md).
  */
+import { startProcessReport } from '../process-report.js';
 import { counterpartId } from '../../engine/ids.js';
 import { lookupsFor, type EngineContext } from '../../engine/run.js';
 import { emptyCounts, type DirectionCounts, type MappingReport, type RecordOutcome } from '../../engine/report.js';
@@ -119,8 +120,7 @@ export class BidirectionalOrderSync {
   }
 
   async run(): Promise<MappingReport> {
-    const started = this.ctx.clock.now();
-    const before = { bc: this.ctx.bc.stats().requests, dataverse: this.ctx.dataverse.stats().requests };
+    const finish = startProcessReport(this.ctx, this.m.header.name);
     const directions: PassDirection[] = [];
     if (this.options.direction !== 'from-dataverse') {
       directions.push('to-dataverse');
@@ -131,19 +131,9 @@ export class BidirectionalOrderSync {
       await this.fromDataverse();
     }
     if (!this.options.dryRun) await this.state.commit();
-    const finished = this.ctx.clock.now();
-    return {
-      mapping: this.m.header.name,
-      directions,
-      counts: this.counts,
-      records: this.records,
-      startedAt: new Date(started).toISOString(),
-      finishedAt: new Date(finished).toISOString(),
-      durationMs: finished - started,
-      requests: { bc: this.ctx.bc.stats().requests - before.bc, dataverse: this.ctx.dataverse.stats().requests - before.dataverse },
-      retries: 0,
-      dryRun: Boolean(this.options.dryRun),
-    };
+    const dryRun = Boolean(this.options.dryRun);
+    // A create whose answer never came stays an open intent: the run did not finish it, so it does not exit 0.
+    return { ...finish({ directions, counts: this.counts, records: this.records, dryRun }), openIntents: dryRun ? 0 : this.ctx.intents.open(this.m.header.name).length };
   }
 
   private async runData(): Promise<RunData> {

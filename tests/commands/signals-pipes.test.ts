@@ -53,13 +53,18 @@ describe('SIGINT and SIGTERM during a sync', () => {
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.stdout.resume();
-    // Signal once a synchronization run has started and written something: a batch is then in flight or just landed.
+    // Signal while a run's log entry is open and something has been written: a batch is then in flight or just
+    // landed inside that run. (Between two mappings no entry is open, and there is nothing to close as interrupted.)
     const logFile = path.join(h.stateDir, 'sync-log.ndjson');
-    const started = () => fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"entry":"start"')).length > startsBefore;
-    const startsBefore = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"entry":"start"')).length : 0;
+    const runIdsOf = (entry: string) =>
+      (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n') : []).flatMap((l) => (l.includes(`"entry":"${entry}"`) ? (/"runId":"([^"]+)"/.exec(l)?.slice(1) ?? []) : []));
+    const openRun = () => {
+      const finished = new Set(runIdsOf('run'));
+      return runIdsOf('start').some((id) => !finished.has(id));
+    };
     const deadline = Date.now() + 30_000;
-    while (!(started() && writesIn(h.emu).length > 0) && Date.now() < deadline && child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 10));
+    while (!(openRun() && writesIn(h.emu).length > 0) && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 5));
     }
     const writesAtSignal = writesIn(h.emu).length;
     child.kill(signal);

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RequestLogEntry } from '../../src/emulators/types.js';
 import { startCli, type CliHarness } from './sync-cli-helper.js';
@@ -36,14 +38,8 @@ describe('full-sync of CUSTOMER: request count', () => {
     expect(h.emu.dataverse.count('accounts')).toBeGreaterThanOrEqual(N);
     expect(kinds(h.emu.requestLog)).toEqual({
       'token POST token': 2,
-      // The environment (integration user, company row, currencies, exchange rates, the write-in product of Sales &
-      // Receivables Setup), cached for the next runs.
-      'bc GET bcsync/integration/v1.0/companies(…)/salesSetup': 1,
-      'dataverse GET WhoAmI': 1,
-      'dataverse GET cdm_companies': 1,
-      'dataverse GET organizations': 1,
-      'bc GET companies(…)/companyInformation': 1,
-      'bc GET companies(…)/currencyExchangeRates': 1,
+      // The environment (integration user, company row, currencies, exchange rates, the write-in product) is not
+      // read: setup read it right after its connection test and cached it for the profile.
       // The review: nothing coupled yet, so one $count per side instead of every key.
       'bc GET companies(…)/customers/$count': 1,
       'dataverse GET accounts/$count': 1,
@@ -62,7 +58,7 @@ describe('full-sync of CUSTOMER: request count', () => {
     expect(r.code).toBe(0);
     const k = kinds(h.emu.requestLog);
     expect(k['dataverse POST $batch']).toBeUndefined();
-    // Environment cached: none of its five reads. Review: the keys of each side (one page each at this size);
+    // Environment cached: none of its six reads. Review: the keys of each side (one page each at this size);
     // the sync: one BC page, the Dataverse counterparts of the coupled customers by id (100 per request), and
     // the Dataverse pass (every row is ours from the first run, read once).
     expect(k).toEqual({
@@ -70,6 +66,23 @@ describe('full-sync of CUSTOMER: request count', () => {
       'bc GET companies(…)/customers': 2,
       'dataverse GET accounts': 1 + N / 100 + 1,
     });
+  });
+
+  test('setup caches the environment for the company it chose; a cache read for another company is not used', async () => {
+    const file = path.join(h.stateDir, 'environment.json');
+    const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as { readFor: string; integrationUserId: string };
+    expect(cached.readFor).toContain(h.emu.bc.companyId.toLowerCase());
+    expect(fs.statSync(file).mode & 0o077).toBe(0);
+    expect(fs.statSync(h.stateDir).mode & 0o077).toBe(0);
+    // As if setup had been run for another company since: the next run reads the environment afresh.
+    fs.writeFileSync(file, JSON.stringify({ ...cached, readFor: 'another company' }), { mode: 0o600 });
+    h.emu.resetLog();
+    const r = await h.cli(['sync', '--mapping', 'CUSTOMER']);
+    expect(r.code).toBe(0);
+    const k = kinds(h.emu.requestLog);
+    expect(k['dataverse GET WhoAmI']).toBe(1);
+    expect(k['bc GET companies(…)/companyInformation']).toBe(1);
+    expect((JSON.parse(fs.readFileSync(file, 'utf8')) as { readFor: string }).readFor).toBe(cached.readFor);
   });
 
   test('an incremental sync with no changes sends one request per side', async () => {

@@ -7,7 +7,7 @@
  */
 import type { EmuRequest, EmuResponse } from '../core/http-types.js';
 import { parsePrefer, preferenceApplied } from '../core/odata-query.js';
-import { DvCodes, DvError, badRequest, errorBody } from './errors.js';
+import { DvCodes, DvError, MAX_URL_LENGTH_IN_BATCH, badRequest, errorBody, urlTooLong } from './errors.js';
 import type { DataverseService, InternalResponse } from './service.js';
 import type { GuidGenerator } from './ids.js';
 
@@ -118,6 +118,7 @@ const STATUS_TEXT: Record<number, string> = {
   405: 'Method Not Allowed',
   412: 'Precondition Failed',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
@@ -142,6 +143,13 @@ function encodeResponse(res: EmuResponse, contentId: string | undefined, request
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   lines.push('', body);
   return lines.join(CRLF);
+}
+
+/** Characters of a part's URL as the service resolves it: an absolute path or a relative one completed with the base. */
+function urlLength(target: string, baseUrl: string): number {
+  if (/^https?:\/\//i.test(target)) return target.length;
+  if (target.startsWith('/')) return new URL(baseUrl).origin.length + target.length;
+  return baseUrl.length + 1 + target.length;
 }
 
 /** Path relative to the service root and query string of a part's request target. */
@@ -177,6 +185,8 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
       `The current batch message contains too many parts. Only batch messages with a maximum number of '${MAX_BATCH_OPERATIONS}' query operations, including changeset operations, are allowed.`,
     );
   }
+  const partMethods: Record<string, number> = {};
+  for (const item of items) for (const op of item.kind === 'operation' ? [item.op] : item.ops) partMethods[op.method] = (partMethods[op.method] ?? 0) + 1;
   const continueOnError = parsePrefer(req.headers['prefer']).continueOnError;
   const store = service.org.store;
   const responseBoundary = `batchresponse_${ids.next()}`;
@@ -189,6 +199,8 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
     attempted++;
     let sub: EmuRequest;
     try {
+      const length = op.target.startsWith('$') ? 0 : urlLength(op.target, req.baseUrl);
+      if (length > MAX_URL_LENGTH_IN_BATCH) throw urlTooLong(length, MAX_URL_LENGTH_IN_BATCH, true);
       const { path, rawQuery } = relativeTarget(op.target, contentIds);
       if (path === '$batch' || path.startsWith('$batch?')) throw badRequest('A $batch request cannot contain another $batch request.');
       sub = {
@@ -266,5 +278,5 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
   const body = bodyParts.map((p) => `--${responseBoundary}${CRLF}${p}${CRLF}`).join('') + `--${responseBoundary}--${CRLF}`;
   const headers: Record<string, string> = { 'Content-Type': `multipart/mixed; boundary=${responseBoundary}`, 'OData-Version': '4.0' };
   if (continueOnError) headers['Preference-Applied'] = preferenceApplied({ continueOnError: true })!;
-  return { status: stopped ? failure!.status : 200, headers, body, operations: Math.max(1, attempted), rows };
+  return { status: stopped ? failure!.status : 200, headers, body, operations: Math.max(1, attempted), rows, partMethods };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RequestLogEntry } from '../../src/emulators/types.js';
-import { startCli, type CliHarness } from './sync-cli-helper.js';
+import { startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
 
 /**
  * The requests `bcsync full-sync --mapping CUSTOMER` sends, as a user runs it (review included), counted from the
@@ -48,24 +48,38 @@ describe('full-sync of CUSTOMER: request count', () => {
       'dataverse POST $batch': Math.ceil(N / 1000),
       'dataverse GET accounts': 1,
     });
+    // Its batches carry writes (a batch is a read only when every part is a GET).
+    expect(writesIn(h.emu)).toEqual(Array.from({ length: Math.ceil(N / 1000) }, () => 'dataverse POST $batch'));
     const dvRead = h.emu.requestLog.find((e) => e.api === 'dataverse' && e.method === 'GET' && e.path === 'accounts')!;
     expect(dvRead.rows).toBe(0);
   });
 
-  test('a second full sync reads the keys for its review (couplings exist), writes nothing, and no more', async () => {
+  test('a second full sync reads the keys for its review (couplings exist), the counterparts in one $batch of GETs, writes nothing, and no more', async () => {
     h.emu.resetLog();
     const r = await h.cli(['full-sync', '--mapping', 'CUSTOMER']);
     expect(r.code).toBe(0);
-    const k = kinds(h.emu.requestLog);
-    expect(k['dataverse POST $batch']).toBeUndefined();
+    expect(writesIn(h.emu)).toEqual([]);
     // Environment cached: none of its six reads. Review: the keys of each side (one page each at this size);
-    // the sync: one BC page, the Dataverse counterparts of the coupled customers by id (100 per request), and
-    // the Dataverse pass (every row is ours from the first run, read once).
-    expect(k).toEqual({
+    // the sync: one BC page, the Dataverse counterparts of the coupled customers by id (GETs of ~1,400 ids each,
+    // as long as a URL inside a $batch may be, in one $batch), and the Dataverse pass (every row is ours from the
+    // first run, read once).
+    expect(kinds(h.emu.requestLog)).toEqual({
       'token POST token': 2,
       'bc GET companies(…)/customers': 2,
-      'dataverse GET accounts': 1 + N / 100 + 1,
+      'dataverse GET accounts': 2,
+      'dataverse POST $batch': 1,
     });
+    const batch = h.emu.requestLog.find((e) => e.path === '$batch')!;
+    expect([batch.partMethods, batch.operations, batch.rows]).toEqual([{ GET: 2 }, 2, N]);
+  });
+
+  test('a dry run of that second full sync sends the same reads: its $batch carries GETs only', async () => {
+    h.emu.resetLog();
+    const r = await h.cli(['full-sync', '--dry-run', '--mapping', 'CUSTOMER']);
+    expect(r.code).toBe(0);
+    expect(writesIn(h.emu)).toEqual([]);
+    expect(kinds(h.emu.requestLog)['dataverse POST $batch']).toBe(1);
+    expect(h.emu.requestLog.filter((e) => e.path === '$batch').map((e) => e.partMethods)).toEqual([{ GET: 2 }]);
   });
 
   test('setup caches the environment for the company it chose; a cache read for another company is not used', async () => {

@@ -25,7 +25,8 @@ function client(options: { maxPageSize?: number; batchSize?: number }): Datavers
 }
 
 beforeAll(async () => {
-  s = await startServices({ seed: 'empty' });
+  // A small cost model, to read a batch's cost off the request log (it sleeps milliseconds).
+  s = await startServices({ seed: 'empty', latency: { dataverse: { baseMs: 1, perOperationMs: 1, perRowMs: 0.001 } } });
   for (const [i, id] of ids.entries()) s.emu.dataverse.insert('accounts', { accountid: id, name: `Account ${i}` });
 });
 beforeEach(() => s.emu.resetLog());
@@ -72,6 +73,8 @@ describe('listByIds', () => {
     expect(log()).toEqual([{ method: 'POST', path: '$batch', status: 200, partMethods: { GET: 3 } }]);
     const batch = s.emu.requestLog.find((e) => e.path === '$batch')!;
     expect([batch.operations, batch.rows]).toEqual([3, N]);
+    // One request, costing what its three reads cost together in the latency model, less two requests' base cost.
+    expect(batch.costMs).toBeCloseTo(1 + 3 * 1 + N * 0.001, 6);
   });
 
   test('a few ids are one plain GET; none is no request', async () => {

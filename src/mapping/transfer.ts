@@ -3,7 +3,7 @@
  * write, which field mappings changed, and which failed. Pure: every lookup goes through the context.
  */
 import { EMPTY_GUID, isGuid } from './filters.js';
-import { dataverseReadName, selectFields } from './fields.js';
+import { dataverseReadName, isSelected } from './fields.js';
 import type { FieldMapping, FieldTransform, IntegrationTableMapping, LookupKey, PassDirection } from './types.js';
 
 /** A lookup key with its scope values filled in from the BC record of the pass. */
@@ -84,7 +84,9 @@ export function planFieldTransfer(
   }
   const plan: TransferPlan = { values: {}, changed: [], bidirectionalChanged: [], errors: [] };
   const insert = destination === undefined;
-  for (const field of selectFields(mapping, passDirection)) {
+  // Once per record and field of a large sync: no list of the selected fields, no copies of each field's entries.
+  for (const field of mapping.fields) {
+    if (!isSelected(field, passDirection)) continue;
     if (field.insertOnly && !insert) continue;
     const outcome =
       passDirection === 'to-dataverse'
@@ -96,23 +98,19 @@ export function planFieldTransfer(
       continue;
     }
     if (!insert && outcome.same) continue;
-    const entries = insert ? withoutEmptyBinds(outcome.entries) : outcome.entries;
-    if (Object.keys(entries).length === 0) continue;
-    Object.assign(plan.values, entries);
+    let wrote = false;
+    for (const key in outcome.entries) {
+      const value = outcome.entries[key];
+      // On insert an empty lookup is simply not bound (a null bind is only meaningful to clear one).
+      if (insert && value === null && key.endsWith('@odata.bind')) continue;
+      plan.values[key] = value;
+      wrote = true;
+    }
+    if (!wrote) continue;
     plan.changed.push(field.id);
     if (field.direction === 'bidirectional') plan.bidirectionalChanged.push(field.id);
   }
   return plan;
-}
-
-/** On insert an empty lookup is simply not bound (a null bind is only meaningful to clear one). */
-function withoutEmptyBinds(entries: Record<string, unknown>): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(entries)) {
-    if (key.endsWith('@odata.bind') && value === null) continue;
-    result[key] = value;
-  }
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -565,7 +565,8 @@ export class DataverseClient {
   }
 
   private toBatchResult(raw: RawBatchResult, op: DataverseOperation): DataverseBatchResult {
-    const result: DataverseBatchResult = { ...raw };
+    // Each raw result is made afresh for its operation (matchMultipartResults): completed in place, not copied.
+    const result: DataverseBatchResult = raw;
     const target = op.kind === 'raw' ? op.path : `${typeof op.table === 'string' ? op.table : op.table.entitySet}`;
     if (raw.ok) {
       const fromHeader = lastSegmentKey(raw.headers['odata-entityid'] ?? raw.headers['location']);

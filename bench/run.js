@@ -60,7 +60,8 @@ const progress = (text) => process.stderr.write(`bench: ${text}\n`);
 // The emulator host.
 const host = fork(path.join(HERE, 'emulator-host.js'), [JSON.stringify({ seed: `scale:${N}`, latency })], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  execArgv: [],
+  // BENCH_EMULATOR_PROF=DIR: a V8 CPU profile of the emulator host into DIR (what our requests cost the emulators).
+  execArgv: process.env.BENCH_EMULATOR_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_EMULATOR_PROF] : [],
 });
 // Never leave the host behind (it holds our stdout), also when a step fails.
 process.on('exit', () => host.kill());

@@ -23,6 +23,9 @@ function toRec(table: SideTable, fields: Record<string, unknown>): Rec {
   };
 }
 
+/** The headers of an upsert that creates: one object shared by every create of a batch (they are only read). */
+const CREATE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ Prefer: 'return=representation', 'Content-Type': 'application/json' });
+
 /** Dataverse answers 429 beyond 52 concurrent requests per user (docs/protocols.md §5.2). */
 export const DATAVERSE_MAX_PARALLEL = 52;
 
@@ -155,8 +158,7 @@ export class DataverseSide implements Side {
       }
       const state = op.kind === 'update' ? locked.get(op.id.toLowerCase()) : undefined;
       if (op.kind === 'create' || !state || !table.reopenForWrite) {
-        const headers: Record<string, string> = { Prefer: 'return=representation', 'Content-Type': 'application/json' };
-        if (op.kind === 'update') headers['If-Match'] = op.etag ?? '*';
+        const headers = op.kind === 'update' ? { ...CREATE_HEADERS, 'If-Match': op.etag ?? '*' } : CREATE_HEADERS;
         slots.push({ main: operations.push({ kind: 'raw', method: 'PATCH', path: `${table.entitySet}(${op.id})?${returned}`, body: op.fields, headers }) - 1 });
         continue;
       }

@@ -9,7 +9,7 @@ import { encodeMultipartBatch, decodeMultipartBatch, isMultipart, matchMultipart
 import { notExecuted, type BatchOperation, type RawBatchResult } from '../odata/batch-types.js';
 import { parseCollection, preferHeader, resolveLink, type CollectionPage } from '../odata/pager.js';
 import { encodeQueryValue, parseCount, withQuery, type QueryOptions } from '../odata/query.js';
-import { validateRecord, type ShapeContext } from '../shape.js';
+import { recordValidator, validateRecord, type ShapeContext } from '../shape.js';
 import { DUPLICATE_KEY_CODES, toDataverseError } from './errors.js';
 import type { DataverseTable } from './table.js';
 import { tableByEntitySet } from './tables/index.js';
@@ -562,15 +562,20 @@ export class DataverseClient {
   }
 
   private validate<T>(resolved: ResolvedTable<T>, row: unknown, select: readonly string[] | undefined): T {
+    return this.validator(resolved, select)(row);
+  }
+
+  /** The check of every row of one query, prepared once. */
+  private validator<T>(resolved: ResolvedTable<T>, select: readonly string[] | undefined): (row: unknown) => T {
     const context: ShapeContext = { resource: resolved.entitySet, alwaysPresent: resolved.alwaysPresent };
     if (resolved.key !== undefined) context.key = resolved.key;
     if (select !== undefined) context.select = select;
-    return validateRecord(resolved.schema, row, context);
+    return recordValidator(resolved.schema, context);
   }
 
   private pages<T>(resolved: ResolvedTable<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
     const read: CollectionRead = { url: firstUrl, headers: prefer ? { Prefer: prefer } : {}, serviceRoot: this.url, action: `GET ${resolved.entitySet}`, resource: resolved.entitySet };
-    return this.http.rows(read, (row) => this.validate(resolved, row, select));
+    return this.http.rows(read, this.validator(resolved, select));
   }
 
   private async collectChanges<T>(resolved: ResolvedTable<T>, url: string, select: readonly string[] | undefined, limit: number | undefined): Promise<ChangeSet<T>> {
@@ -579,11 +584,12 @@ export class DataverseClient {
     const deletedIds: string[] = [];
     let deltaLink: string | undefined;
     const pages = this.http.collection({ url, headers, serviceRoot: this.url, action: `GET ${resolved.entitySet} (changes)`, resource: resolved.entitySet });
+    const validate = this.validator(resolved, select);
     for await (const page of pages) {
       for (const row of page.value) {
         const deleted = deletedKey(row, resolved.key);
         if (deleted !== undefined) deletedIds.push(deleted);
-        else rows.push(this.validate(resolved, row, select));
+        else rows.push(validate(row));
       }
       if (limit !== undefined && rows.length + deletedIds.length > limit) {
         throw new BcsyncError(`${resolved.entitySet}: more than ${limit} changes; read them in smaller steps.`);
@@ -658,7 +664,8 @@ export class DataverseClient {
   }
 
   private toBatchResult(raw: RawBatchResult, op: DataverseOperation): DataverseBatchResult {
-    const result: DataverseBatchResult = { ...raw };
+    // Each raw result is made afresh for its operation (matchMultipartResults): completed in place, not copied.
+    const result: DataverseBatchResult = raw;
     const target = op.kind === 'raw' ? op.path : `${typeof op.table === 'string' ? op.table : op.table.entitySet}`;
     if (raw.ok) {
       const fromHeader = lastSegmentKey(raw.headers['odata-entityid'] ?? raw.headers['location']);

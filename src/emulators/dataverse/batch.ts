@@ -123,26 +123,41 @@ const STATUS_TEXT: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
-/** One `application/http` response part. */
+/** Whether `name` is `wanted` (lower case) in any letter case. */
+function isHeader(name: string, wanted: string): boolean {
+  return name.length === wanted.length && name.toLowerCase() === wanted;
+}
+
+/** One `application/http` response part (built by concatenation: an answer holds up to 1,000 of them). */
 function encodeResponse(res: EmuResponse, contentId: string | undefined, requestId: string): string {
-  const lines = ['Content-Type: application/http', 'Content-Transfer-Encoding: binary'];
-  if (contentId !== undefined) lines.push(`Content-ID: ${contentId}`);
-  lines.push('', `HTTP/1.1 ${res.status} ${STATUS_TEXT[res.status] ?? 'Status'}`);
-  const headers: Record<string, string> = { ...(res.headers ?? {}) };
+  let part = `Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
+  if (contentId !== undefined) part += `Content-ID: ${contentId}${CRLF}`;
+  part += `${CRLF}HTTP/1.1 ${res.status} ${STATUS_TEXT[res.status] ?? 'Status'}${CRLF}`;
   let body = '';
+  let json = false;
   if (res.body !== undefined) {
     if (typeof res.body === 'string') body = res.body;
     else if (Buffer.isBuffer(res.body)) body = res.body.toString('utf8');
     else {
       body = JSON.stringify(res.body);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json; odata.metadata=minimal';
+      json = true;
     }
   }
-  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'odata-version')) headers['OData-Version'] = '4.0';
-  if (res.status >= 400) headers['REQ_ID'] = requestId;
-  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-  lines.push('', body);
-  return lines.join(CRLF);
+  let contentType = false;
+  let odataVersion = false;
+  let requestIdSet = false;
+  const headers = res.headers ?? {};
+  for (const name of Object.keys(headers)) {
+    if (isHeader(name, 'content-type')) contentType = true;
+    else if (isHeader(name, 'odata-version')) odataVersion = true;
+    // A REQ_ID of the answer's own is replaced in place by the batch's (as an object's key keeps its position).
+    const value = name === 'REQ_ID' && res.status >= 400 ? ((requestIdSet = true), requestId) : headers[name];
+    part += `${name}: ${value}${CRLF}`;
+  }
+  if (json && !contentType) part += `Content-Type: application/json; odata.metadata=minimal${CRLF}`;
+  if (!odataVersion) part += `OData-Version: 4.0${CRLF}`;
+  if (res.status >= 400 && !requestIdSet) part += `REQ_ID: ${requestId}${CRLF}`;
+  return part + CRLF + body;
 }
 
 /** Characters of a part's URL as the service resolves it: an absolute path or a relative one completed with the base. */

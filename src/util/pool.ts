@@ -17,22 +17,56 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, work: (i
 
 /**
  * Iterates `source` one item ahead: the next item (a page) is being fetched while the caller works on the
- * current one, so reading and writing overlap.
+ * current one, so reading and writing overlap. Holds nothing of an item once it is handed out (an async
+ * generator here would keep the current item referenced while suspended: a page held for as long as the caller
+ * works on it, and longer).
  */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
-  try {
-    while (true) {
-      const result = await next;
-      if (result.done) return;
-      next = iterator.next();
-      // Awaited on the next turn; a failure while the caller is busy must not count as unhandled meanwhile.
-      next.catch(() => undefined);
-      yield result.value;
+export function readAhead<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
+  return new ReadAhead(source[Symbol.asyncIterator]());
+}
+
+class ReadAhead<T> implements AsyncIterableIterator<T> {
+  private ahead?: Promise<IteratorResult<T>>;
+  private finished = false;
+
+  constructor(private readonly source: AsyncIterator<T>) {}
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    if (this.finished) return { done: true, value: undefined };
+    const current = this.ahead ?? this.source.next();
+    this.ahead = undefined;
+    let result: IteratorResult<T>;
+    try {
+      result = await current;
+    } catch (error) {
+      this.finished = true;
+      throw error;
     }
-  } finally {
-    await iterator.return?.();
+    if (result.done) {
+      this.finished = true;
+      return result;
+    }
+    const ahead = this.source.next();
+    // Awaited on the next call; a failure while the caller is busy must not count as unhandled meanwhile.
+    ahead.catch(() => undefined);
+    this.ahead = ahead;
+    return result;
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    if (!this.finished) {
+      this.finished = true;
+      const ahead = this.ahead;
+      this.ahead = undefined;
+      // The source may be in the middle of fetching the item read ahead: let it settle, then close it.
+      await ahead?.catch(() => undefined);
+      await this.source.return?.();
+    }
+    return { done: true, value: undefined };
   }
 }
 

@@ -76,9 +76,10 @@ export class JsonRequester {
   /** One request through the transport with the API's headers and auth; any status comes back. */
   async exchange(request: JsonRequest): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...this.headers, ...request.headers };
-    let body: string | undefined;
+    let body: string | Buffer | undefined;
     if (request.body !== undefined) {
-      body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      // Objects as UTF-8 bytes right away: this frame holds the body until the answer arrives (see the transport).
+      body = typeof request.body === 'string' || Buffer.isBuffer(request.body) ? request.body : Buffer.from(JSON.stringify(request.body), 'utf8');
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
     }
     const res = await this.transport.request({

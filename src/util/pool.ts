@@ -71,6 +71,34 @@ class ReadAhead<T> implements AsyncIterableIterator<T> {
 }
 
 /**
+ * Each value of `source` mapped. Not an async generator: a suspended one keeps the value it took last (and the
+ * one it made of it) referenced until the next has arrived: for pages, a page or two of megabytes for every
+ * layer that maps one.
+ */
+export function mapEach<T, R>(source: AsyncIterable<T>, map: (value: T) => R): AsyncIterable<R> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const values = source[Symbol.asyncIterator]();
+      return {
+        next: async (): Promise<IteratorResult<R>> => {
+          const result = await values.next();
+          return result.done ? { done: true, value: undefined } : { done: false, value: map(result.value) };
+        },
+        return: async (): Promise<IteratorResult<R>> => {
+          await values.return?.();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+/** The pages of `source` with each item mapped (see `mapEach`). */
+export function mapPages<T, R>(source: AsyncIterable<readonly T[]>, map: (item: T) => R): AsyncIterable<R[]> {
+  return mapEach(source, (page) => page.map(map));
+}
+
+/**
  * A bound on work in flight shared by several callers (the writer's windows of one side): whoever asks first
  * runs first, and the bound is read again each time a slot frees up, so it can follow what a service recommends
  * while a run goes on. Unlike a pool per caller, a window's batches start as soon as the previous window's free

@@ -469,7 +469,7 @@ export class DataverseClient {
     return validateRecord(resolved.schema, row, context);
   }
 
-  private pages<T>(resolved: ResolvedTable<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
+  private pages<T>(resolved: ResolvedTable<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncIterable<T[]> {
     const read: CollectionRead = { url: firstUrl, headers: prefer ? { Prefer: prefer } : {}, serviceRoot: this.url, action: `GET ${resolved.entitySet}`, resource: resolved.entitySet };
     return this.http.rows(read, (row) => this.validate(resolved, row, select));
   }

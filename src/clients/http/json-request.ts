@@ -4,6 +4,7 @@ import { ConfigError, ResponseShapeError, type BcsyncError } from '../../errors.
 import type { TokenSource } from '../auth/token-provider.js';
 import { CollectionShapeError, pageThrough, resolveLink, type CollectionPage } from '../odata/pager.js';
 import { parseBody, type ErrorAnswer } from '../service-error.js';
+import { mapEach } from '../../util/pool.js';
 import type { AuthHook, HttpMethod, HttpResponse, HttpTransport, HttpTransportOptions, RequestKind } from './transport.js';
 
 /**
@@ -122,8 +123,8 @@ export class JsonRequester {
   }
 
   /** The pages of a collection with each row turned into `T` (validated) by `toRow`. */
-  async *rows<T>(read: CollectionRead, toRow: (row: unknown) => T): AsyncGenerator<T[]> {
-    for await (const page of this.collection(read)) yield page.value.map(toRow);
+  rows<T>(read: CollectionRead, toRow: (row: unknown) => T): AsyncIterable<T[]> {
+    return mapEach(this.collection(read), (page) => page.value.map(toRow));
   }
 }
 

@@ -57,9 +57,10 @@ const progress = (text) => process.stderr.write(`bench: ${text}\n`);
 
 // ------------------------------------------------------------------------------------------------
 // The emulator host.
-// Both emulated systems hold every record: ~4.5 KB a record of the host's RSS (956 MB at 100,000; 4.4 GB while
-// seeding 1,000,000), beyond V8's default heap limit near 1,000,000, so the host's limit grows with N.
-const hostHeapMb = Math.max(4096, Math.ceil((N * 6) / 1000));
+// Both emulated systems hold every record: 4.4 GB of the host's RSS once 1,000,000 customers are seeded, and ~6 KB
+// of heap a record by the end of their full sync (a 6 GB limit ran out at ~950,000 written), beyond V8's default
+// limit, so the host's limit grows with N: 10 GB at 1,000,000.
+const hostHeapMb = Math.max(4096, Math.ceil((N * 10) / 1000));
 const host = fork(path.join(HERE, 'emulator-host.js'), [JSON.stringify({ seed: `scale:${N}`, latency })], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   execArgv: [`--max-old-space-size=${hostHeapMb}`],

@@ -1,6 +1,6 @@
 // The emulators for the bench, in a process of their own, so that what the bench measures of bcsync (CPU, peak
 // RSS) is bcsync's and not the emulated systems' 100,000s of rows. Driven over the fork IPC channel:
-//   parent -> { id, cmd: 'stats' | 'resetLog' | 'requests' | 'timeline' | 'cpu' | 'count' | 'close', api?, table? }
+//   parent -> { id, cmd: 'stats' | 'resetLog' | 'requests' | 'timeline' | 'cpu' | 'memory' | 'count' | 'close', api?, table? }
 //   child  -> { type: 'ready', info } once listening, then { id, result } or { id, error } per command.
 // The client secret travels over IPC only (never argv, never printed).
 import { DEFAULT_LATENCY, startEmulators } from '../dist/emulators/index.js';
@@ -58,6 +58,10 @@ process.on('message', async (msg) => {
         result = c.user + c.system;
         break;
       }
+      case 'memory':
+        // The host's own peak RSS, MB (a 1,000,000-record seed must fit: see --max-old-space-size in bench/run.js).
+        result = Math.round((process.resourceUsage().maxRSS * 1024) / 1e6);
+        break;
       case 'count':
         result = msg.api === 'bc' ? emu.bc.count(msg.table) : emu.dataverse.count(msg.table);
         break;

@@ -3,8 +3,9 @@
 //
 //   npm run bench                          N = 100,000 customers (builds dist/ first)
 //   npm run bench -- --n 10000 --json      one JSON object instead of the table
-//   options: --n N, --baseline-n N (10,000; 0 skips it), --state-n N (1,000,000; 0 skips it), --no-latency,
+//   options: --n N, --baseline-n N (10,000; 0 skips it), --state-n N (1,000,000; 0 skips it), --no-peer, --no-latency,
 //            --second-full-sync (step 2b below; off by default, the default output is unchanged without it)
+//   the 1,000,000-customer memory figure: node bench/run.js --n 1000000 --baseline-n 0 --state-n 0 --no-peer
 //
 // Steps, each on a fresh request log of the emulators (bench/emulator-host.js, seed scale:N, DEFAULT_LATENCY and
 // the documented service-protection limits):
@@ -37,11 +38,13 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     'no-latency': { type: 'boolean', default: false },
     'second-full-sync': { type: 'boolean', default: false },
+    // Skips step 3 (the peer): its ratios are left out. For the large runs whose figure is bcsync's own peak RSS.
+    'no-peer': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write('usage: npm run bench -- [--n 100000] [--baseline-n 10000] [--state-n 1000000] [--json] [--no-latency] [--second-full-sync]\n');
+  process.stdout.write('usage: npm run bench -- [--n 100000] [--baseline-n 10000] [--state-n 1000000] [--json] [--no-peer] [--no-latency] [--second-full-sync]\n');
   process.exit(0);
 }
 const N = Number(args.n);
@@ -58,10 +61,14 @@ const progress = (text) => process.stderr.write(`bench: ${text}\n`);
 
 // ------------------------------------------------------------------------------------------------
 // The emulator host.
+// Both emulated systems hold every record: 4.4 GB of the host's RSS once 1,000,000 customers are seeded, and ~6 KB
+// of heap a record by the end of their full sync (a 6 GB limit ran out at ~950,000 written), beyond V8's default
+// limit, so the host's limit grows with N: 10 GB at 1,000,000.
+const hostHeapMb = Math.max(4096, Math.ceil((N * 10) / 1000));
 const host = fork(path.join(HERE, 'emulator-host.js'), [JSON.stringify({ seed: `scale:${N}`, latency })], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   // BENCH_EMULATOR_PROF=DIR: a V8 CPU profile of the emulator host into DIR (what our requests cost the emulators).
-  execArgv: process.env.BENCH_EMULATOR_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_EMULATOR_PROF] : [],
+  execArgv: [`--max-old-space-size=${hostHeapMb}`, ...(process.env.BENCH_EMULATOR_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_EMULATOR_PROF] : [])],
 });
 // Never leave the host behind (it holds our stdout), also when a step fails.
 process.on('exit', () => host.kill());
@@ -188,8 +195,11 @@ const peerRun = async (argv) => {
   const r = mustSucceed('bench/peer.js', await runNode(path.join(HERE, 'peer.js'), argv, peerEnv));
   return { ...r, result: JSON.parse(r.stdout.trim().split('\n').pop()) };
 };
-progress('peer: dynamics-web-api executeBatch, 1,000-operation changesets, 16 in flight');
-const peer = await measured(() => peerRun(['--mode', 'batch', '--batch-size', '1000', '--concurrency', '16']));
+let peer;
+if (!args['no-peer']) {
+  progress('peer: dynamics-web-api executeBatch, 1,000-operation changesets, 16 in flight');
+  peer = await measured(() => peerRun(['--mode', 'batch', '--batch-size', '1000', '--concurrency', '16']));
+}
 let baseline;
 if (BASELINE_N > 0) {
   progress(`baseline: one upsert per record for ${BASELINE_N} customers, 16 in flight (waits out the request window)`);
@@ -210,6 +220,7 @@ if (STATE_N > 0) {
   state = { ...JSON.parse(load.stdout.trim()), peakRssMb: load.maxRssMb, snapshotBytes };
 }
 
+const emulatorPeakRssMb = await ask('memory');
 await ask('close');
 fs.rmSync(home, { recursive: true, force: true });
 
@@ -224,6 +235,7 @@ const figures = {
   cpus: os.cpus().length,
   latency: latency ? 'DEFAULT_LATENCY' : 'off',
   seedMs: Math.round(seedMs),
+  emulatorPeakRssMb,
   mappings: {
     CUSTOMER: {
       requests: full.stats.requests,
@@ -232,12 +244,13 @@ const figures = {
       lowerBoundMs: Math.round(full.stats.lowerBoundMs.total),
       lowerBoundByApiMs: { bc: Math.round(full.stats.lowerBoundMs.bc), dataverse: Math.round(full.stats.lowerBoundMs.dataverse) },
       wallToLowerBound: r2(full.wallMs / full.stats.lowerBoundMs.total),
-      peerWallMs: Math.round(peer.wallMs),
-      wallToPeer: r2(full.wallMs / peer.wallMs),
+      peerWallMs: peer ? Math.round(peer.wallMs) : null,
+      wallToPeer: peer ? r2(full.wallMs / peer.wallMs) : null,
       baselineRecords: BASELINE_N,
       baselineRequests: perRecordRequests ?? null,
       requestRatioToBaseline: perRecordRequests ? r2(perRecordRequests / BASELINE_N / (fullRequests / N)) : null,
       peakRssMb: Math.round(full.maxRssMb),
+      memoryAtPeak: full.memoryAtPeak ?? null,
       clientCpuMs: Math.round(full.cpuMs),
       emulatorCpuMs: Math.round(full.emulatorCpuMs),
       throttled: full.stats.throttled.bc + full.stats.throttled.dataverse,
@@ -267,7 +280,7 @@ const figures = {
         : {}),
     },
   },
-  peer: {
+  peer: peer && {
     records: peer.result.records,
     requests: peer.stats.requests,
     requestsPer1000: r2((total(peer.stats) / N) * 1000),
@@ -314,9 +327,9 @@ if (args.json) {
     `bcsync full-sync --mapping CUSTOMER (review included), its own process`,
     `  requests        ${req(c.requests)}: ${fmt(c.requestsPer1000, 2)} per 1,000 records`,
     `  wall            ${s(c.wallMs)}; lower bound ${s(c.lowerBoundMs)} (BC ${s(c.lowerBoundByApiMs.bc)}, Dataverse ${s(c.lowerBoundByApiMs.dataverse)}): ${fmt(c.wallToLowerBound, 2)}x`,
-    `  vs the peer     ${s(c.peerWallMs)}: ${fmt(c.wallToPeer, 2)}x the peer's wall`,
+    `  vs the peer     ${c.peerWallMs === null ? 'not run (--no-peer)' : `${s(c.peerWallMs)}: ${fmt(c.wallToPeer, 2)}x the peer's wall`}`,
     `  vs per-record   ${c.baselineRequests === null ? 'not measured (--baseline-n 0)' : `${fmt(figures.baseline.requestsPer1000, 0)} requests per 1,000 records measured on ${fmt(BASELINE_N)}: ${fmt(c.requestRatioToBaseline, 0)}x fewer requests`}`,
-    `  CPU             bcsync ${s(c.clientCpuMs)}, emulators ${s(c.emulatorCpuMs)}; peak RSS of bcsync ${fmt(c.peakRssMb)} MB; throttled ${c.throttled}; load average ${fmt(c.loadAverage, 2)}`,
+    `  CPU             bcsync ${s(c.clientCpuMs)}, emulators ${s(c.emulatorCpuMs)}; peak RSS of bcsync ${fmt(c.peakRssMb)} MB${c.memoryAtPeak ? ` (at the highest sample: V8 heap ${fmt(c.memoryAtPeak.heapUsedMb)} MB used of ${fmt(c.memoryAtPeak.heapTotalMb)}, external ${fmt(c.memoryAtPeak.externalMb)} MB)` : ''}; throttled ${c.throttled}; load average ${fmt(c.loadAverage, 2)}`,
     `  request kinds   ${Object.entries(c.requestKinds).map(([k, v]) => `${k} ×${v.requests}`).join('; ')}`,
     '',
     `bcsync sync --mapping CUSTOMER (no changes): ${req(c.sync.requests)}; wall ${s(c.sync.wallMs)}; CPU ${s(c.sync.clientCpuMs)}; peak RSS ${fmt(c.sync.peakRssMb)} MB`,
@@ -329,10 +342,15 @@ if (args.json) {
           `  request kinds   ${Object.entries(c.secondFullSync.requestKinds).map(([k, v]) => `${k} ×${v.requests}`).join('; ')}`,
         ]
       : []),
-    '',
-    `peer: dynamics-web-api executeBatch, 1,000-operation changesets, 16 in flight (bench/peer.js), its own process`,
-    `  ${fmt(figures.peer.records)} records; ${req(figures.peer.requests)}; wall ${s(figures.peer.wallMs)}; lower bound ${s(figures.peer.lowerBoundMs)}: ${fmt(figures.peer.wallToLowerBound, 2)}x; CPU ${s(figures.peer.clientCpuMs)} (emulators ${s(figures.peer.emulatorCpuMs)}); peak RSS ${fmt(figures.peer.peakRssMb)} MB; retries ${figures.peer.retries}`,
   ];
+  if (figures.peer) {
+    const p = figures.peer;
+    lines.push(
+      '',
+      `peer: dynamics-web-api executeBatch, 1,000-operation changesets, 16 in flight (bench/peer.js), its own process`,
+      `  ${fmt(p.records)} records; ${req(p.requests)}; wall ${s(p.wallMs)}; lower bound ${s(p.lowerBoundMs)}: ${fmt(p.wallToLowerBound, 2)}x; CPU ${s(p.clientCpuMs)} (emulators ${s(p.emulatorCpuMs)}); peak RSS ${fmt(p.peakRssMb)} MB; retries ${p.retries}`,
+    );
+  }
   if (figures.baseline) {
     const b = figures.baseline;
     lines.push(
@@ -348,6 +366,7 @@ if (args.json) {
         `peak RSS ${fmt(figures.state.peakRssMb)} MB, ${fmt(state.snapshotBytes / 1e6, 1)} MB on disk`,
     );
   }
+  lines.push('', `emulator host (both systems, ${fmt(N)} records each side): peak RSS ${fmt(emulatorPeakRssMb)} MB`);
   lines.push('', `load average at the end ${figures.loadAverageAtEnd.join(' ')}; total bench wall ${s(figures.totalWallMs)}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

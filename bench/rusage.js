@@ -1,11 +1,25 @@
 // Preloaded into every process the bench times (node --import ./bench/rusage.js): on exit it writes the
 // process's own resource usage (CPU time and the kernel's peak RSS) to the file named by BENCH_RUSAGE_FILE.
+// It also samples process.memoryUsage() (every BENCH_MEMORY_SAMPLE_MS, default 100 ms) and reports where the
+// memory was at the sample with the highest RSS, so a peak can be told apart: V8's heap (our objects), external
+// and array buffers (response bodies, sockets) or neither (code, V8's young generation, the allocator).
 import fs from 'node:fs';
 
 const file = process.env.BENCH_RUSAGE_FILE;
 if (file) {
+  const mb = (bytes) => Math.round((bytes / 1e6) * 10) / 10;
+  let atPeak;
+  const sample = () => {
+    const m = process.memoryUsage();
+    if (!atPeak || m.rss > atPeak.rss) atPeak = m;
+  };
+  const timer = setInterval(sample, Number(process.env.BENCH_MEMORY_SAMPLE_MS ?? 100));
+  timer.unref();
   process.on('exit', () => {
+    clearInterval(timer);
+    sample();
     const r = process.resourceUsage();
-    fs.writeFileSync(file, JSON.stringify({ cpuMs: (r.userCPUTime + r.systemCPUTime) / 1000, maxRssMb: (r.maxRSS * 1024) / 1e6 }));
+    const memory = { rssMb: mb(atPeak.rss), heapUsedMb: mb(atPeak.heapUsed), heapTotalMb: mb(atPeak.heapTotal), externalMb: mb(atPeak.external), arrayBuffersMb: mb(atPeak.arrayBuffers) };
+    fs.writeFileSync(file, JSON.stringify({ cpuMs: (r.userCPUTime + r.systemCPUTime) / 1000, maxRssMb: (r.maxRSS * 1024) / 1e6, memoryAtPeak: memory }));
   });
 }

@@ -101,9 +101,11 @@ export function valueHash(value: unknown, code: boolean): string {
 /** The base to store after a sync that left Business Central holding `bcValues`. */
 export function mergeBase(m: IntegrationTableMapping, bcValues: Record<string, unknown>): string {
   const shape = shapeOf(m);
-  let out = shape.signature + ':';
-  for (const f of shape.fields) out += valueHash(bcValues[f.bc!], f.bcType === 'code');
-  return out;
+  const parts: string[] = [shape.signature, ':'];
+  for (const f of shape.fields) parts.push(valueHash(bcValues[f.bc!], f.bcType === 'code'));
+  // One flat string: built with +=, V8 keeps a base as a chain of ~2 small strings per field (~1 KB instead of
+  // ~120 B), and every coupling holds its base for the rest of the run.
+  return parts.join('');
 }
 
 /** A stored base: the fingerprint per field id, and the fingerprint function it was written with. */

@@ -5,6 +5,7 @@
  */
 import { usesEchoSuppression, type IntegrationTableMapping } from '../mapping/index.js';
 import type { Rec } from '../sides/types.js';
+import { IdSet } from '../util/id-set.js';
 import type { EngineContext, SyncOptions } from './context.js';
 import { lookupsFor } from './context.js';
 import type { IntentTables } from './intents.js';
@@ -23,9 +24,12 @@ export class WindowReader {
   readonly lookups: Lookups;
   private readonly excludedBc: Set<string>;
   private readonly excludedDv: Set<string>;
-  /** Couplings (by BC id) and uncoupled records already planned in this run: a later page skips them. */
-  readonly handledBc = new Set<string>();
-  readonly handledDv = new Set<string>();
+  /**
+   * Couplings (by BC id) and uncoupled records already planned in this run: a later page skips them. A full sync
+   * of a million records holds a million ids here: as 16 bytes each, not as strings (`IdSet`).
+   */
+  readonly handledBc = new IdSet();
+  readonly handledDv = new IdSet();
   private lookupsPrimed = false;
   private parentLinks?: ParentLinkContext;
   private seriesHighest?: number;

@@ -37,6 +37,13 @@ function maxIso(a: string | undefined, b: string): string | undefined {
   return a === undefined || Date.parse(b) > Date.parse(a) ? b : a;
 }
 
+/** The latest modified-on of a page and `since` (a function of its own: a loop variable here would hold a record). */
+function latestModified(page: readonly Rec[], since: string | undefined): string | undefined {
+  let latest = since;
+  for (const rec of page) latest = maxIso(latest, rec.modifiedAt);
+  return latest;
+}
+
 function addCounts(into: Record<PassDirection, DirectionCounts>, from: Record<PassDirection, DirectionCounts>): void {
   for (const d of ['to-dataverse', 'from-dataverse'] as const) {
     for (const key of Object.keys(into[d]) as Array<keyof DirectionCounts>) into[d][key] += from[d][key];
@@ -68,9 +75,9 @@ function spendBudget(ctx: EngineContext, m: IntegrationTableMapping, syncPlan: S
 class WindowPipeline {
   private pending?: Promise<void>;
 
-  async push(start: () => Promise<void>): Promise<void> {
+  /** Takes a window already started (not a function that starts it: that would keep its page referenced here). */
+  async push(current: Promise<void>): Promise<void> {
     const previous = this.pending;
-    const current = start();
     this.pending = current;
     current.catch(() => undefined);
     if (!previous) return;
@@ -155,15 +162,40 @@ interface PageSelection {
   retryFailed: boolean;
 }
 
+/**
+ * Pages read one ahead (`readAhead`), handed over without a reference left behind in a suspended generator or
+ * a loop variable: a page's records are released as soon as the window made of them is written.
+ */
+class PageHandOver {
+  private readonly pages: AsyncIterator<readonly Rec[]>;
+
+  constructor(source: AsyncIterable<readonly Rec[]>) {
+    this.pages = readAhead(source)[Symbol.asyncIterator]();
+  }
+
+  async next(): Promise<readonly Rec[] | undefined> {
+    const result = await this.pages.next();
+    return result.done ? undefined : result.value;
+  }
+
+  async close(): Promise<void> {
+    await this.pages.return?.();
+  }
+}
+
 /** The pages of changes, BC's then Dataverse's, each pass followed by the records that failed before. */
 async function selectPages({ ctx, m, tables, options, reader, scope, processWindow, pipe, seen, retryFailed }: PageSelection): Promise<void> {
   const state = ctx.state;
   if (scope.toDv) {
-    for await (const page of readAhead(ctx.bc.list(tables.bc, { modifiedAfter: scope.bcAfter }))) {
-      if (ctx.signal?.aborted) break;
-      for (const rec of page) seen.bc = maxIso(seen.bc, rec.modifiedAt);
-      await pipe.push(() => processWindow(page, []));
+    const pages = new PageHandOver(ctx.bc.list(tables.bc, { modifiedAfter: scope.bcAfter }));
+    for (let page = await pages.next(); page && !ctx.signal?.aborted; page = await pages.next()) {
+      seen.bc = latestModified(page, seen.bc);
+      const window = processWindow(page, []);
+      // The window owns its page from here: held here too, every page would live until the window before it is done.
+      page = undefined;
+      await pipe.push(window);
     }
+    await pages.close();
     await pipe.drain();
     const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !reader.handledBc.has(id));
     if (retry.length && retryFailed && !ctx.signal?.aborted) await processWindow(await ctx.bc.get(tables.bc, retry), []);
@@ -175,11 +207,14 @@ async function selectPages({ ctx, m, tables, options, reader, scope, processWind
     // cost a request per 5,000 of them and planned nothing. Still counted as seen, for the watermark.
     const { first, last } = scope.written;
     const exceptModifiedBy = !echo && first && ctx.integrationUserId ? { userId: ctx.integrationUserId, since: first } : undefined;
-    for await (const page of readAhead(ctx.dataverse.list(tables.dataverse, { modifiedAfter: scope.dvAfter, where, exceptModifiedBy }))) {
-      if (ctx.signal?.aborted) break;
-      for (const rec of page) seen.dataverse = maxIso(seen.dataverse, rec.modifiedAt);
-      await pipe.push(() => processWindow([], page));
+    const pages = new PageHandOver(ctx.dataverse.list(tables.dataverse, { modifiedAfter: scope.dvAfter, where, exceptModifiedBy }));
+    for (let page = await pages.next(); page && !ctx.signal?.aborted; page = await pages.next()) {
+      seen.dataverse = latestModified(page, seen.dataverse);
+      const window = processWindow([], page);
+      page = undefined;
+      await pipe.push(window);
     }
+    await pages.close();
     await pipe.drain();
     if (exceptModifiedBy && last) seen.dataverse = maxIso(seen.dataverse, last);
     const retry = state
@@ -211,14 +246,15 @@ async function runWindow(
   m: IntegrationTableMapping,
   reader: WindowReader,
   applyCtx: ApplyContext,
-  first: Promise<WindowContext>,
+  read: WindowRead,
   result: RecordsResult,
   keepPlan: boolean,
 ): Promise<void> {
-  let window = await first;
-  for (let round = 0; window.pairs.length; round++) {
-    let syncPlan = plan(m, window, reader.policy);
-    if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) syncPlan = plan(m, window, reader.policy);
+  for (let round = 0; read; round++) {
+    // The window (its pairs and records as read) lives only while it is planned: the writes need the plan alone.
+    const syncPlan = await planWindow(m, reader, read);
+    read = undefined;
+    if (!syncPlan) return;
     reader.useSeriesCodes(syncPlan.seriesCodesUsed);
     spendBudget(ctx, m, syncPlan);
     // Only a dry run prints the plan; a real run keeps no record of a window once it is written (memory stays flat).
@@ -228,8 +264,20 @@ async function runWindow(
     result.records.push(...applied.records);
     if (!applied.retry.length) return;
     if (round === MAX_REPLANS) return failStale(ctx, m, applied.retry, result);
-    window = await reader.reread(applied.retry);
+    read = reader.reread(applied.retry);
   }
+}
+
+/** A window being read; taken over (and dropped) by `runWindow` once planned. */
+type WindowRead = Promise<WindowContext> | undefined;
+
+/** The plan of a window read, undefined when the window holds nothing to plan. */
+async function planWindow(m: IntegrationTableMapping, reader: WindowReader, read: Promise<WindowContext>): Promise<SyncPlan | undefined> {
+  const window = await read;
+  if (!window.pairs.length) return undefined;
+  const syncPlan = plan(m, window, reader.policy);
+  if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) return plan(m, window, reader.policy);
+  return syncPlan;
 }
 
 /** The record mapping's run: open intents resolved, every window read, planned once, applied; watermarks moved. */

@@ -4,7 +4,7 @@ import type { BcOperation } from '../clients/bc/client.js';
 import type { BcResource } from '../clients/bc/resource.js';
 import { resourceByEntitySet } from '../clients/bc/resources/index.js';
 import { idFilterChunks } from '../clients/odata/index.js';
-import { mapPool } from '../util/pool.js';
+import { mapPages, mapPool } from '../util/pool.js';
 import { ApiError, ConflictError, NotFoundError, type BcsyncError } from '../errors.js';
 import { toODataFilter } from './filter.js';
 import type { FilterCondition, ListQuery, Rec, Side, SideStats, SideTable, WriteError, WriteOp, WriteResult } from './types.js';
@@ -67,13 +67,11 @@ export class BcSide implements Side {
     return table.select ? [...new Set([...table.select, 'id', table.modifiedField])] : undefined;
   }
 
-  async *list(table: SideTable, query: ListQuery = {}): AsyncIterable<Rec[]> {
+  list(table: SideTable, query: ListQuery = {}): AsyncIterable<Rec[]> {
     const conditions: FilterCondition[] = [...(query.ignoreTableFilter ? [] : table.filter), ...(query.where ?? [])];
     if (query.modifiedAfter) conditions.push({ field: table.modifiedField, op: 'gt', value: query.modifiedAfter });
     const filter = toODataFilter(conditions) || undefined;
-    for await (const page of this.client.list(this.resource(table), { filter, select: this.select(table) })) {
-      yield page.map((r) => toRec(r as Record<string, unknown>));
-    }
+    return mapPages(this.client.list(this.resource(table), { filter, select: this.select(table) }), (r) => toRec(r as Record<string, unknown>));
   }
 
   async get(table: SideTable, ids: string[]): Promise<Rec[]> {

@@ -4,6 +4,7 @@ import { and, or } from '../clients/odata/index.js';
 import { tableByEntitySet } from '../clients/dataverse/tables/index.js';
 import { DUPLICATE_KEY_CODES } from '../clients/dataverse/errors.js';
 import { BcsyncError } from '../errors.js';
+import { mapPages } from '../util/pool.js';
 import { writeError } from './bc-side.js';
 import { toODataFilter } from './filter.js';
 import type { FilterCondition, ListQuery, OptionSets, Rec, Side, SideStats, SideTable, WriteOp, WriteResult } from './types.js';
@@ -80,7 +81,7 @@ export class DataverseSide implements Side {
     return table.select ? [...new Set([...table.select, table.key, table.modifiedField, '_modifiedby_value'])] : undefined;
   }
 
-  async *list(table: SideTable, query: ListQuery = {}): AsyncIterable<Rec[]> {
+  list(table: SideTable, query: ListQuery = {}): AsyncIterable<Rec[]> {
     const own = query.ignoreTableFilter ? [] : table.filter;
     const conditions: FilterCondition[] = [...own, ...(query.where ?? [])];
     if (query.modifiedAfter) conditions.push({ field: table.modifiedField, op: 'gt', value: query.modifiedAfter });
@@ -90,9 +91,7 @@ export class DataverseSide implements Side {
       ? or(toODataFilter([{ field: '_modifiedby_value', op: 'ne', value: ours.userId }]), toODataFilter([{ field: table.modifiedField, op: 'lt', value: ours.since }]))
       : undefined;
     const filter = and(toODataFilter(conditions), exceptOurs) || undefined;
-    for await (const page of this.client.list(table.entitySet, { filter, select: this.select(table) }, this.schema(table))) {
-      yield (page as Record<string, unknown>[]).map((r) => toRec(table, r));
-    }
+    return mapPages(this.client.list(table.entitySet, { filter, select: this.select(table) }, this.schema(table)), (r) => toRec(table, r as Record<string, unknown>));
   }
 
   /**

@@ -299,7 +299,7 @@ export class BcClient {
     return recordValidator(resolved.schema, context);
   }
 
-  private pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
+  private pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncIterable<T[]> {
     // Business Central has no delta links any more (removed in 2024 wave 1, docs/protocols.md §4.2): changes are read
     // with a lastModifiedDateTime filter, so no odata.track-changes here and a stray @odata.deltaLink is ignored.
     const headers: Record<string, string> = { ...READ_ONLY_INTENT, ...(prefer ? { Prefer: prefer } : {}) };

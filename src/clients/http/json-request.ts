@@ -4,6 +4,7 @@ import { ConfigError, ResponseShapeError, type BcsyncError } from '../../errors.
 import type { TokenSource } from '../auth/token-provider.js';
 import { CollectionShapeError, pageThrough, resolveLink, type CollectionPage } from '../odata/pager.js';
 import { parseBody, type ErrorAnswer } from '../service-error.js';
+import { mapEach } from '../../util/pool.js';
 import type { AuthHook, HttpMethod, HttpResponse, HttpTransport, HttpTransportOptions, RequestKind } from './transport.js';
 
 /**
@@ -76,9 +77,10 @@ export class JsonRequester {
   /** One request through the transport with the API's headers and auth; any status comes back. */
   async exchange(request: JsonRequest): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...this.headers, ...request.headers };
-    let body: string | undefined;
+    let body: string | Buffer | undefined;
     if (request.body !== undefined) {
-      body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      // Objects as UTF-8 bytes right away: this frame holds the body until the answer arrives (see the transport).
+      body = typeof request.body === 'string' || Buffer.isBuffer(request.body) ? request.body : Buffer.from(JSON.stringify(request.body), 'utf8');
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
     }
     const res = await this.transport.request({
@@ -121,8 +123,8 @@ export class JsonRequester {
   }
 
   /** The pages of a collection with each row turned into `T` (validated) by `toRow`. */
-  async *rows<T>(read: CollectionRead, toRow: (row: unknown) => T): AsyncGenerator<T[]> {
-    for await (const page of this.collection(read)) yield page.value.map(toRow);
+  rows<T>(read: CollectionRead, toRow: (row: unknown) => T): AsyncIterable<T[]> {
+    return mapEach(this.collection(read), (page) => page.value.map(toRow));
   }
 }
 

@@ -46,13 +46,16 @@ export async function* pageThrough(
   const seen = new Set<string>();
   while (request) {
     seen.add(request.url);
-    const page = parseCollection(await fetchPage(request));
+    let page: CollectionPage | undefined = parseCollection(await fetchPage(request));
+    const nextLink = page.nextLink;
     yield page;
-    if (page.nextLink === undefined) return;
-    if (seen.has(page.nextLink)) {
-      throw new CollectionShapeError(`the service returned the same @odata.nextLink twice (${page.nextLink})`);
+    // Not held while the next page is fetched: a page of 20,000 rows is megabytes, and its reader is done with it.
+    page = undefined;
+    if (nextLink === undefined) return;
+    if (seen.has(nextLink)) {
+      throw new CollectionShapeError(`the service returned the same @odata.nextLink twice (${nextLink})`);
     }
-    request = { url: page.nextLink, headers: first.headers };
+    request = { url: nextLink, headers: first.headers };
   }
 }
 

@@ -68,39 +68,50 @@ function spendBudget(ctx: EngineContext, m: IntegrationTableMapping, syncPlan: S
 }
 
 /**
- * Keeps the pipe full at page boundaries: the next window is read, planned and starts writing while the
- * previous window's last batches are still in flight (two windows at most; the transports bound the requests).
- * A failure is raised only once both windows have stopped, so nothing writes after the run reports.
+ * Windows written at once: the next page's window plans and writes while the one before it finishes. More
+ * would hold another page of records in memory without making the reads faster: the pages are already read
+ * ahead (src/util/pool.ts readAhead, src/clients/odata/pager.ts).
+ */
+const WINDOWS_IN_FLIGHT = 2;
+
+/**
+ * Keeps the pipe full at page boundaries: the next window is read, planned and starts writing while earlier
+ * windows' last batches are still in flight (WINDOWS_IN_FLIGHT at most; the shared in-flight slots bound the
+ * requests). A failure is raised only once every window has
+ * stopped, so nothing writes after the run reports.
  */
 class WindowPipeline {
-  private pending?: Promise<void>;
+  private pending: Promise<void>[] = [];
 
   /** Takes a window already started (not a function that starts it: that would keep its page referenced here). */
   async push(current: Promise<void>): Promise<void> {
-    const previous = this.pending;
-    this.pending = current;
     current.catch(() => undefined);
-    if (!previous) return;
-    try {
-      await previous;
-    } catch (error) {
-      this.pending = undefined;
-      await current.catch(() => undefined);
-      throw error;
+    this.pending.push(current);
+    while (this.pending.length >= WINDOWS_IN_FLIGHT) {
+      try {
+        await this.pending[0];
+        this.pending.shift();
+      } catch (error) {
+        await this.settle();
+        throw error;
+      }
     }
   }
 
-  /** Waits for the window in flight, whatever its outcome (the caller is already failing). */
+  /** Waits for every window in flight, whatever its outcome (the caller is already failing). */
   async settle(): Promise<void> {
     const pending = this.pending;
-    this.pending = undefined;
-    await pending?.catch(() => undefined);
+    this.pending = [];
+    await Promise.all(pending.map((p) => p.catch(() => undefined)));
   }
 
+  /** Waits for every window in flight; the first failure is raised once all have stopped. */
   async drain(): Promise<void> {
     const pending = this.pending;
-    this.pending = undefined;
-    if (pending) await pending;
+    this.pending = [];
+    const outcomes = await Promise.allSettled(pending);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 

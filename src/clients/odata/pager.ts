@@ -36,26 +36,33 @@ export function parseCollection(body: unknown): CollectionPage {
 
 /**
  * Yields every page, starting with `first`. Each following request is `{ url: nextLink, headers: first.headers }`.
+ * The next page is asked for as soon as this one's nextLink is known, before this one is handed out: a service
+ * that pages one after another (BC's 20,000-row pages) is then never waiting for the reader's work on a page.
  * A nextLink that repeats the previous one would loop forever, so it is refused.
  */
 export async function* pageThrough(
   first: PageRequest,
   fetchPage: (request: PageRequest) => Promise<unknown>,
 ): AsyncGenerator<CollectionPage, void, undefined> {
-  let request: PageRequest | undefined = first;
-  const seen = new Set<string>();
-  while (request) {
-    seen.add(request.url);
-    let page: CollectionPage | undefined = parseCollection(await fetchPage(request));
+  const seen = new Set<string>([first.url]);
+  let pending: Promise<unknown> | undefined = fetchPage(first);
+  while (pending) {
+    let page: CollectionPage | undefined = parseCollection(await pending);
+    pending = undefined;
     const nextLink = page.nextLink;
+    const repeated = nextLink !== undefined && seen.has(nextLink);
+    if (nextLink !== undefined && !repeated) {
+      seen.add(nextLink);
+      pending = fetchPage({ url: nextLink, headers: first.headers });
+      // Awaited on the next turn; a failure while the reader is busy must not count as unhandled meanwhile.
+      pending.catch(() => undefined);
+      // One turn of the event loop, so the request is on the wire before the reader's work on this page begins.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     yield page;
     // Not held while the next page is fetched: a page of 20,000 rows is megabytes, and its reader is done with it.
     page = undefined;
-    if (nextLink === undefined) return;
-    if (seen.has(nextLink)) {
-      throw new CollectionShapeError(`the service returned the same @odata.nextLink twice (${nextLink})`);
-    }
-    request = { url: nextLink, headers: first.headers };
+    if (repeated) throw new CollectionShapeError(`the service returned the same @odata.nextLink twice (${nextLink})`);
   }
 }
 

@@ -206,10 +206,24 @@ export function couplingRow(c: Coupling): string {
   return `${head},${JSON.stringify(more)}]`;
 }
 
-/** The results column as one number: to-Dataverse + 3 * to-BC (0 none, 1 success, 2 failure). */
-const RESULT_NUMBER: Record<string, number> = { '-': 0, s: 1, f: 2 };
-export function resultsNumber(results: string): number {
-  return RESULT_NUMBER[results[0]!]! + 3 * RESULT_NUMBER[results[1]!]!;
+/** A coupling from a row's columns, already checked by `rowProblem` (ids normalized, times as written). */
+export function couplingFromRow(mapping: string, cols: readonly string[], more: CouplingMore | undefined): Coupling {
+  const [bcId, dataverseId, coupledAt, bcModifiedAt, dataverseModifiedAt, results] = cols as [string, string, string, string, string, string];
+  return makeCoupling({
+    mapping,
+    bcId: normalizeId(bcId),
+    dataverseId: normalizeId(dataverseId),
+    coupledAt,
+    bcModifiedAt: bcModifiedAt === '' ? undefined : bcModifiedAt,
+    dataverseModifiedAt: dataverseModifiedAt === '' ? undefined : dataverseModifiedAt,
+    lastResultToDataverse: RESULT_OF[results[0]!],
+    lastResultToBc: RESULT_OF[results[1]!],
+    lastErrorToDataverse: more?.lastErrorToDataverse,
+    lastErrorToBc: more?.lastErrorToBc,
+    skipped: more?.skipped,
+    failureCount: more?.failureCount,
+    extra: more?.extra,
+  });
 }
 
 let lastCheckedTime = '';

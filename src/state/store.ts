@@ -117,6 +117,11 @@ function mergeExtra(
   return Object.keys(next).length > 0 ? next : undefined;
 }
 
+/** Ends the point-in-time views of a snapshot (written or not): tables stop keeping rows for it. */
+function releaseView(view: SnapshotView): void {
+  for (const m of view.mappings) m.rows?.release();
+}
+
 function cleanMessage(message: string): string {
   const masked = maskSecrets(String(message));
   return masked.length > MAX_ERROR_MESSAGE ? masked.slice(0, MAX_ERROR_MESSAGE) : masked;
@@ -275,7 +280,7 @@ export class StateStore implements CouplingLookup {
         await this.enqueue(async () => {
           if (batch) await this.appendBatch(batch);
           if (view) await this.writeCompaction(view);
-        });
+        }).finally(() => view && releaseView(view));
       }
       await this.queue;
     } finally {
@@ -291,11 +296,11 @@ export class StateStore implements CouplingLookup {
   // ------------------------------------------------------------------------------------------------
 
   byBcId(mapping: string, bcId: string): Coupling | undefined {
-    return this.data.mapping(mapping)?.byBc.get(normalizeId(bcId));
+    return this.data.mapping(mapping)?.byBcId(bcId);
   }
 
   byDataverseId(mapping: string, dataverseId: string): Coupling | undefined {
-    return this.data.mapping(mapping)?.byDv.get(normalizeId(dataverseId));
+    return this.data.mapping(mapping)?.byDataverseId(dataverseId);
   }
 
   /** Either id (bcId wins when both are given and coupled). */
@@ -312,7 +317,7 @@ export class StateStore implements CouplingLookup {
    */
   couplings(mapping: string): IterableIterator<Coupling> {
     const m = this.data.mapping(mapping);
-    return m ? m.byBc.values() : new Map<string, Coupling>().values();
+    return m ? m.table.values() : new Map<string, Coupling>().values();
   }
 
   /** Mappings that have couplings, watermarks or failures. */
@@ -328,9 +333,9 @@ export class StateStore implements CouplingLookup {
     const counts: MappingCounts = { couplings: 0, failed: 0, skipped: 0, uncoupledFailures: 0 };
     const m = this.data.mapping(mapping);
     if (!m) return counts;
-    counts.couplings = m.byBc.size;
-    for (const bcId of m.troubled) {
-      const c = m.byBc.get(bcId)!;
+    counts.couplings = m.table.size;
+    for (const row of m.table.troubled) {
+      const c = m.table.get(row);
       if (c.skipped) counts.skipped += 1;
       else if (c.lastResultToDataverse === 'failure' || c.lastResultToBc === 'failure') counts.failed += 1;
     }
@@ -349,8 +354,8 @@ export class StateStore implements CouplingLookup {
     for (const name of names) {
       const m = this.data.mapping(name);
       if (!m) continue;
-      for (const bcId of m.troubled) {
-        const c = m.byBc.get(bcId)!;
+      for (const row of m.table.troubled) {
+        const c = m.table.get(row);
         for (const direction of ['to-dataverse', 'from-dataverse'] as const) {
           const result = direction === 'to-dataverse' ? c.lastResultToDataverse : c.lastResultToBc;
           if (result !== 'failure') continue;
@@ -412,13 +417,13 @@ export class StateStore implements CouplingLookup {
     const bcId = normalizeId(input.bcId);
     const dataverseId = normalizeId(input.dataverseId);
     const m = this.data.ensure(input.mapping);
-    const sameBc = m.byBc.get(bcId);
-    const sameDv = m.byDv.get(dataverseId);
-    if (sameBc && sameBc === sameDv) return { coupling: sameBc, existed: true, replaced: [] };
+    const bcRow = m.table.find(0, bcId);
+    const dvRow = m.table.find(1, dataverseId);
+    if (bcRow >= 0 && bcRow === dvRow) return { coupling: m.table.get(bcRow), existed: true, replaced: [] };
 
     const conflicts: Coupling[] = [];
-    if (sameBc) conflicts.push(sameBc);
-    if (sameDv) conflicts.push(sameDv);
+    if (bcRow >= 0) conflicts.push(m.table.get(bcRow));
+    if (dvRow >= 0) conflicts.push(m.table.get(dvRow));
     if (conflicts.length > 0 && !options.replace) throw new CouplingConflictError(m.name, bcId, dataverseId, conflicts);
     for (const c of conflicts) {
       this.data.deleteCoupling(m.name, c.bcId);
@@ -619,12 +624,12 @@ export class StateStore implements CouplingLookup {
         for (const id of ids) {
           const bcId = id.bcId !== undefined ? normalizeId(id.bcId) : undefined;
           const dvId = id.dataverseId !== undefined ? normalizeId(id.dataverseId) : undefined;
-          unskipCoupling((bcId !== undefined ? m.byBc.get(bcId) : undefined) ?? (dvId !== undefined ? m.byDv.get(dvId) : undefined));
+          unskipCoupling((bcId !== undefined ? m.byBcId(bcId) : undefined) ?? (dvId !== undefined ? m.byDataverseId(dvId) : undefined));
           if (bcId !== undefined) unskipFailure(m.uncoupledFailures.get(failureKey('to-dataverse', bcId)));
           if (dvId !== undefined) unskipFailure(m.uncoupledFailures.get(failureKey('from-dataverse', dvId)));
         }
       } else {
-        for (const bcId of [...m.troubled]) unskipCoupling(m.byBc.get(bcId));
+        for (const row of [...m.table.troubled]) unskipCoupling(m.table.get(row));
         for (const f of [...m.uncoupledFailures.values()]) unskipFailure(f);
       }
     }
@@ -679,7 +684,7 @@ export class StateStore implements CouplingLookup {
       await this.appendBatch(batch);
       // The batch is durable; a failed compaction loses nothing and is tried again (and reported) by close().
       if (view) await this.writeCompaction(view).catch(() => undefined);
-    });
+    }).finally(() => view && releaseView(view));
     return batch.changes;
   }
 
@@ -699,7 +704,7 @@ export class StateStore implements CouplingLookup {
     await this.enqueue(async () => {
       if (batch) await this.appendBatch(batch);
       await this.writeCompaction(view);
-    });
+    }).finally(() => releaseView(view));
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -767,7 +772,7 @@ export class StateStore implements CouplingLookup {
     for (const [mapping, bcIds] of pending.couplings) {
       const m = this.data.mapping(mapping);
       for (const bcId of bcIds) {
-        const c = m?.byBc.get(bcId);
+        const c = m?.byBcId(bcId);
         yield c ? { op: 'put', coupling: c } : { op: 'delete', mapping, bcId };
       }
     }
@@ -824,9 +829,11 @@ export class StateStore implements CouplingLookup {
       if (!m.loaded) {
         mappings.push({ name: m.name, file: m.file, count: m.fileCount });
       } else if (!m.dirty && m.file !== undefined) {
-        mappings.push({ name: m.name, file: m.file, count: m.byBc.size });
-      } else if (m.byBc.size > 0) {
-        mappings.push({ name: m.name, couplings: [...m.byBc.values()], count: m.byBc.size });
+        mappings.push({ name: m.name, file: m.file, count: m.table.size });
+      } else if (m.table.size > 0) {
+        // Rows changed while the file is written are kept as they were now (coupling-table.ts TableCapture).
+        const rows = m.table.capture();
+        mappings.push({ name: m.name, rows, count: rows.count });
       }
       // Written by this compaction; set again if it fails, or by any change made meanwhile.
       m.dirty = false;
@@ -881,7 +888,7 @@ export class StateStore implements CouplingLookup {
         if (f) {
           m.file = f.file;
           if (m.loaded) m.fileCount = f.count;
-        } else if (m.loaded && m.byBc.size === 0) {
+        } else if (m.loaded && m.table.size === 0) {
           m.file = undefined;
           m.fileCount = 0;
         }
@@ -891,7 +898,7 @@ export class StateStore implements CouplingLookup {
       this.journalWritten = 0;
       await removeUnreferencedFiles(this.dir, [...written.files.values()].map((f) => f.file)).catch(() => undefined);
     } catch (err) {
-      for (const m of view.mappings) if (m.couplings) this.data.mappings.get(m.name)!.dirty = true;
+      for (const m of view.mappings) if (m.rows) this.data.mappings.get(m.name)!.dirty = true;
       // The journal still holds every batch, so the state on disk is complete; report and carry on.
       throw new StateError(
         `Could not write the state snapshot ${this.snapshotFile}: ${(err as Error).message}. ` +

@@ -1,0 +1,191 @@
+/**
+ * Byte codecs of the compact coupling table (coupling-table.ts): a GUID as four 32-bit words and a UTC time
+ * as milliseconds plus a format code that gives back the exact string it was read from. Both read bytes
+ * (a mapping file's buffer) or a string, so loading a million couplings makes no string per value.
+ * Anything these do not cover exactly (other ids, offsets, more than 3 fraction digits, a 31st of February)
+ * is kept as the original string by the caller.
+ */
+
+/** Value of an ASCII hex digit (either case), or -1. */
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX_VALUE[0x41 + i] = 10 + i;
+  HEX_VALUE[0x61 + i] = 10 + i;
+}
+const HEX_PAIR: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+const DASH = 0x2d;
+/** Scratch for strings: their characters copied as bytes (ids and times of interest are at most 38 characters). */
+const scratch = new Uint8Array(40);
+
+function hexWord(src: Uint8Array, at: number, digits: number): number {
+  let w = 0;
+  for (let i = 0; i < digits; i++) {
+    const v = HEX_VALUE[src[at + i]!]!;
+    if (v < 0) return -1;
+    w = w * 16 + v;
+  }
+  return w;
+}
+
+/**
+ * Reads the 36 bytes at `at` as a GUID (8-4-4-4-12 hex digits, either case) into `words[to..to+3]`.
+ * Returns false (words untouched or partly written) when they are not one.
+ */
+export function guidFromBytes(src: Uint8Array, at: number, words: Uint32Array, to: number): boolean {
+  if (src[at + 8] !== DASH || src[at + 13] !== DASH || src[at + 18] !== DASH || src[at + 23] !== DASH) return false;
+  const w0 = hexWord(src, at, 8);
+  const a = hexWord(src, at + 9, 4);
+  const b = hexWord(src, at + 14, 4);
+  const c = hexWord(src, at + 19, 4);
+  const d = hexWord(src, at + 24, 4);
+  const w3 = hexWord(src, at + 28, 8);
+  if (w0 < 0 || a < 0 || b < 0 || c < 0 || d < 0 || w3 < 0) return false;
+  words[to] = w0;
+  words[to + 1] = a * 0x10000 + b;
+  words[to + 2] = c * 0x10000 + d;
+  words[to + 3] = w3;
+  return true;
+}
+
+/**
+ * Reads a GUID in any spelling normalizeId accepts (either case, optionally in braces) into `words[to..]`.
+ * False for any other id.
+ */
+export function guidFromString(id: string, words: Uint32Array, to: number): boolean {
+  const n = id.length;
+  if (n < 36 || n > 38) return false;
+  let start = 0;
+  if (id.charCodeAt(0) === 0x7b) start = 1; // {
+  const end = id.charCodeAt(n - 1) === 0x7d ? n - 1 : n; // }
+  if (end - start !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const ch = id.charCodeAt(start + i);
+    if (ch > 0x7f) return false;
+    scratch[i] = ch;
+  }
+  return guidFromBytes(scratch, 0, words, to);
+}
+
+/** The canonical spelling (lower case, no braces) of the GUID in `words[at..at+3]`. */
+export function guidText(words: Uint32Array, at: number): string {
+  const w0 = words[at]!;
+  const w1 = words[at + 1]!;
+  const w2 = words[at + 2]!;
+  const w3 = words[at + 3]!;
+  return (
+    HEX_PAIR[w0 >>> 24]! + HEX_PAIR[(w0 >>> 16) & 255]! + HEX_PAIR[(w0 >>> 8) & 255]! + HEX_PAIR[w0 & 255]! + '-' +
+    HEX_PAIR[w1 >>> 24]! + HEX_PAIR[(w1 >>> 16) & 255]! + '-' +
+    HEX_PAIR[(w1 >>> 8) & 255]! + HEX_PAIR[w1 & 255]! + '-' +
+    HEX_PAIR[w2 >>> 24]! + HEX_PAIR[(w2 >>> 16) & 255]! + '-' +
+    HEX_PAIR[(w2 >>> 8) & 255]! + HEX_PAIR[w2 & 255]! +
+    HEX_PAIR[w3 >>> 24]! + HEX_PAIR[(w3 >>> 16) & 255]! + HEX_PAIR[(w3 >>> 8) & 255]! + HEX_PAIR[w3 & 255]!
+  );
+}
+
+/** Hash of a GUID's words for an open-addressing table (callers mask the low bits). */
+export function guidHash(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w3 ^ Math.imul(w2, 0x85ebca77) ^ Math.imul(w1, 0xc2b2ae3d) ^ Math.imul(w0, 0x27d4eb2f), 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+/** Hash of any other id (FNV-1a over its characters, then mixed). */
+export function textHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Times
+
+/** No value. */
+export const TIME_NONE = 0;
+/** `YYYY-MM-DDTHH:MM:SSZ` (Dataverse), then 1, 2, 3 fraction digits (`.123Z`: BC, toISOString): codes 1-4. */
+export const TIME_SECONDS = 1;
+/** Not one of the forms above: the caller keeps the original string. */
+export const TIME_TEXT = 255;
+
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+function digits(src: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = src[at + i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Result of the last timeFromBytes/timeFromString: milliseconds since 1970 (UTC). */
+export let decodedMs = 0;
+
+/**
+ * The format code of the `length` bytes at `at` (TIME_SECONDS..4), with the time in `decodedMs`; or
+ * TIME_TEXT when they are not exactly one of those forms with valid ranges (the caller keeps the text).
+ */
+export function timeFromBytes(src: Uint8Array, at: number, length: number): number {
+  if (length !== 20 && (length < 22 || length > 24)) return TIME_TEXT;
+  if (src[at + 4] !== DASH || src[at + 7] !== DASH || src[at + 10] !== 0x54 || src[at + 13] !== 0x3a || src[at + 16] !== 0x3a) return TIME_TEXT;
+  if (src[at + length - 1] !== 0x5a) return TIME_TEXT; // Z
+  const y = digits(src, at, 4);
+  const mo = digits(src, at + 5, 2);
+  const d = digits(src, at + 8, 2);
+  const h = digits(src, at + 11, 2);
+  const mi = digits(src, at + 14, 2);
+  const s = digits(src, at + 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return TIME_TEXT;
+  if (d > daysInMonth(y, mo)) return TIME_TEXT;
+  let ms = 0;
+  let code = TIME_SECONDS;
+  if (length > 20) {
+    if (src[at + 19] !== 0x2e) return TIME_TEXT; // .
+    const n = length - 21;
+    const f = digits(src, at + 20, n);
+    if (f < 0) return TIME_TEXT;
+    ms = n === 1 ? f * 100 : n === 2 ? f * 10 : f;
+    code = TIME_SECONDS + n;
+  }
+  decodedMs = daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + s * 1000 + ms;
+  return code;
+}
+
+export function timeFromString(text: string): number {
+  const n = text.length;
+  if (n !== 20 && (n < 22 || n > 24)) return TIME_TEXT;
+  for (let i = 0; i < n; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch > 0x7f) return TIME_TEXT;
+    scratch[i] = ch;
+  }
+  return timeFromBytes(scratch, 0, n);
+}
+
+/** The string a time was read from, given its milliseconds and format code (1-4). */
+export function timeText(ms: number, code: number): string {
+  // Years 0000-9999 only ever reach here, which toISOString writes with four digits.
+  const iso = new Date(ms).toISOString();
+  if (code === TIME_SECONDS + 3) return iso;
+  return code === TIME_SECONDS ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 19 + code)}Z`;
+}

@@ -90,6 +90,7 @@ export class CouplingTable {
   private lastTimeMs = Number.NaN;
   private lastTimeCode = 0;
   private lastTimeText = '';
+  private retired = false;
 
   constructor(readonly mapping: string) {}
 
@@ -241,9 +242,19 @@ export class CouplingTable {
     return this.troubled.has(row);
   }
 
-  /** Live couplings in row order; live like Map iteration (rows added meanwhile are visited). */
+  /** Live couplings in row order; live like Map iteration (rows added meanwhile are visited, a cleared table ends it). */
   *values(): IterableIterator<Coupling> {
-    for (let row = 0; row < this.length; row++) if ((this.flags[row]! & DEAD) === 0) yield this.get(row);
+    for (let row = 0; row < this.length && !this.retired; row++) if ((this.flags[row]! & DEAD) === 0) yield this.get(row);
+  }
+
+  /** The mapping was uncoupled as a whole: iterations end (a snapshot still being written reads on). */
+  retire(): void {
+    this.retired = true;
+  }
+
+  /** Strings kept beside the columns (ids and times in no compact form): 0 when every value is compact. */
+  get strings(): number {
+    return this.texts.size;
   }
 
   /**

@@ -175,6 +175,7 @@ export class StateData {
     }
     m.dirty = true;
     const n = m.table.size;
+    m.table.retire();
     m.table = new CouplingTable(m.name);
     this.couplingCount -= n;
     return n;

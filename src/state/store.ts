@@ -320,6 +320,15 @@ export class StateStore implements CouplingLookup {
     return m ? m.table.values() : new Map<string, Coupling>().values();
   }
 
+  /**
+   * What a mapping's couplings take in memory: bytes of its typed columns, id tables and extra arena (the
+   * bulk of it; capacity included), and how many ids and times are kept as strings beside them.
+   */
+  couplingMemory(mapping: string): { couplings: number; rows: number; bytes: number; strings: number } {
+    const t = this.data.mapping(mapping)?.table;
+    return { couplings: t?.size ?? 0, rows: t?.length ?? 0, bytes: t?.columnBytes ?? 0, strings: t?.strings ?? 0 };
+  }
+
   /** Mappings that have couplings, watermarks or failures. */
   mappings(): string[] {
     return [...this.data.mappings.keys()];

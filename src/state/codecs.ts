@@ -19,33 +19,34 @@ const DASH = 0x2d;
 /** Scratch for strings: their characters copied as bytes (ids and times of interest are at most 38 characters). */
 const scratch = new Uint8Array(40);
 
-function hexWord(src: Uint8Array, at: number, digits: number): number {
-  let w = 0;
-  for (let i = 0; i < digits; i++) {
-    const v = HEX_VALUE[src[at + i]!]!;
-    if (v < 0) return -1;
-    w = w * 16 + v;
-  }
-  return w;
+/** Four hex digits at `at` as a 16-bit value, or a negative number when one is not a hex digit. */
+function hex4(src: Uint8Array, at: number): number {
+  const a = HEX_VALUE[src[at]!]!;
+  const b = HEX_VALUE[src[at + 1]!]!;
+  const c = HEX_VALUE[src[at + 2]!]!;
+  const d = HEX_VALUE[src[at + 3]!]!;
+  return (a | b | c | d) < 0 ? -1 : (a << 12) | (b << 8) | (c << 4) | d;
 }
 
 /**
  * Reads the 36 bytes at `at` as a GUID (8-4-4-4-12 hex digits, either case) into `words[to..to+3]`.
- * Returns false (words untouched or partly written) when they are not one.
+ * Returns false (words untouched) when they are not one.
  */
 export function guidFromBytes(src: Uint8Array, at: number, words: Uint32Array, to: number): boolean {
   if (src[at + 8] !== DASH || src[at + 13] !== DASH || src[at + 18] !== DASH || src[at + 23] !== DASH) return false;
-  const w0 = hexWord(src, at, 8);
-  const a = hexWord(src, at + 9, 4);
-  const b = hexWord(src, at + 14, 4);
-  const c = hexWord(src, at + 19, 4);
-  const d = hexWord(src, at + 24, 4);
-  const w3 = hexWord(src, at + 28, 8);
-  if (w0 < 0 || a < 0 || b < 0 || c < 0 || d < 0 || w3 < 0) return false;
-  words[to] = w0;
-  words[to + 1] = a * 0x10000 + b;
-  words[to + 2] = c * 0x10000 + d;
-  words[to + 3] = w3;
+  const a = hex4(src, at);
+  const b = hex4(src, at + 4);
+  const c = hex4(src, at + 9);
+  const d = hex4(src, at + 14);
+  const e = hex4(src, at + 19);
+  const f = hex4(src, at + 24);
+  const g = hex4(src, at + 28);
+  const h = hex4(src, at + 32);
+  if ((a | b | c | d | e | f | g | h) < 0) return false;
+  words[to] = a * 0x10000 + b;
+  words[to + 1] = c * 0x10000 + d;
+  words[to + 2] = e * 0x10000 + f;
+  words[to + 3] = g * 0x10000 + h;
   return true;
 }
 
@@ -128,15 +129,16 @@ function daysInMonth(y: number, m: number): number {
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
-function digits(src: Uint8Array, at: number, n: number): number {
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const d = src[at + i]! - 0x30;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
+/** Two decimal digits at `at`, or a negative number. */
+function d2(src: Uint8Array, at: number): number {
+  const a = src[at]! - 0x30;
+  const b = src[at + 1]! - 0x30;
+  return a >>> 0 > 9 || b >>> 0 > 9 ? -1 : a * 10 + b;
 }
+
+/** The last date decoded and its day number: times read together mostly share their date. */
+let lastDate = -1;
+let lastDays = 0;
 
 /** Result of the last timeFromBytes/timeFromString: milliseconds since 1970 (UTC). */
 export let decodedMs = 0;
@@ -149,25 +151,36 @@ export function timeFromBytes(src: Uint8Array, at: number, length: number): numb
   if (length !== 20 && (length < 22 || length > 24)) return TIME_TEXT;
   if (src[at + 4] !== DASH || src[at + 7] !== DASH || src[at + 10] !== 0x54 || src[at + 13] !== 0x3a || src[at + 16] !== 0x3a) return TIME_TEXT;
   if (src[at + length - 1] !== 0x5a) return TIME_TEXT; // Z
-  const y = digits(src, at, 4);
-  const mo = digits(src, at + 5, 2);
-  const d = digits(src, at + 8, 2);
-  const h = digits(src, at + 11, 2);
-  const mi = digits(src, at + 14, 2);
-  const s = digits(src, at + 17, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return TIME_TEXT;
-  if (d > daysInMonth(y, mo)) return TIME_TEXT;
+  const y100 = d2(src, at);
+  const y1 = d2(src, at + 2);
+  const mo = d2(src, at + 5);
+  const d = d2(src, at + 8);
+  const h = d2(src, at + 11);
+  const mi = d2(src, at + 14);
+  const s = d2(src, at + 17);
+  if (y100 < 0 || y1 < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return TIME_TEXT;
+  const y = y100 * 100 + y1;
+  const date = y * 10000 + mo * 100 + d;
+  if (date !== lastDate) {
+    if (d > daysInMonth(y, mo)) return TIME_TEXT;
+    lastDate = date;
+    lastDays = daysFromCivil(y, mo, d);
+  }
   let ms = 0;
   let code = TIME_SECONDS;
   if (length > 20) {
     if (src[at + 19] !== 0x2e) return TIME_TEXT; // .
     const n = length - 21;
-    const f = digits(src, at + 20, n);
-    if (f < 0) return TIME_TEXT;
+    let f = 0;
+    for (let i = 0; i < n; i++) {
+      const digit = src[at + 20 + i]! - 0x30;
+      if (digit >>> 0 > 9) return TIME_TEXT;
+      f = f * 10 + digit;
+    }
     ms = n === 1 ? f * 100 : n === 2 ? f * 10 : f;
     code = TIME_SECONDS + n;
   }
-  decodedMs = daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + s * 1000 + ms;
+  decodedMs = lastDays * DAY_MS + h * 3_600_000 + mi * 60_000 + s * 1000 + ms;
   return code;
 }
 
@@ -188,4 +201,110 @@ export function timeText(ms: number, code: number): string {
   const iso = new Date(ms).toISOString();
   if (code === TIME_SECONDS + 3) return iso;
   return code === TIME_SECONDS ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 19 + code)}Z`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// JSON
+
+const enum Ch {
+  Tab = 0x09,
+  Lf = 0x0a,
+  Cr = 0x0d,
+  Space = 0x20,
+  Quote = 0x22,
+  Plus = 0x2b,
+  Comma = 0x2c,
+  Minus = 0x2d,
+  Dot = 0x2e,
+  Zero = 0x30,
+  Nine = 0x39,
+  Colon = 0x3a,
+  OpenBracket = 0x5b,
+  Backslash = 0x5c,
+  CloseBracket = 0x5d,
+  OpenBrace = 0x7b,
+  CloseBrace = 0x7d,
+}
+
+function skipSpace(src: Uint8Array, at: number, end: number): number {
+  while (at < end && (src[at] === Ch.Space || src[at] === Ch.Tab || src[at] === Ch.Cr || src[at] === Ch.Lf)) at++;
+  return at;
+}
+
+function literal(src: Uint8Array, at: number, end: number, word: string): number {
+  if (at + word.length > end) return -1;
+  for (let i = 0; i < word.length; i++) if (src[at + i] !== word.charCodeAt(i)) return -1;
+  return at + word.length;
+}
+
+function stringEnd(src: Uint8Array, at: number, end: number): number {
+  for (let i = at + 1; i < end; i++) {
+    const c = src[i]!;
+    if (c === Ch.Quote) return i + 1;
+    if (c < 0x20) return -1;
+    if (c === Ch.Backslash) {
+      const e = src[++i];
+      if (e === 0x75) {
+        // \uXXXX
+        for (let k = 1; k <= 4; k++) if (i + k >= end || HEX_VALUE[src[i + k]!]! < 0) return -1;
+        i += 4;
+      } else if (e !== Ch.Quote && e !== Ch.Backslash && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) {
+        return -1;
+      }
+    }
+  }
+  return -1;
+}
+
+function digitsEnd(src: Uint8Array, at: number, end: number): number {
+  const start = at;
+  while (at < end && src[at]! >= Ch.Zero && src[at]! <= Ch.Nine) at++;
+  return at > start ? at : -1;
+}
+
+function numberEnd(src: Uint8Array, at: number, end: number): number {
+  if (src[at] === Ch.Minus) at++;
+  if (src[at] === Ch.Zero) at++;
+  else if ((at = digitsEnd(src, at, end)) < 0) return -1;
+  if (src[at] === Ch.Dot && (at = digitsEnd(src, at + 1, end)) < 0) return -1;
+  if (src[at] === 0x65 || src[at] === 0x45) {
+    at++;
+    if (src[at] === Ch.Plus || src[at] === Ch.Minus) at++;
+    if ((at = digitsEnd(src, at, end)) < 0) return -1;
+  }
+  return at;
+}
+
+/**
+ * Where the JSON value starting at `at` (after any whitespace) ends, or -1 when it is not valid JSON: the
+ * check JSON.parse would make, on bytes, without building anything (a mapping file's `extra` objects).
+ */
+export function jsonValueEnd(src: Uint8Array, at: number, end: number, depth = 0): number {
+  at = skipSpace(src, at, end);
+  if (at >= end || depth > 64) return -1;
+  const c = src[at]!;
+  if (c === Ch.Quote) return stringEnd(src, at, end);
+  if (c === Ch.OpenBrace || c === Ch.OpenBracket) {
+    const object = c === Ch.OpenBrace;
+    const close = object ? Ch.CloseBrace : Ch.CloseBracket;
+    at = skipSpace(src, at + 1, end);
+    if (src[at] === close) return at + 1;
+    for (;;) {
+      if (object) {
+        if (src[at] !== Ch.Quote || (at = stringEnd(src, at, end)) < 0) return -1;
+        at = skipSpace(src, at, end);
+        if (src[at] !== Ch.Colon) return -1;
+        at += 1;
+      }
+      if ((at = jsonValueEnd(src, at, end, depth + 1)) < 0) return -1;
+      at = skipSpace(src, at, end);
+      if (src[at] === close) return at + 1;
+      if (src[at] !== Ch.Comma) return -1;
+      at = skipSpace(src, at + 1, end);
+    }
+  }
+  if (c === 0x74) return literal(src, at, end, 'true');
+  if (c === 0x66) return literal(src, at, end, 'false');
+  if (c === 0x6e) return literal(src, at, end, 'null');
+  return numberEnd(src, at, end);
 }

@@ -55,6 +55,15 @@ function resultCode(r: SyncResult | undefined): number {
 
 const probe = new Uint32Array(4);
 
+/** Copies `n` bytes; a short run in a loop (Buffer.copy costs more than the copy for ~100 bytes). */
+function copyBytes(src: Uint8Array, from: number, n: number, dst: Uint8Array, to: number): void {
+  if (n > 256) {
+    dst.set(src.subarray(from, from + n), to);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
+}
+
 export class CouplingTable {
   /** Rows used, live and dead. */
   length = 0;
@@ -100,6 +109,14 @@ export class CouplingTable {
     for (const side of [0, 1] as const) {
       if (this.slots[side].length < rows * 2) this.rehash(side, rows);
     }
+  }
+
+  /** Room for `bytes` more bytes of `extra` JSON (a file's estimate, so its load does not copy the arena as it grows). */
+  reserveExtraBytes(bytes: number): void {
+    if (this.arenaUsed + bytes <= this.arena.length) return;
+    const next = Buffer.allocUnsafe(this.arenaUsed + bytes);
+    this.arena.copy(next, 0, 0, this.arenaUsed);
+    this.arena = next;
   }
 
   /** Bytes held by the columns, arena and index tables (typed arrays only: what a row costs at minimum). */
@@ -428,7 +445,7 @@ export class CouplingTable {
     this.arenaGarbage += this.extraLength[row]!;
     const length = end - start;
     this.reserveArena(length);
-    src.copy(this.arena, this.arenaUsed, start, end);
+    copyBytes(src, start, length, this.arena, this.arenaUsed);
     this.extraAt[row] = this.arenaUsed;
     this.extraLength[row] = length;
     this.arenaUsed += length;
@@ -437,14 +454,19 @@ export class CouplingTable {
   private reserveArena(length: number): void {
     if (this.arenaUsed + length <= this.arena.length) return;
     const live = this.arenaUsed - this.arenaGarbage;
+    if (this.arenaGarbage <= live) {
+      const next = Buffer.allocUnsafe(Math.max(64 * 1024, Math.ceil((this.arenaUsed + length) * 1.25)));
+      this.arena.copy(next, 0, 0, this.arenaUsed);
+      this.arena = next;
+      return;
+    }
     // Mostly replaced values: copy the live ones into a new arena instead of growing.
-    const size = Math.max(64 * 1024, Math.ceil((live + length) * 1.5));
-    const next = Buffer.allocUnsafe(this.arenaGarbage > this.arenaUsed / 2 ? Math.max(size, this.arena.length) : Math.max(size, this.arena.length * 1.5));
+    const next = Buffer.allocUnsafe(Math.max(64 * 1024, Math.ceil((live + length) * 1.25)));
     let used = 0;
     for (let row = 0; row < this.length; row++) {
       const n = this.extraLength[row]!;
       if (n === 0) continue;
-      this.arena.copy(next, used, this.extraAt[row]!, this.extraAt[row]! + n);
+      copyBytes(this.arena, this.extraAt[row]!, n, next, used);
       this.extraAt[row] = used;
       used += n;
     }
@@ -484,12 +506,45 @@ export class CouplingTable {
     if ((this.filled[side]! + 1) * 2 > this.slots[side].length) this.rehash(side, Math.ceil((this.size + 1) * 1.5));
     const slots = this.slots[side];
     const mask = slots.length - 1;
-    const held = (this.flags[row]! & TEXT_ID[side]) !== 0 ? this.findText(side, this.texts.get(row * 8 + ID_FIELD[side])!) : this.findRowGuid(side, row);
-    if (held >= 0) return held;
-    for (let i = this.rowHash(side, row) & mask; ; i = (i + 1) & mask) {
-      const s = slots[i]!;
-      if (s === EMPTY || s === REMOVED) {
-        if (s === EMPTY) this.filled[side] += 1;
+    const textFlag = TEXT_ID[side];
+    let i: number;
+    if ((this.flags[row]! & textFlag) !== 0) {
+      const id = this.texts.get(row * 8 + ID_FIELD[side])!;
+      const held = this.findText(side, id);
+      if (held >= 0) return held;
+      i = textHash(id) & mask;
+    } else {
+      // One pass (a million of these on load): looks for the id and the first free slot together.
+      const w = this.words[side];
+      const at = row * 4;
+      const w0 = w[at]!;
+      const w1 = w[at + 1]!;
+      const w2 = w[at + 2]!;
+      const w3 = w[at + 3]!;
+      let free = -1;
+      for (i = guidHash(w0, w1, w2, w3) & mask; ; i = (i + 1) & mask) {
+        const held = slots[i]!;
+        if (held === EMPTY) break;
+        if (held === REMOVED) {
+          if (free < 0) free = i;
+          continue;
+        }
+        if ((this.flags[held]! & textFlag) !== 0) continue;
+        const o = held * 4;
+        if (w[o + 3] === w3 && w[o] === w0 && w[o + 1] === w1 && w[o + 2] === w2) return held;
+      }
+      if (free >= 0) {
+        slots[free] = row;
+        return -1;
+      }
+      this.filled[side] += 1;
+      slots[i] = row;
+      return -1;
+    }
+    for (; ; i = (i + 1) & mask) {
+      const held = slots[i]!;
+      if (held === EMPTY || held === REMOVED) {
+        if (held === EMPTY) this.filled[side] += 1;
         slots[i] = row;
         return -1;
       }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../errors.js';
-import { decodedMs, guidFromBytes, timeFromBytes, TIME_TEXT } from './codecs.js';
+import { decodedMs, guidFromBytes, jsonValueEnd, timeFromBytes, TIME_TEXT } from './codecs.js';
 import type { TableCapture } from './coupling-table.js';
 import type { MappingState, StateData } from './data.js';
 import { corruptState } from './errors.js';
@@ -350,22 +350,29 @@ export function loadMappingFile(stateDir: string, data: StateData, m: MappingSta
     if (isMissing(err)) throw new MappingFileMissingError(file, m.name);
     throw new StateError(`Cannot read state file ${file}: ${(err as Error).message}. Check its permissions.`, { cause: err });
   }
-  const reader = new RowReader(file, data, m);
+  const reader = new RowReader(file, data, m, fs.fstatSync(fd).size);
   try {
-    const chunk = Buffer.allocUnsafe(4 << 20);
-    let carry: Buffer = Buffer.alloc(0);
+    let chunk = Buffer.allocUnsafe(4 << 20);
+    // Bytes at chunk[0, carry) are the start of a line the previous read cut; the next read goes after them.
+    let carry = 0;
     for (;;) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (carry === chunk.length) {
+        const larger = Buffer.allocUnsafe(chunk.length * 2);
+        chunk.copy(larger, 0, 0, carry);
+        chunk = larger;
+      }
+      const n = fs.readSync(fd, chunk, carry, chunk.length - carry, null);
       if (n === 0) break;
-      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      const end = carry + n;
       let start = 0;
-      for (let nl = buf.indexOf(NEWLINE, start); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
-        reader.line(buf, start, nl);
+      for (let nl = chunk.indexOf(NEWLINE, start); nl >= 0 && nl < end; nl = chunk.indexOf(NEWLINE, start)) {
+        reader.line(chunk, start, nl);
         start = nl + 1;
       }
-      carry = Buffer.from(buf.subarray(start));
+      chunk.copyWithin(0, start, end);
+      carry = end - start;
     }
-    if (carry.length > 0) reader.line(carry, 0, carry.length);
+    if (carry > 0) reader.line(chunk, 0, carry);
     reader.end();
   } finally {
     fs.closeSync(fd);
@@ -388,13 +395,9 @@ RESULT_BYTE[0x73] = 1; // s
 RESULT_BYTE[0x66] = 2; // f
 const EXTRA_ONLY = Buffer.from('{"extra":');
 
-/** The `more` column holds nothing but `extra`, an object: valid whatever the object holds (it is parsed JSON). */
-function isExtraOnly(v: unknown): v is CouplingMore {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  let keys = 0;
-  for (const k in v) if (k !== 'extra' || ++keys > 1) return false;
-  const extra = (v as { extra?: unknown }).extra;
-  return keys === 1 && typeof extra === 'object' && extra !== null && !Array.isArray(extra);
+function startsWith(buf: Buffer, at: number, prefix: Buffer): boolean {
+  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
+  return true;
 }
 
 class RowReader {
@@ -410,6 +413,7 @@ class RowReader {
     private readonly file: string,
     private readonly data: StateData,
     private readonly m: MappingState,
+    private readonly fileBytes: number,
   ) {}
 
   private fail(problem: string): never {
@@ -443,7 +447,11 @@ class RowReader {
         if (!parsed.success) this.fail(describeZodError(parsed.error));
         if (parsed.data.mapping !== this.m.name) this.fail(`holds mapping ${parsed.data.mapping}, not ${this.m.name}`);
         this.expected = parsed.data.count;
-        this.m.table.reserve(Math.min(this.expected, this.m.fileCount));
+        const rows = Math.min(this.expected, this.m.fileCount);
+        this.m.table.reserve(rows);
+        // What the rows hold beyond ~170 bytes each (ids, times, results) is mostly `extra`.
+        const extraBytes = this.fileBytes - rows * 170;
+        if (extraBytes > 1 << 20) this.m.table.reserveExtraBytes(extraBytes);
         this.section = 'rows-start';
         return;
       }
@@ -508,15 +516,22 @@ class RowReader {
     }
     t.setResults(row, RESULT_BYTE[buf[b[10]!]!]! + 3 * RESULT_BYTE[buf[b[10]! + 1]!]!);
     if (withMore) {
-      const more = this.more(buf.toString('utf8', pos + 1, last - 1));
-      t.setRare(row, more.skipped ?? false, more.failureCount ?? 0, more.lastErrorToDataverse, more.lastErrorToBc);
-      if (more.extra !== undefined) {
-        // Written by bcsync as {"extra":…}: the object's JSON is copied as it is.
-        if (isExtraOnly(more) && buf.compare(EXTRA_ONLY, 0, EXTRA_ONLY.length, pos + 1, pos + 1 + EXTRA_ONLY.length) === 0) {
-          t.setExtraBytes(row, buf, pos + 1 + EXTRA_ONLY.length, last - 2);
-        } else {
-          t.setExtra(row, JSON.stringify(more.extra));
-        }
+      const start = pos + 1;
+      const end = last - 1; // the object is buf[start, end)
+      const value = start + EXTRA_ONLY.length;
+      // Written by bcsync as {"extra":{…}}: checked as JSON on the bytes and copied as it is.
+      if (
+        end - value > 2 &&
+        buf[value] === 0x7b &&
+        buf[end - 1] === 0x7d &&
+        startsWith(buf, start, EXTRA_ONLY) &&
+        jsonValueEnd(buf, value, end - 1) === end - 1
+      ) {
+        t.setExtraBytes(row, buf, value, end - 1);
+      } else {
+        const more = this.more(buf.toString('utf8', start, end));
+        t.setRare(row, more.skipped ?? false, more.failureCount ?? 0, more.lastErrorToDataverse, more.lastErrorToBc);
+        if (more.extra !== undefined) t.setExtra(row, JSON.stringify(more.extra));
       }
     }
     this.index(row);
@@ -552,14 +567,9 @@ class RowReader {
     } catch (err) {
       this.fail(`not valid JSON (${(err as Error).message})`);
     }
-    let more: CouplingMore;
-    if (isExtraOnly(value)) {
-      more = value;
-    } else {
-      const parsed = couplingMoreSchema.safeParse(value);
-      if (!parsed.success) this.fail(`more: ${describeZodError(parsed.error)}`);
-      more = parsed.data;
-    }
+    const parsed = couplingMoreSchema.safeParse(value);
+    if (!parsed.success) this.fail(`more: ${describeZodError(parsed.error)}`);
+    const more = parsed.data;
     // Identical values (flags most couplings share) are parsed once.
     if (this.moreCache.size < 10_000) this.moreCache.set(text, more);
     return more;

@@ -237,6 +237,50 @@ describe('compact representation', () => {
     await again.close();
   });
 
+  test('extra objects read from the file bytes are the objects written; an invalid one is corruption naming the line', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const g = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const extras: Record<string, unknown>[] = [
+      { dvw: true, base: 'IpOxpi:abcdef' },
+      { nested: { list: [1, -2.5e-3, 0, 1e21, null, true, false, [], {}], s: 'quote " backslash \\ tab \t unicode é 漢 \u0001' } },
+      { '': '', '0': 'integer-like key', z: [{ a: [{ b: 'deep' }] }] },
+    ];
+    const line = (i: number, more: string): string => `["${g(i)}","${g(100 + i)}","2026-01-01T10:00:00.000Z","","","s-",${more}]`;
+    const write = (rows: string[]): void => {
+      fs.mkdirSync(path.join(dir, 'couplings'), { recursive: true });
+      fs.writeFileSync(
+        path.join(dir, 'couplings.json'),
+        `{"format":"bcsync-state","schemaVersion":2,"savedAt":"2026-01-01T10:00:00.000Z","journalSeq":0,"watermarks":{},"mappings":{"M":{"file":"couplings/M.0.json","couplings":${rows.length}}},\n"uncoupledFailures":[\n]}\n`,
+      );
+      fs.writeFileSync(
+        path.join(dir, 'couplings', 'M.0.json'),
+        `{"format":"bcsync-couplings","schemaVersion":2,"mapping":"M","columns":["bcId","dataverseId","coupledAt","bcModifiedAt","dataverseModifiedAt","results","more"],"count":${rows.length},\n"rows":[\n${rows.join(',\n')}\n]}\n`,
+      );
+    };
+    // As bcsync writes them, and with spaces a person may have added (read the slow way).
+    write([...extras.map((e, i) => line(i, JSON.stringify({ extra: e }))), line(3, `{ "extra" : ${JSON.stringify(extras[0])} }`)]);
+    const s = await StateStore.open(dir, { lock: true });
+    extras.forEach((e, i) => expect(s.byBcId('M', g(i))?.extra).toEqual(e));
+    expect(s.byDataverseId('M', g(103))?.extra).toEqual(extras[0]);
+    s.update('M', g(0), { extra: { more: 1 } });
+    await s.compact();
+    await s.close();
+    const again = await StateStore.open(dir, { lock: false });
+    expect(again.byBcId('M', g(0))?.extra).toEqual({ ...extras[0], more: 1 });
+    extras.slice(1).forEach((e, i) => expect(again.byBcId('M', g(i + 1))?.extra).toEqual(e));
+    await again.close();
+
+    for (const bad of ['{"extra":{"a":tru}}', '{"extra":{"a":"x}}', '{"extra":{"a":1,}}', '{"extra":{"a":"\\x"}}', '{"extra":{"a":01}}', '{"extra":[1]}']) {
+      write([line(0, JSON.stringify({ extra: extras[0] })), line(1, bad)]);
+      const broken = await StateStore.open(dir, { lock: false }).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(broken?.message).toMatch(/M\.0\.json is corrupt \(line 4: (not valid JSON|more: extra)/);
+    }
+  });
+
   test('times in every form read back exactly as written, through the file and the journal', async () => {
     const dir = tempDir();
     dirs.push(dir);

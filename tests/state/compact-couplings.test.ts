@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ManualClock } from '../../src/clock.js';
 import { CouplingConflictError, normalizeId, StateStore, type Coupling, type MappingCounts } from '../../src/state/index.js';
-import { tempDir } from './helpers/state-helpers.js';
+import { seededRandom, tempDir } from './helpers/state-helpers.js';
 
 /**
  * The compact coupling table (src/state/coupling-table.ts) against a plain Map model: random couple / update /
@@ -16,18 +16,6 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-/** mulberry32: a small seeded generator, so a failing run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A pool of ids: GUIDs (looked up in random spellings) and a few other ids, which are kept exactly. */
 function idPool(prefix: string, n: number, rnd: () => number): string[] {
@@ -73,7 +61,7 @@ function expectSame(store: StateStore, mapping: string, model: Map<string, Coupl
 }
 
 async function run(seed: number, steps: number): Promise<void> {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
   const M = 'CUSTOMER';
   const bcIds = idPool('bc', 30, rnd);

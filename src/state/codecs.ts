@@ -13,10 +13,9 @@ for (let i = 0; i < 6; i++) {
   HEX_VALUE[0x41 + i] = 10 + i;
   HEX_VALUE[0x61 + i] = 10 + i;
 }
-const HEX_PAIR: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 const DASH = 0x2d;
-/** Scratch for strings: their characters copied as bytes (ids and times of interest are at most 38 characters). */
+/** Scratch for a time given as a string: its characters copied as bytes (times of interest are at most 24 characters). */
 const scratch = new Uint8Array(40);
 
 /** Four hex digits at `at` as a 16-bit value, or a negative number when one is not a hex digit. */
@@ -50,39 +49,86 @@ export function guidFromBytes(src: Uint8Array, at: number, words: Uint32Array, t
   return true;
 }
 
+/** Value of a hex digit character code, or -1. */
+function hexOf(c: number): number {
+  return c < 128 ? HEX_VALUE[c]! : -1;
+}
+
+function hex4Of(id: string, at: number): number {
+  const a = hexOf(id.charCodeAt(at));
+  const b = hexOf(id.charCodeAt(at + 1));
+  const c = hexOf(id.charCodeAt(at + 2));
+  const d = hexOf(id.charCodeAt(at + 3));
+  return (a | b | c | d) < 0 ? -1 : (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+/** The last two ids parsed by guidFromString and their words: a BC id and a Dataverse id are looked up in turns. */
+const recentIds = ['', ''];
+const recentOk = [false, false];
+const recentWords = new Uint32Array(8);
+let nextRecent = 0;
+/** Where parseGuid writes. */
+const parsed = new Uint32Array(4);
+
 /**
  * Reads a GUID in any spelling normalizeId accepts (either case, optionally in braces) into `words[to..]`.
  * False for any other id.
  */
 export function guidFromString(id: string, words: Uint32Array, to: number): boolean {
-  const n = id.length;
-  if (n < 36 || n > 38) return false;
-  let start = 0;
-  if (id.charCodeAt(0) === 0x7b) start = 1; // {
-  const end = id.charCodeAt(n - 1) === 0x7d ? n - 1 : n; // }
-  if (end - start !== 36) return false;
-  for (let i = 0; i < 36; i++) {
-    const ch = id.charCodeAt(start + i);
-    if (ch > 0x7f) return false;
-    scratch[i] = ch;
+  let k = id === recentIds[0] ? 0 : id === recentIds[1] ? 1 : -1;
+  if (k < 0) {
+    k = nextRecent;
+    nextRecent ^= 1;
+    recentIds[k] = id;
+    recentOk[k] = parseGuid(id);
+    if (recentOk[k]) recentWords.set(parsed, k * 4);
   }
-  return guidFromBytes(scratch, 0, words, to);
+  if (!recentOk[k]) return false;
+  words[to] = recentWords[k * 4]!;
+  words[to + 1] = recentWords[k * 4 + 1]!;
+  words[to + 2] = recentWords[k * 4 + 2]!;
+  words[to + 3] = recentWords[k * 4 + 3]!;
+  return true;
 }
 
-/** The canonical spelling (lower case, no braces) of the GUID in `words[at..at+3]`. */
+function parseGuid(id: string): boolean {
+  const n = id.length;
+  if (n < 36 || n > 38) return false;
+  const at = id.charCodeAt(0) === 0x7b ? 1 : 0; // {
+  const end = id.charCodeAt(n - 1) === 0x7d ? n - 1 : n; // }
+  if (end - at !== 36) return false;
+  if (id.charCodeAt(at + 8) !== DASH || id.charCodeAt(at + 13) !== DASH || id.charCodeAt(at + 18) !== DASH || id.charCodeAt(at + 23) !== DASH) {
+    return false;
+  }
+  const a = hex4Of(id, at);
+  const b = hex4Of(id, at + 4);
+  const c = hex4Of(id, at + 9);
+  const d = hex4Of(id, at + 14);
+  const e = hex4Of(id, at + 19);
+  const f = hex4Of(id, at + 24);
+  const g = hex4Of(id, at + 28);
+  const h = hex4Of(id, at + 32);
+  if ((a | b | c | d | e | f | g | h) < 0) return false;
+  parsed[0] = a * 0x10000 + b;
+  parsed[1] = c * 0x10000 + d;
+  parsed[2] = e * 0x10000 + f;
+  parsed[3] = g * 0x10000 + h;
+  return true;
+}
+
+const HEX_CHAR = Buffer.from('0123456789abcdef');
+/** Where each of the 32 hex digits of a GUID goes in its text. */
+const DIGIT_AT = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35];
+const guidChars = Buffer.from('00000000-0000-0000-0000-000000000000');
+
+/** The canonical spelling (lower case, no braces) of the GUID in `words[at..at+3]`: one flat string. */
 export function guidText(words: Uint32Array, at: number): string {
-  const w0 = words[at]!;
-  const w1 = words[at + 1]!;
-  const w2 = words[at + 2]!;
-  const w3 = words[at + 3]!;
-  return (
-    HEX_PAIR[w0 >>> 24]! + HEX_PAIR[(w0 >>> 16) & 255]! + HEX_PAIR[(w0 >>> 8) & 255]! + HEX_PAIR[w0 & 255]! + '-' +
-    HEX_PAIR[w1 >>> 24]! + HEX_PAIR[(w1 >>> 16) & 255]! + '-' +
-    HEX_PAIR[(w1 >>> 8) & 255]! + HEX_PAIR[w1 & 255]! + '-' +
-    HEX_PAIR[w2 >>> 24]! + HEX_PAIR[(w2 >>> 16) & 255]! + '-' +
-    HEX_PAIR[(w2 >>> 8) & 255]! + HEX_PAIR[w2 & 255]! +
-    HEX_PAIR[w3 >>> 24]! + HEX_PAIR[(w3 >>> 16) & 255]! + HEX_PAIR[(w3 >>> 8) & 255]! + HEX_PAIR[w3 & 255]!
-  );
+  let p = 0;
+  for (let k = 0; k < 4; k++) {
+    const w = words[at + k]!;
+    for (let shift = 28; shift >= 0; shift -= 4) guidChars[DIGIT_AT[p++]!] = HEX_CHAR[(w >>> shift) & 15]!;
+  }
+  return guidChars.toString('latin1', 0, 36);
 }
 
 /** Hash of a GUID's words for an open-addressing table (callers mask the low bits). */
@@ -195,12 +241,43 @@ export function timeFromString(text: string): number {
   return timeFromBytes(scratch, 0, n);
 }
 
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** The last day written and its `YYYY-MM-DDT`: times written together mostly share their date. */
+let lastTextDay = Number.NaN;
+let lastDayText = '';
+
+/** `YYYY-MM-DDT` of a day number (H. Hinnant's civil_from_days; years 0000-9999 only ever reach here). */
+function dateText(days: number): string {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${TWO_DIGITS[Math.floor(y / 100)]!}${TWO_DIGITS[y % 100]!}-${TWO_DIGITS[m]!}-${TWO_DIGITS[d]!}T`;
+}
+
 /** The string a time was read from, given its milliseconds and format code (1-4). */
 export function timeText(ms: number, code: number): string {
-  // Years 0000-9999 only ever reach here, which toISOString writes with four digits.
-  const iso = new Date(ms).toISOString();
-  if (code === TIME_SECONDS + 3) return iso;
-  return code === TIME_SECONDS ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 19 + code)}Z`;
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastTextDay) {
+    lastTextDay = day;
+    lastDayText = dateText(day);
+  }
+  let rest = ms - day * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const s = Math.floor(rest / 1000);
+  const text = `${lastDayText}${TWO_DIGITS[h]!}:${TWO_DIGITS[mi]!}:${TWO_DIGITS[s]!}`;
+  if (code === TIME_SECONDS) return `${text}Z`;
+  const fraction = THREE_DIGITS[rest - s * 1000]!;
+  return `${text}.${code === TIME_SECONDS + 3 ? fraction : fraction.slice(0, code - TIME_SECONDS)}Z`;
 }
 
 // ------------------------------------------------------------------------------------------------

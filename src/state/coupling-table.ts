@@ -33,7 +33,7 @@ const TEXT_ID = [4, 8] as const;
 
 const EMPTY = -1;
 const REMOVED = -2;
-const CACHE_SIZE = 4096;
+const CACHE_SIZE = 8192;
 
 /** Keys in `texts`: row * 8 + field (0 bcId, 1 dataverseId, 2-4 the times). */
 const ID_FIELD = [0, 1] as const;
@@ -387,10 +387,11 @@ export class CouplingTable {
     this.texts.set(row * 8 + ID_FIELD[side], id);
   }
 
+  /** Writes the fields of `c` but its ids; those equal to `previous` (the row's current object, if cached) are left. */
   private setFields(row: number, c: Coupling, previous: Coupling | undefined): void {
-    this.setTime(row, 0, c.coupledAt);
-    this.setTime(row, 1, c.bcModifiedAt);
-    this.setTime(row, 2, c.dataverseModifiedAt);
+    if (previous?.coupledAt !== c.coupledAt) this.setTime(row, 0, c.coupledAt);
+    if (previous === undefined || previous.bcModifiedAt !== c.bcModifiedAt) this.setTime(row, 1, c.bcModifiedAt);
+    if (previous === undefined || previous.dataverseModifiedAt !== c.dataverseModifiedAt) this.setTime(row, 2, c.dataverseModifiedAt);
     this.results[row] = resultCode(c.lastResultToDataverse) + 3 * resultCode(c.lastResultToBc);
     this.setRare(row, c.skipped, c.failureCount, c.lastErrorToDataverse, c.lastErrorToBc);
     if (previous === undefined || previous.extra !== c.extra) this.setExtra(row, c.extra === undefined ? undefined : JSON.stringify(c.extra));

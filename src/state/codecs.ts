@@ -241,14 +241,20 @@ export function timeFromString(text: string): number {
   return timeFromBytes(scratch, 0, n);
 }
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-/** The last day written and its `YYYY-MM-DDT`: times written together mostly share their date. */
+/** The last day written: times written together mostly share their date. */
 let lastTextDay = Number.NaN;
-let lastDayText = '';
+/** Where a time's text is put together (`YYYY-MM-DDTHH:MM:SS.fffZ`), then read as one flat string. */
+const timeChars = Buffer.from('0000-00-00T00:00:00.000Z');
 
-/** `YYYY-MM-DDT` of a day number (H. Hinnant's civil_from_days; years 0000-9999 only ever reach here). */
-function dateText(days: number): string {
+function writeDigits(value: number, at: number, n: number): void {
+  for (let i = n - 1; i >= 0; i--) {
+    timeChars[at + i] = 0x30 + (value % 10);
+    value = Math.floor(value / 10);
+  }
+}
+
+/** `YYYY-MM-DD` of a day number into timeChars (H. Hinnant's civil_from_days; years 0000-9999 only ever reach here). */
+function writeDate(days: number): void {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -257,8 +263,9 @@ function dateText(days: number): string {
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return `${TWO_DIGITS[Math.floor(y / 100)]!}${TWO_DIGITS[y % 100]!}-${TWO_DIGITS[m]!}-${TWO_DIGITS[d]!}T`;
+  writeDigits(yoe + era * 400 + (m <= 2 ? 1 : 0), 0, 4);
+  writeDigits(m, 5, 2);
+  writeDigits(d, 8, 2);
 }
 
 /** The string a time was read from, given its milliseconds and format code (1-4). */
@@ -266,7 +273,7 @@ export function timeText(ms: number, code: number): string {
   const day = Math.floor(ms / DAY_MS);
   if (day !== lastTextDay) {
     lastTextDay = day;
-    lastDayText = dateText(day);
+    writeDate(day);
   }
   let rest = ms - day * DAY_MS;
   const h = Math.floor(rest / 3_600_000);
@@ -274,10 +281,18 @@ export function timeText(ms: number, code: number): string {
   const mi = Math.floor(rest / 60_000);
   rest -= mi * 60_000;
   const s = Math.floor(rest / 1000);
-  const text = `${lastDayText}${TWO_DIGITS[h]!}:${TWO_DIGITS[mi]!}:${TWO_DIGITS[s]!}`;
-  if (code === TIME_SECONDS) return `${text}Z`;
-  const fraction = THREE_DIGITS[rest - s * 1000]!;
-  return `${text}.${code === TIME_SECONDS + 3 ? fraction : fraction.slice(0, code - TIME_SECONDS)}Z`;
+  writeDigits(h, 11, 2);
+  writeDigits(mi, 14, 2);
+  writeDigits(s, 17, 2);
+  if (code === TIME_SECONDS) {
+    timeChars[19] = 0x5a; // Z
+    return timeChars.toString('latin1', 0, 20);
+  }
+  const digits = code - TIME_SECONDS;
+  timeChars[19] = 0x2e; // .
+  writeDigits(Math.floor((rest - s * 1000) / (digits === 1 ? 100 : digits === 2 ? 10 : 1)), 20, digits);
+  timeChars[20 + digits] = 0x5a;
+  return timeChars.toString('latin1', 0, 21 + digits);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -182,11 +182,14 @@ export class CouplingTable {
   // ------------------------------------------------------------------------------------------------
   // Reading rows
 
-  /** The coupling of a live row. The same object for lookups close together; never changed in place. */
-  get(row: number): Coupling {
+  /**
+   * The coupling of a live row. The same object for lookups close together; never changed in place.
+   * `side` and `id`: the id it was found by, whose string the object can share when it is the stored spelling.
+   */
+  get(row: number, side?: IdSide, id?: string): Coupling {
     const slot = row & (CACHE_SIZE - 1);
     if (this.cacheRow[slot] === row) return this.cacheObject[slot]!;
-    const c = this.make(row);
+    const c = this.make(row, side !== undefined && id !== undefined && this.isStoredSpelling(side, row, id) ? side : -1, id);
     this.cacheRow[slot] = row;
     this.cacheObject[slot] = c;
     return c;
@@ -197,14 +200,26 @@ export class CouplingTable {
     return this.cacheRow[slot] === row ? this.cacheObject[slot] : undefined;
   }
 
-  private make(row: number): Coupling {
+  /** Whether `id`, found on `side` at `row`, is spelled as the row gives it back (lower case, no braces). */
+  private isStoredSpelling(side: IdSide, row: number, id: string): boolean {
+    if ((this.flags[row]! & TEXT_ID[side]) !== 0) return true; // found by ===
+    if (id.length !== 36) return false;
+    for (let i = 0; i < 36; i++) {
+      const ch = id.charCodeAt(i);
+      if (ch >= 0x41 && ch <= 0x46) return false;
+    }
+    return true;
+  }
+
+  /** A new object for `row`; `known` (a side) takes `id` for that side's id instead of writing it anew. */
+  private make(row: number, known = -1, id?: string): Coupling {
     const flags = this.flags[row]!;
     const r = this.results[row]!;
     const rare = this.rare.get(row);
     return {
       mapping: this.mapping,
-      bcId: this.id(0, row),
-      dataverseId: this.id(1, row),
+      bcId: known === 0 ? id! : this.id(0, row),
+      dataverseId: known === 1 ? id! : this.id(1, row),
       coupledAt: this.time(row, 0)!,
       bcModifiedAt: this.time(row, 1),
       dataverseModifiedAt: this.time(row, 2),

@@ -32,12 +32,12 @@ export class MappingState {
 
   byBcId(bcId: string): Coupling | undefined {
     const row = this.table.find(0, bcId);
-    return row >= 0 ? this.table.get(row) : undefined;
+    return row >= 0 ? this.table.get(row, 0, bcId) : undefined;
   }
 
   byDataverseId(dataverseId: string): Coupling | undefined {
     const row = this.table.find(1, dataverseId);
-    return row >= 0 ? this.table.get(row) : undefined;
+    return row >= 0 ? this.table.get(row, 1, dataverseId) : undefined;
   }
 }
 

@@ -91,8 +91,10 @@ export class CouplingTable {
   private readonly slots: [Int32Array, Int32Array] = [new Int32Array(16).fill(EMPTY), new Int32Array(16).fill(EMPTY)];
   /** Slots taken per side (live and removed), to know when to grow. */
   private readonly filled = [0, 0];
-  private readonly cacheRow = new Int32Array(CACHE_SIZE).fill(-1);
-  private readonly cacheObject: (Coupling | undefined)[] = new Array<Coupling | undefined>(CACHE_SIZE);
+  /** Recently handed-out objects by row & cacheMask (sized with the table, up to CACHE_SIZE). */
+  private cacheRow = new Int32Array(16).fill(-1);
+  private cacheObject: (Coupling | undefined)[] = new Array<Coupling | undefined>(16);
+  private cacheMask = 15;
   private readonly captures = new Set<TableCapture>();
   private lastExtraText = '';
   private lastExtra: Readonly<Record<string, JsonValue>> | undefined;
@@ -170,15 +172,6 @@ export class CouplingTable {
     return guidHash(w[at]!, w[at + 1]!, w[at + 2]!, w[at + 3]!);
   }
 
-  /** Whether `row` holds `id` on `side` (the canonical id of a coupling). */
-  holds(side: IdSide, row: number, id: string): boolean {
-    if ((this.flags[row]! & TEXT_ID[side]) !== 0) return this.texts.get(row * 8 + ID_FIELD[side]) === id;
-    if (!guidFromString(id, probe, 0)) return false;
-    const w = this.words[side];
-    const at = row * 4;
-    return w[at] === probe[0] && w[at + 1] === probe[1] && w[at + 2] === probe[2] && w[at + 3] === probe[3];
-  }
-
   // ------------------------------------------------------------------------------------------------
   // Reading rows
 
@@ -187,7 +180,7 @@ export class CouplingTable {
    * `side` and `id`: the id it was found by, whose string the object can share when it is the stored spelling.
    */
   get(row: number, side?: IdSide, id?: string): Coupling {
-    const slot = row & (CACHE_SIZE - 1);
+    const slot = row & this.cacheMask;
     if (this.cacheRow[slot] === row) return this.cacheObject[slot]!;
     const c = this.make(row, side !== undefined && id !== undefined && this.isStoredSpelling(side, row, id) ? side : -1, id);
     this.cacheRow[slot] = row;
@@ -196,7 +189,7 @@ export class CouplingTable {
   }
 
   private cached(row: number): Coupling | undefined {
-    const slot = row & (CACHE_SIZE - 1);
+    const slot = row & this.cacheMask;
     return this.cacheRow[slot] === row ? this.cacheObject[slot] : undefined;
   }
 
@@ -268,10 +261,6 @@ export class CouplingTable {
       this.lastExtra = JSON.parse(text) as Record<string, JsonValue>;
     }
     return this.lastExtra;
-  }
-
-  isTroubled(row: number): boolean {
-    return this.troubled.has(row);
   }
 
   /** Live couplings in row order; live like Map iteration (rows added meanwhile are visited, a cleared table ends it). */
@@ -384,13 +373,13 @@ export class CouplingTable {
     for (let f = 0; f < 5; f++) this.texts.delete(row * 8 + f);
     this.arenaGarbage += this.extraLength[row]!;
     this.extraLength[row] = 0;
-    const slot = row & (CACHE_SIZE - 1);
+    const slot = row & this.cacheMask;
     if (this.cacheRow[slot] === row) this.cacheRow[slot] = -1;
     this.size -= 1;
   }
 
   private remember(row: number, c: Coupling): void {
-    const slot = row & (CACHE_SIZE - 1);
+    const slot = row & this.cacheMask;
     this.cacheRow[slot] = row;
     this.cacheObject[slot] = c;
   }
@@ -512,6 +501,12 @@ export class CouplingTable {
     this.extraAt = grow(this.extraAt, (n) => new Uint32Array(n), 1);
     this.extraLength = grow(this.extraLength, (n) => new Uint32Array(n), 1);
     this.capacity = capacity;
+    const cacheSize = Math.min(CACHE_SIZE, 2 ** Math.ceil(Math.log2(Math.max(16, capacity))));
+    if (cacheSize > this.cacheRow.length) {
+      this.cacheRow = new Int32Array(cacheSize).fill(-1);
+      this.cacheObject = new Array<Coupling | undefined>(cacheSize);
+      this.cacheMask = cacheSize - 1;
+    }
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -565,12 +560,6 @@ export class CouplingTable {
         return -1;
       }
     }
-  }
-
-  private findRowGuid(side: IdSide, row: number): number {
-    const w = this.words[side];
-    const at = row * 4;
-    return this.findGuid(side, w[at]!, w[at + 1]!, w[at + 2]!, w[at + 3]!);
   }
 
   private unindex(side: IdSide, row: number): void {

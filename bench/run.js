@@ -3,12 +3,15 @@
 //
 //   npm run bench                          N = 100,000 customers (builds dist/ first)
 //   npm run bench -- --n 10000 --json      one JSON object instead of the table
-//   options: --n N, --baseline-n N (10,000; 0 skips it), --state-n N (1,000,000; 0 skips it), --no-latency
+//   options: --n N, --baseline-n N (10,000; 0 skips it), --state-n N (1,000,000; 0 skips it), --no-latency,
+//            --second-full-sync (step 2b below; off by default, the default output is unchanged without it)
 //
 // Steps, each on a fresh request log of the emulators (bench/emulator-host.js, seed scale:N, DEFAULT_LATENCY and
 // the documented service-protection limits):
 //   1. `bcsync setup --yes` against the emulators (not timed)
 //   2. `bcsync full-sync --mapping CUSTOMER` (review included), then `bcsync sync --mapping CUSTOMER` (no changes)
+//  2b. with --second-full-sync: `bcsync full-sync --mapping CUSTOMER` again, everything coupled (how cron-driven
+//      full syncs run); its requests by kind and wall are printed after the sync's
 //   3. the peer: bench/peer.js --mode batch (executeBatch, 1,000-operation changesets, 16 in flight)
 //   4. the baseline: bench/peer.js --mode per-record on the first --baseline-n customers (one upsert each, 16 in
 //      flight); last, because its requests fill the service's 5-minute request window
@@ -33,11 +36,12 @@ const { values: args } = parseArgs({
     'state-n': { type: 'string', default: '1000000' },
     json: { type: 'boolean', default: false },
     'no-latency': { type: 'boolean', default: false },
+    'second-full-sync': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write('usage: npm run bench -- [--n 100000] [--baseline-n 10000] [--state-n 1000000] [--json] [--no-latency]\n');
+  process.stdout.write('usage: npm run bench -- [--n 100000] [--baseline-n 10000] [--state-n 1000000] [--json] [--no-latency] [--second-full-sync]\n');
   process.exit(0);
 }
 const N = Number(args.n);
@@ -56,7 +60,8 @@ const progress = (text) => process.stderr.write(`bench: ${text}\n`);
 // The emulator host.
 const host = fork(path.join(HERE, 'emulator-host.js'), [JSON.stringify({ seed: `scale:${N}`, latency })], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  execArgv: [],
+  // BENCH_EMULATOR_PROF=DIR: a V8 CPU profile of the emulator host into DIR (what our requests cost the emulators).
+  execArgv: process.env.BENCH_EMULATOR_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_EMULATOR_PROF] : [],
 });
 // Never leave the host behind (it holds our stdout), also when a step fails.
 process.on('exit', () => host.kill());
@@ -161,6 +166,11 @@ progress(`full-sync --mapping CUSTOMER (${N} customers)`);
 const full = await measured(async () => mustSucceed('bcsync full-sync', await cli(['full-sync', '--mapping', 'CUSTOMER'])));
 progress('sync --mapping CUSTOMER (no changes)');
 const sync = await measured(async () => mustSucceed('bcsync sync', await cli(['sync', '--mapping', 'CUSTOMER'])));
+let second;
+if (args['second-full-sync']) {
+  progress(`second full-sync --mapping CUSTOMER (${N} customers, all coupled)`);
+  second = await measured(async () => mustSucceed('bcsync full-sync (second)', await cli(['full-sync', '--mapping', 'CUSTOMER'])));
+}
 
 // 3. The peer, 4. the baseline.
 const peerEnv = {
@@ -240,6 +250,21 @@ const figures = {
         peakRssMb: Math.round(sync.maxRssMb),
         clientCpuMs: Math.round(sync.cpuMs),
       },
+      ...(second
+        ? {
+            secondFullSync: {
+              requests: second.stats.requests,
+              operations: second.stats.operations,
+              requestKinds: second.kinds,
+              wallMs: Math.round(second.wallMs),
+              lowerBoundMs: Math.round(second.stats.lowerBoundMs.total),
+              peakRssMb: Math.round(second.maxRssMb),
+              clientCpuMs: Math.round(second.cpuMs),
+              emulatorCpuMs: Math.round(second.emulatorCpuMs),
+              loadAverage: r2(second.loadAverage),
+            },
+          }
+        : {}),
     },
   },
   peer: {
@@ -295,6 +320,15 @@ if (args.json) {
     `  request kinds   ${Object.entries(c.requestKinds).map(([k, v]) => `${k} ×${v.requests}`).join('; ')}`,
     '',
     `bcsync sync --mapping CUSTOMER (no changes): ${req(c.sync.requests)}; wall ${s(c.sync.wallMs)}; CPU ${s(c.sync.clientCpuMs)}; peak RSS ${fmt(c.sync.peakRssMb)} MB`,
+    ...(c.secondFullSync
+      ? [
+          '',
+          `bcsync full-sync --mapping CUSTOMER again, everything coupled (--second-full-sync)`,
+          `  requests        ${req(c.secondFullSync.requests)} (operations: Dataverse ${fmt(c.secondFullSync.operations.dataverse)}, BC ${fmt(c.secondFullSync.operations.bc)})`,
+          `  wall            ${s(c.secondFullSync.wallMs)}; lower bound ${s(c.secondFullSync.lowerBoundMs)}; CPU bcsync ${s(c.secondFullSync.clientCpuMs)}, emulators ${s(c.secondFullSync.emulatorCpuMs)}; peak RSS ${fmt(c.secondFullSync.peakRssMb)} MB; load average ${fmt(c.secondFullSync.loadAverage, 2)}`,
+          `  request kinds   ${Object.entries(c.secondFullSync.requestKinds).map(([k, v]) => `${k} ×${v.requests}`).join('; ')}`,
+        ]
+      : []),
     '',
     `peer: dynamics-web-api executeBatch, 1,000-operation changesets, 16 in flight (bench/peer.js), its own process`,
     `  ${fmt(figures.peer.records)} records; ${req(figures.peer.requests)}; wall ${s(figures.peer.wallMs)}; lower bound ${s(figures.peer.lowerBoundMs)}: ${fmt(figures.peer.wallToLowerBound, 2)}x; CPU ${s(figures.peer.clientCpuMs)} (emulators ${s(figures.peer.emulatorCpuMs)}); peak RSS ${fmt(figures.peer.peakRssMb)} MB; retries ${figures.peer.retries}`,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { BcClient } from '../clients/bc/client.js';
-import type { DataverseClient } from '../clients/dataverse/client.js';
+import type { DataverseClient, WhoAmI } from '../clients/dataverse/client.js';
 import { odataString } from '../clients/odata/index.js';
 import { salesSetup } from '../clients/bc/resources/salesSetup.js';
 import type { Clock } from '../clock.js';
@@ -46,15 +46,18 @@ export const environmentSchema = z.object({
   /** Sales & Receivables Setup's write-in product: never synchronized (docs/integration.md §8.1). */
   writeInProduct: z.object({ type: z.enum(['Item', 'Resource']), number: z.string() }).optional(),
   fetchedAt: z.number(),
+  /** The connection it was read for (environmentKey): a cache read for another company is not used. */
+  readFor: z.string().optional(),
 });
 export type Environment = z.infer<typeof environmentSchema>;
 
 /** Refreshed after this long (exchange rates change daily; the rest almost never). */
 const ENVIRONMENT_TTL_MS = 60 * 60 * 1000;
 
-export async function fetchEnvironment(clients: EngineClients, companyName: string, now: number): Promise<Environment> {
+/** `who`: Dataverse's WhoAmI answer when the caller has just read it (setup's connection test). */
+export async function fetchEnvironment(clients: EngineClients, companyName: string, now: number, who?: WhoAmI): Promise<Environment> {
   const { bc, dataverse } = clients;
-  const who = await dataverse.whoAmI();
+  who ??= await dataverse.whoAmI();
   // Plain GETs (not a $batch, which is a POST): reading the environment is a read, in dry runs too.
   const companyRow = await (async () => {
     for await (const page of dataverse.list('cdm_companies', { select: ['cdm_companyid'], filter: `cdm_name eq ${odataString(companyName)}` }, loose)) {
@@ -102,13 +105,26 @@ async function readWriteInProduct(bc: BcClient): Promise<Environment['writeInPro
   return undefined;
 }
 
-/** The cached environment of a state directory (through src/state, mode 0600), refreshed when stale or missing. */
-export async function loadEnvironment(clients: EngineClients, stateDir: string, companyName: string, now: number): Promise<Environment> {
+/** Which connection an environment belongs to: the BC company and the Dataverse organization. */
+export function environmentKey(profile: { bc: { apiUrl: string; companyId: string }; dataverse: { url: string } }): string {
+  return [profile.bc.apiUrl, profile.bc.companyId, profile.dataverse.url].map((part) => part.toLowerCase()).join(' ');
+}
+
+/**
+ * The cached environment of a state directory (through src/state, mode 0600), refreshed when stale, missing or
+ * read for another connection (`readFor`, see environmentKey: setup may have switched the company).
+ */
+export async function loadEnvironment(clients: EngineClients, stateDir: string, companyName: string, now: number, readFor?: string): Promise<Environment> {
   const cached = environmentSchema.safeParse(await readEnvironmentCache(stateDir));
-  if (cached.success && now - cached.data.fetchedAt < ENVIRONMENT_TTL_MS) return cached.data;
+  if (cached.success && now - cached.data.fetchedAt < ENVIRONMENT_TTL_MS && cached.data.readFor === readFor) return cached.data;
   const fresh = await fetchEnvironment(clients, companyName, now);
-  await writeEnvironmentCache(stateDir, fresh);
+  await saveEnvironment(stateDir, fresh, readFor);
   return fresh;
+}
+
+/** Caches an environment just read (by a run, or by setup right after its connection test). */
+export async function saveEnvironment(stateDir: string, env: Environment, readFor?: string): Promise<void> {
+  await writeEnvironmentCache(stateDir, { ...env, ...(readFor !== undefined ? { readFor } : {}) });
 }
 
 export function engineContext(

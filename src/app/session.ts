@@ -13,7 +13,7 @@ import { IntentJournal, StateStore, SyncLog, type SyncRunWriter } from '../state
 import type { PassDirection } from '../mapping/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { connectProfile, type Connection } from './connect.js';
-import { engineContext, loadEnvironment, profileMappings } from './engine-context.js';
+import { engineContext, environmentKey, loadEnvironment, profileMappings } from './engine-context.js';
 
 export interface Session {
   profile: Profile;
@@ -95,7 +95,7 @@ async function contextOver(
   let connection: Connection | undefined;
   try {
     connection = connectProfile({ env: deps.env, out: deps.out, clock: deps.clock }, profile);
-    const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now());
+    const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now(), environmentKey(profile));
     const now = () => deps.clock.now();
     const intents = journalIntents ? await IntentJournal.open(stateDir, now) : IntentJournal.inMemory(now);
     return { connection, ctx: engineContext(connection, env, {

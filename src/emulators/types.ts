@@ -101,6 +101,11 @@ export interface RequestLogEntry {
   status: number;
   /** 1 for a plain request; the number of operations inside a $batch. */
   operations: number;
+  /**
+   * A `$batch`: how many requests of each method it carried (change sets included), whether executed or not;
+   * a batch of GETs only is a read.
+   */
+  partMethods?: Record<string, number>;
   /** Rows returned by a read (0 for writes). */
   rows: number;
   /** Wall time the emulator took to answer, ms. */

@@ -12,7 +12,7 @@
 import { AuthError } from '../errors.js';
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
 import type { Rec, Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
-import type { Intent, IntentJournal, NewIntent, StateStore } from '../state/index.js';
+import type { Intent, IntentJournal, JsonValue, NewIntent, StateStore } from '../state/index.js';
 import { mapPool, type Slots } from '../util/pool.js';
 import { intentKeys, resolveIntents, type IntentTables } from './intents.js';
 import { mergeBase, MERGE_BASE_KEY } from './merge-base.js';
@@ -248,7 +248,14 @@ class PlanWriter {
     const written = result.record;
     // What BC holds after the write is what BC answered (its defaults, its rounding), not only what we sent.
     if (!toDv && record.base && Object.keys(written.fields).length > 1) record.base = mergeBase(this.m, written.fields);
-    if (p.action === 'insert') this.coupleCreated(record, direction, written);
+    const left = (this.pendingWrites.get(record) ?? 1) - 1;
+    this.pendingWrites.set(record, left);
+    // The coupling's notes in one change per record: the Dataverse time is our own write's, and the merge base once
+    // the record's last write landed.
+    const notes: Record<string, JsonValue> = {};
+    if (toDv) notes[WRITTEN_BY_US_KEY] = true;
+    if (left === 0 && !this.failedRecords.has(record) && !this.retry.has(record) && record.base) notes[MERGE_BASE_KEY] = record.base;
+    if (p.action === 'insert') this.coupleCreated(record, direction, written, notes);
     else {
       const before = this.state.byBcId(this.m.name, record.bcId!)?.dataverseModifiedAt;
       const after = this.state.markSuccess(
@@ -264,9 +271,9 @@ class PlanWriter {
       // run also writes the row: that write's time is ours again.
       const writesDataverseToo = record.toDataverse?.action === 'insert' || record.toDataverse?.action === 'modify';
       if (!toDv && (after !== before || (record.dataverseModifiedAt === after && !writesDataverseToo))) this.markWrittenByUs(record.bcId!, false);
+      this.setNotes(record.bcId!, notes);
     }
     if (toDv) {
-      this.markWrittenByUs(record.bcId!, true);
       const span = this.ctx.dataverseWritten;
       if (span && written.modifiedAt) {
         const at = Date.parse(written.modifiedAt);
@@ -275,18 +282,22 @@ class PlanWriter {
       }
     }
     this.note(record, direction, p.action);
-    const left = (this.pendingWrites.get(record) ?? 1) - 1;
-    this.pendingWrites.set(record, left);
-    if (left === 0 && !this.failedRecords.has(record) && !this.retry.has(record) && record.base && record.bcId) {
-      this.state.update(this.m.name, record.bcId, { extra: { [MERGE_BASE_KEY]: record.base } });
-    }
   }
 
-  private coupleCreated(record: RecordPlan, direction: PassDirection, written: Rec): void {
+  /** Sets the coupling's notes that differ from what it holds (nothing is changed when none does). */
+  private setNotes(bcId: string, notes: Record<string, JsonValue>): void {
+    const current = this.state.byBcId(this.m.name, bcId);
+    if (!current) return;
+    let changed: Record<string, JsonValue> | undefined;
+    for (const key of Object.keys(notes)) if (current.extra?.[key] !== notes[key]) (changed ??= {})[key] = notes[key]!;
+    if (changed) this.state.update(this.m.name, bcId, { extra: changed });
+  }
+
+  private coupleCreated(record: RecordPlan, direction: PassDirection, written: Rec, notes: Record<string, JsonValue>): void {
     const toDv = direction === 'to-dataverse';
     const bcId = toDv ? record.bcId! : written.id;
     const dataverseId = toDv ? written.id : record.dataverseId!;
-    this.state.couple(
+    const coupled = this.state.couple(
       {
         mapping: this.m.name,
         bcId,
@@ -294,9 +305,12 @@ class PlanWriter {
         bcModifiedAt: (toDv ? record.bcModifiedAt : written.modifiedAt) || undefined,
         dataverseModifiedAt: (toDv ? written.modifiedAt : record.dataverseModifiedAt) || undefined,
         syncedDirection: direction,
+        ...(Object.keys(notes).length ? { extra: notes } : {}),
       },
       { replace: true },
     );
+    // Coupled already (the same pair): the notes go onto the coupling it has.
+    if (coupled.existed) this.setNotes(bcId, notes);
     this.state.forgetFailure(this.m.name, direction, toDv ? record.bcId! : record.dataverseId!);
     record.bcId = bcId;
     record.dataverseId = dataverseId;

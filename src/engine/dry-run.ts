@@ -1,7 +1,8 @@
 /**
  * Dry runs in one place: the run is the real one (read, plan, apply, with the same counts, the same failures
  * and the same exit code) against sides whose writes are answered here instead of sent, a state whose changes
- * stay in memory, and intents that never reach the file. Only GET requests leave the machine.
+ * stay in memory, and intents that never reach the file. Only reads leave the machine: GETs, alone or as the
+ * parts of a Dataverse `$batch` of reads by id.
  */
 import type { Clock } from '../clock.js';
 import type { Rec, Side, WriteResult } from '../sides/types.js';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Deterministic record ids for creates (RFC 4122 version 5 style: SHA-1 of a namespace and a name).
@@ -6,14 +6,22 @@ import { createHash } from 'node:crypto';
  * repeated after a crash lands on the record the first attempt made instead of making a duplicate.
  */
 const NAMESPACE = Buffer.from('6f1d2c7e4b8a4f0e9c3d5a1b2e7f8c90', 'hex');
+/** Namespace and name in one reused buffer: one one-shot hash per id instead of a Hash object and three Buffers. */
+const scratch = Buffer.alloc(1024);
+NAMESPACE.copy(scratch);
+const VARIANT = '89ab';
 
 export function counterpartId(mapping: string, target: 'bc' | 'dataverse', sourceId: string): string {
-  const hash = createHash('sha1').update(NAMESPACE).update(`${mapping}\u0000${target}\u0000${sourceId.toLowerCase()}`).digest();
-  const bytes = Buffer.from(hash.subarray(0, 16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const name = `${mapping}\u0000${target}\u0000${sourceId.toLowerCase()}`;
+  const input =
+    // At most three UTF-8 bytes per UTF-16 unit: a name that surely fits goes into the scratch buffer.
+    name.length * 3 <= scratch.length - NAMESPACE.length
+      ? scratch.subarray(0, NAMESPACE.length + scratch.write(name, NAMESPACE.length))
+      : Buffer.concat([NAMESPACE, Buffer.from(name)]);
+  const hex = hash('sha1', input, 'hex');
+  // Version 5 in the high nibble of byte 6, the RFC 4122 variant in the top two bits of byte 8.
+  const variant = VARIANT[parseInt(hex[16]!, 16) & 3];
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

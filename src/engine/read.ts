@@ -120,14 +120,19 @@ export class WindowReader {
       const c = state.byBcId(this.m.name, rec.id);
       if (c && this.options.settle) continue;
       const key = c ? `c:${c.bcId}` : `b:${rec.id}`;
-      pairs.set(key, { ...(pairs.get(key) ?? { dvRead: false }), coupling: c, bc: rec, bcRead: true });
+      // One new object per record (a page has 20,000), not a copy of the one the key may already have.
+      const pair = pairs.get(key);
+      if (pair) Object.assign(pair, { coupling: c, bc: rec, bcRead: true });
+      else pairs.set(key, { dvRead: false, coupling: c, bc: rec, bcRead: true });
     }
     for (const rec of dvRecs) {
       if (this.excludedDv.has(rec.id) || this.handledDv.has(rec.id)) continue;
       const c = state.byDataverseId(this.m.name, rec.id);
       if (c && (this.handledBc.has(c.bcId) || this.options.settle)) continue;
       const key = c ? `c:${c.bcId}` : `d:${rec.id}`;
-      pairs.set(key, { ...(pairs.get(key) ?? { bcRead: false }), coupling: c, dv: rec, dvRead: true });
+      const pair = pairs.get(key);
+      if (pair) Object.assign(pair, { coupling: c, dv: rec, dvRead: true });
+      else pairs.set(key, { bcRead: false, coupling: c, dv: rec, dvRead: true });
     }
     return pairs;
   }

@@ -26,13 +26,12 @@ export function dataverseReadName(field: Pick<FieldMapping, 'dataverse' | 'trans
  * exposes the field. Rows that only name a lookup's target type (owneridtype) write nothing and are left out.
  */
 export function selectFields(mapping: Pick<IntegrationTableMapping, 'fields'>, pass: PassDirection): FieldMapping[] {
-  return mapping.fields.filter(
-    (f) =>
-      f.status === 'enabled' &&
-      f.bcExposed &&
-      (f.direction === pass || f.direction === 'bidirectional') &&
-      f.transform.kind !== 'targetType',
-  );
+  return mapping.fields.filter((f) => isSelected(f, pass));
+}
+
+/** Whether `selectFields` takes the field for the pass (for loops that check rows one by one, without a new list). */
+export function isSelected(f: FieldMapping, pass: PassDirection): boolean {
+  return f.status === 'enabled' && f.bcExposed && (f.direction === pass || f.direction === 'bidirectional') && f.transform.kind !== 'targetType';
 }
 
 /** Directions a field mapping can take, given its transform, which sides it has, and BC read-only properties. */

@@ -3,7 +3,7 @@
  * write, which field mappings changed, and which failed. Pure: every lookup goes through the context.
  */
 import { EMPTY_GUID, isGuid } from './filters.js';
-import { dataverseReadName, selectFields } from './fields.js';
+import { dataverseReadName, isSelected } from './fields.js';
 import type { FieldMapping, FieldTransform, IntegrationTableMapping, LookupKey, PassDirection } from './types.js';
 
 /** A lookup key with its scope values filled in from the BC record of the pass. */
@@ -62,7 +62,8 @@ export interface TransferPlan {
 type Outcome =
   | { kind: 'skip' }
   | { kind: 'error'; message: string }
-  | { kind: 'write'; entries: Record<string, unknown>; same: boolean };
+  | { kind: 'write'; key: string; value: unknown; same: boolean }
+  | { kind: 'writeMany'; entries: Record<string, unknown>; same: boolean };
 
 const SKIP: Outcome = { kind: 'skip' };
 const BC_BLANK_DATE = '0001-01-01';
@@ -84,7 +85,9 @@ export function planFieldTransfer(
   }
   const plan: TransferPlan = { values: {}, changed: [], bidirectionalChanged: [], errors: [] };
   const insert = destination === undefined;
-  for (const field of selectFields(mapping, passDirection)) {
+  // Once per record and field of a large sync: no list of the selected fields, no copies of each field's entries.
+  for (const field of mapping.fields) {
+    if (!isSelected(field, passDirection)) continue;
     if (field.insertOnly && !insert) continue;
     const outcome =
       passDirection === 'to-dataverse'
@@ -96,23 +99,21 @@ export function planFieldTransfer(
       continue;
     }
     if (!insert && outcome.same) continue;
-    const entries = insert ? withoutEmptyBinds(outcome.entries) : outcome.entries;
-    if (Object.keys(entries).length === 0) continue;
-    Object.assign(plan.values, entries);
+    let wrote = false;
+    if (outcome.kind === 'write') wrote = put(plan.values, outcome.key, outcome.value, insert);
+    else for (const key in outcome.entries) wrote = put(plan.values, key, outcome.entries[key], insert) || wrote;
+    if (!wrote) continue;
     plan.changed.push(field.id);
     if (field.direction === 'bidirectional') plan.bidirectionalChanged.push(field.id);
   }
   return plan;
 }
 
-/** On insert an empty lookup is simply not bound (a null bind is only meaningful to clear one). */
-function withoutEmptyBinds(entries: Record<string, unknown>): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(entries)) {
-    if (key.endsWith('@odata.bind') && value === null) continue;
-    result[key] = value;
-  }
-  return result;
+/** Sets one destination value; on insert an empty lookup is simply not bound (a null bind only clears one). */
+function put(values: Record<string, unknown>, key: string, value: unknown, insert: boolean): boolean {
+  if (insert && value === null && key.endsWith('@odata.bind')) return false;
+  values[key] = value;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,24 +145,24 @@ function toDataverse(
         value = cut(value, t.kind === 'truncate' ? t.length : undefined, field.dataverseMaxLength);
         if (value === '') value = null;
       }
-      return write({ [column]: value }, sameDataverse(field, current, value));
+      return write(column, value, sameDataverse(field, current, value));
     }
     case 'constant':
-      return write({ [column]: t.value }, sameDataverse(field, current, t.value));
+      return write(column, t.value, sameDataverse(field, current, t.value));
     case 'personName': {
       const { first, last } = splitPersonName(textOf(raw), field.dataverseMaxLength);
       const same = dataverseRecord !== undefined && textOf(dataverseRecord.firstname) === first && textOf(dataverseRecord.lastname) === last;
-      return write({ firstname: first === '' ? null : first, [column]: last === '' ? null : last }, same);
+      return writeMany({ firstname: first === '' ? null : first, [column]: last === '' ? null : last }, same);
     }
     case 'valueMap': {
       const value = t.map[textOf(raw)] ?? t.otherwise;
-      return write({ [column]: value }, sameDataverse(field, current, value));
+      return write(column, value, sameDataverse(field, current, value));
     }
     case 'stateFromBlocked': {
       // product statecode/statuscode: Retired 1/2, Active 0/1 (docs/integration.md §2.5).
       const blocked = raw === true || raw === 'true';
       const entries = { statecode: blocked ? 1 : 0, statuscode: blocked ? 2 : 1 };
-      return write(entries, current !== undefined && Number(current) === entries.statecode);
+      return writeMany(entries, current !== undefined && Number(current) === entries.statecode);
     }
     case 'lookup': {
       const chosen = chooseLookup(t, bcRecord);
@@ -205,14 +206,14 @@ function toDataverse(
     }
     case 'option': {
       const value = textOf(raw).trim();
-      if (value === '' || value === EMPTY_GUID) return write({ [column]: null }, current === null || current === undefined);
+      if (value === '' || value === EMPTY_GUID) return write(column, null, current === null || current === undefined);
       const option = ctx.lookupOption(t.mapping, 'to-dataverse', value, t.bcKey);
       if (option === undefined) {
-        if (field.clearValueOnFailedSync) return write({ [column]: null }, current === null || current === undefined);
+        if (field.clearValueOnFailedSync) return write(column, null, current === null || current === undefined);
         return notCoupled(field, value, t.mapping);
       }
       const optionValue = Number(option);
-      return write({ [column]: optionValue }, current !== null && current !== undefined && Number(current) === optionValue);
+      return write(column, optionValue, current !== null && current !== undefined && Number(current) === optionValue);
     }
     case 'owner': {
       const code = textOf(raw).trim();
@@ -234,11 +235,11 @@ function toDataverse(
           message: `${label(field)}: Business Central has no exchange rate for currency ${code}; add one (Currencies > Exchange Rates) and synchronize again.`,
         };
       }
-      return write({ [column]: rate }, current !== null && current !== undefined && Number(current) === rate);
+      return write(column, rate, current !== null && current !== undefined && Number(current) === rate);
     }
     case 'currencyPrecision': {
       if (ctx.dataverseCurrencyPrecision === undefined) return SKIP;
-      return write({ [column]: ctx.dataverseCurrencyPrecision }, Number(current) === ctx.dataverseCurrencyPrecision);
+      return write(column, ctx.dataverseCurrencyPrecision, Number(current) === ctx.dataverseCurrencyPrecision);
     }
     case 'targetType':
       return SKIP;
@@ -281,7 +282,7 @@ function bindDataverse(
 ): Outcome {
   if (id === null && field.notNull) return SKIP;
   const same = id === null ? current === null || current === undefined : sameGuid(current, id);
-  return write({ [`${navigation}@odata.bind`]: id === null ? null : `/${target}(${id})` }, same);
+  return write(`${navigation}@odata.bind`, id === null ? null : `/${target}(${id})`, same);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,18 +306,18 @@ function fromDataverse(
       let value = dataverseValueForBc(field, raw);
       if (t.kind === 'nonNegative' && typeof value === 'number' && value < 0) value = 0;
       if (typeof value === 'string') value = cut(value, t.kind === 'truncate' ? t.length : undefined, field.bcMaxLength);
-      return write({ [property]: value }, sameBc(field, current, value));
+      return write(property, value, sameBc(field, current, value));
     }
     case 'constant':
-      return write({ [property]: t.value }, sameBc(field, current, t.value));
+      return write(property, t.value, sameBc(field, current, t.value));
     case 'personName': {
       const value = cut([dataverseRecord.firstname, dataverseRecord.middlename, raw].map(textOf).filter((p) => p.trim() !== '').join(' ').trim(), field.bcMaxLength);
-      return write({ [property]: value }, textOf(current).trim() === value);
+      return write(property, value, textOf(current).trim() === value);
     }
     case 'blockedFromState': {
       // Only a non-active Dataverse row blocks; an active one leaves BC as it is.
       if (raw === null || raw === undefined || Number(raw) === 0) return SKIP;
-      return write({ [property]: t.blockedValue }, current === t.blockedValue);
+      return write(property, t.blockedValue, current === t.blockedValue);
     }
     case 'lookup': {
       const chosen = chooseLookup(t, bcRecord ?? {});
@@ -336,7 +337,7 @@ function fromDataverse(
         }
       }
       const written = blankFor(field, value);
-      return write({ [property]: written }, sameBc(field, current, written));
+      return write(property, written, sameBc(field, current, written));
     }
     case 'currency': {
       const id = textOf(raw).trim();
@@ -350,7 +351,7 @@ function fromDataverse(
       // The API shows a blank currency as the LCY code; both mean local currency.
       const currentCode = textOf(current).trim();
       const same = bcRecord !== undefined && normalizeLcy(currentCode, ctx) === normalizeLcy(code, ctx);
-      return write({ [property]: code }, same);
+      return write(property, code, same);
     }
     case 'option': {
       if (raw === null || raw === undefined || raw === '') return SKIP;
@@ -362,7 +363,7 @@ function fromDataverse(
       const written = String(bcValue);
       const same =
         t.bcKey === 'id' ? sameGuid(current, written) : bcRecord !== undefined && sameCode(textOf(current), written);
-      return write({ [property]: written }, same);
+      return write(property, written, same);
     }
     case 'owner': {
       const ownerId = textOf(raw).trim();
@@ -377,7 +378,7 @@ function fromDataverse(
           message: `${label(field)}: owner ${ownerId} must be coupled to a salesperson first (couple mapping SALESPEOPLE)`,
         };
       }
-      return write({ [property]: code }, bcRecord !== undefined && sameCode(textOf(current), code));
+      return write(property, code, bcRecord !== undefined && sameCode(textOf(current), code));
     }
     case 'format':
     case 'baseCurrency':
@@ -436,8 +437,13 @@ function blankFor(field: FieldMapping, value: string): string {
 // Shared helpers
 // ---------------------------------------------------------------------------------------------
 
-function write(entries: Record<string, unknown>, same: boolean): Outcome {
-  return { kind: 'write', entries, same };
+/** One destination property (most transforms): no object keyed by a computed name per field and record. */
+function write(key: string, value: unknown, same: boolean): Outcome {
+  return { kind: 'write', key, value, same };
+}
+
+function writeMany(entries: Record<string, unknown>, same: boolean): Outcome {
+  return { kind: 'writeMany', entries, same };
 }
 
 function chooseLookup(

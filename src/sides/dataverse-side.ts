@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import type { DataverseClient, DataverseOperation } from '../clients/dataverse/client.js';
-import { and, idFilterChunks, or } from '../clients/odata/index.js';
+import { and, or } from '../clients/odata/index.js';
 import { tableByEntitySet } from '../clients/dataverse/tables/index.js';
 import { DUPLICATE_KEY_CODES } from '../clients/dataverse/errors.js';
 import { BcsyncError } from '../errors.js';
-import { mapPool } from '../util/pool.js';
 import { writeError } from './bc-side.js';
 import { toODataFilter } from './filter.js';
 import type { FilterCondition, ListQuery, OptionSets, Rec, Side, SideStats, SideTable, WriteOp, WriteResult } from './types.js';
-
-const IDS_PER_REQUEST = 100;
 
 /** What a write's returned row is read for (see `toRec`). */
 const WRITTEN_COLUMNS = (table: SideTable): string[] => [table.key, table.modifiedField, '_modifiedby_value'];
@@ -25,6 +22,9 @@ function toRec(table: SideTable, fields: Record<string, unknown>): Rec {
     fields: rest,
   };
 }
+
+/** The headers of an upsert that creates: one object shared by every create of a batch (they are only read). */
+const CREATE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ Prefer: 'return=representation', 'Content-Type': 'application/json' });
 
 /** Dataverse answers 429 beyond 52 concurrent requests per user (docs/protocols.md §5.2). */
 export const DATAVERSE_MAX_PARALLEL = 52;
@@ -95,16 +95,15 @@ export class DataverseSide implements Side {
     }
   }
 
+  /**
+   * By id in as few requests as the URL limits allow (docs/protocols.md §2.9, §3.1): one GET for a few hundred
+   * ids, else one `$batch` of GETs per thousand URLs of ~1,400 ids each (a window of 20,000 is one request).
+   */
   async get(table: SideTable, ids: string[]): Promise<Rec[]> {
-    const chunks = idFilterChunks(table.key, ids, { maxPerChunk: IDS_PER_REQUEST });
-    const found = await mapPool(chunks, this.limits.parallelRequests, async (filter) => {
-      const rows: Rec[] = [];
-      for await (const page of this.client.list(table.entitySet, { filter, select: this.select(table) }, this.schema(table))) {
-        rows.push(...(page as Record<string, unknown>[]).map((r) => toRec(table, r)));
-      }
-      return rows;
+    const rows = await this.client.listByIds(table.entitySet, table.key, ids, { select: this.select(table) }, this.schema(table), {
+      parallel: this.limits.parallelRequests,
     });
-    return found.flat();
+    return (rows as Record<string, unknown>[]).map((r) => toRec(table, r));
   }
 
   /** One `$count` request; past Dataverse's cap of 5,000 the keys are read and counted (exact either way). */
@@ -159,8 +158,7 @@ export class DataverseSide implements Side {
       }
       const state = op.kind === 'update' ? locked.get(op.id.toLowerCase()) : undefined;
       if (op.kind === 'create' || !state || !table.reopenForWrite) {
-        const headers: Record<string, string> = { Prefer: 'return=representation', 'Content-Type': 'application/json' };
-        if (op.kind === 'update') headers['If-Match'] = op.etag ?? '*';
+        const headers = op.kind === 'update' ? { ...CREATE_HEADERS, 'If-Match': op.etag ?? '*' } : CREATE_HEADERS;
         slots.push({ main: operations.push({ kind: 'raw', method: 'PATCH', path: `${table.entitySet}(${op.id})?${returned}`, body: op.fields, headers }) - 1 });
         continue;
       }
@@ -200,8 +198,8 @@ export class DataverseSide implements Side {
   }
 
   /**
-   * The state and status of rows an update would change in a read-only state (`reopenForWrite`), by id; one read per
-   * 100 rows, only for tables that declare it and updates that change more than the state.
+   * The state and status of rows an update would change in a read-only state (`reopenForWrite`), by id (`get`),
+   * only for tables that declare it and updates that change more than the state.
    */
   private async lockedRows(table: SideTable, ops: WriteOp[]): Promise<Map<string, { statecode: number; statuscode: number }>> {
     const locked = new Map<string, { statecode: number; statuscode: number }>();

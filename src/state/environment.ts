@@ -20,6 +20,6 @@ export async function readEnvironmentCache(stateDir: string): Promise<unknown> {
 }
 
 export async function writeEnvironmentCache(stateDir: string, value: unknown): Promise<void> {
-  await fs.mkdir(stateDir, { recursive: true });
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
   await writeFileAtomicStream(path.join(stateDir, ENVIRONMENT_FILE), [JSON.stringify(value, null, 2) + '\n'], 0o600);
 }

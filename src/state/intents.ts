@@ -117,7 +117,7 @@ export class IntentJournal {
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
-    await fs.mkdir(stateDir, { recursive: true });
+    await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
     const journal = new IntentJournal(file, open, clock);
     // Start every run from a file that holds only what is open (closed intents are history nobody reads).
     await journal.rewrite();

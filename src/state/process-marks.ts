@@ -44,6 +44,6 @@ export async function advanceProcessMark(stateDir: string, name: string, value: 
   const marks = await readAll(stateDir);
   if ((marks[name] ?? 0) >= value) return;
   marks[name] = value;
-  await fs.mkdir(stateDir, { recursive: true });
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
   await writeFileAtomicStream(path.join(stateDir, PROCESS_MARKS_FILE), [JSON.stringify(marks, null, 2) + '\n'], 0o600);
 }

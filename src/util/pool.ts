@@ -29,6 +29,9 @@ export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T>
       next = iterator.next();
       // Awaited on the next turn; a failure while the caller is busy must not count as unhandled meanwhile.
       next.catch(() => undefined);
+      // One turn of the event loop before the caller works: the next page's request goes on the wire now, not once
+      // the caller's work on this page (planning 20,000 records, no I/O in between) first waits for something.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       yield result.value;
     }
   } finally {

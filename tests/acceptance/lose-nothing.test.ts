@@ -1,7 +1,8 @@
 /**
  * "Lose nothing", as a user runs it (the real commands, clients and emulators over HTTP): a second full
  * synchronization writes nothing and never degrades richer Dataverse data; a dry run's counts and exit code are
- * the real run's and it sends only GETs.
+ * the real run's and it sends only GETs (alone, or as the parts of a `$batch`: `writesIn` reads each batch's parts
+ * from the emulators' request log).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DEMO_MATCH } from '../../src/commands/demo/demo.js';

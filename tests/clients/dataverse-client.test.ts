@@ -306,6 +306,35 @@ describe('$batch', () => {
     await expect(client().batch([{ kind: 'create', table: accounts, body: {} }])).rejects.toThrow(/^Dataverse rejected POST \$batch \(1 operations\) \(400 0x8006088a\)/);
   });
 
+  test('listByIds: a GET part answered with a nextLink is read on in the next $batch; a failed part is a typed error', async () => {
+    const other = '00000000-0000-0000-0000-0000000000b2';
+    const part = (status: string, body: unknown) =>
+      `--r\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 ${status}\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(body)}\r\n`;
+    const answer = (res: Parameters<Handler>[1], status: number, parts: string[]) => {
+      res.writeHead(status, { 'Content-Type': 'multipart/mixed; boundary=r' });
+      res.end(`${parts.join('')}--r--\r\n`);
+    };
+    server.setHandler((req, res) => {
+      const gets = req.body.match(/^GET \S+ HTTP\/1\.1$/gm) ?? [];
+      if (gets.some((g) => g.includes('skiptoken'))) return answer(res, 200, [part('200 OK', { value: [{ accountid: other, name: 'B2' }] })]);
+      answer(res, 200, [
+        part('200 OK', { value: [{ accountid: ID, name: 'A' }], '@odata.nextLink': `${server.url}/api/data/v9.2/accounts?$select=name&$skiptoken=2` }),
+        part('200 OK', { value: [{ accountid: other, name: 'B' }] }),
+      ]);
+    });
+    const rows = await client({ maxPageSize: 1 }).listByIds(accounts, 'accountid', [ID, other], { select: ['name'] });
+    expect(rows.map((r) => (r as { name: string }).name)).toEqual(['A', 'B', 'B2']);
+    expect(server.requests.map((r) => [r.method, r.url])).toEqual([
+      ['POST', '/api/data/v9.2/$batch'],
+      ['POST', '/api/data/v9.2/$batch'],
+    ]);
+    expect(server.requests[1]?.body).toContain('GET /api/data/v9.2/accounts?$select=name&$skiptoken=2 HTTP/1.1');
+    expect(server.requests[1]?.body).toContain('Prefer: odata.maxpagesize=1');
+
+    server.setHandler((_req, res) => answer(res, 403, [part('403 Forbidden', { error: { code: '0x80040220', message: 'No read privilege.' } })]));
+    await expect(client({ maxPageSize: 1 }).listByIds(accounts, 'accountid', [ID, other], { select: ['name'] })).rejects.toThrow(AuthError);
+  });
+
   test('without continue-on-error, later chunks are not sent after a failure', async () => {
     server.setHandler((_req, res) => {
       res.writeHead(400, { 'Content-Type': 'multipart/mixed; boundary=b' });

@@ -8,6 +8,7 @@ import {
   encodeMultipartBatch,
   matchJsonResults,
   matchMultipartResults,
+  type BatchOperation,
   type MultipartBatchItem,
 } from '../../src/clients/odata/index.js';
 
@@ -82,6 +83,52 @@ describe('Dataverse multipart $batch encoding', () => {
         '',
       ]),
     );
+  });
+
+  test('the encoder writes what the line-by-line description of the format gives, for every kind of part', () => {
+    // The wire format spelled out line by line (as protocols.md §3.1 describes it), independent of how the encoder builds it.
+    const reference = (items: MultipartBatchItem[], boundary: string, cs: string): string => {
+      const part = (op: BatchOperation, b: string): string[] => {
+        const headers = { ...op.headers };
+        const names = Object.keys(headers).map((n) => n.toLowerCase());
+        const body = op.body === undefined ? '' : typeof op.body === 'string' ? op.body : JSON.stringify(op.body);
+        if (body !== '' && !names.includes('content-type')) headers['Content-Type'] = 'application/json; type=entry';
+        if (op.method === 'GET' && !names.includes('accept')) headers['Accept'] = 'application/json';
+        return [
+          `--${b}`,
+          'Content-Type: application/http',
+          'Content-Transfer-Encoding: binary',
+          ...(op.contentId !== undefined ? [`Content-ID: ${op.contentId}`] : []),
+          '',
+          `${op.method} ${op.url} HTTP/1.1`,
+          ...Object.entries(headers).map(([n, v]) => `${n}: ${v}`),
+          '',
+          body,
+        ];
+      };
+      const lines = items.flatMap((item) =>
+        'changeset' in item
+          ? [`--${boundary}`, `Content-Type: multipart/mixed; boundary="${cs}"`, '', ...item.changeset.flatMap((op) => part(op, cs)), `--${cs}--`]
+          : part(item, boundary),
+      );
+      return crlf([...lines, `--${boundary}--`, '']);
+    };
+    const samples: MultipartBatchItem[][] = [
+      [{ method: 'PATCH', url: '/api/data/v9.2/accounts(1)?$select=accountid', body: { name: 'Å "quoted"\nline', n: 1.5, x: null }, headers: { Prefer: 'return=representation', 'Content-Type': 'application/json', 'If-Match': 'W/"12"' } }],
+      [{ method: 'GET', url: '/api/data/v9.2/accounts', headers: { ACCEPT: 'text/plain' } }, { method: 'GET', url: '/x' }],
+      [{ method: 'DELETE', url: '/api/data/v9.2/accounts(2)', headers: { 'if-match': '*' } }, { method: 'POST', url: '/y', body: 'raw text' }],
+      [{ method: 'POST', url: '/z', body: {}, headers: { 'content-TYPE': 'application/json' } }],
+      [
+        { method: 'POST', url: '/a', body: { a: 1 } },
+        { changeset: [{ method: 'POST', url: '/c', body: { b: [1, 2] }, contentId: '1' }, { method: 'PATCH', url: '$1', body: { c: true }, contentId: '2', headers: { 'If-Match': '*' } }] },
+        { changeset: [{ method: 'DELETE', url: '/d' }] },
+        { method: 'GET', url: '/e' },
+      ],
+    ];
+    for (const items of samples) {
+      const encoded = encodeMultipartBatch(items, { boundary: 'batch_X', changesetBoundary: () => 'changeset_Y' });
+      expect(encoded.body).toBe(reference(items, 'batch_X', 'changeset_Y'));
+    }
   });
 
   test('GET inside a changeset, duplicate Content-IDs and empty batches are refused before sending', () => {
@@ -268,6 +315,43 @@ describe('Dataverse multipart $batch decoding', () => {
       /expected an HTTP status line/,
     );
     expect(() => decodeMultipartBatch('multipart/mixed; boundary=x', '--x\r\n\r\nHTTP/1.1 200 OK\r\n')).toThrow(/no closing delimiter/);
+  });
+
+  test('bare LF line ends, a preamble, an epilogue, blank lines and delimiters with trailing blanks read as with CR LF', () => {
+    const lf = [
+      'preamble text',
+      '--b ',
+      'Content-Type: application/http',
+      '',
+      '',
+      'HTTP/1.1 201 Created',
+      'content-type:application/json',
+      'Content-ID:  7 ',
+      '',
+      '  {"a":"--b"}  ',
+      '',
+      '--b',
+      'Content-Type: multipart/mixed; boundary=cs',
+      '',
+      'inner preamble',
+      '--cs',
+      'Content-Type: application/http',
+      '',
+      'HTTP/1.1 400 Bad Request',
+      '',
+      'first line',
+      'second line',
+      '--cs--\t',
+      'inner epilogue',
+      '--b--',
+      'epilogue',
+    ].join('\n');
+    const expected = [
+      { kind: 'response', response: { status: 201, headers: { 'content-type': 'application/json', 'content-id': '7' }, body: '{"a":"--b"}', contentId: '7' } },
+      { kind: 'changeset', responses: [{ status: 400, headers: {}, body: 'first line\r\nsecond line' }] },
+    ];
+    expect(decodeMultipartBatch('multipart/mixed; boundary=b', lf)).toEqual(expected);
+    expect(decodeMultipartBatch('multipart/mixed; boundary=b', lf.replace(/\n/g, '\r\n'))).toEqual(expected);
   });
 });
 

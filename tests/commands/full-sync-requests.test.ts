@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RequestLogEntry } from '../../src/emulators/types.js';
-import { startCli, type CliHarness } from './sync-cli-helper.js';
+import { startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
 
 /**
  * The requests `bcsync full-sync --mapping CUSTOMER` sends, as a user runs it (review included), counted from the
@@ -36,14 +38,8 @@ describe('full-sync of CUSTOMER: request count', () => {
     expect(h.emu.dataverse.count('accounts')).toBeGreaterThanOrEqual(N);
     expect(kinds(h.emu.requestLog)).toEqual({
       'token POST token': 2,
-      // The environment (integration user, company row, currencies, exchange rates, the write-in product of Sales &
-      // Receivables Setup), cached for the next runs.
-      'bc GET bcsync/integration/v1.0/companies(…)/salesSetup': 1,
-      'dataverse GET WhoAmI': 1,
-      'dataverse GET cdm_companies': 1,
-      'dataverse GET organizations': 1,
-      'bc GET companies(…)/companyInformation': 1,
-      'bc GET companies(…)/currencyExchangeRates': 1,
+      // The environment (integration user, company row, currencies, exchange rates, the write-in product) is not
+      // read: setup read it right after its connection test and cached it for the profile.
       // The review: nothing coupled yet, so one $count per side instead of every key.
       'bc GET companies(…)/customers/$count': 1,
       'dataverse GET accounts/$count': 1,
@@ -52,24 +48,55 @@ describe('full-sync of CUSTOMER: request count', () => {
       'dataverse POST $batch': Math.ceil(N / 1000),
       'dataverse GET accounts': 1,
     });
+    // Its batches carry writes (a batch is a read only when every part is a GET).
+    expect(writesIn(h.emu)).toEqual(Array.from({ length: Math.ceil(N / 1000) }, () => 'dataverse POST $batch'));
     const dvRead = h.emu.requestLog.find((e) => e.api === 'dataverse' && e.method === 'GET' && e.path === 'accounts')!;
     expect(dvRead.rows).toBe(0);
   });
 
-  test('a second full sync reads the keys for its review (couplings exist), writes nothing, and no more', async () => {
+  test('a second full sync reads the keys for its review (couplings exist), the counterparts in one $batch of GETs, writes nothing, and no more', async () => {
     h.emu.resetLog();
     const r = await h.cli(['full-sync', '--mapping', 'CUSTOMER']);
     expect(r.code).toBe(0);
-    const k = kinds(h.emu.requestLog);
-    expect(k['dataverse POST $batch']).toBeUndefined();
-    // Environment cached: none of its five reads. Review: the keys of each side (one page each at this size);
-    // the sync: one BC page, the Dataverse counterparts of the coupled customers by id (100 per request), and
-    // the Dataverse pass (every row is ours from the first run, read once).
-    expect(k).toEqual({
+    expect(writesIn(h.emu)).toEqual([]);
+    // Environment cached: none of its six reads. Review: the keys of each side (one page each at this size);
+    // the sync: one BC page, the Dataverse counterparts of the coupled customers by id (GETs of ~1,400 ids each,
+    // as long as a URL inside a $batch may be, in one $batch), and the Dataverse pass (every row is ours from the
+    // first run, read once).
+    expect(kinds(h.emu.requestLog)).toEqual({
       'token POST token': 2,
       'bc GET companies(…)/customers': 2,
-      'dataverse GET accounts': 1 + N / 100 + 1,
+      'dataverse GET accounts': 2,
+      'dataverse POST $batch': 1,
     });
+    const batch = h.emu.requestLog.find((e) => e.path === '$batch')!;
+    expect([batch.partMethods, batch.operations, batch.rows]).toEqual([{ GET: 2 }, 2, N]);
+  });
+
+  test('a dry run of that second full sync sends the same reads: its $batch carries GETs only', async () => {
+    h.emu.resetLog();
+    const r = await h.cli(['full-sync', '--dry-run', '--mapping', 'CUSTOMER']);
+    expect(r.code).toBe(0);
+    expect(writesIn(h.emu)).toEqual([]);
+    expect(kinds(h.emu.requestLog)['dataverse POST $batch']).toBe(1);
+    expect(h.emu.requestLog.filter((e) => e.path === '$batch').map((e) => e.partMethods)).toEqual([{ GET: 2 }]);
+  });
+
+  test('setup caches the environment for the company it chose; a cache read for another company is not used', async () => {
+    const file = path.join(h.stateDir, 'environment.json');
+    const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as { readFor: string; integrationUserId: string };
+    expect(cached.readFor).toContain(h.emu.bc.companyId.toLowerCase());
+    expect(fs.statSync(file).mode & 0o077).toBe(0);
+    expect(fs.statSync(h.stateDir).mode & 0o077).toBe(0);
+    // As if setup had been run for another company since: the next run reads the environment afresh.
+    fs.writeFileSync(file, JSON.stringify({ ...cached, readFor: 'another company' }), { mode: 0o600 });
+    h.emu.resetLog();
+    const r = await h.cli(['sync', '--mapping', 'CUSTOMER']);
+    expect(r.code).toBe(0);
+    const k = kinds(h.emu.requestLog);
+    expect(k['dataverse GET WhoAmI']).toBe(1);
+    expect(k['bc GET companies(…)/companyInformation']).toBe(1);
+    expect((JSON.parse(fs.readFileSync(file, 'utf8')) as { readFor: string }).readFor).toBe(cached.readFor);
   });
 
   test('an incremental sync with no changes sends one request per side', async () => {

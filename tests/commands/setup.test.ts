@@ -201,12 +201,19 @@ describe('non-interactive setup (--yes)', () => {
     const done = await cli(home, yesFlags(emu, ['--company', usa.name.toUpperCase()]), { env, prompter: noQuestions });
     expect(done.stderr).not.toContain('error');
     expect(done.code).toBe(0);
-    // One company listing to resolve --company, then the connection test.
+    // One company listing to resolve --company, the connection test, then the environment a run needs (cached for
+    // the profile, so the first run does not read it again; WhoAmI is the test's).
+    const environment = {
+      bc: [`GET companies(${usa.id})/companyInformation`, `GET companies(${usa.id})/currencyExchangeRates`, `GET bcsync/integration/v1.0/companies(${usa.id})/salesSetup`],
+      dataverse: ['GET cdm_companies', 'GET organizations'],
+    };
     expect(requestsSince(start)).toEqual({
       token: 2,
-      bc: ['GET companies', 'GET companies'],
-      dataverse: ['GET WhoAmI', 'GET systemusers(id)', 'GET systemusers(id)/systemuserroles_association', 'GET systemusers(id)/teammembership_association'],
+      bc: ['GET companies', 'GET companies', ...environment.bc],
+      dataverse: ['GET WhoAmI', 'GET systemusers(id)', 'GET systemusers(id)/systemuserroles_association', 'GET systemusers(id)/teammembership_association', ...environment.dataverse],
     });
+    const cached = `${home}/state/default/environment.json`;
+    expect((JSON.parse(fs.readFileSync(cached, 'utf8')) as { readFor: string }).readFor).toContain(usa.id.toLowerCase());
     // Piped stdout: the mapping table is TSV with a header line.
     expect(done.stdout.split('\n')[0]).toBe('name\tbcTable\tdataverseTable\tdirection\tschedule');
     expect(done.stdout).toContain('SALESPEOPLE\tSalesperson/Purchaser (13)\tsystemuser\tDataverse -> BC\tevery 30 min, inactivity timeout 1440 min');
@@ -223,15 +230,18 @@ describe('non-interactive setup (--yes)', () => {
     expect(doc.profile.bc.companyId).toBe(usa.id);
 
     // --test: the same seven checks, and a known number of requests.
+    fs.rmSync(cached);
     const before = emu.requestLog.length;
     const tested = await cli(home, ['setup', '--test'], { env });
     expect(tested.code).toBe(0);
     expect(tested.stderr.match(/^✔ /gm)).toHaveLength(7);
     expect(requestsSince(before)).toEqual({
       token: 2,
-      bc: ['GET companies'],
-      dataverse: ['GET WhoAmI', 'GET systemusers(id)', 'GET systemusers(id)/systemuserroles_association', 'GET systemusers(id)/teammembership_association'],
+      bc: ['GET companies', ...environment.bc],
+      dataverse: ['GET WhoAmI', 'GET systemusers(id)', 'GET systemusers(id)/systemuserroles_association', 'GET systemusers(id)/teammembership_association', ...environment.dataverse],
     });
+    // --test caches the environment it read too.
+    expect(fs.existsSync(cached)).toBe(true);
   });
 
   test('BC URL with or without /api/v2.0 and a Dataverse Web API URL give the same profile', async () => {
@@ -533,5 +543,21 @@ describe('mode flags', () => {
     expect(r.stderr).toContain('is not valid JSON');
     expect(fs.readFileSync(`${home}/profiles/default.json`, 'utf8')).toBe('{"schemaVersion": 1, "name": ');
     expect(filesContaining(home, secret)).toEqual([]);
+  });
+});
+
+describe('the environment read after the connection test', () => {
+  test('a base currency that differs is a warning at setup (runs refuse before they write); nothing is cached', async () => {
+    const other = await startEmulators({ seed: 'demo', scenario: { dataverseBaseCurrency: 'EUR' } });
+    try {
+      const home = tmpHome();
+      const done = await cli(home, yesFlags(other, ['--company', other.bc.companyId]), { env: { BCSYNC_CLIENT_SECRET: other.credentials.clientSecret }, prompter: noQuestions });
+      expect(done.code).toBe(0);
+      expect(done.stderr).toMatch(/^warning: The Dataverse base currency is EUR but Business Central's local currency \(LCY\) is USD: .* Synchronization runs check this again before they write\.$/m);
+      expect(fs.existsSync(`${home}/profiles/default.json`)).toBe(true);
+      expect(fs.existsSync(`${home}/state/default/environment.json`)).toBe(false);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulators } from '../../src/emulators/index.js';
-import type { RunningEmulators, StartEmulatorsOptions } from '../../src/emulators/types.js';
+import type { RequestLogEntry, RunningEmulators, StartEmulatorsOptions } from '../../src/emulators/types.js';
 import { BufferIo } from '../../src/io/io.js';
 import type { Prompter } from '../../src/io/prompter.js';
 import { run } from '../../src/main.js';
@@ -68,9 +68,13 @@ export async function startCli(options: StartEmulatorsOptions = {}, deps: { cloc
   };
 }
 
-/** Writes (POST/PATCH/PUT/DELETE, $batch) the two APIs saw since the last resetLog (token requests are not writes). */
+/**
+ * Writes (POST/PATCH/PUT/DELETE, a $batch with any part that is not a GET) the two APIs saw since the last
+ * resetLog. Token requests are not writes, nor is a $batch of GETs only (its parts, from the request log).
+ */
 export function writesIn(emu: RunningEmulators): string[] {
-  return emu.requestLog.filter((e) => e.api !== 'token' && e.method !== 'GET').map((e) => `${e.api} ${e.method} ${e.path}`);
+  const reads = (e: RequestLogEntry) => e.method === 'GET' || (e.partMethods !== undefined && Object.keys(e.partMethods).every((m) => m === 'GET'));
+  return emu.requestLog.filter((e) => e.api !== 'token' && !reads(e)).map((e) => `${e.api} ${e.method} ${e.path}`);
 }
 
 /** A clock whose waits pass at once (time jumps ahead by the wait): Retry-After honoured without sleeping. */

@@ -37,7 +37,7 @@ test("a person's edit between our read and our write: the write meets 412, is re
   const coupling = [...h.state.couplings('CUSTOMER')].find((c) => h.emu.bc.get('customers', c.bcId)?.displayName && c.lastResultToDataverse === 'success')!;
   expect(coupling).toBeDefined();
   // Dataverse keeps whole seconds: the person's edit must fall in a later second than the last sync.
-  await new Promise((r) => setTimeout(r, 1100));
+  h.advance(1100);
   h.emu.bc.update('customers', coupling.bcId, { displayName: 'Renamed in Business Central' });
   const ctx = { ...h.ctx, dataverse: personEditsBeforeFirstWrite(h.ctx.dataverse, coupling.dataverseId, { telephone1: '+1 555 0100 (person)' }) };
   h.emu.resetLog();

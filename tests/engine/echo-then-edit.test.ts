@@ -26,7 +26,7 @@ test('an edit in Dataverse arrives even when the BC record is read again as an e
   const bcBefore = h.emu.bc.get('customers', created!.bcId)!;
   expect(Date.parse(String(bcBefore.lastModifiedDateTime))).toBeGreaterThan(Date.parse(bcWatermark));
 
-  await new Promise((r) => setTimeout(r, 1100)); // a later second than the row's last sync (modifiedon has whole seconds)
+  h.advance(1100); // a later second than the row's last sync (modifiedon has whole seconds)
   h.emu.dataverse.update('accounts', created!.dataverseId, { telephone1: '+1 404 555 0199' });
   const report = await syncMapping(h.ctx, m, {});
 

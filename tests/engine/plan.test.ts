@@ -43,6 +43,15 @@ describe('planner', () => {
     expect(counterpartId('CUSTOMER', 'dataverse', 'b1')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
+  test('counterpart ids stay the ones earlier runs gave out (an intent left open by an older run finds its record)', () => {
+    // Computed with the first implementation (a SHA-1 Hash object over namespace + name); any rewrite must keep them.
+    expect(counterpartId('CUSTOMER', 'dataverse', 'B1')).toBe('b79abeeb-1858-5c87-ac16-f51a878eb982');
+    expect(counterpartId('CUSTOMER', 'dataverse', '0d93ad35-6a99-58cf-8e09-085b86aa49c1')).toBe('5a430aad-7ac0-5cca-869c-e0ff3bc579bc');
+    expect(counterpartId('SALES-ORDERS', 'bc', 'ÄÖü-ünïcode-€')).toBe('3d53624b-9804-5796-a70f-1985e08228d3');
+    expect(counterpartId('X', 'bc', 'a'.repeat(300))).toBe('134908f3-e28f-5114-9d72-e979516ff72f');
+    expect(counterpartId('X', 'bc', 'é'.repeat(400))).toBe('304db8ac-7f44-57f6-8a10-42e95ee50cb0');
+  });
+
   test('unchanged on both sides since the last sync is an echo, not a write', () => {
     const r = planPair(customer, pair(coupling(), {}, {}, { bc: '2026-01-01T00:00:00.000Z', dv: '2026-01-01T00:00:00Z' }), policy, ctx)!;
     expect(r.toDataverse?.action).toBe('echo');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BcClient } from '../../src/clients/bc/client.js';
 import { ClientCredentialsTokenProvider } from '../../src/clients/auth/token-provider.js';
 import { DataverseClient } from '../../src/clients/dataverse/client.js';
-import { systemClock } from '../../src/clock.js';
+import { systemClock, type Clock } from '../../src/clock.js';
 import { engineContext, loadEnvironment, profileMappings } from '../../src/app/engine-context.js';
 import type { EngineContext } from '../../src/engine/run.js';
 import { startEmulators } from '../../src/emulators/index.js';
@@ -21,6 +21,8 @@ export interface EngineHarness {
   mappings: IntegrationTableMapping[];
   mapping(name: string): IntegrationTableMapping;
   clients: { bc: BcClient; dataverse: DataverseClient; tokens: ClientCredentialsTokenProvider };
+  /** Moves the time of the emulators and the engine forward (instead of sleeping). */
+  advance(ms: number): void;
   /** Reopen the state (as a new process would). */
   reopen(): Promise<void>;
   close(): Promise<void>;
@@ -30,13 +32,16 @@ export async function startEngineHarness(
   options: StartEmulatorsOptions = {},
   integration: Partial<IntegrationOptions> = {},
 ): Promise<EngineHarness> {
-  const emu = await startEmulators({ seed: 'demo', ...options });
+  // Real time plus whatever a test skipped with advance(): the emulators and the engine share it.
+  let skipped = 0;
+  const clock: Clock = { now: () => Date.now() + skipped, sleep: (ms) => systemClock.sleep(ms) };
+  const emu = await startEmulators({ seed: 'demo', now: clock.now, ...options });
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bcsync-engine-'));
   const tokens = new ClientCredentialsTokenProvider({ tokenUrl: emu.tokenUrl, ...emu.credentials });
   const bc = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens });
   const dataverse = new DataverseClient({ url: emu.dataverse.url, tokens });
   const mappings = profileMappings({ ...defaultIntegrationOptions, ...integration }, {});
-  const env = await loadEnvironment({ bc, dataverse }, dir, emu.bc.companyName, Date.now());
+  const env = await loadEnvironment({ bc, dataverse }, dir, emu.bc.companyName, clock.now());
   const h: EngineHarness = {
     emu,
     dir,
@@ -49,10 +54,13 @@ export async function startEngineHarness(
       return m;
     },
     clients: { bc, dataverse, tokens },
+    advance: (ms) => {
+      skipped += ms;
+    },
     reopen: async () => {
       await h.state.close();
       h.state = await StateStore.open(dir, { lock: true });
-      h.ctx = engineContext({ bc, dataverse }, env, { state: h.state, intents: await IntentJournal.open(dir), clock: systemClock, mappings });
+      h.ctx = engineContext({ bc, dataverse }, env, { state: h.state, intents: await IntentJournal.open(dir), clock, mappings });
     },
     close: async () => {
       await h.state.close().catch(() => undefined);
@@ -61,6 +69,6 @@ export async function startEngineHarness(
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
-  h.ctx = engineContext({ bc, dataverse }, env, { state: h.state, intents: await IntentJournal.open(dir), clock: systemClock, mappings });
+  h.ctx = engineContext({ bc, dataverse }, env, { state: h.state, intents: await IntentJournal.open(dir), clock, mappings });
   return h;
 }

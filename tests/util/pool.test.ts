@@ -36,3 +36,20 @@ test('readAhead asks for the next page while the current one is being worked on'
   expect(events.indexOf('fetch 3')).toBeLessThan(events.indexOf('work 2 end'));
   expect(events.filter((e) => e.startsWith('work') && e.endsWith('end'))).toEqual(['work 1 end', 'work 2 end', 'work 3 end']);
 });
+
+test('readAhead lets the next page\'s request leave before the caller works on the current page without waiting', async () => {
+  const events: string[] = [];
+  async function* pages() {
+    for (const p of [1, 2]) {
+      // As a client: layers of generators and awaits (token, in-flight slot) before the request is written.
+      for (let hop = 0; hop < 10; hop++) await Promise.resolve();
+      events.push(`request ${p} sent`);
+      yield p;
+    }
+  }
+  for await (const p of readAhead(pages())) {
+    // Work that never waits (planning a page): without a turn of the event loop first, request 2 would leave after it.
+    events.push(`work ${p}`);
+  }
+  expect(events).toEqual(['request 1 sent', 'request 2 sent', 'work 1', 'work 2']);
+});

@@ -9,7 +9,7 @@ import { decodeJsonBatch, encodeJsonBatch, matchJsonResults } from '../odata/jso
 import { odataGuid } from '../odata/literals.js';
 import { preferHeader } from '../odata/pager.js';
 import { parseCount, withQuery, type QueryOptions } from '../odata/query.js';
-import { validateRecord, type ShapeContext } from '../shape.js';
+import { recordValidator, type ShapeContext } from '../shape.js';
 import { toBcError } from './errors.js';
 import { isNested, type BcResource, type BcTarget } from './resource.js';
 import { companies as companiesResource, type CompaniesRow } from './resources/companies.js';
@@ -289,9 +289,14 @@ export class BcClient {
   }
 
   private validate<T>(resolved: Resolved<T>, row: unknown, select: readonly string[] | undefined): T {
+    return this.validator(resolved, select)(row);
+  }
+
+  /** The check of every row of one query, prepared once. */
+  private validator<T>(resolved: Resolved<T>, select: readonly string[] | undefined): (row: unknown) => T {
     const context: ShapeContext = { resource: resolved.resource.entitySet, key: 'id', alwaysPresent: resolved.alwaysPresent };
     if (select !== undefined) context.select = select;
-    return validateRecord(resolved.schema, row, context);
+    return recordValidator(resolved.schema, context);
   }
 
   private pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
@@ -299,7 +304,7 @@ export class BcClient {
     // with a lastModifiedDateTime filter, so no odata.track-changes here and a stray @odata.deltaLink is ignored.
     const headers: Record<string, string> = { ...READ_ONLY_INTENT, ...(prefer ? { Prefer: prefer } : {}) };
     const read: CollectionRead = { url: firstUrl, headers, serviceRoot: resolved.apiRoot, action: `GET ${resolved.label}`, resource: resolved.resource.entitySet };
-    return this.http.rows(read, (row) => this.validate(resolved, row, select));
+    return this.http.rows(read, this.validator(resolved, select));
   }
 
   private toOperation(op: BcOperation, resolved: Resolved<unknown>): BatchOperation {

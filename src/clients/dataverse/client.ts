@@ -4,15 +4,16 @@ import { ApiError, BcsyncError, ConflictError, ResponseShapeError } from '../../
 import { bearerAuth } from '../auth/token-provider.js';
 import { HttpTransport, type HttpMethod } from '../http/transport.js';
 import { checkLimit, JsonRequester, listArguments, type ClientConnectionOptions, type CollectionRead, type ListOptions } from '../http/json-request.js';
-import { odataGuid, odataString } from '../odata/literals.js';
+import { inFilter, inFilterValue, isGuid, odataGuid, odataString } from '../odata/literals.js';
 import { encodeMultipartBatch, decodeMultipartBatch, isMultipart, matchMultipartResults, type MultipartBatchItem } from '../odata/multipart-batch.js';
 import { notExecuted, type BatchOperation, type RawBatchResult } from '../odata/batch-types.js';
-import { preferHeader, resolveLink } from '../odata/pager.js';
-import { parseCount, withQuery, type QueryOptions } from '../odata/query.js';
-import { validateRecord, type ShapeContext } from '../shape.js';
+import { parseCollection, preferHeader, resolveLink, type CollectionPage } from '../odata/pager.js';
+import { encodeQueryValue, parseCount, withQuery, type QueryOptions } from '../odata/query.js';
+import { recordValidator, validateRecord, type ShapeContext } from '../shape.js';
 import { DUPLICATE_KEY_CODES, toDataverseError } from './errors.js';
 import type { DataverseTable } from './table.js';
 import { tableByEntitySet } from './tables/index.js';
+import { mapPool } from '../../util/pool.js';
 
 /**
  * Dataverse Web API v9.2 client (docs/protocols.md §1.1, §2, §3.1, §4.1). Thin: it builds OData requests,
@@ -24,6 +25,11 @@ export const DATAVERSE_MAX_PAGE_SIZE = 5000;
 /** Dataverse answers `$count` with at most this number. */
 const DATAVERSE_COUNT_CAP = 5000;
 export const DATAVERSE_MAX_BATCH_SIZE = 1000;
+/** The longest URL of a request of its own, and of a request inside a `$batch` (docs/protocols.md §2.9). */
+export const DATAVERSE_MAX_URL_LENGTH = 32_768;
+export const DATAVERSE_MAX_URL_LENGTH_IN_BATCH = 65_536;
+/** Kept free below either limit, for what a proxy or another host name may add to a URL we measured. */
+const URL_LENGTH_MARGIN = 2_048;
 
 /** Token scope default `<environment origin>/.default`; page size at most 5,000, batch size at most 1,000. */
 export interface DataverseClientOptions extends ClientConnectionOptions {
@@ -195,6 +201,99 @@ export class DataverseClient {
     const resolved = this.resolve(table, schema);
     const pageSize = this.pageSize(options?.maxPageSize);
     return this.pages(resolved, withQuery(`${this.url}/${resolved.entitySet}`, query), query?.select, preferHeader([`odata.maxpagesize=${pageSize}`]));
+  }
+
+  /**
+   * The rows whose `key` is one of `ids`, in no particular order (missing ids are simply absent; docs/protocols.md
+   * §2.9, §3.1). The ids go into `Microsoft.Dynamics.CRM.In` filters, each as long as a URL inside a `$batch` may
+   * be (64 KB, less a margin) and at most a page's worth, so every read is answered in one page. One such read
+   * whose URL fits in 32 KB is a plain GET; more go as GET parts of `$batch` requests (no change set), up to
+   * batchSize parts each and `parallel` batches in flight: each batch is one request against the request limit.
+   */
+  async listByIds<S extends z.ZodType>(
+    table: TableRef,
+    key: string,
+    ids: readonly string[],
+    query: Pick<QueryOptions, 'select'>,
+    schema?: S,
+    options: { parallel?: number } = {},
+  ): Promise<Array<z.infer<S>>> {
+    const resolved = this.resolve(table, schema) as ResolvedTable<z.infer<S>>;
+    const unique = [...new Set(ids.map((id) => (isGuid(id) ? odataGuid(id) : id)))];
+    if (unique.length === 0) return [];
+    const path = (filter: string): string => withQuery(resolved.entitySet, { select: query.select, filter });
+    const filters = this.idFilters(key, unique, (filter) => `${this.url}/${path(filter)}`.length);
+    const prefer = preferHeader([`odata.maxpagesize=${this.maxPageSize}`]) as string;
+    if (filters.length === 1 && `${this.url}/${path(filters[0]!)}`.length <= DATAVERSE_MAX_URL_LENGTH - URL_LENGTH_MARGIN) {
+      const rows: Array<z.infer<S>> = [];
+      for await (const page of this.pages(resolved, `${this.url}/${path(filters[0]!)}`, query.select, prefer)) rows.push(...page);
+      return rows;
+    }
+    const batches: string[][] = [];
+    for (let i = 0; i < filters.length; i += this.batchSize) batches.push(filters.slice(i, i + this.batchSize).map(path));
+    const found = await mapPool(batches, Math.max(1, options.parallel ?? 1), (paths) => this.readInBatches(resolved, paths, query.select, prefer));
+    return found.flat();
+  }
+
+  /**
+   * `In` filters over `ids` (each a valid `PropertyValues` entry), each with at most maxPageSize ids and a URL, as
+   * `urlLength` measures it, within the in-batch limit less the margin.
+   */
+  private idFilters(key: string, ids: readonly string[], urlLength: (filter: string) => number): string[] {
+    const budget = DATAVERSE_MAX_URL_LENGTH_IN_BATCH - URL_LENGTH_MARGIN - urlLength(inFilter(key, []));
+    const filters: string[] = [];
+    let chunk: string[] = [];
+    let used = 0;
+    for (const id of ids) {
+      // Percent-encoding works character by character: an id costs its own encoded length and a comma.
+      const cost = encodeQueryValue(inFilterValue(id)).length + 1;
+      if (chunk.length > 0 && (used + cost > budget || chunk.length === this.maxPageSize)) {
+        filters.push(inFilter(key, chunk));
+        chunk = [];
+        used = 0;
+      }
+      chunk.push(id);
+      used += cost;
+    }
+    filters.push(inFilter(key, chunk));
+    return filters;
+  }
+
+  /** Collection reads as the GET parts of one `$batch`; a part answered with a nextLink is read on in the next one. */
+  private async readInBatches<T>(resolved: ResolvedTable<T>, paths: readonly string[], select: readonly string[] | undefined, prefer: string): Promise<T[]> {
+    const rows: T[] = [];
+    const seen = new Set<string>();
+    let pending = [...paths];
+    while (pending.length > 0) {
+      const operations: DataverseOperation[] = pending.map((p) => ({ kind: 'raw', method: 'GET', path: p, headers: { Prefer: prefer } }));
+      const results = await this.sendBatch(operations, {});
+      pending = [];
+      for (const r of results) {
+        if (!r.ok) {
+          if (r.outcome === 'not-executed') continue;
+          throw toDataverseError({ status: r.status, headers: r.headers, body: r.body }, `GET ${resolved.entitySet} by id in $batch`);
+        }
+        let page: CollectionPage;
+        try {
+          page = parseCollection(r.body);
+        } catch (err) {
+          throw new ResponseShapeError(resolved.entitySet, undefined, 'value', err instanceof Error ? err.message : String(err));
+        }
+        for (const row of page.value) rows.push(this.validate(resolved, row, select));
+        if (page.nextLink === undefined) continue;
+        const link = resolveLink(page.nextLink, this.url);
+        if (!link.startsWith(`${this.url}/`) || seen.has(link)) {
+          throw new ResponseShapeError(resolved.entitySet, undefined, '@odata.nextLink', `is not a new link under ${this.url} (${link.slice(0, 200)})`);
+        }
+        seen.add(link);
+        pending.push(link.slice(this.url.length + 1));
+      }
+      // Without continue-on-error the service stops at a failure, answered above; parts it never ran leave none.
+      if (results.some((r) => r.outcome === 'not-executed')) {
+        throw new BcsyncError(`Dataverse did not run every read of a $batch of ${resolved.entitySet} by id; run again.`);
+      }
+    }
+    return rows;
   }
 
   /**
@@ -463,15 +562,20 @@ export class DataverseClient {
   }
 
   private validate<T>(resolved: ResolvedTable<T>, row: unknown, select: readonly string[] | undefined): T {
+    return this.validator(resolved, select)(row);
+  }
+
+  /** The check of every row of one query, prepared once. */
+  private validator<T>(resolved: ResolvedTable<T>, select: readonly string[] | undefined): (row: unknown) => T {
     const context: ShapeContext = { resource: resolved.entitySet, alwaysPresent: resolved.alwaysPresent };
     if (resolved.key !== undefined) context.key = resolved.key;
     if (select !== undefined) context.select = select;
-    return validateRecord(resolved.schema, row, context);
+    return recordValidator(resolved.schema, context);
   }
 
   private pages<T>(resolved: ResolvedTable<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncGenerator<T[]> {
     const read: CollectionRead = { url: firstUrl, headers: prefer ? { Prefer: prefer } : {}, serviceRoot: this.url, action: `GET ${resolved.entitySet}`, resource: resolved.entitySet };
-    return this.http.rows(read, (row) => this.validate(resolved, row, select));
+    return this.http.rows(read, this.validator(resolved, select));
   }
 
   private async collectChanges<T>(resolved: ResolvedTable<T>, url: string, select: readonly string[] | undefined, limit: number | undefined): Promise<ChangeSet<T>> {
@@ -480,11 +584,12 @@ export class DataverseClient {
     const deletedIds: string[] = [];
     let deltaLink: string | undefined;
     const pages = this.http.collection({ url, headers, serviceRoot: this.url, action: `GET ${resolved.entitySet} (changes)`, resource: resolved.entitySet });
+    const validate = this.validator(resolved, select);
     for await (const page of pages) {
       for (const row of page.value) {
         const deleted = deletedKey(row, resolved.key);
         if (deleted !== undefined) deletedIds.push(deleted);
-        else rows.push(this.validate(resolved, row, select));
+        else rows.push(validate(row));
       }
       if (limit !== undefined && rows.length + deletedIds.length > limit) {
         throw new BcsyncError(`${resolved.entitySet}: more than ${limit} changes; read them in smaller steps.`);
@@ -559,7 +664,8 @@ export class DataverseClient {
   }
 
   private toBatchResult(raw: RawBatchResult, op: DataverseOperation): DataverseBatchResult {
-    const result: DataverseBatchResult = { ...raw };
+    // Each raw result is made afresh for its operation (matchMultipartResults): completed in place, not copied.
+    const result: DataverseBatchResult = raw;
     const target = op.kind === 'raw' ? op.path : `${typeof op.table === 'string' ? op.table : op.table.entitySet}`;
     if (raw.ok) {
       const fromHeader = lastSegmentKey(raw.headers['odata-entityid'] ?? raw.headers['location']);

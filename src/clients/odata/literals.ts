@@ -100,11 +100,20 @@ export function idFilterChunks(
   for (let i = 0; i < unique.length; i += max) {
     const slice = unique.slice(i, i + max);
     if (style === 'in') {
-      const values = slice.map((id) => JSON.stringify(isGuid(id) ? odataGuid(id) : id)).join(',');
-      chunks.push(`Microsoft.Dynamics.CRM.In(PropertyName=${odataString(property)},PropertyValues=[${values}])`);
+      chunks.push(inFilter(property, slice));
     } else {
       chunks.push(slice.map((id) => `${property} eq ${isGuid(id) ? odataGuid(id) : odataString(id)}`).join(' or '));
     }
   }
   return chunks;
+}
+
+/** One id as a `PropertyValues` entry of Dataverse's `In`: a quoted GUID (bare, lower-case) or a quoted string. */
+export function inFilterValue(id: string): string {
+  return JSON.stringify(isGuid(id) ? odataGuid(id) : id);
+}
+
+/** Dataverse's `Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=["a","b"])` (docs/protocols.md §2.3). */
+export function inFilter(property: string, ids: readonly string[]): string {
+  return `Microsoft.Dynamics.CRM.In(PropertyName=${odataString(property)},PropertyValues=[${ids.map(inFilterValue).join(',')}])`;
 }

@@ -1,4 +1,5 @@
 import type { CompaniesRow } from '../../clients/bc/index.js';
+import type { WhoAmI } from '../../clients/dataverse/client.js';
 import { checkApplicationUser } from '../../diagnostics/application-user.js';
 import { judgeRoles, readEffectiveRoles } from '../../diagnostics/roles.js';
 import { ConfigError } from '../../errors.js';
@@ -23,6 +24,8 @@ export interface ConnectionReport {
   /** The failure that stopped the test. */
   error?: Error;
   companies?: CompaniesRow[];
+  /** Dataverse's answer to WhoAmI (the integration user), for the environment read after the test. */
+  whoAmI?: WhoAmI;
 }
 
 export interface ConnectionTarget {
@@ -73,6 +76,7 @@ export async function testConnection(conn: Connection, target: ConnectionTarget,
       const value = await conn.dataverse.whoAmI();
       return { value, detail: `user ${value.UserId}, organization ${value.OrganizationId}` };
     });
+    report.whoAmI = who;
     await step('dataverse-application-user', 'Dataverse application user', async () => {
       return { value: undefined, detail: await checkApplicationUser(conn.dataverse, who.UserId, target.clientId) };
     });

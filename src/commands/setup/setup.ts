@@ -19,6 +19,8 @@ import { fullSyncRun } from '../full-sync/full-sync.js';
 import { countOption } from '../sync/sync.js';
 import { defaultIntegrationOptions, type IntegrationOptions } from '../../mapping/index.js';
 import { connectProfile, isSecretRefused, type Connection } from '../../app/connect.js';
+import type { WhoAmI } from '../../clients/dataverse/client.js';
+import { environmentKey, fetchEnvironment, saveEnvironment, type Environment } from '../../app/engine-context.js';
 import { testConnection, type ConnectionCheck, type ConnectionReport } from './checks.js';
 import {
   applyIntegrationFlags,
@@ -128,15 +130,32 @@ async function testSaved(deps: Deps): Promise<SetupResult> {
   const profile = deps.profiles.load(deps.profileName);
   const conn = connectProfile(deps, profile);
   let report: ConnectionReport;
+  let environment: Environment | undefined;
   try {
     report = await testConnection(conn, { companyId: profile.bc.companyId, clientId: profile.auth.clientId }, deps.out);
+    if (report.ok) environment = await readEnvironment(deps, conn, profile.bc.companyName, report.whoAmI);
   } finally {
     await conn.close();
   }
   if (!report.ok) return failed(deps, report);
+  if (environment) await saveEnvironment(deps.layout.stateDir(profile.name), environment, environmentKey(profile));
   if (deps.out.json) deps.out.writeJson({ ok: true, profile: profile.name, checks: report.checks });
   else deps.out.info(`Connection of profile "${profile.name}" works.`);
   return { exitCode: ExitCode.ok, profile, checks: report.checks };
+}
+
+/**
+ * What a synchronization run needs to know of both environments (integration user, company row, currencies),
+ * read while the tested connection is open and cached for the profile, so the first run does not read it again.
+ * A problem here (say, different base currencies) is a warning: every run checks it again before it writes.
+ */
+async function readEnvironment(deps: Deps, conn: Pick<Connection, 'bc' | 'dataverse'>, companyName: string, who: WhoAmI | undefined): Promise<Environment | undefined> {
+  try {
+    return await fetchEnvironment(conn, companyName, deps.clock.now(), who);
+  } catch (error) {
+    deps.out.warn(`${((error as Error)?.message ?? String(error)).split('\n')[0]} Synchronization runs check this again before they write.`);
+    return undefined;
+  }
 }
 
 function setEnabled(deps: Deps, enabled: boolean): SetupResult {
@@ -290,6 +309,7 @@ async function configure(deps: Deps, opts: SetupOptions): Promise<SetupResult> {
   let conn = connectProfile(deps, draft, { clientSecret: answers.secret, clientSecretSource: answers.secretSource });
   let profile: Profile;
   let report: ConnectionReport;
+  let environment: Environment | undefined;
   try {
     let company: { id: string; name: string } | undefined;
     // The first request signs in: a refused secret is asked for again at once, not after every other question.
@@ -324,6 +344,7 @@ async function configure(deps: Deps, opts: SetupOptions): Promise<SetupResult> {
     };
     if (!out.json) out.info('Testing the connection…');
     report = await testConnection(conn, { companyId: company.id, clientId: answers.clientId }, out);
+    if (report.ok) environment = await readEnvironment(deps, { bc: conn.bc.withCompany(company.id), dataverse: conn.dataverse }, company.name, report.whoAmI);
   } finally {
     await conn.close();
   }
@@ -333,6 +354,7 @@ async function configure(deps: Deps, opts: SetupOptions): Promise<SetupResult> {
   }
 
   deps.profiles.save(profile);
+  if (environment) await saveEnvironment(deps.layout.stateDir(profile.name), environment, environmentKey(profile));
   const file = deps.profiles.file(profile.name);
   if (answers.storeSecret) {
     out.warn(

@@ -34,6 +34,8 @@ export interface EmuResponse {
   operations?: number;
   /** Rows returned by a read; feeds the cost model and the request log. */
   rows?: number;
+  /** A `$batch`: the methods of the requests inside it (change sets included), for the request log. */
+  partMethods?: Record<string, number>;
 }
 
 export type EmuHandler = (req: EmuRequest) => Promise<EmuResponse> | EmuResponse;

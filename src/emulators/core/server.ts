@@ -89,6 +89,9 @@ interface FaultDecision {
   slowMs: number;
 }
 
+/** Request line and headers the listener reads before the API module sees the request. */
+const MAX_REQUEST_HEAD_BYTES = 256 * 1024;
+
 const STATUS_FAULTS: ReadonlySet<FaultKind> = new Set(['429', '502', '503', '504']);
 
 /** Rules are evaluated in order; every rate rule draws on every request so the draws depend only on the request number. */
@@ -428,6 +431,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       if (edits.hits() > 0) entry.fault ??= '412';
       entry.operations = response.operations ?? 1;
       entry.rows = response.rows ?? 0;
+      if (response.partMethods) entry.partMethods = response.partMethods;
       entry.costMs = costOf(entry.operations, entry.rows);
       const elapsed = performance.now() - startedWall;
       await sleep(entry.costMs - elapsed);
@@ -437,7 +441,9 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
     }
   };
 
-  const server = createServer((req, res) => {
+  // Node refuses a request line beyond 16 KB by default; the services accept longer URLs (Dataverse: 32 KB,
+  // docs/protocols.md §2.9), so the API module, not Node, decides what is too long.
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       // Only a bug in the harness gets here; answer rather than hang the client.
       if (!res.headersSent && !res.destroyed) {

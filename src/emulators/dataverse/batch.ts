@@ -7,7 +7,7 @@
  */
 import type { EmuRequest, EmuResponse } from '../core/http-types.js';
 import { parsePrefer, preferenceApplied } from '../core/odata-query.js';
-import { DvCodes, DvError, badRequest, errorBody } from './errors.js';
+import { DvCodes, DvError, MAX_URL_LENGTH_IN_BATCH, badRequest, errorBody, urlTooLong } from './errors.js';
 import type { DataverseService, InternalResponse } from './service.js';
 import type { GuidGenerator } from './ids.js';
 
@@ -118,30 +118,53 @@ const STATUS_TEXT: Record<number, string> = {
   405: 'Method Not Allowed',
   412: 'Precondition Failed',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
 
-/** One `application/http` response part. */
+/** Whether `name` is `wanted` (lower case) in any letter case. */
+function isHeader(name: string, wanted: string): boolean {
+  return name.length === wanted.length && name.toLowerCase() === wanted;
+}
+
+/** One `application/http` response part (built by concatenation: an answer holds up to 1,000 of them). */
 function encodeResponse(res: EmuResponse, contentId: string | undefined, requestId: string): string {
-  const lines = ['Content-Type: application/http', 'Content-Transfer-Encoding: binary'];
-  if (contentId !== undefined) lines.push(`Content-ID: ${contentId}`);
-  lines.push('', `HTTP/1.1 ${res.status} ${STATUS_TEXT[res.status] ?? 'Status'}`);
-  const headers: Record<string, string> = { ...(res.headers ?? {}) };
+  let part = `Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
+  if (contentId !== undefined) part += `Content-ID: ${contentId}${CRLF}`;
+  part += `${CRLF}HTTP/1.1 ${res.status} ${STATUS_TEXT[res.status] ?? 'Status'}${CRLF}`;
   let body = '';
+  let json = false;
   if (res.body !== undefined) {
     if (typeof res.body === 'string') body = res.body;
     else if (Buffer.isBuffer(res.body)) body = res.body.toString('utf8');
     else {
       body = JSON.stringify(res.body);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json; odata.metadata=minimal';
+      json = true;
     }
   }
-  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'odata-version')) headers['OData-Version'] = '4.0';
-  if (res.status >= 400) headers['REQ_ID'] = requestId;
-  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-  lines.push('', body);
-  return lines.join(CRLF);
+  let contentType = false;
+  let odataVersion = false;
+  let requestIdSet = false;
+  const headers = res.headers ?? {};
+  for (const name of Object.keys(headers)) {
+    if (isHeader(name, 'content-type')) contentType = true;
+    else if (isHeader(name, 'odata-version')) odataVersion = true;
+    // A REQ_ID of the answer's own is replaced in place by the batch's (as an object's key keeps its position).
+    const value = name === 'REQ_ID' && res.status >= 400 ? ((requestIdSet = true), requestId) : headers[name];
+    part += `${name}: ${value}${CRLF}`;
+  }
+  if (json && !contentType) part += `Content-Type: application/json; odata.metadata=minimal${CRLF}`;
+  if (!odataVersion) part += `OData-Version: 4.0${CRLF}`;
+  if (res.status >= 400 && !requestIdSet) part += `REQ_ID: ${requestId}${CRLF}`;
+  return part + CRLF + body;
+}
+
+/** Characters of a part's URL as the service resolves it: an absolute path or a relative one completed with the base. */
+function urlLength(target: string, baseUrl: string): number {
+  if (/^https?:\/\//i.test(target)) return target.length;
+  if (target.startsWith('/')) return new URL(baseUrl).origin.length + target.length;
+  return baseUrl.length + 1 + target.length;
 }
 
 /** Path relative to the service root and query string of a part's request target. */
@@ -177,6 +200,8 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
       `The current batch message contains too many parts. Only batch messages with a maximum number of '${MAX_BATCH_OPERATIONS}' query operations, including changeset operations, are allowed.`,
     );
   }
+  const partMethods: Record<string, number> = {};
+  for (const item of items) for (const op of item.kind === 'operation' ? [item.op] : item.ops) partMethods[op.method] = (partMethods[op.method] ?? 0) + 1;
   const continueOnError = parsePrefer(req.headers['prefer']).continueOnError;
   const store = service.org.store;
   const responseBoundary = `batchresponse_${ids.next()}`;
@@ -189,6 +214,8 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
     attempted++;
     let sub: EmuRequest;
     try {
+      const length = op.target.startsWith('$') ? 0 : urlLength(op.target, req.baseUrl);
+      if (length > MAX_URL_LENGTH_IN_BATCH) throw urlTooLong(length, MAX_URL_LENGTH_IN_BATCH, true);
       const { path, rawQuery } = relativeTarget(op.target, contentIds);
       if (path === '$batch' || path.startsWith('$batch?')) throw badRequest('A $batch request cannot contain another $batch request.');
       sub = {
@@ -266,5 +293,5 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
   const body = bodyParts.map((p) => `--${responseBoundary}${CRLF}${p}${CRLF}`).join('') + `--${responseBoundary}--${CRLF}`;
   const headers: Record<string, string> = { 'Content-Type': `multipart/mixed; boundary=${responseBoundary}`, 'OData-Version': '4.0' };
   if (continueOnError) headers['Preference-Applied'] = preferenceApplied({ continueOnError: true })!;
-  return { status: stopped ? failure!.status : 200, headers, body, operations: Math.max(1, attempted), rows };
+  return { status: stopped ? failure!.status : 200, headers, body, operations: Math.max(1, attempted), rows, partMethods };
 }

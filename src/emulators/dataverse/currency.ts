@@ -5,7 +5,7 @@
 import { DvCodes, DvError, invalidArgument } from './errors.js';
 import type { Organization } from './org.js';
 import type { Row } from './store.js';
-import type { TableDef } from './schema.js';
+import { writeColumns, type TableDef } from './schema.js';
 import { setLookup } from './row-values.js';
 import { roundTo } from './values.js';
 
@@ -20,11 +20,10 @@ export function applyCurrency(org: Organization, table: TableDef, values: Record
   const currency = typeof currencyId === 'string' ? org.store.get('transactioncurrencies', currencyId) : undefined;
   const rate = typeof currency?.values['exchangerate'] === 'number' ? (currency.values['exchangerate'] as number) : 1;
   if (table.columns.has('exchangerate')) values['exchangerate'] = rate;
-  for (const c of table.columns.values()) {
-    if (c.type !== 'money' || c.name.endsWith('_base')) continue;
-    const v = values[c.name];
-    if (typeof v === 'number') values[`${c.name}_base`] = roundTo(v / rate, 4);
-    else delete values[`${c.name}_base`];
+  for (const [name, base] of writeColumns(table).money) {
+    const v = values[name];
+    if (typeof v === 'number') values[base] = roundTo(v / rate, 4);
+    else delete values[base];
   }
 }
 

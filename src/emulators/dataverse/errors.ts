@@ -32,6 +32,22 @@ export const DvCodes = {
   notSupported: '0x80040800',
 } as const;
 
+/**
+ * The longest URL the service takes (docs/protocols.md §2.9): 32 KB as a request of its own, 64 KB as a request
+ * inside a `$batch`, counted as characters of the whole URL (scheme, host, path and query).
+ */
+export const MAX_URL_LENGTH = 32_768;
+export const MAX_URL_LENGTH_IN_BATCH = 65_536;
+
+/**
+ * A URL beyond the limit. Microsoft documents the limits, not the answer: the emulator answers HTTP's own
+ * 414 URI Too Long, with the usual error body.
+ */
+export function urlTooLong(length: number, limit: number, inBatch: boolean): DvError {
+  const where = inBatch ? 'a request inside a $batch' : 'a request';
+  return new DvError(414, DvCodes.odata, `The request URL is too long: ${length} characters, and ${where} may have at most ${limit}.`);
+}
+
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
   return { error: { code, message } };
 }

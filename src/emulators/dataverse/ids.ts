@@ -36,6 +36,11 @@ export class GuidGenerator {
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A bare GUID (no braces), any case. */
+export function isGuid(text: string): boolean {
+  return GUID_RE.test(text);
+}
+
 /** Accepts a GUID with or without braces; undefined when the text is not one. */
 export function normalizeGuid(text: string): string | undefined {
   const bare = text.startsWith('{') && text.endsWith('}') ? text.slice(1, -1) : text;

@@ -14,7 +14,7 @@ import { loadSeed } from './seed.js';
 import type { ApplicationUserRoles } from '../types.js';
 import { DataverseService, errorResponse, splitPath } from './service.js';
 import { handleBatch } from './batch.js';
-import { DvCodes, DvError, errorBody } from './errors.js';
+import { DvCodes, DvError, errorBody, MAX_URL_LENGTH, urlTooLong } from './errors.js';
 import { formatRow } from './read.js';
 import type { TableDef } from './schema.js';
 
@@ -51,6 +51,8 @@ export function createDataverseModule(opts: DataverseModuleOptions): DataverseMo
 
   const handler = (req: EmuRequest): EmuResponse => {
     try {
+      const urlLength = req.baseUrl.length + 1 + req.path.length + (req.rawQuery === '' ? 0 : 1 + req.rawQuery.length);
+      if (urlLength > MAX_URL_LENGTH) throw urlTooLong(urlLength, MAX_URL_LENGTH, false);
       const first = splitPath(req.path)[0];
       if (first?.name === '$batch' && first.args === undefined && splitPath(req.path).length === 1) {
         return handleBatch(service, req, org.ids);

@@ -5,7 +5,7 @@
  * create/update/delete runs atomically, so a failure half-way (a deep insert, a totals recalculation)
  * leaves nothing behind.
  */
-import { buildSchema, columnForProperty, readName, stateModel, targetForSet } from './schema.js';
+import { buildSchema, columnForProperty, readName, stateModel, targetForSet, writeColumns } from './schema.js';
 import type { ColumnDef, CollectionNav, Schema, TableDef } from './schema.js';
 import { Store } from './store.js';
 import type { Row } from './store.js';
@@ -313,7 +313,7 @@ export class Organization {
     }
     const values: Record<string, unknown> = { [table.key]: id };
     const targets: Record<string, string> = {};
-    for (const c of table.columns.values()) if (c.defaultValue !== undefined) values[readName(c)] = c.defaultValue;
+    for (const [name, value] of writeColumns(table).defaults) values[name] = value;
     for (const [name, v] of parsed.values) setValue(values, name, v);
     for (const [column, v] of parsed.lookups) setLookup(values, targets, column, v);
 
@@ -469,8 +469,7 @@ export class Organization {
   // Rules
 
   private checkRequired(table: TableDef, values: Record<string, unknown>): void {
-    for (const c of table.columns.values()) {
-      if (!c.required) continue;
+    for (const c of writeColumns(table).required) {
       const v = values[readName(c)];
       if (v === undefined || v === null || v === '') {
         throw invalidArgument(`'${c.name}' is required for ${table.logicalName}: the record cannot be saved without a value for it.`);

@@ -1025,6 +1025,31 @@ export function buildSchema(): Schema {
   return { bySet, byLogical };
 }
 
+/** Columns the write rules visit on every create and update of a table, listed once (a table has up to ~200). */
+export interface WriteColumns {
+  /** Read-shape name and default value of every column that has one. */
+  defaults: Array<[string, unknown]>;
+  /** Money columns with their base-currency twin. */
+  money: Array<[string, string]>;
+  required: ColumnDef[];
+}
+
+const writeColumnsOf = new WeakMap<TableDef, WriteColumns>();
+
+export function writeColumns(table: TableDef): WriteColumns {
+  let lists = writeColumnsOf.get(table);
+  if (!lists) {
+    lists = { defaults: [], money: [], required: [] };
+    for (const c of table.columns.values()) {
+      if (c.defaultValue !== undefined) lists.defaults.push([readName(c), c.defaultValue]);
+      if (c.type === 'money' && !c.name.endsWith('_base')) lists.money.push([c.name, `${c.name}_base`]);
+      if (c.required) lists.required.push(c);
+    }
+    writeColumnsOf.set(table, lists);
+  }
+  return lists;
+}
+
 /** Read-shape property name of a column: lookups read as `_x_value`. */
 export function readName(c: ColumnDef): string {
   return c.type === 'lookup' ? `_${c.name}_value` : c.name;

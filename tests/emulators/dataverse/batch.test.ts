@@ -152,3 +152,54 @@ describe('Dataverse $batch', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('Dataverse $batch of reads, and URL lengths (docs/protocols.md §2.9, §3.1)', () => {
+  const MISSING = '00000000-0000-4000-8000-00000000dead';
+  /** `accounts?$select=name&$filter=In(accountid, ids)` with `pad` more GUIDs that match nothing, to lengthen the URL. */
+  const readByIds = (ids: string[], pad = 0): string => {
+    const padding = Array.from({ length: pad }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const values = [...ids, ...padding].map((id) => JSON.stringify(id)).join(',');
+    return `accounts?$select=name&$filter=${encodeURIComponent(`Microsoft.Dynamics.CRM.In(PropertyName='accountid',PropertyValues=[${values}])`)}`;
+  };
+  const urlLength = (relative: string) => BASE.length + 1 + relative.length;
+
+  test('GET parts outside change sets: each answered with its rows; the batch costs its operations and rows, and its parts are logged by method', async () => {
+    const h = harness();
+    const res = await sendBatch(h, [
+      { method: 'GET', url: readByIds([IDS.contoso, MISSING]) },
+      { method: 'GET', url: `/api/data/v9.2/${readByIds([IDS.fabrikam])}` },
+    ]);
+    expect(res.status).toBe(200);
+    const parts = parseBatchResponse(res);
+    expect(parts.map((p) => p.status)).toEqual([200, 200]);
+    // Missing ids are simply absent.
+    expect(parts.map((p) => (JSON.parse(p.body).value as Array<{ name: string }>).map((r) => r.name))).toEqual([['Contoso Ltd'], ['Fabrikam Inc']]);
+    expect([res.operations, res.rows, res.partMethods]).toEqual([2, 2, { GET: 2 }]);
+
+    const mixed = await sendBatch(h, [{ method: 'GET', url: readByIds([IDS.contoso]) }, { changeset: [createAccount('Written', {}, '1')] }]);
+    expect(mixed.status).toBe(200);
+    expect(mixed.partMethods).toEqual({ GET: 1, POST: 1 });
+  });
+
+  test('a URL over 32 KB is refused as a request of its own (414) and served as a part of a $batch; over 64 KB a part is refused too', async () => {
+    const h = harness();
+    const long = readByIds([IDS.contoso], 800);
+    expect(urlLength(long)).toBeGreaterThan(32_768);
+    expect(urlLength(long)).toBeLessThan(65_536);
+    const alone = await h.send('GET', long);
+    expect(alone.status).toBe(414);
+    expect(json(alone).error.message).toContain('32768');
+    expect(h.module.data.count('accounts')).toBe(2);
+
+    const inBatch = await sendBatch(h, [{ method: 'GET', url: long }]);
+    expect(inBatch.status).toBe(200);
+    expect(JSON.parse(parseBatchResponse(inBatch)[0]!.body).value).toEqual([expect.objectContaining({ name: 'Contoso Ltd' })]);
+
+    const tooLong = readByIds([IDS.contoso], 1600);
+    expect(urlLength(tooLong)).toBeGreaterThan(65_536);
+    const refused = await sendBatch(h, [{ method: 'GET', url: tooLong }], 'odata.continue-on-error');
+    const [part] = parseBatchResponse(refused);
+    expect(part!.status).toBe(414);
+    expect(JSON.parse(part!.body).error.message).toContain('65536');
+  });
+});

@@ -138,6 +138,13 @@ export class StateStore implements CouplingLookup {
   private journalHandle: fs.promises.FileHandle | undefined;
   private journalWritten: number;
   private journalQueued = 0;
+  /**
+   * Journal bytes written or queued since the last snapshot view was taken: what the next compaction would drop.
+   * Compaction is decided on this, not on the file's size, so commits made while a compaction is still queued
+   * (a pipelined writer) do not each queue another one: one compaction per `max(autoCompactBytes, snapshot)` of journal.
+   */
+  private journalSinceView: number;
+  private compactionsWritten = 0;
   private broken: StateError | undefined;
   private closed = false;
 
@@ -152,6 +159,7 @@ export class StateStore implements CouplingLookup {
     private readonly autoCompactBytes: number,
   ) {
     this.journalWritten = journalBytes;
+    this.journalSinceView = journalBytes;
   }
 
   get snapshotFile(): string {
@@ -174,6 +182,11 @@ export class StateStore implements CouplingLookup {
   /** Bytes in the snapshot and the journal (for figures and tests). */
   get fileSizes(): { snapshot: number; journal: number } {
     return { snapshot: this.snapshotBytes, journal: this.journalWritten };
+  }
+
+  /** Snapshots written by this store since it was opened (for tests and figures). */
+  get compactions(): number {
+    return this.compactionsWritten;
   }
 
   /** Changes made since the last `commit()`. */
@@ -274,7 +287,7 @@ export class StateStore implements CouplingLookup {
     try {
       if (this.lock && !this.broken && !this.lock.isLost) {
         const batch = this.takeBatch();
-        const projected = this.journalWritten + this.journalQueued;
+        const projected = this.journalSinceView;
         const compact = projected > Math.max(CLOSE_COMPACT_MIN_BYTES, this.snapshotBytes / 4);
         const view = compact ? this.takeView(this.nextSeq - 1) : undefined;
         await this.enqueue(async () => {
@@ -687,7 +700,7 @@ export class StateStore implements CouplingLookup {
       if (this.broken) throw this.broken;
       return 0;
     }
-    const projected = this.journalWritten + this.journalQueued;
+    const projected = this.journalSinceView;
     const view = projected > Math.max(this.autoCompactBytes, this.snapshotBytes) ? this.takeView(batch.lastSeq) : undefined;
     await this.enqueue(async () => {
       await this.appendBatch(batch);
@@ -823,6 +836,7 @@ export class StateStore implements CouplingLookup {
     bytes += chunks[chunks.length - 1]!.length;
     this.nextSeq = seq + 1;
     this.journalQueued += bytes;
+    this.journalSinceView += bytes;
     return { chunks, bytes, lastSeq: seq, changes };
   }
 
@@ -849,6 +863,7 @@ export class StateStore implements CouplingLookup {
       for (const f of m.uncoupledFailures.values()) failures.push(f);
       if (m.watermarks.bc !== undefined || m.watermarks.dataverse !== undefined) watermarks[m.name] = { ...m.watermarks };
     }
+    this.journalSinceView = 0;
     return { savedAt: this.nowIso(), journalSeq, watermarks, mappings, failures };
   }
 
@@ -905,9 +920,12 @@ export class StateStore implements CouplingLookup {
       await handle.truncate(0);
       await handle.datasync();
       this.journalWritten = 0;
+      this.compactionsWritten += 1;
       await removeUnreferencedFiles(this.dir, [...written.files.values()].map((f) => f.file)).catch(() => undefined);
     } catch (err) {
       for (const m of view.mappings) if (m.rows) this.data.mappings.get(m.name)!.dirty = true;
+      // Not compacted: the whole journal counts again, so the next commit or close() tries again.
+      this.journalSinceView = this.journalWritten + this.journalQueued;
       // The journal still holds every batch, so the state on disk is complete; report and carry on.
       throw new StateError(
         `Could not write the state snapshot ${this.snapshotFile}: ${(err as Error).message}. ` +

@@ -305,3 +305,31 @@ describe('compact representation', () => {
     await store.close();
   });
 });
+
+describe('compaction frequency', () => {
+  test('commits made while a compaction is queued (a pipelined writer) do not each queue another: amortized, one per snapshot size of journal', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const guid = (p: string, i: number): string => `${p}0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    const store = await StateStore.open(dir, { lock: true, autoCompactBytes: 100_000 });
+    const commits: Promise<number>[] = [];
+    let journal = 0;
+    for (let b = 0; b < 60; b++) {
+      for (let i = 0; i < 30; i++) store.couple({ mapping: 'CUSTOMER', bcId: guid('b', b * 30 + i), dataverseId: guid('d', b * 30 + i), syncedDirection: 'to-dataverse' });
+      // Not awaited: the next batch is made while this one (and any compaction it starts) is still queued.
+      commits.push(store.commit());
+      journal += 1;
+    }
+    await Promise.all(commits);
+    // ~8 KB of journal per batch, ~490 KB in all; a compaction only after max(100 KB, snapshot) more journal since the
+    // last one was started: 4, where counting the journal file (not emptied until the queued compaction runs) gave ~48.
+    expect(journal).toBe(60);
+    expect(store.compactions).toBeGreaterThanOrEqual(3);
+    expect(store.compactions).toBeLessThanOrEqual(5);
+    await store.close();
+    const again = await StateStore.open(dir, { lock: false });
+    expect(again.counts('CUSTOMER').couplings).toBe(1800);
+    expect(again.byDataverseId('CUSTOMER', guid('d', 1799))?.bcId).toBe(guid('b', 1799));
+    await again.close();
+  });
+});

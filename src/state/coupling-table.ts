@@ -351,7 +351,7 @@ export class CouplingTable {
   dropLastRow(row: number): void {
     for (let f = 0; f < 5; f++) this.texts.delete(row * 8 + f);
     this.rare.delete(row);
-    if (this.extraLength[row]! > 0) this.arenaGarbage += this.extraLength[row]!;
+    this.dropExtra(row);
     this.length = row;
   }
 
@@ -371,8 +371,7 @@ export class CouplingTable {
     this.troubled.delete(row);
     this.rare.delete(row);
     for (let f = 0; f < 5; f++) this.texts.delete(row * 8 + f);
-    this.arenaGarbage += this.extraLength[row]!;
-    this.extraLength[row] = 0;
+    this.dropExtra(row);
     const slot = row & this.cacheMask;
     if (this.cacheRow[slot] === row) this.cacheRow[slot] = -1;
     this.size -= 1;
@@ -432,11 +431,8 @@ export class CouplingTable {
 
   /** Sets `extra` as its JSON text (undefined: none). */
   setExtra(row: number, text: string | undefined): void {
-    this.arenaGarbage += this.extraLength[row]!;
-    if (text === undefined || text === '{}') {
-      this.extraLength[row] = 0;
-      return;
-    }
+    this.dropExtra(row);
+    if (text === undefined || text === '{}') return;
     const length = Buffer.byteLength(text);
     this.reserveArena(length);
     this.arena.write(text, this.arenaUsed, 'utf8');
@@ -447,13 +443,25 @@ export class CouplingTable {
 
   /** Sets `extra` from JSON bytes already checked (a mapping file's buffer). */
   setExtraBytes(row: number, src: Buffer, start: number, end: number): void {
-    this.arenaGarbage += this.extraLength[row]!;
+    this.dropExtra(row);
     const length = end - start;
     this.reserveArena(length);
     copyBytes(src, start, length, this.arena, this.arenaUsed);
     this.extraAt[row] = this.arenaUsed;
     this.extraLength[row] = length;
     this.arenaUsed += length;
+  }
+
+  /**
+   * Lets go of the row's `extra` bytes. The value written last (a coupling's flag, then its merge base, as a
+   * sync writes them) gives its room back at once; any other becomes garbage, reclaimed when the arena grows.
+   */
+  private dropExtra(row: number): void {
+    const n = this.extraLength[row]!;
+    if (n === 0) return;
+    if (this.extraAt[row]! + n === this.arenaUsed) this.arenaUsed -= n;
+    else this.arenaGarbage += n;
+    this.extraLength[row] = 0;
   }
 
   private reserveArena(length: number): void {

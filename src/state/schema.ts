@@ -189,27 +189,26 @@ export const couplingMoreSchema = z
   .strict();
 export type CouplingMore = z.infer<typeof couplingMoreSchema>;
 
-const RESULT_CODE = { success: 's', failure: 'f' } as const;
 const RESULT_OF: Record<string, 'success' | 'failure' | undefined> = { s: 'success', f: 'failure', '-': undefined };
 
-/** A coupling as a row of its mapping's file: `[bcId, dataverseId, coupledAt, bcModifiedAt, dataverseModifiedAt, results, more?]`. */
-export function couplingRow(c: Coupling): string {
-  const results = `${c.lastResultToDataverse ? RESULT_CODE[c.lastResultToDataverse] : '-'}${c.lastResultToBc ? RESULT_CODE[c.lastResultToBc] : '-'}`;
-  const head = `[${JSON.stringify(c.bcId)},${JSON.stringify(c.dataverseId)},"${c.coupledAt}","${c.bcModifiedAt ?? ''}","${c.dataverseModifiedAt ?? ''}","${results}"`;
-  if (!c.skipped && c.failureCount === 0 && !c.lastErrorToDataverse && !c.lastErrorToBc && !c.extra) return `${head}]`;
-  const more: CouplingMore = {};
-  if (c.skipped) more.skipped = true;
-  if (c.failureCount !== 0) more.failureCount = c.failureCount;
-  if (c.lastErrorToDataverse) more.lastErrorToDataverse = c.lastErrorToDataverse;
-  if (c.lastErrorToBc) more.lastErrorToBc = c.lastErrorToBc;
-  if (c.extra) more.extra = c.extra as Record<string, JsonValue>;
-  return `${head},${JSON.stringify(more)}]`;
-}
-
-/** The results column as one number: to-Dataverse + 3 * to-BC (0 none, 1 success, 2 failure). */
-const RESULT_NUMBER: Record<string, number> = { '-': 0, s: 1, f: 2 };
-export function resultsNumber(results: string): number {
-  return RESULT_NUMBER[results[0]!]! + 3 * RESULT_NUMBER[results[1]!]!;
+/** A coupling from a row's columns, already checked by `rowProblem` (ids normalized, times as written). */
+export function couplingFromRow(mapping: string, cols: readonly string[], more: CouplingMore | undefined): Coupling {
+  const [bcId, dataverseId, coupledAt, bcModifiedAt, dataverseModifiedAt, results] = cols as [string, string, string, string, string, string];
+  return makeCoupling({
+    mapping,
+    bcId: normalizeId(bcId),
+    dataverseId: normalizeId(dataverseId),
+    coupledAt,
+    bcModifiedAt: bcModifiedAt === '' ? undefined : bcModifiedAt,
+    dataverseModifiedAt: dataverseModifiedAt === '' ? undefined : dataverseModifiedAt,
+    lastResultToDataverse: RESULT_OF[results[0]!],
+    lastResultToBc: RESULT_OF[results[1]!],
+    lastErrorToDataverse: more?.lastErrorToDataverse,
+    lastErrorToBc: more?.lastErrorToBc,
+    skipped: more?.skipped,
+    failureCount: more?.failureCount,
+    extra: more?.extra,
+  });
 }
 
 let lastCheckedTime = '';

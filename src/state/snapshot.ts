@@ -1,17 +1,17 @@
-import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../errors.js';
-import { CouplingRows, type MappingState, type StateData } from './data.js';
+import { decodedMs, guidFromBytes, jsonValueEnd, timeFromBytes, TIME_TEXT } from './codecs.js';
+import type { TableCapture } from './coupling-table.js';
+import type { MappingState, StateData } from './data.js';
 import { corruptState } from './errors.js';
 import { isMissing, readdirOrNothing, readLines, TEMP_SUFFIX, writeFileAtomicStream, type Line } from './files.js';
 import {
   COUPLING_COLUMNS,
   couplingFromLine,
   couplingMoreSchema,
-  couplingRow,
+  couplingFromRow,
   couplingsFileHeaderSchema,
-  resultsNumber,
   rowProblem,
   COUPLINGS_FORMAT,
   describeZodError,
@@ -58,10 +58,10 @@ export const ROWS_SECTION = '"rows":[';
 export const COUPLINGS_DIR = 'couplings';
 const WHOLE_DOCUMENT_LIMIT = 256 * 1024 * 1024;
 
-/** One mapping in a snapshot: its couplings to write, or the file that already holds them. */
+/** One mapping in a snapshot: its couplings to write (as they were when the view was taken), or the file that already holds them. */
 export interface MappingView {
   name: string;
-  couplings?: Coupling[];
+  rows?: TableCapture;
   file?: string;
   count: number;
 }
@@ -273,17 +273,19 @@ function* headerChunks(view: SnapshotView, files: Map<string, { file: string; co
   yield `${out}]}\n`;
 }
 
-/** A mapping's couplings file, in chunks of about 1 MB. */
-export function* couplingsFileChunks(mapping: string, couplings: readonly Coupling[]): Generator<string> {
-  const header = { format: COUPLINGS_FORMAT, schemaVersion: STATE_SCHEMA_VERSION, mapping, columns: COUPLING_COLUMNS, count: couplings.length };
+/** A mapping's couplings file from its `count` row lines (coupling-table.ts `rowLine`), in chunks of about 1 MB. */
+export function* couplingsFileChunks(mapping: string, lines: Iterable<string>, count: number): Generator<string> {
+  const header = { format: COUPLINGS_FORMAT, schemaVersion: STATE_SCHEMA_VERSION, mapping, columns: COUPLING_COLUMNS, count };
   let out = `${JSON.stringify(header).slice(0, -1)},\n${ROWS_SECTION}\n`;
-  for (let i = 0; i < couplings.length; i++) {
-    out += couplingRow(couplings[i]!) + (i < couplings.length - 1 ? ',\n' : '\n');
+  let i = 0;
+  for (const line of lines) {
+    out += line + (++i < count ? ',\n' : '\n');
     if (out.length >= CHUNK) {
       yield out;
       out = '';
     }
   }
+  if (i !== count) throw new Error(`wrote ${i} couplings of ${mapping}, expected ${count}`);
   yield `${out}]}\n`;
 }
 
@@ -304,7 +306,7 @@ export async function writeSnapshot(file: string, view: SnapshotView): Promise<W
   let total = 0;
   for (const m of view.mappings) {
     if (m.count === 0) continue;
-    if (m.couplings === undefined) {
+    if (m.rows === undefined) {
       files.set(m.name, { file: m.file!, count: m.count });
       total += await fs.promises.stat(path.join(dir, m.file!)).then((st) => st.size, () => 0);
       continue;
@@ -314,7 +316,7 @@ export async function writeSnapshot(file: string, view: SnapshotView): Promise<W
       made = true;
     }
     const name = mappingFileName(m.name, view.journalSeq);
-    total += await writeFileAtomicStream(path.join(dir, name), couplingsFileChunks(m.name, m.couplings));
+    total += await writeFileAtomicStream(path.join(dir, name), couplingsFileChunks(m.name, m.rows.lines(), m.count));
     files.set(m.name, { file: name, count: m.count });
   }
   const bytes = total + (await writeFileAtomicStream(file, headerChunks(view, files)));
@@ -348,22 +350,29 @@ export function loadMappingFile(stateDir: string, data: StateData, m: MappingSta
     if (isMissing(err)) throw new MappingFileMissingError(file, m.name);
     throw new StateError(`Cannot read state file ${file}: ${(err as Error).message}. Check its permissions.`, { cause: err });
   }
-  const reader = new RowReader(file, data, m);
+  const reader = new RowReader(file, data, m, fs.fstatSync(fd).size);
   try {
-    const chunk = Buffer.allocUnsafe(4 << 20);
-    let carry: Buffer = Buffer.alloc(0);
+    let chunk = Buffer.allocUnsafe(4 << 20);
+    // Bytes at chunk[0, carry) are the start of a line the previous read cut; the next read goes after them.
+    let carry = 0;
     for (;;) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (carry === chunk.length) {
+        const larger = Buffer.allocUnsafe(chunk.length * 2);
+        chunk.copy(larger, 0, 0, carry);
+        chunk = larger;
+      }
+      const n = fs.readSync(fd, chunk, carry, chunk.length - carry, null);
       if (n === 0) break;
-      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      const end = carry + n;
       let start = 0;
-      for (let nl = buf.indexOf(NEWLINE, start); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
-        reader.line(buf, start, nl);
+      for (let nl = chunk.indexOf(NEWLINE, start); nl >= 0 && nl < end; nl = chunk.indexOf(NEWLINE, start)) {
+        reader.line(chunk, start, nl);
         start = nl + 1;
       }
-      carry = Buffer.from(buf.subarray(start));
+      chunk.copyWithin(0, start, end);
+      carry = end - start;
     }
-    if (carry.length > 0) reader.line(carry, 0, carry.length);
+    if (carry > 0) reader.line(chunk, 0, carry);
     reader.end();
   } finally {
     fs.closeSync(fd);
@@ -380,20 +389,31 @@ export class MappingFileMissingError extends StateError {
   }
 }
 
+const RESULT_BYTE = new Int8Array(256).fill(-1);
+RESULT_BYTE[0x2d] = 0; // -
+RESULT_BYTE[0x73] = 1; // s
+RESULT_BYTE[0x66] = 2; // f
+const EXTRA_ONLY = Buffer.from('{"extra":');
+
+function startsWith(buf: Buffer, at: number, prefix: Buffer): boolean {
+  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
+  return true;
+}
+
 class RowReader {
   private number = 0;
   private section: 'header' | 'rows-start' | 'rows' | 'done' = 'header';
   private rows = 0;
   private expected = 0;
   private readonly moreCache = new Map<string, CouplingMore>();
-  private coupledAt = '';
-  /** The bytes `coupledAt` was decoded from (undefined after a row read the slow way). */
-  private coupledAtBytes: Buffer | undefined;
+  /** Start and end of the six quoted columns of the row being read. */
+  private readonly bounds = new Int32Array(12);
 
   constructor(
     private readonly file: string,
     private readonly data: StateData,
     private readonly m: MappingState,
+    private readonly fileBytes: number,
   ) {}
 
   private fail(problem: string): never {
@@ -403,12 +423,8 @@ class RowReader {
   line(buf: Buffer, start: number, end: number): void {
     this.number += 1;
     if (this.section === 'rows') {
-      // The common row: six plain strings (no escapes), maybe an object; read without JSON.parse.
-      if (buf[start] === 0x5b && buf[start + 1] === QUOTE) {
-        // Searched within the line only (indexOf on `buf` would scan the rest of the chunk for every line).
-        const text = buf.subarray(start, end);
-        if (text.indexOf(BACKSLASH) < 0 && this.fastRow(buf, start, end, isAscii(text) ? 'latin1' : 'utf8')) return;
-      }
+      // The common row: GUIDs, times as bcsync writes them, maybe an object; read from the bytes.
+      if (buf[start] === 0x5b && buf[start + 1] === QUOTE && this.fastRow(buf, start, end)) return;
       const text = buf.toString('utf8', start, end).trim();
       if (text === ']}') {
         this.section = 'done';
@@ -431,9 +447,11 @@ class RowReader {
         if (!parsed.success) this.fail(describeZodError(parsed.error));
         if (parsed.data.mapping !== this.m.name) this.fail(`holds mapping ${parsed.data.mapping}, not ${this.m.name}`);
         this.expected = parsed.data.count;
-        const rows = (this.m.rows = new CouplingRows(this.m.name));
-        this.m.byBc.attach(rows, rows.bcId, this.expected);
-        this.m.byDv.attach(rows, rows.dataverseId, this.expected);
+        const rows = Math.min(this.expected, this.m.fileCount);
+        this.m.table.reserve(rows);
+        // What the rows hold beyond ~170 bytes each (ids, times, results) is mostly `extra`.
+        const extraBytes = this.fileBytes - rows * 170;
+        if (extraBytes > 1 << 20) this.m.table.reserveExtraBytes(extraBytes);
         this.section = 'rows-start';
         return;
       }
@@ -453,43 +471,91 @@ class RowReader {
     if (this.rows !== this.m.fileCount) this.fail(`the file holds ${this.rows} couplings but couplings.json says ${this.m.fileCount}`);
   }
 
-  /** Six quoted strings without escapes; false when the row is not in that shape (the slow path decides). */
-  private fastRow(buf: Buffer, start: number, end: number, encoding: 'latin1' | 'utf8'): boolean {
-    const cols: string[] = [];
-    let pos = start + 1; // at the opening quote of the first string
+  /**
+   * Six quoted columns in the compact forms (GUID ids, times as bcsync writes them), straight into the table's
+   * columns; false when the row is in any other shape (the slow path reads it and says what is wrong).
+   */
+  private fastRow(buf: Buffer, start: number, end: number): boolean {
+    if (this.section !== 'rows') return false;
+    const b = this.bounds;
+    let pos = start + 1; // at the opening quote of the first column
     for (let i = 0; i < 6; i++) {
       if (buf[pos] !== QUOTE) return false;
       const close = buf.indexOf(QUOTE, pos + 1);
       if (close < 0 || close >= end) return false;
-      if (i === 2 && this.sameCoupledAt(buf, pos + 1, close)) cols.push(this.coupledAt);
-      else cols.push(buf.toString(encoding, pos + 1, close));
+      b[2 * i] = pos + 1;
+      b[2 * i + 1] = close;
       pos = close + 1;
       if (i < 5) {
         if (buf[pos] !== 0x2c) return false;
         pos += 1;
       }
     }
-    let more: CouplingMore | undefined;
     let last = end;
     while (last > pos && (buf[last - 1] === 0x2c || buf[last - 1] === 0x20 || buf[last - 1] === 0x0d)) last -= 1;
     if (buf[last - 1] !== 0x5d) return false;
-    if (buf[pos] === 0x2c) {
-      more = this.more(buf.toString('utf8', pos + 1, last - 1));
-    } else if (pos !== last - 1) {
+    const withMore = buf[pos] === 0x2c;
+    if (!withMore && pos !== last - 1) return false;
+    // Columns checked by the codecs (hex digits, digits, separators): a backslash anywhere in them fails a check.
+    const t = this.m.table;
+    const row = t.newRow();
+    const ok =
+      b[1]! - b[0]! === 36 &&
+      guidFromBytes(buf, b[0]!, t.words[0], row * 4) &&
+      b[3]! - b[2]! === 36 &&
+      guidFromBytes(buf, b[2]!, t.words[1], row * 4) &&
+      this.time(buf, row, 0) &&
+      this.time(buf, row, 1) &&
+      this.time(buf, row, 2) &&
+      b[11]! - b[10]! === 2 &&
+      RESULT_BYTE[buf[b[10]!]!]! >= 0 &&
+      RESULT_BYTE[buf[b[10]! + 1]!]! >= 0;
+    if (!ok) {
+      t.dropLastRow(row);
       return false;
     }
-    this.add(cols, more);
+    t.setResults(row, RESULT_BYTE[buf[b[10]!]!]! + 3 * RESULT_BYTE[buf[b[10]! + 1]!]!);
+    if (withMore) {
+      const start = pos + 1;
+      const end = last - 1; // the object is buf[start, end)
+      const value = start + EXTRA_ONLY.length;
+      // Written by bcsync as {"extra":{…}}: checked as JSON on the bytes and copied as it is.
+      if (
+        end - value > 2 &&
+        buf[value] === 0x7b &&
+        buf[end - 1] === 0x7d &&
+        startsWith(buf, start, EXTRA_ONLY) &&
+        jsonValueEnd(buf, value, end - 1) === end - 1
+      ) {
+        t.setExtraBytes(row, buf, value, end - 1);
+      } else {
+        const more = this.more(buf.toString('utf8', start, end));
+        t.setRare(row, more.skipped ?? false, more.failureCount ?? 0, more.lastErrorToDataverse, more.lastErrorToBc);
+        if (more.extra !== undefined) t.setExtra(row, JSON.stringify(more.extra));
+      }
+    }
+    this.index(row);
     return true;
   }
 
-  /** Couplings made in one batch share their time: compared as bytes, so the string is made once. */
-  private sameCoupledAt(buf: Buffer, start: number, end: number): boolean {
-    const bytes = this.coupledAtBytes;
-    if (bytes === undefined || end - start !== bytes.length || buf.compare(bytes, 0, bytes.length, start, end) !== 0) {
-      this.coupledAtBytes = Buffer.from(buf.subarray(start, end));
-      return false;
-    }
+  /** Column 2 + k as time k of the row: false when not in a compact form (an empty modified time is none). */
+  private time(buf: Buffer, row: number, k: number): boolean {
+    const start = this.bounds[4 + 2 * k]!;
+    const length = this.bounds[5 + 2 * k]! - start;
+    if (length === 0) return k > 0;
+    const code = timeFromBytes(buf, start, length);
+    if (code === TIME_TEXT) return false;
+    this.m.table.setDecodedTime(row, k, code, decodedMs);
     return true;
+  }
+
+  private index(row: number): void {
+    const t = this.m.table;
+    const added = t.indexRow(row);
+    if (added === 'bcId taken') this.fail(`BC record ${t.id(0, row)} is coupled twice in mapping ${this.m.name}`);
+    if (added === 'dataverseId taken') this.fail(`Dataverse row ${t.id(1, row)} is coupled twice in mapping ${this.m.name}`);
+    this.data.countLoadedRow();
+    this.rows += 1;
   }
 
   private more(text: string): CouplingMore {
@@ -503,13 +569,14 @@ class RowReader {
     }
     const parsed = couplingMoreSchema.safeParse(value);
     if (!parsed.success) this.fail(`more: ${describeZodError(parsed.error)}`);
-    // Identical extras (flags most couplings share) are one object; they are never changed in place.
-    if (this.moreCache.size < 10_000) this.moreCache.set(text, parsed.data);
-    return parsed.data;
+    const more = parsed.data;
+    // Identical values (flags most couplings share) are parsed once.
+    if (this.moreCache.size < 10_000) this.moreCache.set(text, more);
+    return more;
   }
 
   private slowRow(text: string): void {
-    this.coupledAtBytes = undefined;
+    if (this.section !== 'rows') this.fail('a row after the end of the rows');
     let value: unknown;
     try {
       value = JSON.parse(text.endsWith(',') ? text.slice(0, -1) : text);
@@ -525,29 +592,14 @@ class RowReader {
       if (!parsed.success) this.fail(`more: ${describeZodError(parsed.error)}`);
       more = parsed.data;
     }
-    this.add(value.slice(0, 6) as string[], more);
-  }
-
-  private add(cols: string[], more: CouplingMore | undefined): void {
-    if (this.section !== 'rows') this.fail('a row after the end of the rows');
-    const [bcId, dataverseId, coupledAt, bcModifiedAt, dataverseModifiedAt, results] = cols as [string, string, string, string, string, string];
-    const problem = rowProblem(bcId, dataverseId, coupledAt, bcModifiedAt, dataverseModifiedAt, results);
+    const cols = value.slice(0, 6) as string[];
+    const problem = rowProblem(cols[0]!, cols[1]!, cols[2]!, cols[3]!, cols[4]!, cols[5]!);
     if (problem) this.fail(problem);
-    // Couplings made in one batch share their time: one copy of the string.
-    if (coupledAt !== this.coupledAt) this.coupledAt = coupledAt;
-    const rows = this.m.rows!;
-    const row = rows.push(
-      normalizeId(bcId),
-      normalizeId(dataverseId),
-      this.coupledAt,
-      bcModifiedAt === '' ? undefined : bcModifiedAt,
-      dataverseModifiedAt === '' ? undefined : dataverseModifiedAt,
-      resultsNumber(results),
-      more,
-    );
-    const added = this.data.addLoadedRow(this.m, row);
-    if (added === 'bcId taken') this.fail(`BC record ${rows.bcId[row]} is coupled twice in mapping ${this.m.name}`);
-    if (added === 'dataverseId taken') this.fail(`Dataverse row ${rows.dataverseId[row]} is coupled twice in mapping ${this.m.name}`);
+    const c = couplingFromRow(this.m.name, cols, more);
+    const added = this.m.table.add(c);
+    if (added === 'bcId taken') this.fail(`BC record ${c.bcId} is coupled twice in mapping ${this.m.name}`);
+    if (added === 'dataverseId taken') this.fail(`Dataverse row ${c.dataverseId} is coupled twice in mapping ${this.m.name}`);
+    this.data.countLoadedRow();
     this.rows += 1;
   }
 }

@@ -117,6 +117,11 @@ function mergeExtra(
   return Object.keys(next).length > 0 ? next : undefined;
 }
 
+/** Ends the point-in-time views of a snapshot (written or not): tables stop keeping rows for it. */
+function releaseView(view: SnapshotView): void {
+  for (const m of view.mappings) m.rows?.release();
+}
+
 function cleanMessage(message: string): string {
   const masked = maskSecrets(String(message));
   return masked.length > MAX_ERROR_MESSAGE ? masked.slice(0, MAX_ERROR_MESSAGE) : masked;
@@ -133,6 +138,13 @@ export class StateStore implements CouplingLookup {
   private journalHandle: fs.promises.FileHandle | undefined;
   private journalWritten: number;
   private journalQueued = 0;
+  /**
+   * Journal bytes written or queued since the last snapshot view was taken: what the next compaction would drop.
+   * Compaction is decided on this, not on the file's size, so commits made while a compaction is still queued
+   * (a pipelined writer) do not each queue another one: one compaction per `max(autoCompactBytes, snapshot)` of journal.
+   */
+  private journalSinceView: number;
+  private compactionsWritten = 0;
   private broken: StateError | undefined;
   private closed = false;
 
@@ -147,6 +159,7 @@ export class StateStore implements CouplingLookup {
     private readonly autoCompactBytes: number,
   ) {
     this.journalWritten = journalBytes;
+    this.journalSinceView = journalBytes;
   }
 
   get snapshotFile(): string {
@@ -169,6 +182,11 @@ export class StateStore implements CouplingLookup {
   /** Bytes in the snapshot and the journal (for figures and tests). */
   get fileSizes(): { snapshot: number; journal: number } {
     return { snapshot: this.snapshotBytes, journal: this.journalWritten };
+  }
+
+  /** Snapshots written by this store since it was opened (for tests and figures). */
+  get compactions(): number {
+    return this.compactionsWritten;
   }
 
   /** Changes made since the last `commit()`. */
@@ -269,13 +287,13 @@ export class StateStore implements CouplingLookup {
     try {
       if (this.lock && !this.broken && !this.lock.isLost) {
         const batch = this.takeBatch();
-        const projected = this.journalWritten + this.journalQueued;
+        const projected = this.journalSinceView;
         const compact = projected > Math.max(CLOSE_COMPACT_MIN_BYTES, this.snapshotBytes / 4);
         const view = compact ? this.takeView(this.nextSeq - 1) : undefined;
         await this.enqueue(async () => {
           if (batch) await this.appendBatch(batch);
           if (view) await this.writeCompaction(view);
-        });
+        }).finally(() => view && releaseView(view));
       }
       await this.queue;
     } finally {
@@ -291,11 +309,11 @@ export class StateStore implements CouplingLookup {
   // ------------------------------------------------------------------------------------------------
 
   byBcId(mapping: string, bcId: string): Coupling | undefined {
-    return this.data.mapping(mapping)?.byBc.get(normalizeId(bcId));
+    return this.data.mapping(mapping)?.byBcId(bcId);
   }
 
   byDataverseId(mapping: string, dataverseId: string): Coupling | undefined {
-    return this.data.mapping(mapping)?.byDv.get(normalizeId(dataverseId));
+    return this.data.mapping(mapping)?.byDataverseId(dataverseId);
   }
 
   /** Either id (bcId wins when both are given and coupled). */
@@ -312,7 +330,16 @@ export class StateStore implements CouplingLookup {
    */
   couplings(mapping: string): IterableIterator<Coupling> {
     const m = this.data.mapping(mapping);
-    return m ? m.byBc.values() : new Map<string, Coupling>().values();
+    return m ? m.table.values() : new Map<string, Coupling>().values();
+  }
+
+  /**
+   * What a mapping's couplings take in memory: bytes of its typed columns, id tables and extra arena (the
+   * bulk of it; capacity included), and how many ids and times are kept as strings beside them.
+   */
+  couplingMemory(mapping: string): { couplings: number; rows: number; bytes: number; strings: number } {
+    const t = this.data.mapping(mapping)?.table;
+    return { couplings: t?.size ?? 0, rows: t?.length ?? 0, bytes: t?.columnBytes ?? 0, strings: t?.strings ?? 0 };
   }
 
   /** Mappings that have couplings, watermarks or failures. */
@@ -328,9 +355,9 @@ export class StateStore implements CouplingLookup {
     const counts: MappingCounts = { couplings: 0, failed: 0, skipped: 0, uncoupledFailures: 0 };
     const m = this.data.mapping(mapping);
     if (!m) return counts;
-    counts.couplings = m.byBc.size;
-    for (const bcId of m.troubled) {
-      const c = m.byBc.get(bcId)!;
+    counts.couplings = m.table.size;
+    for (const row of m.table.troubled) {
+      const c = m.table.get(row);
       if (c.skipped) counts.skipped += 1;
       else if (c.lastResultToDataverse === 'failure' || c.lastResultToBc === 'failure') counts.failed += 1;
     }
@@ -349,8 +376,8 @@ export class StateStore implements CouplingLookup {
     for (const name of names) {
       const m = this.data.mapping(name);
       if (!m) continue;
-      for (const bcId of m.troubled) {
-        const c = m.byBc.get(bcId)!;
+      for (const row of m.table.troubled) {
+        const c = m.table.get(row);
         for (const direction of ['to-dataverse', 'from-dataverse'] as const) {
           const result = direction === 'to-dataverse' ? c.lastResultToDataverse : c.lastResultToBc;
           if (result !== 'failure') continue;
@@ -412,13 +439,13 @@ export class StateStore implements CouplingLookup {
     const bcId = normalizeId(input.bcId);
     const dataverseId = normalizeId(input.dataverseId);
     const m = this.data.ensure(input.mapping);
-    const sameBc = m.byBc.get(bcId);
-    const sameDv = m.byDv.get(dataverseId);
-    if (sameBc && sameBc === sameDv) return { coupling: sameBc, existed: true, replaced: [] };
+    const bcRow = m.table.find(0, bcId);
+    const dvRow = m.table.find(1, dataverseId);
+    if (bcRow >= 0 && bcRow === dvRow) return { coupling: m.table.get(bcRow), existed: true, replaced: [] };
 
     const conflicts: Coupling[] = [];
-    if (sameBc) conflicts.push(sameBc);
-    if (sameDv) conflicts.push(sameDv);
+    if (bcRow >= 0) conflicts.push(m.table.get(bcRow));
+    if (dvRow >= 0) conflicts.push(m.table.get(dvRow));
     if (conflicts.length > 0 && !options.replace) throw new CouplingConflictError(m.name, bcId, dataverseId, conflicts);
     for (const c of conflicts) {
       this.data.deleteCoupling(m.name, c.bcId);
@@ -619,12 +646,12 @@ export class StateStore implements CouplingLookup {
         for (const id of ids) {
           const bcId = id.bcId !== undefined ? normalizeId(id.bcId) : undefined;
           const dvId = id.dataverseId !== undefined ? normalizeId(id.dataverseId) : undefined;
-          unskipCoupling((bcId !== undefined ? m.byBc.get(bcId) : undefined) ?? (dvId !== undefined ? m.byDv.get(dvId) : undefined));
+          unskipCoupling((bcId !== undefined ? m.byBcId(bcId) : undefined) ?? (dvId !== undefined ? m.byDataverseId(dvId) : undefined));
           if (bcId !== undefined) unskipFailure(m.uncoupledFailures.get(failureKey('to-dataverse', bcId)));
           if (dvId !== undefined) unskipFailure(m.uncoupledFailures.get(failureKey('from-dataverse', dvId)));
         }
       } else {
-        for (const bcId of [...m.troubled]) unskipCoupling(m.byBc.get(bcId));
+        for (const row of [...m.table.troubled]) unskipCoupling(m.table.get(row));
         for (const f of [...m.uncoupledFailures.values()]) unskipFailure(f);
       }
     }
@@ -673,13 +700,13 @@ export class StateStore implements CouplingLookup {
       if (this.broken) throw this.broken;
       return 0;
     }
-    const projected = this.journalWritten + this.journalQueued;
+    const projected = this.journalSinceView;
     const view = projected > Math.max(this.autoCompactBytes, this.snapshotBytes) ? this.takeView(batch.lastSeq) : undefined;
     await this.enqueue(async () => {
       await this.appendBatch(batch);
       // The batch is durable; a failed compaction loses nothing and is tried again (and reported) by close().
       if (view) await this.writeCompaction(view).catch(() => undefined);
-    });
+    }).finally(() => view && releaseView(view));
     return batch.changes;
   }
 
@@ -699,7 +726,7 @@ export class StateStore implements CouplingLookup {
     await this.enqueue(async () => {
       if (batch) await this.appendBatch(batch);
       await this.writeCompaction(view);
-    });
+    }).finally(() => releaseView(view));
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -767,7 +794,7 @@ export class StateStore implements CouplingLookup {
     for (const [mapping, bcIds] of pending.couplings) {
       const m = this.data.mapping(mapping);
       for (const bcId of bcIds) {
-        const c = m?.byBc.get(bcId);
+        const c = m?.byBcId(bcId);
         yield c ? { op: 'put', coupling: c } : { op: 'delete', mapping, bcId };
       }
     }
@@ -809,6 +836,7 @@ export class StateStore implements CouplingLookup {
     bytes += chunks[chunks.length - 1]!.length;
     this.nextSeq = seq + 1;
     this.journalQueued += bytes;
+    this.journalSinceView += bytes;
     return { chunks, bytes, lastSeq: seq, changes };
   }
 
@@ -824,15 +852,18 @@ export class StateStore implements CouplingLookup {
       if (!m.loaded) {
         mappings.push({ name: m.name, file: m.file, count: m.fileCount });
       } else if (!m.dirty && m.file !== undefined) {
-        mappings.push({ name: m.name, file: m.file, count: m.byBc.size });
-      } else if (m.byBc.size > 0) {
-        mappings.push({ name: m.name, couplings: [...m.byBc.values()], count: m.byBc.size });
+        mappings.push({ name: m.name, file: m.file, count: m.table.size });
+      } else if (m.table.size > 0) {
+        // Rows changed while the file is written are kept as they were now (coupling-table.ts TableCapture).
+        const rows = m.table.capture();
+        mappings.push({ name: m.name, rows, count: rows.count });
       }
       // Written by this compaction; set again if it fails, or by any change made meanwhile.
       m.dirty = false;
       for (const f of m.uncoupledFailures.values()) failures.push(f);
       if (m.watermarks.bc !== undefined || m.watermarks.dataverse !== undefined) watermarks[m.name] = { ...m.watermarks };
     }
+    this.journalSinceView = 0;
     return { savedAt: this.nowIso(), journalSeq, watermarks, mappings, failures };
   }
 
@@ -881,7 +912,7 @@ export class StateStore implements CouplingLookup {
         if (f) {
           m.file = f.file;
           if (m.loaded) m.fileCount = f.count;
-        } else if (m.loaded && m.byBc.size === 0) {
+        } else if (m.loaded && m.table.size === 0) {
           m.file = undefined;
           m.fileCount = 0;
         }
@@ -889,9 +920,12 @@ export class StateStore implements CouplingLookup {
       await handle.truncate(0);
       await handle.datasync();
       this.journalWritten = 0;
+      this.compactionsWritten += 1;
       await removeUnreferencedFiles(this.dir, [...written.files.values()].map((f) => f.file)).catch(() => undefined);
     } catch (err) {
-      for (const m of view.mappings) if (m.couplings) this.data.mappings.get(m.name)!.dirty = true;
+      for (const m of view.mappings) if (m.rows) this.data.mappings.get(m.name)!.dirty = true;
+      // Not compacted: the whole journal counts again, so the next commit or close() tries again.
+      this.journalSinceView = this.journalWritten + this.journalQueued;
       // The journal still holds every batch, so the state on disk is complete; report and carry on.
       throw new StateError(
         `Could not write the state snapshot ${this.snapshotFile}: ${(err as Error).message}. ` +

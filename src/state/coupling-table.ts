@@ -1,0 +1,659 @@
+import {
+  decodedMs,
+  guidFromString,
+  guidHash,
+  guidText,
+  textHash,
+  timeFromString,
+  timeText,
+  TIME_NONE,
+  TIME_TEXT,
+} from './codecs.js';
+import type { Coupling, JsonValue, RecordError, SyncResult } from './types.js';
+
+/**
+ * One mapping's couplings in memory: one typed array per column, a row per coupling, whether it was read from
+ * the mapping's file or made during the run (README.md in this folder, "In memory"). A GUID id is 16 bytes, a
+ * time 9 (milliseconds and a format code that gives back the exact string), results and flags a byte each,
+ * `extra` its JSON text in one byte arena; ids or times in any other form are kept as strings on the side.
+ * Two open-addressing tables of row numbers find a row by either id. A Coupling object is made when one is
+ * asked for (never kept per row; a small cache hands the same object to lookups close together).
+ *
+ * Rows are only appended: a coupling changed in place keeps its row, an uncoupled one leaves a dead row, so a
+ * row number stays valid while the table lives (iteration, the failure set, a snapshot being written).
+ */
+
+const RESULT: readonly (SyncResult | undefined)[] = [undefined, 'success', 'failure'];
+const RESULT_CHAR = ['-', 's', 'f'] as const;
+
+const DEAD = 1;
+const SKIPPED = 2;
+/** The id of that side is not a GUID: its string is in `texts`. */
+const TEXT_ID = [4, 8] as const;
+
+const EMPTY = -1;
+const REMOVED = -2;
+const CACHE_SIZE = 8192;
+
+/** Keys in `texts`: row * 8 + field (0 bcId, 1 dataverseId, 2-4 the times). */
+const ID_FIELD = [0, 1] as const;
+const TIME_FIELD = 2;
+
+/** 0 BC, 1 Dataverse. */
+export type IdSide = 0 | 1;
+
+/** What few couplings hold: failures. */
+interface Rare {
+  failureCount: number;
+  lastErrorToDataverse: RecordError | undefined;
+  lastErrorToBc: RecordError | undefined;
+}
+
+function resultCode(r: SyncResult | undefined): number {
+  return r === undefined ? 0 : r === 'success' ? 1 : 2;
+}
+
+const probe = new Uint32Array(4);
+
+/** Copies `n` bytes; a short run in a loop (Buffer.copy costs more than the copy for ~100 bytes). */
+function copyBytes(src: Uint8Array, from: number, n: number, dst: Uint8Array, to: number): void {
+  if (n > 256) {
+    dst.set(src.subarray(from, from + n), to);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
+}
+
+export class CouplingTable {
+  /** Rows used, live and dead. */
+  length = 0;
+  /** Live rows: the couplings. */
+  size = 0;
+  private capacity = 0;
+  /** Per side, four 32-bit words per row: the GUID. */
+  readonly words: [Uint32Array, Uint32Array] = [new Uint32Array(0), new Uint32Array(0)];
+  /** coupledAt, bcModifiedAt, dataverseModifiedAt per row: milliseconds and format code (codecs.ts). */
+  private times = new Float64Array(0);
+  private timeCodes = new Uint8Array(0);
+  /** to-Dataverse result + 3 * to-BC result (0 none, 1 success, 2 failure). */
+  private results = new Uint8Array(0);
+  private flags = new Uint8Array(0);
+  private extraAt = new Uint32Array(0);
+  private extraLength = new Uint32Array(0);
+  private arena = Buffer.alloc(0);
+  private arenaUsed = 0;
+  private arenaGarbage = 0;
+  /** Ids and times not in a compact form, by row * 8 + field. */
+  private readonly texts = new Map<number, string>();
+  private readonly rare = new Map<number, Rare>();
+  /** Rows with a failing direction or the skipped flag: failure queries never scan every row. */
+  readonly troubled = new Set<number>();
+  private readonly slots: [Int32Array, Int32Array] = [new Int32Array(16).fill(EMPTY), new Int32Array(16).fill(EMPTY)];
+  /** Slots taken per side (live and removed), to know when to grow. */
+  private readonly filled = [0, 0];
+  /** Recently handed-out objects by row & cacheMask (sized with the table, up to CACHE_SIZE). */
+  private cacheRow = new Int32Array(16).fill(-1);
+  private cacheObject: (Coupling | undefined)[] = new Array<Coupling | undefined>(16);
+  private cacheMask = 15;
+  private readonly captures = new Set<TableCapture>();
+  private lastExtraText = '';
+  private lastExtra: Readonly<Record<string, JsonValue>> | undefined;
+  private lastTimeMs = Number.NaN;
+  private lastTimeCode = 0;
+  private lastTimeText = '';
+  private retired = false;
+
+  constructor(readonly mapping: string) {}
+
+  /** Room for `rows` rows in all, and index tables sized for them (a file's count before it is read). */
+  reserve(rows: number): void {
+    if (rows > this.capacity) this.resize(rows);
+    for (const side of [0, 1] as const) {
+      if (this.slots[side].length < rows * 2) this.rehash(side, rows);
+    }
+  }
+
+  /** Room for `bytes` more bytes of `extra` JSON (a file's estimate, so its load does not copy the arena as it grows). */
+  reserveExtraBytes(bytes: number): void {
+    if (this.arenaUsed + bytes <= this.arena.length) return;
+    const next = Buffer.allocUnsafe(this.arenaUsed + bytes);
+    this.arena.copy(next, 0, 0, this.arenaUsed);
+    this.arena = next;
+  }
+
+  /** Bytes held by the columns, arena and index tables (typed arrays only: what a row costs at minimum). */
+  get columnBytes(): number {
+    return (
+      this.words[0].byteLength + this.words[1].byteLength + this.times.byteLength + this.timeCodes.byteLength + this.results.byteLength +
+      this.flags.byteLength + this.extraAt.byteLength + this.extraLength.byteLength + this.arena.byteLength +
+      this.slots[0].byteLength + this.slots[1].byteLength
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Finding
+
+  /** The row of the live coupling holding `id` on `side` (any GUID spelling), or -1. */
+  find(side: IdSide, id: string): number {
+    if (guidFromString(id, probe, 0)) return this.findGuid(side, probe[0]!, probe[1]!, probe[2]!, probe[3]!);
+    return this.findText(side, id);
+  }
+
+  findGuid(side: IdSide, w0: number, w1: number, w2: number, w3: number): number {
+    const slots = this.slots[side];
+    const mask = slots.length - 1;
+    const words = this.words[side];
+    const textFlag = TEXT_ID[side];
+    for (let i = guidHash(w0, w1, w2, w3) & mask; ; i = (i + 1) & mask) {
+      const row = slots[i]!;
+      if (row === EMPTY) return -1;
+      if (row === REMOVED || (this.flags[row]! & textFlag) !== 0) continue;
+      const at = row * 4;
+      if (words[at] === w0 && words[at + 1] === w1 && words[at + 2] === w2 && words[at + 3] === w3) return row;
+    }
+  }
+
+  private findText(side: IdSide, id: string): number {
+    const slots = this.slots[side];
+    const mask = slots.length - 1;
+    const textFlag = TEXT_ID[side];
+    for (let i = textHash(id) & mask; ; i = (i + 1) & mask) {
+      const row = slots[i]!;
+      if (row === EMPTY) return -1;
+      if (row === REMOVED || (this.flags[row]! & textFlag) === 0) continue;
+      if (this.texts.get(row * 8 + ID_FIELD[side]) === id) return row;
+    }
+  }
+
+  private rowHash(side: IdSide, row: number): number {
+    if ((this.flags[row]! & TEXT_ID[side]) !== 0) return textHash(this.texts.get(row * 8 + ID_FIELD[side])!);
+    const w = this.words[side];
+    const at = row * 4;
+    return guidHash(w[at]!, w[at + 1]!, w[at + 2]!, w[at + 3]!);
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Reading rows
+
+  /**
+   * The coupling of a live row. The same object for lookups close together; never changed in place.
+   * `side` and `id`: the id it was found by, whose string the object can share when it is the stored spelling.
+   */
+  get(row: number, side?: IdSide, id?: string): Coupling {
+    const slot = row & this.cacheMask;
+    if (this.cacheRow[slot] === row) return this.cacheObject[slot]!;
+    const c = this.make(row, side !== undefined && id !== undefined && this.isStoredSpelling(side, row, id) ? side : -1, id);
+    this.cacheRow[slot] = row;
+    this.cacheObject[slot] = c;
+    return c;
+  }
+
+  private cached(row: number): Coupling | undefined {
+    const slot = row & this.cacheMask;
+    return this.cacheRow[slot] === row ? this.cacheObject[slot] : undefined;
+  }
+
+  /** Whether `id`, found on `side` at `row`, is spelled as the row gives it back (lower case, no braces). */
+  private isStoredSpelling(side: IdSide, row: number, id: string): boolean {
+    if ((this.flags[row]! & TEXT_ID[side]) !== 0) return true; // found by ===
+    if (id.length !== 36) return false;
+    for (let i = 0; i < 36; i++) {
+      const ch = id.charCodeAt(i);
+      if (ch >= 0x41 && ch <= 0x46) return false;
+    }
+    return true;
+  }
+
+  /** A new object for `row`; `known` (a side) takes `id` for that side's id instead of writing it anew. */
+  private make(row: number, known = -1, id?: string): Coupling {
+    const flags = this.flags[row]!;
+    const r = this.results[row]!;
+    const rare = this.rare.get(row);
+    return {
+      mapping: this.mapping,
+      bcId: known === 0 ? id! : this.id(0, row),
+      dataverseId: known === 1 ? id! : this.id(1, row),
+      coupledAt: this.time(row, 0)!,
+      bcModifiedAt: this.time(row, 1),
+      dataverseModifiedAt: this.time(row, 2),
+      lastResultToDataverse: RESULT[r % 3],
+      lastResultToBc: RESULT[(r / 3) | 0],
+      lastErrorToDataverse: rare?.lastErrorToDataverse,
+      lastErrorToBc: rare?.lastErrorToBc,
+      skipped: (flags & SKIPPED) !== 0,
+      failureCount: rare?.failureCount ?? 0,
+      extra: this.extra(row),
+    };
+  }
+
+  id(side: IdSide, row: number): string {
+    if ((this.flags[row]! & TEXT_ID[side]) !== 0) return this.texts.get(row * 8 + ID_FIELD[side])!;
+    return guidText(this.words[side], row * 4);
+  }
+
+  private time(row: number, k: number): string | undefined {
+    const code = this.timeCodes[row * 3 + k]!;
+    if (code === TIME_NONE) return undefined;
+    if (code === TIME_TEXT) return this.texts.get(row * 8 + TIME_FIELD + k);
+    const ms = this.times[row * 3 + k]!;
+    // Couplings made together share coupledAt: one string.
+    if (ms !== this.lastTimeMs || code !== this.lastTimeCode) {
+      this.lastTimeMs = ms;
+      this.lastTimeCode = code;
+      this.lastTimeText = timeText(ms, code);
+    }
+    return this.lastTimeText;
+  }
+
+  private extraText(row: number): string | undefined {
+    const length = this.extraLength[row]!;
+    if (length === 0) return undefined;
+    const at = this.extraAt[row]!;
+    return this.arena.toString('utf8', at, at + length);
+  }
+
+  private extra(row: number): Readonly<Record<string, JsonValue>> | undefined {
+    const text = this.extraText(row);
+    if (text === undefined) return undefined;
+    // Consecutive rows often hold the same flags: one object (never changed in place).
+    if (text !== this.lastExtraText) {
+      this.lastExtraText = text;
+      this.lastExtra = JSON.parse(text) as Record<string, JsonValue>;
+    }
+    return this.lastExtra;
+  }
+
+  /** Live couplings in row order; live like Map iteration (rows added meanwhile are visited, a cleared table ends it). */
+  *values(): IterableIterator<Coupling> {
+    for (let row = 0; row < this.length && !this.retired; row++) if ((this.flags[row]! & DEAD) === 0) yield this.get(row);
+  }
+
+  /** The mapping was uncoupled as a whole: iterations end (a snapshot still being written reads on). */
+  retire(): void {
+    this.retired = true;
+  }
+
+  /** Strings kept beside the columns (ids and times in no compact form): 0 when every value is compact. */
+  get strings(): number {
+    return this.texts.size;
+  }
+
+  /**
+   * The row as a line of the mapping's file (README.md: `[bcId, dataverseId, coupledAt, bcModifiedAt,
+   * dataverseModifiedAt, results, more?]`), written from the columns: `extra` is copied as the JSON text it is.
+   */
+  rowLine(row: number): string {
+    const r = this.results[row]!;
+    const bc = (this.flags[row]! & TEXT_ID[0]) !== 0 ? JSON.stringify(this.id(0, row)) : `"${this.id(0, row)}"`;
+    const dv = (this.flags[row]! & TEXT_ID[1]) !== 0 ? JSON.stringify(this.id(1, row)) : `"${this.id(1, row)}"`;
+    const head = `[${bc},${dv},"${this.time(row, 0)!}","${this.time(row, 1) ?? ''}","${this.time(row, 2) ?? ''}","${RESULT_CHAR[r % 3]}${RESULT_CHAR[(r / 3) | 0]}"`;
+    const rare = this.rare.get(row);
+    const extra = this.extraText(row);
+    const skipped = (this.flags[row]! & SKIPPED) !== 0;
+    if (!skipped && rare === undefined && extra === undefined) return `${head}]`;
+    // The keys in the order JSON.stringify of a coupling's `more` object writes them.
+    let more = '';
+    if (skipped) more += ',"skipped":true';
+    if (rare && rare.failureCount !== 0) more += `,"failureCount":${rare.failureCount}`;
+    if (rare?.lastErrorToDataverse) more += `,"lastErrorToDataverse":${JSON.stringify(rare.lastErrorToDataverse)}`;
+    if (rare?.lastErrorToBc) more += `,"lastErrorToBc":${JSON.stringify(rare.lastErrorToBc)}`;
+    if (extra !== undefined) more += `,"extra":${extra}`;
+    return more === '' ? `${head}]` : `${head},{${more.slice(1)}}]`;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Changing rows
+
+  /**
+   * Appends a coupling (ids as stored: GUIDs lower-case). Returns which id a live row already holds
+   * instead (nothing added then).
+   */
+  add(c: Coupling): 'ok' | 'bcId taken' | 'dataverseId taken' {
+    const row = this.newRow();
+    this.setId(0, row, c.bcId);
+    this.setId(1, row, c.dataverseId);
+    this.setFields(row, c, undefined);
+    const added = this.indexRow(row, c);
+    if (added !== 'ok') this.dropLastRow(row);
+    return added;
+  }
+
+  /** A new row at the end, all columns empty; `indexRow` makes it a coupling. */
+  newRow(): number {
+    if (this.length === this.capacity) this.resize(Math.max(1024, Math.ceil(this.capacity * 1.5)));
+    const row = this.length++;
+    this.flags[row] = 0;
+    this.results[row] = 0;
+    this.timeCodes[row * 3] = TIME_NONE;
+    this.timeCodes[row * 3 + 1] = TIME_NONE;
+    this.timeCodes[row * 3 + 2] = TIME_NONE;
+    this.extraLength[row] = 0;
+    return row;
+  }
+
+  /**
+   * Enters the last row (made by `newRow`) in both id tables. When an id is taken it enters nothing and says
+   * which; the caller then drops the row (`dropLastRow`) or throws the table away.
+   */
+  indexRow(row: number, c?: Coupling): 'ok' | 'bcId taken' | 'dataverseId taken' {
+    if (this.insert(0, row) >= 0) return 'bcId taken';
+    if (this.insert(1, row) >= 0) {
+      this.unindex(0, row);
+      return 'dataverseId taken';
+    }
+    this.size += 1;
+    this.updateTroubled(row);
+    if (c) this.remember(row, c);
+    return 'ok';
+  }
+
+  /** Forgets the last row before it was entered (`newRow` without a successful `indexRow`). */
+  dropLastRow(row: number): void {
+    for (let f = 0; f < 5; f++) this.texts.delete(row * 8 + f);
+    this.rare.delete(row);
+    this.dropExtra(row);
+    this.length = row;
+  }
+
+  /** Changes every field of a live row but its ids (`c` holds the same ids). */
+  replace(row: number, c: Coupling): void {
+    this.beforeChange(row);
+    this.setFields(row, c, this.cached(row));
+    this.updateTroubled(row);
+    this.remember(row, c);
+  }
+
+  remove(row: number): void {
+    this.beforeChange(row);
+    this.unindex(0, row);
+    this.unindex(1, row);
+    this.flags[row] = this.flags[row]! | DEAD;
+    this.troubled.delete(row);
+    this.rare.delete(row);
+    for (let f = 0; f < 5; f++) this.texts.delete(row * 8 + f);
+    this.dropExtra(row);
+    const slot = row & this.cacheMask;
+    if (this.cacheRow[slot] === row) this.cacheRow[slot] = -1;
+    this.size -= 1;
+  }
+
+  private remember(row: number, c: Coupling): void {
+    const slot = row & this.cacheMask;
+    this.cacheRow[slot] = row;
+    this.cacheObject[slot] = c;
+  }
+
+  /** Sets an id from its string: a GUID (any spelling) as words, anything else as text. */
+  setId(side: IdSide, row: number, id: string): void {
+    if (guidFromString(id, this.words[side], row * 4)) return;
+    this.flags[row] = this.flags[row]! | TEXT_ID[side];
+    this.texts.set(row * 8 + ID_FIELD[side], id);
+  }
+
+  /** Writes the fields of `c` but its ids; those equal to `previous` (the row's current object, if cached) are left. */
+  private setFields(row: number, c: Coupling, previous: Coupling | undefined): void {
+    if (previous?.coupledAt !== c.coupledAt) this.setTime(row, 0, c.coupledAt);
+    if (previous === undefined || previous.bcModifiedAt !== c.bcModifiedAt) this.setTime(row, 1, c.bcModifiedAt);
+    if (previous === undefined || previous.dataverseModifiedAt !== c.dataverseModifiedAt) this.setTime(row, 2, c.dataverseModifiedAt);
+    this.results[row] = resultCode(c.lastResultToDataverse) + 3 * resultCode(c.lastResultToBc);
+    this.setRare(row, c.skipped, c.failureCount, c.lastErrorToDataverse, c.lastErrorToBc);
+    if (previous === undefined || previous.extra !== c.extra) this.setExtra(row, c.extra === undefined ? undefined : JSON.stringify(c.extra));
+  }
+
+  setTime(row: number, k: number, text: string | undefined): void {
+    const at = row * 3 + k;
+    if (this.timeCodes[at] === TIME_TEXT) this.texts.delete(row * 8 + TIME_FIELD + k);
+    if (text === undefined) {
+      this.timeCodes[at] = TIME_NONE;
+      return;
+    }
+    const code = timeFromString(text);
+    this.timeCodes[at] = code;
+    if (code === TIME_TEXT) this.texts.set(row * 8 + TIME_FIELD + k, text);
+    else this.times[at] = decodedMs;
+  }
+
+  /** Sets a time already decoded (codecs.ts `timeFromBytes`). */
+  setDecodedTime(row: number, k: number, code: number, ms: number): void {
+    this.timeCodes[row * 3 + k] = code;
+    this.times[row * 3 + k] = ms;
+  }
+
+  setResults(row: number, results: number): void {
+    this.results[row] = results;
+  }
+
+  setRare(row: number, skipped: boolean, failureCount: number, toDataverse: RecordError | undefined, toBc: RecordError | undefined): void {
+    this.flags[row] = skipped ? this.flags[row]! | SKIPPED : this.flags[row]! & ~SKIPPED;
+    if (failureCount === 0 && toDataverse === undefined && toBc === undefined) this.rare.delete(row);
+    else this.rare.set(row, { failureCount, lastErrorToDataverse: toDataverse, lastErrorToBc: toBc });
+  }
+
+  /** Sets `extra` as its JSON text (undefined: none). */
+  setExtra(row: number, text: string | undefined): void {
+    this.dropExtra(row);
+    if (text === undefined || text === '{}') return;
+    const length = Buffer.byteLength(text);
+    this.reserveArena(length);
+    this.arena.write(text, this.arenaUsed, 'utf8');
+    this.extraAt[row] = this.arenaUsed;
+    this.extraLength[row] = length;
+    this.arenaUsed += length;
+  }
+
+  /** Sets `extra` from JSON bytes already checked (a mapping file's buffer). */
+  setExtraBytes(row: number, src: Buffer, start: number, end: number): void {
+    this.dropExtra(row);
+    const length = end - start;
+    this.reserveArena(length);
+    copyBytes(src, start, length, this.arena, this.arenaUsed);
+    this.extraAt[row] = this.arenaUsed;
+    this.extraLength[row] = length;
+    this.arenaUsed += length;
+  }
+
+  /**
+   * Lets go of the row's `extra` bytes. The value written last (a coupling's flag, then its merge base, as a
+   * sync writes them) gives its room back at once; any other becomes garbage, reclaimed when the arena grows.
+   */
+  private dropExtra(row: number): void {
+    const n = this.extraLength[row]!;
+    if (n === 0) return;
+    if (this.extraAt[row]! + n === this.arenaUsed) this.arenaUsed -= n;
+    else this.arenaGarbage += n;
+    this.extraLength[row] = 0;
+  }
+
+  private reserveArena(length: number): void {
+    if (this.arenaUsed + length <= this.arena.length) return;
+    const live = this.arenaUsed - this.arenaGarbage;
+    if (this.arenaGarbage <= live) {
+      const next = Buffer.allocUnsafe(Math.max(64 * 1024, Math.ceil((this.arenaUsed + length) * 1.25)));
+      this.arena.copy(next, 0, 0, this.arenaUsed);
+      this.arena = next;
+      return;
+    }
+    // Mostly replaced values: copy the live ones into a new arena instead of growing.
+    const next = Buffer.allocUnsafe(Math.max(64 * 1024, Math.ceil((live + length) * 1.25)));
+    let used = 0;
+    for (let row = 0; row < this.length; row++) {
+      const n = this.extraLength[row]!;
+      if (n === 0) continue;
+      copyBytes(this.arena, this.extraAt[row]!, n, next, used);
+      this.extraAt[row] = used;
+      used += n;
+    }
+    this.arena = next;
+    this.arenaUsed = used;
+    this.arenaGarbage = 0;
+  }
+
+  updateTroubled(row: number): void {
+    const r = this.results[row]!;
+    if (r % 3 === 2 || r >= 6 || (this.flags[row]! & SKIPPED) !== 0) this.troubled.add(row);
+    else if (this.troubled.size > 0) this.troubled.delete(row);
+  }
+
+  private resize(capacity: number): void {
+    const grow = <T extends Float64Array | Uint32Array | Uint8Array>(old: T, make: (n: number) => T, per: number): T => {
+      const next = make(capacity * per);
+      next.set(old.subarray(0, this.length * per));
+      return next;
+    };
+    this.words[0] = grow(this.words[0], (n) => new Uint32Array(n), 4);
+    this.words[1] = grow(this.words[1], (n) => new Uint32Array(n), 4);
+    this.times = grow(this.times, (n) => new Float64Array(n), 3);
+    this.timeCodes = grow(this.timeCodes, (n) => new Uint8Array(n), 3);
+    this.results = grow(this.results, (n) => new Uint8Array(n), 1);
+    this.flags = grow(this.flags, (n) => new Uint8Array(n), 1);
+    this.extraAt = grow(this.extraAt, (n) => new Uint32Array(n), 1);
+    this.extraLength = grow(this.extraLength, (n) => new Uint32Array(n), 1);
+    this.capacity = capacity;
+    const cacheSize = Math.min(CACHE_SIZE, 2 ** Math.ceil(Math.log2(Math.max(16, capacity))));
+    if (cacheSize > this.cacheRow.length) {
+      this.cacheRow = new Int32Array(cacheSize).fill(-1);
+      this.cacheObject = new Array<Coupling | undefined>(cacheSize);
+      this.cacheMask = cacheSize - 1;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Id tables (open addressing, linear probing, REMOVED marks a slot whose row was removed)
+
+  /** Enters `row` under its id on `side`; returns the live row already holding that id (nothing entered), or -1. */
+  private insert(side: IdSide, row: number): number {
+    if ((this.filled[side]! + 1) * 2 > this.slots[side].length) this.rehash(side, Math.ceil((this.size + 1) * 1.5));
+    const slots = this.slots[side];
+    const mask = slots.length - 1;
+    const textFlag = TEXT_ID[side];
+    let i: number;
+    if ((this.flags[row]! & textFlag) !== 0) {
+      const id = this.texts.get(row * 8 + ID_FIELD[side])!;
+      const held = this.findText(side, id);
+      if (held >= 0) return held;
+      i = textHash(id) & mask;
+    } else {
+      // One pass (a million of these on load): looks for the id and the first free slot together.
+      const w = this.words[side];
+      const at = row * 4;
+      const w0 = w[at]!;
+      const w1 = w[at + 1]!;
+      const w2 = w[at + 2]!;
+      const w3 = w[at + 3]!;
+      let free = -1;
+      for (i = guidHash(w0, w1, w2, w3) & mask; ; i = (i + 1) & mask) {
+        const held = slots[i]!;
+        if (held === EMPTY) break;
+        if (held === REMOVED) {
+          if (free < 0) free = i;
+          continue;
+        }
+        if ((this.flags[held]! & textFlag) !== 0) continue;
+        const o = held * 4;
+        if (w[o + 3] === w3 && w[o] === w0 && w[o + 1] === w1 && w[o + 2] === w2) return held;
+      }
+      if (free >= 0) {
+        slots[free] = row;
+        return -1;
+      }
+      this.filled[side] += 1;
+      slots[i] = row;
+      return -1;
+    }
+    for (; ; i = (i + 1) & mask) {
+      const held = slots[i]!;
+      if (held === EMPTY || held === REMOVED) {
+        if (held === EMPTY) this.filled[side] += 1;
+        slots[i] = row;
+        return -1;
+      }
+    }
+  }
+
+  private unindex(side: IdSide, row: number): void {
+    const slots = this.slots[side];
+    const mask = slots.length - 1;
+    for (let i = this.rowHash(side, row) & mask; ; i = (i + 1) & mask) {
+      const s = slots[i]!;
+      if (s === EMPTY) return;
+      if (s === row) {
+        slots[i] = REMOVED;
+        return;
+      }
+    }
+  }
+
+  /** New slots for `side`, sized for `rows` live rows, holding every live row (removed marks dropped). */
+  private rehash(side: IdSide, rows: number): void {
+    let size = 16;
+    while (size < rows * 2) size *= 2;
+    const slots = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    let filled = 0;
+    for (const row of this.slots[side]) {
+      if (row < 0) continue;
+      for (let i = this.rowHash(side, row) & mask; ; i = (i + 1) & mask) {
+        if (slots[i] === EMPTY) {
+          slots[i] = row;
+          filled += 1;
+          break;
+        }
+      }
+    }
+    this.slots[side] = slots;
+    this.filled[side] = filled;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Point-in-time views (a snapshot written while the run goes on)
+
+  /** The live rows as they are now, as file lines, however the table changes until `release()`. */
+  capture(): TableCapture {
+    const capture = new TableCapture(this, this.length, this.size);
+    this.captures.add(capture);
+    return capture;
+  }
+
+  /** @internal */
+  release(capture: TableCapture): void {
+    this.captures.delete(capture);
+  }
+
+  /** @internal */
+  isDead(row: number): boolean {
+    return (this.flags[row]! & DEAD) !== 0;
+  }
+
+  private beforeChange(row: number): void {
+    if (this.captures.size === 0) return;
+    for (const capture of this.captures) capture.keep(row);
+  }
+}
+
+/** A table's live rows at one moment: rows changed since are kept as the line they were then. */
+export class TableCapture {
+  private readonly before = new Map<number, string>();
+
+  constructor(
+    private readonly table: CouplingTable,
+    private readonly length: number,
+    readonly count: number,
+  ) {}
+
+  /** @internal Called before `row` changes. */
+  keep(row: number): void {
+    if (row < this.length && !this.before.has(row) && !this.table.isDead(row)) this.before.set(row, this.table.rowLine(row));
+  }
+
+  *lines(): Generator<string> {
+    for (let row = 0; row < this.length; row++) {
+      const kept = this.before.get(row);
+      if (kept !== undefined) yield kept;
+      else if (!this.table.isDead(row)) yield this.table.rowLine(row);
+    }
+  }
+
+  release(): void {
+    this.table.release(this);
+  }
+}

@@ -77,8 +77,7 @@ const WINDOWS_IN_FLIGHT = 2;
 /**
  * Keeps the pipe full at page boundaries: the next window is read, planned and starts writing while earlier
  * windows' last batches are still in flight (WINDOWS_IN_FLIGHT at most; the shared in-flight slots bound the
- * requests). A failure is raised only once every window has
- * stopped, so nothing writes after the run reports.
+ * requests). A failure is raised only once every window has stopped, so nothing writes after the run reports.
  */
 class WindowPipeline {
   private pending: Promise<void>[] = [];

@@ -95,6 +95,13 @@ export class IntentJournal {
   private readonly openIntents: Map<number, Intent>;
   private nextSeq: number;
   private writes: Promise<void> = Promise.resolve();
+  /** Bytes appended since the file was last rewritten with the open intents only. */
+  private appended = 0;
+  /**
+   * Past this many appended bytes the file is rewritten with the open intents only: a full sync of a million
+   * records opens and closes a million intents, ~250 MB of lines nobody will read, if the file is left to grow.
+   */
+  rewriteAfterBytes = 16 * 1024 * 1024;
 
   private constructor(
     private readonly file: string | undefined,
@@ -151,11 +158,13 @@ export class IntentJournal {
   async close(intents: readonly Intent[]): Promise<void> {
     const seqs = intents.map((i) => i.seq).filter((seq) => this.openIntents.delete(seq));
     if (this.file && seqs.length) await this.append(JSON.stringify({ done: seqs }) + '\n', false);
+    if (this.file && this.appended > this.rewriteAfterBytes) await this.rewrite();
   }
 
   /** Rewrites the file with the open intents only (at the start of a run and when the run is done). */
   async rewrite(): Promise<void> {
     if (!this.file) return;
+    this.appended = 0;
     const text = [...this.openIntents.values()].map((i) => JSON.stringify({ open: i }) + '\n').join('');
     const file = this.file;
     await this.queue(async () => {
@@ -173,6 +182,7 @@ export class IntentJournal {
 
   private append(text: string, durable: boolean): Promise<void> {
     const file = this.file!;
+    this.appended += text.length;
     return this.queue(async () => {
       const handle = await fs.open(file, 'a', 0o600);
       try {

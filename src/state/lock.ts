@@ -36,10 +36,11 @@ function lockFsFor(owner: LockOwner): typeof fs {
   return {
     ...fs,
     mkdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void) =>
-      fs.mkdir(p, (err) => {
+      // The state directory's own mode: the lock names the command and host that hold it.
+      fs.mkdir(p, { mode: 0o700 }, (err) => {
         if (err) return cb(err);
         try {
-          writeFileAtomic.sync(path.join(p, LOCK_OWNER_NAME), `${JSON.stringify(owner)}\n`, { fsync: false });
+          writeFileAtomic.sync(path.join(p, LOCK_OWNER_NAME), `${JSON.stringify(owner)}\n`, { fsync: false, mode: 0o600 });
         } catch (writeErr) {
           fs.rm(p, { recursive: true, force: true }, () => cb(writeErr as NodeJS.ErrnoException));
           return;

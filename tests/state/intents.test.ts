@@ -22,6 +22,23 @@ const create = (sourceId: string, extra: Partial<NewIntent> = {}): NewIntent => 
 });
 
 describe('write-ahead intent journal', () => {
+  test('a long run does not grow the file without bound: past a size it is rewritten with the open intents only', async () => {
+    const journal = await IntentJournal.open(dir);
+    journal.rewriteAfterBytes = 4096;
+    const keptOpen = await journal.record([create('kept')]);
+    let largest = 0;
+    for (let batch = 0; batch < 200; batch++) {
+      const made = await journal.record(Array.from({ length: 10 }, (_, i) => create(String(batch * 10 + i))));
+      largest = Math.max(largest, (await fs.stat(path.join(dir, INTENTS_FILE))).size);
+      await journal.close(made);
+    }
+    // 2,000 intents opened and closed (~600 KB of lines): the file never held much more than the threshold.
+    expect(largest).toBeLessThan(4096 + 10 * 400);
+    const reopened = await IntentJournal.open(dir);
+    expect(reopened.open().map((i) => i.sourceId)).toEqual(['kept']);
+    expect(reopened.open()[0]!.seq).toBe(keptOpen[0]!.seq);
+  });
+
   test('recorded intents are on disk (mode 0600) before record() resolves and survive a reopen', async () => {
     const journal = await IntentJournal.open(dir, () => Date.parse('2026-01-01T10:00:00Z'));
     const made = await journal.record([create('1'), create('2', { target: 'bc', entitySet: 'customers', chosenId: undefined, keys: { displayName: 'Adatum' } })]);

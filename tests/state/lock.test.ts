@@ -85,6 +85,9 @@ describe('state lock', () => {
     stores.push(first);
     const err = await openError(dir);
     expect(err.message).toContain(`(pid ${process.pid}, sync --all)`);
+    // The lock names its holder's command and host: readable by the user only, like the rest of the state.
+    expect(fs.statSync(path.join(dir, LOCK_DIR_NAME)).mode & 0o077).toBe(0);
+    expect(fs.statSync(path.join(dir, LOCK_DIR_NAME, LOCK_OWNER_NAME)).mode & 0o077).toBe(0);
   });
 
   test('left by a killed process: recovered at once because its pid is gone', async () => {

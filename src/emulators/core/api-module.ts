@@ -18,6 +18,8 @@ export interface EmulatedApiModule {
     rateLimited: string;
     /** Too many concurrent requests. */
     concurrencyLimited: string;
+    /** Combined execution time in the window exceeded (Dataverse); the rate-limit code when absent. */
+    executionTimeLimited?: string;
     /** Injected 502/503/504. */
     unavailable: string;
     /** A URL that does not match the API's base path at all (default `NotFound`). */

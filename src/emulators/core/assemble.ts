@@ -196,7 +196,7 @@ export async function startEmulatorSet(opts: EmulatorOptions, factories: Emulato
       limits: dvLimits,
       concurrencyMode: 'reject',
       // 20 minutes of combined execution time per 5-minute window (docs/protocols.md §5.2).
-      rateLimitHeaders: { executionMsPerWindow: 1_200_000 },
+      rateLimitHeaders: { executionMsPerWindow: dvLimits?.executionMsPerWindow ?? 1_200_000 },
       faults: currentFaults,
       rng: createNamedRng(randomSeed, 'dataverse'),
       editRng: createNamedRng(randomSeed, 'dataverse/412'),

@@ -178,7 +178,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
   const waiters: Array<() => void> = [];
   /** Admission times inside the sliding window (emulator clock). */
   const window: number[] = [];
-  /** Execution time spent inside the window (emulator clock, wall ms), for the rate-limit headers. */
+  /** Execution time spent inside the window (emulator clock, wall ms): the rate-limit headers and the execution-time limit. */
   const spent: Array<{ at: number; ms: number }> = [];
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let origin = '';
@@ -382,6 +382,28 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
             module.errorCodes.rateLimited,
             `Number of requests exceeded the limit of ${limits.requestsPerWindow} over time window of ${Math.round(limits.windowMs / 1000)} seconds.`,
             Math.max(1, Math.ceil(waitMs / 1000)),
+          );
+          return;
+        }
+      }
+      // Combined execution time (Dataverse: 20 minutes per 5-minute window, docs/protocols.md §5.2): once the
+      // requests of the window have used it up, the next waits until enough of it has left the window.
+      const budget = opts.rateLimitHeaders?.executionMsPerWindow ?? 0;
+      if (budget > 0) {
+        const t = now();
+        while (spent.length > 0 && spent[0]!.at <= t - limits.windowMs) spent.shift();
+        let used = spent.reduce((sum, x) => sum + x.ms, 0);
+        if (used >= budget) {
+          let freedAt = t;
+          for (const x of spent) {
+            used -= x.ms;
+            freedAt = x.at + limits.windowMs;
+            if (used < budget) break;
+          }
+          throttle(
+            module.errorCodes.executionTimeLimited ?? module.errorCodes.rateLimited,
+            `Combined execution time of incoming requests exceeded limit of ${budget.toLocaleString('en-US')} milliseconds over time window of ${Math.round(limits.windowMs / 1000)} seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.`,
+            Math.max(1, Math.ceil((freedAt - t) / 1000)),
           );
           return;
         }

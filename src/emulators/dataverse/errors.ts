@@ -27,6 +27,7 @@ export const DvCodes = {
   expandRefOnCollection: '0x80060888',
   unauthorized: '0x80072560',
   rateLimited: '0x80072322',
+  executionTimeLimited: '0x80072321',
   concurrencyLimited: '0x80072326',
   unavailable: '0x80040216',
   notSupported: '0x80040800',

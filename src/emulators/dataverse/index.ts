@@ -75,6 +75,7 @@ export function createDataverseModule(opts: DataverseModuleOptions): DataverseMo
       unauthorized: DvCodes.unauthorized,
       rateLimited: DvCodes.rateLimited,
       concurrencyLimited: DvCodes.concurrencyLimited,
+      executionTimeLimited: DvCodes.executionTimeLimited,
       unavailable: DvCodes.unavailable,
       notFound: DvCodes.resourceNotFound,
       internal: DvCodes.unavailable,

@@ -91,6 +91,7 @@ export function guidFromString(id: string, words: Uint32Array, to: number): bool
   return true;
 }
 
+/** guidFromBytes for a string: written out twice on purpose, as both run per row and a shared accessor per digit costs. */
 function parseGuid(id: string): boolean {
   const n = id.length;
   if (n < 36 || n > 38) return false;

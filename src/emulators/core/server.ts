@@ -464,8 +464,9 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
   };
 
   // Node refuses a request line beyond 16 KB by default; the services accept longer URLs (Dataverse: 32 KB,
-  // docs/protocols.md §2.9), so the API module, not Node, decides what is too long.
-  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
+  // docs/protocols.md §2.9), so the API module, not Node, decides what is too long. Node also answers 408 to a
+  // request not received within 300 s, which neither service documents: off, so only the modelled limits answer.
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, requestTimeout: 0 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       // Only a bug in the harness gets here; answer rather than hang the client.
       if (!res.headersSent && !res.destroyed) {

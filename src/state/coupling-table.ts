@@ -9,6 +9,7 @@ import {
   TIME_NONE,
   TIME_TEXT,
 } from './codecs.js';
+import type { ByteSink } from './files.js';
 import type { Coupling, JsonValue, RecordError, SyncResult } from './types.js';
 
 /**
@@ -25,6 +26,7 @@ import type { Coupling, JsonValue, RecordError, SyncResult } from './types.js';
 
 const RESULT: readonly (SyncResult | undefined)[] = [undefined, 'success', 'failure'];
 const RESULT_CHAR = ['-', 's', 'f'] as const;
+const RESULT_JSON = ['', '"success"', '"failure"'] as const;
 
 const DEAD = 1;
 const SKIPPED = 2;
@@ -103,7 +105,12 @@ export class CouplingTable {
   private lastTimeText = '';
   private retired = false;
 
-  constructor(readonly mapping: string) {}
+  /** The mapping's name as a JSON string (journal lines). */
+  private readonly mappingJson: string;
+
+  constructor(readonly mapping: string) {
+    this.mappingJson = JSON.stringify(mapping);
+  }
 
   /** Room for `rows` rows in all, and index tables sized for them (a file's count before it is read). */
   reserve(rows: number): void {
@@ -299,6 +306,42 @@ export class CouplingTable {
     if (rare?.lastErrorToBc) more += `,"lastErrorToBc":${JSON.stringify(rare.lastErrorToBc)}`;
     if (extra !== undefined) more += `,"extra":${extra}`;
     return more === '' ? `${head}]` : `${head},{${more.slice(1)}}]`;
+  }
+
+  /**
+   * Appends the journal line of a live row, `{"seq":…,"op":"put","coupling":{…}}` and its newline, written from the
+   * columns: the keys and values JSON.stringify of its Coupling object gives, `extra` copied as the JSON text it is.
+   */
+  writePutLine(row: number, seq: number, out: ByteSink): void {
+    const flags = this.flags[row]!;
+    const r = this.results[row]!;
+    let s = `{"seq":${seq},"op":"put","coupling":{"mapping":${this.mappingJson},"bcId":${this.idJson(0, row, flags)},"dataverseId":${this.idJson(1, row, flags)},"coupledAt":${this.timeJson(row, 0)}`;
+    if (this.timeCodes[row * 3 + 1] !== TIME_NONE) s += `,"bcModifiedAt":${this.timeJson(row, 1)}`;
+    if (this.timeCodes[row * 3 + 2] !== TIME_NONE) s += `,"dataverseModifiedAt":${this.timeJson(row, 2)}`;
+    if (r % 3 !== 0) s += `,"lastResultToDataverse":${RESULT_JSON[r % 3]}`;
+    if (r >= 3) s += `,"lastResultToBc":${RESULT_JSON[(r / 3) | 0]}`;
+    const rare = this.rare.get(row);
+    if (rare?.lastErrorToDataverse) s += `,"lastErrorToDataverse":${JSON.stringify(rare.lastErrorToDataverse)}`;
+    if (rare?.lastErrorToBc) s += `,"lastErrorToBc":${JSON.stringify(rare.lastErrorToBc)}`;
+    s += `,"skipped":${(flags & SKIPPED) !== 0},"failureCount":${rare?.failureCount ?? 0}`;
+    const length = this.extraLength[row]!;
+    if (length === 0) {
+      out.text(`${s}}}\n`);
+      return;
+    }
+    out.text(`${s},"extra":`);
+    const at = this.extraAt[row]!;
+    out.bytes(this.arena, at, at + length);
+    out.text('}}\n');
+  }
+
+  private idJson(side: IdSide, row: number, flags: number): string {
+    return (flags & TEXT_ID[side]) !== 0 ? JSON.stringify(this.texts.get(row * 8 + ID_FIELD[side])!) : `"${guidText(this.words[side], row * 4)}"`;
+  }
+
+  private timeJson(row: number, k: number): string {
+    const text = this.time(row, k)!;
+    return this.timeCodes[row * 3 + k] === TIME_TEXT ? JSON.stringify(text) : `"${text}"`;
   }
 
   // ------------------------------------------------------------------------------------------------

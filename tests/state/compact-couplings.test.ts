@@ -306,6 +306,35 @@ describe('compact representation', () => {
   });
 });
 
+describe('journal lines', () => {
+  test('a changed coupling\'s put line is written from the columns, the same bytes as JSON.stringify of the coupling handed out', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const clock = new ManualClock(Date.parse('2026-03-01T08:00:00Z'));
+    const store = await StateStore.open(dir, { lock: true, clock, autoCompactBytes: 1e12 });
+    await store.compact();
+    const g = (p: string, i: number): string => `${p}0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    store.couple({ mapping: 'CUSTOMER', bcId: g('b', 1), dataverseId: g('d', 1).toUpperCase(), syncedDirection: 'to-dataverse', extra: { dvw: true, base: 'sig:abc' } });
+    store.couple({ mapping: 'CUSTOMER', bcId: 'NO "GUID" \\ é', dataverseId: `{${g('d', 2)}}`, bcModifiedAt: '2026-01-01T10:00:00+01:00', dataverseModifiedAt: '2026-01-01T10:00:00.1234567Z' });
+    store.couple({ mapping: 'naïve "mapping"', bcId: g('b', 3), dataverseId: g('d', 3), bcModifiedAt: '2026-01-01T10:00:00.12Z', dataverseModifiedAt: '2026-01-01T10:00:00Z', syncedDirection: 'from-dataverse' });
+    store.markFailure('CUSTOMER', { bcId: g('b', 1) }, 'from-dataverse', 'quote " newline \n tab \t');
+    store.markFailure('CUSTOMER', { bcId: g('b', 1) }, 'from-dataverse', 'quote " newline \n tab \t');
+    store.markFailure('CUSTOMER', { bcId: g('b', 1) }, 'to-dataverse', 'other');
+    store.update('naïve "mapping"', g('b', 3), { extra: { nested: { list: [1, null, 'é'] }, n: 1.5e-7 } });
+    await store.commit();
+    const lines = fs.readFileSync(path.join(dir, 'journal.ndjson'), 'utf8').trim().split('\n');
+    const puts = lines.filter((l) => l.includes('"op":"put"'));
+    expect(puts).toHaveLength(3);
+    for (const l of puts) {
+      const { seq, coupling } = JSON.parse(l) as { seq: number; coupling: Coupling };
+      const c = store.byBcId(coupling.mapping, coupling.bcId)!;
+      expect(l).toBe(JSON.stringify({ seq, op: 'put', coupling: c }));
+    }
+    expect(lines.at(-1)).toMatch(/"op":"commit".*"changes":3/);
+    await store.close();
+  });
+});
+
 describe('compaction frequency', () => {
   test('commits made while a compaction is queued (a pipelined writer) do not each queue another: amortized, one per snapshot size of journal', async () => {
     const dir = tempDir();

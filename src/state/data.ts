@@ -1,4 +1,4 @@
-import { CouplingTable } from './coupling-table.js';
+import { CouplingTable, type ExtraSpill } from './coupling-table.js';
 import type { Coupling, SideName, SyncDirection, UncoupledFailure, Watermarks } from './types.js';
 
 /**
@@ -26,8 +26,12 @@ export class MappingState {
   readonly uncoupledFailures = new Map<string, UncoupledFailure>();
   watermarks: Watermarks = {};
 
-  constructor(readonly name: string) {
-    this.table = new CouplingTable(name);
+  constructor(
+    readonly name: string,
+    /** Where the tables of a writable store keep `extra` values beyond their in-memory budget. */
+    readonly spill?: ExtraSpill,
+  ) {
+    this.table = new CouplingTable(name, spill);
   }
 
   byBcId(bcId: string): Coupling | undefined {
@@ -50,7 +54,10 @@ export class StateData {
   private couplingCount = 0;
 
   /** Reads a mapping's file into this data (set by the store; snapshot.ts `loadMappingFile`). */
-  constructor(private readonly loader?: (data: StateData, m: MappingState) => void) {}
+  constructor(
+    private readonly loader?: (data: StateData, m: MappingState) => void,
+    private readonly spill?: ExtraSpill,
+  ) {}
 
   get size(): number {
     return this.couplingCount;
@@ -67,7 +74,7 @@ export class StateData {
   entry(name: string): MappingState {
     let m = this.mappings.get(name);
     if (!m) {
-      m = new MappingState(name);
+      m = new MappingState(name, this.spill);
       this.mappings.set(name, m);
     }
     return m;
@@ -100,7 +107,7 @@ export class StateData {
     } catch (err) {
       // Leave it unloaded (and counted as before), so nothing half-read is ever used or written back.
       this.couplingCount = counted;
-      m.table = new CouplingTable(m.name);
+      m.table = new CouplingTable(m.name, m.spill);
       m.loaded = false;
       throw err;
     }
@@ -176,7 +183,7 @@ export class StateData {
     m.dirty = true;
     const n = m.table.size;
     m.table.retire();
-    m.table = new CouplingTable(m.name);
+    m.table = new CouplingTable(m.name, m.spill);
     this.couplingCount -= n;
     return n;
   }

@@ -4,7 +4,8 @@ import { systemClock, type Clock } from '../clock.js';
 import { StateError } from '../errors.js';
 import { StateData, failureKey, type MappingState } from './data.js';
 import { CouplingConflictError, CouplingNotFoundError } from './errors.js';
-import { ByteSink, fileExists, fsyncDir, removeStaleTempFiles, writeAll } from './files.js';
+import { SPILL_SUFFIX } from './coupling-table.js';
+import { ByteSink, fileExists, fsyncDir, readdirOrNothing, removeStaleTempFiles, writeAll } from './files.js';
 import { commitLine, journalLine, JournalGapError, replayJournal, truncateJournal, type JournalChange } from './journal.js';
 import { StateLock } from './lock.js';
 import { maskSecrets } from './mask.js';
@@ -43,6 +44,7 @@ export const MAX_ERROR_MESSAGE = 2048;
 const DEFAULT_AUTO_COMPACT_BYTES = 64 * 1024 * 1024;
 const CLOSE_COMPACT_MIN_BYTES = 1024 * 1024;
 const READ_ONLY_ATTEMPTS = 5;
+const DEFAULT_RESIDENT_EXTRA_BYTES = 4 * 1024 * 1024;
 
 export interface StateStoreOptions {
   /** Take the state lock (every command that changes state). `false` opens read-only (`log`, `mappings show`). */
@@ -54,6 +56,11 @@ export interface StateStoreOptions {
   command?: string;
   /** Journal size at which `commit()` also compacts (default 64 MiB, or the snapshot's size if larger). */
   autoCompactBytes?: number;
+  /**
+   * Bytes of couplings' `extra` values (merge bases, flags) a mapping keeps in memory (default 4 MiB); beyond them a
+   * writable store writes them to a scratch file and reads them back when asked for. Read-only opens keep all.
+   */
+  residentExtraBytes?: number;
 }
 
 /**
@@ -87,6 +94,13 @@ interface PreparedBatch {
 /** Reads a mapping's couplings file the first time the mapping is used. */
 function loaderFor(dir: string) {
   return (data: StateData, m: MappingState): void => loadMappingFile(dir, data, m);
+}
+
+/** Scratch files of spilled `extra` values a killed process may have left (where unlinking an open file is refused). */
+async function removeSpillFiles(dir: string): Promise<void> {
+  for (const name of await readdirOrNothing(dir)) {
+    if (name.endsWith(SPILL_SUFFIX)) await fs.promises.rm(path.join(dir, name), { force: true });
+  }
 }
 
 function requireText(value: string, what: string): void {
@@ -243,7 +257,8 @@ export class StateStore implements CouplingLookup {
     });
     let handle: fs.promises.FileHandle | undefined;
     try {
-      const data = new StateData(loaderFor(dir));
+      await removeSpillFiles(dir);
+      const data = new StateData(loaderFor(dir), { dir, residentBytes: options.residentExtraBytes ?? DEFAULT_RESIDENT_EXTRA_BYTES });
       const snap = await readSnapshot(snapshotFile, data);
       const afterSeq = snap?.header.journalSeq ?? 0;
       const replay = await replayJournal(journalFile, data, afterSeq);
@@ -337,9 +352,9 @@ export class StateStore implements CouplingLookup {
    * What a mapping's couplings take in memory: bytes of its typed columns, id tables and extra arena (the
    * bulk of it; capacity included), and how many ids and times are kept as strings beside them.
    */
-  couplingMemory(mapping: string): { couplings: number; rows: number; bytes: number; strings: number } {
+  couplingMemory(mapping: string): { couplings: number; rows: number; bytes: number; strings: number; spilledBytes: number } {
     const t = this.data.mapping(mapping)?.table;
-    return { couplings: t?.size ?? 0, rows: t?.length ?? 0, bytes: t?.columnBytes ?? 0, strings: t?.strings ?? 0 };
+    return { couplings: t?.size ?? 0, rows: t?.length ?? 0, bytes: t?.columnBytes ?? 0, strings: t?.strings ?? 0, spilledBytes: t?.spilledBytes ?? 0 };
   }
 
   /** Mappings that have couplings, watermarks or failures. */

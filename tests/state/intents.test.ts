@@ -113,7 +113,7 @@ describe('write-ahead intent journal', () => {
     const lines = (await fs.readFile(file, 'utf8')).trim().split('\n');
     // Two groups (entity sets): two lines, the first holding 1,000 creates without repeating what they share.
     expect(lines).toHaveLength(2);
-    expect(JSON.parse(lines[0]!).batch.creates).toHaveLength(1000);
+    expect(JSON.parse(lines[0]!).batch.sourceIds).toHaveLength(1000);
     expect((await fs.stat(file)).size / 1001).toBeLessThan(120);
     const reopened = await IntentJournal.open(dir);
     expect(reopened.open()).toEqual(made);
@@ -146,6 +146,15 @@ describe('write-ahead intent journal', () => {
     expect(next!.seq).toBe(8);
     await journal.close(journal.open().filter((i) => i.seq === 2));
     expect((await IntentJournal.open(dir)).open().map((i) => i.seq)).toEqual([7, 8]);
+  });
+
+  test('a batch whose columns differ in length is a clear state error, not intents made up', async () => {
+    const file = path.join(dir, INTENTS_FILE);
+    const text =
+      '{"batch":{"seq":1,"mapping":"CUSTOMER","direction":"to-dataverse","target":"dataverse","entitySet":"accounts","at":"2026-01-01T10:00:00.000Z","sourceIds":["a","b"],"sourceModifiedAts":["",""],"chosenIds":["c"]}}\n{"done":[1]}\n';
+    await fs.writeFile(file, text);
+    await expect(IntentJournal.open(dir)).rejects.toThrow(/line 1 is not an intent; move the file away/);
+    expect(await fs.readFile(file, 'utf8')).toBe(text);
   });
 
   test('a missing state directory has no open intents', async () => {

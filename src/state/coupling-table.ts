@@ -529,11 +529,27 @@ export class CouplingTable {
       this.timeCodes[at] = TIME_NONE;
       return;
     }
-    const code = timeFromString(text);
+    // Per column, the last time set: couplings made together share coupledAt, and often their Dataverse second.
+    let code: number;
+    let ms: number;
+    if (text === this.setTimeText[k]) {
+      code = this.setTimeCode[k]!;
+      ms = this.setTimeMs[k]!;
+    } else {
+      code = timeFromString(text);
+      ms = decodedMs;
+      this.setTimeText[k] = text;
+      this.setTimeCode[k] = code;
+      this.setTimeMs[k] = ms;
+    }
     this.timeCodes[at] = code;
     if (code === TIME_TEXT) this.texts.set(row * 8 + TIME_FIELD + k, text);
-    else this.times[at] = decodedMs;
+    else this.times[at] = ms;
   }
+
+  private readonly setTimeText = ['', '', ''];
+  private readonly setTimeCode = [0, 0, 0];
+  private readonly setTimeMs = [0, 0, 0];
 
   /** Sets a time already decoded (codecs.ts `timeFromBytes`). */
   setDecodedTime(row: number, k: number, code: number, ms: number): void {

@@ -144,6 +144,15 @@ export class StateData {
     return displaced;
   }
 
+  /** Adds a coupling whose ids no coupling of its mapping holds (the caller has just checked and made room). */
+  addCoupling(c: Coupling): void {
+    const m = this.ensure(c.mapping);
+    m.dirty = true;
+    const added = m.table.add(c);
+    if (added !== 'ok') throw new Error(`${c.mapping}: the ${added === 'bcId taken' ? 'BC' : 'Dataverse'} id of a new coupling is taken`);
+    this.couplingCount += 1;
+  }
+
   /**
    * Adds a coupling read from the snapshot, where neither id may repeat. Returns which id is already
    * taken instead of displacing anything.

@@ -477,7 +477,8 @@ export class StateStore implements CouplingLookup {
       lastResultToBc: input.syncedDirection === 'from-dataverse' ? 'success' : undefined,
       extra: input.extra,
     });
-    this.data.putCoupling(coupling);
+    // Both ids are free now (found free, or their couplings just removed): no second lookup.
+    this.data.addCoupling(coupling);
     this.touchCoupling(m.name, bcId);
     // Coupled now: a failed insert of either record has evidently been resolved.
     this.dropFailure(m.name, 'to-dataverse', bcId);

@@ -36,6 +36,8 @@ const DEAD = 1;
 const SKIPPED = 2;
 /** The id of that side is not a GUID: its string is in `texts`. */
 const TEXT_ID = [4, 8] as const;
+/** Changed since the store's last commit: its line goes into the next journal batch. */
+const PENDING = 16;
 
 const EMPTY = -1;
 const REMOVED = -2;
@@ -135,6 +137,8 @@ export class CouplingTable {
   private cacheObject: (Coupling | undefined)[] = new Array<Coupling | undefined>(16);
   private cacheMask = 15;
   private readonly captures = new Set<TableCapture>();
+  /** Rows marked PENDING, in the order of their first change since the last commit. */
+  private changed: number[] = [];
   private lastExtraText = '';
   private lastExtra: Readonly<Record<string, JsonValue>> | undefined;
   private lastTimeMs = Number.NaN;
@@ -492,7 +496,8 @@ export class CouplingTable {
     this.flags[row] = this.flags[row]! | DEAD;
     this.troubled.delete(row);
     this.rare.delete(row);
-    for (let f = 0; f < 5; f++) this.texts.delete(row * 8 + f);
+    // A pending removal still needs its BC id for the journal's delete line (`writePendingLine` drops it).
+    for (let f = (this.flags[row]! & PENDING) !== 0 ? 1 : 0; f < 5; f++) this.texts.delete(row * 8 + f);
     this.dropExtra(row);
     const slot = row & this.cacheMask;
     if (this.cacheRow[slot] === row) this.cacheRow[slot] = -1;
@@ -503,6 +508,40 @@ export class CouplingTable {
     const slot = row & this.cacheMask;
     this.cacheRow[slot] = row;
     this.cacheObject[slot] = c;
+  }
+
+  /** Marks a row changed (by the store's changes, not by loading or replay): the next commit journals it. */
+  markChanged(row: number): void {
+    const f = this.flags[row]!;
+    if ((f & PENDING) !== 0) return;
+    this.flags[row] = f | PENDING;
+    this.changed.push(row);
+  }
+
+  /** Rows changed since the last call, in order of their first change; their marks are cleared. */
+  takeChanged(): number[] {
+    const rows = this.changed;
+    this.changed = [];
+    for (const row of rows) this.flags[row] = this.flags[row]! & ~PENDING;
+    return rows;
+  }
+
+  get changedCount(): number {
+    return this.changed.length;
+  }
+
+  /**
+   * The journal line of a row taken from `takeChanged`: its put line when live, else `{"seq":…,"op":"delete",…}`
+   * with its BC id (a coupling made again later in the batch is a later row, so its put line follows).
+   */
+  writeChangedLine(row: number, seq: number, out: ByteSink): void {
+    if ((this.flags[row]! & DEAD) === 0) {
+      this.writePutLine(row, seq, out);
+      return;
+    }
+    const bcId = this.id(0, row);
+    if ((this.flags[row]! & TEXT_ID[0]) !== 0) this.texts.delete(row * 8 + ID_FIELD[0]);
+    out.text(`{"seq":${seq},"op":"delete","mapping":${this.mappingJson},"bcId":${JSON.stringify(bcId)}}\n`);
   }
 
   /** Sets an id from its string: a GUID (any spelling) as words, anything else as text. */

@@ -127,19 +127,22 @@ export class StateData {
     let displaced: Coupling | undefined;
     if (sameDv >= 0 && sameDv !== sameBc) {
       displaced = t.get(sameDv);
+      t.markChanged(sameDv);
       t.remove(sameDv);
       this.couplingCount -= 1;
     }
     if (sameBc >= 0 && sameBc === sameDv) {
+      t.markChanged(sameBc);
       t.replace(sameBc, c);
       return displaced;
     }
     // A new pair: a new row (the bcId's old row, coupled to another Dataverse id, goes).
     if (sameBc >= 0) {
+      t.markChanged(sameBc);
       t.remove(sameBc);
       this.couplingCount -= 1;
     }
-    t.add(c);
+    if (t.add(c) === 'ok') t.markChanged(t.length - 1);
     this.couplingCount += 1;
     return displaced;
   }
@@ -150,6 +153,7 @@ export class StateData {
     m.dirty = true;
     const added = m.table.add(c);
     if (added !== 'ok') throw new Error(`${c.mapping}: the ${added === 'bcId taken' ? 'BC' : 'Dataverse'} id of a new coupling is taken`);
+    m.table.markChanged(m.table.length - 1);
     this.couplingCount += 1;
   }
 
@@ -174,6 +178,7 @@ export class StateData {
     if (!m || row < 0) return undefined;
     const c = m.table.get(row);
     m.dirty = true;
+    m.table.markChanged(row);
     m.table.remove(row);
     this.couplingCount -= 1;
     return c;
@@ -194,6 +199,18 @@ export class StateData {
     m.table.retire();
     m.table = new CouplingTable(m.name, m.spill);
     this.couplingCount -= n;
+    return n;
+  }
+
+  /** Forgets which couplings changed (after replay, or when pending changes are discarded). */
+  forgetChanges(): void {
+    for (const m of this.mappings.values()) if (m.loaded) m.table.takeChanged();
+  }
+
+  /** Couplings changed since the last `takeChanged` of their table. */
+  get changedCouplings(): number {
+    let n = 0;
+    for (const m of this.mappings.values()) if (m.loaded) n += m.table.changedCount;
     return n;
   }
 

@@ -64,19 +64,17 @@ export interface StateStoreOptions {
 }
 
 /**
- * Records changed since the last commit, by key; their current values are written at commit. Couplings
- * are kept per mapping by bcId (no composite key strings: this is touched for every change). Order within
- * a batch does not matter for the result, except that a mapping's clear replays before its couplings.
+ * Records changed since the last commit, by key; their current values are written at commit. Changed couplings
+ * are marked in their tables' rows instead (coupling-table.ts `markChanged`: no key per change). Order within a
+ * batch does not matter for the result, except that a mapping's clear replays before its couplings.
  */
 class Pending {
   clears = new Set<string>();
-  couplings = new Map<string, Set<string>>();
   watermarks = new Map<string, Set<SideName>>();
   failures = new Map<string, Map<string, { direction: SyncDirection; sourceId: string }>>();
 
   get size(): number {
     let n = this.clears.size;
-    for (const s of this.couplings.values()) n += s.size;
     for (const s of this.watermarks.values()) n += s.size;
     for (const s of this.failures.values()) n += s.size;
     return n;
@@ -205,7 +203,7 @@ export class StateStore implements CouplingLookup {
 
   /** Changes made since the last `commit()`. */
   get pendingChanges(): number {
-    return this.pending.size;
+    return this.pending.size + this.data.changedCouplings;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -231,6 +229,7 @@ export class StateStore implements CouplingLookup {
         try {
           const snap = await readSnapshot(snapshotFile, data);
           const replay = await replayJournal(journalFile, data, snap?.header.journalSeq ?? 0);
+          data.forgetChanges();
           // Every mapping now (a writer's compaction could remove the files this snapshot names later on),
           // except those the journal has cleared since.
           for (const name of [...data.mappings.keys()]) data.mapping(name);
@@ -262,6 +261,8 @@ export class StateStore implements CouplingLookup {
       const snap = await readSnapshot(snapshotFile, data);
       const afterSeq = snap?.header.journalSeq ?? 0;
       const replay = await replayJournal(journalFile, data, afterSeq);
+      // What the journal replayed is already on disk: nothing of it is pending.
+      data.forgetChanges();
       // Everything is readable; only now repair what a killed process left behind.
       let journalBytes = replay.fileBytes;
       if (replay.batches === 0 && replay.fileBytes > 0) {
@@ -464,7 +465,6 @@ export class StateStore implements CouplingLookup {
     if (conflicts.length > 0 && !options.replace) throw new CouplingConflictError(m.name, bcId, dataverseId, conflicts);
     for (const c of conflicts) {
       this.data.deleteCoupling(m.name, c.bcId);
-      this.touchCoupling(m.name, c.bcId);
     }
     const coupling = makeCoupling({
       mapping: m.name,
@@ -479,7 +479,6 @@ export class StateStore implements CouplingLookup {
     });
     // Both ids are free now (found free, or their couplings just removed): no second lookup.
     this.data.addCoupling(coupling);
-    this.touchCoupling(m.name, bcId);
     // Coupled now: a failed insert of either record has evidently been resolved.
     this.dropFailure(m.name, 'to-dataverse', bcId);
     this.dropFailure(m.name, 'from-dataverse', dataverseId);
@@ -492,7 +491,6 @@ export class StateStore implements CouplingLookup {
     const c = this.find(mapping, ids);
     if (!c) return undefined;
     this.data.deleteCoupling(c.mapping, c.bcId);
-    this.touchCoupling(c.mapping, c.bcId);
     return c;
   }
 
@@ -502,7 +500,6 @@ export class StateStore implements CouplingLookup {
     const n = this.data.clearCouplings(mapping);
     if (n === 0) return 0;
     // Earlier changes of this mapping's couplings are void; later ones replay after the clear.
-    this.pending.couplings.delete(mapping);
     this.pending.clears.add(mapping);
     return n;
   }
@@ -534,7 +531,6 @@ export class StateStore implements CouplingLookup {
       extra: mergeExtra(c.extra, patch.extra),
     });
     this.data.putCoupling(next);
-    this.touchCoupling(next.mapping, next.bcId);
     return next;
   }
 
@@ -573,7 +569,6 @@ export class StateStore implements CouplingLookup {
           failureCount: otherFailing ? c.failureCount : 0,
         });
     this.data.putCoupling(next);
-    this.touchCoupling(next.mapping, next.bcId);
     return next;
   }
 
@@ -600,7 +595,6 @@ export class StateStore implements CouplingLookup {
         ? withChanges(c, { lastResultToDataverse: 'failure', lastErrorToDataverse: error, skipped: c.skipped || skipNow, failureCount: c.failureCount + 1 })
         : withChanges(c, { lastResultToBc: 'failure', lastErrorToBc: error, skipped: c.skipped || skipNow, failureCount: c.failureCount + 1 });
       this.data.putCoupling(next);
-      this.touchCoupling(next.mapping, next.bcId);
       return { skipped: next.skipped, coupled: true, failureCount: next.failureCount };
     }
     const rawSource = direction === 'to-dataverse' ? ids.bcId : ids.dataverseId;
@@ -645,7 +639,6 @@ export class StateStore implements CouplingLookup {
       if (!c?.skipped) return;
       const next = withChanges(c, { skipped: false });
       this.data.putCoupling(next);
-      this.touchCoupling(next.mapping, next.bcId);
       cleared += 1;
     };
     const unskipFailure = (f: UncoupledFailure | undefined): void => {
@@ -732,6 +725,7 @@ export class StateStore implements CouplingLookup {
    */
   discardPending(): void {
     this.pending = new Pending();
+    this.data.forgetChanges();
   }
 
   /** Commits, writes a new snapshot and empties the journal. */
@@ -771,15 +765,6 @@ export class StateStore implements CouplingLookup {
     this.lock.assertHeld();
   }
 
-  private touchCoupling(mapping: string, bcId: string): void {
-    let set = this.pending.couplings.get(mapping);
-    if (!set) {
-      set = new Set();
-      this.pending.couplings.set(mapping, set);
-    }
-    set.add(bcId);
-  }
-
   private touchWatermark(mapping: string, side: SideName): void {
     let set = this.pending.watermarks.get(mapping);
     if (!set) {
@@ -816,13 +801,10 @@ export class StateStore implements CouplingLookup {
     const out = new ByteSink();
     const line = (change: JournalChange): void => out.text(`${journalLine(seq++, change)}\n`);
     for (const mapping of pending.clears) line({ op: 'clearCouplings', mapping });
-    for (const [mapping, bcIds] of pending.couplings) {
-      const m = this.data.mapping(mapping);
-      for (const bcId of bcIds) {
-        const row = m ? m.table.find(0, bcId) : -1;
-        if (row >= 0) m!.table.writePutLine(row, seq++, out);
-        else line({ op: 'delete', mapping, bcId });
-      }
+    // The couplings changed since the last batch, marked in their tables (a cleared mapping's old table is gone).
+    for (const m of this.data.mappings.values()) {
+      if (!m.loaded) continue;
+      for (const row of m.table.takeChanged()) m.table.writeChangedLine(row, seq++, out);
     }
     for (const [mapping, sides] of pending.watermarks) {
       const m = this.data.mapping(mapping);

@@ -526,6 +526,11 @@ export class CouplingTable {
     return rows;
   }
 
+  /** Forgets the changed rows without journaling them (replayed from the journal, or discarded). */
+  discardChanged(): void {
+    for (const row of this.takeChanged()) if ((this.flags[row]! & (DEAD | TEXT_ID[0])) === (DEAD | TEXT_ID[0])) this.texts.delete(row * 8 + ID_FIELD[0]);
+  }
+
   get changedCount(): number {
     return this.changed.length;
   }

@@ -204,7 +204,7 @@ export class StateData {
 
   /** Forgets which couplings changed (after replay, or when pending changes are discarded). */
   forgetChanges(): void {
-    for (const m of this.mappings.values()) if (m.loaded) m.table.takeChanged();
+    for (const m of this.mappings.values()) if (m.loaded) m.table.discardChanged();
   }
 
   /** Couplings changed since the last `takeChanged` of their table. */

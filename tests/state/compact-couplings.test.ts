@@ -408,6 +408,42 @@ describe('journal lines', () => {
   });
 });
 
+describe('changed rows', () => {
+  test('a removed coupling with a non-GUID id keeps that id only until its delete line is written, replayed or discarded', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    let store = await StateStore.open(dir, { lock: true });
+    store.couple({ mapping: 'M', bcId: 'BC-1', dataverseId: 'DV-1' });
+    store.couple({ mapping: 'M', bcId: 'BC-2', dataverseId: 'DV-2' });
+    await store.commit();
+    store.uncouple('M', { bcId: 'BC-1' });
+    // Coupled again in the same batch: the delete line comes first, then the new pair.
+    store.couple({ mapping: 'M', bcId: 'BC-2', dataverseId: 'DV-9' }, { replace: true });
+    expect(store.pendingChanges).toBe(3);
+    await store.commit();
+    const ops = fs.readFileSync(path.join(dir, 'journal.ndjson'), 'utf8').trim().split('\n').slice(-4).map((l) => JSON.parse(l) as { op: string; bcId?: string; coupling?: Coupling });
+    expect(ops.map((o) => [o.op, o.bcId ?? o.coupling?.bcId, o.coupling?.dataverseId])).toEqual([
+      ['delete', 'BC-1', undefined],
+      ['delete', 'BC-2', undefined],
+      ['put', 'BC-2', 'DV-9'],
+      ['commit', undefined, undefined],
+    ]);
+    // Two strings per live coupling (its ids), none left of the removed ones.
+    expect(store.couplingMemory('M').strings).toBe(2);
+    store.uncouple('M', { bcId: 'BC-2' });
+    store.discardPending();
+    expect(store.pendingChanges).toBe(0);
+    expect(store.couplingMemory('M').strings).toBe(0);
+    await store.close();
+    store = await StateStore.open(dir, { lock: true });
+    expect(store.couplingMemory('M').strings).toBe(2);
+    expect(store.byBcId('M', 'BC-2')?.dataverseId).toBe('DV-9');
+    expect(store.byBcId('M', 'BC-1')).toBeUndefined();
+    expect(store.pendingChanges).toBe(0);
+    await store.close();
+  });
+});
+
 describe('compaction frequency', () => {
   test('commits made while a compaction is queued (a pipelined writer) do not each queue another: amortized, one per snapshot size of journal', async () => {
     const dir = tempDir();

@@ -31,6 +31,7 @@ import type { Coupling, JsonValue, RecordError, SyncResult } from './types.js';
 const RESULT: readonly (SyncResult | undefined)[] = [undefined, 'success', 'failure'];
 const RESULT_CHAR = ['-', 's', 'f'] as const;
 const RESULT_JSON = ['', '"success"', '"failure"'] as const;
+const LINE_END = Buffer.from('}}\n');
 
 const DEAD = 1;
 const SKIPPED = 2;
@@ -141,9 +142,9 @@ export class CouplingTable {
   private changed: number[] = [];
   private lastExtraText = '';
   private lastExtra: Readonly<Record<string, JsonValue>> | undefined;
-  private lastTimeMs = Number.NaN;
-  private lastTimeCode = 0;
-  private lastTimeText = '';
+  private readonly lastTimeMs = [Number.NaN, Number.NaN, Number.NaN];
+  private readonly lastTimeCode = [0, 0, 0];
+  private readonly lastTimeText = ['', '', ''];
   private retired = false;
 
   /** The mapping's name as a JSON string (journal lines). */
@@ -293,13 +294,13 @@ export class CouplingTable {
     if (code === TIME_NONE) return undefined;
     if (code === TIME_TEXT) return this.texts.get(row * 8 + TIME_FIELD + k);
     const ms = this.times[row * 3 + k]!;
-    // Couplings made together share coupledAt: one string.
-    if (ms !== this.lastTimeMs || code !== this.lastTimeCode) {
-      this.lastTimeMs = ms;
-      this.lastTimeCode = code;
-      this.lastTimeText = timeText(ms, code);
+    // Per column, the last string given: couplings made together share coupledAt, and often their Dataverse second.
+    if (ms !== this.lastTimeMs[k] || code !== this.lastTimeCode[k]) {
+      this.lastTimeMs[k] = ms;
+      this.lastTimeCode[k] = code;
+      this.lastTimeText[k] = timeText(ms, code);
     }
-    return this.lastTimeText;
+    return this.lastTimeText[k]!;
   }
 
   private extraText(row: number): string | undefined {
@@ -398,9 +399,11 @@ export class CouplingTable {
   writePutLine(row: number, seq: number, out: ByteSink): void {
     const flags = this.flags[row]!;
     const r = this.results[row]!;
-    let s = `{"seq":${seq},"op":"put","coupling":{"mapping":${this.mappingJson},"bcId":${this.idJson(0, row, flags)},"dataverseId":${this.idJson(1, row, flags)},"coupledAt":${this.timeJson(row, 0)}`;
-    if (this.timeCodes[row * 3 + 1] !== TIME_NONE) s += `,"bcModifiedAt":${this.timeJson(row, 1)}`;
-    if (this.timeCodes[row * 3 + 2] !== TIME_NONE) s += `,"dataverseModifiedAt":${this.timeJson(row, 2)}`;
+    // The object just handed out for the row (a change remembers it) holds its ids and times as strings already.
+    const c = this.cached(row);
+    let s = `{"seq":${seq},"op":"put","coupling":{"mapping":${this.mappingJson},"bcId":${this.idJson(0, row, flags, c?.bcId)},"dataverseId":${this.idJson(1, row, flags, c?.dataverseId)},"coupledAt":${this.timeJson(row, 0, c?.coupledAt)}`;
+    if (this.timeCodes[row * 3 + 1] !== TIME_NONE) s += `,"bcModifiedAt":${this.timeJson(row, 1, c?.bcModifiedAt)}`;
+    if (this.timeCodes[row * 3 + 2] !== TIME_NONE) s += `,"dataverseModifiedAt":${this.timeJson(row, 2, c?.dataverseModifiedAt)}`;
     if (r % 3 !== 0) s += `,"lastResultToDataverse":${RESULT_JSON[r % 3]}`;
     if (r >= 3) s += `,"lastResultToBc":${RESULT_JSON[(r / 3) | 0]}`;
     const rare = this.rare.get(row);
@@ -415,15 +418,17 @@ export class CouplingTable {
     out.text(`${s},"extra":`);
     const buf = this.extraBytes(row, length);
     out.bytes(buf, this.readAt, this.readAt + length);
-    out.text('}}\n');
+    out.bytes(LINE_END, 0, LINE_END.length);
   }
 
-  private idJson(side: IdSide, row: number, flags: number): string {
-    return (flags & TEXT_ID[side]) !== 0 ? JSON.stringify(this.texts.get(row * 8 + ID_FIELD[side])!) : `"${guidText(this.words[side], row * 4)}"`;
+  /** An id as a JSON string; `known`, when given, is the row's id as handed out. */
+  private idJson(side: IdSide, row: number, flags: number, known: string | undefined): string {
+    if ((flags & TEXT_ID[side]) !== 0) return JSON.stringify(known ?? this.texts.get(row * 8 + ID_FIELD[side])!);
+    return `"${known ?? guidText(this.words[side], row * 4)}"`;
   }
 
-  private timeJson(row: number, k: number): string {
-    const text = this.time(row, k)!;
+  private timeJson(row: number, k: number, known: string | undefined): string {
+    const text = known ?? this.time(row, k)!;
     return this.timeCodes[row * 3 + k] === TIME_TEXT ? JSON.stringify(text) : `"${text}"`;
   }
 

@@ -86,6 +86,9 @@ const NO_REMOVE_LINK = new Set(['createdby', 'modifiedby', 'ownerid', 'owninguse
 /** Read-only columns a person may set through the in-process data access (what UI actions would set). */
 const PERSON_SETTABLE = new Set(['quote.revisionnumber']);
 
+/** An annotation that binds a navigation property to a row. */
+const BIND_SUFFIX = '@odata.bind';
+
 const SERVICE_ROOT_RE = /^(?:https?:\/\/[^/]+)?\/?(?:api\/data\/v9\.\d\/)?/i;
 
 export class Organization {
@@ -189,16 +192,18 @@ export class Organization {
       throw payloadError(table.entitySet, 'The request body must be a JSON object describing the record.');
     }
     const parsed: ParsedPayload = { values: new Map(), lookups: new Map(), collections: [], singles: [] };
-    for (const [name, raw] of Object.entries(body as Record<string, unknown>)) {
+    const fields = body as Record<string, unknown>;
+    for (const name of Object.keys(fields)) {
+      const raw = fields[name];
       const at = name.indexOf('@');
       if (at === 0) continue; // @odata.type, @odata.context, @odata.etag
       if (at > 0) {
-        const annotation = name.slice(at + 1);
-        if (annotation !== 'odata.bind') continue; // instance annotations (formatted values) are ignored
+        // Instance annotations (formatted values) are ignored; `<nav>@odata.bind` sets a lookup.
+        if (name.length - at !== BIND_SUFFIX.length || !name.endsWith(BIND_SUFFIX)) continue;
         this.parseBind(table, name.slice(0, at), raw, parsed, bind, mode);
         continue;
       }
-      if (/^_.+_value$/.test(name)) {
+      if (name.length > 7 && name.charCodeAt(0) === 95 && name.endsWith('_value')) {
         if (columnForProperty(table, name)) {
           throw payloadError(table.entitySet, 'CRM do not support direct update of Entity Reference properties, Use Navigation properties instead.');
         }

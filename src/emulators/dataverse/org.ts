@@ -288,8 +288,10 @@ export class Organization {
           .join(' or ')}.`,
       );
     }
-    if (!this.store.get(ref.table.entitySet, ref.id)) throw recordNotFound(ref.table.logicalName, ref.id);
-    parsed.lookups.set(column.name, { id: ref.id, logicalName: ref.table.logicalName });
+    const bound = this.store.get(ref.table.entitySet, ref.id);
+    if (!bound) throw recordNotFound(ref.table.logicalName, ref.id);
+    // The stored row's own id (the same text): rows that point at one row share one string, not one each.
+    parsed.lookups.set(column.name, { id: bound.id, logicalName: ref.table.logicalName });
   }
 
   // -------------------------------------------------------------------------------------------

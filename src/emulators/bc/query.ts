@@ -167,6 +167,8 @@ export interface PageRequest {
   def: ResourceDef;
   /** Rows in the default order (BC's primary key order), as filters and $orderby see them. */
   rows: () => Rec[];
+  /** `rows()` already holds only the rows `options.filter` keeps (the service's cache of a read's filtered rows). */
+  filtered?: boolean;
   /** Turns a row of the page into its API shape (defaults to identity). */
   finish?: (r: Rec) => Rec;
   options: ReadOptions;
@@ -207,7 +209,7 @@ export function readPage(req: PageRequest): PageResult {
     pageSize = req.maxPageSize;
   }
   let rows = req.rows();
-  if (options.filter) {
+  if (options.filter && !req.filtered) {
     const node = options.filter;
     rows = rows.filter((r) => evaluateFilter(node, r, 'bc'));
   }

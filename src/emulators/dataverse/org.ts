@@ -413,11 +413,25 @@ export class Organization {
     this.commitRow(table, row.id, values, targets);
   }
 
+  /** Lookup targets as stored: one frozen object per distinct set of targets (most rows of a table have the same). */
+  private readonly sharedTargets = new Map<string, Readonly<Record<string, string>>>();
+
+  private shareTargets(targets: Record<string, string>): Readonly<Record<string, string>> {
+    let key = '';
+    for (const column in targets) key += `${column}\u0000${targets[column]}\u0000`;
+    let shared = this.sharedTargets.get(key);
+    if (!shared) {
+      shared = Object.freeze({ ...targets });
+      this.sharedTargets.set(key, shared);
+    }
+    return shared;
+  }
+
   /** Stores a row with the next version number. */
   commitRow(table: TableDef, id: string, values: Record<string, unknown>, targets: Record<string, string>): Row {
     const version = this.store.nextVersion();
     values['versionnumber'] = version;
-    const row: Row = { id, values, targets, version };
+    const row: Row = { id, values, targets: this.shareTargets(targets), version };
     this.store.put(table.entitySet, row);
     return row;
   }

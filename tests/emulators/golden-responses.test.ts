@@ -217,6 +217,8 @@ async function businessCentralAnswers(): Promise<Record<string, unknown>> {
   out['count'] = wire(await call(module, 'GET', v2(`customers/$count?$filter=${encodeURIComponent("blocked eq ' '")}`)));
   out['peer page'] = wire(await call(module, 'GET', v2('customers?$select=id,number,displayName,addressLine1,addressLine2,city,state,country,postalCode,phoneNumber,email,website')));
   out['whole customers'] = wire(await call(module, 'GET', v2('customers?$top=3')));
+  out['computed property selected'] = wire(await call(module, 'GET', v2('customers?$select=balanceDue,number,website,displayName&$top=4')));
+  out['items selected'] = wire(await call(module, 'GET', v2('items?$select=number,displayName,unitPrice,inventory')));
   return out;
 }
 

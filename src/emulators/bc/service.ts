@@ -114,11 +114,20 @@ export class BcService {
   /** The API shape of a stored row: `@odata.etag` first, then the properties, computed ones filled in. */
   present(c: Company, set: string, row: Row): Rec {
     const out: Rec = { '@odata.etag': etagOf(row), ...row.data };
-    if (set === 'customers') {
-      const f = customerFigures(c).get(row.data.id as string);
-      out.balanceDue = round2((f?.balance ?? 0) + (c.openingBalances.get(row.data.id as string) ?? 0));
-    }
+    if (set === 'customers') out.balanceDue = this.balanceDue(c, row);
     return out;
+  }
+
+  /** `$select` of `present(...)`: the etag, then the selected properties in their order (absent ones stay absent in JSON). */
+  presentSelected(c: Company, set: string, row: Row, select: readonly string[]): Rec {
+    const out: Rec = { '@odata.etag': etagOf(row) };
+    for (const name of select) out[name] = set === 'customers' && name === 'balanceDue' ? this.balanceDue(c, row) : row.data[name];
+    return out;
+  }
+
+  private balanceDue(c: Company, customer: Row): number {
+    const f = customerFigures(c).get(customer.data.id as string);
+    return round2((f?.balance ?? 0) + (c.openingBalances.get(customer.data.id as string) ?? 0));
   }
 
   /** customerFinancialDetails: one computed entity per customer (APIV2 - Cust Financial Details). */
@@ -395,7 +404,7 @@ export class BcService {
     def: ResourceDef,
     parent: { field: string; id: string } | undefined,
     options?: ReadOptions,
-  ): { rows: () => Rec[]; finish: (r: Rec) => Rec; stored?: boolean } {
+  ): { rows: () => Rec[]; finish: (r: Rec) => Rec; finishSelected?: (r: Rec, select: readonly string[]) => Rec; stored?: boolean } {
     const presented = { rows: (): Rec[] => [], finish: (r: Rec): Rec => r };
     if (parent) return { ...presented, rows: () => this.navResolver(c).lines(def.set, parent.field, parent.id) };
     const computed = COMPUTED[def.set] ?? [];
@@ -408,6 +417,7 @@ export class BcService {
     return {
       rows: () => this.sortedRows(c, def).map((r) => r.data as Rec),
       finish: (r) => this.present(c, def.set, c.get(def.set, r.id as string)!),
+      finishSelected: (r, select) => this.presentSelected(c, def.set, c.get(def.set, r.id as string)!, select),
       stored: true,
     };
   }
@@ -460,6 +470,7 @@ export class BcService {
       def,
       ...(source.stored ? { rows: () => this.filteredRows(c, def, source.rows, options.filter, filterText), filtered: true } : { rows: source.rows }),
       finish: source.finish,
+      ...(source.finishSelected ? { finishSelected: source.finishSelected } : {}),
       options,
       query: req.query,
       rawQuery: req.rawQuery,

@@ -6,6 +6,7 @@ import {
   decodeMultipartBatch,
   encodeJsonBatch,
   encodeMultipartBatch,
+  encodeMultipartBatchBytes,
   matchJsonResults,
   matchMultipartResults,
   type BatchOperation,
@@ -140,6 +141,57 @@ describe('Dataverse multipart $batch encoding', () => {
     ).toThrow(/used twice/);
     expect(() => encodeMultipartBatch([])).toThrow(/at least one/);
     expect(() => encodeMultipartBatch([{ method: 'POST', url: '/x', contentId: '1' }])).toThrow(/only meaningful inside a changeset/);
+  });
+});
+
+describe('Dataverse multipart $batch encoding as bytes', () => {
+  // The reference: the text of the batch encoded to UTF-8 in one go, as the wire format is defined.
+  const asText = (items: MultipartBatchItem[]): string => encodeMultipartBatch(items, { boundary: 'batch_T', changesetBoundary: (i) => `changeset_${i}` }).body;
+  const asBytes = (items: MultipartBatchItem[]): Buffer =>
+    encodeMultipartBatchBytes(items, { boundary: 'batch_T', changesetBoundary: (i) => `changeset_${i}` }).body;
+
+  test('CR LF inside values, every kind of Unicode, empty and text bodies: the bytes are the UTF-8 of the text', () => {
+    const items: MultipartBatchItem[] = [
+      { method: 'PATCH', url: '/api/data/v9.2/accounts(1)', body: { name: 'line 1\r\nline 2\n--batch_T\r\n', description: 'tab\there "quoted" \\ back' } },
+      { method: 'POST', url: '/api/data/v9.2/accounts', body: { name: 'Åsa Øster Müller', city: 'Zürich €', cjk: '東京都', emoji: '😀 👩‍👩‍👧', rtl: 'مرحبا' } },
+      { method: 'POST', url: '/api/data/v9.2/notes', body: { lone: 'half \ud83d pair', swapped: '\ude00\ud83d' } },
+      { method: 'POST', url: '/api/data/v9.2/tasks', body: {} },
+      { method: 'POST', url: '/api/data/v9.2/tasks', body: '' },
+      { method: 'POST', url: '/api/data/v9.2/tasks', body: 'raw ünïcode text\r\n' },
+      { method: 'DELETE', url: '/api/data/v9.2/accounts(2)', headers: { 'If-Match': '*' } },
+      { changeset: [{ method: 'PATCH', url: '/api/data/v9.2/accounts(3)', body: { name: 'ß' }, contentId: '1' }, { method: 'DELETE', url: '$1', contentId: '2' }] },
+      { method: 'GET', url: "/api/data/v9.2/accounts?$filter=name eq 'Ä'" },
+    ];
+    const bytes = asBytes(items);
+    expect(bytes.equals(Buffer.from(asText(items), 'utf8'))).toBe(true);
+    // Values keep their own line breaks and characters; the parts are still found by their delimiters.
+    const text = bytes.toString('utf8');
+    expect(text).toContain('{"name":"line 1\\r\\nline 2\\n--batch_T\\r\\n"');
+    expect(text).toContain('😀 👩‍👩‍👧');
+    expect(text).toContain('"lone":"half \\ud83d pair"');
+    expect(text.split('\r\n--batch_T\r\n')).toHaveLength(items.length);
+  });
+
+  test('a batch larger than the encoder\'s buffer, and a small one after it, are whole', () => {
+    const big: MultipartBatchItem[] = Array.from({ length: 1000 }, (_, i) => ({
+      method: 'PATCH' as const,
+      url: `/api/data/v9.2/accounts(${i})`,
+      body: { name: `${'ü'.repeat(900)} ${i}`, description: '€'.repeat(700) },
+      headers: { 'If-Match': '*' },
+    }));
+    const bytes = asBytes(big);
+    expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(bytes.equals(Buffer.from(asText(big), 'utf8'))).toBe(true);
+    const small: MultipartBatchItem[] = [{ method: 'POST', url: '/x', body: { a: 1 } }];
+    expect(asBytes(small).toString('utf8')).toBe(asText(small));
+    expect(asBytes(small).length).toBe(Buffer.byteLength(asText(small)));
+  });
+
+  test('a refused batch leaves nothing behind for the next one', () => {
+    expect(() => asBytes([{ method: 'POST', url: '/a', body: { a: 1 } }, { changeset: [{ method: 'GET', url: '/x' }] }])).toThrow(BatchFormatError);
+    const next: MultipartBatchItem[] = [{ method: 'POST', url: '/b', body: { b: 2 } }];
+    expect(asBytes(next).toString('utf8')).toBe(asText(next));
+    expect(asBytes(next).toString('utf8').startsWith('--batch_T\r\n')).toBe(true);
   });
 });
 

@@ -64,6 +64,15 @@ class Utf8Writer {
     this.pos += this.buf.write(text, this.pos);
   }
 
+  /** CR LF, as two bytes (no string, no call into Buffer.write). */
+  crlf(): void {
+    if (this.pos + 2 > this.buf.length) this.write(CRLF);
+    else {
+      this.buf[this.pos++] = 13;
+      this.buf[this.pos++] = 10;
+    }
+  }
+
   /** A copy of what was written, exactly as long as it is (the scratch buffer stays here for the next batch). */
   take(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);
@@ -83,10 +92,11 @@ function partStartOf(boundary: string): string {
 }
 
 /**
- * One operation as a MIME part, with the CRLF that separates it from the next delimiter: written to the wire
- * buffer as one string per operation (a few writes per operation cost more than the concatenation).
+ * One operation as a MIME part, with the CRLF that separates it from the next delimiter, into the writer: its
+ * start, request line and headers as one string, then the body as JSON.stringify made it (a few writes per
+ * operation cost more than the concatenation; the body is not concatenated, so not copied once more).
  */
-function encodeOperation(op: BatchOperation, partStart: string, inChangeset: boolean): string {
+function encodeOperation(out: Utf8Writer, op: BatchOperation, partStart: string, inChangeset: boolean): void {
   if (inChangeset && op.method === 'GET') {
     throw new BatchFormatError(`GET ${op.url} cannot be part of a changeset (only changes can); send it outside the changeset`);
   }
@@ -109,7 +119,9 @@ function encodeOperation(op: BatchOperation, partStart: string, inChangeset: boo
   }
   if (body !== '' && !contentType) part += `Content-Type: application/json; type=entry${CRLF}`;
   if (op.method === 'GET' && !accept) part += `Accept: application/json${CRLF}`;
-  return part + CRLF + body + CRLF;
+  out.write(part + CRLF);
+  if (body !== '') out.write(body);
+  out.crlf();
 }
 
 export interface EncodedBatch {
@@ -153,10 +165,10 @@ export function encodeMultipartBatchBytes(items: readonly MultipartBatchItem[], 
       changesetIndex += 1;
       out.write(`--${boundary}${CRLF}Content-Type: multipart/mixed; boundary="${csBoundary}"${CRLF}${CRLF}`);
       const csPartStart = partStartOf(csBoundary);
-      for (const op of item.changeset) out.write(encodeOperation(op, csPartStart, true));
+      for (const op of item.changeset) encodeOperation(out, op, csPartStart, true);
       out.write(`--${csBoundary}--${CRLF}`);
     } else {
-      out.write(encodeOperation(item, partStart, false));
+      encodeOperation(out, item, partStart, false);
     }
   }
   out.write(`--${boundary}--${CRLF}`);

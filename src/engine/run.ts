@@ -338,9 +338,10 @@ type WindowRead = Promise<WindowContext> | undefined;
 
 /**
  * Pairs planned in one go: planning a page of 20,000 takes about a second of CPU, and the batches of earlier windows
- * (their intents, requests and answers) must not wait that long for a turn of the event loop.
+ * must not wait that long for a turn of the event loop. A batch leaves after several turns (its intents are fsynced
+ * one batch after another, then it is encoded and sent), so a turn stays short: 500 pairs are some 30 ms.
  */
-const PLAN_CHUNK = 2000;
+const PLAN_CHUNK = 500;
 
 /** The plan of a window, a chunk of pairs at a time with a turn of the event loop in between. */
 async function planInChunks(m: IntegrationTableMapping, window: WindowContext, reader: WindowReader): Promise<SyncPlan> {

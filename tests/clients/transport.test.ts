@@ -189,6 +189,22 @@ describe('sustained throttling: Retry-After paces, it does not count as a failur
     expect(t.stats()).toMatchObject({ requests: 3, throttled: 1, lowestInFlightLimit: 26 });
   });
 
+  test('a request cancelled while the transport is paused stops waiting and is not sent', async () => {
+    const clock = new VirtualClock();
+    server.setHandler(sequence([throttled(300), ok]));
+    const t = transport({ clock });
+    const first = t.request({ method: 'GET', path: 'a', kind: 'read' });
+    await until(() => clock.sleeping === 1);
+    const controller = new AbortController();
+    const second = t.request({ method: 'GET', path: 'b', kind: 'read', signal: controller.signal });
+    await until(() => clock.sleeping === 2);
+    controller.abort();
+    await expect(second).rejects.toThrow(/was cancelled/);
+    expect(server.requests).toHaveLength(1);
+    await clock.run(first, () => true);
+    expect(server.requests.map((r) => r.url)).toEqual(['/a', '/a']);
+  });
+
   test('throttled answers of one instant halve the bound once; it comes back one request per inFlightRecoveryMs', async () => {
     const clock = new VirtualClock();
     server.setHandler(sequence([throttled(2), throttled(2), throttled(2), ok]));

@@ -363,7 +363,13 @@ export class HttpTransport {
         attemptHeaders['Authorization'] = authorization;
       }
 
-      await this.admit(throttleWait);
+      await this.admit(throttleWait, request.signal);
+      if (request.signal?.aborted) {
+        this.slots.release();
+        throw new TransportError(`${apiLabel(this.api)} request ${request.method} ${target.pathname} was cancelled.`, this.api, {
+          cause: request.signal.reason,
+        });
+      }
       const started = performance.now();
       const timeoutSignal = AbortSignal.timeout(timeoutMs);
       const signal = request.signal ? AbortSignal.any([request.signal, timeoutSignal]) : timeoutSignal;
@@ -452,9 +458,21 @@ export class HttpTransport {
     }
   }
 
-  private async wait(ms: number): Promise<void> {
+  /** Sleeps on the clock; a cancelled request stops waiting at once (a pause may last minutes). */
+  private async wait(ms: number, signal?: AbortSignal): Promise<void> {
     this.counters.waitedMs += ms;
-    await this.clock.sleep(ms);
+    if (!signal) return this.clock.sleep(ms);
+    if (signal.aborted) return;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.clock.sleep(ms), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
   }
 
   /** Requests allowed in flight at `now`: halved when a pause begins, one more per inFlightRecoveryMs after it. */
@@ -480,19 +498,19 @@ export class HttpTransport {
    * Takes an in-flight slot once the transport is not paused. Pause time counts toward the request's own bound
    * (maxThrottleWaitMs); a request whose bound is spent stops waiting and goes, so its answer decides.
    */
-  private async admit(throttleWait: { ms: number }): Promise<void> {
+  private async admit(throttleWait: { ms: number }, signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
       let pause = this.pausedUntil - this.clock.now();
-      while (pause > 0 && throttleWait.ms + pause <= this.policy.maxThrottleWaitMs) {
+      while (pause > 0 && throttleWait.ms + pause <= this.policy.maxThrottleWaitMs && !signal?.aborted) {
         throttleWait.ms += pause;
-        await this.wait(pause);
+        await this.wait(pause, signal);
         pause = this.pausedUntil - this.clock.now();
       }
       this.slots.setLimit(this.inFlightLimit(this.clock.now()));
       await this.slots.acquire();
       // A pause may have begun while we waited for the slot: give it back and wait that out first.
       const begun = this.pausedUntil - this.clock.now();
-      if (begun > 0 && throttleWait.ms + begun <= this.policy.maxThrottleWaitMs) {
+      if (begun > 0 && throttleWait.ms + begun <= this.policy.maxThrottleWaitMs && !signal?.aborted) {
         this.slots.release();
         continue;
       }

@@ -321,6 +321,7 @@ export class CouplingTable {
       return this.arena;
     }
     if (!(at >= this.windowAt && at + length <= this.windowAt + this.windowLength)) {
+      if (this.spillFd === -2) throw new StateError(`The state of ${this.mapping} is closed; open it again to read its couplings.`);
       // Rows are mostly read in row order, which is the order their values were written: read ahead.
       const size = Math.max(READ_WINDOW, length);
       if (!this.window || this.window.length < size) this.window = Buffer.allocUnsafe(size);
@@ -357,6 +358,21 @@ export class CouplingTable {
   /** Live couplings in row order; live like Map iteration (rows added meanwhile are visited, a cleared table ends it). */
   *values(): IterableIterator<Coupling> {
     for (let row = 0; row < this.length && !this.retired; row++) if ((this.flags[row]! & DEAD) === 0) yield this.get(row);
+  }
+
+  /**
+   * Closes the scratch file (the store is closed): its descriptor is not left for garbage collection. Values
+   * spilled to it can no longer be read; objects handed out before keep theirs.
+   */
+  dispose(): void {
+    if (this.spillFd < 0) return;
+    spillFiles.unregister(this);
+    try {
+      fs.closeSync(this.spillFd);
+    } catch {
+      // already closed
+    }
+    this.spillFd = -2;
   }
 
   /** The mapping was uncoupled as a whole: iterations end (a snapshot still being written reads on). */
@@ -685,6 +701,7 @@ export class CouplingTable {
   /** Appends the arena to the scratch file (opened and unlinked the first time) and empties it. */
   private spillArena(): void {
     if (this.arenaUsed === 0) return;
+    if (this.spillFd === -2) throw new StateError(`The state of ${this.mapping} is closed; open it again to change its couplings.`);
     if (this.spillFd < 0) {
       const file = path.join(this.spill!.dir, `.${process.pid}.${randomBytes(4).toString('hex')}${SPILL_SUFFIX}`);
       try {
@@ -692,7 +709,7 @@ export class CouplingTable {
       } catch (err) {
         throw new StateError(`Cannot write the state's scratch file ${file}: ${(err as Error).message}. Check the state directory's permissions and free space.`, { cause: err });
       }
-      spillFiles.register(this, this.spillFd);
+      spillFiles.register(this, this.spillFd, this);
       // Scratch only: nothing reads it after this process; on POSIX it is gone even if the process is killed.
       try {
         fs.unlinkSync(file);

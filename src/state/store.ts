@@ -314,6 +314,8 @@ export class StateStore implements CouplingLookup {
       await this.queue;
     } finally {
       this.closed = true;
+      // After the last compaction, which reads spilled extra values back.
+      this.data.dispose();
       await this.journalHandle?.close().catch(() => undefined);
       this.journalHandle = undefined;
       await this.lock?.release();

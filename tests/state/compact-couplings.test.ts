@@ -372,12 +372,28 @@ describe('extra values beyond the in-memory budget', () => {
     expect(again.counts(M).couplings).toBe(n);
     for (let i = 0; i < n; i++) expect(again.byBcId(M, g('b', i))?.extra).toEqual(i === 1 ? { dvw: true, base: 'changed' } : expected(i));
     await again.close();
-    // A writable open spills what it loads beyond the budget, and reads it back.
+    // A writable open spills what it loads beyond the budget, and reads it back; close() closes the scratch file.
+    /** Scratch files this process holds open (Linux: the descriptors' targets, unlinked ones included). */
+    const openFiles = (): number => {
+      if (!fs.existsSync('/proc/self/fd')) return 0;
+      let n = 0;
+      for (const fd of fs.readdirSync('/proc/self/fd')) {
+        try {
+          if (fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(path.join(dir, '.')) && fs.readlinkSync(`/proc/self/fd/${fd}`).includes('.extra-spill')) n += 1;
+        } catch {
+          // closed meanwhile
+        }
+      }
+      return n;
+    };
+    const filesBefore = openFiles();
     const writer = await StateStore.open(dir, { lock: true, residentExtraBytes: 16 * 1024 });
     expect(writer.byBcId(M, g('b', n - 1))?.extra).toEqual(expected(n - 1));
     expect(writer.couplingMemory(M).spilledBytes).toBeGreaterThan(n * 100);
     expect([...writer.couplings(M)].filter((c, i) => JSON.stringify(c.extra) !== JSON.stringify(i === 1 ? { dvw: true, base: 'changed' } : expected(i)))).toEqual([]);
+    if (process.platform === 'linux') expect(openFiles()).toBe(filesBefore + 1);
     await writer.close();
+    expect(openFiles()).toBe(filesBefore);
   }, 30_000);
 });
 

@@ -31,6 +31,7 @@ import type { Coupling, JsonValue, RecordError, SyncResult } from './types.js';
 const RESULT: readonly (SyncResult | undefined)[] = [undefined, 'success', 'failure'];
 const RESULT_CHAR = ['-', 's', 'f'] as const;
 const RESULT_JSON = ['', '"success"', '"failure"'] as const;
+const LINE_END = Buffer.from('}}\n');
 
 const DEAD = 1;
 const SKIPPED = 2;
@@ -141,9 +142,9 @@ export class CouplingTable {
   private changed: number[] = [];
   private lastExtraText = '';
   private lastExtra: Readonly<Record<string, JsonValue>> | undefined;
-  private lastTimeMs = Number.NaN;
-  private lastTimeCode = 0;
-  private lastTimeText = '';
+  private readonly lastTimeMs = [Number.NaN, Number.NaN, Number.NaN];
+  private readonly lastTimeCode = [0, 0, 0];
+  private readonly lastTimeText = ['', '', ''];
   private retired = false;
 
   /** The mapping's name as a JSON string (journal lines). */
@@ -293,13 +294,13 @@ export class CouplingTable {
     if (code === TIME_NONE) return undefined;
     if (code === TIME_TEXT) return this.texts.get(row * 8 + TIME_FIELD + k);
     const ms = this.times[row * 3 + k]!;
-    // Couplings made together share coupledAt: one string.
-    if (ms !== this.lastTimeMs || code !== this.lastTimeCode) {
-      this.lastTimeMs = ms;
-      this.lastTimeCode = code;
-      this.lastTimeText = timeText(ms, code);
+    // Per column, the last string given: couplings made together share coupledAt, and often their Dataverse second.
+    if (ms !== this.lastTimeMs[k] || code !== this.lastTimeCode[k]) {
+      this.lastTimeMs[k] = ms;
+      this.lastTimeCode[k] = code;
+      this.lastTimeText[k] = timeText(ms, code);
     }
-    return this.lastTimeText;
+    return this.lastTimeText[k]!;
   }
 
   private extraText(row: number): string | undefined {
@@ -320,6 +321,7 @@ export class CouplingTable {
       return this.arena;
     }
     if (!(at >= this.windowAt && at + length <= this.windowAt + this.windowLength)) {
+      if (this.spillFd === -2) throw new StateError(`The state of ${this.mapping} is closed; open it again to read its couplings.`);
       // Rows are mostly read in row order, which is the order their values were written: read ahead.
       const size = Math.max(READ_WINDOW, length);
       if (!this.window || this.window.length < size) this.window = Buffer.allocUnsafe(size);
@@ -356,6 +358,21 @@ export class CouplingTable {
   /** Live couplings in row order; live like Map iteration (rows added meanwhile are visited, a cleared table ends it). */
   *values(): IterableIterator<Coupling> {
     for (let row = 0; row < this.length && !this.retired; row++) if ((this.flags[row]! & DEAD) === 0) yield this.get(row);
+  }
+
+  /**
+   * Closes the scratch file (the store is closed): its descriptor is not left for garbage collection. Values
+   * spilled to it can no longer be read; objects handed out before keep theirs.
+   */
+  dispose(): void {
+    if (this.spillFd < 0) return;
+    spillFiles.unregister(this);
+    try {
+      fs.closeSync(this.spillFd);
+    } catch {
+      // already closed
+    }
+    this.spillFd = -2;
   }
 
   /** The mapping was uncoupled as a whole: iterations end (a snapshot still being written reads on). */
@@ -398,9 +415,11 @@ export class CouplingTable {
   writePutLine(row: number, seq: number, out: ByteSink): void {
     const flags = this.flags[row]!;
     const r = this.results[row]!;
-    let s = `{"seq":${seq},"op":"put","coupling":{"mapping":${this.mappingJson},"bcId":${this.idJson(0, row, flags)},"dataverseId":${this.idJson(1, row, flags)},"coupledAt":${this.timeJson(row, 0)}`;
-    if (this.timeCodes[row * 3 + 1] !== TIME_NONE) s += `,"bcModifiedAt":${this.timeJson(row, 1)}`;
-    if (this.timeCodes[row * 3 + 2] !== TIME_NONE) s += `,"dataverseModifiedAt":${this.timeJson(row, 2)}`;
+    // The object just handed out for the row (a change remembers it) holds its ids and times as strings already.
+    const c = this.cached(row);
+    let s = `{"seq":${seq},"op":"put","coupling":{"mapping":${this.mappingJson},"bcId":${this.idJson(0, row, flags, c?.bcId)},"dataverseId":${this.idJson(1, row, flags, c?.dataverseId)},"coupledAt":${this.timeJson(row, 0, c?.coupledAt)}`;
+    if (this.timeCodes[row * 3 + 1] !== TIME_NONE) s += `,"bcModifiedAt":${this.timeJson(row, 1, c?.bcModifiedAt)}`;
+    if (this.timeCodes[row * 3 + 2] !== TIME_NONE) s += `,"dataverseModifiedAt":${this.timeJson(row, 2, c?.dataverseModifiedAt)}`;
     if (r % 3 !== 0) s += `,"lastResultToDataverse":${RESULT_JSON[r % 3]}`;
     if (r >= 3) s += `,"lastResultToBc":${RESULT_JSON[(r / 3) | 0]}`;
     const rare = this.rare.get(row);
@@ -415,15 +434,17 @@ export class CouplingTable {
     out.text(`${s},"extra":`);
     const buf = this.extraBytes(row, length);
     out.bytes(buf, this.readAt, this.readAt + length);
-    out.text('}}\n');
+    out.bytes(LINE_END, 0, LINE_END.length);
   }
 
-  private idJson(side: IdSide, row: number, flags: number): string {
-    return (flags & TEXT_ID[side]) !== 0 ? JSON.stringify(this.texts.get(row * 8 + ID_FIELD[side])!) : `"${guidText(this.words[side], row * 4)}"`;
+  /** An id as a JSON string; `known`, when given, is the row's id as handed out. */
+  private idJson(side: IdSide, row: number, flags: number, known: string | undefined): string {
+    if ((flags & TEXT_ID[side]) !== 0) return JSON.stringify(known ?? this.texts.get(row * 8 + ID_FIELD[side])!);
+    return `"${known ?? guidText(this.words[side], row * 4)}"`;
   }
 
-  private timeJson(row: number, k: number): string {
-    const text = this.time(row, k)!;
+  private timeJson(row: number, k: number, known: string | undefined): string {
+    const text = known ?? this.time(row, k)!;
     return this.timeCodes[row * 3 + k] === TIME_TEXT ? JSON.stringify(text) : `"${text}"`;
   }
 
@@ -524,6 +545,11 @@ export class CouplingTable {
     this.changed = [];
     for (const row of rows) this.flags[row] = this.flags[row]! & ~PENDING;
     return rows;
+  }
+
+  /** Forgets the changed rows without journaling them (replayed from the journal, or discarded). */
+  discardChanged(): void {
+    for (const row of this.takeChanged()) if ((this.flags[row]! & (DEAD | TEXT_ID[0])) === (DEAD | TEXT_ID[0])) this.texts.delete(row * 8 + ID_FIELD[0]);
   }
 
   get changedCount(): number {
@@ -675,6 +701,7 @@ export class CouplingTable {
   /** Appends the arena to the scratch file (opened and unlinked the first time) and empties it. */
   private spillArena(): void {
     if (this.arenaUsed === 0) return;
+    if (this.spillFd === -2) throw new StateError(`The state of ${this.mapping} is closed; open it again to change its couplings.`);
     if (this.spillFd < 0) {
       const file = path.join(this.spill!.dir, `.${process.pid}.${randomBytes(4).toString('hex')}${SPILL_SUFFIX}`);
       try {
@@ -682,7 +709,7 @@ export class CouplingTable {
       } catch (err) {
         throw new StateError(`Cannot write the state's scratch file ${file}: ${(err as Error).message}. Check the state directory's permissions and free space.`, { cause: err });
       }
-      spillFiles.register(this, this.spillFd);
+      spillFiles.register(this, this.spillFd, this);
       // Scratch only: nothing reads it after this process; on POSIX it is gone even if the process is killed.
       try {
         fs.unlinkSync(file);

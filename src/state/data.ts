@@ -202,9 +202,14 @@ export class StateData {
     return n;
   }
 
+  /** Closes what the tables hold open (their scratch files), old tables a clear replaced included (when collected). */
+  dispose(): void {
+    for (const m of this.mappings.values()) m.table.dispose();
+  }
+
   /** Forgets which couplings changed (after replay, or when pending changes are discarded). */
   forgetChanges(): void {
-    for (const m of this.mappings.values()) if (m.loaded) m.table.takeChanged();
+    for (const m of this.mappings.values()) if (m.loaded) m.table.discardChanged();
   }
 
   /** Couplings changed since the last `takeChanged` of their table. */

@@ -153,17 +153,19 @@ export async function writeAll(handle: fs.promises.FileHandle, buf: Buffer): Pro
 }
 
 /**
- * Bytes appended into chunks of about 1 MB (a journal batch of millions of changes never becomes one string or
- * one buffer): strings are written as UTF-8 straight into the chunk, bytes are copied.
+ * Bytes appended into chunks of 64 KB doubling up to 1 MB (a journal batch of millions of changes never becomes one
+ * string or one buffer, and a small batch waiting for its write holds little): strings are written as UTF-8 straight
+ * into the chunk, bytes are copied.
  */
 export class ByteSink {
   private readonly chunks: Buffer[] = [];
   private buf: Buffer;
   private pos = 0;
   private done = 0;
+  private chunkSize = 64 * 1024;
 
-  constructor(private readonly chunkSize = 1 << 20) {
-    this.buf = Buffer.allocUnsafe(chunkSize);
+  constructor() {
+    this.buf = Buffer.allocUnsafe(this.chunkSize);
   }
 
   /** Bytes appended so far. */
@@ -195,14 +197,19 @@ export class ByteSink {
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     this.seal();
-    if (this.buf.length < n) this.buf = Buffer.allocUnsafe(Math.max(this.chunkSize, n));
+    if (this.buf.length < n) this.buf = Buffer.allocUnsafe(Math.max(this.nextChunkSize(), n));
   }
 
   private seal(): void {
     if (this.pos === 0) return;
     this.chunks.push(this.buf.subarray(0, this.pos));
     this.done += this.pos;
-    this.buf = this.pos + 1024 < this.buf.length ? this.buf.subarray(this.pos) : Buffer.allocUnsafe(this.chunkSize);
+    this.buf = this.pos + 1024 < this.buf.length ? this.buf.subarray(this.pos) : Buffer.allocUnsafe(this.nextChunkSize());
     this.pos = 0;
+  }
+
+  private nextChunkSize(): number {
+    this.chunkSize = Math.min(1 << 20, this.chunkSize * 2);
+    return this.chunkSize;
   }
 }

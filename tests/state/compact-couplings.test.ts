@@ -210,6 +210,25 @@ describe('compact representation', () => {
     await again.close();
   }, 30_000);
 
+  test('room reserved for a full sync\'s couplings is used as they are made: the columns are never grown (and copied) meanwhile', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const store = await StateStore.open(dir, { lock: true, autoCompactBytes: 1e12 });
+    const n = 5000;
+    const guid = (p: string, i: number): string => `${p}0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    store.couple({ mapping: 'CUSTOMER', bcId: guid('b', n), dataverseId: guid('d', n) });
+    store.reserveCouplings('CUSTOMER', n);
+    const reserved = store.couplingMemory('CUSTOMER').bytes;
+    // 73 bytes of columns and 16 of id tables per row.
+    expect(reserved / n).toBeLessThan(110);
+    for (let i = 0; i < n; i++) store.couple({ mapping: 'CUSTOMER', bcId: guid('b', i), dataverseId: guid('d', i), dataverseModifiedAt: '2026-01-01T10:00:00Z' });
+    expect(store.couplingMemory('CUSTOMER')).toMatchObject({ couplings: n + 1, bytes: reserved });
+    expect(store.byDataverseId('CUSTOMER', guid('d', 4321))?.bcId).toBe(guid('b', 4321));
+    // Memory is what this test is about: nothing to write.
+    store.discardPending();
+    await store.close();
+  });
+
   test('a snapshot written while couplings change holds them as they were when the compaction began', async () => {
     const dir = tempDir();
     dirs.push(dir);
@@ -353,12 +372,28 @@ describe('extra values beyond the in-memory budget', () => {
     expect(again.counts(M).couplings).toBe(n);
     for (let i = 0; i < n; i++) expect(again.byBcId(M, g('b', i))?.extra).toEqual(i === 1 ? { dvw: true, base: 'changed' } : expected(i));
     await again.close();
-    // A writable open spills what it loads beyond the budget, and reads it back.
+    // A writable open spills what it loads beyond the budget, and reads it back; close() closes the scratch file.
+    /** Scratch files this process holds open (Linux: the descriptors' targets, unlinked ones included). */
+    const openFiles = (): number => {
+      if (!fs.existsSync('/proc/self/fd')) return 0;
+      let n = 0;
+      for (const fd of fs.readdirSync('/proc/self/fd')) {
+        try {
+          if (fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(path.join(dir, '.')) && fs.readlinkSync(`/proc/self/fd/${fd}`).includes('.extra-spill')) n += 1;
+        } catch {
+          // closed meanwhile
+        }
+      }
+      return n;
+    };
+    const filesBefore = openFiles();
     const writer = await StateStore.open(dir, { lock: true, residentExtraBytes: 16 * 1024 });
     expect(writer.byBcId(M, g('b', n - 1))?.extra).toEqual(expected(n - 1));
     expect(writer.couplingMemory(M).spilledBytes).toBeGreaterThan(n * 100);
     expect([...writer.couplings(M)].filter((c, i) => JSON.stringify(c.extra) !== JSON.stringify(i === 1 ? { dvw: true, base: 'changed' } : expected(i)))).toEqual([]);
+    if (process.platform === 'linux') expect(openFiles()).toBe(filesBefore + 1);
     await writer.close();
+    expect(openFiles()).toBe(filesBefore);
   }, 30_000);
 });
 
@@ -387,6 +422,42 @@ describe('journal lines', () => {
       expect(l).toBe(JSON.stringify({ seq, op: 'put', coupling: c }));
     }
     expect(lines.at(-1)).toMatch(/"op":"commit".*"changes":3/);
+    await store.close();
+  });
+});
+
+describe('changed rows', () => {
+  test('a removed coupling with a non-GUID id keeps that id only until its delete line is written, replayed or discarded', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    let store = await StateStore.open(dir, { lock: true });
+    store.couple({ mapping: 'M', bcId: 'BC-1', dataverseId: 'DV-1' });
+    store.couple({ mapping: 'M', bcId: 'BC-2', dataverseId: 'DV-2' });
+    await store.commit();
+    store.uncouple('M', { bcId: 'BC-1' });
+    // Coupled again in the same batch: the delete line comes first, then the new pair.
+    store.couple({ mapping: 'M', bcId: 'BC-2', dataverseId: 'DV-9' }, { replace: true });
+    expect(store.pendingChanges).toBe(3);
+    await store.commit();
+    const ops = fs.readFileSync(path.join(dir, 'journal.ndjson'), 'utf8').trim().split('\n').slice(-4).map((l) => JSON.parse(l) as { op: string; bcId?: string; coupling?: Coupling });
+    expect(ops.map((o) => [o.op, o.bcId ?? o.coupling?.bcId, o.coupling?.dataverseId])).toEqual([
+      ['delete', 'BC-1', undefined],
+      ['delete', 'BC-2', undefined],
+      ['put', 'BC-2', 'DV-9'],
+      ['commit', undefined, undefined],
+    ]);
+    // Two strings per live coupling (its ids), none left of the removed ones.
+    expect(store.couplingMemory('M').strings).toBe(2);
+    store.uncouple('M', { bcId: 'BC-2' });
+    store.discardPending();
+    expect(store.pendingChanges).toBe(0);
+    expect(store.couplingMemory('M').strings).toBe(0);
+    await store.close();
+    store = await StateStore.open(dir, { lock: true });
+    expect(store.couplingMemory('M').strings).toBe(2);
+    expect(store.byBcId('M', 'BC-2')?.dataverseId).toBe('DV-9');
+    expect(store.byBcId('M', 'BC-1')).toBeUndefined();
+    expect(store.pendingChanges).toBe(0);
     await store.close();
   });
 });

@@ -54,8 +54,13 @@ export interface StartApiServerOptions {
   /** Draws for `412` faults (per conditional write), apart from `rng` so they never shift the per-request draws. */
   editRng?: Rng;
   log: RequestLog;
-  /** The emulators' clock: token expiry, the rate-limit window, `startedAt`. Waits use real time. */
+  /** The emulators' clock: token expiry, the rate-limit window, `startedAt`. Waits use real time unless `sleep` is given. */
   now: () => number;
+  /**
+   * Waits of the cost model and of 'slow' faults on the emulators' clock (a test's virtual clock), instead of real
+   * time; the execution time a request counts toward the limits is then read off `now` as well.
+   */
+  sleep?: (ms: number) => Promise<void>;
   host?: string;
   port?: number;
   /** Response header carrying a fresh request id (`x-ms-service-request-id`, `request-id`). */
@@ -191,6 +196,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
 
   const sleep = (ms: number): Promise<void> => {
     if (ms <= 0 || closed) return Promise.resolve();
+    if (opts.sleep) return opts.sleep(ms);
     return new Promise((resolve) => {
       const entry = {
         timer: setTimeout(() => {
@@ -221,6 +227,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedWall = performance.now();
     const startedAt = now();
+    /** How long this request has been executing: wall time, or the emulators' clock when waits run on it. */
+    const executedMs = (): number => (opts.sleep ? now() - startedAt : performance.now() - startedWall);
     const seq = log.nextSeq(api);
     // Decided synchronously at arrival, so the same seed faults the same request numbers.
     const faults = decideFaults(api, seq, opts.faults(), rng);
@@ -280,7 +288,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       if (opts.rateLimitHeaders && limits) {
         const t = now();
         while (spent.length > 0 && spent[0]!.at <= t - limits.windowMs) spent.shift();
-        spent.push({ at: t, ms: performance.now() - startedWall });
+        spent.push({ at: t, ms: executedMs() });
         const inWindow = window.filter((w) => w > t - limits.windowMs).length;
         const used = spent.reduce((sum, x) => sum + x.ms, 0);
         if (limits.requestsPerWindow > 0) out['x-ms-ratelimit-burst-remaining-xrm-requests'] = String(Math.max(0, limits.requestsPerWindow - inWindow));
@@ -466,8 +474,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       if (response.partMethods) entry.partMethods = response.partMethods;
       entry.costMs = costOf(entry.operations, entry.rows);
       const encoded = encode(response.body);
-      const elapsed = performance.now() - startedWall;
-      await sleep(entry.costMs - elapsed);
+      await sleep(entry.costMs - executedMs());
       send(response.status, response.body, response.headers, encoded);
     } finally {
       releaseSlot();

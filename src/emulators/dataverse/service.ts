@@ -341,10 +341,9 @@ export class DataverseService {
   private entityBody(req: EmuRequest, table: TableDef, id: string, annotate: AnnotationFilter | undefined, expandAllowed: boolean): Record<string, unknown> {
     const { select, expand } = this.selectAndExpand(req, table);
     const row = this.org.get(table.entitySet, id)!;
-    const body: Record<string, unknown> = {
+    const body = formatRow(this.org, table, row, select, annotate, {
       '@odata.context': contextUrl(req.baseUrl, table.entitySet, select, expandAllowed ? expand : [], '/$entity'),
-      ...formatRow(this.org, table, row, select, annotate),
-    };
+    });
     if (expandAllowed && expand.length > 0) expandInto(this.org, table, row, body, expand, annotate);
     return body;
   }

@@ -34,7 +34,8 @@ const CUSTOM_OPTION_START = 100000000;
 export const DEFAULT_LANGUAGE = 1033;
 
 export class OptionSets {
-  private readonly sets = new Map<string, OptionSetEntry>();
+  /** Table logical name -> column -> its option set (two lookups, no key text made per value checked). */
+  private readonly sets = new Map<string, Map<string, OptionSetEntry>>();
 
   constructor(
     schema: Schema,
@@ -44,7 +45,12 @@ export class OptionSets {
     for (const table of schema.bySet.values()) {
       for (const c of table.columns.values()) {
         if ((c.type !== 'picklist' && c.type !== 'state' && c.type !== 'status') || !c.options) continue;
-        this.sets.set(`${table.logicalName}.${c.name}`, {
+        let columns = this.sets.get(table.logicalName);
+        if (!columns) {
+          columns = new Map();
+          this.sets.set(table.logicalName, columns);
+        }
+        columns.set(c.name, {
           name: `${table.logicalName}_${c.name}`,
           metadataId: ids.next(),
           attributeMetadataId: ids.next(),
@@ -62,7 +68,7 @@ export class OptionSets {
   }
 
   get(logicalName: string, attribute: string): OptionSetEntry | undefined {
-    return this.sets.get(`${logicalName}.${attribute}`);
+    return this.sets.get(logicalName)?.get(attribute);
   }
 
   has(logicalName: string, attribute: string, value: number): boolean {

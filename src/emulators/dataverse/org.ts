@@ -413,17 +413,28 @@ export class Organization {
     this.commitRow(table, row.id, values, targets);
   }
 
-  /** Lookup targets as stored: one frozen object per distinct set of targets (most rows of a table have the same). */
-  private readonly sharedTargets = new Map<string, Readonly<Record<string, string>>>();
+  /**
+   * Lookup targets as stored: rows whose targets are alike (same columns in the same order, same tables) share one
+   * frozen object; the few shapes seen last are compared in place, as a table's writes mostly repeat one.
+   */
+  private readonly recentTargets: Array<{ targets: Readonly<Record<string, string>>; columns: readonly string[] }> = [];
 
   private shareTargets(targets: Record<string, string>): Readonly<Record<string, string>> {
-    let key = '';
-    for (const column in targets) key += `${column}\u0000${targets[column]}\u0000`;
-    let shared = this.sharedTargets.get(key);
-    if (!shared) {
-      shared = Object.freeze({ ...targets });
-      this.sharedTargets.set(key, shared);
+    for (const recent of this.recentTargets) {
+      let i = 0;
+      let same = true;
+      for (const column in targets) {
+        if (recent.columns[i] !== column || recent.targets[column] !== targets[column]) {
+          same = false;
+          break;
+        }
+        i++;
+      }
+      if (same && i === recent.columns.length) return recent.targets;
     }
+    const shared = Object.freeze({ ...targets });
+    this.recentTargets.unshift({ targets: shared, columns: Object.keys(shared) });
+    if (this.recentTargets.length > 8) this.recentTargets.pop();
     return shared;
   }
 

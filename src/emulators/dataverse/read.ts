@@ -53,9 +53,20 @@ export function etagOf(row: Row): string {
   return `W/"${row.version}"`;
 }
 
-/** A row in the Web API's read shape: `@odata.etag`, every (or every selected) column, lookups as `_x_value`. */
-export function formatRow(org: Organization, table: TableDef, row: Row, select: readonly string[] | undefined, annotate?: AnnotationFilter): Record<string, unknown> {
-  const out: Record<string, unknown> = { '@odata.etag': etagOf(row) };
+/**
+ * A row in the Web API's read shape: `@odata.etag`, every (or every selected) column, lookups as `_x_value`;
+ * written after what `into` holds already (an entity's `@odata.context`), into it.
+ */
+export function formatRow(
+  org: Organization,
+  table: TableDef,
+  row: Row,
+  select: readonly string[] | undefined,
+  annotate?: AnnotationFilter,
+  into: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const out = into;
+  out['@odata.etag'] = etagOf(row);
   const properties = select ?? [...table.columns.values()].map(readName);
   if (select && !select.includes(table.key)) out[table.key] = row.id;
   for (const property of properties) {

@@ -8,6 +8,7 @@ import { parsePrefer, parseExpand, parseSelect, preferenceApplied } from '../cor
 import type { ExpandItem } from '../core/odata-query.js';
 import type { Actor, BindContext, Organization } from './org.js';
 import type { TableDef } from './schema.js';
+import type { Row } from './store.js';
 import { columnForProperty, readName } from './schema.js';
 import {
   DvCodes,
@@ -195,7 +196,7 @@ export class DataverseService {
       case 'ReviseQuote': {
         this.requireMethod(method, ['POST'], req.path);
         const revised = reviseQuote(this.org, jsonObject(req), this.actorFor(req));
-        return jsonResponse(200, this.entityBody(req, revised.table, revised.id, undefined, false));
+        return jsonResponse(200, this.entityBody(req, revised.table, this.org.get(revised.table.entitySet, revised.id)!, undefined, false));
       }
       case 'PublishXml':
       case 'PublishAllXml':
@@ -337,14 +338,12 @@ export class DataverseService {
     }
   }
 
-  /** The single-entity body (`$entity` context, etag, selected columns, expansions). */
-  private entityBody(req: EmuRequest, table: TableDef, id: string, annotate: AnnotationFilter | undefined, expandAllowed: boolean): Record<string, unknown> {
+  /** The single-entity body (`$entity` context, etag, selected columns, expansions) of a stored row. */
+  private entityBody(req: EmuRequest, table: TableDef, row: Row, annotate: AnnotationFilter | undefined, expandAllowed: boolean): Record<string, unknown> {
     const { select, expand } = this.selectAndExpand(req, table);
-    const row = this.org.get(table.entitySet, id)!;
-    const body: Record<string, unknown> = {
+    const body = formatRow(this.org, table, row, select, annotate, {
       '@odata.context': contextUrl(req.baseUrl, table.entitySet, select, expandAllowed ? expand : [], '/$entity'),
-      ...formatRow(this.org, table, row, select, annotate),
-    };
+    });
     if (expandAllowed && expand.length > 0) expandInto(this.org, table, row, body, expand, annotate);
     return body;
   }
@@ -360,7 +359,7 @@ export class DataverseService {
       const v = etagVersion(ifNoneMatch);
       if (v === '*' || v === row.version) return { status: 304, headers: { ETag: etagOf(row), 'OData-Version': '4.0' } };
     }
-    const body = this.entityBody(req, table, id, annotate, true);
+    const body = this.entityBody(req, table, row, annotate, true);
     const headers: Record<string, string> = { ETag: etagOf(row) };
     if (prefer.includeAnnotations !== undefined) headers['Preference-Applied'] = preferenceApplied({ includeAnnotations: prefer.includeAnnotations })!;
     return jsonResponse(200, body, headers, 1);
@@ -370,14 +369,15 @@ export class DataverseService {
     return `${req.baseUrl}/${table.entitySet}(${id})`;
   }
 
-  private writeResponse(req: EmuRequest, table: TableDef, id: string, created: boolean, ctx: DispatchContext): InternalResponse {
+  /** The answer to a write, from the row as the write stored it (what `create`/`update` return). */
+  private writeResponse(req: EmuRequest, table: TableDef, row: Row, created: boolean, ctx: DispatchContext): InternalResponse {
     const prefer = this.prefer(req);
+    const id = row.id;
     const entityPath = `${table.entitySet}(${id})`;
-    const row = this.org.get(table.entitySet, id)!;
     if (prefer.returnRepresentation) {
       const annotate = this.annotate(prefer);
       // $expand is honoured on create only (docs/protocols.md §2.6: ignored on PATCH).
-      const body = this.entityBody(req, table, id, annotate, created);
+      const body = this.entityBody(req, table, row, annotate, created);
       const res = jsonResponse(created ? 201 : 200, body, {
         ETag: etagOf(row),
         'Preference-Applied': preferenceApplied({ returnRepresentation: true })!,
@@ -394,7 +394,7 @@ export class DataverseService {
   private create(req: EmuRequest, table: TableDef, ctx: DispatchContext): InternalResponse {
     const body = parseJson(req);
     const row = this.org.create(table, body, this.actorFor(req), ctx.bind ? { bind: ctx.bind } : {});
-    return this.writeResponse(req, table, row.id, true, ctx);
+    return this.writeResponse(req, table, row, true, ctx);
   }
 
   private upsert(req: EmuRequest, table: TableDef, id: string, ctx: DispatchContext): InternalResponse {
@@ -405,22 +405,18 @@ export class DataverseService {
     const opts = ctx.bind ? { bind: ctx.bind } : {};
     if (ifNoneMatch === '*') {
       if (existing) throw new DvError(412, DvCodes.duplicateRecord, 'A record with matching key values already exists.');
-      this.org.create(table, body, this.actorFor(req), { ...opts, id });
-      return this.writeResponse(req, table, id, true, ctx);
+      return this.writeResponse(req, table, this.org.create(table, body, this.actorFor(req), { ...opts, id }), true, ctx);
     }
     if (ifNoneMatch !== undefined) throw badRequest(`If-None-Match on PATCH supports only '*', got '${ifNoneMatch}'.`);
     if (ifMatch !== undefined) {
       if (!existing) throw recordNotFound(table.logicalName, id);
       this.checkIfMatch(ifMatch, this.versionAfterConcurrentEdit(req, table, id, ifMatch));
-      this.org.update(table, id, body, this.actorFor(req), opts);
-      return this.writeResponse(req, table, id, false, ctx);
+      return this.writeResponse(req, table, this.org.update(table, id, body, this.actorFor(req), opts), false, ctx);
     }
     if (existing) {
-      this.org.update(table, id, body, this.actorFor(req), opts);
-      return this.writeResponse(req, table, id, false, ctx);
+      return this.writeResponse(req, table, this.org.update(table, id, body, this.actorFor(req), opts), false, ctx);
     }
-    this.org.create(table, body, this.actorFor(req), { ...opts, id });
-    return this.writeResponse(req, table, id, true, ctx);
+    return this.writeResponse(req, table, this.org.create(table, body, this.actorFor(req), { ...opts, id }), true, ctx);
   }
 
   /** Fault injection (core/http-types.ts): a person may save the row just before a write that carries an ETag. */
@@ -447,10 +443,10 @@ export class DataverseService {
   // -------------------------------------------------------------------------------------------
   // Below an entity: properties, navigation properties, $ref
 
-  private childRowsOf(table: TableDef, id: string, collection: string): import('./store.js').Row[] {
+  private childRowsOf(table: TableDef, id: string, collection: string): Row[] {
     const def = table.collections.get(collection)!;
     const property = `_${def.via}_value`;
-    const out: import('./store.js').Row[] = [];
+    const out: Row[] = [];
     if (this.org.store.isIndexed(def.entitySet, property)) {
       for (const childId of this.org.store.lookup(def.entitySet, property, id)) out.push(this.org.get(def.entitySet, childId)!);
     } else {
@@ -479,7 +475,7 @@ export class DataverseService {
         const viaColumn = child.columns.get(collection.via)!;
         const nav = (viaColumn.targets ?? []).find((t) => t.entitySet === table.entitySet)!.nav;
         const created = this.org.create(child, { ...body, [`${nav}@odata.bind`]: `/${basePath}` }, this.actorFor(req), ctx.bind ? { bind: ctx.bind } : {});
-        return this.writeResponse(req, child, created.id, true, ctx);
+        return this.writeResponse(req, child, created, true, ctx);
       }
       return this.methodNotAllowed(method, req.path);
     }

@@ -509,3 +509,25 @@ describe('Dataverse state rules', () => {
     expect(h.module.data.count('posts')).toBe(0);
   });
 });
+
+describe('rows with alike lookups', () => {
+  test('one row changing where its lookup points leaves the others as they were', async () => {
+    const h = harness();
+    const ids: string[] = [];
+    for (const lastname of ['One', 'Two', 'Three']) {
+      const res = await h.send('POST', 'contacts', { body: { lastname, 'parentcustomerid_account@odata.bind': `/accounts(${IDS.contoso})` } });
+      ids.push(idFromEntityId(res));
+    }
+    const res = await h.send('PATCH', `contacts(${ids[1]})`, { body: { 'parentcustomerid_contact@odata.bind': `/contacts(${IDS.alice})` }, headers: { 'If-Match': '*' } });
+    expect(res.status).toBe(204);
+    const read = async (id: string) =>
+      json(await h.send('GET', `contacts(${id})?$select=_parentcustomerid_value`, { headers: { Prefer: 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"' } }));
+    const [one, two, three] = [await read(ids[0]!), await read(ids[1]!), await read(ids[2]!)];
+    expect(two['_parentcustomerid_value']).toBe(IDS.alice);
+    expect(two['_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname']).toBe('contact');
+    for (const other of [one, three]) {
+      expect(other['_parentcustomerid_value']).toBe(IDS.contoso);
+      expect(other['_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname']).toBe('account');
+    }
+  });
+});

@@ -20,6 +20,8 @@ export interface ConnectableProfile {
   bc: { apiUrl: string; companyId?: string };
   dataverse: { url: string };
   auth: Profile['auth'];
+  /** The bound on Retry-After-directed waits (`maxThrottleWaitMinutes`) is read here. */
+  limits?: Profile['limits'];
 }
 
 export interface ConnectDeps {
@@ -140,7 +142,9 @@ export function connectProfile(deps: ConnectDeps, profile: ConnectableProfile, o
           listener?.(event);
         }
       : undefined;
-  const http = { ...(onRequest ? { onRequest } : {}), secrets: [secret] };
+  const maxThrottleWaitMinutes = profile.limits?.maxThrottleWaitMinutes;
+  const retry = maxThrottleWaitMinutes !== undefined ? { retry: { maxThrottleWaitMs: Math.round(maxThrottleWaitMinutes * 60_000) } } : {};
+  const http = { ...(onRequest ? { onRequest } : {}), ...retry, secrets: [secret] };
   const tokenTransport = new HttpTransport({ api: 'token', clock: deps.clock, ...http });
   const tokens = new ClientCredentialsTokenProvider({
     authority: profile.auth.authority,

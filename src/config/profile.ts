@@ -56,7 +56,8 @@ export const profileSchema = z.object({
   /**
    * Safety valve for unattended runs: the default --max-changes / --max-deletes of sync and full-sync. And the
    * requests kept in flight: Dataverse when its answers carry no `x-ms-dop-hint` (1-52, default 52), Business
-   * Central (1-5, default 5).
+   * Central (1-5, default 5). And the most one request waits as the services' Retry-After tells it (1-1440
+   * minutes, default 30): past it, the records of that request fail for this run and the next run writes them.
    */
   limits: z
     .object({
@@ -64,6 +65,7 @@ export const profileSchema = z.object({
       maxDeletes: z.number().int().nonnegative().optional(),
       dataverseParallelRequests: z.number().int().min(1).max(52).optional(),
       bcParallelRequests: z.number().int().min(1).max(5).optional(),
+      maxThrottleWaitMinutes: z.number().min(1).max(1440).optional(),
     })
     .optional(),
   createdAt: z.string(),

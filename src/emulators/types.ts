@@ -71,6 +71,11 @@ export interface StartEmulatorsOptions {
   tokenLifetimeSeconds?: number;
   /** Time source of the emulators (token expiry, modifiedon, lastModifiedDateTime). */
   now?: () => number;
+  /**
+   * Waits of the cost model (and 'slow' faults) on the emulators' clock instead of real time, e.g. a test's virtual
+   * clock: a request then executes for its modelled cost in that clock's time, and counts that toward the limits.
+   */
+  sleep?: (ms: number) => Promise<void>;
   /** How the emulated environments are set up, for trying what `bcsync doctor` and `setup` check. */
   scenario?: EmulatorScenario;
 }

@@ -32,6 +32,11 @@ export interface PlanPolicy {
   full: boolean;
   /** Synch. Only Coupled Records: uncoupled changed records are ignored. */
   onlyCoupled: boolean;
+  /**
+   * Whether an uncoupled record's create failed in an earlier run and is not skipped: it is retried even when
+   * only coupled records are synchronized (a full sync's creates left behind by throttling, docs/integration.md §5.6).
+   */
+  failedCreate?: (direction: 'to-dataverse' | 'from-dataverse', sourceId: string) => boolean;
   /** "Synchronize Now" for one record: this side is overwritten with every differing value. */
   overwrite?: 'dataverse' | 'bc';
   /** Dataverse rows last modified by this user are our own writes (echo suppression, docs/integration.md §5.2). */
@@ -224,9 +229,17 @@ function changesOf(pair: Pair, c: Coupling, policy: PlanPolicy): Changes {
   return { bcChanged, dvChanged, bcEcho, dvEcho };
 }
 
+function retriesFailedCreate(pair: Pair, policy: PlanPolicy): boolean {
+  if (!policy.failedCreate) return false;
+  if (pair.bc && policy.toDataverse) return policy.failedCreate('to-dataverse', pair.bc.id);
+  if (pair.dv && policy.fromDataverse) return policy.failedCreate('from-dataverse', pair.dv.id);
+  return false;
+}
+
 function uncoupledPlan(m: IntegrationTableMapping, pair: Pair, policy: PlanPolicy, ctx: TransferContext, record: RecordPlan): RecordPlan | undefined {
-  // Uncoupled: create the counterpart unless only coupled records are synchronized (then ignored, uncounted).
-  if (policy.onlyCoupled && !policy.full) return undefined;
+  // Uncoupled: create the counterpart unless only coupled records are synchronized (then ignored, uncounted),
+  // except a create that failed before, which is retried like any failed record.
+  if (policy.onlyCoupled && !policy.full && !retriesFailedCreate(pair, policy)) return undefined;
   if (pair.bc && policy.toDataverse) {
     record.toDataverse = insertPlan(m, 'to-dataverse', pair.bc, ctx, 'not coupled: created in Dataverse');
     if (record.toDataverse.action === 'insert') record.base = mergeBase(m, pair.bc.fields);

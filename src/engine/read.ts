@@ -50,6 +50,7 @@ export class WindowReader {
       fromDataverse: passes.fromDv,
       full: Boolean(options.full),
       onlyCoupled: m.synchOnlyCoupledRecords && !options.records,
+      failedCreate: (direction, sourceId) => ctx.state.uncoupledFailure(m.name, direction, sourceId)?.skipped === false,
       overwrite: options.overwrite,
       integrationUserId: ctx.integrationUserId,
       echoByModifiedBy: usesEchoSuppression(m),

@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/clock.js';
 import { TransportError } from '../../src/errors.js';
 import { HttpTransport, type AuthHook, type RequestEvent } from '../../src/clients/http/index.js';
 import { header, json, startServer, type Handler, type TestServer } from './helpers/server.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 
 let server: TestServer;
 const transports: HttpTransport[] = [];
@@ -115,6 +116,108 @@ describe('Retry-After and backoff', () => {
     const res = await transport().request({ method: 'GET', path: 'x', kind: 'read' });
     expect(res.status).toBe(400);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('sustained throttling: Retry-After paces, it does not count as a failure', () => {
+  const throttled = (seconds: number): Handler => (_q, res) =>
+    json(res, 429, { error: { code: '0x80072321', message: 'Combined execution time of incoming requests exceeded limit' } }, { 'Retry-After': String(seconds) });
+
+  /** Turns of the event loop until `done()` holds (a request reaching the server, a wait beginning). */
+  async function until(done: () => boolean): Promise<void> {
+    for (let i = 0; i < 10_000 && !done(); i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(done()).toBe(true);
+  }
+
+  test('a request throttled eight times in a row (more than maxRetries) waits each Retry-After out and succeeds', async () => {
+    server.setHandler(sequence([...Array.from({ length: 8 }, () => throttled(60)), ok]));
+    const clock = new ManualClock();
+    const t = transport({ clock, retry: { maxRetries: 5 } });
+    const res = await t.request({ method: 'POST', path: '$batch', kind: 'batch', body: 'parts' });
+    expect(res.status).toBe(200);
+    expect(res.attempts).toBe(9);
+    expect(clock.sleeps).toEqual(Array.from({ length: 8 }, () => 60_000));
+    expect(t.stats()).toMatchObject({ requests: 9, throttled: 8, retries: 8, waitedMs: 480_000, throttleGaveUp: 0 });
+  });
+
+  test('the Retry-After waits of one request are bounded by maxThrottleWaitMs: past it the throttled answer comes back', async () => {
+    server.setHandler(throttled(600));
+    const clock = new ManualClock();
+    const t = transport({ clock, retry: { maxThrottleWaitMs: 30 * 60_000 } });
+    const res = await t.request({ method: 'POST', path: '$batch', kind: 'batch', body: 'parts' });
+    // 3 x 600 s fill the 30 minutes; a fourth wait would pass them.
+    expect(res.status).toBe(429);
+    expect(res.attempts).toBe(4);
+    expect(clock.sleeps).toEqual([600_000, 600_000, 600_000]);
+    expect(t.stats()).toMatchObject({ throttled: 4, retries: 3, throttleGaveUp: 1 });
+  });
+
+  test('transient failures keep their small cap: a 503 without Retry-After is retried maxRetries times', async () => {
+    server.setHandler((_q, res) => json(res, 503, {}));
+    const clock = new ManualClock();
+    const res = await transport({ clock, random: () => 0, retry: { maxRetries: 2 } }).request({ method: 'GET', path: 'x', kind: 'read' });
+    expect(res.status).toBe(503);
+    expect(res.attempts).toBe(3);
+  });
+
+  test('a 429 pauses every request of the transport until its Retry-After (the limits are per user), and halves the requests in flight', async () => {
+    const clock = new VirtualClock();
+    const seenAt: number[] = [];
+    server.setHandler(
+      sequence([
+        (q, res, raw) => {
+          seenAt.push(clock.now());
+          return throttled(5)(q, res, raw);
+        },
+        (q, res, raw) => {
+          seenAt.push(clock.now());
+          return ok(q, res, raw);
+        },
+      ]),
+    );
+    const t = transport({ clock });
+    const start = clock.now();
+    const first = t.request({ method: 'GET', path: 'a', kind: 'read' });
+    await until(() => clock.sleeping === 1);
+    // Sent while the first waits out its Retry-After: it waits too, without being sent.
+    const second = t.request({ method: 'GET', path: 'b', kind: 'read' });
+    await until(() => clock.sleeping === 2);
+    expect(server.requests).toHaveLength(1);
+    const answers = await clock.run(Promise.all([first, second]), () => true);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect(seenAt).toEqual([start, start + 5000, start + 5000]);
+    expect(t.stats()).toMatchObject({ requests: 3, throttled: 1, lowestInFlightLimit: 26 });
+  });
+
+  test('a request cancelled while the transport is paused stops waiting and is not sent', async () => {
+    const clock = new VirtualClock();
+    server.setHandler(sequence([throttled(300), ok]));
+    const t = transport({ clock });
+    const first = t.request({ method: 'GET', path: 'a', kind: 'read' });
+    await until(() => clock.sleeping === 1);
+    const controller = new AbortController();
+    const second = t.request({ method: 'GET', path: 'b', kind: 'read', signal: controller.signal });
+    await until(() => clock.sleeping === 2);
+    controller.abort();
+    await expect(second).rejects.toThrow(/was cancelled/);
+    expect(server.requests).toHaveLength(1);
+    await clock.run(first, () => true);
+    expect(server.requests.map((r) => r.url)).toEqual(['/a', '/a']);
+  });
+
+  test('throttled answers of one instant halve the bound once; it comes back one request per inFlightRecoveryMs', async () => {
+    const clock = new VirtualClock();
+    server.setHandler(sequence([throttled(2), throttled(2), throttled(2), ok]));
+    const t = transport({ clock, maxInFlight: 8, retry: { inFlightRecoveryMs: 250 } });
+    const requests = Promise.all(Array.from({ length: 3 }, (_, i) => t.request({ method: 'GET', path: `r${i}`, kind: 'read' })));
+    await until(() => clock.sleeping === 3);
+    expect(t.stats().inFlightLimit).toBe(4);
+    await clock.run(requests, () => true);
+    expect(t.stats()).toMatchObject({ requests: 6, throttled: 3, lowestInFlightLimit: 4, inFlightLimit: 4 });
+    await clock.run(clock.sleep(750), () => true);
+    expect(t.stats().inFlightLimit).toBe(7);
+    await clock.run(clock.sleep(10_000), () => true);
+    expect(t.stats().inFlightLimit).toBe(8);
   });
 });
 

@@ -39,9 +39,9 @@ describe('ProfileStore', () => {
 
   test('the requests in flight per service are kept with the change limits', () => {
     const s = store();
-    const p = { ...profile(), limits: { maxChanges: 500, dataverseParallelRequests: 20, bcParallelRequests: 3 } };
+    const p = { ...profile(), limits: { maxChanges: 500, dataverseParallelRequests: 20, bcParallelRequests: 3, maxThrottleWaitMinutes: 90 } };
     s.save(p);
-    expect(s.load('default').limits).toEqual({ maxChanges: 500, dataverseParallelRequests: 20, bcParallelRequests: 3 });
+    expect(s.load('default').limits).toEqual({ maxChanges: 500, dataverseParallelRequests: 20, bcParallelRequests: 3, maxThrottleWaitMinutes: 90 });
   });
 
   test('an existing file with looser permissions is made private on save', () => {
@@ -60,6 +60,7 @@ describe('ProfileStore', () => {
     ['a bad variable name', JSON.stringify({ ...profile(), auth: { ...profile().auth, clientSecretEnv: 'NOT A NAME' } }), /must be an environment variable name/],
     ['too many Dataverse requests in flight', JSON.stringify({ ...profile(), limits: { dataverseParallelRequests: 53 } }), /is invalid at "limits\.dataverseParallelRequests"/],
     ['too many BC requests in flight', JSON.stringify({ ...profile(), limits: { bcParallelRequests: 6 } }), /is invalid at "limits\.bcParallelRequests"/],
+    ['no wait for throttling at all', JSON.stringify({ ...profile(), limits: { maxThrottleWaitMinutes: 0 } }), /is invalid at "limits\.maxThrottleWaitMinutes"/],
   ])('%s: ConfigError naming the file, file left as it was, even on save', (_name, text, problem) => {
     const s = store();
     fs.mkdirSync(s.dir, { recursive: true });

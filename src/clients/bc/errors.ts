@@ -98,7 +98,7 @@ export function toBcError(answer: ErrorAnswer, action: string): BcsyncError {
   }
   if (status === 429) {
     return new ThrottledError(
-      `Business Central kept throttling ${action} after every allowed retry (${tag}): lower the parallelism or run again later.${said}`,
+      `Business Central kept throttling ${action} through every retry and wait the profile allows (${tag}): the next run tries again; to wait longer, raise limits.maxThrottleWaitMinutes in the profile (default 30), or run when the service is less busy.${said}`,
       'bc',
       status,
       code,

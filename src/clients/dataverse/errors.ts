@@ -77,7 +77,7 @@ export function toDataverseError(answer: ErrorAnswer, action: string): BcsyncErr
       );
     case 429:
       return new ThrottledError(
-        `Dataverse kept throttling ${action} after every allowed retry (${tag}): lower the parallelism or run again later.${said}`,
+        `Dataverse kept throttling ${action} through every retry and wait the profile allows (${tag}): the next run tries again; to wait longer, raise limits.maxThrottleWaitMinutes in the profile (default 30), or run when the service is less busy.${said}`,
         'dataverse',
         status,
         code,

@@ -4,14 +4,31 @@
  */
 
 export interface RetryPolicy {
-  /** Retries after the first attempt (so at most maxRetries + 1 attempts). */
+  /**
+   * Retries of transient failures after the first attempt: lost connections, 502/504, and 429/503 without a
+   * Retry-After. Waits a service asked for with a Retry-After (429/503: service protection, a busy queue) are not
+   * counted here; they are bounded by maxThrottleWaitMs instead.
+   */
   maxRetries: number;
   /** First backoff step when the server gave no Retry-After, ms. */
   backoffBaseMs: number;
   /** Largest backoff step, ms. */
   backoffCapMs: number;
-  /** A Retry-After longer than this is not waited out: the request fails as throttled instead. */
+  /** A single Retry-After longer than this is not waited out: the answer comes back as throttled instead. */
   maxRetryAfterMs: number;
+  /**
+   * Most time one request spends waiting as told by Retry-After, its own and the pauses of its transport it sat
+   * through, ms. Past it the throttled answer comes back: the records of that request fail for this run (exit 4)
+   * and the next run writes them.
+   */
+  maxThrottleWaitMs: number;
+  /** Retry-After-directed retries of one request, at most: a guard against a service answering 429 for ever. */
+  maxThrottledRetries: number;
+  /**
+   * After a throttled answer the transport halves its requests in flight; once the Retry-After has passed it
+   * gives one slot back per this many ms until the configured bound is reached again.
+   */
+  inFlightRecoveryMs: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -19,6 +36,9 @@ export const defaultRetryPolicy: RetryPolicy = {
   backoffBaseMs: 500,
   backoffCapMs: 30_000,
   maxRetryAfterMs: 10 * 60_000,
+  maxThrottleWaitMs: 30 * 60_000,
+  maxThrottledRetries: 100,
+  inFlightRecoveryMs: 250,
 };
 
 /**
@@ -36,6 +56,15 @@ export function classifyStatus(status: number, idempotent: boolean): ResponseVer
   if (NOT_PROCESSED_STATUSES.has(status)) return 'retry';
   if (MAYBE_PROCESSED_STATUSES.has(status)) return idempotent ? 'retry' : 'done';
   return 'done';
+}
+
+/**
+ * A 429 or 503 that says when to come back: the service did not do the work and asks for a pause (Dataverse's
+ * service protection limits, docs/protocols.md §5.2; Business Central's request queue, §5.4). Such waits are the
+ * service pacing the client, not a failure, so they are bounded by time (maxThrottleWaitMs) rather than counted.
+ */
+export function isPacedByService(status: number, retryAfterMs: number | undefined): boolean {
+  return NOT_PROCESSED_STATUSES.has(status) && retryAfterMs !== undefined && retryAfterMs > 0;
 }
 
 /** Whether the status is one the transport would have retried (used to count and to name errors). */

@@ -8,6 +8,7 @@ import {
   classifyStatus,
   defaultRetryPolicy,
   errorCode,
+  isPacedByService,
   parseRetryAfter,
   type RetryPolicy,
 } from './retry.js';
@@ -101,10 +102,16 @@ export interface TransportStats {
   networkErrors: number;
   byStatusClass: Record<StatusClass, number>;
   byKind: Record<RequestKind, number>;
-  /** Total time spent waiting before retries (Retry-After and backoff), ms of the injected clock. */
+  /** Total time requests spent waiting before retries (Retry-After, backoff, pauses after a 429), ms of the injected clock. */
   waitedMs: number;
   /** Most requests in flight at once since the last reset. */
   peakInFlight: number;
+  /** Requests allowed in flight now: maxInFlight, less while the service throttles (halved per 429, then recovering). */
+  inFlightLimit: number;
+  /** The lowest inFlightLimit since the last reset. */
+  lowestInFlightLimit: number;
+  /** Requests that came back throttled because their Retry-After waits would have passed maxThrottleWaitMs (or one Retry-After passed maxRetryAfterMs). */
+  throttleGaveUp: number;
 }
 
 export interface HttpTransportOptions {
@@ -154,6 +161,9 @@ function emptyStats(): TransportStats {
     byKind: { read: 0, create: 0, update: 0, delete: 0, batch: 0, action: 0, token: 0 },
     waitedMs: 0,
     peakInFlight: 0,
+    inFlightLimit: 0,
+    lowestInFlightLimit: 0,
+    throttleGaveUp: 0,
   };
 }
 
@@ -226,6 +236,13 @@ export class HttpTransport {
   private readonly secrets = new Set<string>();
   private readonly slots: Semaphore;
   private counters: TransportStats = emptyStats();
+  /**
+   * Service protection is per user, not per request (docs/protocols.md §5.2): a Retry-After says when the service
+   * takes new requests again, so none of this transport's requests leave before then (clock ms; 0 = never throttled).
+   */
+  private pausedUntil = 0;
+  /** Requests in flight allowed when the last pause began; recovers one slot per inFlightRecoveryMs after it. */
+  private reducedLimit: number;
 
   constructor(options: HttpTransportOptions) {
     this.api = options.api;
@@ -251,6 +268,7 @@ export class HttpTransport {
     this.onRequest = options.onRequest;
     for (const s of options.secrets ?? []) this.addSecret(s);
     this.slots = new Semaphore(this.maxInFlight);
+    this.reducedLimit = this.maxInFlight;
   }
 
   /** Registers a value that must never appear in the --verbose dump. */
@@ -264,6 +282,8 @@ export class HttpTransport {
       byStatusClass: { ...this.counters.byStatusClass },
       byKind: { ...this.counters.byKind },
       peakInFlight: this.slots.peakInFlight,
+      inFlightLimit: this.inFlightLimit(this.clock.now()),
+      lowestInFlightLimit: this.slots.lowestLimit,
     };
   }
 
@@ -274,6 +294,11 @@ export class HttpTransport {
 
   get inFlight(): number {
     return this.slots.inFlight;
+  }
+
+  /** Requests waiting for an in-flight slot. */
+  get queued(): number {
+    return this.slots.waitingCount;
   }
 
   async close(): Promise<void> {
@@ -320,6 +345,9 @@ export class HttpTransport {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
 
     let retries = 0;
+    let throttledRetries = 0;
+    /** Retry-After-directed waits of this request so far (its own and the transport's pauses), bounded by maxThrottleWaitMs. */
+    const throttleWait = { ms: 0 };
     let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
       if (request.signal?.aborted) {
@@ -335,7 +363,13 @@ export class HttpTransport {
         attemptHeaders['Authorization'] = authorization;
       }
 
-      await this.slots.acquire();
+      await this.admit(throttleWait, request.signal);
+      if (request.signal?.aborted) {
+        this.slots.release();
+        throw new TransportError(`${apiLabel(this.api)} request ${request.method} ${target.pathname} was cancelled.`, this.api, {
+          cause: request.signal.reason,
+        });
+      }
       const started = performance.now();
       const timeoutSignal = AbortSignal.timeout(timeoutMs);
       const signal = request.signal ? AbortSignal.any([request.signal, timeoutSignal]) : timeoutSignal;
@@ -357,6 +391,7 @@ export class HttpTransport {
       } catch (err) {
         failure = err;
       } finally {
+        this.slots.setLimit(this.inFlightLimit(this.clock.now()));
         this.slots.release();
       }
       const durationMs = Math.round(performance.now() - started);
@@ -392,15 +427,29 @@ export class HttpTransport {
         continue;
       }
 
-      if (classifyStatus(response.status, idempotent) === 'retry' && retries < this.policy.maxRetries) {
-        const asked = parseRetryAfter(response.headers['retry-after'], this.clock.now());
-        const waitMs = asked ?? backoffDelay(retries, this.policy, this.random);
-        if (waitMs <= this.policy.maxRetryAfterMs) {
-          this.emit(request, attempt, url, attemptHeaders, body, durationMs, { response, next: 'retry', waitMs });
-          retries += 1;
-          this.counters.retries += 1;
-          await this.wait(waitMs);
-          continue;
+      if (classifyStatus(response.status, idempotent) === 'retry') {
+        const now = this.clock.now();
+        const asked = parseRetryAfter(response.headers['retry-after'], now);
+        if (isPacedByService(response.status, asked)) {
+          // The service paces us: every request of this transport waits (admit), and fewer go at once afterwards.
+          const honoured = asked! <= this.policy.maxRetryAfterMs;
+          if (honoured) this.throttled(now, asked!);
+          if (honoured && throttleWait.ms + asked! <= this.policy.maxThrottleWaitMs && throttledRetries < this.policy.maxThrottledRetries) {
+            this.emit(request, attempt, url, attemptHeaders, body, durationMs, { response, next: 'retry', waitMs: asked! });
+            throttledRetries += 1;
+            this.counters.retries += 1;
+            continue;
+          }
+          this.counters.throttleGaveUp += 1;
+        } else if (retries < this.policy.maxRetries) {
+          const waitMs = asked ?? backoffDelay(retries, this.policy, this.random);
+          if (waitMs <= this.policy.maxRetryAfterMs) {
+            this.emit(request, attempt, url, attemptHeaders, body, durationMs, { response, next: 'retry', waitMs });
+            retries += 1;
+            this.counters.retries += 1;
+            await this.wait(waitMs);
+            continue;
+          }
         }
       }
 
@@ -409,9 +458,64 @@ export class HttpTransport {
     }
   }
 
-  private async wait(ms: number): Promise<void> {
+  /** Sleeps on the clock; a cancelled request stops waiting at once (a pause may last minutes). */
+  private async wait(ms: number, signal?: AbortSignal): Promise<void> {
     this.counters.waitedMs += ms;
-    await this.clock.sleep(ms);
+    if (!signal) return this.clock.sleep(ms);
+    if (signal.aborted) return;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.clock.sleep(ms), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
+  }
+
+  /** Requests allowed in flight at `now`: halved when a pause begins, one more per inFlightRecoveryMs after it. */
+  private inFlightLimit(now: number): number {
+    if (this.pausedUntil === 0) return this.maxInFlight;
+    if (now < this.pausedUntil) return this.reducedLimit;
+    const recovered = Math.floor((now - this.pausedUntil) / Math.max(1, this.policy.inFlightRecoveryMs));
+    return Math.min(this.maxInFlight, this.reducedLimit + recovered);
+  }
+
+  /**
+   * A throttled answer asking for `waitMs`. The first one of a pause halves the requests in flight ("decrease the
+   * number of concurrent requests" is what Dataverse's execution-time answer asks for; Microsoft's guidance is to
+   * raise the rate gradually until the limits answer, then let Retry-After pace); the others of the same pause only
+   * lengthen it. Depends on the clock only, not on the order answers arrive in, so request counts are repeatable.
+   */
+  private throttled(now: number, waitMs: number): void {
+    if (now >= this.pausedUntil) this.reducedLimit = Math.max(1, Math.floor(this.inFlightLimit(now) / 2));
+    this.pausedUntil = Math.max(this.pausedUntil, now + waitMs);
+  }
+
+  /**
+   * Takes an in-flight slot once the transport is not paused. Pause time counts toward the request's own bound
+   * (maxThrottleWaitMs); a request whose bound is spent stops waiting and goes, so its answer decides.
+   */
+  private async admit(throttleWait: { ms: number }, signal: AbortSignal | undefined): Promise<void> {
+    for (;;) {
+      let pause = this.pausedUntil - this.clock.now();
+      while (pause > 0 && throttleWait.ms + pause <= this.policy.maxThrottleWaitMs && !signal?.aborted) {
+        throttleWait.ms += pause;
+        await this.wait(pause, signal);
+        pause = this.pausedUntil - this.clock.now();
+      }
+      this.slots.setLimit(this.inFlightLimit(this.clock.now()));
+      await this.slots.acquire();
+      // A pause may have begun while we waited for the slot: give it back and wait that out first.
+      const begun = this.pausedUntil - this.clock.now();
+      if (begun > 0 && throttleWait.ms + begun <= this.policy.maxThrottleWaitMs && !signal?.aborted) {
+        this.slots.release();
+        continue;
+      }
+      return;
+    }
   }
 
   private toResponse(

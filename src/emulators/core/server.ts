@@ -54,8 +54,13 @@ export interface StartApiServerOptions {
   /** Draws for `412` faults (per conditional write), apart from `rng` so they never shift the per-request draws. */
   editRng?: Rng;
   log: RequestLog;
-  /** The emulators' clock: token expiry, the rate-limit window, `startedAt`. Waits use real time. */
+  /** The emulators' clock: token expiry, the rate-limit window, `startedAt`. Waits use real time unless `sleep` is given. */
   now: () => number;
+  /**
+   * Waits of the cost model and of 'slow' faults on the emulators' clock (a test's virtual clock), instead of real
+   * time; the execution time a request counts toward the limits is then read off `now` as well.
+   */
+  sleep?: (ms: number) => Promise<void>;
   host?: string;
   port?: number;
   /** Response header carrying a fresh request id (`x-ms-service-request-id`, `request-id`). */
@@ -80,6 +85,12 @@ export interface RunningApiServer {
   /** BC-style requests waiting for a processing slot. */
   queued(): number;
   close(): Promise<void>;
+}
+
+interface EncodedBody {
+  payload: Buffer | undefined;
+  /** Content type of the body's kind (text or JSON); the module's own header, if any, replaces it. */
+  contentType?: string;
 }
 
 interface FaultDecision {
@@ -185,6 +196,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
 
   const sleep = (ms: number): Promise<void> => {
     if (ms <= 0 || closed) return Promise.resolve();
+    if (opts.sleep) return opts.sleep(ms);
     return new Promise((resolve) => {
       const entry = {
         timer: setTimeout(() => {
@@ -215,6 +227,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedWall = performance.now();
     const startedAt = now();
+    /** How long this request has been executing: wall time, or the emulators' clock when waits run on it. */
+    const executedMs = (): number => (opts.sleep ? now() - startedAt : performance.now() - startedWall);
     const seq = log.nextSeq(api);
     // Decided synchronously at arrival, so the same seed faults the same request numbers.
     const faults = decideFaults(api, seq, opts.faults(), rng);
@@ -249,28 +263,32 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
     const pageToken = rawQuery.includes('skiptoken') ? new URLSearchParams(rawQuery).get('$skiptoken') : null;
     if (pageToken !== null) entry.pageToken = pageToken;
 
-    const send = (status: number, body: EmuResponse['body'], headers: Record<string, string> = {}): void => {
-      const out: Record<string, string> = { [opts.requestIdHeader]: requestId };
-      let payload: string | Buffer | undefined;
-      if (body === undefined) {
-        payload = undefined;
-      } else if (typeof body === 'string' || Buffer.isBuffer(body)) {
-        payload = body;
-        out['content-type'] = 'text/plain; charset=utf-8';
-      } else {
-        payload = JSON.stringify(body);
-        const nextLink = (body as Record<string, unknown>)['@odata.nextLink'];
-        if (typeof nextLink === 'string') {
-          const token = new URL(nextLink, origin).searchParams.get('$skiptoken');
-          if (token !== null) entry.nextPageToken = token;
-        }
-        out['content-type'] = odata ? 'application/json; odata.metadata=minimal' : 'application/json; charset=utf-8';
+    /**
+     * The body as the bytes to send and its default content type. Text becomes bytes here, so that an answer held
+     * through the cost model's wait is one buffer outside the JS heap, not a large string the GC copies and marks.
+     */
+    const encode = (body: EmuResponse['body']): EncodedBody => {
+      if (body === undefined) return { payload: undefined };
+      if (Buffer.isBuffer(body)) return { payload: body, contentType: 'text/plain; charset=utf-8' };
+      if (typeof body === 'string') return { payload: Buffer.from(body, 'utf8'), contentType: 'text/plain; charset=utf-8' };
+      const payload = Buffer.from(JSON.stringify(body), 'utf8');
+      const nextLink = (body as Record<string, unknown>)['@odata.nextLink'];
+      if (typeof nextLink === 'string') {
+        const token = new URL(nextLink, origin).searchParams.get('$skiptoken');
+        if (token !== null) entry.nextPageToken = token;
       }
+      return { payload, contentType: odata ? 'application/json; odata.metadata=minimal' : 'application/json; charset=utf-8' };
+    };
+
+    const send = (status: number, body: EmuResponse['body'], headers: Record<string, string> = {}, encoded: EncodedBody = encode(body)): void => {
+      const out: Record<string, string> = { [opts.requestIdHeader]: requestId };
+      const payload = encoded.payload;
+      if (encoded.contentType !== undefined) out['content-type'] = encoded.contentType;
       if (odata) out['odata-version'] = '4.0';
       if (opts.rateLimitHeaders && limits) {
         const t = now();
         while (spent.length > 0 && spent[0]!.at <= t - limits.windowMs) spent.shift();
-        spent.push({ at: t, ms: performance.now() - startedWall });
+        spent.push({ at: t, ms: executedMs() });
         const inWindow = window.filter((w) => w > t - limits.windowMs).length;
         const used = spent.reduce((sum, x) => sum + x.ms, 0);
         if (limits.requestsPerWindow > 0) out['x-ms-ratelimit-burst-remaining-xrm-requests'] = String(Math.max(0, limits.requestsPerWindow - inWindow));
@@ -280,7 +298,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       }
       for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
       if (out['retry-after'] !== undefined) entry.retryAfterSeconds = Number(out['retry-after']);
-      if (payload !== undefined) out['content-length'] = String(Buffer.byteLength(payload));
+      if (payload !== undefined) out['content-length'] = String(payload.length);
       entry.status = status;
       entry.durationMs = performance.now() - startedWall;
       log.add(entry);
@@ -455,9 +473,9 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       entry.rows = response.rows ?? 0;
       if (response.partMethods) entry.partMethods = response.partMethods;
       entry.costMs = costOf(entry.operations, entry.rows);
-      const elapsed = performance.now() - startedWall;
-      await sleep(entry.costMs - elapsed);
-      send(response.status, response.body, response.headers);
+      const encoded = encode(response.body);
+      await sleep(entry.costMs - executedMs());
+      send(response.status, response.body, response.headers, encoded);
     } finally {
       releaseSlot();
     }

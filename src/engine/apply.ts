@@ -332,12 +332,14 @@ class PlanWriter {
 export async function applyPlan(m: IntegrationTableMapping, plan: SyncPlan, ctx: ApplyContext): Promise<ApplyResult> {
   const writer = new PlanWriter(m, ctx);
   writer.settleWithoutWriting(plan);
-  await ctx.state.commit();
+  // Committed only when there is something to commit: a commit of nothing waits for every journal write queued,
+  // and a plan (a slice of the pipeline) of inserts would then leave only after the other batches' couplings.
+  if (ctx.state.pendingChanges) await ctx.state.commit();
   // Dataverse first (BC→Dataverse is the first pass in BC too), then Business Central.
   const total = writer.queued;
   await writer.writeSide('dataverse', total);
   await writer.writeSide('bc', total);
   writer.storeMissingBases(plan);
-  await ctx.state.commit();
+  if (ctx.state.pendingChanges) await ctx.state.commit();
   return { counts: writer.counts, records: writer.records, retry: [...writer.retry] };
 }

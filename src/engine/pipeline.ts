@@ -30,31 +30,43 @@ export interface Slice {
 }
 
 /**
- * Cuts a window's plan where each side's writes so far fill whole batches, so the slices' batches are exactly the
- * window's (the request count does not change): a one-way window gives a slice per batch; a window writing both
- * ways is cut only where both sides' batches end together (else it stays whole). Takes the records out of `plan`
- * as it goes, so a slice handed over is held by its writer alone.
+ * Cuts a window's records, as they are planned, where each side's writes so far fill whole batches, so the slices'
+ * batches are exactly the window's (the request count does not change): a one-way window gives a slice per batch;
+ * a window writing both ways is cut only where both sides' batches end together (else it stays whole).
  */
-export function* slices(plan: SyncPlan, batchSize: Record<WriteSide, number>): Generator<Slice, void, undefined> {
-  const records = plan.records;
-  plan.records = [];
-  let start = 0;
-  const writes = { dataverse: 0, bc: 0 };
-  for (let i = 0; i < records.length; i++) {
-    const w = writesOf(records[i]!);
-    writes.dataverse += w.dataverse;
-    writes.bc += w.bc;
-    const some = writes.dataverse + writes.bc > 0;
-    const whole = writes.dataverse % batchSize.dataverse === 0 && writes.bc % batchSize.bc === 0;
-    if ((some && whole) || i === records.length - 1) {
-      const part = records.slice(start, i + 1);
-      // Cut out of the window's array: the records handed over are no longer held here.
-      records.fill(undefined as unknown as RecordPlan, start, i + 1);
-      start = i + 1;
-      yield { plan: { mapping: plan.mapping, records: part }, writes: { ...writes } };
-      writes.dataverse = 0;
-      writes.bc = 0;
+export class Slicer {
+  private records: RecordPlan[] = [];
+  private writes = { dataverse: 0, bc: 0 };
+
+  constructor(
+    private readonly mapping: string,
+    private readonly batchSize: Record<WriteSide, number>,
+  ) {}
+
+  /** The slices completed by these records (the rest waits for the next records or `flush`). */
+  add(records: readonly RecordPlan[]): Slice[] {
+    const done: Slice[] = [];
+    for (const record of records) {
+      this.records.push(record);
+      const w = writesOf(record);
+      this.writes.dataverse += w.dataverse;
+      this.writes.bc += w.bc;
+      const some = this.writes.dataverse + this.writes.bc > 0;
+      if (some && this.writes.dataverse % this.batchSize.dataverse === 0 && this.writes.bc % this.batchSize.bc === 0) done.push(this.take());
     }
+    return done;
+  }
+
+  /** The records left at the end of the window, as a last slice. */
+  flush(): Slice[] {
+    return this.records.length ? [this.take()] : [];
+  }
+
+  private take(): Slice {
+    const slice: Slice = { plan: { mapping: this.mapping, records: this.records }, writes: this.writes };
+    this.records = [];
+    this.writes = { dataverse: 0, bc: 0 };
+    return slice;
   }
 }
 
@@ -157,5 +169,57 @@ export class WritePipeline {
 
   private wake(): void {
     for (const resolve of this.waiting.splice(0)) resolve();
+  }
+}
+
+/**
+ * A window's hand-over: its slices are queued as the window is planned and handed over in the window's turn, as
+ * the slots allow, while the planning goes on. Its first batch leaves once a batch's worth is planned, not once
+ * the whole page is.
+ */
+export class WindowHandOver {
+  private readonly queue: Slice[] = [];
+  private wake?: () => void;
+  private ended = false;
+  /** The landing of every slice handed over. */
+  readonly landing: Array<Promise<void>> = [];
+  /** Resolves once every slice has been handed over (not landed); rejects when a window before this one failed. */
+  readonly finished: Promise<void>;
+
+  constructor(
+    private readonly pipeline: WritePipeline,
+    /** Resolves once the windows before this one have handed theirs over. */
+    readonly started: Promise<void>,
+    private readonly write: (plan: SyncPlan, writes: number) => Promise<void>,
+  ) {
+    started.catch(() => undefined);
+    this.finished = this.run();
+    this.finished.catch(() => undefined);
+  }
+
+  push(slices: readonly Slice[]): void {
+    if (!slices.length) return;
+    this.queue.push(...slices);
+    this.wake?.();
+  }
+
+  /** No more slices: `finished` resolves once the queued ones are handed over. */
+  end(): void {
+    this.ended = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    await this.started;
+    for (;;) {
+      const slice = this.queue.shift();
+      if (slice) {
+        this.landing.push(...(await this.pipeline.handOver([slice], this.write)));
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
   }
 }

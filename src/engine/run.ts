@@ -10,7 +10,7 @@ import { readAhead, Slots } from '../util/pool.js';
 import { applyPlan, type ApplyContext } from './apply.js';
 import { passesOf, type EngineContext, type SyncOptions } from './context.js';
 import { dryRunContext } from './dry-run.js';
-import { slices, WritePipeline, type Turn } from './pipeline.js';
+import { Slicer, WindowHandOver, WritePipeline, type Turn } from './pipeline.js';
 import { resolveOpenIntents, type IntentTables } from './intents.js';
 import { syncOptionMapping } from './option-mappings.js';
 import { plan, WRITE_ACTIONS, type RecordPlan, type SyncPlan, type WindowContext } from './plan.js';
@@ -262,14 +262,10 @@ interface WindowWriter {
   progress: { done: number; total: number };
 }
 
-/**
- * Hands a plan over to the pipeline a slice (a batch's worth) at a time; resolves once every slice has been handed
- * over, with what their landing will have told (counts into `result`, records to re-plan into `retry`).
- */
-async function handOver(ctx: EngineContext, m: IntegrationTableMapping, writer: WindowWriter, syncPlan: SyncPlan, result: RecordsResult, retry: RecordPlan[]): Promise<Array<Promise<void>>> {
-  const batchSizes = { dataverse: ctx.dataverse.limits.batchSize, bc: ctx.bc.limits.batchSize };
-  const { applyCtx, pipeline, progress } = writer;
-  return pipeline.handOver(slices(syncPlan, batchSizes), async (part, writes) => {
+/** The writer of a slice: its outcomes into `result`, its records to re-plan into `retry`, progress over the run. */
+function sliceWriter(ctx: EngineContext, m: IntegrationTableMapping, writer: WindowWriter, result: RecordsResult, retry: RecordPlan[]) {
+  const { applyCtx, progress } = writer;
+  return async (part: SyncPlan, writes: number): Promise<void> => {
     progress.total += writes;
     let reported = 0;
     // Progress over the run's writes, not a slice's: the writer counts per plan it is given.
@@ -282,14 +278,16 @@ async function handOver(ctx: EngineContext, m: IntegrationTableMapping, writer: 
     addCounts(result.counts, applied.counts);
     result.records.push(...applied.records);
     retry.push(...applied.retry);
-  });
+  };
 }
 
 /**
- * One window: read once, plan once, hand the writes over; what met a stale ETag or lost its answer is re-read and
+ * One window: read once, plan, hand the writes over; what met a stale ETag or lost its answer is re-read and
  * re-planned (MAX_REPLANS rounds at most), so a person's edit meanwhile is merged in the same run. The window hands
- * over after the one before it (its turn), and says so through `handingOver`: the next window is read and planned
- * meanwhile. It ends once every write of it has landed, failures raised only then.
+ * over after the one before it (its turn), a batch's worth as soon as it is planned, unless a change limit is set:
+ * then the whole window is planned and counted first, and the limit stops the run BEFORE the window that would pass
+ * it. Once planned and in its turn it says so through `handingOver`, and the next window is read and planned. It
+ * ends once every write of it has landed, failures raised only then.
  */
 async function runWindow(
   ctx: EngineContext,
@@ -302,23 +300,49 @@ async function runWindow(
   handingOver?: () => void,
 ): Promise<void> {
   let turn: Turn | undefined = writer.pipeline.takeTurn();
+  const whole = ctx.changeBudget?.maxChanges !== undefined;
+  const batchSizes = { dataverse: ctx.dataverse.limits.batchSize, bc: ctx.bc.limits.batchSize };
   try {
     for (let round = 0; read; round++) {
       // The window (its pairs and records as read) lives only while it is planned: the writes need the plan alone.
-      const syncPlan = await planWindow(m, reader, read);
+      let window: WindowContext | undefined = await read;
       read = undefined;
-      if (!syncPlan) break;
-      reader.useSeriesCodes(syncPlan.seriesCodesUsed);
-      spendBudget(ctx, m, syncPlan);
-      // Only a dry run prints the plan; a real run keeps no record of a window once it is written (memory stays flat).
-      if (round === 0 && keepPlan) result.plan.records.push(...syncPlan.records);
-      if (turn) await turn.previous;
-      handingOver?.();
+      if (!window.pairs.length) break;
       const retry: RecordPlan[] = [];
-      const landing = await handOver(ctx, m, writer, syncPlan, result, retry);
+      const handOver = new WindowHandOver(writer.pipeline, turn?.previous ?? Promise.resolve(), sliceWriter(ctx, m, writer, result, retry));
+      const slicer = new Slicer(m.name, batchSizes);
+      const held: RecordPlan[] = [];
+      try {
+        // Neither the window nor its planner is held once planned: the page would live while the window writes.
+        let parts: AsyncGenerator<SyncPlan> | undefined = planChunks(m, window, reader);
+        window = undefined;
+        for await (const part of parts) {
+          reader.useSeriesCodes(part.seriesCodesUsed);
+          if (whole) {
+            for (const r of part.records) held.push(r);
+            continue;
+          }
+          spendBudget(ctx, m, part);
+          // Only a dry run prints the plan; a real run keeps no record of a window once it is written (memory stays flat).
+          if (round === 0 && keepPlan) result.plan.records.push(...part.records);
+          handOver.push(slicer.add(part.records));
+        }
+        parts = undefined;
+        if (whole) {
+          spendBudget(ctx, m, { mapping: m.name, records: held });
+          if (round === 0 && keepPlan) result.plan.records.push(...held);
+          handOver.push(slicer.add(held.splice(0)));
+        }
+        handOver.push(slicer.flush());
+      } finally {
+        handOver.end();
+      }
+      await handOver.started;
+      handingOver?.();
+      await handOver.finished;
       turn?.done();
       turn = undefined;
-      const landed = await Promise.allSettled(landing);
+      const landed = await Promise.allSettled(handOver.landing);
       const failed = landed.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (failed) throw failed.reason;
       if (!retry.length) break;
@@ -343,28 +367,21 @@ type WindowRead = Promise<WindowContext> | undefined;
  */
 const PLAN_CHUNK = 500;
 
-/** The plan of a window, a chunk of pairs at a time with a turn of the event loop in between. */
-async function planInChunks(m: IntegrationTableMapping, window: WindowContext, reader: WindowReader): Promise<SyncPlan> {
-  if (window.pairs.length <= PLAN_CHUNK) return plan(m, window, reader.policy);
-  const whole: SyncPlan = { mapping: m.name, records: [], seriesCodesUsed: 0 };
+/**
+ * The plan of a window, a chunk of pairs at a time with a turn of the event loop in between. A chunk that met a
+ * lookup index not built yet is planned again once it is built (the chunks before it did not need it).
+ */
+async function* planChunks(m: IntegrationTableMapping, window: WindowContext, reader: WindowReader): AsyncGenerator<SyncPlan, void, undefined> {
+  let used = 0;
   for (let i = 0; i < window.pairs.length; i += PLAN_CHUNK) {
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     // Number-series codes go on from where the chunk before stopped, as in one plan of the whole window.
-    const seriesHighest = whole.seriesCodesUsed ? (window.seriesHighest ?? 0) + whole.seriesCodesUsed : window.seriesHighest;
-    const part = plan(m, { ...window, pairs: window.pairs.slice(i, i + PLAN_CHUNK), seriesHighest }, reader.policy);
-    for (const r of part.records) whole.records.push(r);
-    whole.seriesCodesUsed! += part.seriesCodesUsed ?? 0;
+    const chunk: WindowContext = { ...window, pairs: window.pairs.slice(i, i + PLAN_CHUNK), seriesHighest: used ? (window.seriesHighest ?? 0) + used : window.seriesHighest };
+    let part = plan(m, chunk, reader.policy);
+    if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) part = plan(m, chunk, reader.policy);
+    used += part.seriesCodesUsed ?? 0;
+    yield part;
   }
-  return whole;
-}
-
-/** The plan of a window read, undefined when the window holds nothing to plan. */
-async function planWindow(m: IntegrationTableMapping, reader: WindowReader, read: Promise<WindowContext>): Promise<SyncPlan | undefined> {
-  const window = await read;
-  if (!window.pairs.length) return undefined;
-  const syncPlan = await planInChunks(m, window, reader);
-  if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) return planInChunks(m, window, reader);
-  return syncPlan;
 }
 
 /** The record mapping's run: open intents resolved, every window read, planned once, applied; watermarks moved. */

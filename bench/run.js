@@ -68,7 +68,10 @@ const hostHeapMb = Math.max(4096, Math.ceil((N * 10) / 1000));
 const host = fork(path.join(HERE, 'emulator-host.js'), [JSON.stringify({ seed: `scale:${N}`, latency })], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   // BENCH_EMULATOR_PROF=DIR: a V8 CPU profile of the emulator host into DIR (what our requests cost the emulators).
-  execArgv: [`--max-old-space-size=${hostHeapMb}`, ...(process.env.BENCH_EMULATOR_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_EMULATOR_PROF] : [])],
+  // A young generation of 64 MB semi-spaces: the host creates 100,000s of rows that live on, and with the default
+  // (16 MB) every few MB of them were copied by a scavenge, then again into the old generation (GC 1.7 s of the
+  // host's CPU during a 100,000-record full sync). It changes nothing the emulators answer or when.
+  execArgv: [`--max-old-space-size=${hostHeapMb}`, `--max-semi-space-size=${process.env.BENCH_EMULATOR_SEMI_SPACE_MB ?? 64}`, ...(process.env.BENCH_EMULATOR_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_EMULATOR_PROF] : [])],
 });
 // Never leave the host behind (it holds our stdout), also when a step fails.
 process.on('exit', () => host.kill());
@@ -142,9 +145,38 @@ async function measured(work) {
   const emulatorCpuMs = ((await ask('cpu')) - emulatorCpu0) / 1000;
   const stats = await ask('stats');
   const kinds = await ask('requests');
+  const timeline = await ask('timeline');
   // BENCH_TIMELINE=FILE: every request of the step (start, duration, query) appended to FILE as NDJSON.
-  if (process.env.BENCH_TIMELINE) fs.appendFileSync(process.env.BENCH_TIMELINE, JSON.stringify({ t0, timeline: await ask('timeline') }) + '\n');
-  return { ...r, stats, kinds, emulatorCpuMs, loadAverage };
+  if (process.env.BENCH_TIMELINE) fs.appendFileSync(process.env.BENCH_TIMELINE, JSON.stringify({ t0, timeline }) + '\n');
+  return { ...r, stats, kinds, emulatorCpuMs, loadAverage, writePipeline: writePipeline(timeline, t0) };
+}
+
+/**
+ * How full the write pipe was: Dataverse `$batch` requests in flight (at most, and on average from the first batch's
+ * start to the last one's end), and when the first and last batch started and the last ended, from the process start.
+ */
+function writePipeline(timeline, t0) {
+  const batches = timeline.filter((e) => e.api === 'dataverse' && e.method === 'POST' && e.path === '$batch');
+  if (!batches.length) return null;
+  const edges = batches.flatMap((e) => [[e.startedAt, 1], [e.startedAt + e.durationMs, -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let inFlight = 0;
+  let max = 0;
+  let area = 0;
+  for (let i = 0; i < edges.length; i++) {
+    if (i > 0) area += inFlight * (edges[i][0] - edges[i - 1][0]);
+    inFlight += edges[i][1];
+    max = Math.max(max, inFlight);
+  }
+  const first = edges[0][0];
+  const last = edges[edges.length - 1][0];
+  return {
+    batches: batches.length,
+    maxInFlight: max,
+    meanInFlight: Math.round((area / Math.max(1, last - first)) * 10) / 10,
+    firstStartMs: Math.round(first - t0),
+    lastStartMs: Math.round(Math.max(...batches.map((e) => e.startedAt)) - t0),
+    lastEndMs: Math.round(last - t0),
+  };
 }
 
 const cli = (argv) => runNode(BIN, argv, cliEnv);
@@ -256,6 +288,7 @@ const figures = {
       throttled: full.stats.throttled.bc + full.stats.throttled.dataverse,
       loadAverage: r2(full.loadAverage),
       requestKinds: full.kinds,
+      writePipeline: full.writePipeline,
       sync: {
         requests: sync.stats.requests,
         wallMs: Math.round(sync.wallMs),
@@ -331,6 +364,11 @@ if (args.json) {
     `  vs per-record   ${c.baselineRequests === null ? 'not measured (--baseline-n 0)' : `${fmt(figures.baseline.requestsPer1000, 0)} requests per 1,000 records measured on ${fmt(BASELINE_N)}: ${fmt(c.requestRatioToBaseline, 0)}x fewer requests`}`,
     `  CPU             bcsync ${s(c.clientCpuMs)}, emulators ${s(c.emulatorCpuMs)}; peak RSS of bcsync ${fmt(c.peakRssMb)} MB${c.memoryAtPeak ? ` (at the highest sample: V8 heap ${fmt(c.memoryAtPeak.heapUsedMb)} MB used of ${fmt(c.memoryAtPeak.heapTotalMb)}, external ${fmt(c.memoryAtPeak.externalMb)} MB)` : ''}; throttled ${c.throttled}; load average ${fmt(c.loadAverage, 2)}`,
     `  request kinds   ${Object.entries(c.requestKinds).map(([k, v]) => `${k} ×${v.requests}`).join('; ')}`,
+    ...(c.writePipeline
+      ? [
+          `  write pipeline  ${fmt(c.writePipeline.batches)} Dataverse batches, at most ${c.writePipeline.maxInFlight} in flight (${fmt(c.writePipeline.meanInFlight, 1)} on average); first started at ${s(c.writePipeline.firstStartMs)}, last at ${s(c.writePipeline.lastStartMs)}, last ended at ${s(c.writePipeline.lastEndMs)}`,
+        ]
+      : []),
     '',
     `bcsync sync --mapping CUSTOMER (no changes): ${req(c.sync.requests)}; wall ${s(c.sync.wallMs)}; CPU ${s(c.sync.clientCpuMs)}; peak RSS ${fmt(c.sync.peakRssMb)} MB`,
     ...(c.secondFullSync

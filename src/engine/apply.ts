@@ -28,7 +28,7 @@ export interface ApplyContext {
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
   /**
-   * Write requests in flight per side, shared by every window of the run (two windows overlap), bounded by the
+   * Write requests in flight per side, shared by every window of the run (windows overlap), bounded by the
    * side's `limits.parallelRequests`. Without it, each window writes with its own pool of that size.
    */
   slots?: Record<'bc' | 'dataverse', Slots>;

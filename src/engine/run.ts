@@ -10,6 +10,7 @@ import { readAhead, Slots } from '../util/pool.js';
 import { applyPlan, type ApplyContext } from './apply.js';
 import { passesOf, type EngineContext, type SyncOptions } from './context.js';
 import { dryRunContext } from './dry-run.js';
+import { slices, WritePipeline, type Turn } from './pipeline.js';
 import { resolveOpenIntents, type IntentTables } from './intents.js';
 import { syncOptionMapping } from './option-mappings.js';
 import { plan, WRITE_ACTIONS, type RecordPlan, type SyncPlan, type WindowContext } from './plan.js';
@@ -68,43 +69,49 @@ function spendBudget(ctx: EngineContext, m: IntegrationTableMapping, syncPlan: S
 }
 
 /**
- * Windows written at once: the next page's window plans and writes while the one before it finishes. More
- * would hold another page of records in memory without making the reads faster: the pages are already read
- * ahead (src/util/pool.ts readAhead, src/clients/odata/pager.ts).
+ * The windows of a pass, started one after another: the next page is read and planned as soon as this window
+ * begins handing its batches over (`WritePipeline`), not once it has landed. A failure is raised only once every
+ * window has stopped, so nothing writes after the run reports.
  */
-const WINDOWS_IN_FLIGHT = 2;
-
-/**
- * Keeps the pipe full at page boundaries: the next window is read, planned and starts writing while earlier
- * windows' last batches are still in flight (WINDOWS_IN_FLIGHT at most; the shared in-flight slots bound the
- * requests). A failure is raised only once every window has stopped, so nothing writes after the run reports.
- */
-class WindowPipeline {
+class Windows {
   private pending: Promise<void>[] = [];
+  /** A window failed: the pass reads no further page. */
+  failed = false;
 
-  /** Takes a window already started (not a function that starts it: that would keep its page referenced here). */
-  async push(current: Promise<void>): Promise<void> {
-    current.catch(() => undefined);
-    this.pending.push(current);
-    while (this.pending.length >= WINDOWS_IN_FLIGHT) {
-      try {
-        await this.pending[0];
-        this.pending.shift();
-      } catch (error) {
-        await this.settle();
-        throw error;
-      }
-    }
+  private handedOver?: Promise<void>;
+
+  /** The callback the next window calls once it hands its writes over (taken before the window starts). */
+  next(): () => void {
+    let handingOver!: () => void;
+    this.handedOver = new Promise<void>((resolve) => (handingOver = resolve));
+    return handingOver;
   }
 
-  /** Waits for every window in flight, whatever its outcome (the caller is already failing). */
+  /** Takes the window started with `next()`'s callback; waits until it hands over its writes, fails or ends. */
+  async push(window: Promise<void>): Promise<void> {
+    const handedOver = this.handedOver!;
+    this.handedOver = undefined;
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => (ended = resolve));
+    const done = window.then(ended, (error: unknown) => {
+      // Flagged before the loop resumes, so it reads no page for a window that would only fail its turn.
+      this.failed = true;
+      ended();
+      throw error;
+    });
+    done.catch(() => undefined);
+    this.pending.push(done);
+    await Promise.race([handedOver, end]);
+  }
+
+  /** Waits for every window started, whatever its outcome (the caller is already failing). */
   async settle(): Promise<void> {
     const pending = this.pending;
     this.pending = [];
     await Promise.all(pending.map((p) => p.catch(() => undefined)));
   }
 
-  /** Waits for every window in flight; the first failure is raised once all have stopped. */
+  /** Waits for every window started; the first failure (in the windows' order) is raised once all have stopped. */
   async drain(): Promise<void> {
     const pending = this.pending;
     this.pending = [];
@@ -114,7 +121,8 @@ class WindowPipeline {
   }
 }
 
-type ProcessWindow = (bcRecs: readonly Rec[], dvRecs: readonly Rec[]) => Promise<void>;
+/** Runs the window of these records; calls `handingOver` once it starts handing its writes over. */
+type ProcessWindow = (bcRecs: readonly Rec[], dvRecs: readonly Rec[], handingOver?: () => void) => Promise<void>;
 
 /**
  * Change selection (docs/integration.md §5.2), a page at a time: BC's changes first, then Dataverse's (BC runs
@@ -138,12 +146,12 @@ async function selectChanges(
     return seen;
   }
   const retryFailed = options.retryFailed !== false;
-  const pipe = new WindowPipeline();
+  const windows = new Windows();
   try {
-    await selectPages({ ctx, m, tables, options, reader, scope, processWindow, pipe, seen, retryFailed });
+    await selectPages({ ctx, m, tables, options, reader, scope, processWindow, windows, seen, retryFailed });
   } catch (error) {
     // A failed read must not leave a window writing after the run has reported.
-    await pipe.settle();
+    await windows.settle();
     throw error;
   }
   return seen;
@@ -166,7 +174,7 @@ interface PageSelection {
   reader: WindowReader;
   scope: PassScope;
   processWindow: ProcessWindow;
-  pipe: WindowPipeline;
+  windows: Windows;
   /** Latest modified-on seen per side, filled in as pages are read. */
   seen: { bc?: string; dataverse?: string };
   retryFailed: boolean;
@@ -194,19 +202,19 @@ class PageHandOver {
 }
 
 /** The pages of changes, BC's then Dataverse's, each pass followed by the records that failed before. */
-async function selectPages({ ctx, m, tables, options, reader, scope, processWindow, pipe, seen, retryFailed }: PageSelection): Promise<void> {
+async function selectPages({ ctx, m, tables, options, reader, scope, processWindow, windows, seen, retryFailed }: PageSelection): Promise<void> {
   const state = ctx.state;
   if (scope.toDv) {
     const pages = new PageHandOver(ctx.bc.list(tables.bc, { modifiedAfter: scope.bcAfter }));
-    for (let page = await pages.next(); page && !ctx.signal?.aborted; page = await pages.next()) {
+    for (let page = await pages.next(); page && !ctx.signal?.aborted && !windows.failed; page = await pages.next()) {
       seen.bc = latestModified(page, seen.bc);
-      const window = processWindow(page, []);
-      // The window owns its page from here: held here too, every page would live until the window before it is done.
+      const window = processWindow(page, [], windows.next());
+      // The window owns its page from here: held here too, the page would live until the window is planned.
       page = undefined;
-      await pipe.push(window);
+      await windows.push(window);
     }
     await pages.close();
-    await pipe.drain();
+    await windows.drain();
     const retry = state.failedNotSkipped(m.name, 'to-dataverse').map((f) => f.bcId).filter((id): id is string => !!id && !reader.handledBc.has(id));
     if (retry.length && retryFailed && !ctx.signal?.aborted) await processWindow(await ctx.bc.get(tables.bc, retry), []);
   }
@@ -218,14 +226,14 @@ async function selectPages({ ctx, m, tables, options, reader, scope, processWind
     const { first, last } = scope.written;
     const exceptModifiedBy = !echo && first && ctx.integrationUserId ? { userId: ctx.integrationUserId, since: first } : undefined;
     const pages = new PageHandOver(ctx.dataverse.list(tables.dataverse, { modifiedAfter: scope.dvAfter, where, exceptModifiedBy }));
-    for (let page = await pages.next(); page && !ctx.signal?.aborted; page = await pages.next()) {
+    for (let page = await pages.next(); page && !ctx.signal?.aborted && !windows.failed; page = await pages.next()) {
       seen.dataverse = latestModified(page, seen.dataverse);
-      const window = processWindow([], page);
+      const window = processWindow([], page, windows.next());
       page = undefined;
-      await pipe.push(window);
+      await windows.push(window);
     }
     await pages.close();
-    await pipe.drain();
+    await windows.drain();
     if (exceptModifiedBy && last) seen.dataverse = maxIso(seen.dataverse, last);
     const retry = state
       .failedNotSkipped(m.name, 'from-dataverse')
@@ -247,46 +255,115 @@ async function failStale(ctx: EngineContext, m: IntegrationTableMapping, records
   await ctx.state.commit();
 }
 
+/** What the windows of a run share to write: the writer's context, the pipeline, the run's progress. */
+interface WindowWriter {
+  applyCtx: ApplyContext;
+  pipeline: WritePipeline;
+  progress: { done: number; total: number };
+}
+
 /**
- * One window: read once, plan once, apply; what met a stale ETag or lost its answer is re-read and re-planned
- * (MAX_REPLANS rounds at most), so a person's edit meanwhile is merged in the same run.
+ * Hands a plan over to the pipeline a slice (a batch's worth) at a time; resolves once every slice has been handed
+ * over, with what their landing will have told (counts into `result`, records to re-plan into `retry`).
+ */
+async function handOver(ctx: EngineContext, m: IntegrationTableMapping, writer: WindowWriter, syncPlan: SyncPlan, result: RecordsResult, retry: RecordPlan[]): Promise<Array<Promise<void>>> {
+  const batchSizes = { dataverse: ctx.dataverse.limits.batchSize, bc: ctx.bc.limits.batchSize };
+  const { applyCtx, pipeline, progress } = writer;
+  return pipeline.handOver(slices(syncPlan, batchSizes), async (part, writes) => {
+    progress.total += writes;
+    let reported = 0;
+    // Progress over the run's writes, not a slice's: the writer counts per plan it is given.
+    const onProgress = (done: number) => {
+      progress.done += done - reported;
+      reported = done;
+      ctx.onProgress?.(m.name, 'writing', progress.done, progress.total);
+    };
+    const applied = await applyPlan(m, part, { ...applyCtx, onProgress });
+    addCounts(result.counts, applied.counts);
+    result.records.push(...applied.records);
+    retry.push(...applied.retry);
+  });
+}
+
+/**
+ * One window: read once, plan once, hand the writes over; what met a stale ETag or lost its answer is re-read and
+ * re-planned (MAX_REPLANS rounds at most), so a person's edit meanwhile is merged in the same run. The window hands
+ * over after the one before it (its turn), and says so through `handingOver`: the next window is read and planned
+ * meanwhile. It ends once every write of it has landed, failures raised only then.
  */
 async function runWindow(
   ctx: EngineContext,
   m: IntegrationTableMapping,
   reader: WindowReader,
-  applyCtx: ApplyContext,
+  writer: WindowWriter,
   read: WindowRead,
   result: RecordsResult,
   keepPlan: boolean,
+  handingOver?: () => void,
 ): Promise<void> {
-  for (let round = 0; read; round++) {
-    // The window (its pairs and records as read) lives only while it is planned: the writes need the plan alone.
-    const syncPlan = await planWindow(m, reader, read);
-    read = undefined;
-    if (!syncPlan) return;
-    reader.useSeriesCodes(syncPlan.seriesCodesUsed);
-    spendBudget(ctx, m, syncPlan);
-    // Only a dry run prints the plan; a real run keeps no record of a window once it is written (memory stays flat).
-    if (round === 0 && keepPlan) result.plan.records.push(...syncPlan.records);
-    const applied = await applyPlan(m, syncPlan, applyCtx);
-    addCounts(result.counts, applied.counts);
-    result.records.push(...applied.records);
-    if (!applied.retry.length) return;
-    if (round === MAX_REPLANS) return failStale(ctx, m, applied.retry, result);
-    read = reader.reread(applied.retry);
+  let turn: Turn | undefined = writer.pipeline.takeTurn();
+  try {
+    for (let round = 0; read; round++) {
+      // The window (its pairs and records as read) lives only while it is planned: the writes need the plan alone.
+      const syncPlan = await planWindow(m, reader, read);
+      read = undefined;
+      if (!syncPlan) break;
+      reader.useSeriesCodes(syncPlan.seriesCodesUsed);
+      spendBudget(ctx, m, syncPlan);
+      // Only a dry run prints the plan; a real run keeps no record of a window once it is written (memory stays flat).
+      if (round === 0 && keepPlan) result.plan.records.push(...syncPlan.records);
+      if (turn) await turn.previous;
+      handingOver?.();
+      const retry: RecordPlan[] = [];
+      const landing = await handOver(ctx, m, writer, syncPlan, result, retry);
+      turn?.done();
+      turn = undefined;
+      const landed = await Promise.allSettled(landing);
+      const failed = landed.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (!retry.length) break;
+      if (round === MAX_REPLANS) return await failStale(ctx, m, retry, result);
+      read = reader.reread(retry);
+    }
+  } catch (error) {
+    // The windows after this one hand nothing over (the change limit stops BEFORE the window that would pass it).
+    turn?.done(error);
+    throw error;
   }
+  turn?.done();
 }
 
 /** A window being read; taken over (and dropped) by `runWindow` once planned. */
 type WindowRead = Promise<WindowContext> | undefined;
 
+/**
+ * Pairs planned in one go: planning a page of 20,000 takes about a second of CPU, and the batches of earlier windows
+ * must not wait that long for a turn of the event loop. A batch leaves after several turns (its intents are fsynced
+ * one batch after another, then it is encoded and sent), so a turn stays short: 500 pairs are some 30 ms.
+ */
+const PLAN_CHUNK = 500;
+
+/** The plan of a window, a chunk of pairs at a time with a turn of the event loop in between. */
+async function planInChunks(m: IntegrationTableMapping, window: WindowContext, reader: WindowReader): Promise<SyncPlan> {
+  if (window.pairs.length <= PLAN_CHUNK) return plan(m, window, reader.policy);
+  const whole: SyncPlan = { mapping: m.name, records: [], seriesCodesUsed: 0 };
+  for (let i = 0; i < window.pairs.length; i += PLAN_CHUNK) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    // Number-series codes go on from where the chunk before stopped, as in one plan of the whole window.
+    const seriesHighest = whole.seriesCodesUsed ? (window.seriesHighest ?? 0) + whole.seriesCodesUsed : window.seriesHighest;
+    const part = plan(m, { ...window, pairs: window.pairs.slice(i, i + PLAN_CHUNK), seriesHighest }, reader.policy);
+    for (const r of part.records) whole.records.push(r);
+    whole.seriesCodesUsed! += part.seriesCodesUsed ?? 0;
+  }
+  return whole;
+}
+
 /** The plan of a window read, undefined when the window holds nothing to plan. */
 async function planWindow(m: IntegrationTableMapping, reader: WindowReader, read: Promise<WindowContext>): Promise<SyncPlan | undefined> {
   const window = await read;
   if (!window.pairs.length) return undefined;
-  const syncPlan = plan(m, window, reader.policy);
-  if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) return plan(m, window, reader.policy);
+  const syncPlan = await planInChunks(m, window, reader);
+  if (reader.lookups.missing.size && (await reader.lookups.buildMissing())) return planInChunks(m, window, reader);
   return syncPlan;
 }
 
@@ -295,7 +372,6 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const state = ctx.state;
   const started = ctx.clock.now();
   const tables: IntentTables = { bc: bcTable(m), dataverse: dataverseTable(m, ctx.dataverseCompanyId) };
-  const onProgress = (done: number, total: number) => ctx.onProgress?.(m.name, 'writing', done, total);
   const applyCtx: ApplyContext = {
     bc: ctx.bc,
     dataverse: ctx.dataverse,
@@ -303,7 +379,6 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
     state,
     intents: ctx.intents,
     signal: ctx.signal,
-    onProgress,
     dataverseWritten: {},
     slots: { bc: new Slots(() => ctx.bc.limits.parallelRequests), dataverse: new Slots(() => ctx.dataverse.limits.parallelRequests) },
   };
@@ -321,7 +396,10 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const dvAfter = watermarks.dataverse && !everything ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
   const reader = new WindowReader(ctx, m, tables, options, { bcAfter, dvAfter }, { toDv, fromDv });
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };
-  const processWindow: ProcessWindow = (bcRecs, dvRecs) => runWindow(ctx, m, reader, applyCtx, reader.read(bcRecs, dvRecs), result, Boolean(options.dryRun));
+  const pipeline = new WritePipeline(() => ({ dataverse: ctx.dataverse.limits, bc: ctx.bc.limits }), ctx.signal);
+  const writer: WindowWriter = { applyCtx, pipeline, progress: { done: 0, total: 0 } };
+  const processWindow: ProcessWindow = (bcRecs, dvRecs, handingOver) =>
+    runWindow(ctx, m, reader, writer, reader.read(bcRecs, dvRecs), result, Boolean(options.dryRun), handingOver);
 
   ctx.onProgress?.(m.name, 'reading', 0, 0);
   const seen = await selectChanges(ctx, m, tables, options, reader, { bcAfter, dvAfter, toDv, fromDv, written: applyCtx.dataverseWritten! }, processWindow);

@@ -9,6 +9,11 @@ import {
   TIME_NONE,
   TIME_TEXT,
 } from './codecs.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { StateError } from '../errors.js';
+import type { ByteSink } from './files.js';
 import type { Coupling, JsonValue, RecordError, SyncResult } from './types.js';
 
 /**
@@ -25,11 +30,14 @@ import type { Coupling, JsonValue, RecordError, SyncResult } from './types.js';
 
 const RESULT: readonly (SyncResult | undefined)[] = [undefined, 'success', 'failure'];
 const RESULT_CHAR = ['-', 's', 'f'] as const;
+const RESULT_JSON = ['', '"success"', '"failure"'] as const;
 
 const DEAD = 1;
 const SKIPPED = 2;
 /** The id of that side is not a GUID: its string is in `texts`. */
 const TEXT_ID = [4, 8] as const;
+/** Changed since the store's last commit: its line goes into the next journal batch. */
+const PENDING = 16;
 
 const EMPTY = -1;
 const REMOVED = -2;
@@ -64,6 +72,28 @@ function copyBytes(src: Uint8Array, from: number, n: number, dst: Uint8Array, to
   for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
 }
 
+/**
+ * Where a table may keep `extra` values it does not hold in memory: a scratch file in `dir` (the state directory),
+ * once more than `residentBytes` of them are in memory. Not part of the state: unlinked as soon as it is opened.
+ */
+export interface ExtraSpill {
+  dir: string;
+  residentBytes: number;
+}
+
+/** Suffix of the scratch files of spilled `extra` values (removed by a writable open if a crash left one). */
+export const SPILL_SUFFIX = '.extra-spill';
+const READ_WINDOW = 64 * 1024;
+
+/** Closes the scratch file of a table nobody holds any more. */
+const spillFiles = new FinalizationRegistry<number>((fd) => {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+});
+
 export class CouplingTable {
   /** Rows used, live and dead. */
   length = 0;
@@ -78,11 +108,22 @@ export class CouplingTable {
   /** to-Dataverse result + 3 * to-BC result (0 none, 1 success, 2 failure). */
   private results = new Uint8Array(0);
   private flags = new Uint8Array(0);
-  private extraAt = new Uint32Array(0);
+  /**
+   * Where each row's `extra` JSON is in the table's extras log: positions below `spilled` are in the scratch file,
+   * the rest in `arena` at `position - spilled` (README.md "In memory": extras in memory or spilled).
+   */
+  private extraAt = new Float64Array(0);
   private extraLength = new Uint32Array(0);
   private arena = Buffer.alloc(0);
   private arenaUsed = 0;
   private arenaGarbage = 0;
+  /** Bytes of the extras log written to the scratch file. */
+  private spilled = 0;
+  private spillFd = -1;
+  /** The last bytes read back from the scratch file, at log position `windowAt`. */
+  private window: Buffer | undefined;
+  private windowAt = -1;
+  private windowLength = 0;
   /** Ids and times not in a compact form, by row * 8 + field. */
   private readonly texts = new Map<number, string>();
   private readonly rare = new Map<number, Rare>();
@@ -96,6 +137,8 @@ export class CouplingTable {
   private cacheObject: (Coupling | undefined)[] = new Array<Coupling | undefined>(16);
   private cacheMask = 15;
   private readonly captures = new Set<TableCapture>();
+  /** Rows marked PENDING, in the order of their first change since the last commit. */
+  private changed: number[] = [];
   private lastExtraText = '';
   private lastExtra: Readonly<Record<string, JsonValue>> | undefined;
   private lastTimeMs = Number.NaN;
@@ -103,7 +146,15 @@ export class CouplingTable {
   private lastTimeText = '';
   private retired = false;
 
-  constructor(readonly mapping: string) {}
+  /** The mapping's name as a JSON string (journal lines). */
+  private readonly mappingJson: string;
+
+  constructor(
+    readonly mapping: string,
+    private readonly spill?: ExtraSpill,
+  ) {
+    this.mappingJson = JSON.stringify(mapping);
+  }
 
   /** Room for `rows` rows in all, and index tables sized for them (a file's count before it is read). */
   reserve(rows: number): void {
@@ -115,10 +166,16 @@ export class CouplingTable {
 
   /** Room for `bytes` more bytes of `extra` JSON (a file's estimate, so its load does not copy the arena as it grows). */
   reserveExtraBytes(bytes: number): void {
+    if (this.spill) bytes = Math.min(bytes, this.spill.residentBytes);
     if (this.arenaUsed + bytes <= this.arena.length) return;
     const next = Buffer.allocUnsafe(this.arenaUsed + bytes);
     this.arena.copy(next, 0, 0, this.arenaUsed);
     this.arena = next;
+  }
+
+  /** Bytes of `extra` values kept in the scratch file rather than in memory (live and replaced). */
+  get spilledBytes(): number {
+    return this.spilled;
   }
 
   /** Bytes held by the columns, arena and index tables (typed arrays only: what a row costs at minimum). */
@@ -248,8 +305,41 @@ export class CouplingTable {
   private extraText(row: number): string | undefined {
     const length = this.extraLength[row]!;
     if (length === 0) return undefined;
+    const buf = this.extraBytes(row, length);
+    return buf.toString('utf8', this.readAt, this.readAt + length);
+  }
+
+  /** Where `extraBytes` found the row's bytes in the buffer it returned. */
+  private readAt = 0;
+
+  /** The buffer holding the row's `extra` bytes, at `readAt`: the arena, or what was read back from the scratch file. */
+  private extraBytes(row: number, length: number): Buffer {
     const at = this.extraAt[row]!;
-    return this.arena.toString('utf8', at, at + length);
+    if (at >= this.spilled) {
+      this.readAt = at - this.spilled;
+      return this.arena;
+    }
+    if (!(at >= this.windowAt && at + length <= this.windowAt + this.windowLength)) {
+      // Rows are mostly read in row order, which is the order their values were written: read ahead.
+      const size = Math.max(READ_WINDOW, length);
+      if (!this.window || this.window.length < size) this.window = Buffer.allocUnsafe(size);
+      const want = Math.min(this.window.length, this.spilled - at);
+      let got = 0;
+      try {
+        while (got < want) {
+          const n = fs.readSync(this.spillFd, this.window, got, want - got, at + got);
+          if (n === 0) break;
+          got += n;
+        }
+      } catch (err) {
+        throw new StateError(`Cannot read back the couplings' extra values of ${this.mapping} from the state's scratch file: ${(err as Error).message}.`, { cause: err });
+      }
+      if (got < length) throw new StateError(`The state's scratch file of ${this.mapping} ends early; run again.`);
+      this.windowAt = at;
+      this.windowLength = got;
+    }
+    this.readAt = at - this.windowAt;
+    return this.window!;
   }
 
   private extra(row: number): Readonly<Record<string, JsonValue>> | undefined {
@@ -299,6 +389,42 @@ export class CouplingTable {
     if (rare?.lastErrorToBc) more += `,"lastErrorToBc":${JSON.stringify(rare.lastErrorToBc)}`;
     if (extra !== undefined) more += `,"extra":${extra}`;
     return more === '' ? `${head}]` : `${head},{${more.slice(1)}}]`;
+  }
+
+  /**
+   * Appends the journal line of a live row, `{"seq":…,"op":"put","coupling":{…}}` and its newline, written from the
+   * columns: the keys and values JSON.stringify of its Coupling object gives, `extra` copied as the JSON text it is.
+   */
+  writePutLine(row: number, seq: number, out: ByteSink): void {
+    const flags = this.flags[row]!;
+    const r = this.results[row]!;
+    let s = `{"seq":${seq},"op":"put","coupling":{"mapping":${this.mappingJson},"bcId":${this.idJson(0, row, flags)},"dataverseId":${this.idJson(1, row, flags)},"coupledAt":${this.timeJson(row, 0)}`;
+    if (this.timeCodes[row * 3 + 1] !== TIME_NONE) s += `,"bcModifiedAt":${this.timeJson(row, 1)}`;
+    if (this.timeCodes[row * 3 + 2] !== TIME_NONE) s += `,"dataverseModifiedAt":${this.timeJson(row, 2)}`;
+    if (r % 3 !== 0) s += `,"lastResultToDataverse":${RESULT_JSON[r % 3]}`;
+    if (r >= 3) s += `,"lastResultToBc":${RESULT_JSON[(r / 3) | 0]}`;
+    const rare = this.rare.get(row);
+    if (rare?.lastErrorToDataverse) s += `,"lastErrorToDataverse":${JSON.stringify(rare.lastErrorToDataverse)}`;
+    if (rare?.lastErrorToBc) s += `,"lastErrorToBc":${JSON.stringify(rare.lastErrorToBc)}`;
+    s += `,"skipped":${(flags & SKIPPED) !== 0},"failureCount":${rare?.failureCount ?? 0}`;
+    const length = this.extraLength[row]!;
+    if (length === 0) {
+      out.text(`${s}}}\n`);
+      return;
+    }
+    out.text(`${s},"extra":`);
+    const buf = this.extraBytes(row, length);
+    out.bytes(buf, this.readAt, this.readAt + length);
+    out.text('}}\n');
+  }
+
+  private idJson(side: IdSide, row: number, flags: number): string {
+    return (flags & TEXT_ID[side]) !== 0 ? JSON.stringify(this.texts.get(row * 8 + ID_FIELD[side])!) : `"${guidText(this.words[side], row * 4)}"`;
+  }
+
+  private timeJson(row: number, k: number): string {
+    const text = this.time(row, k)!;
+    return this.timeCodes[row * 3 + k] === TIME_TEXT ? JSON.stringify(text) : `"${text}"`;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -370,7 +496,8 @@ export class CouplingTable {
     this.flags[row] = this.flags[row]! | DEAD;
     this.troubled.delete(row);
     this.rare.delete(row);
-    for (let f = 0; f < 5; f++) this.texts.delete(row * 8 + f);
+    // A pending removal still needs its BC id for the journal's delete line (`writePendingLine` drops it).
+    for (let f = (this.flags[row]! & PENDING) !== 0 ? 1 : 0; f < 5; f++) this.texts.delete(row * 8 + f);
     this.dropExtra(row);
     const slot = row & this.cacheMask;
     if (this.cacheRow[slot] === row) this.cacheRow[slot] = -1;
@@ -381,6 +508,40 @@ export class CouplingTable {
     const slot = row & this.cacheMask;
     this.cacheRow[slot] = row;
     this.cacheObject[slot] = c;
+  }
+
+  /** Marks a row changed (by the store's changes, not by loading or replay): the next commit journals it. */
+  markChanged(row: number): void {
+    const f = this.flags[row]!;
+    if ((f & PENDING) !== 0) return;
+    this.flags[row] = f | PENDING;
+    this.changed.push(row);
+  }
+
+  /** Rows changed since the last call, in order of their first change; their marks are cleared. */
+  takeChanged(): number[] {
+    const rows = this.changed;
+    this.changed = [];
+    for (const row of rows) this.flags[row] = this.flags[row]! & ~PENDING;
+    return rows;
+  }
+
+  get changedCount(): number {
+    return this.changed.length;
+  }
+
+  /**
+   * The journal line of a row taken from `takeChanged`: its put line when live, else `{"seq":…,"op":"delete",…}`
+   * with its BC id (a coupling made again later in the batch is a later row, so its put line follows).
+   */
+  writeChangedLine(row: number, seq: number, out: ByteSink): void {
+    if ((this.flags[row]! & DEAD) === 0) {
+      this.writePutLine(row, seq, out);
+      return;
+    }
+    const bcId = this.id(0, row);
+    if ((this.flags[row]! & TEXT_ID[0]) !== 0) this.texts.delete(row * 8 + ID_FIELD[0]);
+    out.text(`{"seq":${seq},"op":"delete","mapping":${this.mappingJson},"bcId":${JSON.stringify(bcId)}}\n`);
   }
 
   /** Sets an id from its string: a GUID (any spelling) as words, anything else as text. */
@@ -407,11 +568,27 @@ export class CouplingTable {
       this.timeCodes[at] = TIME_NONE;
       return;
     }
-    const code = timeFromString(text);
+    // Per column, the last time set: couplings made together share coupledAt, and often their Dataverse second.
+    let code: number;
+    let ms: number;
+    if (text === this.setTimeText[k]) {
+      code = this.setTimeCode[k]!;
+      ms = this.setTimeMs[k]!;
+    } else {
+      code = timeFromString(text);
+      ms = decodedMs;
+      this.setTimeText[k] = text;
+      this.setTimeCode[k] = code;
+      this.setTimeMs[k] = ms;
+    }
     this.timeCodes[at] = code;
     if (code === TIME_TEXT) this.texts.set(row * 8 + TIME_FIELD + k, text);
-    else this.times[at] = decodedMs;
+    else this.times[at] = ms;
   }
+
+  private readonly setTimeText = ['', '', ''];
+  private readonly setTimeCode = [0, 0, 0];
+  private readonly setTimeMs = [0, 0, 0];
 
   /** Sets a time already decoded (codecs.ts `timeFromBytes`). */
   setDecodedTime(row: number, k: number, code: number, ms: number): void {
@@ -436,7 +613,7 @@ export class CouplingTable {
     const length = Buffer.byteLength(text);
     this.reserveArena(length);
     this.arena.write(text, this.arenaUsed, 'utf8');
-    this.extraAt[row] = this.arenaUsed;
+    this.extraAt[row] = this.spilled + this.arenaUsed;
     this.extraLength[row] = length;
     this.arenaUsed += length;
   }
@@ -447,7 +624,7 @@ export class CouplingTable {
     const length = end - start;
     this.reserveArena(length);
     copyBytes(src, start, length, this.arena, this.arenaUsed);
-    this.extraAt[row] = this.arenaUsed;
+    this.extraAt[row] = this.spilled + this.arenaUsed;
     this.extraLength[row] = length;
     this.arenaUsed += length;
   }
@@ -459,16 +636,22 @@ export class CouplingTable {
   private dropExtra(row: number): void {
     const n = this.extraLength[row]!;
     if (n === 0) return;
-    if (this.extraAt[row]! + n === this.arenaUsed) this.arenaUsed -= n;
+    if (this.extraAt[row]! + n === this.spilled + this.arenaUsed) this.arenaUsed -= n;
     else this.arenaGarbage += n;
     this.extraLength[row] = 0;
   }
 
   private reserveArena(length: number): void {
+    const spill = this.spill;
+    // Past the budget: what is in memory goes to the scratch file in one write, positions unchanged.
+    if (spill && this.arenaUsed > 0 && this.arenaUsed + length > spill.residentBytes) this.spillArena();
     if (this.arenaUsed + length <= this.arena.length) return;
     const live = this.arenaUsed - this.arenaGarbage;
-    if (this.arenaGarbage <= live) {
-      const next = Buffer.allocUnsafe(Math.max(64 * 1024, Math.ceil((this.arenaUsed + length) * 1.25)));
+    // A spilling table never moves values (its replaced ones are left in the scratch file when it spills).
+    if (this.arenaGarbage <= live || spill) {
+      let size = Math.max(64 * 1024, Math.ceil((this.arenaUsed + length) * 1.25));
+      if (spill) size = Math.max(this.arenaUsed + length, Math.min(size, spill.residentBytes));
+      const next = Buffer.allocUnsafe(size);
       this.arena.copy(next, 0, 0, this.arenaUsed);
       this.arena = next;
       return;
@@ -479,12 +662,42 @@ export class CouplingTable {
     for (let row = 0; row < this.length; row++) {
       const n = this.extraLength[row]!;
       if (n === 0) continue;
+      // Only ever before anything was spilled (a spilling table writes its arena out instead): positions are offsets.
       copyBytes(this.arena, this.extraAt[row]!, n, next, used);
       this.extraAt[row] = used;
       used += n;
     }
     this.arena = next;
     this.arenaUsed = used;
+    this.arenaGarbage = 0;
+  }
+
+  /** Appends the arena to the scratch file (opened and unlinked the first time) and empties it. */
+  private spillArena(): void {
+    if (this.arenaUsed === 0) return;
+    if (this.spillFd < 0) {
+      const file = path.join(this.spill!.dir, `.${process.pid}.${randomBytes(4).toString('hex')}${SPILL_SUFFIX}`);
+      try {
+        this.spillFd = fs.openSync(file, 'wx+', 0o600);
+      } catch (err) {
+        throw new StateError(`Cannot write the state's scratch file ${file}: ${(err as Error).message}. Check the state directory's permissions and free space.`, { cause: err });
+      }
+      spillFiles.register(this, this.spillFd);
+      // Scratch only: nothing reads it after this process; on POSIX it is gone even if the process is killed.
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        // removed by the next writable open
+      }
+    }
+    let done = 0;
+    try {
+      while (done < this.arenaUsed) done += fs.writeSync(this.spillFd, this.arena, done, this.arenaUsed - done, this.spilled + done);
+    } catch (err) {
+      throw new StateError(`Cannot write the state's scratch file of ${this.mapping}: ${(err as Error).message}. Free disk space and run again.`, { cause: err });
+    }
+    this.spilled += this.arenaUsed;
+    this.arenaUsed = 0;
     this.arenaGarbage = 0;
   }
 
@@ -506,7 +719,7 @@ export class CouplingTable {
     this.timeCodes = grow(this.timeCodes, (n) => new Uint8Array(n), 3);
     this.results = grow(this.results, (n) => new Uint8Array(n), 1);
     this.flags = grow(this.flags, (n) => new Uint8Array(n), 1);
-    this.extraAt = grow(this.extraAt, (n) => new Uint32Array(n), 1);
+    this.extraAt = grow(this.extraAt, (n) => new Float64Array(n), 1);
     this.extraLength = grow(this.extraLength, (n) => new Uint32Array(n), 1);
     this.capacity = capacity;
     const cacheSize = Math.min(CACHE_SIZE, 2 ** Math.ceil(Math.log2(Math.max(16, capacity))));

@@ -1,4 +1,4 @@
-import { CouplingTable } from './coupling-table.js';
+import { CouplingTable, type ExtraSpill } from './coupling-table.js';
 import type { Coupling, SideName, SyncDirection, UncoupledFailure, Watermarks } from './types.js';
 
 /**
@@ -26,8 +26,12 @@ export class MappingState {
   readonly uncoupledFailures = new Map<string, UncoupledFailure>();
   watermarks: Watermarks = {};
 
-  constructor(readonly name: string) {
-    this.table = new CouplingTable(name);
+  constructor(
+    readonly name: string,
+    /** Where the tables of a writable store keep `extra` values beyond their in-memory budget. */
+    readonly spill?: ExtraSpill,
+  ) {
+    this.table = new CouplingTable(name, spill);
   }
 
   byBcId(bcId: string): Coupling | undefined {
@@ -50,7 +54,10 @@ export class StateData {
   private couplingCount = 0;
 
   /** Reads a mapping's file into this data (set by the store; snapshot.ts `loadMappingFile`). */
-  constructor(private readonly loader?: (data: StateData, m: MappingState) => void) {}
+  constructor(
+    private readonly loader?: (data: StateData, m: MappingState) => void,
+    private readonly spill?: ExtraSpill,
+  ) {}
 
   get size(): number {
     return this.couplingCount;
@@ -67,7 +74,7 @@ export class StateData {
   entry(name: string): MappingState {
     let m = this.mappings.get(name);
     if (!m) {
-      m = new MappingState(name);
+      m = new MappingState(name, this.spill);
       this.mappings.set(name, m);
     }
     return m;
@@ -100,7 +107,7 @@ export class StateData {
     } catch (err) {
       // Leave it unloaded (and counted as before), so nothing half-read is ever used or written back.
       this.couplingCount = counted;
-      m.table = new CouplingTable(m.name);
+      m.table = new CouplingTable(m.name, m.spill);
       m.loaded = false;
       throw err;
     }
@@ -120,21 +127,34 @@ export class StateData {
     let displaced: Coupling | undefined;
     if (sameDv >= 0 && sameDv !== sameBc) {
       displaced = t.get(sameDv);
+      t.markChanged(sameDv);
       t.remove(sameDv);
       this.couplingCount -= 1;
     }
     if (sameBc >= 0 && sameBc === sameDv) {
+      t.markChanged(sameBc);
       t.replace(sameBc, c);
       return displaced;
     }
     // A new pair: a new row (the bcId's old row, coupled to another Dataverse id, goes).
     if (sameBc >= 0) {
+      t.markChanged(sameBc);
       t.remove(sameBc);
       this.couplingCount -= 1;
     }
-    t.add(c);
+    if (t.add(c) === 'ok') t.markChanged(t.length - 1);
     this.couplingCount += 1;
     return displaced;
+  }
+
+  /** Adds a coupling whose ids no coupling of its mapping holds (the caller has just checked and made room). */
+  addCoupling(c: Coupling): void {
+    const m = this.ensure(c.mapping);
+    m.dirty = true;
+    const added = m.table.add(c);
+    if (added !== 'ok') throw new Error(`${c.mapping}: the ${added === 'bcId taken' ? 'BC' : 'Dataverse'} id of a new coupling is taken`);
+    m.table.markChanged(m.table.length - 1);
+    this.couplingCount += 1;
   }
 
   /**
@@ -158,6 +178,7 @@ export class StateData {
     if (!m || row < 0) return undefined;
     const c = m.table.get(row);
     m.dirty = true;
+    m.table.markChanged(row);
     m.table.remove(row);
     this.couplingCount -= 1;
     return c;
@@ -176,8 +197,20 @@ export class StateData {
     m.dirty = true;
     const n = m.table.size;
     m.table.retire();
-    m.table = new CouplingTable(m.name);
+    m.table = new CouplingTable(m.name, m.spill);
     this.couplingCount -= n;
+    return n;
+  }
+
+  /** Forgets which couplings changed (after replay, or when pending changes are discarded). */
+  forgetChanges(): void {
+    for (const m of this.mappings.values()) if (m.loaded) m.table.takeChanged();
+  }
+
+  /** Couplings changed since the last `takeChanged` of their table. */
+  get changedCouplings(): number {
+    let n = 0;
+    for (const m of this.mappings.values()) if (m.loaded) n += m.table.changedCount;
     return n;
   }
 

@@ -151,3 +151,58 @@ export async function writeAll(handle: fs.promises.FileHandle, buf: Buffer): Pro
     written += r.bytesWritten;
   }
 }
+
+/**
+ * Bytes appended into chunks of about 1 MB (a journal batch of millions of changes never becomes one string or
+ * one buffer): strings are written as UTF-8 straight into the chunk, bytes are copied.
+ */
+export class ByteSink {
+  private readonly chunks: Buffer[] = [];
+  private buf: Buffer;
+  private pos = 0;
+  private done = 0;
+
+  constructor(private readonly chunkSize = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(chunkSize);
+  }
+
+  /** Bytes appended so far. */
+  get length(): number {
+    return this.done + this.pos;
+  }
+
+  text(s: string): void {
+    // At most 3 bytes per UTF-16 unit.
+    this.room(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, this.buf.length - this.pos, 'utf8');
+  }
+
+  bytes(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.room(n);
+    const buf = this.buf;
+    if (n > 64) buf.set(src.subarray(from, to), this.pos);
+    else for (let i = 0; i < n; i++) buf[this.pos + i] = src[from + i]!;
+    this.pos += n;
+  }
+
+  /** The chunks written (the sink is empty afterwards). */
+  take(): Buffer[] {
+    this.seal();
+    return this.chunks.splice(0);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.seal();
+    if (this.buf.length < n) this.buf = Buffer.allocUnsafe(Math.max(this.chunkSize, n));
+  }
+
+  private seal(): void {
+    if (this.pos === 0) return;
+    this.chunks.push(this.buf.subarray(0, this.pos));
+    this.done += this.pos;
+    this.buf = this.pos + 1024 < this.buf.length ? this.buf.subarray(this.pos) : Buffer.allocUnsafe(this.chunkSize);
+    this.pos = 0;
+  }
+}

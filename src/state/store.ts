@@ -4,7 +4,8 @@ import { systemClock, type Clock } from '../clock.js';
 import { StateError } from '../errors.js';
 import { StateData, failureKey, type MappingState } from './data.js';
 import { CouplingConflictError, CouplingNotFoundError } from './errors.js';
-import { fileExists, fsyncDir, removeStaleTempFiles, writeAll } from './files.js';
+import { SPILL_SUFFIX } from './coupling-table.js';
+import { ByteSink, fileExists, fsyncDir, readdirOrNothing, removeStaleTempFiles, writeAll } from './files.js';
 import { commitLine, journalLine, JournalGapError, replayJournal, truncateJournal, type JournalChange } from './journal.js';
 import { StateLock } from './lock.js';
 import { maskSecrets } from './mask.js';
@@ -43,6 +44,7 @@ export const MAX_ERROR_MESSAGE = 2048;
 const DEFAULT_AUTO_COMPACT_BYTES = 64 * 1024 * 1024;
 const CLOSE_COMPACT_MIN_BYTES = 1024 * 1024;
 const READ_ONLY_ATTEMPTS = 5;
+const DEFAULT_RESIDENT_EXTRA_BYTES = 4 * 1024 * 1024;
 
 export interface StateStoreOptions {
   /** Take the state lock (every command that changes state). `false` opens read-only (`log`, `mappings show`). */
@@ -54,22 +56,25 @@ export interface StateStoreOptions {
   command?: string;
   /** Journal size at which `commit()` also compacts (default 64 MiB, or the snapshot's size if larger). */
   autoCompactBytes?: number;
+  /**
+   * Bytes of couplings' `extra` values (merge bases, flags) a mapping keeps in memory (default 4 MiB); beyond them a
+   * writable store writes them to a scratch file and reads them back when asked for. Read-only opens keep all.
+   */
+  residentExtraBytes?: number;
 }
 
 /**
- * Records changed since the last commit, by key; their current values are written at commit. Couplings
- * are kept per mapping by bcId (no composite key strings: this is touched for every change). Order within
- * a batch does not matter for the result, except that a mapping's clear replays before its couplings.
+ * Records changed since the last commit, by key; their current values are written at commit. Changed couplings
+ * are marked in their tables' rows instead (coupling-table.ts `markChanged`: no key per change). Order within a
+ * batch does not matter for the result, except that a mapping's clear replays before its couplings.
  */
 class Pending {
   clears = new Set<string>();
-  couplings = new Map<string, Set<string>>();
   watermarks = new Map<string, Set<SideName>>();
   failures = new Map<string, Map<string, { direction: SyncDirection; sourceId: string }>>();
 
   get size(): number {
     let n = this.clears.size;
-    for (const s of this.couplings.values()) n += s.size;
     for (const s of this.watermarks.values()) n += s.size;
     for (const s of this.failures.values()) n += s.size;
     return n;
@@ -87,6 +92,13 @@ interface PreparedBatch {
 /** Reads a mapping's couplings file the first time the mapping is used. */
 function loaderFor(dir: string) {
   return (data: StateData, m: MappingState): void => loadMappingFile(dir, data, m);
+}
+
+/** Scratch files of spilled `extra` values a killed process may have left (where unlinking an open file is refused). */
+async function removeSpillFiles(dir: string): Promise<void> {
+  for (const name of await readdirOrNothing(dir)) {
+    if (name.endsWith(SPILL_SUFFIX)) await fs.promises.rm(path.join(dir, name), { force: true });
+  }
 }
 
 function requireText(value: string, what: string): void {
@@ -191,7 +203,7 @@ export class StateStore implements CouplingLookup {
 
   /** Changes made since the last `commit()`. */
   get pendingChanges(): number {
-    return this.pending.size;
+    return this.pending.size + this.data.changedCouplings;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -217,6 +229,7 @@ export class StateStore implements CouplingLookup {
         try {
           const snap = await readSnapshot(snapshotFile, data);
           const replay = await replayJournal(journalFile, data, snap?.header.journalSeq ?? 0);
+          data.forgetChanges();
           // Every mapping now (a writer's compaction could remove the files this snapshot names later on),
           // except those the journal has cleared since.
           for (const name of [...data.mappings.keys()]) data.mapping(name);
@@ -243,10 +256,13 @@ export class StateStore implements CouplingLookup {
     });
     let handle: fs.promises.FileHandle | undefined;
     try {
-      const data = new StateData(loaderFor(dir));
+      await removeSpillFiles(dir);
+      const data = new StateData(loaderFor(dir), { dir, residentBytes: options.residentExtraBytes ?? DEFAULT_RESIDENT_EXTRA_BYTES });
       const snap = await readSnapshot(snapshotFile, data);
       const afterSeq = snap?.header.journalSeq ?? 0;
       const replay = await replayJournal(journalFile, data, afterSeq);
+      // What the journal replayed is already on disk: nothing of it is pending.
+      data.forgetChanges();
       // Everything is readable; only now repair what a killed process left behind.
       let journalBytes = replay.fileBytes;
       if (replay.batches === 0 && replay.fileBytes > 0) {
@@ -337,9 +353,9 @@ export class StateStore implements CouplingLookup {
    * What a mapping's couplings take in memory: bytes of its typed columns, id tables and extra arena (the
    * bulk of it; capacity included), and how many ids and times are kept as strings beside them.
    */
-  couplingMemory(mapping: string): { couplings: number; rows: number; bytes: number; strings: number } {
+  couplingMemory(mapping: string): { couplings: number; rows: number; bytes: number; strings: number; spilledBytes: number } {
     const t = this.data.mapping(mapping)?.table;
-    return { couplings: t?.size ?? 0, rows: t?.length ?? 0, bytes: t?.columnBytes ?? 0, strings: t?.strings ?? 0 };
+    return { couplings: t?.size ?? 0, rows: t?.length ?? 0, bytes: t?.columnBytes ?? 0, strings: t?.strings ?? 0, spilledBytes: t?.spilledBytes ?? 0 };
   }
 
   /** Mappings that have couplings, watermarks or failures. */
@@ -449,7 +465,6 @@ export class StateStore implements CouplingLookup {
     if (conflicts.length > 0 && !options.replace) throw new CouplingConflictError(m.name, bcId, dataverseId, conflicts);
     for (const c of conflicts) {
       this.data.deleteCoupling(m.name, c.bcId);
-      this.touchCoupling(m.name, c.bcId);
     }
     const coupling = makeCoupling({
       mapping: m.name,
@@ -462,8 +477,8 @@ export class StateStore implements CouplingLookup {
       lastResultToBc: input.syncedDirection === 'from-dataverse' ? 'success' : undefined,
       extra: input.extra,
     });
-    this.data.putCoupling(coupling);
-    this.touchCoupling(m.name, bcId);
+    // Both ids are free now (found free, or their couplings just removed): no second lookup.
+    this.data.addCoupling(coupling);
     // Coupled now: a failed insert of either record has evidently been resolved.
     this.dropFailure(m.name, 'to-dataverse', bcId);
     this.dropFailure(m.name, 'from-dataverse', dataverseId);
@@ -476,7 +491,6 @@ export class StateStore implements CouplingLookup {
     const c = this.find(mapping, ids);
     if (!c) return undefined;
     this.data.deleteCoupling(c.mapping, c.bcId);
-    this.touchCoupling(c.mapping, c.bcId);
     return c;
   }
 
@@ -486,7 +500,6 @@ export class StateStore implements CouplingLookup {
     const n = this.data.clearCouplings(mapping);
     if (n === 0) return 0;
     // Earlier changes of this mapping's couplings are void; later ones replay after the clear.
-    this.pending.couplings.delete(mapping);
     this.pending.clears.add(mapping);
     return n;
   }
@@ -518,7 +531,6 @@ export class StateStore implements CouplingLookup {
       extra: mergeExtra(c.extra, patch.extra),
     });
     this.data.putCoupling(next);
-    this.touchCoupling(next.mapping, next.bcId);
     return next;
   }
 
@@ -557,7 +569,6 @@ export class StateStore implements CouplingLookup {
           failureCount: otherFailing ? c.failureCount : 0,
         });
     this.data.putCoupling(next);
-    this.touchCoupling(next.mapping, next.bcId);
     return next;
   }
 
@@ -584,7 +595,6 @@ export class StateStore implements CouplingLookup {
         ? withChanges(c, { lastResultToDataverse: 'failure', lastErrorToDataverse: error, skipped: c.skipped || skipNow, failureCount: c.failureCount + 1 })
         : withChanges(c, { lastResultToBc: 'failure', lastErrorToBc: error, skipped: c.skipped || skipNow, failureCount: c.failureCount + 1 });
       this.data.putCoupling(next);
-      this.touchCoupling(next.mapping, next.bcId);
       return { skipped: next.skipped, coupled: true, failureCount: next.failureCount };
     }
     const rawSource = direction === 'to-dataverse' ? ids.bcId : ids.dataverseId;
@@ -629,7 +639,6 @@ export class StateStore implements CouplingLookup {
       if (!c?.skipped) return;
       const next = withChanges(c, { skipped: false });
       this.data.putCoupling(next);
-      this.touchCoupling(next.mapping, next.bcId);
       cleared += 1;
     };
     const unskipFailure = (f: UncoupledFailure | undefined): void => {
@@ -716,6 +725,7 @@ export class StateStore implements CouplingLookup {
    */
   discardPending(): void {
     this.pending = new Pending();
+    this.data.forgetChanges();
   }
 
   /** Commits, writes a new snapshot and empties the journal. */
@@ -755,15 +765,6 @@ export class StateStore implements CouplingLookup {
     this.lock.assertHeld();
   }
 
-  private touchCoupling(mapping: string, bcId: string): void {
-    let set = this.pending.couplings.get(mapping);
-    if (!set) {
-      set = new Set();
-      this.pending.couplings.set(mapping, set);
-    }
-    set.add(bcId);
-  }
-
   private touchWatermark(mapping: string, side: SideName): void {
     let set = this.pending.watermarks.get(mapping);
     if (!set) {
@@ -788,56 +789,42 @@ export class StateStore implements CouplingLookup {
     return true;
   }
 
-  /** The current values of the changed records, as journal changes (clears first). */
-  private *changes(pending: Pending): Generator<JournalChange> {
-    for (const mapping of pending.clears) yield { op: 'clearCouplings', mapping };
-    for (const [mapping, bcIds] of pending.couplings) {
-      const m = this.data.mapping(mapping);
-      for (const bcId of bcIds) {
-        const c = m?.byBcId(bcId);
-        yield c ? { op: 'put', coupling: c } : { op: 'delete', mapping, bcId };
-      }
-    }
-    for (const [mapping, sides] of pending.watermarks) {
-      const m = this.data.mapping(mapping);
-      for (const side of sides) yield { op: 'watermark', mapping, side, at: m?.watermarks[side] ?? null };
-    }
-    for (const [mapping, refs] of pending.failures) {
-      const m = this.data.mapping(mapping);
-      for (const [key, ref] of refs) {
-        const f = m?.uncoupledFailures.get(key);
-        yield f ? { op: 'putFailure', failure: f } : { op: 'deleteFailure', mapping, direction: ref.direction, sourceId: ref.sourceId };
-      }
-    }
-  }
-
   /**
    * Serializes the pending changes now (synchronously), so the batch holds exactly the state at the time
-   * of the call, even if the caller keeps changing records while the write is under way.
+   * of the call, even if the caller keeps changing records while the write is under way. A changed coupling's
+   * line is written from its table's columns straight into the batch's bytes (no object, no JSON.stringify).
    */
   private takeBatch(): PreparedBatch | undefined {
     const pending = this.pending;
     this.pending = new Pending();
     let seq = this.nextSeq;
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let text = '';
-    for (const change of this.changes(pending)) {
-      text += `${journalLine(seq++, change)}\n`;
-      if (text.length >= 1 << 20) {
-        chunks.push(Buffer.from(text, 'utf8'));
-        bytes += chunks[chunks.length - 1]!.length;
-        text = '';
+    const out = new ByteSink();
+    const line = (change: JournalChange): void => out.text(`${journalLine(seq++, change)}\n`);
+    for (const mapping of pending.clears) line({ op: 'clearCouplings', mapping });
+    // The couplings changed since the last batch, marked in their tables (a cleared mapping's old table is gone).
+    for (const m of this.data.mappings.values()) {
+      if (!m.loaded) continue;
+      for (const row of m.table.takeChanged()) m.table.writeChangedLine(row, seq++, out);
+    }
+    for (const [mapping, sides] of pending.watermarks) {
+      const m = this.data.mapping(mapping);
+      for (const side of sides) line({ op: 'watermark', mapping, side, at: m?.watermarks[side] ?? null });
+    }
+    for (const [mapping, refs] of pending.failures) {
+      const m = this.data.mapping(mapping);
+      for (const [key, ref] of refs) {
+        const f = m?.uncoupledFailures.get(key);
+        line(f ? { op: 'putFailure', failure: f } : { op: 'deleteFailure', mapping, direction: ref.direction, sourceId: ref.sourceId });
       }
     }
     const changes = seq - this.nextSeq;
     if (changes === 0) return undefined;
-    chunks.push(Buffer.from(`${text}${commitLine(seq, this.nowIso(), changes)}\n`, 'utf8'));
-    bytes += chunks[chunks.length - 1]!.length;
+    out.text(`${commitLine(seq, this.nowIso(), changes)}\n`);
+    const bytes = out.length;
     this.nextSeq = seq + 1;
     this.journalQueued += bytes;
     this.journalSinceView += bytes;
-    return { chunks, bytes, lastSeq: seq, changes };
+    return { chunks: out.take(), bytes, lastSeq: seq, changes };
   }
 
   /**

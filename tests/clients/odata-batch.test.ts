@@ -6,6 +6,7 @@ import {
   decodeMultipartBatch,
   encodeJsonBatch,
   encodeMultipartBatch,
+  encodeMultipartBatchBytes,
   matchJsonResults,
   matchMultipartResults,
   type BatchOperation,
@@ -140,6 +141,57 @@ describe('Dataverse multipart $batch encoding', () => {
     ).toThrow(/used twice/);
     expect(() => encodeMultipartBatch([])).toThrow(/at least one/);
     expect(() => encodeMultipartBatch([{ method: 'POST', url: '/x', contentId: '1' }])).toThrow(/only meaningful inside a changeset/);
+  });
+});
+
+describe('Dataverse multipart $batch encoding as bytes', () => {
+  // The reference: the text of the batch encoded to UTF-8 in one go, as the wire format is defined.
+  const asText = (items: MultipartBatchItem[]): string => encodeMultipartBatch(items, { boundary: 'batch_T', changesetBoundary: (i) => `changeset_${i}` }).body;
+  const asBytes = (items: MultipartBatchItem[]): Buffer =>
+    encodeMultipartBatchBytes(items, { boundary: 'batch_T', changesetBoundary: (i) => `changeset_${i}` }).body;
+
+  test('CR LF inside values, every kind of Unicode, empty and text bodies: the bytes are the UTF-8 of the text', () => {
+    const items: MultipartBatchItem[] = [
+      { method: 'PATCH', url: '/api/data/v9.2/accounts(1)', body: { name: 'line 1\r\nline 2\n--batch_T\r\n', description: 'tab\there "quoted" \\ back' } },
+      { method: 'POST', url: '/api/data/v9.2/accounts', body: { name: 'Åsa Øster Müller', city: 'Zürich €', cjk: '東京都', emoji: '😀 👩‍👩‍👧', rtl: 'مرحبا' } },
+      { method: 'POST', url: '/api/data/v9.2/notes', body: { lone: 'half \ud83d pair', swapped: '\ude00\ud83d' } },
+      { method: 'POST', url: '/api/data/v9.2/tasks', body: {} },
+      { method: 'POST', url: '/api/data/v9.2/tasks', body: '' },
+      { method: 'POST', url: '/api/data/v9.2/tasks', body: 'raw ünïcode text\r\n' },
+      { method: 'DELETE', url: '/api/data/v9.2/accounts(2)', headers: { 'If-Match': '*' } },
+      { changeset: [{ method: 'PATCH', url: '/api/data/v9.2/accounts(3)', body: { name: 'ß' }, contentId: '1' }, { method: 'DELETE', url: '$1', contentId: '2' }] },
+      { method: 'GET', url: "/api/data/v9.2/accounts?$filter=name eq 'Ä'" },
+    ];
+    const bytes = asBytes(items);
+    expect(bytes.equals(Buffer.from(asText(items), 'utf8'))).toBe(true);
+    // Values keep their own line breaks and characters; the parts are still found by their delimiters.
+    const text = bytes.toString('utf8');
+    expect(text).toContain('{"name":"line 1\\r\\nline 2\\n--batch_T\\r\\n"');
+    expect(text).toContain('😀 👩‍👩‍👧');
+    expect(text).toContain('"lone":"half \\ud83d pair"');
+    expect(text.split('\r\n--batch_T\r\n')).toHaveLength(items.length);
+  });
+
+  test('a batch larger than the encoder\'s buffer, and a small one after it, are whole', () => {
+    const big: MultipartBatchItem[] = Array.from({ length: 1000 }, (_, i) => ({
+      method: 'PATCH' as const,
+      url: `/api/data/v9.2/accounts(${i})`,
+      body: { name: `${'ü'.repeat(900)} ${i}`, description: '€'.repeat(700) },
+      headers: { 'If-Match': '*' },
+    }));
+    const bytes = asBytes(big);
+    expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(bytes.equals(Buffer.from(asText(big), 'utf8'))).toBe(true);
+    const small: MultipartBatchItem[] = [{ method: 'POST', url: '/x', body: { a: 1 } }];
+    expect(asBytes(small).toString('utf8')).toBe(asText(small));
+    expect(asBytes(small).length).toBe(Buffer.byteLength(asText(small)));
+  });
+
+  test('a refused batch leaves nothing behind for the next one', () => {
+    expect(() => asBytes([{ method: 'POST', url: '/a', body: { a: 1 } }, { changeset: [{ method: 'GET', url: '/x' }] }])).toThrow(BatchFormatError);
+    const next: MultipartBatchItem[] = [{ method: 'POST', url: '/b', body: { b: 2 } }];
+    expect(asBytes(next).toString('utf8')).toBe(asText(next));
+    expect(asBytes(next).toString('utf8').startsWith('--batch_T\r\n')).toBe(true);
   });
 });
 
@@ -352,6 +404,117 @@ describe('Dataverse multipart $batch decoding', () => {
     ];
     expect(decodeMultipartBatch('multipart/mixed; boundary=b', lf)).toEqual(expected);
     expect(decodeMultipartBatch('multipart/mixed; boundary=b', lf.replace(/\n/g, '\r\n'))).toEqual(expected);
+  });
+});
+
+describe('Dataverse multipart $batch answers: seeded round trips', () => {
+  // Answers written the way the format allows (any header-name case, blanks around values, LF or CR LF, preamble and
+  // epilogue, multi-line and Unicode bodies, errors inside changesets), then read back: what was written comes out.
+  let seed = 11;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+  const recase = (name: string): string => pick([name, name.toLowerCase(), name.toUpperCase()]);
+  const blanks = (): string => pick(['', ' ', '  ', '\t', ' \t ']);
+
+  interface Written {
+    status: number;
+    headers: Record<string, string>;
+    body: string;
+    contentId?: string;
+  }
+
+  const bodies = (): string =>
+    pick([
+      '',
+      JSON.stringify({ accountid: '00000000-0000-0000-0000-000000000001', name: 'Åsa \r\n Zürich 東京 😀', note: '--batchresponse_1 is only text here' }),
+      JSON.stringify({ error: { code: '0x80040237', message: 'A record with matching key values already exists.\r\nSecond line.' } }, null, 2),
+      'plain text\nwith two lines',
+      '   padded text   ',
+      '{"@odata.etag":"W/\\"12\\"","modifiedon":"2026-12-06T19:42:33Z"}',
+    ]);
+
+  function response(inChangeset: boolean): { lines: string[]; written: Written } {
+    const status = pick([200, 201, 204, 400, 404, 412, 429, 500]);
+    const headers: Record<string, string> = {};
+    const lines: string[] = [];
+    const mime = [`${recase('Content-Type')}:${blanks()}application/http${blanks()}`, `Content-Transfer-Encoding: binary`];
+    let contentId: string | undefined;
+    if (inChangeset && random() < 0.7) {
+      contentId = String(1 + Math.floor(random() * 9));
+      mime.push(`${recase('Content-ID')}: ${contentId}${blanks()}`);
+    }
+    lines.push(...mime, '', `HTTP/1.1 ${status} ${pick(['OK', 'Created', 'No Content', 'Bad Request', 'Größe'])}`);
+    for (const [name, value] of [
+      ['Content-Type', 'application/json; odata.metadata=minimal'],
+      ['OData-Version', '4.0'],
+      ['ETag', 'W/"4711"'],
+      ['OData-EntityId', 'https://org.crm.dynamics.com/api/data/v9.2/accounts(00000000-0000-0000-0000-000000000001)'],
+      ['REQ_ID', '5ecd1cb3-1730-4ffc-909c-d44c22270026'],
+      ['x-ms-custom', 'Ünïcode välue: with colon'],
+    ] as const) {
+      if (random() < 0.5) continue;
+      headers[name.toLowerCase()] = value;
+      lines.push(`${recase(name)}:${blanks()}${value}${blanks()}`);
+    }
+    const body = bodies();
+    lines.push('', ...body.split('\n'));
+    const written: Written = { status, headers, body: body.replace(/\r?\n/g, '\r\n').trim() };
+    if (contentId !== undefined) written.contentId = contentId;
+    return { lines, written };
+  }
+
+  test('500 answers of single responses and changesets decode to what was written', () => {
+    for (let n = 0; n < 500; n++) {
+      const boundary = `batchresponse_${n}`;
+      const lines: string[] = random() < 0.3 ? ['a preamble line'] : [];
+      const expected: unknown[] = [];
+      const count = 1 + Math.floor(random() * 4);
+      for (let i = 0; i < count; i++) {
+        if (random() < 0.3) {
+          const cs = `changesetresponse_${n}_${i}`;
+          lines.push(`--${boundary}${blanks()}`, `Content-Type: multipart/mixed; boundary=${cs}`, '');
+          const responses: Written[] = [];
+          for (let k = 0; k < 1 + Math.floor(random() * 3); k++) {
+            const r = response(true);
+            lines.push(`--${cs}`, ...r.lines);
+            responses.push(r.written);
+          }
+          lines.push(`--${cs}--`);
+          expected.push({ kind: 'changeset', responses });
+        } else {
+          const r = response(false);
+          lines.push(`--${boundary}`, ...r.lines);
+          expected.push({ kind: 'response', response: r.written });
+        }
+      }
+      lines.push(`--${boundary}--${blanks()}`, ...(random() < 0.3 ? ['an epilogue'] : []));
+      const text = lines.join(random() < 0.5 ? '\r\n' : '\n');
+      const contentType = random() < 0.5 ? `multipart/mixed; boundary=${boundary}` : `multipart/mixed; boundary="${boundary}"`;
+      expect(decodeMultipartBatch(contentType, text)).toEqual(expected);
+    }
+  });
+
+  test('a JSON body comes back as the object that was sent, a text body as its text, an empty one as nothing', () => {
+    const value = { name: 'Åsa \r\n "quoted" 😀', n: 1.5, list: [1, null, true] };
+    const body = crlf([
+      '--b', 'Content-Type: application/http', '', 'HTTP/1.1 200 OK', 'Content-Type: application/json', '', JSON.stringify(value, null, 2),
+      '--b', 'Content-Type: application/http', '', 'HTTP/1.1 400 Bad Request', '', 'not json {',
+      '--b', 'Content-Type: application/http', '', 'HTTP/1.1 204 No Content', '', '',
+      '--b--',
+    ]);
+    const items: MultipartBatchItem[] = [{ method: 'GET', url: '/a' }, { method: 'POST', url: '/b', body: {} }, { method: 'DELETE', url: '/c' }];
+    const results = matchMultipartResults(items, decodeMultipartBatch('multipart/mixed; boundary=b', body));
+    expect(results.map((r) => r.body)).toEqual([value, 'not json {', undefined]);
+    expect(results.map((r) => r.outcome)).toEqual(['done', 'failed', 'done']);
+  });
+
+  test('a header line without a name or without a colon is refused', () => {
+    const answer = (line: string): string => crlf(['--b', 'Content-Type: application/http', '', 'HTTP/1.1 200 OK', line, '', '', '--b--']);
+    expect(() => decodeMultipartBatch('multipart/mixed; boundary=b', answer(': no name'))).toThrow(/malformed header line ": no name"/);
+    expect(() => decodeMultipartBatch('multipart/mixed; boundary=b', answer('NoColonHere'))).toThrow(/malformed header line "NoColonHere"/);
+    expect(decodeMultipartBatch('multipart/mixed; boundary=b', answer('  X-Odd  :  v: w  '))).toEqual([
+      { kind: 'response', response: { status: 200, headers: { 'x-odd': 'v: w' }, body: '' } },
+    ]);
   });
 });
 

@@ -13,7 +13,8 @@ describe('the engine works a page at a time', () => {
   });
   afterAll(async () => h?.close());
 
-  test('Dataverse writes of the first page leave before the reads run more than a few pages ahead', async () => {
+  // How far the reads run ahead of the writes is bounded by the records in flight: tests/engine/pipeline.test.ts.
+  test('each page is a window of its own, written in its own batch', async () => {
     const { emu } = h;
     const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: 25 });
     try {
@@ -26,9 +27,6 @@ describe('the engine works a page at a time', () => {
       const batches = emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch');
       expect(customerPages).toHaveLength(8);
       expect(batches).toHaveLength(8);
-      // Until the first window is written, the reads stop at its page, the next window's, the page read ahead of
-      // that and the one asked for as soon as its link was known: the fifth page waits for the first window's write.
-      expect(batches[0]!.startedAt).toBeLessThanOrEqual(customerPages[4]!.startedAt);
       expect(h.state.counts('CUSTOMER').couplings).toBe(200);
     } finally {
       await smallPages.close();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
-import { baseFields, mergeBase, normalizeBcValue } from '../../src/engine/merge-base.js';
+import { baseFields, mergeBase, normalizeBcValue, valueHash } from '../../src/engine/merge-base.js';
 import { WRITTEN_BY_US_KEY, plan, planPair, type Pair, type PlanPolicy } from '../../src/engine/plan.js';
 import { counterpartId } from '../../src/engine/ids.js';
 import { defaultIntegrationOptions, defaultMappings, type TransferContext } from '../../src/mapping/index.js';
@@ -93,6 +93,29 @@ describe('planner', () => {
     const names = new Set(Array.from({ length: 2000 }, (_, i) => base({ displayName: `Customer ${i}` })));
     expect(names.size).toBe(2000);
     expect(base({})).toMatch(/^[A-Za-z0-9_-]{6}:([A-Za-z0-9_-]{6})+$/);
+  });
+
+  test('merge bases stay the ones earlier runs stored (written from bytes now, as strings joined before)', () => {
+    // Computed with the earlier implementation (six characters joined per field): a stored base must still compare equal.
+    const samples: Array<Record<string, unknown>> = [
+      {
+        number: 'c10000', displayName: '  Adatum Corporation ', addressLine1: 'Hauptstraße 5', city: 'Zürich', country: 'ch', postalCode: 'ab 12',
+        phoneNumber: '+41 44 555', email: 'a@b.example', website: '', currencyCode: 'eur', creditLimit: 1234.5, blocked: ' ',
+        shipmentMethodId: '00000000-0000-0000-0000-000000000000', paymentTermsId: 'A1B2C3D4-0000-4000-8000-000000000001',
+      },
+      { number: 'C2', displayName: '東京 😀 مرحبا', creditLimit: 0, taxLiable: true, state: null, city: undefined, website: 'x'.repeat(300) },
+      {},
+    ];
+    expect(samples.map((fields) => mergeBase(customer, fields))).toEqual([
+      '4JbeHk:J_n8AcLoW63iD2o7aghMBRAESYXspvMsDKGMD2o7ag5ZPfgUSMSYNGD2o7agiZBLmbD2o7agAisT2uFWg7cyD2o7ag',
+      '4JbeHk:cwQacCD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agjR0540D2o7agD2o7agD2o7ag3-QBrWD2o7ag',
+      '4JbeHk:D2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7agD2o7ag',
+    ]);
+    // Each field's six characters are that value's fingerprint, whatever was written before it.
+    const fields = baseFields(customer);
+    const first = mergeBase(customer, samples[0]!);
+    fields.forEach((f, i) => expect(first.slice(7 + i * 6, 13 + i * 6)).toBe(valueHash(samples[0]![f.bc!], f.bcType === 'code')));
+    expect(['', 'abc', 'ÄÖü', '😀', '12.5'].map((v) => valueHash(v, false))).toEqual(['D2o7ag', 'NyYwak', '12gK1d', 'uSb-uN', 'ryGhYw']);
   });
 
   test('the same field changed on both sides is a conflict under rule none, and resolved by send or get', () => {

@@ -60,7 +60,7 @@ function expectSame(store: StateStore, mapping: string, model: Map<string, Coupl
   }
 }
 
-async function run(seed: number, steps: number): Promise<void> {
+async function run(seed: number, steps: number, residentExtraBytes?: number): Promise<void> {
   const rnd = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
   const M = 'CUSTOMER';
@@ -70,7 +70,8 @@ async function run(seed: number, steps: number): Promise<void> {
   dirs.push(dir);
   const clock = new ManualClock();
   // A small auto-compaction threshold: commits compact now and then, with the run going on meanwhile.
-  const openStore = (): Promise<StateStore> => StateStore.open(dir, { lock: true, clock, autoCompactBytes: 4096 });
+  const openStore = (): Promise<StateStore> =>
+    StateStore.open(dir, { lock: true, clock, autoCompactBytes: 4096, ...(residentExtraBytes !== undefined ? { residentExtraBytes } : {}) });
   let store = await openStore();
   /** What the store handed out last, by canonical bcId. */
   const model = new Map<string, Coupling>();
@@ -82,6 +83,8 @@ async function run(seed: number, steps: number): Promise<void> {
   };
   const modelByDv = (dv: string): Coupling | undefined => [...model.values()].find((c) => c.dataverseId === normalizeId(dv));
   let pendingCompaction: Promise<void> | undefined;
+  /** The most extra bytes the table kept in its scratch file at any step. */
+  let spilled = 0;
 
   for (let step = 0; step < steps; step++) {
     clock.advance(Math.floor(rnd() * 3) * 500);
@@ -149,9 +152,11 @@ async function run(seed: number, steps: number): Promise<void> {
       store = await openStore();
     }
     if (step % 10 === 0) expectSame(store, M, model, rnd);
+    spilled = Math.max(spilled, store.couplingMemory(M).spilledBytes);
   }
   await pendingCompaction;
   expectSame(store, M, model, rnd);
+  if (residentExtraBytes !== undefined) expect(spilled).toBeGreaterThan(0);
   await store.close();
   for (const lock of [true, false]) {
     const again = await StateStore.open(dir, { lock, clock });
@@ -164,6 +169,10 @@ async function run(seed: number, steps: number): Promise<void> {
 describe('compact coupling table against a Map model', () => {
   for (const seed of [1, 2, 3, 4]) {
     test(`random operations, commits, compactions, reopens (seed ${seed})`, () => run(seed, 400), 30_000);
+  }
+  // Extra values beyond a few bytes in memory go to the scratch file and are read back from it.
+  for (const seed of [5, 6, 7]) {
+    test(`the same with extra values spilled to the scratch file (seed ${seed})`, () => run(seed, 400, seed === 5 ? 1 : 64), 30_000);
   }
 });
 
@@ -302,6 +311,82 @@ describe('compact representation', () => {
     for (const t of times) expect(text).toContain(`"${t}","${t}"`);
     store = await StateStore.open(dir, { lock: false });
     check(store);
+    await store.close();
+  });
+});
+
+describe('extra values beyond the in-memory budget', () => {
+  test('are kept in a scratch file and read back exactly (lookups, journal, snapshot); memory stays bounded and no file is left', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    // What a killed process may leave where unlinking an open file is refused: removed by the next writable open.
+    fs.writeFileSync(path.join(dir, '.999.0badf00d.extra-spill'), 'stale');
+    const M = 'CUSTOMER';
+    const n = 5000;
+    const g = (p: string, i: number): string => `${p}0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    const base = (i: number): string => `IpOxpi:${String(i * 7919).padStart(96, 'x')}`;
+    const store = await StateStore.open(dir, { lock: true, residentExtraBytes: 16 * 1024 });
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.extra-spill'))).toEqual([]);
+    for (let i = 0; i < n; i++) {
+      store.couple({ mapping: M, bcId: g('b', i), dataverseId: g('d', i), syncedDirection: 'to-dataverse', extra: { dvw: true, base: base(i) } });
+      if (i % 3 === 0) store.update(M, g('b', i), { extra: { dvw: undefined } });
+      if ((i + 1) % 1000 === 0) await store.commit();
+    }
+    const expected = (i: number): Record<string, unknown> => (i % 3 === 0 ? { base: base(i) } : { dvw: true, base: base(i) });
+    const memory = store.couplingMemory(M);
+    // ~125 bytes of extra per coupling, all but 16 KiB of them in the scratch file.
+    expect(memory.spilledBytes).toBeGreaterThan(n * 100);
+    expect(memory.bytes / n).toBeLessThan(150);
+    for (let i = 0; i < n; i += 7) expect(store.byDataverseId(M, g('d', i))?.extra).toEqual(expected(i));
+    // The journal holds every value (read back from the scratch file as its lines were written).
+    const journal = fs.readFileSync(path.join(dir, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; coupling?: Coupling });
+    const lastPut = new Map<string, Coupling>();
+    for (const e of journal) if (e.op === 'put') lastPut.set(e.coupling!.bcId, e.coupling!);
+    expect(lastPut.size).toBe(n);
+    for (let i = 0; i < n; i++) expect(lastPut.get(g('b', i))?.extra).toEqual(expected(i));
+    // Changed again after being spilled: the new value wins everywhere.
+    store.update(M, g('b', 1), { extra: { base: 'changed' } });
+    await store.compact();
+    await store.close();
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.extra-spill'))).toEqual([]);
+    const again = await StateStore.open(dir, { lock: false });
+    expect(again.counts(M).couplings).toBe(n);
+    for (let i = 0; i < n; i++) expect(again.byBcId(M, g('b', i))?.extra).toEqual(i === 1 ? { dvw: true, base: 'changed' } : expected(i));
+    await again.close();
+    // A writable open spills what it loads beyond the budget, and reads it back.
+    const writer = await StateStore.open(dir, { lock: true, residentExtraBytes: 16 * 1024 });
+    expect(writer.byBcId(M, g('b', n - 1))?.extra).toEqual(expected(n - 1));
+    expect(writer.couplingMemory(M).spilledBytes).toBeGreaterThan(n * 100);
+    expect([...writer.couplings(M)].filter((c, i) => JSON.stringify(c.extra) !== JSON.stringify(i === 1 ? { dvw: true, base: 'changed' } : expected(i)))).toEqual([]);
+    await writer.close();
+  }, 30_000);
+});
+
+describe('journal lines', () => {
+  test('a changed coupling\'s put line is written from the columns, the same bytes as JSON.stringify of the coupling handed out', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const clock = new ManualClock(Date.parse('2026-03-01T08:00:00Z'));
+    const store = await StateStore.open(dir, { lock: true, clock, autoCompactBytes: 1e12 });
+    await store.compact();
+    const g = (p: string, i: number): string => `${p}0000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    store.couple({ mapping: 'CUSTOMER', bcId: g('b', 1), dataverseId: g('d', 1).toUpperCase(), syncedDirection: 'to-dataverse', extra: { dvw: true, base: 'sig:abc' } });
+    store.couple({ mapping: 'CUSTOMER', bcId: 'NO "GUID" \\ é', dataverseId: `{${g('d', 2)}}`, bcModifiedAt: '2026-01-01T10:00:00+01:00', dataverseModifiedAt: '2026-01-01T10:00:00.1234567Z' });
+    store.couple({ mapping: 'naïve "mapping"', bcId: g('b', 3), dataverseId: g('d', 3), bcModifiedAt: '2026-01-01T10:00:00.12Z', dataverseModifiedAt: '2026-01-01T10:00:00Z', syncedDirection: 'from-dataverse' });
+    store.markFailure('CUSTOMER', { bcId: g('b', 1) }, 'from-dataverse', 'quote " newline \n tab \t');
+    store.markFailure('CUSTOMER', { bcId: g('b', 1) }, 'from-dataverse', 'quote " newline \n tab \t');
+    store.markFailure('CUSTOMER', { bcId: g('b', 1) }, 'to-dataverse', 'other');
+    store.update('naïve "mapping"', g('b', 3), { extra: { nested: { list: [1, null, 'é'] }, n: 1.5e-7 } });
+    await store.commit();
+    const lines = fs.readFileSync(path.join(dir, 'journal.ndjson'), 'utf8').trim().split('\n');
+    const puts = lines.filter((l) => l.includes('"op":"put"'));
+    expect(puts).toHaveLength(3);
+    for (const l of puts) {
+      const { seq, coupling } = JSON.parse(l) as { seq: number; coupling: Coupling };
+      const c = store.byBcId(coupling.mapping, coupling.bcId)!;
+      expect(l).toBe(JSON.stringify({ seq, op: 'put', coupling: c }));
+    }
+    expect(lines.at(-1)).toMatch(/"op":"commit".*"changes":3/);
     await store.close();
   });
 });

@@ -102,6 +102,61 @@ describe('write-ahead intent journal', () => {
     expect(await fs.readFile(path.join(dir, INTENTS_FILE), 'utf8')).toBe(before);
   });
 
+  test('a batch of creates is one line and one fsync, closed by one line of ranges; a reopen gives back each intent as recorded', async () => {
+    const journal = await IntentJournal.open(dir, () => Date.parse('2026-01-01T10:00:00Z'));
+    const file = path.join(dir, INTENTS_FILE);
+    const made = await journal.record([
+      ...Array.from({ length: 1000 }, (_, i) => create(String(i), { sourceModifiedAt: i % 2 ? '2026-01-01T09:00:00.123Z' : undefined })),
+      create('bc-1', { target: 'bc', entitySet: 'customers', chosenId: undefined, keys: { number: 'C "1"', name: 'é' } }),
+    ]);
+    expect(made.map((i) => i.seq)).toEqual(Array.from({ length: 1001 }, (_, i) => i + 1));
+    const lines = (await fs.readFile(file, 'utf8')).trim().split('\n');
+    // Two groups (entity sets): two lines, the first holding 1,000 creates without repeating what they share.
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0]!).batch.sourceIds).toHaveLength(1000);
+    expect((await fs.stat(file)).size / 1001).toBeLessThan(120);
+    const reopened = await IntentJournal.open(dir);
+    expect(reopened.open()).toEqual(made);
+    expect(await readOpenIntents(dir)).toEqual(made);
+
+    // Closing all but three: one done line of ranges, not a thousand numbers.
+    await journal.close([...made.slice(0, 500), ...made.slice(501, 998)]);
+    const done = (await fs.readFile(file, 'utf8')).trim().split('\n').at(-1)!;
+    expect(JSON.parse(done)).toEqual({ done: [[1, 500], [502, 998]] });
+    const left = [made[500]!, made[998]!, made[999]!, made[1000]!];
+    expect(journal.open()).toEqual(left);
+    expect((await IntentJournal.open(dir)).open()).toEqual(left);
+    // The partly closed batch is rewritten as its open intents only.
+    expect((await fs.readFile(file, 'utf8')).trim().split('\n')).toHaveLength(4);
+    expect((await IntentJournal.open(dir)).open()).toEqual(left);
+  });
+
+  test('a file written one intent per line (before batches) is still read, and new numbers follow its highest', async () => {
+    const file = path.join(dir, INTENTS_FILE);
+    const at = '2026-01-01T10:00:00.000Z';
+    const old = (seq: number, extra: object): string =>
+      JSON.stringify({ open: { seq, mapping: 'CUSTOMER', direction: 'to-dataverse', target: 'dataverse', entitySet: 'accounts', sourceId: `s${seq}`, ...extra, at } });
+    await fs.writeFile(file, [old(1, { chosenId: 'c1' }), old(2, { sourceModifiedAt: at, chosenId: 'c2' }), old(7, { keys: { no: '7' } }), '{"done":[1]}', ''].join('\n'));
+    expect((await readOpenIntents(dir)).map((i) => [i.seq, i.sourceId, i.sourceModifiedAt, i.chosenId, i.keys])).toEqual([
+      [2, 's2', at, 'c2', undefined],
+      [7, 's7', undefined, undefined, { no: '7' }],
+    ]);
+    const journal = await IntentJournal.open(dir);
+    const [next] = await journal.record([create('new')]);
+    expect(next!.seq).toBe(8);
+    await journal.close(journal.open().filter((i) => i.seq === 2));
+    expect((await IntentJournal.open(dir)).open().map((i) => i.seq)).toEqual([7, 8]);
+  });
+
+  test('a batch whose columns differ in length is a clear state error, not intents made up', async () => {
+    const file = path.join(dir, INTENTS_FILE);
+    const text =
+      '{"batch":{"seq":1,"mapping":"CUSTOMER","direction":"to-dataverse","target":"dataverse","entitySet":"accounts","at":"2026-01-01T10:00:00.000Z","sourceIds":["a","b"],"sourceModifiedAts":["",""],"chosenIds":["c"]}}\n{"done":[1]}\n';
+    await fs.writeFile(file, text);
+    await expect(IntentJournal.open(dir)).rejects.toThrow(/line 1 is not an intent; move the file away/);
+    expect(await fs.readFile(file, 'utf8')).toBe(text);
+  });
+
   test('a missing state directory has no open intents', async () => {
     expect(await readOpenIntents(path.join(dir, 'nothing-here'))).toEqual([]);
   });

@@ -41,14 +41,66 @@ function isHeader(name: string, wanted: string): boolean {
 }
 
 /**
- * One operation as a MIME part (without the CRLF that separates it from the next delimiter). Built by string
- * concatenation, not lines joined: a $batch of 1,000 operations was a large share of a full sync's CPU.
+ * UTF-8 bytes written straight into one buffer, kept from batch to batch (encoding is synchronous, so one is
+ * enough). A $batch of 1,000 operations used to be a string of ~10,000 concatenated pieces that Buffer.from
+ * then had to flatten and encode: that conversion alone was one of the largest items of a full sync's CPU.
  */
-function encodeOperation(op: BatchOperation, boundary: string, inChangeset: boolean): string {
+class Utf8Writer {
+  private buf = Buffer.allocUnsafe(256 * 1024);
+  private pos = 0;
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  write(text: string): void {
+    // At most three UTF-8 bytes per UTF-16 unit (a surrogate pair is four bytes for two units).
+    const room = text.length * 3;
+    if (this.pos + room > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + room));
+      this.buf.copy(bigger, 0, 0, this.pos);
+      this.buf = bigger;
+    }
+    this.pos += this.buf.write(text, this.pos);
+  }
+
+  /** CR LF, as two bytes (no string, no call into Buffer.write). */
+  crlf(): void {
+    if (this.pos + 2 > this.buf.length) this.write(CRLF);
+    else {
+      this.buf[this.pos++] = 13;
+      this.buf[this.pos++] = 10;
+    }
+  }
+
+  /** A copy of what was written, exactly as long as it is (the scratch buffer stays here for the next batch). */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    // A rare huge batch does not keep its buffer for the rest of the run.
+    if (this.buf.length > 16 * 1024 * 1024) this.buf = Buffer.allocUnsafe(256 * 1024);
+    return out;
+  }
+}
+
+const writer = new Utf8Writer();
+
+/** The delimiter and MIME headers every operation's part starts with. */
+function partStartOf(boundary: string): string {
+  return `--${boundary}${CRLF}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
+}
+
+/**
+ * One operation as a MIME part, with the CRLF that separates it from the next delimiter, into the writer: its
+ * start, request line and headers as one string, then the body as JSON.stringify made it (a few writes per
+ * operation cost more than the concatenation; the body is not concatenated, so not copied once more).
+ */
+function encodeOperation(out: Utf8Writer, op: BatchOperation, partStart: string, inChangeset: boolean): void {
   if (inChangeset && op.method === 'GET') {
     throw new BatchFormatError(`GET ${op.url} cannot be part of a changeset (only changes can); send it outside the changeset`);
   }
-  let part = `--${boundary}${CRLF}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
+  let part = partStart;
   if (op.contentId !== undefined) {
     if (!inChangeset) throw new BatchFormatError(`Content-ID ${op.contentId} is only meaningful inside a changeset`);
     part += `Content-ID: ${op.contentId}${CRLF}`;
@@ -67,7 +119,9 @@ function encodeOperation(op: BatchOperation, boundary: string, inChangeset: bool
   }
   if (body !== '' && !contentType) part += `Content-Type: application/json; type=entry${CRLF}`;
   if (op.method === 'GET' && !accept) part += `Accept: application/json${CRLF}`;
-  return part + CRLF + body;
+  out.write(part + CRLF);
+  if (body !== '') out.write(body);
+  out.crlf();
 }
 
 export interface EncodedBatch {
@@ -77,14 +131,26 @@ export interface EncodedBatch {
   boundary: string;
 }
 
-/** Encodes items (single operations and changesets) in order. Boundaries are random unless given. */
-export function encodeMultipartBatch(
-  items: readonly MultipartBatchItem[],
-  options: { boundary?: string; changesetBoundary?: (index: number) => string } = {},
-): EncodedBatch {
+export interface EncodedBatchBytes {
+  /** The request's Content-Type header, with the boundary. */
+  contentType: string;
+  /** The body as UTF-8, as it goes on the wire. */
+  body: Buffer;
+  boundary: string;
+}
+
+export interface BatchEncodeOptions {
+  boundary?: string;
+  changesetBoundary?: (index: number) => string;
+}
+
+/** Encodes items (single operations and changesets) in order, as UTF-8 bytes. Boundaries are random unless given. */
+export function encodeMultipartBatchBytes(items: readonly MultipartBatchItem[], options: BatchEncodeOptions = {}): EncodedBatchBytes {
   if (items.length === 0) throw new BatchFormatError('a batch needs at least one operation');
   const boundary = options.boundary ?? `batch_${randomUUID()}`;
-  let body = '';
+  const partStart = partStartOf(boundary);
+  const out = writer;
+  out.reset();
   let changesetIndex = 0;
   for (const item of items) {
     if (isChangeset(item)) {
@@ -97,14 +163,22 @@ export function encodeMultipartBatch(
       }
       const csBoundary = options.changesetBoundary?.(changesetIndex) ?? `changeset_${randomUUID()}`;
       changesetIndex += 1;
-      body += `--${boundary}${CRLF}Content-Type: multipart/mixed; boundary="${csBoundary}"${CRLF}${CRLF}`;
-      for (const op of item.changeset) body += encodeOperation(op, csBoundary, true) + CRLF;
-      body += `--${csBoundary}--${CRLF}`;
+      out.write(`--${boundary}${CRLF}Content-Type: multipart/mixed; boundary="${csBoundary}"${CRLF}${CRLF}`);
+      const csPartStart = partStartOf(csBoundary);
+      for (const op of item.changeset) encodeOperation(out, op, csPartStart, true);
+      out.write(`--${csBoundary}--${CRLF}`);
     } else {
-      body += encodeOperation(item, boundary, false) + CRLF;
+      encodeOperation(out, item, partStart, false);
     }
   }
-  return { contentType: `multipart/mixed; boundary="${boundary}"`, body: `${body}--${boundary}--${CRLF}`, boundary };
+  out.write(`--${boundary}--${CRLF}`);
+  return { contentType: `multipart/mixed; boundary="${boundary}"`, body: out.take(), boundary };
+}
+
+/** `encodeMultipartBatchBytes` with the body as text. */
+export function encodeMultipartBatch(items: readonly MultipartBatchItem[], options: BatchEncodeOptions = {}): EncodedBatch {
+  const encoded = encodeMultipartBatchBytes(items, options);
+  return { ...encoded, body: encoded.body.toString('utf8') };
 }
 
 /** One HTTP response found inside a multipart batch answer. */
@@ -133,6 +207,10 @@ export function isMultipart(contentType: string | undefined): boolean {
  * line is copied unless it is looked at. A $batch answer of 1,000 responses was split into ~10,000 strings before.
  */
 class Lines {
+  /** Where the current line's content ends (before CR LF) and where the next line starts; set by `scan`. */
+  private stop = 0;
+  private next = 0;
+
   constructor(
     readonly text: string,
     public pos: number,
@@ -143,32 +221,62 @@ class Lines {
     return this.pos >= this.end;
   }
 
-  /** Where the current line's content ends (before CR LF) and where the next line starts. */
-  private bounds(): { stop: number; next: number } {
+  /** Finds the current line's end (no object per line: this runs for every line of the answer). */
+  private scan(): void {
     const nl = this.text.indexOf('\n', this.pos);
-    if (nl < 0 || nl >= this.end) return { stop: this.end, next: this.end };
-    return { stop: nl > this.pos && this.text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl, next: nl + 1 };
+    if (nl < 0 || nl >= this.end) {
+      this.stop = this.end;
+      this.next = this.end;
+    } else {
+      this.stop = nl > this.pos && this.text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.next = nl + 1;
+    }
   }
 
   /** The current line (without its line break), and moves past it. */
   take(): string {
-    const { stop, next } = this.bounds();
-    const line = this.text.slice(this.pos, stop);
-    this.pos = next;
+    this.scan();
+    const line = this.text.slice(this.pos, this.stop);
+    this.pos = this.next;
     return line;
   }
 
   /** Moves past the current line without reading it. */
   skip(): void {
-    this.pos = this.bounds().next;
+    this.scan();
+    this.pos = this.next;
   }
 
   /** Whether the current line, trimmed at its end, is `--<boundary>` (`open`) or `--<boundary>--` (`close`). */
   delimiter(delimiter: string): 'open' | 'close' | undefined {
     if (!this.text.startsWith(delimiter, this.pos)) return undefined;
-    const { stop } = this.bounds();
-    const after = this.text.slice(this.pos + delimiter.length, stop).trimEnd();
+    this.scan();
+    const after = this.text.slice(this.pos + delimiter.length, this.stop).trimEnd();
     return after === '' ? 'open' : after === '--' ? 'close' : undefined;
+  }
+
+  /**
+   * Header lines up to the first blank one, into `headers` (names trimmed and lower-cased, values trimmed, as
+   * `line.slice(...).trim()` would give); the range is left after the blank line. Read by index: only the
+   * name and the value are copied out of the text.
+   */
+  headers(): Record<string, string> {
+    const headers: Record<string, string> = {};
+    const text = this.text;
+    while (!this.done) {
+      this.scan();
+      const lineStart = this.pos;
+      const stop = this.stop;
+      this.pos = this.next;
+      const first = skipSpace(text, lineStart, stop);
+      if (first === stop) break;
+      const colon = text.indexOf(':', lineStart);
+      if (colon <= lineStart || colon >= stop) throw new BatchFormatError(`malformed header line "${text.slice(lineStart, stop)}"`);
+      const name = headerName(text, first, trimEndAt(text, first, colon));
+      const valueStart = skipSpace(text, colon + 1, stop);
+      headers[name] = text.slice(valueStart, trimEndAt(text, valueStart, stop));
+    }
+    return headers;
   }
 
   /** The rest of the range as one text, its line breaks as CR LF (as the lines joined would read). */
@@ -179,50 +287,84 @@ class Lines {
   }
 }
 
+/** Whether a UTF-16 unit is white space as `String.prototype.trim` sees it. */
+function isTrimmed(code: number): boolean {
+  if (code === 32 || (code >= 9 && code <= 13)) return true;
+  if (code < 160) return false;
+  return (
+    code === 160 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+  );
+}
+
+/** The first index in [from, stop) that is not white space, or stop. */
+function skipSpace(text: string, from: number, stop: number): number {
+  let i = from;
+  while (i < stop && isTrimmed(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** The end of [from, stop) without its trailing white space. */
+function trimEndAt(text: string, from: number, stop: number): number {
+  let i = stop;
+  while (i > from && isTrimmed(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+/**
+ * Header names seen before, with their lower-cased form: an answer of 1,000 responses repeats the same few
+ * thousands of times, and a name found here is neither copied out of the text nor lower-cased again.
+ */
+const knownNames: Array<{ raw: string; lower: string }> = [];
+
+/** The lower-cased header name at [from, to) of `text`. */
+function headerName(text: string, from: number, to: number): string {
+  const length = to - from;
+  for (let i = 0; i < knownNames.length; i++) {
+    const known = knownNames[i]!;
+    if (known.raw.length === length && text.startsWith(known.raw, from)) return known.lower;
+  }
+  const raw = text.slice(from, to);
+  const lower = raw.toLowerCase();
+  if (knownNames.length < 32) knownNames.push({ raw, lower });
+  return lower;
+}
+
 /**
  * The parts of a multipart range (each a range of lines between two delimiters, the line break before the
- * next delimiter excluded); preamble and epilogue are dropped.
+ * next delimiter excluded); preamble and epilogue are dropped. Delimiter lines are found by searching for the
+ * delimiter (then checked to start a line), not by reading every line of every part.
  */
 function splitParts(lines: Lines, boundary: string): Lines[] {
   const delimiter = `--${boundary}`;
+  const { text, end } = lines;
+  const rangeStart = lines.pos;
   const parts: Lines[] = [];
   let start: number | undefined;
-  let lineStart = lines.pos;
-  const finish = (): void => {
-    if (start === undefined) return;
-    // The line break before the delimiter line belongs to the delimiter (RFC 2046), not to the part.
-    let stop = lineStart;
-    if (stop > start && lines.text.charCodeAt(stop - 1) === 10) stop -= 1;
-    if (stop > start && lines.text.charCodeAt(stop - 1) === 13) stop -= 1;
-    parts.push(new Lines(lines.text, start, Math.max(start, stop)));
-  };
-  while (!lines.done) {
-    lineStart = lines.pos;
+  let from = rangeStart;
+  for (;;) {
+    const at = text.indexOf(delimiter, from);
+    if (at < 0 || at >= end) break;
+    from = at + 1;
+    // Only at the start of a line.
+    if (at !== rangeStart && text.charCodeAt(at - 1) !== 10) continue;
+    lines.pos = at;
     const kind = lines.delimiter(delimiter);
+    if (kind === undefined) continue;
+    if (start !== undefined) {
+      // The line break before the delimiter line belongs to the delimiter (RFC 2046), not to the part.
+      let stop = at;
+      if (stop > start && text.charCodeAt(stop - 1) === 10) stop -= 1;
+      if (stop > start && text.charCodeAt(stop - 1) === 13) stop -= 1;
+      parts.push(new Lines(text, start, Math.max(start, stop)));
+    }
     lines.skip();
-    if (kind === 'close') {
-      finish();
-      return parts;
-    }
-    if (kind === 'open') {
-      finish();
-      start = lines.pos;
-    }
+    if (kind === 'close') return parts;
+    start = lines.pos;
+    from = lines.pos;
   }
+  lines.pos = end;
   throw new BatchFormatError(`multipart body has no closing delimiter --${boundary}--`);
-}
-
-/** Header lines up to the first blank one (names lower-cased); the range is left after the blank line. */
-function readHeaders(lines: Lines): Record<string, string> {
-  const headers: Record<string, string> = {};
-  while (!lines.done) {
-    const line = lines.take();
-    if (line.trim() === '') break;
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new BatchFormatError(`malformed header line "${line}"`);
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return headers;
 }
 
 function decodeHttpResponse(lines: Lines, mimeHeaders: Record<string, string>): DecodedResponse {
@@ -236,7 +378,7 @@ function decodeHttpResponse(lines: Lines, mimeHeaders: Record<string, string>): 
   }
   const match = statusLine === undefined ? null : /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(statusLine.trim());
   if (!match?.[1]) throw new BatchFormatError(`expected an HTTP status line, got "${statusLine ?? ''}"`);
-  const headers = readHeaders(lines);
+  const headers = lines.headers();
   const response: DecodedResponse = { status: Number(match[1]), headers, body: lines.rest().trim() };
   const contentId = mimeHeaders['content-id'] ?? headers['content-id'];
   if (contentId !== undefined) response.contentId = contentId;
@@ -244,7 +386,7 @@ function decodeHttpResponse(lines: Lines, mimeHeaders: Record<string, string>): 
 }
 
 function decodePart(lines: Lines): DecodedBatchItem {
-  const headers = readHeaders(lines);
+  const headers = lines.headers();
   const type = headers['content-type'] ?? '';
   if (isMultipart(type)) {
     const inner = boundaryOf(type);

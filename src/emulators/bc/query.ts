@@ -167,8 +167,12 @@ export interface PageRequest {
   def: ResourceDef;
   /** Rows in the default order (BC's primary key order), as filters and $orderby see them. */
   rows: () => Rec[];
+  /** `rows()` already holds only the rows `options.filter` keeps (the service's cache of a read's filtered rows). */
+  filtered?: boolean;
   /** Turns a row of the page into its API shape (defaults to identity). */
   finish?: (r: Rec) => Rec;
+  /** `shape(finish(r))` for a `$select` without `$expand`, made without the whole presented record in between. */
+  finishSelected?: (r: Rec, select: readonly string[]) => Rec;
   options: ReadOptions;
   query: URLSearchParams;
   rawQuery: string;
@@ -207,7 +211,7 @@ export function readPage(req: PageRequest): PageResult {
     pageSize = req.maxPageSize;
   }
   let rows = req.rows();
-  if (options.filter) {
+  if (options.filter && !req.filtered) {
     const node = options.filter;
     rows = rows.filter((r) => evaluateFilter(node, r, 'bc'));
   }
@@ -245,7 +249,12 @@ export function readPage(req: PageRequest): PageResult {
   const take = remainingTop !== undefined ? Math.min(remainingTop, pageSize) : pageSize;
   const page = rows.slice(start, start + take);
   const finish = req.finish ?? ((r: Rec): Rec => r);
-  const value = page.map((r) => shape(req.def, finish(r), options.select, options.expand, req.nav));
+  const { select, expand } = options;
+  const finishSelected = req.finishSelected;
+  const value =
+    select && expand.length === 0 && finishSelected
+      ? page.map((r) => finishSelected(r, select))
+      : page.map((r) => shape(req.def, finish(r), select, expand, req.nav));
   let nextLink: string | undefined;
   const moreRows = start + page.length < rows.length;
   const moreWanted = remainingTop === undefined || remainingTop > page.length;

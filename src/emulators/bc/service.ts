@@ -15,7 +15,7 @@ import type { ResourceDef } from './schema.js';
 import type { Rec, Row } from './store.js';
 import { etagOpaque, formatEtag, normalizeGuid, round2 } from './values.js';
 import { orderByComparator, parseExpand, parseSelect } from '../core/odata-query.js';
-import { evaluateFilter, referencedProperties } from '../core/odata-filter.js';
+import { evaluateFilter, referencedProperties, type FilterNode } from '../core/odata-filter.js';
 
 /** Properties computed at read time (not stored), per entity set. */
 const COMPUTED: Readonly<Record<string, readonly string[]>> = { customers: ['balanceDue'] };
@@ -86,7 +86,22 @@ function metadataDocument(api: Api): string {
   );
 }
 
+/** The stored rows of one read, filtered, as of one version of the table (see BcService.filteredRows). */
+interface FilteredRead {
+  store: object;
+  set: string;
+  version: number;
+  filter: string;
+  rows: Rec[];
+}
+
 export class BcService {
+  /**
+   * The last read's rows after its filter: the pages of one read (20,000 each, keyset-paged) would otherwise copy
+   * and filter every row of the table again per page. Valid while the table's version is the same.
+   */
+  private lastRead: FilteredRead | undefined;
+
   constructor(
     readonly companies: readonly Company[],
     /** Without the companion extension its namespace does not exist: every URL under it is 404. */
@@ -99,11 +114,20 @@ export class BcService {
   /** The API shape of a stored row: `@odata.etag` first, then the properties, computed ones filled in. */
   present(c: Company, set: string, row: Row): Rec {
     const out: Rec = { '@odata.etag': etagOf(row), ...row.data };
-    if (set === 'customers') {
-      const f = customerFigures(c).get(row.data.id as string);
-      out.balanceDue = round2((f?.balance ?? 0) + (c.openingBalances.get(row.data.id as string) ?? 0));
-    }
+    if (set === 'customers') out.balanceDue = this.balanceDue(c, row);
     return out;
+  }
+
+  /** `$select` of `present(...)`: the etag, then the selected properties in their order (absent ones stay absent in JSON). */
+  presentSelected(c: Company, set: string, row: Row, select: readonly string[]): Rec {
+    const out: Rec = { '@odata.etag': etagOf(row) };
+    for (const name of select) out[name] = set === 'customers' && name === 'balanceDue' ? this.balanceDue(c, row) : row.data[name];
+    return out;
+  }
+
+  private balanceDue(c: Company, customer: Row): number {
+    const f = customerFigures(c).get(customer.data.id as string);
+    return round2((f?.balance ?? 0) + (c.openingBalances.get(customer.data.id as string) ?? 0));
   }
 
   /** customerFinancialDetails: one computed entity per customer (APIV2 - Cust Financial Details). */
@@ -380,7 +404,7 @@ export class BcService {
     def: ResourceDef,
     parent: { field: string; id: string } | undefined,
     options?: ReadOptions,
-  ): { rows: () => Rec[]; finish: (r: Rec) => Rec } {
+  ): { rows: () => Rec[]; finish: (r: Rec) => Rec; finishSelected?: (r: Rec, select: readonly string[]) => Rec; stored?: boolean } {
     const presented = { rows: (): Rec[] => [], finish: (r: Rec): Rec => r };
     if (parent) return { ...presented, rows: () => this.navResolver(c).lines(def.set, parent.field, parent.id) };
     const computed = COMPUTED[def.set] ?? [];
@@ -393,7 +417,19 @@ export class BcService {
     return {
       rows: () => this.sortedRows(c, def).map((r) => r.data as Rec),
       finish: (r) => this.present(c, def.set, c.get(def.set, r.id as string)!),
+      finishSelected: (r, select) => this.presentSelected(c, def.set, c.get(def.set, r.id as string)!, select),
+      stored: true,
     };
+  }
+
+  /** The stored rows a filter keeps, in the default order: from the last read when nothing was written since. */
+  private filteredRows(c: Company, def: ResourceDef, all: () => Rec[], filter: FilterNode | undefined, filterText: string): Rec[] {
+    const version = c.store.version(def.set);
+    const last = this.lastRead;
+    if (last && last.store === c.store && last.set === def.set && last.version === version && last.filter === filterText) return last.rows;
+    const rows = filter ? all().filter((r) => evaluateFilter(filter, r, 'bc')) : all();
+    this.lastRead = { store: c.store, set: def.set, version, filter: filterText, rows };
+    return rows;
   }
 
   /** BC's line and journal-line pages refuse to list without the parent in the filter. */
@@ -429,10 +465,12 @@ export class BcService {
       throw errors.badBody(`The odata.maxpagesize preference '${prefer.invalidMaxPageSize}' is not a positive integer.`);
     }
     const source = this.readRows(c, def, parent, options);
+    const filterText = req.query.get('$filter') ?? '';
     const result = readPage({
       def,
-      rows: source.rows,
+      ...(source.stored ? { rows: () => this.filteredRows(c, def, source.rows, options.filter, filterText), filtered: true } : { rows: source.rows }),
       finish: source.finish,
+      ...(source.finishSelected ? { finishSelected: source.finishSelected } : {}),
       options,
       query: req.query,
       rawQuery: req.rawQuery,

@@ -14,6 +14,11 @@ export interface EmuRequest {
   /** Lower-cased header names. */
   headers: Record<string, string>;
   body: Buffer;
+  /**
+   * The body as text when the harness already has it so (the parts of a `$batch`); handlers that read text use
+   * it rather than decode `body` again.
+   */
+  bodyText?: string;
   /** Identity resolved from the bearer token by the harness (undefined on the token endpoint). */
   caller?: { clientId: string; userId: string };
   /** Absolute base URL of this API (for @odata.context, nextLink, OData-EntityId). */

@@ -487,8 +487,11 @@ interface EvalContext {
   scope: ReadonlyMap<string, unknown>;
 }
 
+/** No lambda variable bound (lambdas copy the scope they extend; nothing writes to it). */
+const NO_SCOPE: ReadonlyMap<string, unknown> = new Map();
+
 export function evaluateFilter(node: FilterNode, record: Record<string, unknown>, dialect: FilterDialect): boolean {
-  return truthy(evaluate(node, { record, dialect, scope: new Map() }));
+  return truthy(evaluate(node, { record, dialect, scope: NO_SCOPE }));
 }
 
 function truthy(v: Value): boolean {
@@ -496,6 +499,11 @@ function truthy(v: Value): boolean {
 }
 
 function resolvePath(path: string, ctx: EvalContext): Value {
+  if (path.indexOf('/') < 0) {
+    // One segment (most filters, on every row): no split.
+    const v = ctx.scope.size > 0 && ctx.scope.has(path) ? ctx.scope.get(path) : ctx.record[path];
+    return v === undefined ? null : (v as Value);
+  }
   const segments = path.split('/');
   let current: unknown;
   const head = segments[0]!;
@@ -561,9 +569,24 @@ function isTemporalHint(hint: LiteralType | undefined): boolean {
   return hint === 'date' || hint === 'datetime';
 }
 
+/** The last texts toInstant read and their instants: a filter compares every row with one literal, rows share times. */
+const instantTexts: [string, string] = ['', ''];
+const instantValues: [number | undefined, number | undefined] = [undefined, undefined];
+
 /** Milliseconds since the epoch for ISO dates/date-times (date-only = UTC midnight); undefined otherwise. */
 function toInstant(v: Value): number | undefined {
   if (typeof v !== 'string') return undefined;
+  if (v === instantTexts[0] && v !== '') return instantValues[0];
+  if (v === instantTexts[1] && v !== '') return instantValues[1];
+  const ms = parseInstantText(v);
+  instantTexts[1] = instantTexts[0];
+  instantValues[1] = instantValues[0];
+  instantTexts[0] = v;
+  instantValues[0] = ms;
+  return ms;
+}
+
+function parseInstantText(v: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}/.test(v)) return undefined;
   const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
   return Number.isNaN(ms) ? undefined : ms;

@@ -87,6 +87,12 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
+interface EncodedBody {
+  payload: Buffer | undefined;
+  /** Content type of the body's kind (text or JSON); the module's own header, if any, replaces it. */
+  contentType?: string;
+}
+
 interface FaultDecision {
   /** The fault that answers instead of the module (first matching rule wins). */
   answer?: FaultRule;
@@ -257,23 +263,27 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
     const pageToken = rawQuery.includes('skiptoken') ? new URLSearchParams(rawQuery).get('$skiptoken') : null;
     if (pageToken !== null) entry.pageToken = pageToken;
 
-    const send = (status: number, body: EmuResponse['body'], headers: Record<string, string> = {}): void => {
-      const out: Record<string, string> = { [opts.requestIdHeader]: requestId };
-      let payload: string | Buffer | undefined;
-      if (body === undefined) {
-        payload = undefined;
-      } else if (typeof body === 'string' || Buffer.isBuffer(body)) {
-        payload = body;
-        out['content-type'] = 'text/plain; charset=utf-8';
-      } else {
-        payload = JSON.stringify(body);
-        const nextLink = (body as Record<string, unknown>)['@odata.nextLink'];
-        if (typeof nextLink === 'string') {
-          const token = new URL(nextLink, origin).searchParams.get('$skiptoken');
-          if (token !== null) entry.nextPageToken = token;
-        }
-        out['content-type'] = odata ? 'application/json; odata.metadata=minimal' : 'application/json; charset=utf-8';
+    /**
+     * The body as the bytes to send and its default content type. Text becomes bytes here, so that an answer held
+     * through the cost model's wait is one buffer outside the JS heap, not a large string the GC copies and marks.
+     */
+    const encode = (body: EmuResponse['body']): EncodedBody => {
+      if (body === undefined) return { payload: undefined };
+      if (Buffer.isBuffer(body)) return { payload: body, contentType: 'text/plain; charset=utf-8' };
+      if (typeof body === 'string') return { payload: Buffer.from(body, 'utf8'), contentType: 'text/plain; charset=utf-8' };
+      const payload = Buffer.from(JSON.stringify(body), 'utf8');
+      const nextLink = (body as Record<string, unknown>)['@odata.nextLink'];
+      if (typeof nextLink === 'string') {
+        const token = new URL(nextLink, origin).searchParams.get('$skiptoken');
+        if (token !== null) entry.nextPageToken = token;
       }
+      return { payload, contentType: odata ? 'application/json; odata.metadata=minimal' : 'application/json; charset=utf-8' };
+    };
+
+    const send = (status: number, body: EmuResponse['body'], headers: Record<string, string> = {}, encoded: EncodedBody = encode(body)): void => {
+      const out: Record<string, string> = { [opts.requestIdHeader]: requestId };
+      const payload = encoded.payload;
+      if (encoded.contentType !== undefined) out['content-type'] = encoded.contentType;
       if (odata) out['odata-version'] = '4.0';
       if (opts.rateLimitHeaders && limits) {
         const t = now();
@@ -288,7 +298,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       }
       for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
       if (out['retry-after'] !== undefined) entry.retryAfterSeconds = Number(out['retry-after']);
-      if (payload !== undefined) out['content-length'] = String(Buffer.byteLength(payload));
+      if (payload !== undefined) out['content-length'] = String(payload.length);
       entry.status = status;
       entry.durationMs = performance.now() - startedWall;
       log.add(entry);
@@ -463,8 +473,9 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       entry.rows = response.rows ?? 0;
       if (response.partMethods) entry.partMethods = response.partMethods;
       entry.costMs = costOf(entry.operations, entry.rows);
+      const encoded = encode(response.body);
       await sleep(entry.costMs - executedMs());
-      send(response.status, response.body, response.headers);
+      send(response.status, response.body, response.headers, encoded);
     } finally {
       releaseSlot();
     }

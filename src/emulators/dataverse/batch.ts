@@ -18,7 +18,8 @@ interface HttpOperation {
   /** Request target as written (relative, absolute or `$n...`). */
   target: string;
   headers: Record<string, string>;
-  body: Buffer;
+  /** The part's body as text (decoded into a Buffer only if a handler asks for one). */
+  body: string;
   contentId?: string;
 }
 
@@ -55,11 +56,26 @@ function splitParts(text: string, boundary: string): string[] {
   return parts;
 }
 
-/** Header block and content of a MIME part or an HTTP message. */
+/** The non-empty lines of a header block (lines end in CRLF or LF). */
+function headerLines(text: string): string[] {
+  const lines: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line !== '') lines.push(line);
+  }
+  return lines;
+}
+
+/** Header block and content of a MIME part or an HTTP message: split at the first blank line (CRLF or LF). */
 function splitHead(text: string): { headLines: string[]; content: string } {
-  const m = /\r?\n\r?\n/.exec(text);
-  if (!m) return { headLines: text.split(/\r?\n/).filter((l) => l !== ''), content: '' };
-  return { headLines: text.slice(0, m.index).split(/\r?\n/).filter((l) => l !== ''), content: text.slice(m.index + m[0].length) };
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    let j = i + 1;
+    if (text.charCodeAt(j) === 13) j++;
+    if (text.charCodeAt(j) !== 10) continue;
+    const end = i > 0 && text.charCodeAt(i - 1) === 13 ? i - 1 : i;
+    return { headLines: headerLines(text.slice(0, end)), content: text.slice(j + 1) };
+  }
+  return { headLines: headerLines(text), content: '' };
 }
 
 function parseHeaders(lines: string[]): Record<string, string> {
@@ -82,7 +98,7 @@ function parseOperation(partText: string, inChangeSet: boolean): HttpOperation {
   const requestLine = httpLines.shift();
   const m = requestLine ? /^([A-Z]+)\s+(\S+)(?:\s+HTTP\/\d\.\d)?$/.exec(requestLine.trim()) : null;
   if (!m) throw badRequest(`The batch part request line '${requestLine ?? ''}' is not '<METHOD> <URL> HTTP/1.1'.`);
-  const op: HttpOperation = { method: m[1]!, target: m[2]!, headers: parseHeaders(httpLines), body: Buffer.from(body, 'utf8') };
+  const op: HttpOperation = { method: m[1]!, target: m[2]!, headers: parseHeaders(httpLines), body };
   const contentId = mime['content-id'] ?? op.headers['content-id'];
   if (contentId !== undefined) op.contentId = contentId;
   if (op.method === 'GET' && inChangeSet) throw badRequest('GET requests are not allowed in a change set; put them outside the change set.');
@@ -128,8 +144,14 @@ function isHeader(name: string, wanted: string): boolean {
   return name.length === wanted.length && name.toLowerCase() === wanted;
 }
 
-/** One `application/http` response part (built by concatenation: an answer holds up to 1,000 of them). */
-function encodeResponse(res: EmuResponse, contentId: string | undefined, requestId: string): string {
+/**
+ * One `application/http` response part (built by concatenation: an answer holds up to 1,000 of them). Every part
+ * draws a request id from `ids`; only a failed part shows it (REQ_ID), so the others just move the sequence on.
+ */
+function encodeResponse(res: EmuResponse, contentId: string | undefined, ids: GuidGenerator): string {
+  let requestId = '';
+  if (res.status >= 400) requestId = ids.next();
+  else ids.skip();
   let part = `Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
   if (contentId !== undefined) part += `Content-ID: ${contentId}${CRLF}`;
   part += `${CRLF}HTTP/1.1 ${res.status} ${STATUS_TEXT[res.status] ?? 'Status'}${CRLF}`;
@@ -161,16 +183,16 @@ function encodeResponse(res: EmuResponse, contentId: string | undefined, request
 }
 
 /** Characters of a part's URL as the service resolves it: an absolute path or a relative one completed with the base. */
-function urlLength(target: string, baseUrl: string): number {
+function urlLength(target: string, baseUrl: string, origin: () => string): number {
   if (/^https?:\/\//i.test(target)) return target.length;
-  if (target.startsWith('/')) return new URL(baseUrl).origin.length + target.length;
+  if (target.startsWith('/')) return origin().length + target.length;
   return baseUrl.length + 1 + target.length;
 }
 
 /** Path relative to the service root and query string of a part's request target. */
 function relativeTarget(target: string, contentIds: ReadonlyMap<string, string>): { path: string; rawQuery: string } {
   let t = target;
-  const ref = /^(\$[^/?]+)(.*)$/.exec(t);
+  const ref = t.startsWith('$') ? /^(\$[^/?]+)(.*)$/.exec(t) : null;
   if (ref) {
     const mapped = contentIds.get(ref[1]!);
     if (!mapped) throw badRequest(`Content-ID Reference: '${ref[1]}' does not exist in the batch context.`);
@@ -201,7 +223,13 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
     );
   }
   const partMethods: Record<string, number> = {};
-  for (const item of items) for (const op of item.kind === 'operation' ? [item.op] : item.ops) partMethods[op.method] = (partMethods[op.method] ?? 0) + 1;
+  const countMethod = (op: HttpOperation): void => {
+    partMethods[op.method] = (partMethods[op.method] ?? 0) + 1;
+  };
+  for (const item of items) {
+    if (item.kind === 'operation') countMethod(item.op);
+    else item.ops.forEach(countMethod);
+  }
   const continueOnError = parsePrefer(req.headers['prefer']).continueOnError;
   const store = service.org.store;
   const responseBoundary = `batchresponse_${ids.next()}`;
@@ -209,22 +237,38 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
   let attempted = 0;
   let rows = 0;
   let failure: { status: number; part: string } | undefined;
+  let origin: string | undefined;
+  const originOf = (): string => (origin ??= new URL(req.baseUrl).origin);
+  // Parts of one batch mostly share a query string ($select of the returned columns): parsed once each.
+  const queries = new Map<string, URLSearchParams>();
+  const queryOf = (rawQuery: string): URLSearchParams => {
+    let q = queries.get(rawQuery);
+    if (!q) {
+      q = new URLSearchParams(rawQuery);
+      queries.set(rawQuery, q);
+    }
+    return q;
+  };
 
   const run = (op: HttpOperation, contentIds: Map<string, string>, inChangeSet: boolean): InternalResponse => {
     attempted++;
     let sub: EmuRequest;
     try {
-      const length = op.target.startsWith('$') ? 0 : urlLength(op.target, req.baseUrl);
+      const length = op.target.startsWith('$') ? 0 : urlLength(op.target, req.baseUrl, originOf);
       if (length > MAX_URL_LENGTH_IN_BATCH) throw urlTooLong(length, MAX_URL_LENGTH_IN_BATCH, true);
       const { path, rawQuery } = relativeTarget(op.target, contentIds);
       if (path === '$batch' || path.startsWith('$batch?')) throw badRequest('A $batch request cannot contain another $batch request.');
+      const text = op.body;
       sub = {
         method: op.method,
         path,
         rawQuery,
-        query: new URLSearchParams(rawQuery),
+        query: queryOf(rawQuery),
         headers: op.headers,
-        body: op.body,
+        get body(): Buffer {
+          return Buffer.from(text, 'utf8');
+        },
+        bodyText: text,
         baseUrl: req.baseUrl,
         ...(req.caller ? { caller: req.caller } : {}),
         ...(req.concurrentEdit ? { concurrentEdit: req.concurrentEdit } : {}),
@@ -241,7 +285,7 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
   for (const item of items) {
     if (item.kind === 'operation') {
       const res = run(item.op, new Map(), false);
-      const part = encodeResponse(res, undefined, ids.next());
+      const part = encodeResponse(res, undefined, ids);
       if (res.status >= 400) {
         failure = { status: res.status, part };
         if (!continueOnError) break;
@@ -258,11 +302,11 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
       for (const op of item.ops) {
         const res = run(op, contentIds, true);
         if (res.status >= 400) {
-          failed = { status: res.status, part: encodeResponse(res, op.contentId, ids.next()) };
+          failed = { status: res.status, part: encodeResponse(res, op.contentId, ids) };
           break;
         }
         if (op.contentId !== undefined && res.entityPath) contentIds.set(`$${op.contentId}`, res.entityPath);
-        inner.push(encodeResponse(res, op.contentId, ids.next()));
+        inner.push(encodeResponse(res, op.contentId, ids));
       }
     } catch (err) {
       store.rollback();

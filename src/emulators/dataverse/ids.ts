@@ -17,22 +17,34 @@ export class GuidGenerator {
 
   /** splitmix64 step. */
   private next64(): bigint {
-    this.state = (this.state + 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
+    this.state = (this.state + GAMMA) & MASK;
     let z = this.state;
-    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
-    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK;
     return z ^ (z >> 31n);
   }
 
   /** A lower-case version-4-shaped GUID. */
   next(): string {
-    const hex = (this.next64().toString(16).padStart(16, '0') + this.next64().toString(16).padStart(16, '0')).split('');
-    hex[12] = '4';
-    hex[16] = '89ab'[parseInt(hex[16]!, 16) & 3]!;
-    const s = hex.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
+    const a = this.next64().toString(16).padStart(16, '0');
+    const b = this.next64().toString(16).padStart(16, '0');
+    // Version nibble 4; the variant nibble keeps its two low bits under 8 (8, 9, a or b).
+    const variant = VARIANT[parseInt(b[0]!, 16) & 3]!;
+    return `${a.slice(0, 8)}-${a.slice(8, 12)}-4${a.slice(13, 16)}-${variant}${b.slice(1, 4)}-${b.slice(4, 16)}`;
+  }
+
+  /**
+   * Moves on as `next()` would without making the GUID: a batch draws one per response part for its REQ_ID but
+   * shows it only on a failed part, and the sequence (hence every later id) must not depend on which parts failed.
+   */
+  skip(): void {
+    this.state = (this.state + GAMMA + GAMMA) & MASK;
   }
 }
+
+const GAMMA = 0x9e3779b97f4a7c15n;
+const MASK = 0xffffffffffffffffn;
+const VARIANT = '89ab';
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -86,6 +86,9 @@ const NO_REMOVE_LINK = new Set(['createdby', 'modifiedby', 'ownerid', 'owninguse
 /** Read-only columns a person may set through the in-process data access (what UI actions would set). */
 const PERSON_SETTABLE = new Set(['quote.revisionnumber']);
 
+/** An annotation that binds a navigation property to a row. */
+const BIND_SUFFIX = '@odata.bind';
+
 const SERVICE_ROOT_RE = /^(?:https?:\/\/[^/]+)?\/?(?:api\/data\/v9\.\d\/)?/i;
 
 export class Organization {
@@ -189,16 +192,18 @@ export class Organization {
       throw payloadError(table.entitySet, 'The request body must be a JSON object describing the record.');
     }
     const parsed: ParsedPayload = { values: new Map(), lookups: new Map(), collections: [], singles: [] };
-    for (const [name, raw] of Object.entries(body as Record<string, unknown>)) {
+    const fields = body as Record<string, unknown>;
+    for (const name of Object.keys(fields)) {
+      const raw = fields[name];
       const at = name.indexOf('@');
       if (at === 0) continue; // @odata.type, @odata.context, @odata.etag
       if (at > 0) {
-        const annotation = name.slice(at + 1);
-        if (annotation !== 'odata.bind') continue; // instance annotations (formatted values) are ignored
+        // Instance annotations (formatted values) are ignored; `<nav>@odata.bind` sets a lookup.
+        if (name.length - at !== BIND_SUFFIX.length || !name.endsWith(BIND_SUFFIX)) continue;
         this.parseBind(table, name.slice(0, at), raw, parsed, bind, mode);
         continue;
       }
-      if (/^_.+_value$/.test(name)) {
+      if (name.length > 7 && name.charCodeAt(0) === 95 && name.endsWith('_value')) {
         if (columnForProperty(table, name)) {
           throw payloadError(table.entitySet, 'CRM do not support direct update of Entity Reference properties, Use Navigation properties instead.');
         }
@@ -283,8 +288,10 @@ export class Organization {
           .join(' or ')}.`,
       );
     }
-    if (!this.store.get(ref.table.entitySet, ref.id)) throw recordNotFound(ref.table.logicalName, ref.id);
-    parsed.lookups.set(column.name, { id: ref.id, logicalName: ref.table.logicalName });
+    const bound = this.store.get(ref.table.entitySet, ref.id);
+    if (!bound) throw recordNotFound(ref.table.logicalName, ref.id);
+    // The stored row's own id (the same text): rows that point at one row share one string, not one each.
+    parsed.lookups.set(column.name, { id: bound.id, logicalName: ref.table.logicalName });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -406,11 +413,25 @@ export class Organization {
     this.commitRow(table, row.id, values, targets);
   }
 
+  /** Lookup targets as stored: one frozen object per distinct set of targets (most rows of a table have the same). */
+  private readonly sharedTargets = new Map<string, Readonly<Record<string, string>>>();
+
+  private shareTargets(targets: Record<string, string>): Readonly<Record<string, string>> {
+    let key = '';
+    for (const column in targets) key += `${column}\u0000${targets[column]}\u0000`;
+    let shared = this.sharedTargets.get(key);
+    if (!shared) {
+      shared = Object.freeze({ ...targets });
+      this.sharedTargets.set(key, shared);
+    }
+    return shared;
+  }
+
   /** Stores a row with the next version number. */
   commitRow(table: TableDef, id: string, values: Record<string, unknown>, targets: Record<string, string>): Row {
     const version = this.store.nextVersion();
     values['versionnumber'] = version;
-    const row: Row = { id, values, targets, version };
+    const row: Row = { id, values, targets: this.shareTargets(targets), version };
     this.store.put(table.entitySet, row);
     return row;
   }

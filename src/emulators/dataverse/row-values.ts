@@ -19,8 +19,20 @@ export function setValue(values: Record<string, unknown>, name: string, v: unkno
   else values[name] = v;
 }
 
+/** Lookup column -> its read-shape property (`_x_value`): made once per column, not on every write. */
+const LOOKUP_PROPERTIES = new Map<string, string>();
+
+export function lookupProperty(column: string): string {
+  let property = LOOKUP_PROPERTIES.get(column);
+  if (property === undefined) {
+    property = `_${column}_value`;
+    LOOKUP_PROPERTIES.set(column, property);
+  }
+  return property;
+}
+
 export function setLookup(values: Record<string, unknown>, targets: Record<string, string>, column: string, v: LookupValue | null): void {
-  const property = `_${column}_value`;
+  const property = lookupProperty(column);
   if (v === null) {
     delete values[property];
     delete targets[column];

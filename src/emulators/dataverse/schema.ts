@@ -4,6 +4,7 @@
  * Lookup columns are named by their attribute (`customerid`) and read as `_customerid_value`;
  * clients bind them through navigation properties (`customerid_account@odata.bind`).
  */
+import { lookupProperty } from './row-values.js';
 
 export type ColumnType =
   | 'key'
@@ -1052,11 +1053,29 @@ export function writeColumns(table: TableDef): WriteColumns {
 
 /** Read-shape property name of a column: lookups read as `_x_value`. */
 export function readName(c: ColumnDef): string {
-  return c.type === 'lookup' ? `_${c.name}_value` : c.name;
+  return c.type === 'lookup' ? lookupProperty(c.name) : c.name;
 }
+
+/** Per table, read-shape property -> column (null: none), as reads and filters ask the same names per row. */
+const columnsByProperty = new WeakMap<TableDef, Map<string, ColumnDef | null>>();
 
 /** Column for a read-shape property name (`name`, `_x_value`), or undefined. */
 export function columnForProperty(table: TableDef, property: string): ColumnDef | undefined {
+  let known = columnsByProperty.get(table);
+  if (!known) {
+    known = new Map();
+    columnsByProperty.set(table, known);
+  }
+  let c = known.get(property);
+  if (c === undefined) {
+    c = findColumnForProperty(table, property) ?? null;
+    // Only names of the schema are kept: a client's unknown names do not grow the map.
+    if (c) known.set(property, c);
+  }
+  return c ?? undefined;
+}
+
+function findColumnForProperty(table: TableDef, property: string): ColumnDef | undefined {
   const m = /^_(.+)_value$/.exec(property);
   if (m) {
     const c = table.columns.get(m[1]!);

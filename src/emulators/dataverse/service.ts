@@ -93,7 +93,7 @@ export function splitPath(path: string): PathSegment[] {
 }
 
 function parseJson(req: EmuRequest): unknown {
-  const text = req.body.toString('utf8').trim();
+  const text = (req.bodyText ?? req.body.toString('utf8')).trim();
   if (text === '') throw badRequest('The request body is empty; send a JSON object.');
   try {
     return JSON.parse(text) as unknown;
@@ -257,9 +257,16 @@ export class DataverseService {
     });
   }
 
+  /** The last Prefer header parsed and what it said (the parts of a batch carry the same one; the result is only read). */
+  private lastPrefer: { header: string | undefined; prefer: ReturnType<typeof parsePrefer> } | undefined;
+
   private prefer(req: EmuRequest): ReturnType<typeof parsePrefer> {
+    const header = req.headers['prefer'];
+    if (this.lastPrefer && this.lastPrefer.header === header) return this.lastPrefer.prefer;
     try {
-      return parsePrefer(req.headers['prefer']);
+      const prefer = parsePrefer(header);
+      this.lastPrefer = { header, prefer };
+      return prefer;
     } catch (err) {
       return queryError(err);
     }
@@ -309,13 +316,22 @@ export class DataverseService {
     return { status: 200, body: String(n), headers: { 'Content-Type': 'text/plain', 'OData-Version': '4.0' } };
   }
 
+  /** The last valid $select/$expand and what they parsed to (a batch's writes ask for the same columns; only read). */
+  private lastSelection: { table: TableDef; select: string | null; expand: string | null; parsed: { select?: string[]; expand: ExpandItem[] } } | undefined;
+
   private selectAndExpand(req: EmuRequest, table: TableDef): { select?: string[]; expand: ExpandItem[] } {
+    const selectText = req.query.get('$select');
+    const expandText = req.query.get('$expand');
+    const last = this.lastSelection;
+    if (last && last.table === table && last.select === selectText && last.expand === expandText) return last.parsed;
     try {
-      const select = parseSelect(req.query.get('$select'));
+      const select = parseSelect(selectText);
       validateSelect(table, select);
-      const expand = parseExpand(req.query.get('$expand'));
+      const expand = parseExpand(expandText);
       validateExpand(this.org, table, expand);
-      return select ? { select, expand } : { expand };
+      const parsed = select ? { select, expand } : { expand };
+      this.lastSelection = { table, select: selectText, expand: expandText, parsed };
+      return parsed;
     } catch (err) {
       return queryError(err);
     }

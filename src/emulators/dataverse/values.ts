@@ -7,8 +7,17 @@ import type { OptionSets } from './optionsets.js';
 import { payloadError, validationError } from './errors.js';
 import { normalizeGuid } from './ids.js';
 
+let lastSecond = Number.NaN;
+let lastText = '';
+
+/** `YYYY-MM-DDTHH:MM:SSZ` of an instant (the second it falls in); the text of the last second is kept, as writes come in runs. */
 export function formatDateTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 const DATETIME_INPUT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;

@@ -81,3 +81,33 @@ describe('server-driven paging (protocols.md §2.4)', () => {
     expect(r.body.error.code).toBe('BadRequest_NotFound');
   });
 });
+
+describe('the pages of one read', () => {
+  test('a write between two pages shows on the next page (the filtered rows are not kept past a change)', async () => {
+    const customers = Array.from({ length: 30 }, (_, i) => ({
+      id: `c0000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+      number: `C${String(i + 1).padStart(6, '0')}`,
+      displayName: `Customer ${i + 1}`,
+      blocked: i === 17 ? 'All' : ' ',
+    }));
+    const m = makeModule({ customers });
+    const read = async (path: string) => {
+      const r = await call(m, 'GET', path, { headers: { Prefer: 'odata.maxpagesize=10' } });
+      expect(r.status).toBe(200);
+      const next = r.body['@odata.nextLink'] as string | undefined;
+      return { numbers: (r.body.value as Array<{ number: string }>).map((c) => c.number), next: next ? pathOfLink(next) : undefined };
+    };
+    const first = await read(v2(`customers?$select=number&$filter=${encodeURIComponent("blocked eq ' '")}`));
+    expect(first.numbers).toEqual(customers.slice(0, 10).map((c) => c.number));
+    // The same read again, nothing written: the same page.
+    expect((await read(v2(`customers?$select=number&$filter=${encodeURIComponent("blocked eq ' '")}`))).numbers).toEqual(first.numbers);
+    m.data.update('customers', customers[12]!.id, { blocked: 'All' });
+    m.data.update('customers', customers[17]!.id, { blocked: ' ' });
+    m.data.insert('customers', { number: 'C000011A', displayName: 'Inserted between pages' });
+    const second = await read(first.next!);
+    expect(second.numbers).toEqual(['C000011', 'C000011A', 'C000012', 'C000014', 'C000015', 'C000016', 'C000017', 'C000018', 'C000019', 'C000020']);
+    const third = await read(second.next!);
+    expect(third.numbers).toEqual(customers.slice(20).map((c) => c.number));
+    expect(third.next).toBeUndefined();
+  });
+});

@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { BcClient } from '../../src/clients/bc/client.js';
+import { AuthError } from '../../src/errors.js';
+import { counterpartId } from '../../src/engine/ids.js';
+import { syncMapping } from '../../src/engine/run.js';
+import { BcSide } from '../../src/sides/bc-side.js';
+import type { ListQuery, Rec, Side, SideTable, WriteOp, WriteResult } from '../../src/sides/types.js';
+import { SCALE_CUSTOMER_DISABLED_FIELDS, expectClean, withFieldsDisabled } from '../helpers/engine-acceptance.js';
+import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
+
+// The write pipeline is slot-gated (issue 11, "a write pipeline that never stalls"): batches of later windows enter
+// whenever a Dataverse slot is free, not once the window two before has landed, and what a run holds follows the
+// records in flight. The Dataverse side here answers only when the test lets a batch through, so which batch starts
+// when is decided by the engine alone (no timing).
+
+const RECORDS = 600;
+const PAGE = 50;
+const BATCH = 10;
+const SLOTS = 12;
+
+/** BC pages of customers, counted as they are handed out, and the page each record's counterpart comes from. */
+class CountedBcSide extends BcSide {
+  pagesRead = 0;
+  recordsRead = 0;
+  readonly pageOfCounterpart = new Map<string, number>();
+
+  override list(table: SideTable, query: ListQuery = {}): AsyncIterable<Rec[]> {
+    const source = super.list(table, query)[Symbol.asyncIterator]();
+    const counted = table.entitySet === 'customers' && !query.ignoreTableFilter;
+    const next = async (): Promise<IteratorResult<Rec[]>> => {
+      const result = await source.next();
+      if (counted && !result.done) {
+        for (const rec of result.value) this.pageOfCounterpart.set(counterpartId('CUSTOMER', 'dataverse', rec.id), this.pagesRead);
+        this.pagesRead++;
+        this.recordsRead += result.value.length;
+      }
+      return result;
+    };
+    return { [Symbol.asyncIterator]: () => ({ next, return: async () => (await source.return?.()) ?? { done: true, value: undefined } }) };
+  }
+}
+
+interface Started {
+  window: number;
+  /** Batches of each window landed when this one started. */
+  landedOfWindow: (window: number) => number;
+  recordsReadNotLanded: number;
+}
+
+/**
+ * A Dataverse side with `SLOTS` slots of `BATCH` records whose batches wait until the test lets them through:
+ * the oldest is let through once every slot is taken (or once every batch of the run has started), then written
+ * for real. A pipeline that never fills the slots would wait forever; a watchdog lets the oldest through after a
+ * quiet while instead, and the assertions then fail.
+ */
+function gatedDataverse(real: Side, bc: CountedBcSide, total: number) {
+  const side: Side = Object.create(real);
+  Object.defineProperty(side, 'limits', { get: () => ({ ...real.limits, batchSize: BATCH, parallelRequests: SLOTS }) });
+  const held: Array<() => void> = [];
+  const landed: number[] = [];
+  const started: Started[] = [];
+  let inFlight = 0;
+  let recordsInFlight = 0;
+  let landedRecords = 0;
+  const peak = { batches: 0, records: 0 };
+  let watchdog: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      held.shift()?.();
+      if (held.length) arm();
+    }, 50);
+    watchdog.unref();
+  };
+  const letThrough = () => {
+    if (started.length === total) for (const release of held.splice(0)) release();
+    else if (held.length >= SLOTS) held.shift()!();
+    arm();
+  };
+  side.write = async (table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> => {
+    const window = bc.pageOfCounterpart.get(ops[0]!.id)!;
+    const snapshot = [...landed];
+    started.push({ window, landedOfWindow: (w) => snapshot.filter((x) => x === w).length, recordsReadNotLanded: bc.recordsRead - landedRecords });
+    inFlight++;
+    recordsInFlight += ops.length;
+    peak.batches = Math.max(peak.batches, inFlight);
+    peak.records = Math.max(peak.records, recordsInFlight);
+    await new Promise<void>((resolve) => {
+      held.push(resolve);
+      letThrough();
+    });
+    try {
+      return await real.write(table, ops);
+    } finally {
+      inFlight--;
+      recordsInFlight -= ops.length;
+      landedRecords += ops.length;
+      landed.push(window);
+    }
+  };
+  return { side, started, peak, stop: () => clearTimeout(watchdog) };
+}
+
+describe('the write pipeline is slot-gated', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: `scale:${RECORDS}` });
+  });
+  afterAll(async () => h?.close());
+
+  test("batches of the third window enter while the first window's batches are still out; every slot is used; what is held follows the records in flight", async () => {
+    const { emu } = h;
+    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: PAGE });
+    const bc = new CountedBcSide(smallPages);
+    const gate = gatedDataverse(h.ctx.dataverse, bc, RECORDS / BATCH);
+    try {
+      emu.resetLog();
+      const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+      const report = expectClean(await syncMapping({ ...h.ctx, bc, dataverse: gate.side }, m, { full: true, direction: 'to-dataverse' }));
+      expect(report.counts['to-dataverse'].inserted).toBe(RECORDS);
+      // The same batches as ever: a window of 50 is cut into whole batches of 10, one request each.
+      expect(emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch')).toHaveLength(RECORDS / BATCH);
+      expect(gate.started).toHaveLength(RECORDS / BATCH);
+      // Every slot taken: a window-gated pipe (two windows of five batches) never had more than 10 out.
+      expect(gate.peak.batches).toBe(SLOTS);
+      expect(gate.peak.records).toBe(SLOTS * BATCH);
+      // The third window's first batch left before the first window had landed.
+      const third = gate.started.find((s) => s.window === 2)!;
+      expect(third.landedOfWindow(0)).toBeLessThan(PAGE / BATCH);
+      // What the run held when each batch started (records read and not landed): the records in flight, a window
+      // handing over, one planned, the page read ahead and the one being fetched; never the table.
+      const bound = SLOTS * BATCH + 4 * PAGE;
+      expect(Math.max(...gate.started.map((s) => s.recordsReadNotLanded))).toBeLessThanOrEqual(bound);
+      expect(bound).toBeLessThan(RECORDS);
+      expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
+    } finally {
+      gate.stop();
+      await smallPages.close();
+    }
+  });
+});
+
+describe('a failed write stops the pipeline', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:300' });
+  });
+  afterAll(async () => h?.close());
+
+  test('no batch starts after a batch failed, and the failure is raised only once every write in flight has landed', async () => {
+    const { emu } = h;
+    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: PAGE });
+    const bc = new CountedBcSide(smallPages);
+    const real = h.ctx.dataverse;
+    const dataverse: Side = Object.create(real);
+    Object.defineProperty(dataverse, 'limits', { get: () => ({ ...real.limits, batchSize: BATCH, parallelRequests: 4 }) });
+    const held: Array<() => void> = [];
+    const startWaiters = new Map<number, () => void>();
+    const started = (n: number) => new Promise<void>((resolve) => (calls >= n ? resolve() : startWaiters.set(n, resolve)));
+    let calls = 0;
+    let inFlight = 0;
+    let failed = false;
+    const startsAfterFailure: number[] = [];
+    dataverse.write = async (table, ops) => {
+      const call = ++calls;
+      if (failed) startsAfterFailure.push(call);
+      startWaiters.get(call)?.();
+      inFlight++;
+      try {
+        // The seventh batch is refused as a revoked credential would be: nothing more can be written.
+        if (call === 7) {
+          failed = true;
+          throw new AuthError('the credentials were refused');
+        }
+        // Held until the test lets it through; after the failure nothing is held (a batch started then is a finding).
+        if (!failed) await new Promise<void>((resolve) => held.push(resolve));
+        return await real.write(table, ops);
+      } finally {
+        inFlight--;
+      }
+    };
+    try {
+      const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+      let inFlightAtFailure: number | undefined;
+      const run = syncMapping({ ...h.ctx, bc, dataverse }, m, { full: true, direction: 'to-dataverse' }).catch((error: unknown) => {
+        inFlightAtFailure = inFlight;
+        throw error;
+      });
+      run.catch(() => undefined);
+      // Four slots: batches 1-4 out; each one let through lets the next in, until the seventh fails.
+      await started(4);
+      for (const n of [5, 6, 7]) {
+        held.shift()!();
+        await started(n);
+      }
+      expect(held).toHaveLength(3);
+      expect(inFlightAtFailure).toBeUndefined();
+      for (const release of held.splice(0)) release();
+      await expect(run).rejects.toThrow(AuthError);
+      expect(inFlightAtFailure).toBe(0);
+      expect(startsAfterFailure).toEqual([]);
+      expect(calls).toBe(7);
+      expect(h.state.watermark('CUSTOMER').bc).toBeUndefined();
+    } finally {
+      await smallPages.close();
+    }
+  });
+});

@@ -169,7 +169,11 @@ describe('sustained throttling by the execution-time limit, 52 batches in flight
     const r = await run(2);
     expect(r.failed).toBe(0);
     expect(r.written).toBe(2 * TOTAL_RECORDS);
-    expect({ requests: r.requests, throttled: r.throttled, codes: r.codes }).toEqual({ requests: 1074, throttled: 274, codes: { '0x80072321': 239, '0x80072326': 35 } });
+    // Not exact here: whether a request finds 52 others in flight at the emulator depends on the order two
+    // processes' requests and answers cross on the loopback wire (on a quiet machine: 1,074 requests, 274 throttled).
+    expect(r.requests).toBeLessThan(1200);
+    expect(r.throttled).toBeLessThan(400);
+    expect(Object.keys(r.codes).sort()).toEqual(['0x80072321', '0x80072326']);
   }, 60_000);
 
   test('the wait is bounded: with maxThrottleWaitMs of 5 minutes some batches come back throttled and their records fail', async () => {

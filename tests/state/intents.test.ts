@@ -157,6 +157,34 @@ describe('write-ahead intent journal', () => {
     expect(await fs.readFile(file, 'utf8')).toBe(text);
   });
 
+  test('batches recorded at once share a write and an fsync (group commit), each durable before its record() resolves', async () => {
+    const journal = await IntentJournal.open(dir);
+    const before = journal.fileWrites;
+    // 52 batches of 20 creates leave at once, as the write pipeline sends them.
+    const recorded = await Promise.all(
+      Array.from({ length: 52 }, (_, b) => journal.record(Array.from({ length: 20 }, (_, i) => create(`${b}-${i}`)))),
+    );
+    // All 52 are appended before the first write starts (it starts on a later turn): one write, one fsync.
+    expect(journal.fileWrites - before).toBe(1);
+    const onDisk = await readOpenIntents(dir);
+    expect(onDisk.map((i) => i.sourceId).sort()).toEqual(recorded.flat().map((i) => i.sourceId).sort());
+    expect(new Set(onDisk.map((i) => i.seq)).size).toBe(52 * 20);
+  });
+
+  test('lines appended while a rewrite is queued land after it: nothing recorded is lost from the file', async () => {
+    const journal = await IntentJournal.open(dir);
+    journal.rewriteAfterBytes = 1;
+    const first = journal.record([create('a')]);
+    const second = journal.record([create('b')]);
+    const closing = (async () => journal.close(await first))();
+    const third = journal.record([create('c')]);
+    await Promise.all([first, second, closing, third]);
+    const fourth = await journal.record([create('d')]);
+    expect((await readOpenIntents(dir)).map((i) => i.sourceId).sort()).toEqual(['b', 'c', 'd']);
+    await journal.close([...(await second), ...(await third), ...fourth]);
+    expect(await readOpenIntents(dir)).toEqual([]);
+  });
+
   test('a missing state directory has no open intents', async () => {
     expect(await readOpenIntents(path.join(dir, 'nothing-here'))).toEqual([]);
   });

@@ -275,7 +275,8 @@ class PlanWriter {
     }
     if (toDv) {
       const span = this.ctx.dataverseWritten;
-      if (span && written.modifiedAt) {
+      // Most writes land in the second of the span's latest (or earliest) one: no dates to parse for those.
+      if (span && written.modifiedAt && written.modifiedAt !== span.last && written.modifiedAt !== span.first) {
         const at = Date.parse(written.modifiedAt);
         if (span.first === undefined || at < Date.parse(span.first)) span.first = written.modifiedAt;
         if (span.last === undefined || at > Date.parse(span.last)) span.last = written.modifiedAt;

@@ -387,9 +387,10 @@ function withDataverseExtras(m: IntegrationTableMapping, p: DirectionPlan, compa
   // One new object, filled in place (as `{ ...template, ...values, stamp }`): two spreads per record were a
   // large share of a full sync's planning time.
   const values: Record<string, unknown> = {};
-  if (template) for (const key of Object.keys(template)) values[key] = template[key];
+  // for-in, not Object.keys: no array of keys per record (both are plain objects of own properties).
+  if (template) for (const key in template) values[key] = template[key];
   const own = p.values ?? {};
-  for (const key of Object.keys(own)) values[key] = own[key];
+  for (const key in own) values[key] = own[key];
   if (stamped) values['bcbi_companyid@odata.bind'] = `/cdm_companies(${companyId})`;
   p.values = values;
 }

@@ -100,8 +100,11 @@ export function planFieldTransfer(
     }
     if (!insert && outcome.same) continue;
     let wrote = false;
-    if (outcome.kind === 'write') wrote = put(plan.values, outcome.key, outcome.value, insert);
-    else for (const key in outcome.entries) wrote = put(plan.values, key, outcome.entries[key], insert) || wrote;
+    if (outcome.kind === 'write') {
+      wrote = put(plan.values, outcome.key, outcome.value, insert);
+      // The shared outcome keeps no value of this record once it is read.
+      outcome.value = undefined;
+    } else for (const key in outcome.entries) wrote = put(plan.values, key, outcome.entries[key], insert) || wrote;
     if (!wrote) continue;
     plan.changed.push(field.id);
     if (field.direction === 'bidirectional') plan.bidirectionalChanged.push(field.id);
@@ -282,7 +285,33 @@ function bindDataverse(
 ): Outcome {
   if (id === null && field.notNull) return SKIP;
   const same = id === null ? current === null || current === undefined : sameGuid(current, id);
-  return write(`${navigation}@odata.bind`, id === null ? null : `/${target}(${id})`, same);
+  return write(bindKey(navigation), id === null ? null : bindValue(target, id), same);
+}
+
+/** `<navigation>@odata.bind`, made once per navigation property (a new key string per record costs a lookup to use it). */
+const bindKeys = new Map<string, string>();
+
+function bindKey(navigation: string): string {
+  let key = bindKeys.get(navigation);
+  if (key === undefined) {
+    key = `${navigation}@odata.bind`;
+    if (bindKeys.size < 1000) bindKeys.set(navigation, key);
+  }
+  return key;
+}
+
+/** `/<entity set>(<id>)`; the last one per entity set is reused (every record of a window binds the same currency). */
+const lastBinds = new Map<string, { id: string; value: string }>();
+
+function bindValue(target: string, id: string): string {
+  const last = lastBinds.get(target);
+  if (last !== undefined && last.id === id) return last.value;
+  const value = `/${target}(${id})`;
+  if (last !== undefined) {
+    last.id = id;
+    last.value = value;
+  } else if (lastBinds.size < 1000) lastBinds.set(target, { id, value });
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,9 +466,18 @@ function blankFor(field: FieldMapping, value: string): string {
 // Shared helpers
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The outcome of most transforms: one object, filled in and read by `planFieldTransfer` before the next field is
+ * planned (an object per field and record was a large share of a full sync's garbage).
+ */
+const WRITE: Extract<Outcome, { kind: 'write' }> = { kind: 'write', key: '', value: undefined, same: false };
+
 /** One destination property (most transforms): no object keyed by a computed name per field and record. */
 function write(key: string, value: unknown, same: boolean): Outcome {
-  return { kind: 'write', key, value, same };
+  WRITE.key = key;
+  WRITE.value = value;
+  WRITE.same = same;
+  return WRITE;
 }
 
 function writeMany(entries: Record<string, unknown>, same: boolean): Outcome {

@@ -52,6 +52,28 @@ describe('planner', () => {
     expect(counterpartId('X', 'bc', 'é'.repeat(400))).toBe('304db8ac-7f44-57f6-8a10-42e95ee50cb0');
   });
 
+  test('counterpart ids written as bytes equal the RFC 4122 version 5 text of the SHA-1, for any source id', () => {
+    // The first implementation's formula, spelled out: SHA-1 of namespace + name, version and variant set in the hex text.
+    const reference = (mapping: string, target: 'bc' | 'dataverse', sourceId: string): string => {
+      const hex = createHash('sha1')
+        .update(Buffer.from('6f1d2c7e4b8a4f0e9c3d5a1b2e7f8c90', 'hex'))
+        .update(`${mapping}\u0000${target}\u0000${sourceId.toLowerCase()}`)
+        .digest('hex');
+      const variant = '89ab'[parseInt(hex[16]!, 16) & 3];
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    };
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pieces = ['a', 'Z', '0', '-', 'é', '€', '😀', '\u0000', ' ', 'ß'];
+    for (let n = 0; n < 600; n++) {
+      const length = Math.floor(random() * (n % 50 === 0 ? 500 : 40));
+      const id = Array.from({ length }, () => pieces[Math.floor(random() * pieces.length)]).join('');
+      const mapping = n % 2 ? 'CUSTOMER' : 'SALES-ORDERS';
+      const target = n % 3 ? 'dataverse' : 'bc';
+      expect(counterpartId(mapping, target, id)).toBe(reference(mapping, target, id));
+    }
+  });
+
   test('unchanged on both sides since the last sync is an echo, not a write', () => {
     const r = planPair(customer, pair(coupling(), {}, {}, { bc: '2026-01-01T00:00:00.000Z', dv: '2026-01-01T00:00:00Z' }), policy, ctx)!;
     expect(r.toDataverse?.action).toBe('echo');

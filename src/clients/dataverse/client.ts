@@ -606,7 +606,8 @@ export class DataverseClient {
     const withContentId = (o: BatchOperation, contentId: string | undefined): BatchOperation =>
       contentId === undefined ? o : { ...o, contentId };
     if (op.kind === 'raw') {
-      const url = op.path.startsWith('$') ? op.path : `${this.basePath}/${op.path.replace(/^\/+/, '')}`;
+      // No regular expression per operation unless the path starts with a slash to drop.
+      const url = op.path.startsWith('$') ? op.path : `${this.basePath}/${op.path.startsWith('/') ? op.path.replace(/^\/+/, '') : op.path}`;
       const o: BatchOperation = { method: op.method, url };
       if (op.body !== undefined) o.body = op.body;
       if (op.headers) o.headers = op.headers;

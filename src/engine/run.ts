@@ -40,8 +40,18 @@ function maxIso(a: string | undefined, b: string): string | undefined {
 
 /** The latest modified-on of a page and `since` (a function of its own: a loop variable here would hold a record). */
 function latestModified(page: readonly Rec[], since: string | undefined): string | undefined {
+  // maxIso per record, with the latest kept parsed: one Date.parse per record instead of two.
   let latest = since;
-  for (const rec of page) latest = maxIso(latest, rec.modifiedAt);
+  let latestMs = since === undefined ? NaN : Date.parse(since);
+  for (const rec of page) {
+    const at = rec.modifiedAt;
+    if (!at) continue;
+    const ms = Date.parse(at);
+    if (latest === undefined || ms > latestMs) {
+      latest = at;
+      latestMs = ms;
+    }
+  }
   return latest;
 }
 

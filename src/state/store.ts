@@ -360,16 +360,6 @@ export class StateStore implements CouplingLookup {
     return { couplings: t?.size ?? 0, rows: t?.length ?? 0, bytes: t?.columnBytes ?? 0, strings: t?.strings ?? 0, spilledBytes: t?.spilledBytes ?? 0 };
   }
 
-  /**
-   * Room for `count` more couplings of `mapping` in memory, made at once (a full sync that knows how many records it
-   * reads): the table's columns and id tables are not grown, and copied, step by step while the run couples them.
-   */
-  reserveCouplings(mapping: string, count: number): void {
-    if (!(Number.isSafeInteger(count) && count > 0)) return;
-    const t = this.data.ensure(mapping).table;
-    t.reserve(t.length + count);
-  }
-
   /** Mappings that have couplings, watermarks or failures. */
   mappings(): string[] {
     return [...this.data.mappings.keys()];

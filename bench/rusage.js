@@ -9,9 +9,13 @@ const file = process.env.BENCH_RUSAGE_FILE;
 if (file) {
   const mb = (bytes) => Math.round((bytes / 1e6) * 10) / 10;
   let atPeak;
+  // BENCH_MEMORY_TRACE=FILE: every sample appended to FILE as NDJSON (ms since start, MB), to see when a peak comes.
+  const trace = process.env.BENCH_MEMORY_TRACE;
+  const t0 = Date.now();
   const sample = () => {
     const m = process.memoryUsage();
     if (!atPeak || m.rss > atPeak.rss) atPeak = m;
+    if (trace) fs.appendFileSync(trace, JSON.stringify({ pid: process.pid, ms: Date.now() - t0, rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external) }) + '\n');
   };
   const timer = setInterval(sample, Number(process.env.BENCH_MEMORY_SAMPLE_MS ?? 100));
   timer.unref();

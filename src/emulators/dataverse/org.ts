@@ -438,11 +438,15 @@ export class Organization {
     return shared;
   }
 
-  /** Stores a row with the next version number. */
+  /**
+   * Stores a row with the next version number. The values are stored as a copy: an object built up by name (more
+   * than a dozen properties added one by one, or one deleted) is kept by V8 as a hash table of ~1.6 KB for an
+   * account, while the copy's properties sit in a shared layout (~0.3 KB), which the GC marks and moves far faster.
+   */
   commitRow(table: TableDef, id: string, values: Record<string, unknown>, targets: Record<string, string>): Row {
     const version = this.store.nextVersion();
     values['versionnumber'] = version;
-    const row: Row = { id, values, targets: this.shareTargets(targets), version };
+    const row: Row = { id, values: { ...values }, targets: this.shareTargets(targets), version };
     this.store.put(table.entitySet, row);
     return row;
   }

@@ -494,8 +494,13 @@ export class BcService {
     const filter = compileFilter(def, req.query.get('$filter'));
     checkKnownOptions(req.query);
     if (!parent) this.requireParentFilter(def, { filter, orderby: [], count: false, expand: [] });
-    const rows = this.readRows(c, def, parent, { filter, orderby: [], count: false, expand: [] }).rows();
-    const n = filter ? rows.filter((r) => evaluateFilter(filter, r, 'bc')).length : rows.length;
+    const source = this.readRows(c, def, parent, { filter, orderby: [], count: false, expand: [] });
+    // Stored rows: the rows the filter keeps are the ones the collection's first page then reads (filteredRows' cache).
+    const n = source.stored
+      ? this.filteredRows(c, def, source.rows, filter, req.query.get('$filter') ?? '').length
+      : filter
+        ? source.rows().filter((r) => evaluateFilter(filter, r, 'bc')).length
+        : source.rows().length;
     return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(n), rows: 0 };
   }
 

@@ -78,8 +78,11 @@ interface TableState {
   version: number;
   /** Unique index: upper-cased key value -> id. */
   unique?: { field: string; map: Map<string, string> };
-  /** Non-unique indexes: field -> value -> ids. */
-  multi: Map<string, Map<string, Set<string>>>;
+  /**
+   * Non-unique indexes: field -> value -> ids, one id as itself (most values, e.g. an item's unit group, have one
+   * row: a Set each was ~0.3 KB per row), more in a Set in the order they were added.
+   */
+  multi: Map<string, Map<string, string | Set<string>>>;
   sortCache: Map<string, { version: number; rows: Row[] }>;
 }
 
@@ -99,7 +102,7 @@ export class Store {
 
   defineTable(name: string, options: { uniqueField?: string; indexFields?: readonly string[] } = {}): void {
     if (this.tables.has(name)) return;
-    const multi = new Map<string, Map<string, Set<string>>>();
+    const multi = new Map<string, Map<string, string | Set<string>>>();
     for (const f of options.indexFields ?? []) multi.set(f, new Map());
     this.tables.set(name, {
       rows: new Map(),
@@ -149,7 +152,8 @@ export class Store {
       for (const [id, row] of this.table(table).rows) if (row.data[field] === value) out.push(id);
       return out;
     }
-    return [...(index.get(value) ?? [])];
+    const ids = index.get(value);
+    return ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
   }
 
   /**
@@ -206,9 +210,10 @@ export class Store {
     }
     for (const [field, map] of t.multi) {
       const v = String(data[field] ?? '');
-      let set = map.get(v);
-      if (!set) map.set(v, (set = new Set()));
-      set.add(id);
+      const ids = map.get(v);
+      if (ids === undefined) map.set(v, id);
+      else if (typeof ids !== 'string') ids.add(id);
+      else if (ids !== id) map.set(v, new Set([ids, id]));
     }
   }
 
@@ -219,10 +224,11 @@ export class Store {
     }
     for (const [field, map] of t.multi) {
       const v = String(data[field] ?? '');
-      const set = map.get(v);
-      if (set) {
-        set.delete(id);
-        if (set.size === 0) map.delete(v);
+      const ids = map.get(v);
+      if (ids === id) map.delete(v);
+      else if (ids !== undefined && typeof ids !== 'string') {
+        ids.delete(id);
+        if (ids.size === 0) map.delete(v);
       }
     }
   }

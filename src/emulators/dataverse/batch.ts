@@ -59,9 +59,14 @@ function splitParts(text: string, boundary: string): string[] {
 /** The non-empty lines of a header block (lines end in CRLF or LF). */
 function headerLines(text: string): string[] {
   const lines: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line !== '') lines.push(line);
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const next = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (end > start) lines.push(text.slice(start, end));
+    start = next;
   }
   return lines;
 }
@@ -78,12 +83,25 @@ function splitHead(text: string): { headLines: string[]; content: string } {
   return { headLines: headerLines(text), content: '' };
 }
 
+/** Header names as sent -> lower case, trimmed (a batch's parts repeat the same few names 1,000 times). */
+const HEADER_NAMES = new Map<string, string>();
+
+function headerName(raw: string): string {
+  let name = HEADER_NAMES.get(raw);
+  if (name === undefined) {
+    name = raw.trim().toLowerCase();
+    // Only a handful of names are kept: a client inventing names per part does not grow the map.
+    if (HEADER_NAMES.size < 256) HEADER_NAMES.set(raw, name);
+  }
+  return name;
+}
+
 function parseHeaders(lines: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
     if (colon <= 0) throw badRequest(`The batch part header line '${line}' is not 'Name: value'.`);
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    headers[headerName(line.slice(0, colon))] = line.slice(colon + 1).trim();
   }
   return headers;
 }
@@ -139,9 +157,15 @@ const STATUS_TEXT: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
-/** Whether `name` is `wanted` (lower case) in any letter case. */
+/** Whether `name` is `wanted` (lower-case ASCII) in any letter case; compared in place unless `name` has non-ASCII. */
 function isHeader(name: string, wanted: string): boolean {
-  return name.length === wanted.length && name.toLowerCase() === wanted;
+  if (name.length !== wanted.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 127) return name.toLowerCase() === wanted;
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== wanted.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /**
@@ -211,6 +235,29 @@ function relativeTarget(target: string, contentIds: ReadonlyMap<string, string>)
   return { path, rawQuery };
 }
 
+/** Content-ID references of an operation outside a change set: none (it is only read). */
+const NO_CONTENT_IDS: ReadonlyMap<string, string> = new Map();
+
+/** One part as the service sees it: its body decoded into a Buffer only if a handler asks for one. */
+class PartRequest implements EmuRequest {
+  caller?: EmuRequest['caller'];
+  concurrentEdit?: EmuRequest['concurrentEdit'];
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly rawQuery: string,
+    readonly query: URLSearchParams,
+    readonly headers: Record<string, string>,
+    readonly bodyText: string,
+    readonly baseUrl: string,
+  ) {}
+
+  get body(): Buffer {
+    return Buffer.from(this.bodyText, 'utf8');
+  }
+}
+
 export function handleBatch(service: DataverseService, req: EmuRequest, ids: GuidGenerator): EmuResponse {
   if (req.method.toUpperCase() !== 'POST') throw new DvError(405, DvCodes.odata, `The HTTP method '${req.method}' is not allowed on '$batch'.`);
   const boundary = boundaryOf(req.headers['content-type']);
@@ -250,7 +297,7 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
     return q;
   };
 
-  const run = (op: HttpOperation, contentIds: Map<string, string>, inChangeSet: boolean): InternalResponse => {
+  const run = (op: HttpOperation, contentIds: ReadonlyMap<string, string>, inChangeSet: boolean): InternalResponse => {
     attempted++;
     let sub: EmuRequest;
     try {
@@ -258,21 +305,10 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
       if (length > MAX_URL_LENGTH_IN_BATCH) throw urlTooLong(length, MAX_URL_LENGTH_IN_BATCH, true);
       const { path, rawQuery } = relativeTarget(op.target, contentIds);
       if (path === '$batch' || path.startsWith('$batch?')) throw badRequest('A $batch request cannot contain another $batch request.');
-      const text = op.body;
-      sub = {
-        method: op.method,
-        path,
-        rawQuery,
-        query: queryOf(rawQuery),
-        headers: op.headers,
-        get body(): Buffer {
-          return Buffer.from(text, 'utf8');
-        },
-        bodyText: text,
-        baseUrl: req.baseUrl,
-        ...(req.caller ? { caller: req.caller } : {}),
-        ...(req.concurrentEdit ? { concurrentEdit: req.concurrentEdit } : {}),
-      };
+      const part = new PartRequest(op.method, path, rawQuery, queryOf(rawQuery), op.headers, op.body, req.baseUrl);
+      if (req.caller) part.caller = req.caller;
+      if (req.concurrentEdit) part.concurrentEdit = req.concurrentEdit;
+      sub = part;
     } catch (err) {
       if (err instanceof DvError) return { status: err.status, body: errorBody(err.code, err.message) };
       throw err;
@@ -284,7 +320,7 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
 
   for (const item of items) {
     if (item.kind === 'operation') {
-      const res = run(item.op, new Map(), false);
+      const res = run(item.op, NO_CONTENT_IDS, false);
       const part = encodeResponse(res, undefined, ids);
       if (res.status >= 400) {
         failure = { status: res.status, part };

@@ -168,8 +168,25 @@ export class Organization {
     );
   }
 
+  /**
+   * References already resolved, by their text (a batch's creates bind the same currency and company 1,000 times);
+   * `$n` references and texts that fail are never kept. Cleared when full, so it stays small.
+   */
+  private readonly resolvedReferences = new Map<string, Readonly<{ table: TableDef; id: string }>>();
+
   /** `/accounts(<id>)`, `accounts(<id>)`, an absolute URL or a `$n` Content-ID reference -> set and id. */
   resolveReference(text: string, bind: BindContext | undefined, payloadSet: string): { table: TableDef; id: string } {
+    const known = this.resolvedReferences.get(text);
+    if (known) return known;
+    const resolved = this.resolveReferenceText(text, bind, payloadSet);
+    if (!text.trim().startsWith('$')) {
+      if (this.resolvedReferences.size >= 256) this.resolvedReferences.clear();
+      this.resolvedReferences.set(text, Object.freeze(resolved));
+    }
+    return resolved;
+  }
+
+  private resolveReferenceText(text: string, bind: BindContext | undefined, payloadSet: string): { table: TableDef; id: string } {
     let ref = text.trim();
     if (ref.startsWith('$')) {
       const mapped = bind?.contentIds?.get(ref);

@@ -20,12 +20,9 @@ import { evaluateFilter, referencedProperties, type FilterNode } from '../core/o
 /** Properties computed at read time (not stored), per entity set. */
 const COMPUTED: Readonly<Record<string, readonly string[]>> = { customers: ['balanceDue'] };
 
-const etags = new WeakMap<Row, string>();
-
+/** Made per read, not cached per row: a table-wide WeakMap of tags (100,000s of entries) costs every major GC more than the tags cost to make. */
 function etagOf(row: Row): string {
-  let tag = etags.get(row);
-  if (tag === undefined) etags.set(row, (tag = formatEtag(row.rowVersion)));
-  return tag;
+  return formatEtag(row.rowVersion);
 }
 
 interface Segment {

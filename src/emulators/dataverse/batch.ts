@@ -169,14 +169,52 @@ function isHeader(name: string, wanted: string): boolean {
 }
 
 /**
- * One `application/http` response part (built by concatenation: an answer holds up to 1,000 of them). Every part
- * draws a request id from `ids`; only a failed part shows it (REQ_ID), so the others just move the sequence on.
+ * The answer's bytes, written as its parts are encoded: one buffer for the whole answer (reused from batch to batch:
+ * a batch is answered synchronously), copied out at the end, instead of 1,000 part strings joined into one and
+ * encoded again by the listener.
  */
-function encodeResponse(res: EmuResponse, contentId: string | undefined, ids: GuidGenerator): string {
+class AnswerWriter {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  length = 0;
+
+  write(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.length + text.length * 3 > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + text.length * 3));
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(text, this.length, 'utf8');
+  }
+
+  /** Drops what was written from `start` on. */
+  truncate(start: number): void {
+    this.length = start;
+  }
+
+  /** Moves what was written from `start` on to the front, dropping what was before it. */
+  keepFrom(start: number): void {
+    this.buf.copy(this.buf, 0, start, this.length);
+    this.length -= start;
+  }
+
+  /** A copy of what was written. */
+  bytes(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.length));
+  }
+}
+
+const answer = new AnswerWriter();
+
+/**
+ * One `application/http` response part, after `prefix` (its delimiter line). Every part draws a request id from
+ * `ids`; only a failed part shows it (REQ_ID), so the others just move the sequence on.
+ */
+function encodeResponse(out: AnswerWriter, prefix: string, res: EmuResponse, contentId: string | undefined, ids: GuidGenerator): void {
   let requestId = '';
   if (res.status >= 400) requestId = ids.next();
   else ids.skip();
-  let part = `Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
+  let part = `${prefix}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
   if (contentId !== undefined) part += `Content-ID: ${contentId}${CRLF}`;
   part += `${CRLF}HTTP/1.1 ${res.status} ${STATUS_TEXT[res.status] ?? 'Status'}${CRLF}`;
   let body = '';
@@ -203,7 +241,9 @@ function encodeResponse(res: EmuResponse, contentId: string | undefined, ids: Gu
   if (json && !contentType) part += `Content-Type: application/json; odata.metadata=minimal${CRLF}`;
   if (!odataVersion) part += `OData-Version: 4.0${CRLF}`;
   if (res.status >= 400 && !requestIdSet) part += `REQ_ID: ${requestId}${CRLF}`;
-  return part + CRLF + body;
+  out.write(part + CRLF);
+  out.write(body);
+  out.write(CRLF);
 }
 
 /** Characters of a part's URL as the service resolves it: an absolute path or a relative one completed with the base. */
@@ -280,10 +320,13 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
   const continueOnError = parsePrefer(req.headers['prefer']).continueOnError;
   const store = service.org.store;
   const responseBoundary = `batchresponse_${ids.next()}`;
-  const parts: string[] = [];
+  const out = answer;
+  out.truncate(0);
+  const delimiter = `--${responseBoundary}${CRLF}`;
   let attempted = 0;
   let rows = 0;
-  let failure: { status: number; part: string } | undefined;
+  /** The part that failed: its status and where its bytes start. */
+  let failure: { status: number; start: number } | undefined;
   let origin: string | undefined;
   const originOf = (): string => (origin ??= new URL(req.baseUrl).origin);
   // Parts of one batch mostly share a query string ($select of the returned columns): parsed once each.
@@ -321,56 +364,53 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
   for (const item of items) {
     if (item.kind === 'operation') {
       const res = run(item.op, NO_CONTENT_IDS, false);
-      const part = encodeResponse(res, undefined, ids);
+      const start = out.length;
+      encodeResponse(out, delimiter, res, undefined, ids);
       if (res.status >= 400) {
-        failure = { status: res.status, part };
+        failure = { status: res.status, start };
         if (!continueOnError) break;
       }
-      parts.push(part);
       continue;
     }
     const changeSetBoundary = `changesetresponse_${ids.next()}`;
+    const innerDelimiter = `--${changeSetBoundary}${CRLF}`;
     const contentIds = new Map<string, string>();
-    const inner: string[] = [];
-    let failed: { status: number; part: string } | undefined;
+    const start = out.length;
+    out.write(`${delimiter}Content-Type: multipart/mixed; boundary=${changeSetBoundary}${CRLF}${CRLF}`);
+    let failed = false;
     store.begin();
     try {
       for (const op of item.ops) {
         const res = run(op, contentIds, true);
         if (res.status >= 400) {
-          failed = { status: res.status, part: encodeResponse(res, op.contentId, ids) };
+          // The whole change set is one response: the error of the operation that failed.
+          out.truncate(start);
+          encodeResponse(out, delimiter, res, op.contentId, ids);
+          failure = { status: res.status, start };
+          failed = true;
           break;
         }
         if (op.contentId !== undefined && res.entityPath) contentIds.set(`$${op.contentId}`, res.entityPath);
-        inner.push(encodeResponse(res, op.contentId, ids));
+        encodeResponse(out, innerDelimiter, res, op.contentId, ids);
       }
     } catch (err) {
       store.rollback();
       throw err;
     }
     if (failed) {
-      // The whole change set is one response: the error of the operation that failed.
       store.rollback();
-      failure = failed;
       if (!continueOnError) break;
-      parts.push(failed.part);
       continue;
     }
     store.commit();
-    parts.push(
-      [
-        `Content-Type: multipart/mixed; boundary=${changeSetBoundary}`,
-        '',
-        ...inner.map((p) => `--${changeSetBoundary}${CRLF}${p}`),
-        `--${changeSetBoundary}--`,
-        '',
-      ].join(CRLF),
-    );
+    out.write(`--${changeSetBoundary}--${CRLF}${CRLF}`);
   }
 
   const stopped = failure !== undefined && !continueOnError;
-  const bodyParts = stopped ? [failure!.part] : parts;
-  const body = bodyParts.map((p) => `--${responseBoundary}${CRLF}${p}${CRLF}`).join('') + `--${responseBoundary}--${CRLF}`;
+  // Stopped at a failure: the answer is that part alone.
+  if (stopped) out.keepFrom(failure!.start);
+  out.write(`--${responseBoundary}--${CRLF}`);
+  const body = out.bytes();
   const headers: Record<string, string> = { 'Content-Type': `multipart/mixed; boundary=${responseBoundary}`, 'OData-Version': '4.0' };
   if (continueOnError) headers['Preference-Applied'] = preferenceApplied({ continueOnError: true })!;
   return { status: stopped ? failure!.status : 200, headers, body, operations: Math.max(1, attempted), rows, partMethods };

@@ -13,10 +13,11 @@ export function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;
 }
 
-/** Stores sparse rows: null clears the property. */
+/** Stores sparse rows: null clears the property (a `delete` only when it is there: a payload's nulls mostly clear nothing). */
 export function setValue(values: Record<string, unknown>, name: string, v: unknown): void {
-  if (v === null || v === undefined) delete values[name];
-  else values[name] = v;
+  if (v === null || v === undefined) {
+    if (Object.hasOwn(values, name)) delete values[name];
+  } else values[name] = v;
 }
 
 /** Lookup column -> its read-shape property (`_x_value`): made once per column, not on every write. */
@@ -34,8 +35,8 @@ export function lookupProperty(column: string): string {
 export function setLookup(values: Record<string, unknown>, targets: Record<string, string>, column: string, v: LookupValue | null): void {
   const property = lookupProperty(column);
   if (v === null) {
-    delete values[property];
-    delete targets[column];
+    if (Object.hasOwn(values, property)) delete values[property];
+    if (Object.hasOwn(targets, column)) delete targets[column];
   } else {
     values[property] = v.id;
     targets[column] = v.logicalName;

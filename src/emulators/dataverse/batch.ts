@@ -253,6 +253,9 @@ function urlLength(target: string, baseUrl: string, origin: () => string): numbe
   return baseUrl.length + 1 + target.length;
 }
 
+/** The service root at the start of a path (`api/data/v9.<minor>/`, any letter case). */
+const API_ROOT = /^api\/data\/v9\.\d\//i;
+
 /** Path relative to the service root and query string of a part's request target. */
 function relativeTarget(target: string, contentIds: ReadonlyMap<string, string>): { path: string; rawQuery: string } {
   let t = target;
@@ -262,7 +265,13 @@ function relativeTarget(target: string, contentIds: ReadonlyMap<string, string>)
     if (!mapped) throw badRequest(`Content-ID Reference: '${ref[1]}' does not exist in the batch context.`);
     t = mapped + ref[2]!;
   }
-  t = t.replace(/^https?:\/\/[^/]+/i, '').replace(/^\//, '').replace(/^api\/data\/v9\.\d\//i, '');
+  if (t.charCodeAt(0) === 47) {
+    // An absolute path (how clients write a part's URL): the same as the replacements below, without two of them.
+    t = t.slice(1);
+    if (API_ROOT.test(t)) t = t.slice('api/data/v9.2/'.length);
+  } else {
+    t = t.replace(/^https?:\/\/[^/]+/i, '').replace(/^\//, '').replace(API_ROOT, '');
+  }
   const q = t.indexOf('?');
   const rawPath = q < 0 ? t : t.slice(0, q);
   const rawQuery = q < 0 ? '' : t.slice(q + 1);

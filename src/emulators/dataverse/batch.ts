@@ -174,13 +174,14 @@ function isHeader(name: string, wanted: string): boolean {
  * encoded again by the listener.
  */
 class AnswerWriter {
-  private buf = Buffer.allocUnsafe(1 << 20);
+  /** Grown on the first answer, not at import (a process that never answers a batch holds nothing). */
+  private buf = Buffer.alloc(0);
   length = 0;
 
   write(text: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     if (this.length + text.length * 3 > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + text.length * 3));
+      const bigger = Buffer.allocUnsafe(Math.max(64 * 1024, this.buf.length * 2, this.length + text.length * 3));
       this.buf.copy(bigger, 0, 0, this.length);
       this.buf = bigger;
     }

@@ -623,10 +623,15 @@ function compareValues(
     } else if (typeof right === 'number' && typeof left === 'string' && left.trim() !== '' && !Number.isNaN(Number(left))) {
       order = Number(left) - right;
     } else if (typeof left === 'string' && typeof right === 'string') {
-      const fold = dialect === 'dataverse' || hint === 'guid';
-      const a = fold ? left.toLowerCase() : left;
-      const b = fold ? right.toLowerCase() : right;
-      order = a < b ? -1 : a > b ? 1 : 0;
+      if (left === right) {
+        // Equal texts are equal folded or not: a row's id compared with that same id needs no lower-casing.
+        order = 0;
+      } else {
+        const fold = dialect === 'dataverse' || hint === 'guid';
+        const a = fold ? left.toLowerCase() : left;
+        const b = fold ? right.toLowerCase() : right;
+        order = a < b ? -1 : a > b ? 1 : 0;
+      }
     } else {
       // Mismatched types (e.g. a string against a boolean) never match.
       return op === 'ne';

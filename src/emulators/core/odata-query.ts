@@ -106,6 +106,8 @@ export function parseOrderBy(text: string | null | undefined): OrderByItem[] {
 }
 
 function readPath(record: Record<string, unknown>, path: string): unknown {
+  // One segment (a sort's usual key, read twice per comparison): no split.
+  if (path.indexOf('/') < 0) return record !== null && typeof record === 'object' ? record[path] : undefined;
   let current: unknown = record;
   for (const segment of path.split('/')) {
     if (current === null || typeof current !== 'object') return undefined;

@@ -59,9 +59,14 @@ function splitParts(text: string, boundary: string): string[] {
 /** The non-empty lines of a header block (lines end in CRLF or LF). */
 function headerLines(text: string): string[] {
   const lines: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line !== '') lines.push(line);
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const next = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (end > start) lines.push(text.slice(start, end));
+    start = next;
   }
   return lines;
 }
@@ -78,12 +83,25 @@ function splitHead(text: string): { headLines: string[]; content: string } {
   return { headLines: headerLines(text), content: '' };
 }
 
+/** Header names as sent -> lower case, trimmed (a batch's parts repeat the same few names 1,000 times). */
+const HEADER_NAMES = new Map<string, string>();
+
+function headerName(raw: string): string {
+  let name = HEADER_NAMES.get(raw);
+  if (name === undefined) {
+    name = raw.trim().toLowerCase();
+    // Only a handful of names are kept: a client inventing names per part does not grow the map.
+    if (HEADER_NAMES.size < 256) HEADER_NAMES.set(raw, name);
+  }
+  return name;
+}
+
 function parseHeaders(lines: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
     if (colon <= 0) throw badRequest(`The batch part header line '${line}' is not 'Name: value'.`);
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    headers[headerName(line.slice(0, colon))] = line.slice(colon + 1).trim();
   }
   return headers;
 }
@@ -139,20 +157,64 @@ const STATUS_TEXT: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
-/** Whether `name` is `wanted` (lower case) in any letter case. */
+/** Whether `name` is `wanted` (lower-case ASCII) in any letter case; compared in place unless `name` has non-ASCII. */
 function isHeader(name: string, wanted: string): boolean {
-  return name.length === wanted.length && name.toLowerCase() === wanted;
+  if (name.length !== wanted.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 127) return name.toLowerCase() === wanted;
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== wanted.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /**
- * One `application/http` response part (built by concatenation: an answer holds up to 1,000 of them). Every part
- * draws a request id from `ids`; only a failed part shows it (REQ_ID), so the others just move the sequence on.
+ * The answer's bytes, written as its parts are encoded: one buffer for the whole answer (reused from batch to batch:
+ * a batch is answered synchronously), copied out at the end, instead of 1,000 part strings joined into one and
+ * encoded again by the listener.
  */
-function encodeResponse(res: EmuResponse, contentId: string | undefined, ids: GuidGenerator): string {
+class AnswerWriter {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  length = 0;
+
+  write(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.length + text.length * 3 > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + text.length * 3));
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(text, this.length, 'utf8');
+  }
+
+  /** Drops what was written from `start` on. */
+  truncate(start: number): void {
+    this.length = start;
+  }
+
+  /** Moves what was written from `start` on to the front, dropping what was before it. */
+  keepFrom(start: number): void {
+    this.buf.copy(this.buf, 0, start, this.length);
+    this.length -= start;
+  }
+
+  /** A copy of what was written. */
+  bytes(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.length));
+  }
+}
+
+const answer = new AnswerWriter();
+
+/**
+ * One `application/http` response part, after `prefix` (its delimiter line). Every part draws a request id from
+ * `ids`; only a failed part shows it (REQ_ID), so the others just move the sequence on.
+ */
+function encodeResponse(out: AnswerWriter, prefix: string, res: EmuResponse, contentId: string | undefined, ids: GuidGenerator): void {
   let requestId = '';
   if (res.status >= 400) requestId = ids.next();
   else ids.skip();
-  let part = `Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
+  let part = `${prefix}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
   if (contentId !== undefined) part += `Content-ID: ${contentId}${CRLF}`;
   part += `${CRLF}HTTP/1.1 ${res.status} ${STATUS_TEXT[res.status] ?? 'Status'}${CRLF}`;
   let body = '';
@@ -179,7 +241,9 @@ function encodeResponse(res: EmuResponse, contentId: string | undefined, ids: Gu
   if (json && !contentType) part += `Content-Type: application/json; odata.metadata=minimal${CRLF}`;
   if (!odataVersion) part += `OData-Version: 4.0${CRLF}`;
   if (res.status >= 400 && !requestIdSet) part += `REQ_ID: ${requestId}${CRLF}`;
-  return part + CRLF + body;
+  out.write(part + CRLF);
+  out.write(body);
+  out.write(CRLF);
 }
 
 /** Characters of a part's URL as the service resolves it: an absolute path or a relative one completed with the base. */
@@ -211,6 +275,29 @@ function relativeTarget(target: string, contentIds: ReadonlyMap<string, string>)
   return { path, rawQuery };
 }
 
+/** Content-ID references of an operation outside a change set: none (it is only read). */
+const NO_CONTENT_IDS: ReadonlyMap<string, string> = new Map();
+
+/** One part as the service sees it: its body decoded into a Buffer only if a handler asks for one. */
+class PartRequest implements EmuRequest {
+  caller?: EmuRequest['caller'];
+  concurrentEdit?: EmuRequest['concurrentEdit'];
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly rawQuery: string,
+    readonly query: URLSearchParams,
+    readonly headers: Record<string, string>,
+    readonly bodyText: string,
+    readonly baseUrl: string,
+  ) {}
+
+  get body(): Buffer {
+    return Buffer.from(this.bodyText, 'utf8');
+  }
+}
+
 export function handleBatch(service: DataverseService, req: EmuRequest, ids: GuidGenerator): EmuResponse {
   if (req.method.toUpperCase() !== 'POST') throw new DvError(405, DvCodes.odata, `The HTTP method '${req.method}' is not allowed on '$batch'.`);
   const boundary = boundaryOf(req.headers['content-type']);
@@ -233,10 +320,13 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
   const continueOnError = parsePrefer(req.headers['prefer']).continueOnError;
   const store = service.org.store;
   const responseBoundary = `batchresponse_${ids.next()}`;
-  const parts: string[] = [];
+  const out = answer;
+  out.truncate(0);
+  const delimiter = `--${responseBoundary}${CRLF}`;
   let attempted = 0;
   let rows = 0;
-  let failure: { status: number; part: string } | undefined;
+  /** The part that failed: its status and where its bytes start. */
+  let failure: { status: number; start: number } | undefined;
   let origin: string | undefined;
   const originOf = (): string => (origin ??= new URL(req.baseUrl).origin);
   // Parts of one batch mostly share a query string ($select of the returned columns): parsed once each.
@@ -250,7 +340,7 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
     return q;
   };
 
-  const run = (op: HttpOperation, contentIds: Map<string, string>, inChangeSet: boolean): InternalResponse => {
+  const run = (op: HttpOperation, contentIds: ReadonlyMap<string, string>, inChangeSet: boolean): InternalResponse => {
     attempted++;
     let sub: EmuRequest;
     try {
@@ -258,21 +348,10 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
       if (length > MAX_URL_LENGTH_IN_BATCH) throw urlTooLong(length, MAX_URL_LENGTH_IN_BATCH, true);
       const { path, rawQuery } = relativeTarget(op.target, contentIds);
       if (path === '$batch' || path.startsWith('$batch?')) throw badRequest('A $batch request cannot contain another $batch request.');
-      const text = op.body;
-      sub = {
-        method: op.method,
-        path,
-        rawQuery,
-        query: queryOf(rawQuery),
-        headers: op.headers,
-        get body(): Buffer {
-          return Buffer.from(text, 'utf8');
-        },
-        bodyText: text,
-        baseUrl: req.baseUrl,
-        ...(req.caller ? { caller: req.caller } : {}),
-        ...(req.concurrentEdit ? { concurrentEdit: req.concurrentEdit } : {}),
-      };
+      const part = new PartRequest(op.method, path, rawQuery, queryOf(rawQuery), op.headers, op.body, req.baseUrl);
+      if (req.caller) part.caller = req.caller;
+      if (req.concurrentEdit) part.concurrentEdit = req.concurrentEdit;
+      sub = part;
     } catch (err) {
       if (err instanceof DvError) return { status: err.status, body: errorBody(err.code, err.message) };
       throw err;
@@ -284,57 +363,54 @@ export function handleBatch(service: DataverseService, req: EmuRequest, ids: Gui
 
   for (const item of items) {
     if (item.kind === 'operation') {
-      const res = run(item.op, new Map(), false);
-      const part = encodeResponse(res, undefined, ids);
+      const res = run(item.op, NO_CONTENT_IDS, false);
+      const start = out.length;
+      encodeResponse(out, delimiter, res, undefined, ids);
       if (res.status >= 400) {
-        failure = { status: res.status, part };
+        failure = { status: res.status, start };
         if (!continueOnError) break;
       }
-      parts.push(part);
       continue;
     }
     const changeSetBoundary = `changesetresponse_${ids.next()}`;
+    const innerDelimiter = `--${changeSetBoundary}${CRLF}`;
     const contentIds = new Map<string, string>();
-    const inner: string[] = [];
-    let failed: { status: number; part: string } | undefined;
+    const start = out.length;
+    out.write(`${delimiter}Content-Type: multipart/mixed; boundary=${changeSetBoundary}${CRLF}${CRLF}`);
+    let failed = false;
     store.begin();
     try {
       for (const op of item.ops) {
         const res = run(op, contentIds, true);
         if (res.status >= 400) {
-          failed = { status: res.status, part: encodeResponse(res, op.contentId, ids) };
+          // The whole change set is one response: the error of the operation that failed.
+          out.truncate(start);
+          encodeResponse(out, delimiter, res, op.contentId, ids);
+          failure = { status: res.status, start };
+          failed = true;
           break;
         }
         if (op.contentId !== undefined && res.entityPath) contentIds.set(`$${op.contentId}`, res.entityPath);
-        inner.push(encodeResponse(res, op.contentId, ids));
+        encodeResponse(out, innerDelimiter, res, op.contentId, ids);
       }
     } catch (err) {
       store.rollback();
       throw err;
     }
     if (failed) {
-      // The whole change set is one response: the error of the operation that failed.
       store.rollback();
-      failure = failed;
       if (!continueOnError) break;
-      parts.push(failed.part);
       continue;
     }
     store.commit();
-    parts.push(
-      [
-        `Content-Type: multipart/mixed; boundary=${changeSetBoundary}`,
-        '',
-        ...inner.map((p) => `--${changeSetBoundary}${CRLF}${p}`),
-        `--${changeSetBoundary}--`,
-        '',
-      ].join(CRLF),
-    );
+    out.write(`--${changeSetBoundary}--${CRLF}${CRLF}`);
   }
 
   const stopped = failure !== undefined && !continueOnError;
-  const bodyParts = stopped ? [failure!.part] : parts;
-  const body = bodyParts.map((p) => `--${responseBoundary}${CRLF}${p}${CRLF}`).join('') + `--${responseBoundary}--${CRLF}`;
+  // Stopped at a failure: the answer is that part alone.
+  if (stopped) out.keepFrom(failure!.start);
+  out.write(`--${responseBoundary}--${CRLF}`);
+  const body = out.bytes();
   const headers: Record<string, string> = { 'Content-Type': `multipart/mixed; boundary=${responseBoundary}`, 'OData-Version': '4.0' };
   if (continueOnError) headers['Preference-Applied'] = preferenceApplied({ continueOnError: true })!;
   return { status: stopped ? failure!.status : 200, headers, body, operations: Math.max(1, attempted), rows, partMethods };

@@ -53,6 +53,9 @@ export interface DispatchContext {
 
 const JSON_TYPE = 'application/json; odata.metadata=minimal';
 
+/** `Preference-Applied` of a write that returns its row (the same text on every such answer). */
+const RETURN_REPRESENTATION_APPLIED = preferenceApplied({ returnRepresentation: true })!;
+
 export function jsonResponse(status: number, body: object, headers: Record<string, string> = {}, rows?: number): InternalResponse {
   const res: InternalResponse = { status, body, headers: { 'Content-Type': JSON_TYPE, 'OData-Version': '4.0', ...headers } };
   if (rows !== undefined) res.rows = rows;
@@ -338,11 +341,23 @@ export class DataverseService {
     }
   }
 
+  /** The last `$entity` context URL made and what it was made of (a batch's 1,000 writes share one). */
+  private lastEntityContext: { baseUrl: string; table: TableDef; parsed: object; expandAllowed: boolean; url: string } | undefined;
+
+  private entityContext(baseUrl: string, table: TableDef, parsed: { select?: string[]; expand: ExpandItem[] }, expandAllowed: boolean): string {
+    const last = this.lastEntityContext;
+    if (last && last.baseUrl === baseUrl && last.table === table && last.parsed === parsed && last.expandAllowed === expandAllowed) return last.url;
+    const url = contextUrl(baseUrl, table.entitySet, parsed.select, expandAllowed ? parsed.expand : [], '/$entity');
+    this.lastEntityContext = { baseUrl, table, parsed, expandAllowed, url };
+    return url;
+  }
+
   /** The single-entity body (`$entity` context, etag, selected columns, expansions) of a stored row. */
   private entityBody(req: EmuRequest, table: TableDef, row: Row, annotate: AnnotationFilter | undefined, expandAllowed: boolean): Record<string, unknown> {
-    const { select, expand } = this.selectAndExpand(req, table);
+    const parsed = this.selectAndExpand(req, table);
+    const { select, expand } = parsed;
     const body = formatRow(this.org, table, row, select, annotate, {
-      '@odata.context': contextUrl(req.baseUrl, table.entitySet, select, expandAllowed ? expand : [], '/$entity'),
+      '@odata.context': this.entityContext(req.baseUrl, table, parsed, expandAllowed),
     });
     if (expandAllowed && expand.length > 0) expandInto(this.org, table, row, body, expand, annotate);
     return body;
@@ -380,7 +395,7 @@ export class DataverseService {
       const body = this.entityBody(req, table, row, annotate, created);
       const res = jsonResponse(created ? 201 : 200, body, {
         ETag: etagOf(row),
-        'Preference-Applied': preferenceApplied({ returnRepresentation: true })!,
+        'Preference-Applied': RETURN_REPRESENTATION_APPLIED,
       });
       res.entityPath = entityPath;
       return res;

@@ -34,6 +34,8 @@ export interface ApplyContext {
   slots?: Record<'bc' | 'dataverse', Slots>;
   /** Earliest and latest Dataverse modified-on our writes of this run produced (filled in as batches land). */
   dataverseWritten?: { first?: string; last?: string };
+  /** The plans are printed once written (a dry run): their values and changed fields stay on them. */
+  keepPlans?: boolean;
 }
 
 export interface ApplyResult {
@@ -195,15 +197,10 @@ class PlanWriter {
 
   private async writeBatch(sideName: 'bc' | 'dataverse', side: Side, chunk: Job[], total: number): Promise<void> {
     const table = this.ctx.tables[sideName];
-    const ops: WriteOp[] = chunk.map(({ plan: p }) =>
-      p.action === 'insert'
-        ? { kind: 'create', id: p.targetId!, fields: p.values ?? {} }
-        : { kind: 'update', id: p.targetId!, etag: p.etag, fields: p.values ?? {} },
-    );
     const intents = await this.announce(sideName, side, table, chunk);
     let results: WriteResult[];
     try {
-      results = await side.write(table, ops);
+      results = await this.send(side, table, chunk);
     } catch (error) {
       await this.batchFailed(error, chunk, intents);
       return;
@@ -214,6 +211,27 @@ class PlanWriter {
     await this.ctx.intents.close(intents);
     this.done += chunk.length;
     this.ctx.onProgress?.(this.done, total);
+  }
+
+  /**
+   * The batch's writes handed to the side, which owns their values from here (`Side.write` releases them once its
+   * request is encoded). The plans let go of theirs too: a record in flight keeps what recording its outcome needs
+   * (ids, times, merge base, action), not its values and changed fields, while up to 52 batches of 1,000 wait for
+   * their answers. Not an async function: nothing of this stays referenced by a suspended frame.
+   */
+  private send(side: Side, table: SideTable, chunk: Job[]): Promise<WriteResult[]> {
+    const ops: WriteOp[] = chunk.map(({ plan: p }) =>
+      p.action === 'insert'
+        ? { kind: 'create', id: p.targetId!, fields: p.values ?? {} }
+        : { kind: 'update', id: p.targetId!, etag: p.etag, fields: p.values ?? {} },
+    );
+    if (!this.ctx.keepPlans) {
+      for (const { plan } of chunk) {
+        plan.values = undefined;
+        plan.changed = undefined;
+      }
+    }
+    return side.write(table, ops);
   }
 
   /** The whole request failed: a lost answer is found out and re-planned; an error answer fails the records. */

@@ -407,6 +407,7 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
     intents: ctx.intents,
     signal: ctx.signal,
     dataverseWritten: {},
+    keepPlans: Boolean(options.dryRun),
     slots: { bc: new Slots(() => ctx.bc.limits.parallelRequests), dataverse: new Slots(() => ctx.dataverse.limits.parallelRequests) },
   };
   await resolveOpenIntents(applyCtx, m);

@@ -110,7 +110,12 @@ export interface Side {
   get(table: SideTable, ids: string[]): Promise<Rec[]>;
   /** Number of records matching the table filter. */
   count(table: SideTable, where?: FilterCondition[]): Promise<number>;
-  /** Writes in as few requests as the API allows; one result per op, in order. */
+  /**
+   * Writes in as few requests as the API allows; one result per op, in order. The ops' `fields` are the side's
+   * once called: it may release them (an op's `fields` then reads as an empty object) as soon as its requests are
+   * encoded, so writes in flight hold their request bytes and not their records' values. Read nothing from
+   * `op.fields` after calling it (the objects they were are untouched).
+   */
   write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]>;
   /**
    * Writes operations on one or more tables as one transaction: all land or none (BC: one JSON `$batch` with

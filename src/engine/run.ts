@@ -423,6 +423,10 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const bcAfter = everything ? undefined : watermarks.bc;
   const dvAfter = watermarks.dataverse && !everything ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
   const reader = new WindowReader(ctx, m, tables, options, { bcAfter, dvAfter }, { toDv, fromDv });
+  if (options.expected) {
+    state.reserveCouplings(m.name, options.expected.newCouplings);
+    if (toDv) reader.handledBc.reserve(options.expected.bcRecords);
+  }
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };
   const pipeline = new WritePipeline(() => ({ dataverse: ctx.dataverse.limits, bc: ctx.bc.limits }), ctx.signal);
   const writer: WindowWriter = { applyCtx, pipeline, progress: { done: 0, total: 0 } };

@@ -129,3 +129,39 @@ describe('a batch in flight holds its request bytes, not its records values', ()
     expect(h.state.counts('CUSTOMER').couplings).toBe(300);
   });
 });
+
+describe("a full sync makes room for what its review counted, once", () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:300' });
+  });
+  afterAll(async () => h?.close());
+
+  test('the couplings and the handled ids are reserved before the first page; the columns are not grown while it couples', async () => {
+    const mapping = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+    const reserved: Array<[string, number, number]> = [];
+    const reserve = h.state.reserveCouplings.bind(h.state);
+    h.state.reserveCouplings = (name, count) => {
+      reserve(name, count);
+      reserved.push([name, count, h.state.counts(name).couplings]);
+    };
+    let bytes = 0;
+    const bc: Side = Object.create(h.ctx.bc);
+    // The room as the first page arrives: the run's couplings fit in it.
+    bc.list = (table, query) => {
+      bytes = h.state.couplingMemory('CUSTOMER').bytes;
+      return h.ctx.bc.list(table, query);
+    };
+    const report = expectClean(
+      await syncMapping({ ...h.ctx, bc }, mapping, { full: true, direction: 'to-dataverse', expected: { bcRecords: 300, newCouplings: 300 } }),
+    );
+    expect(report.counts['to-dataverse'].inserted).toBe(300);
+    expect(reserved).toEqual([['CUSTOMER', 300, 0]]);
+    const after = h.state.couplingMemory('CUSTOMER');
+    expect(after.couplings).toBe(300);
+    // Reserved before the first page: 73 bytes of columns per coupling (growing, 300 would have taken 1,024 rows).
+    expect(bytes).toBeGreaterThanOrEqual(300 * 73);
+    // Afterwards only the arena of merge bases was made (its first 64 KiB); the columns and id tables stayed.
+    expect(after.bytes - bytes).toBe(64 * 1024);
+  });
+});

@@ -12,7 +12,7 @@
 import { AuthError } from '../errors.js';
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
 import type { Rec, Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
-import type { Intent, IntentJournal, JsonValue, NewIntent, StateStore } from '../state/index.js';
+import type { IntentJournal, IntentRange, JsonValue, NewIntent, StateStore } from '../state/index.js';
 import { mapPool, type Slots } from '../util/pool.js';
 import { intentKeys, resolveIntents, type IntentTables } from './intents.js';
 import { mergeBase, MERGE_BASE_KEY } from './merge-base.js';
@@ -177,7 +177,7 @@ class PlanWriter {
   }
 
   /** Write-ahead: the creates of a batch are durable intents before the batch leaves. */
-  private announce(sideName: 'bc' | 'dataverse', side: Side, table: SideTable, chunk: Job[]): Promise<Intent[]> {
+  private announce(sideName: 'bc' | 'dataverse', side: Side, table: SideTable, chunk: Job[]): Promise<IntentRange> {
     // Dataverse keeps the id we choose; BC only through the companion extension (API v2.0 refuses it).
     const chosenIds = side.acceptsChosenId?.(table) ?? true;
     const announced: NewIntent[] = chunk
@@ -192,7 +192,8 @@ class PlanWriter {
         chosenId: chosenIds ? job.plan.targetId : undefined,
         keys: chosenIds ? undefined : intentKeys(this.m, job.plan.values ?? {}),
       }));
-    return announced.length ? this.ctx.intents.record(announced) : Promise.resolve([]);
+    // Numbers, not an Intent object per create, are what the batch keeps while it is out.
+    return this.ctx.intents.recordRange(announced);
   }
 
   private async writeBatch(sideName: 'bc' | 'dataverse', side: Side, chunk: Job[], total: number): Promise<void> {
@@ -208,7 +209,7 @@ class PlanWriter {
     results.forEach((result, i) => this.recordWrite(chunk[i]!, result));
     await this.state.commit();
     // Closed only once the couplings are durable: a crash in between leaves an intent that finds its coupling.
-    await this.ctx.intents.close(intents);
+    await this.ctx.intents.closeRange(intents);
     this.done += chunk.length;
     this.ctx.onProgress?.(this.done, total);
   }
@@ -235,17 +236,17 @@ class PlanWriter {
   }
 
   /** The whole request failed: a lost answer is found out and re-planned; an error answer fails the records. */
-  private async batchFailed(error: unknown, chunk: Job[], intents: Intent[]): Promise<void> {
+  private async batchFailed(error: unknown, chunk: Job[], intents: IntentRange): Promise<void> {
     if (error instanceof AuthError) throw error;
     const status = (error as { status?: number }).status;
     if (status === undefined) {
       // The answer was lost (reset, timeout): find out what landed, then re-plan the rest in this run.
-      if (intents.length) await resolveIntents(this.ctx, this.m, intents);
+      if (intents.count) await resolveIntents(this.ctx, this.m, this.ctx.intents.openIn(intents));
       for (const job of chunk) this.retry.add(job.record);
     } else {
       const message = (error as Error).message.split('\n')[0]!;
       for (const job of chunk) this.fail(job.record, job.direction, message, isTransient(status) ? 'transient' : 'own');
-      await this.ctx.intents.close(intents);
+      await this.ctx.intents.closeRange(intents);
     }
     await this.state.commit();
   }

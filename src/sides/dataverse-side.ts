@@ -75,6 +75,11 @@ export class DataverseSide implements Side {
     };
   }
 
+  /** The transport's bound on requests in flight (halved by a 429 pause, then recovering), within `limits`. */
+  sendingNow(): number {
+    return Math.min(this.limits.parallelRequests, this.client.transport.stats().inFlightLimit);
+  }
+
   /** The typed table's schema (answers checked, the property named when one is off); a loose one otherwise. */
   private schema(table: SideTable): z.ZodType {
     return tableByEntitySet(table.entitySet)?.schema ?? z.looseObject({ [table.key]: z.string() });

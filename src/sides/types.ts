@@ -125,6 +125,11 @@ export interface Side {
   writeAtomic?(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]>;
   stats(): SideStats;
   /**
+   * Requests the side sends at once right now: fewer than `limits.parallelRequests` while the service paces us
+   * (Dataverse's 429 answers halve its transport's bound, which then recovers). Absent: `limits.parallelRequests`.
+   */
+  sendingNow?(): number;
+  /**
    * Whether creates in this table keep the id the caller chose (Dataverse: always; BC: the custom API's pages
    * only, which insert with the given SystemId). Absent means yes.
    */

@@ -12,7 +12,7 @@
 import { AuthError } from '../errors.js';
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
 import type { Rec, Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
-import type { Intent, IntentJournal, JsonValue, NewIntent, StateStore } from '../state/index.js';
+import type { IntentJournal, IntentRange, JsonValue, NewIntent, StateStore } from '../state/index.js';
 import { mapPool, type Slots } from '../util/pool.js';
 import { intentKeys, resolveIntents, type IntentTables } from './intents.js';
 import { mergeBase, MERGE_BASE_KEY } from './merge-base.js';
@@ -34,6 +34,8 @@ export interface ApplyContext {
   slots?: Record<'bc' | 'dataverse', Slots>;
   /** Earliest and latest Dataverse modified-on our writes of this run produced (filled in as batches land). */
   dataverseWritten?: { first?: string; last?: string };
+  /** The plans are printed once written (a dry run): their values and changed fields stay on them. */
+  keepPlans?: boolean;
 }
 
 export interface ApplyResult {
@@ -175,7 +177,7 @@ class PlanWriter {
   }
 
   /** Write-ahead: the creates of a batch are durable intents before the batch leaves. */
-  private announce(sideName: 'bc' | 'dataverse', side: Side, table: SideTable, chunk: Job[]): Promise<Intent[]> {
+  private announce(sideName: 'bc' | 'dataverse', side: Side, table: SideTable, chunk: Job[]): Promise<IntentRange> {
     // Dataverse keeps the id we choose; BC only through the companion extension (API v2.0 refuses it).
     const chosenIds = side.acceptsChosenId?.(table) ?? true;
     const announced: NewIntent[] = chunk
@@ -190,20 +192,16 @@ class PlanWriter {
         chosenId: chosenIds ? job.plan.targetId : undefined,
         keys: chosenIds ? undefined : intentKeys(this.m, job.plan.values ?? {}),
       }));
-    return announced.length ? this.ctx.intents.record(announced) : Promise.resolve([]);
+    // Numbers, not an Intent object per create, are what the batch keeps while it is out.
+    return this.ctx.intents.recordRange(announced);
   }
 
   private async writeBatch(sideName: 'bc' | 'dataverse', side: Side, chunk: Job[], total: number): Promise<void> {
     const table = this.ctx.tables[sideName];
-    const ops: WriteOp[] = chunk.map(({ plan: p }) =>
-      p.action === 'insert'
-        ? { kind: 'create', id: p.targetId!, fields: p.values ?? {} }
-        : { kind: 'update', id: p.targetId!, etag: p.etag, fields: p.values ?? {} },
-    );
     const intents = await this.announce(sideName, side, table, chunk);
     let results: WriteResult[];
     try {
-      results = await side.write(table, ops);
+      results = await this.send(side, table, chunk);
     } catch (error) {
       await this.batchFailed(error, chunk, intents);
       return;
@@ -211,23 +209,44 @@ class PlanWriter {
     results.forEach((result, i) => this.recordWrite(chunk[i]!, result));
     await this.state.commit();
     // Closed only once the couplings are durable: a crash in between leaves an intent that finds its coupling.
-    await this.ctx.intents.close(intents);
+    await this.ctx.intents.closeRange(intents);
     this.done += chunk.length;
     this.ctx.onProgress?.(this.done, total);
   }
 
+  /**
+   * The batch's writes handed to the side, which owns their values from here (`Side.write` releases them once its
+   * request is encoded). The plans let go of theirs too: a record in flight keeps what recording its outcome needs
+   * (ids, times, merge base, action), not its values and changed fields, while up to 52 batches of 1,000 wait for
+   * their answers. Not an async function: nothing of this stays referenced by a suspended frame.
+   */
+  private send(side: Side, table: SideTable, chunk: Job[]): Promise<WriteResult[]> {
+    const ops: WriteOp[] = chunk.map(({ plan: p }) =>
+      p.action === 'insert'
+        ? { kind: 'create', id: p.targetId!, fields: p.values ?? {} }
+        : { kind: 'update', id: p.targetId!, etag: p.etag, fields: p.values ?? {} },
+    );
+    if (!this.ctx.keepPlans) {
+      for (const { plan } of chunk) {
+        plan.values = undefined;
+        plan.changed = undefined;
+      }
+    }
+    return side.write(table, ops);
+  }
+
   /** The whole request failed: a lost answer is found out and re-planned; an error answer fails the records. */
-  private async batchFailed(error: unknown, chunk: Job[], intents: Intent[]): Promise<void> {
+  private async batchFailed(error: unknown, chunk: Job[], intents: IntentRange): Promise<void> {
     if (error instanceof AuthError) throw error;
     const status = (error as { status?: number }).status;
     if (status === undefined) {
       // The answer was lost (reset, timeout): find out what landed, then re-plan the rest in this run.
-      if (intents.length) await resolveIntents(this.ctx, this.m, intents);
+      if (intents.count) await resolveIntents(this.ctx, this.m, this.ctx.intents.openIn(intents));
       for (const job of chunk) this.retry.add(job.record);
     } else {
       const message = (error as Error).message.split('\n')[0]!;
       for (const job of chunk) this.fail(job.record, job.direction, message, isTransient(status) ? 'transient' : 'own');
-      await this.ctx.intents.close(intents);
+      await this.ctx.intents.closeRange(intents);
     }
     await this.state.commit();
   }

@@ -68,6 +68,11 @@ export interface SyncOptions {
    * must not create a counterpart for them (that is how duplicates are made).
    */
   exclude?: { bc?: readonly string[]; dataverse?: readonly string[] };
+  /**
+   * What a full sync's review counted: the BC records in scope and the uncoupled records whose couplings the run
+   * makes. Room for them is made once (couplings, the ids handled), not grown and copied in steps as the run goes.
+   */
+  expected?: { bcRecords: number; newCouplings: number };
 }
 
 export function passesOf(m: IntegrationTableMapping, restrict?: PassDirection): PassDirection[] {

@@ -5,12 +5,12 @@
  */
 import { usesEchoSuppression, type IntegrationTableMapping, type PassDirection } from '../mapping/index.js';
 import { ChangeLimitError } from '../errors.js';
-import type { Rec } from '../sides/types.js';
+import type { Rec, Side } from '../sides/types.js';
 import { readAhead, Slots } from '../util/pool.js';
 import { applyPlan, type ApplyContext } from './apply.js';
 import { passesOf, type EngineContext, type SyncOptions } from './context.js';
 import { dryRunContext } from './dry-run.js';
-import { Slicer, WindowHandOver, WritePipeline, type Turn } from './pipeline.js';
+import { Slicer, WindowHandOver, WritePipeline, type SideLimits, type Turn } from './pipeline.js';
 import { resolveOpenIntents, type IntentTables } from './intents.js';
 import { syncOptionMapping } from './option-mappings.js';
 import { plan, WRITE_ACTIONS, type RecordPlan, type SyncPlan, type WindowContext } from './plan.js';
@@ -394,6 +394,17 @@ async function* planChunks(m: IntegrationTableMapping, window: WindowContext, re
   }
 }
 
+/**
+ * A side's slots as the pipeline fills them: what it sends at once right now. While Dataverse paces us (429, its
+ * transport halves its bound), batches beyond that bound would only wait in the transport, encoded, each with its
+ * body and records: they are not handed over until they can be sent.
+ */
+function admitted(side: Side): SideLimits {
+  const limits = side.limits;
+  const now = side.sendingNow?.();
+  return now === undefined || now >= limits.parallelRequests ? limits : { batchSize: limits.batchSize, parallelRequests: Math.max(1, now) };
+}
+
 /** The record mapping's run: open intents resolved, every window read, planned once, applied; watermarks moved. */
 async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, options: SyncOptions): Promise<RecordsResult> {
   const state = ctx.state;
@@ -407,6 +418,7 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
     intents: ctx.intents,
     signal: ctx.signal,
     dataverseWritten: {},
+    keepPlans: Boolean(options.dryRun),
     slots: { bc: new Slots(() => ctx.bc.limits.parallelRequests), dataverse: new Slots(() => ctx.dataverse.limits.parallelRequests) },
   };
   await resolveOpenIntents(applyCtx, m);
@@ -422,8 +434,12 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const bcAfter = everything ? undefined : watermarks.bc;
   const dvAfter = watermarks.dataverse && !everything ? iso(Date.parse(watermarks.dataverse) - DATAVERSE_TOLERANCE_MS) : undefined;
   const reader = new WindowReader(ctx, m, tables, options, { bcAfter, dvAfter }, { toDv, fromDv });
+  if (options.expected) {
+    state.reserveCouplings(m.name, options.expected.newCouplings);
+    if (toDv) reader.handledBc.reserve(options.expected.bcRecords);
+  }
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };
-  const pipeline = new WritePipeline(() => ({ dataverse: ctx.dataverse.limits, bc: ctx.bc.limits }), ctx.signal);
+  const pipeline = new WritePipeline(() => ({ dataverse: admitted(ctx.dataverse), bc: admitted(ctx.bc) }), ctx.signal);
   const writer: WindowWriter = { applyCtx, pipeline, progress: { done: 0, total: 0 } };
   const processWindow: ProcessWindow = (bcRecs, dvRecs, handingOver) =>
     runWindow(ctx, m, reader, writer, reader.read(bcRecs, dvRecs), result, Boolean(options.dryRun), handingOver);

@@ -27,6 +27,9 @@ function toRec(table: SideTable, fields: Record<string, unknown>): Rec {
 /** The headers of an upsert that creates: one object shared by every create of a batch (they are only read). */
 const CREATE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ Prefer: 'return=representation', 'Content-Type': 'application/json' });
 
+/** What a written op's `fields` become once its request is encoded (see `Side.write`): nothing to hold. */
+const RELEASED: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
 /** Dataverse answers 429 beyond 52 concurrent requests per user (docs/protocols.md §5.2). */
 export const DATAVERSE_MAX_PARALLEL = 52;
 
@@ -70,6 +73,11 @@ export class DataverseSide implements Side {
       pageSize: this.client.maxPageSize,
       parallelRequests: hint !== undefined ? clampParallel(hint) : this.configuredParallel,
     };
+  }
+
+  /** The transport's bound on requests in flight (halved by a 429 pause, then recovering), within `limits`. */
+  sendingNow(): number {
+    return Math.min(this.limits.parallelRequests, this.client.transport.stats().inFlightLimit);
   }
 
   /** The typed table's schema (answers checked, the property named when one is off); a loose one otherwise. */
@@ -134,10 +142,33 @@ export class DataverseSide implements Side {
   }
 
   async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
-    // Creates are upserts to our deterministic id (PATCH to the key URL): repeating one after a crash updates the
-    // row the first attempt made instead of duplicating it. Every write asks for the row back, so the modified-on
-    // the write produced can be stored for echo suppression without another read; only the columns kept from it
-    // (key, modified-on, modified-by; the ETag comes along) are asked for, not the whole row the engine just sent.
+    const locked = await this.lockedRows(table, ops);
+    const { answer, slots } = this.send(table, ops, locked);
+    const results = await answer;
+    return ops.map((op, i) => {
+      const slot = slots[i]!;
+      const opened = slot.open === undefined ? undefined : results[slot.open]!;
+      const r = opened && !opened.ok ? opened : results[slot.main]!;
+      if (!r.ok) return { op, ok: false, error: writeError(r.error, `HTTP ${r.status}`) };
+      const last = slot.close === undefined ? r : results[slot.close]!.ok ? results[slot.close]! : r;
+      const body = last.body && typeof last.body === 'object' ? (last.body as Record<string, unknown>) : undefined;
+      return { op, ok: true, record: body ? toRec(table, body) : undefined };
+    });
+  }
+
+  /**
+   * The batch requests of a write, sent. Creates are upserts to our deterministic id (PATCH to the key URL):
+   * repeating one after a crash updates the row the first attempt made instead of duplicating it. Every write asks
+   * for the row back, so the modified-on the write produced can be stored for echo suppression without another
+   * read; only the columns kept from it (key, modified-on, modified-by; the ETag comes along) are asked for, not
+   * the whole row the engine just sent.
+   *
+   * `client.batch` encodes every request before it returns (`continueOnError` sends them all at once): from then
+   * on the values are bytes on their way, and neither the operations nor the ops hold them (`RELEASED`), so 52
+   * batches of 1,000 in flight hold their request bodies, not 52,000 objects of values. Not an async function:
+   * no suspended frame keeps the operations referenced.
+   */
+  private send(table: SideTable, ops: WriteOp[], locked: Map<string, { statecode: number; statuscode: number }>) {
     const returned = `$select=${WRITTEN_COLUMNS(table).join(',')}`;
     const patch = (id: string, body: Record<string, unknown>, etag: string): DataverseOperation => ({
       kind: 'raw',
@@ -146,7 +177,6 @@ export class DataverseSide implements Side {
       body,
       headers: { Prefer: 'return=representation', 'Content-Type': 'application/json', 'If-Match': etag },
     });
-    const locked = await this.lockedRows(table, ops);
     const operations: DataverseOperation[] = [];
     /** Per op: the index of its own write, and of the state changes around it when the row had to be reopened. */
     const slots: Array<{ main: number; open?: number; close?: number }> = [];
@@ -167,16 +197,10 @@ export class DataverseSide implements Side {
       const close = operations.push(patch(op.id, { ...state }, '*')) - 1;
       slots.push({ open, main, close });
     }
-    const results = await this.client.batch(operations, { continueOnError: true });
-    return ops.map((op, i) => {
-      const slot = slots[i]!;
-      const opened = slot.open === undefined ? undefined : results[slot.open]!;
-      const r = opened && !opened.ok ? opened : results[slot.main]!;
-      if (!r.ok) return { op, ok: false, error: writeError(r.error, `HTTP ${r.status}`) };
-      const last = slot.close === undefined ? r : results[slot.close]!.ok ? results[slot.close]! : r;
-      const body = last.body && typeof last.body === 'object' ? (last.body as Record<string, unknown>) : undefined;
-      return { op, ok: true, record: body ? toRec(table, body) : undefined };
-    });
+    const answer = this.client.batch(operations, { continueOnError: true });
+    for (const o of operations) if (o.kind === 'raw') o.body = undefined;
+    for (const op of ops) if (op.kind !== 'delete') op.fields = RELEASED;
+    return { answer, slots };
   }
 
   /** One changeset (docs/protocols.md §3.1): every operation lands, or none does. Creates are upserts to the chosen id. */

@@ -110,7 +110,12 @@ export interface Side {
   get(table: SideTable, ids: string[]): Promise<Rec[]>;
   /** Number of records matching the table filter. */
   count(table: SideTable, where?: FilterCondition[]): Promise<number>;
-  /** Writes in as few requests as the API allows; one result per op, in order. */
+  /**
+   * Writes in as few requests as the API allows; one result per op, in order. The ops' `fields` are the side's
+   * once called: it may release them (an op's `fields` then reads as an empty object) as soon as its requests are
+   * encoded, so writes in flight hold their request bytes and not their records' values. Read nothing from
+   * `op.fields` after calling it (the objects they were are untouched).
+   */
   write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]>;
   /**
    * Writes operations on one or more tables as one transaction: all land or none (BC: one JSON `$batch` with
@@ -119,6 +124,11 @@ export interface Side {
    */
   writeAtomic?(ops: ReadonlyArray<{ table: SideTable; op: WriteOp }>): Promise<WriteResult[]>;
   stats(): SideStats;
+  /**
+   * Requests the side sends at once right now: fewer than `limits.parallelRequests` while the service paces us
+   * (Dataverse's 429 answers halve its transport's bound, which then recovers). Absent: `limits.parallelRequests`.
+   */
+  sendingNow?(): number;
   /**
    * Whether creates in this table keep the id the caller chose (Dataverse: always; BC: the custom API's pages
    * only, which insert with the given SystemId). Absent means yes.

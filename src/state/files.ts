@@ -95,14 +95,15 @@ export const TEMP_SUFFIX = '.tmp';
  * Why not write-file-atomic here: it takes the whole content as one string or Buffer, and a million
  * couplings is several hundred MB, beyond V8's string limit and doubling peak memory. This streams.
  */
-export async function writeFileAtomicStream(file: string, chunks: Iterable<string>, mode = 0o600): Promise<number> {
+export async function writeFileAtomicStream(file: string, chunks: Iterable<string | Uint8Array>, mode = 0o600): Promise<number> {
   const dir = path.dirname(file);
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
   const handle = await fs.promises.open(temp, 'wx', mode);
   let bytes = 0;
   try {
     for (const text of chunks) {
-      const buf = Buffer.from(text, 'utf8');
+      // A chunk given as bytes may be a buffer its maker fills again for the next chunk: written before asking for it.
+      const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
       bytes += buf.length;
       let written = 0;
       while (written < buf.length) {

@@ -22,6 +22,6 @@ export {
   type RunKind,
   type RecordOutcome,
 } from './sync-log.js';
-export { IntentJournal, readOpenIntents, INTENTS_FILE, type Intent, type NewIntent } from './intents.js';
+export { IntentJournal, readOpenIntents, INTENTS_FILE, type Intent, type IntentRange, type NewIntent } from './intents.js';
 export { ENVIRONMENT_FILE, readEnvironmentCache, writeEnvironmentCache } from './environment.js';
 export { PROCESS_MARKS_FILE, advanceProcessMark, readProcessMark } from './process-marks.js';

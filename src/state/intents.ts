@@ -40,6 +40,12 @@ export interface Intent {
 
 export type NewIntent = Omit<Intent, 'seq' | 'at'>;
 
+/** The intents one `recordRange` made: numbers `first` to `first + count - 1`. */
+export interface IntentRange {
+  first: number;
+  count: number;
+}
+
 const intentSchema = z.object({
   seq: z.number().int(),
   mapping: z.string(),
@@ -328,8 +334,44 @@ export class IntentJournal {
    */
   async record(intents: readonly NewIntent[]): Promise<Intent[]> {
     if (intents.length === 0) return [];
-    const at = new Date(this.clock()).toISOString();
     const made: Intent[] = new Array<Intent>(intents.length);
+    const text = this.add(intents, made);
+    if (this.file) await this.append(text, true);
+    return made;
+  }
+
+  /**
+   * As `record`, without an `Intent` object per create: the intents made are numbers `first` to `first + count - 1`
+   * (a writer keeps two numbers for a batch of a thousand creates while it is out, not a thousand objects).
+   */
+  async recordRange(intents: readonly NewIntent[]): Promise<IntentRange> {
+    const first = this.nextSeq;
+    if (intents.length === 0) return { first, count: 0 };
+    const text = this.add(intents);
+    if (this.file) await this.append(text, true);
+    return { first, count: intents.length };
+  }
+
+  /** The intents of `range` still open (a batch whose answer was lost, to resolve). */
+  openIn(range: IntentRange): Intent[] {
+    const open: Intent[] = [];
+    for (let seq = range.first; seq < range.first + range.count; seq++) {
+      const b = this.openIntents.find(seq);
+      if (b && b.open[seq - b.seq]) open.push(intentOf(b, seq - b.seq));
+    }
+    return open;
+  }
+
+  /** Closes the intents of `range` (see `close`). */
+  async closeRange(range: IntentRange): Promise<void> {
+    const seqs: number[] = [];
+    for (let seq = range.first; seq < range.first + range.count; seq++) if (this.openIntents.close(seq)) seqs.push(seq);
+    await this.closed(seqs);
+  }
+
+  /** The intents as open batches (one per group of the same mapping, direction, target and entity set), and their lines. */
+  private add(intents: readonly NewIntent[], made?: Intent[]): string {
+    const at = new Date(this.clock()).toISOString();
     let text = '';
     for (let start = 0; start < intents.length; ) {
       const first = intents[start]!;
@@ -357,21 +399,25 @@ export class IntentJournal {
         b.modifiedAts[i] = x.sourceModifiedAt ?? '';
         b.chosenIds[i] = x.chosenId ?? '';
         if (x.keys !== undefined) (b.keys ??= new Array<Record<string, string> | undefined>(n))[i] = x.keys;
-        made[start + i] = intentOf(b, i);
+        if (made) made[start + i] = intentOf(b, i);
       }
       this.openIntents.add(b);
       if (this.file) text += batchLine(b);
       start = end;
     }
-    if (this.file) await this.append(text, true);
-    return made;
+    return text;
   }
 
   /** Closes intents whose outcome is known and recorded in the couplings (or known not to have happened). */
   async close(intents: readonly Intent[]): Promise<void> {
     const seqs: number[] = [];
     for (const i of intents) if (this.openIntents.close(i.seq)) seqs.push(i.seq);
-    if (this.file && seqs.length) await this.append(doneLine(seqs.sort((a, b) => a - b)), false);
+    await this.closed(seqs.sort((a, b) => a - b));
+  }
+
+  /** Appends the `done` line of intents just closed (ascending numbers). */
+  private async closed(seqs: number[]): Promise<void> {
+    if (this.file && seqs.length) await this.append(doneLine(seqs), false);
     if (this.file && this.appended > this.rewriteAfterBytes) await this.rewrite();
   }
 

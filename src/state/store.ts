@@ -360,6 +360,17 @@ export class StateStore implements CouplingLookup {
     return { couplings: t?.size ?? 0, rows: t?.length ?? 0, bytes: t?.columnBytes ?? 0, strings: t?.strings ?? 0, spilledBytes: t?.spilledBytes ?? 0 };
   }
 
+  /**
+   * Room for `count` more couplings of `mapping` in memory, made at once (a full sync that knows from its review how
+   * many records it couples): the table's columns and id tables are not grown step by step while the run couples,
+   * each step a copy made while the old columns stay until collected (at 1,000,000: 49 MB beside 74 MB).
+   */
+  reserveCouplings(mapping: string, count: number): void {
+    if (!(Number.isSafeInteger(count) && count > 0)) return;
+    const t = this.data.ensure(mapping).table;
+    t.reserve(t.length + count);
+  }
+
   /** Mappings that have couplings, watermarks or failures. */
   mappings(): string[] {
     return [...this.data.mappings.keys()];

@@ -16,6 +16,11 @@ export class IdSet {
   private readonly others = new Set<string>();
   private readonly words = new Uint32Array(WORDS);
 
+  /** Bytes of the GUID table (for tests and memory figures). */
+  get tableBytes(): number {
+    return this.slots.byteLength;
+  }
+
   get size(): number {
     return this.guids + (this.hasNil ? 1 : 0) + this.others.size;
   }
@@ -41,6 +46,13 @@ export class IdSet {
     this.put(this.slots, this.mask);
     this.guids++;
     return this;
+  }
+
+  /** Room for `count` ids in all, made at once: not grown (each step a copy beside the old table) as they are added. */
+  reserve(count: number): void {
+    let size = this.mask + 1;
+    while (count * 4 > size * 3) size *= 2;
+    if (size > this.mask + 1) this.rehash(size);
   }
 
   /** Reads a GUID into `words`; false for any other id. By character codes: a regex and slices per id cost 10x. */
@@ -104,10 +116,14 @@ export class IdSet {
   }
 
   private grow(): void {
+    this.rehash((this.mask + 1) * 2);
+  }
+
+  private rehash(size: number): void {
     const old = this.slots;
     const adding = this.words.slice();
-    const mask = (this.mask + 1) * 2 - 1;
-    const slots = new Uint32Array((mask + 1) * WORDS);
+    const mask = size - 1;
+    const slots = new Uint32Array(size * WORDS);
     for (let o = 0; o < old.length; o += WORDS) {
       if ((old[o]! | old[o + 1]! | old[o + 2]! | old[o + 3]!) === 0) continue;
       this.words.set(old.subarray(o, o + WORDS));

@@ -79,3 +79,89 @@ describe('a full sync releases each window once it is written', () => {
     }
   });
 });
+
+describe('a batch in flight holds its request bytes, not its records values', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:300' });
+  });
+  afterAll(async () => h?.close());
+
+  test('once its request is encoded, no value of a written record is reachable; a dry run keeps its plans whole', async () => {
+    const mapping = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+    const dryRun = await syncMapping(h.ctx, mapping, { full: true, direction: 'to-dataverse', dryRun: true });
+    const planned = dryRun.plan!.records.filter((r) => r.toDataverse?.action === 'insert');
+    expect(planned).toHaveLength(300);
+    // A dry run prints what it would write: its plans keep their values and changed fields.
+    for (const r of planned) {
+      expect(r.toDataverse!.values).toEqual(expect.objectContaining({ name: expect.any(String) }));
+      expect(r.toDataverse!.changed).toContain('name');
+    }
+    // The dry run's couplings live in memory only: a new process starts from the files.
+    await h.reopen();
+
+    const dataverse: Side = Object.create(h.ctx.dataverse);
+    /** Per Dataverse batch: its ops, and how many of their values objects were still reachable while it was out. */
+    const batches: Array<{ ops: number; alive: number; fieldsLeft: number }> = [];
+    dataverse.write = async (table, ops) => {
+      const values = ops.map((op) => new WeakRef(op.kind === 'delete' ? {} : op.fields));
+      const answer = h.ctx.dataverse.write(table, ops);
+      // On a task of its own (a weak reference made in this task keeps its target until the task ends).
+      await new Promise((resolve) => setImmediate(resolve));
+      collectGarbage();
+      batches.push({
+        ops: ops.length,
+        alive: values.filter((ref) => ref.deref() !== undefined).length,
+        fieldsLeft: ops.filter((op) => op.kind !== 'delete' && Object.keys(op.fields).length > 0).length,
+      });
+      return answer;
+    };
+    const report = expectClean(await syncMapping({ ...h.ctx, dataverse }, mapping, { full: true, direction: 'to-dataverse' }));
+    expect(report.counts['to-dataverse'].inserted).toBe(300);
+    // Neither the plans, the ops, the side nor the client keep the values once the batch is bytes on its way.
+    expect(batches).toEqual([{ ops: 300, alive: 0, fieldsLeft: 0 }]);
+    // What was sent is whole: every account has the values planned for it.
+    for (const r of planned) {
+      const row = h.emu.dataverse.get('accounts', r.toDataverse!.targetId!);
+      expect(row?.name).toBe(r.toDataverse!.values!.name);
+      expect(row?.address1_city ?? null).toBe(r.toDataverse!.values!.address1_city ?? null);
+    }
+    expect(h.state.counts('CUSTOMER').couplings).toBe(300);
+  });
+});
+
+describe("a full sync makes room for what its review counted, once", () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:300' });
+  });
+  afterAll(async () => h?.close());
+
+  test('the couplings and the handled ids are reserved before the first page; the columns are not grown while it couples', async () => {
+    const mapping = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+    const reserved: Array<[string, number, number]> = [];
+    const reserve = h.state.reserveCouplings.bind(h.state);
+    h.state.reserveCouplings = (name, count) => {
+      reserve(name, count);
+      reserved.push([name, count, h.state.counts(name).couplings]);
+    };
+    let bytes = 0;
+    const bc: Side = Object.create(h.ctx.bc);
+    // The room as the first page arrives: the run's couplings fit in it.
+    bc.list = (table, query) => {
+      bytes = h.state.couplingMemory('CUSTOMER').bytes;
+      return h.ctx.bc.list(table, query);
+    };
+    const report = expectClean(
+      await syncMapping({ ...h.ctx, bc }, mapping, { full: true, direction: 'to-dataverse', expected: { bcRecords: 300, newCouplings: 300 } }),
+    );
+    expect(report.counts['to-dataverse'].inserted).toBe(300);
+    expect(reserved).toEqual([['CUSTOMER', 300, 0]]);
+    const after = h.state.couplingMemory('CUSTOMER');
+    expect(after.couplings).toBe(300);
+    // Reserved before the first page: 73 bytes of columns per coupling (growing, 300 would have taken 1,024 rows).
+    expect(bytes).toBeGreaterThanOrEqual(300 * 73);
+    // Afterwards only the arena of merge bases was made (its first 64 KiB); the columns and id tables stayed.
+    expect(after.bytes - bytes).toBe(64 * 1024);
+  });
+});

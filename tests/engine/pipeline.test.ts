@@ -53,9 +53,12 @@ interface Started {
  * for real. A pipeline that never fills the slots would wait forever; a watchdog lets the held batches through
  * after a quiet while instead, and the assertions then fail.
  */
-function gatedDataverse(real: Side, bc: CountedBcSide, total: number) {
+function gatedDataverse(real: Side, bc: CountedBcSide, total: number, sendingNow?: number) {
   const side: Side = Object.create(real);
   Object.defineProperty(side, 'limits', { get: () => ({ ...real.limits, batchSize: BATCH, parallelRequests: SLOTS }) });
+  // The side's transport sends fewer at once (a 429 pause halved its bound): the gate lets one through once that many wait.
+  const open = sendingNow ?? SLOTS;
+  if (sendingNow !== undefined) side.sendingNow = () => sendingNow;
   const held: Array<() => void> = [];
   const landed: number[] = [];
   const started: Started[] = [];
@@ -78,7 +81,7 @@ function gatedDataverse(real: Side, bc: CountedBcSide, total: number) {
   };
   const letThrough = () => {
     if (started.length === total || gaveUp) for (const release of held.splice(0)) release();
-    else if (held.length >= SLOTS) held.shift()!();
+    else if (held.length >= open) held.shift()!();
     arm();
   };
   side.write = async (table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> => {
@@ -136,6 +139,35 @@ describe('the write pipeline is slot-gated', () => {
       const bound = SLOTS * BATCH + 4 * PAGE;
       expect(Math.max(...gate.started.map((s) => s.recordsReadNotLanded))).toBeLessThanOrEqual(bound);
       expect(bound).toBeLessThan(RECORDS);
+      expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
+    } finally {
+      gate.stop();
+      await smallPages.close();
+    }
+  }, 60_000);
+});
+
+describe('while the service paces us, the pipeline hands over only what the side sends at once', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: `scale:${RECORDS}` });
+  });
+  afterAll(async () => h?.close());
+
+  test('a side sending 4 of its 12 slots gets 4 batches at most, every record written in the same requests', async () => {
+    const { emu } = h;
+    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: PAGE });
+    const bc = new CountedBcSide(smallPages);
+    const gate = gatedDataverse(h.ctx.dataverse, bc, RECORDS / BATCH, 4);
+    try {
+      emu.resetLog();
+      const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+      const report = expectClean(await syncMapping({ ...h.ctx, bc, dataverse: gate.side }, m, { full: true, direction: 'to-dataverse' }));
+      expect(report.counts['to-dataverse'].inserted).toBe(RECORDS);
+      expect(emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch')).toHaveLength(RECORDS / BATCH);
+      // Batches beyond what is sent would wait in the transport, encoded, each with its body and records.
+      expect(gate.peak.batches).toBe(4);
+      expect(gate.peak.records).toBe(4 * BATCH);
       expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
     } finally {
       gate.stop();

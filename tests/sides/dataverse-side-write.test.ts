@@ -78,3 +78,37 @@ describe('DataverseSide.write', () => {
     expect(emu.dataverse.get('salesorders', id)).toMatchObject({ statecode: 4, statuscode: 100003 });
   });
 });
+
+describe('DataverseSide.write releases what it sent', () => {
+  let emu: RunningEmulators;
+  let tokens: ClientCredentialsTokenProvider;
+  let client: DataverseClient;
+  beforeAll(async () => {
+    emu = await startEmulators({ seed: 'empty' });
+    tokens = new ClientCredentialsTokenProvider({ tokenUrl: emu.tokenUrl, ...emu.credentials });
+    client = new DataverseClient({ url: emu.dataverse.url, tokens });
+  });
+  afterAll(async () => {
+    await Promise.all([client.close(), tokens.close()]);
+    await emu.close();
+  });
+
+  test('once the batch is encoded the ops hold no values (they are bytes on their way); the rows get every value', async () => {
+    const side = new DataverseSide(client);
+    const accounts: SideTable = { entitySet: 'accounts', key: 'accountid', modifiedField: 'modifiedon', filter: [] };
+    const ids = ['0b5c1d2e-0000-4000-8000-000000000011', '0b5c1d2e-0000-4000-8000-000000000012'];
+    const values = ids.map((_, i) => ({ name: `Account ${i}`, telephone1: `555-010${i}` }));
+    const ops = ids.map((id, i) => ({ kind: 'create' as const, id, fields: values[i]! }));
+    const writing = side.write(accounts, ops);
+    // Before any answer can arrive (the same task as the call, past the side's first await).
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(ops.map((op) => op.fields)).toEqual([{}, {}]);
+    const results = await writing;
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    expect(results.map((r) => r.op)).toEqual(ops);
+    // The caller's own objects are untouched; the rows hold what they said.
+    expect(values).toEqual([{ name: 'Account 0', telephone1: '555-0100' }, { name: 'Account 1', telephone1: '555-0101' }]);
+    for (const [i, id] of ids.entries()) expect(emu.dataverse.get('accounts', id)).toEqual(expect.objectContaining(values[i]!));
+  });
+});

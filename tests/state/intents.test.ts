@@ -52,6 +52,27 @@ describe('write-ahead intent journal', () => {
     expect((await readOpenIntents(dir)).map((i) => i.keys)).toEqual([undefined, { displayName: 'Adatum' }]);
   });
 
+  test('a batch recorded as a range is the same line on disk; its open intents are found by the range and closed by it', async () => {
+    const at = () => Date.parse('2026-01-01T10:00:00Z');
+    const byObjects = await IntentJournal.open(path.join(dir, 'a'), at);
+    const byRange = await IntentJournal.open(path.join(dir, 'b'), at);
+    const batch = Array.from({ length: 5 }, (_, i) => create(String(i + 1)));
+    await byObjects.record([create('0')]);
+    await byRange.record([create('0')]);
+    const made = await byObjects.record(batch);
+    const range = await byRange.recordRange(batch);
+    expect(range).toEqual({ first: 2, count: 5 });
+    expect(await fs.readFile(path.join(dir, 'b', INTENTS_FILE), 'utf8')).toBe(await fs.readFile(path.join(dir, 'a', INTENTS_FILE), 'utf8'));
+    expect(byRange.openIn(range)).toEqual(made);
+    // Closed in part (a lost answer resolved some), the rest are what the range still finds; closing it ends them.
+    await byRange.close(made.slice(0, 2));
+    expect(byRange.openIn(range).map((i) => i.sourceId)).toEqual(['3', '4', '5']);
+    await byRange.closeRange(range);
+    expect(byRange.openIn(range)).toEqual([]);
+    expect((await IntentJournal.open(path.join(dir, 'b'))).open().map((i) => i.sourceId)).toEqual(['0']);
+    expect(await byRange.recordRange([])).toEqual({ first: 7, count: 0 });
+  });
+
   test('closed intents are gone after a reopen, and new ones never reuse a number', async () => {
     const journal = await IntentJournal.open(dir);
     const [a, b] = await journal.record([create('1'), create('2')]);

@@ -29,3 +29,20 @@ test('GUIDs compare case-insensitively; the nil GUID and ids that are not GUIDs 
   expect(set.has('abcdef01-2345-6789-abcd-ef01234567')).toBe(false);
   expect(set.size).toBe(4);
 });
+
+test('room reserved at once is used as ids are added: the table is not grown (and copied) meanwhile', () => {
+  const set = new IdSet();
+  for (let i = 0; i < 100; i++) set.add(guid(i));
+  set.reserve(20_000);
+  const reserved = set.tableBytes;
+  // At most 3/4 full: 32,768 slots of 16 bytes for 20,000 ids.
+  expect(reserved).toBe(32_768 * 16);
+  for (let i = 100; i < 20_000; i++) set.add(guid(i));
+  expect(set.tableBytes).toBe(reserved);
+  expect(set.size).toBe(20_000);
+  for (let i = 0; i < 20_000; i++) expect(set.has(guid(i))).toBe(true);
+  expect(set.has(guid(20_000))).toBe(false);
+  // Reserving less than it holds changes nothing.
+  set.reserve(10);
+  expect(set.tableBytes).toBe(reserved);
+});

@@ -642,6 +642,8 @@ export class DataverseClient {
     const operations = chunk.map((op) => this.toOperation(op));
     const items: MultipartBatchItem[] = options.atomic ? [{ changeset: operations }] : operations;
     const encoded = encodeForWire(items);
+    // The bodies are bytes now: a batch in flight (52 at once, 1,000 operations each) holds no caller's values.
+    for (const o of operations) o.body = undefined;
     // Repeating the whole batch is safe only if every operation in it is.
     const idempotent = operations.every(
       (o) => o.method === 'GET' || o.method === 'PATCH' || (o.method === 'DELETE' && o.headers?.['If-Match'] !== undefined),

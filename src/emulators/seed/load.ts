@@ -1,7 +1,7 @@
 /**
  * Reading and validating seed files, and the seeds derived from the demo files ("demo", "empty").
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BcSeed, DataverseSeed, SeedData, SeedRecord } from './types.js';
@@ -28,8 +28,17 @@ export const demoFacts = {
   organizationName: 'cronusdemo',
 } as const;
 
-// Both src/emulators/seed/ (jest) and dist/emulators/seed/ (tsc output) sit three levels below the repo root.
-const repoRoot = new URL('../../../', import.meta.url);
+/**
+ * The repository (or installed package) root: the nearest folder above this module holding the demo fixtures.
+ * src/emulators/seed/ (jest) and dist/emulators/seed/ (tsc output) are three levels below it, the CLI's bundle
+ * (dist/bundle/) two.
+ */
+const repoRoot = ((): URL => {
+  for (let up = new URL('./', import.meta.url), i = 0; i < 6; up = new URL('../', up), i++) {
+    if (existsSync(new URL('fixtures/demo/bc.json', up))) return up;
+  }
+  return new URL('../../../', import.meta.url);
+})();
 const demoBcFile = new URL('fixtures/demo/bc.json', repoRoot);
 const demoDataverseFile = new URL('fixtures/demo/dataverse.json', repoRoot);
 

@@ -56,11 +56,12 @@ function simulatedSide(side: Side, clock: Clock): Side {
   return simulated;
 }
 
-/** The store as a dry run sees it: every change lands in memory, `commit()` writes nothing. */
+/** The store as a dry run sees it: every change lands in memory, `commit()` and compactions write nothing. */
 function uncommitted(state: StateStore): StateStore {
   return new Proxy(state, {
     get(target, property, receiver) {
       if (property === 'commit') return async () => 0;
+      if (property === 'compactIfWorthIt') return async () => false;
       const value = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },

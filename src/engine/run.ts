@@ -236,7 +236,11 @@ async function selectPages({ ctx, m, tables, options, reader, scope, processWind
     const { first, last } = scope.written;
     const exceptModifiedBy = !echo && first && ctx.integrationUserId ? { userId: ctx.integrationUserId, since: first } : undefined;
     const pages = new PageHandOver(ctx.dataverse.list(tables.dataverse, { modifiedAfter: scope.dvAfter, where, exceptModifiedBy }));
-    for (let page = await pages.next(); page && !ctx.signal?.aborted && !windows.failed; page = await pages.next()) {
+    const firstPage = pages.next();
+    // The BC pass's couplings are all in the journal: the snapshot close() would write is written now, while
+    // Dataverse answers the read just sent (a failed compaction loses nothing; close() tries again and reports it).
+    const compacting = scope.toDv ? state.compactIfWorthIt().catch(() => false) : undefined;
+    for (let page = await firstPage; page && !ctx.signal?.aborted && !windows.failed; page = await pages.next()) {
       seen.dataverse = latestModified(page, seen.dataverse);
       const window = processWindow([], page, windows.next());
       page = undefined;
@@ -244,6 +248,7 @@ async function selectPages({ ctx, m, tables, options, reader, scope, processWind
     }
     await pages.close();
     await windows.drain();
+    await compacting;
     if (exceptModifiedBy && last) seen.dataverse = maxIso(seen.dataverse, last);
     const retry = state
       .failedNotSkipped(m.name, 'from-dataverse')

@@ -303,9 +303,7 @@ export class StateStore implements CouplingLookup {
     try {
       if (this.lock && !this.broken && !this.lock.isLost) {
         const batch = this.takeBatch();
-        const projected = this.journalSinceView;
-        const compact = projected > Math.max(CLOSE_COMPACT_MIN_BYTES, this.snapshotBytes / 4);
-        const view = compact ? this.takeView(this.nextSeq - 1) : undefined;
+        const view = this.journalWorthCompacting() ? this.takeView(this.nextSeq - 1) : undefined;
         await this.enqueue(async () => {
           if (batch) await this.appendBatch(batch);
           if (view) await this.writeCompaction(view);
@@ -739,6 +737,22 @@ export class StateStore implements CouplingLookup {
   discardPending(): void {
     this.pending = new Pending();
     this.data.forgetChanges();
+  }
+
+  /**
+   * Compacts now when `close()` would (the journal holds more than 1 MiB and a quarter of the snapshot), so a
+   * caller that is about to wait on the network (a sync between its passes) writes the snapshot meanwhile and the
+   * close has little left to do. Changes may go on while it is written. Resolves true when it compacted.
+   */
+  async compactIfWorthIt(): Promise<boolean> {
+    this.assertWritable();
+    if (!this.journalWorthCompacting()) return false;
+    await this.compact();
+    return true;
+  }
+
+  private journalWorthCompacting(): boolean {
+    return this.journalSinceView > Math.max(CLOSE_COMPACT_MIN_BYTES, this.snapshotBytes / 4);
   }
 
   /** Commits, writes a new snapshot and empties the journal. */

@@ -322,3 +322,33 @@ describe('watermarks (spec §5.1)', () => {
     expect(third.watermark(M).dataverse).toBe('2026-01-01T00:00:00Z');
   });
 });
+
+describe('compacting between passes (compactIfWorthIt)', () => {
+  const bcId = (i: number) => `11111111-1111-4111-8111-${String(i).padStart(12, '0')}`;
+  const dvId = (i: number) => `aaaaaaaa-aaaa-4aaa-8aaa-${String(i).padStart(12, '0')}`;
+  const journalBytes = (dir: string) => fs.statSync(path.join(dir, 'journal.ndjson')).size;
+  const snapshotSeq = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, 'couplings.json'), 'utf8').split('\n')[0]!.replace(/,$/, '}')) as { journalSeq: number }).journalSeq;
+
+  test('writes the snapshot close() would write, only when the journal is worth it, and close() then has nothing to compact', async () => {
+    const { store, dir } = await open();
+    for (let i = 0; i < 20_000; i++) store.couple({ mapping: M, bcId: bcId(i), dataverseId: dvId(i), syncedDirection: 'to-dataverse' });
+    await store.commit();
+    expect(journalBytes(dir)).toBeGreaterThan(1024 * 1024);
+
+    expect(await store.compactIfWorthIt()).toBe(true);
+    expect(journalBytes(dir)).toBe(0);
+    const seq = snapshotSeq(dir);
+
+    // A few more changes: a journal far below a quarter of the snapshot is not worth a rewrite, now or at close.
+    for (let i = 20_000; i < 20_010; i++) store.couple({ mapping: M, bcId: bcId(i), dataverseId: dvId(i), syncedDirection: 'to-dataverse' });
+    expect(await store.compactIfWorthIt()).toBe(false);
+    await store.close();
+    expect(snapshotSeq(dir)).toBe(seq);
+    expect(journalBytes(dir)).toBeGreaterThan(0);
+
+    const again = await StateStore.open(dir, { lock: true });
+    stores.push(again);
+    expect(again.counts(M).couplings).toBe(20_010);
+    expect(again.byDataverseId(M, dvId(20_009))?.bcId).toBe(bcId(20_009));
+  });
+});

@@ -108,6 +108,27 @@ function gatedDataverse(real: Side, bc: CountedBcSide, total: number, sendingNow
   return { side, started, peak, stop: () => clearTimeout(watchdog) };
 }
 
+/**
+ * A full sync of CUSTOMER (BC to Dataverse) over the harness, with BC pages of PAGE and a Dataverse side whose
+ * batches answer when the gate lets them (`sending`: what the side says it sends at once); the gate for checks.
+ */
+async function gatedFullSync(h: EngineHarness, sending?: number): Promise<{ gate: ReturnType<typeof gatedDataverse> }> {
+  const { emu } = h;
+  const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: PAGE });
+  const bc = new CountedBcSide(smallPages);
+  const gate = gatedDataverse(h.ctx.dataverse, bc, RECORDS / BATCH, sending);
+  try {
+    emu.resetLog();
+    const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+    const report = expectClean(await syncMapping({ ...h.ctx, bc, dataverse: gate.side }, m, { full: true, direction: 'to-dataverse' }));
+    expect(report.counts['to-dataverse'].inserted).toBe(RECORDS);
+    return { gate };
+  } finally {
+    gate.stop();
+    await smallPages.close();
+  }
+}
+
 describe('the write pipeline is slot-gated', () => {
   let h: EngineHarness;
   beforeAll(async () => {
@@ -117,33 +138,22 @@ describe('the write pipeline is slot-gated', () => {
 
   test("batches of the third window enter while the first window's batches are still out; every slot is used; what is held follows the records in flight", async () => {
     const { emu } = h;
-    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: PAGE });
-    const bc = new CountedBcSide(smallPages);
-    const gate = gatedDataverse(h.ctx.dataverse, bc, RECORDS / BATCH);
-    try {
-      emu.resetLog();
-      const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
-      const report = expectClean(await syncMapping({ ...h.ctx, bc, dataverse: gate.side }, m, { full: true, direction: 'to-dataverse' }));
-      expect(report.counts['to-dataverse'].inserted).toBe(RECORDS);
-      // The same batches as ever: a window of 50 is cut into whole batches of 10, one request each.
-      expect(emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch')).toHaveLength(RECORDS / BATCH);
-      expect(gate.started).toHaveLength(RECORDS / BATCH);
-      // Every slot taken: a window-gated pipe (two windows of five batches) never had more than 10 out.
-      expect(gate.peak.batches).toBe(SLOTS);
-      expect(gate.peak.records).toBe(SLOTS * BATCH);
-      // The third window's first batch left before the first window had landed.
-      const third = gate.started.find((s) => s.window === 2)!;
-      expect(third.landedOfWindow(0)).toBeLessThan(PAGE / BATCH);
-      // What the run held when each batch started (records read and not landed): the records in flight, a window
-      // handing over, one planned, the page read ahead and the one being fetched; never the table.
-      const bound = SLOTS * BATCH + 4 * PAGE;
-      expect(Math.max(...gate.started.map((s) => s.recordsReadNotLanded))).toBeLessThanOrEqual(bound);
-      expect(bound).toBeLessThan(RECORDS);
-      expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
-    } finally {
-      gate.stop();
-      await smallPages.close();
-    }
+    const { gate } = await gatedFullSync(h);
+    // The same batches as ever: a window of 50 is cut into whole batches of 10, one request each.
+    expect(emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch')).toHaveLength(RECORDS / BATCH);
+    expect(gate.started).toHaveLength(RECORDS / BATCH);
+    // Every slot taken: a window-gated pipe (two windows of five batches) never had more than 10 out.
+    expect(gate.peak.batches).toBe(SLOTS);
+    expect(gate.peak.records).toBe(SLOTS * BATCH);
+    // The third window's first batch left before the first window had landed.
+    const third = gate.started.find((s) => s.window === 2)!;
+    expect(third.landedOfWindow(0)).toBeLessThan(PAGE / BATCH);
+    // What the run held when each batch started (records read and not landed): the records in flight, a window
+    // handing over, one planned, the page read ahead and the one being fetched; never the table.
+    const bound = SLOTS * BATCH + 4 * PAGE;
+    expect(Math.max(...gate.started.map((s) => s.recordsReadNotLanded))).toBeLessThanOrEqual(bound);
+    expect(bound).toBeLessThan(RECORDS);
+    expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
   }, 60_000);
 });
 
@@ -156,23 +166,12 @@ describe('while the service paces us, the pipeline hands over only what the side
 
   test('a side sending 4 of its 12 slots gets 4 batches at most, every record written in the same requests', async () => {
     const { emu } = h;
-    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: PAGE });
-    const bc = new CountedBcSide(smallPages);
-    const gate = gatedDataverse(h.ctx.dataverse, bc, RECORDS / BATCH, 4);
-    try {
-      emu.resetLog();
-      const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
-      const report = expectClean(await syncMapping({ ...h.ctx, bc, dataverse: gate.side }, m, { full: true, direction: 'to-dataverse' }));
-      expect(report.counts['to-dataverse'].inserted).toBe(RECORDS);
-      expect(emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch')).toHaveLength(RECORDS / BATCH);
-      // Batches beyond what is sent would wait in the transport, encoded, each with its body and records.
-      expect(gate.peak.batches).toBe(4);
-      expect(gate.peak.records).toBe(4 * BATCH);
-      expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
-    } finally {
-      gate.stop();
-      await smallPages.close();
-    }
+    const { gate } = await gatedFullSync(h, 4);
+    expect(emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch')).toHaveLength(RECORDS / BATCH);
+    // Batches beyond what is sent would wait in the transport, encoded, each with its body and records.
+    expect(gate.peak.batches).toBe(4);
+    expect(gate.peak.records).toBe(4 * BATCH);
+    expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
   }, 60_000);
 });
 

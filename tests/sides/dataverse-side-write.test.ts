@@ -5,24 +5,30 @@ import { startEmulators, type RunningEmulators } from '../../src/emulators/index
 import { DataverseSide } from '../../src/sides/dataverse-side.js';
 import type { SideTable } from '../../src/sides/types.js';
 
-/** Issue 11 "no work nobody asked for": a write returns what the engine keeps of it, not the row it just sent. */
-describe('DataverseSide.write', () => {
-  let emu: RunningEmulators;
+/** The emulators (empty seed) and a Dataverse client on them, for the tests of one describe block. */
+function emulatedDataverse(): { emu: RunningEmulators; client: DataverseClient } {
+  const at = {} as { emu: RunningEmulators; client: DataverseClient };
   let tokens: ClientCredentialsTokenProvider;
-  let client: DataverseClient;
   beforeAll(async () => {
-    emu = await startEmulators({ seed: 'empty' });
-    tokens = new ClientCredentialsTokenProvider({ tokenUrl: emu.tokenUrl, ...emu.credentials });
-    client = new DataverseClient({ url: emu.dataverse.url, tokens });
+    at.emu = await startEmulators({ seed: 'empty' });
+    tokens = new ClientCredentialsTokenProvider({ tokenUrl: at.emu.tokenUrl, ...at.emu.credentials });
+    at.client = new DataverseClient({ url: at.emu.dataverse.url, tokens });
   });
   afterAll(async () => {
-    await Promise.all([client.close(), tokens.close()]);
-    await emu.close();
+    await Promise.all([at.client.close(), tokens.close()]);
+    await at.emu.close();
   });
+  return at;
+}
+
+/** Issue 11 "no work nobody asked for": a write returns what the engine keeps of it, not the row it just sent. */
+describe('DataverseSide.write', () => {
+  const dv = emulatedDataverse();
 
   const accounts: SideTable = { entitySet: 'accounts', key: 'accountid', modifiedField: 'modifiedon', filter: [] };
 
   test('creates and updates in one batch request; each result carries id, modified-on and ETag only', async () => {
+    const { emu, client } = dv;
     const side = new DataverseSide(client);
     const ids = ['0b5c1d2e-0000-4000-8000-000000000001', '0b5c1d2e-0000-4000-8000-000000000002'];
     emu.resetLog();
@@ -47,6 +53,7 @@ describe('DataverseSide.write', () => {
   });
 
   test('reopenForWrite: a Submitted order is made Active, updated, and Submitted again in one batch; a refused update leaves it Submitted', async () => {
+    const { emu, client } = dv;
     const side = new DataverseSide(client);
     const orders: SideTable = {
       entitySet: 'salesorders',
@@ -80,20 +87,10 @@ describe('DataverseSide.write', () => {
 });
 
 describe('DataverseSide.write releases what it sent', () => {
-  let emu: RunningEmulators;
-  let tokens: ClientCredentialsTokenProvider;
-  let client: DataverseClient;
-  beforeAll(async () => {
-    emu = await startEmulators({ seed: 'empty' });
-    tokens = new ClientCredentialsTokenProvider({ tokenUrl: emu.tokenUrl, ...emu.credentials });
-    client = new DataverseClient({ url: emu.dataverse.url, tokens });
-  });
-  afterAll(async () => {
-    await Promise.all([client.close(), tokens.close()]);
-    await emu.close();
-  });
+  const dv = emulatedDataverse();
 
   test('once the batch is encoded the ops hold no values (they are bytes on their way); the rows get every value', async () => {
+    const { emu, client } = dv;
     const side = new DataverseSide(client);
     const accounts: SideTable = { entitySet: 'accounts', key: 'accountid', modifiedField: 'modifiedon', filter: [] };
     const ids = ['0b5c1d2e-0000-4000-8000-000000000011', '0b5c1d2e-0000-4000-8000-000000000012'];

@@ -11,10 +11,11 @@
  */
 import { AuthError } from '../errors.js';
 import type { IntegrationTableMapping, PassDirection } from '../mapping/index.js';
-import type { Rec, Side, SideTable, WriteOp, WriteResult } from '../sides/types.js';
+import type { Rec, Side, SideTable, WriteOp, WriteOptions, WriteResult } from '../sides/types.js';
 import type { IntentJournal, IntentRange, JsonValue, NewIntent, StateStore } from '../state/index.js';
 import { mapPool, type Slots } from '../util/pool.js';
 import { intentKeys, resolveIntents, type IntentTables } from './intents.js';
+import type { AnswerQueue } from './pipeline.js';
 import { mergeBase, MERGE_BASE_KEY } from './merge-base.js';
 import { WRITTEN_BY_US_KEY, type Action, type DirectionPlan, type RecordPlan, type SyncPlan } from './plan.js';
 import { emptyCounts, type DirectionCounts, type RecordOutcome } from './report.js';
@@ -36,6 +37,13 @@ export interface ApplyContext {
   dataverseWritten?: { first?: string; last?: string };
   /** The plans are printed once written (a dry run): their values and changed fields stay on them. */
   keepPlans?: boolean;
+  /**
+   * Where the answers of write requests wait to be read while more urgent work is on (the run's `AnswerQueue`):
+   * an answer that may wait gives its request's slot back at once. Without it, each answer is read as it arrives.
+   */
+  answers?: AnswerQueue;
+  /** A request's answer arrived and may wait: its writes no longer occupy the side's slots (the pipeline's count). */
+  onAnswered?: (side: 'bc' | 'dataverse', writes: number) => void;
 }
 
 export interface ApplyResult {
@@ -168,7 +176,7 @@ class PlanWriter {
     const jobs = this.jobs[sideName];
     for (let i = 0; i < jobs.length; i += side.limits.batchSize) chunks.push(jobs.slice(i, i + side.limits.batchSize));
     const slots = this.ctx.slots?.[sideName];
-    if (slots) await Promise.all(chunks.map((chunk) => slots.run(() => this.writeBatch(sideName, side, chunk, total), this.ctx.signal)));
+    if (slots) await Promise.all(chunks.map((chunk) => slots.run((release) => this.writeBatch(sideName, side, chunk, total, release), this.ctx.signal)));
     else await mapPool(chunks, side.limits.parallelRequests, (chunk) => this.writeBatch(sideName, side, chunk, total), this.ctx.signal);
   }
 
@@ -196,22 +204,60 @@ class PlanWriter {
     return this.ctx.intents.recordRange(announced);
   }
 
-  private async writeBatch(sideName: 'bc' | 'dataverse', side: Side, chunk: Job[], total: number): Promise<void> {
+  /**
+   * One batch: intents, request, answer recorded. `release` gives the side's slot back: when the answer arrived and
+   * may wait its turn (`ApplyContext.answers`), else once the batch is done.
+   */
+  private async writeBatch(sideName: 'bc' | 'dataverse', side: Side, chunk: Job[], total: number, release?: () => void): Promise<void> {
     const table = this.ctx.tables[sideName];
-    const intents = await this.announce(sideName, side, table, chunk);
-    let results: WriteResult[];
+    // Until the request has left, answers of earlier batches wait: this batch's encoding goes first.
+    const leaving = this.ctx.answers?.hold();
+    /** Ends this answer's turn (the next answer may be read); set once the turn came. */
+    let turnEnd: (() => void) | undefined;
     try {
-      results = await this.send(side, table, chunk);
-    } catch (error) {
-      await this.batchFailed(error, chunk, intents);
-      return;
+      const intents = await this.announce(sideName, side, table, chunk);
+      let results: WriteResult[];
+      try {
+        const answer = this.send(side, table, chunk, { answered: this.answeredHook(sideName, chunk.length, release, (end) => (turnEnd = end)) });
+        leaving?.();
+        results = await answer;
+      } catch (error) {
+        turnEnd?.();
+        await this.batchFailed(error, chunk, intents);
+        return;
+      }
+      results.forEach((result, i) => this.recordWrite(chunk[i]!, result));
+      const committed = this.state.commit();
+      // The couplings are in the journal's next batch: the next answer may be read while it is written.
+      turnEnd?.();
+      await committed;
+      // Closed only once the couplings are durable: a crash in between leaves an intent that finds its coupling.
+      await this.ctx.intents.closeRange(intents);
+      this.done += chunk.length;
+      this.ctx.onProgress?.(this.done, total);
+    } finally {
+      leaving?.();
+      turnEnd?.();
     }
-    results.forEach((result, i) => this.recordWrite(chunk[i]!, result));
-    await this.state.commit();
-    // Closed only once the couplings are durable: a crash in between leaves an intent that finds its coupling.
-    await this.ctx.intents.closeRange(intents);
-    this.done += chunk.length;
-    this.ctx.onProgress?.(this.done, total);
+  }
+
+  /**
+   * What the side calls when the answer arrived: the slot is given back now when the answer may wait, then the
+   * answer waits for its turn to be read (called again, the same turn).
+   */
+  private answeredHook(sideName: 'bc' | 'dataverse', writes: number, release: (() => void) | undefined, took: (end: () => void) => void): WriteOptions['answered'] {
+    const answers = this.ctx.answers;
+    if (!answers) return undefined;
+    let turn: Promise<void> | undefined;
+    return () =>
+      (turn ??= (() => {
+        const deferred = answers.room;
+        if (deferred) {
+          release?.();
+          this.ctx.onAnswered?.(sideName, writes);
+        }
+        return answers.turn(deferred).then(took);
+      })());
   }
 
   /**
@@ -220,7 +266,7 @@ class PlanWriter {
    * (ids, times, merge base, action), not its values and changed fields, while up to 52 batches of 1,000 wait for
    * their answers. Not an async function: nothing of this stays referenced by a suspended frame.
    */
-  private send(side: Side, table: SideTable, chunk: Job[]): Promise<WriteResult[]> {
+  private send(side: Side, table: SideTable, chunk: Job[], options: WriteOptions): Promise<WriteResult[]> {
     const ops: WriteOp[] = chunk.map(({ plan: p }) =>
       p.action === 'insert'
         ? { kind: 'create', id: p.targetId!, fields: p.values ?? {} }
@@ -232,7 +278,7 @@ class PlanWriter {
         plan.changed = undefined;
       }
     }
-    return side.write(table, ops);
+    return side.write(table, ops, options);
   }
 
   /** The whole request failed: a lost answer is found out and re-planned; an error answer fails the records. */

@@ -70,6 +70,12 @@ export class Slicer {
   }
 }
 
+/**
+ * Writes a slice: its plan, its number of writes and what to call when a request's answer has arrived (that side's
+ * writes of it no longer occupy the slots, though their bookkeeping may still wait); resolves once it has landed.
+ */
+export type SliceWrite = (plan: SyncPlan, writes: number, answered: (side: WriteSide, writes: number) => void) => Promise<void>;
+
 /** Where a window stands in the hand-over order: it hands over once the window before it has. */
 export interface Turn {
   previous: Promise<void>;
@@ -115,7 +121,7 @@ export class WritePipeline {
    * Hands over every slice, each once the sides it writes to have room; resolves when the last one has been
    * handed over (not landed) with the promises of their landing. Stops handing over once the pipeline stopped.
    */
-  async handOver(parts: Iterable<Slice>, write: (plan: SyncPlan, writes: number) => Promise<void>): Promise<Array<Promise<void>>> {
+  async handOver(parts: Iterable<Slice>, write: SliceWrite): Promise<Array<Promise<void>>> {
     const landing: Array<Promise<void>> = [];
     for (const slice of parts) {
       // Every slice that fits starts in this same turn: no other window's planning runs in between.
@@ -131,14 +137,27 @@ export class WritePipeline {
     this.wake();
   }
 
-  private start(slice: Slice, write: (plan: SyncPlan, writes: number) => Promise<void>): Promise<void> {
+  private start(slice: Slice, write: SliceWrite): Promise<void> {
     for (const side of ['dataverse', 'bc'] as const) {
       this.inFlight[side] += slice.writes[side];
       this.peak[side] = Math.max(this.peak[side], this.inFlight[side]);
     }
-    const landed = write(slice.plan, slice.writes.dataverse + slice.writes.bc);
+    /** Writes of the slice still counted in flight. */
+    const left = { ...slice.writes };
+    // A request answered gives its writes' room back at once; the rest of the slice's, once it has landed.
+    const answered = (side: WriteSide, writes: number) => {
+      const n = Math.min(writes, left[side]);
+      if (n <= 0) return;
+      left[side] -= n;
+      this.inFlight[side] -= n;
+      this.wake();
+    };
+    const landed = write(slice.plan, slice.writes.dataverse + slice.writes.bc, answered);
     const free = () => {
-      for (const side of ['dataverse', 'bc'] as const) this.inFlight[side] -= slice.writes[side];
+      for (const side of ['dataverse', 'bc'] as const) {
+        this.inFlight[side] -= left[side];
+        left[side] = 0;
+      }
       this.wake();
     };
     // A failure is recorded before the slots it frees wake anyone: nothing is handed over after it.
@@ -190,7 +209,7 @@ export class WindowHandOver {
     private readonly pipeline: WritePipeline,
     /** Resolves once the windows before this one have handed theirs over. */
     readonly started: Promise<void>,
-    private readonly write: (plan: SyncPlan, writes: number) => Promise<void>,
+    private readonly write: SliceWrite,
   ) {
     started.catch(() => undefined);
     this.finished = this.run();
@@ -221,5 +240,109 @@ export class WindowHandOver {
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }
+  }
+}
+
+/**
+ * Answers that may wait to be read, their requests' slots given back: 16 batches' worth (at 1,000 writes a batch,
+ * some 600 bytes of answer per write: ~10 MB, less than the request bytes the same writes held while out).
+ */
+export const MAX_DEFERRED_ANSWERS = 16;
+
+/**
+ * The answers of write requests, read one at a time when the writer has time. Reading an answer (decoding it,
+ * coupling, the journal) is client CPU that only the end of the run waits for, while planning a window and encoding
+ * its batches is what the next requests wait for. So while such work is on (`hold`), an answer that arrives waits
+ * (`deferred`), its request's slot given back so the next batch can leave, up to `maxDeferred` of them; an answer
+ * arriving when that many wait keeps its slot and is read at once, as every answer was before. Deferred answers are
+ * read, in the order they came, once no urgent work is held.
+ *
+ * Nothing of crash safety changes: an answer waiting here is an answer not yet recorded, as one still on the wire;
+ * its creates' write-ahead intents stay open until the couplings it makes are durable, so a crash meanwhile leaves
+ * intents the next run resolves. Answers of different batches write different records, so the order in which they
+ * are read changes no outcome.
+ */
+export class AnswerQueue {
+  /** Answers read at once (they keep their slots until read). */
+  private readonly prompt: Array<() => void> = [];
+  /** Answers waiting until no urgent work is held, in the order they came. */
+  private readonly deferred: Array<() => void> = [];
+  private holds = 0;
+  private reading = false;
+  private scheduled = false;
+  /** Answers read so far, and how many of them had waited (for tests and the bench). */
+  read = 0;
+  readDeferred = 0;
+  /** The most answers deferred at once (for tests and the bench). */
+  peakDeferred = 0;
+
+  constructor(
+    readonly maxDeferred: number,
+    /** Where a turn is given: after what is queued on the event loop (I/O included), so urgent work goes first. */
+    private readonly later: (run: () => void) => void = (run) => void setImmediate(run),
+  ) {}
+
+  /** Whether an answer arriving now may wait, its slot given back. */
+  get room(): boolean {
+    return this.deferred.length < this.maxDeferred;
+  }
+
+  /** Answers deferred now. */
+  get deferredCount(): number {
+    return this.deferred.length;
+  }
+
+  /** Urgent work begins; the function returned ends it (once, whatever number of calls). */
+  hold(): () => void {
+    this.holds++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.holds--;
+      this.pump();
+    };
+  }
+
+  /**
+   * An answer has arrived (`deferred`: it took the room `room` offered): resolves when it is its turn to be read,
+   * with the function to call once it is read (the next turn comes after it). Every turn given must be ended.
+   */
+  turn(deferred: boolean): Promise<() => void> {
+    return new Promise<() => void>((resolve) => {
+      const start = () => {
+        let open = true;
+        resolve(() => {
+          if (!open) return;
+          open = false;
+          this.reading = false;
+          this.pump();
+        });
+      };
+      if (deferred) {
+        this.deferred.push(start);
+        this.peakDeferred = Math.max(this.peakDeferred, this.deferred.length);
+      } else this.prompt.push(start);
+      this.pump();
+    });
+  }
+
+  private ready(): boolean {
+    return !this.reading && (this.prompt.length > 0 || (this.holds === 0 && this.deferred.length > 0));
+  }
+
+  private pump(): void {
+    if (this.scheduled || !this.ready()) return;
+    this.scheduled = true;
+    this.later(() => {
+      this.scheduled = false;
+      if (!this.ready()) return;
+      this.reading = true;
+      this.read++;
+      const next = this.prompt.shift();
+      if (next) return next();
+      this.readDeferred++;
+      this.deferred.shift()!();
+    });
   }
 }

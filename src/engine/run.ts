@@ -10,7 +10,7 @@ import { readAhead, Slots } from '../util/pool.js';
 import { applyPlan, type ApplyContext } from './apply.js';
 import { passesOf, type EngineContext, type SyncOptions } from './context.js';
 import { dryRunContext } from './dry-run.js';
-import { Slicer, WindowHandOver, WritePipeline, type SideLimits, type Turn } from './pipeline.js';
+import { AnswerQueue, MAX_DEFERRED_ANSWERS, Slicer, WindowHandOver, WritePipeline, type SideLimits, type SliceWrite, type Turn } from './pipeline.js';
 import { resolveOpenIntents, type IntentTables } from './intents.js';
 import { syncOptionMapping } from './option-mappings.js';
 import { plan, WRITE_ACTIONS, type RecordPlan, type SyncPlan, type WindowContext } from './plan.js';
@@ -278,9 +278,9 @@ interface WindowWriter {
 }
 
 /** The writer of a slice: its outcomes into `result`, its records to re-plan into `retry`, progress over the run. */
-function sliceWriter(ctx: EngineContext, m: IntegrationTableMapping, writer: WindowWriter, result: RecordsResult, retry: RecordPlan[]) {
+function sliceWriter(ctx: EngineContext, m: IntegrationTableMapping, writer: WindowWriter, result: RecordsResult, retry: RecordPlan[]): SliceWrite {
   const { applyCtx, progress } = writer;
-  return async (part: SyncPlan, writes: number): Promise<void> => {
+  return async (part, writes, answered) => {
     progress.total += writes;
     let reported = 0;
     // Progress over the run's writes, not a slice's: the writer counts per plan it is given.
@@ -289,7 +289,7 @@ function sliceWriter(ctx: EngineContext, m: IntegrationTableMapping, writer: Win
       reported = done;
       ctx.onProgress?.(m.name, 'writing', progress.done, progress.total);
     };
-    const applied = await applyPlan(m, part, { ...applyCtx, onProgress });
+    const applied = await applyPlan(m, part, { ...applyCtx, onProgress, onAnswered: answered });
     addCounts(result.counts, applied.counts);
     result.records.push(...applied.records);
     retry.push(...applied.retry);
@@ -327,6 +327,8 @@ async function runWindow(
       const handOver = new WindowHandOver(writer.pipeline, turn?.previous ?? Promise.resolve(), sliceWriter(ctx, m, writer, result, retry));
       const slicer = new Slicer(m.name, batchSizes);
       const held: RecordPlan[] = [];
+      // Planning is what the next batches wait for: answers of earlier ones are read after it (AnswerQueue).
+      const planning = writer.applyCtx.answers?.hold();
       try {
         // Neither the window nor its planner is held once planned: the page would live while the window writes.
         let parts: AsyncGenerator<SyncPlan> | undefined = planChunks(m, window, reader);
@@ -350,6 +352,7 @@ async function runWindow(
         }
         handOver.push(slicer.flush());
       } finally {
+        planning?.();
         handOver.end();
       }
       await handOver.started;
@@ -425,6 +428,7 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
     dataverseWritten: {},
     keepPlans: Boolean(options.dryRun),
     slots: { bc: new Slots(() => ctx.bc.limits.parallelRequests), dataverse: new Slots(() => ctx.dataverse.limits.parallelRequests) },
+    answers: new AnswerQueue(MAX_DEFERRED_ANSWERS),
   };
   await resolveOpenIntents(applyCtx, m);
   if (options.retrySkipped) {

@@ -7,7 +7,7 @@ import { BcsyncError } from '../errors.js';
 import { mapPages } from '../util/pool.js';
 import { writeError } from './bc-side.js';
 import { toODataFilter } from './filter.js';
-import type { FilterCondition, ListQuery, OptionSets, Rec, Side, SideStats, SideTable, WriteOp, WriteResult } from './types.js';
+import type { FilterCondition, ListQuery, OptionSets, Rec, Side, SideStats, SideTable, WriteOp, WriteOptions, WriteResult } from './types.js';
 
 /** What a write's returned row is read for (see `toRec`). */
 const WRITTEN_COLUMNS = (table: SideTable): string[] => [table.key, table.modifiedField, '_modifiedby_value'];
@@ -141,9 +141,9 @@ export class DataverseSide implements Side {
     }
   }
 
-  async write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> {
+  async write(table: SideTable, ops: WriteOp[], options: WriteOptions = {}): Promise<WriteResult[]> {
     const locked = await this.lockedRows(table, ops);
-    const { answer, slots } = this.send(table, ops, locked);
+    const { answer, slots } = this.send(table, ops, locked, options.answered);
     const results = await answer;
     return ops.map((op, i) => {
       const slot = slots[i]!;
@@ -168,7 +168,7 @@ export class DataverseSide implements Side {
    * batches of 1,000 in flight hold their request bodies, not 52,000 objects of values. Not an async function:
    * no suspended frame keeps the operations referenced.
    */
-  private send(table: SideTable, ops: WriteOp[], locked: Map<string, { statecode: number; statuscode: number }>) {
+  private send(table: SideTable, ops: WriteOp[], locked: Map<string, { statecode: number; statuscode: number }>, answered?: () => Promise<void>) {
     const returned = `$select=${WRITTEN_COLUMNS(table).join(',')}`;
     const patch = (id: string, body: Record<string, unknown>, etag: string): DataverseOperation => ({
       kind: 'raw',
@@ -197,7 +197,7 @@ export class DataverseSide implements Side {
       const close = operations.push(patch(op.id, { ...state }, '*')) - 1;
       slots.push({ open, main, close });
     }
-    const answer = this.client.batch(operations, { continueOnError: true });
+    const answer = this.client.batch(operations, { continueOnError: true, answered });
     for (const o of operations) if (o.kind === 'raw') o.body = undefined;
     for (const op of ops) if (op.kind !== 'delete') op.fields = RELEASED;
     return { answer, slots };

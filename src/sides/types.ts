@@ -81,6 +81,17 @@ export interface WriteResult {
   error?: WriteError;
 }
 
+/** How a caller takes part in a write (`Side.write`). */
+export interface WriteOptions {
+  /**
+   * Called once the service's answers to the write's requests have arrived, before the side reads them; the side
+   * reads them once the promise returned resolves. The requests no longer occupy the service from here, so a writer
+   * can let another request leave and read these answers when it has time. A side may not call it (then the answers
+   * are read at once); it calls it at most once per write.
+   */
+  answered?: () => Promise<void>;
+}
+
 export interface SideStats {
   requests: number;
   retries: number;
@@ -116,7 +127,7 @@ export interface Side {
    * encoded, so writes in flight hold their request bytes and not their records' values. Read nothing from
    * `op.fields` after calling it (the objects they were are untouched).
    */
-  write(table: SideTable, ops: WriteOp[]): Promise<WriteResult[]>;
+  write(table: SideTable, ops: WriteOp[], options?: WriteOptions): Promise<WriteResult[]>;
   /**
    * Writes operations on one or more tables as one transaction: all land or none (BC: one JSON `$batch` with
    * `Isolation: snapshot`, all on one API; Dataverse: one changeset). One result per op, in order; when one

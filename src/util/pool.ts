@@ -113,15 +113,25 @@ export class Slots {
 
   constructor(private readonly capacity: () => number) {}
 
-  /** Runs `work` once a slot is free; resolves to undefined without running it when `signal` is aborted by then. */
-  async run<R>(work: () => Promise<R>, signal?: AbortSignal): Promise<R | undefined> {
+  /**
+   * Runs `work` once a slot is free; resolves to undefined without running it when `signal` is aborted by then.
+   * The slot is given back when `work` ends, or earlier when it calls `release` (a write whose answer has arrived
+   * no longer occupies the service, whatever is left to do with the answer); calling it again does nothing.
+   */
+  async run<R>(work: (release: () => void) => Promise<R>, signal?: AbortSignal): Promise<R | undefined> {
     if (this.active >= Math.max(1, this.capacity())) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active += 1;
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      this.release();
+    };
     try {
       if (signal?.aborted) return undefined;
-      return await work();
+      return await work(release);
     } finally {
-      this.release();
+      release();
     }
   }
 

@@ -223,6 +223,40 @@ describe('$batch', () => {
     expect(results[1]?.id).toBe('00000000-0000-0000-0000-000000000001');
   });
 
+  test('answered: called once when the answers of every request of the call have arrived; they are decoded only once it resolves', async () => {
+    server.setHandler(batchAnswer);
+    const ops: DataverseOperation[] = Array.from({ length: 2500 }, (_, i) => ({ kind: 'create', table: accounts, body: { name: `A${i}` } }));
+    let calls = 0;
+    let requestsAtCall = 0;
+    let letRead!: () => void;
+    const reading = new Promise<void>((resolve) => (letRead = resolve));
+    let decoded = false;
+    const writing = client()
+      .batch(ops, {
+        continueOnError: true,
+        answered: () => {
+          calls++;
+          requestsAtCall = server.requests.length;
+          return reading;
+        },
+      })
+      .then((results) => {
+        decoded = true;
+        return results;
+      });
+    while (calls === 0) await new Promise((r) => setTimeout(r, 1));
+    expect(requestsAtCall).toBe(3);
+    // The answers are in; they wait until the caller lets them be read.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(decoded).toBe(false);
+    letRead();
+    const results = await writing;
+    expect(calls).toBe(1);
+    expect(results).toHaveLength(2500);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(server.requests).toHaveLength(3);
+  });
+
   test('atomic batches go in one changeset; too many operations for one request are refused before sending', async () => {
     server.setHandler((req, res) => {
       const cs = /boundary="(changeset_[^"]+)"/.exec(req.body)?.[1] ?? '';

@@ -241,3 +241,61 @@ describe('a failed write stops the pipeline', () => {
     }
   });
 });
+
+describe('an answered batch gives its slot back before its answer is recorded', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:60' });
+  });
+  afterAll(async () => h?.close());
+
+  test('with one slot, the second batch leaves while the first answer waits to be recorded, its intents still open; every answer is recorded before the run ends, in the same requests', async () => {
+    const { emu } = h;
+    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: 30 });
+    const bc = new BcSide(smallPages);
+    const real = h.ctx.dataverse;
+    const dataverse: Side = Object.create(real);
+    Object.defineProperty(dataverse, 'limits', { get: () => ({ ...real.limits, batchSize: BATCH, parallelRequests: 1 }) });
+    const events: string[] = [];
+    /** At each batch's start: intents open and couplings made. */
+    const atSend: Array<{ open: number; couplings: number }> = [];
+    let calls = 0;
+    dataverse.write = (table, ops, options) => {
+      const k = ++calls;
+      events.push(`send ${k}`);
+      atSend.push({ open: h.ctx.intents.open('CUSTOMER').length, couplings: h.state.counts('CUSTOMER').couplings });
+      const answered = options?.answered;
+      return real.write(table, ops, {
+        answered: answered
+          ? async () => {
+              events.push(`answered ${k}`);
+              await answered();
+              events.push(`read ${k}`);
+            }
+          : undefined,
+      });
+    };
+    try {
+      emu.resetLog();
+      const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+      const report = expectClean(await syncMapping({ ...h.ctx, bc, dataverse }, m, { full: true, direction: 'to-dataverse' }));
+      expect(report.counts['to-dataverse'].inserted).toBe(60);
+      // The same requests as ever: one $batch per 10 records.
+      expect(emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch')).toHaveLength(6);
+      expect(report.requests.dataverse).toBe(6);
+      // One slot: the second batch left once the first was answered, before that answer was recorded.
+      const at = (e: string) => events.indexOf(e);
+      expect(at('answered 1')).toBeGreaterThanOrEqual(0);
+      expect(at('answered 1')).toBeLessThan(at('send 2'));
+      expect(at('send 2')).toBeLessThan(at('read 1'));
+      // Meanwhile a crash would have lost nothing: the first batch's creates were open intents, not yet couplings.
+      expect(atSend[1]).toEqual({ open: 2 * BATCH, couplings: 0 });
+      // Every answer was read, each after it arrived, before the run ended.
+      for (let k = 1; k <= 6; k++) expect(at(`read ${k}`)).toBeGreaterThan(at(`answered ${k}`));
+      expect(h.state.counts('CUSTOMER').couplings).toBe(60);
+      expect(h.ctx.intents.open('CUSTOMER')).toEqual([]);
+    } finally {
+      await smallPages.close();
+    }
+  });
+});

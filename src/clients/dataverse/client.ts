@@ -91,6 +91,12 @@ export interface BatchOptions {
   atomic?: boolean;
   /** `Prefer: odata.continue-on-error`: run every operation and report each, instead of stopping at the first failure. */
   continueOnError?: boolean;
+  /**
+   * With `continueOnError`: called once, when the answers to every `$batch` request of the call have arrived (status,
+   * headers and body read), before they are decoded; the decoding waits for the promise it returns. The requests
+   * hold no slot of the service meanwhile.
+   */
+  answered?: () => Promise<void>;
 }
 
 export interface OptionValue {
@@ -419,7 +425,8 @@ export class DataverseClient {
     const chunks: DataverseOperation[][] = [];
     for (let i = 0; i < operations.length; i += this.batchSize) chunks.push(operations.slice(i, i + this.batchSize));
     if (options.continueOnError) {
-      const results = await Promise.all(chunks.map((chunk) => this.sendBatch(chunk, options)));
+      const answered = options.answered && whenAll(chunks.length, options.answered);
+      const results = await Promise.all(chunks.map((chunk) => this.sendBatch(chunk, { ...options, answered })));
       return results.flat();
     }
     const results: DataverseBatchResult[] = [];
@@ -429,7 +436,8 @@ export class DataverseClient {
         results.push(...chunk.map(() => notSent()));
         continue;
       }
-      const chunkResults = await this.sendBatch(chunk, options);
+      // One after another: an answer is decoded before the next request leaves, nothing waits.
+      const chunkResults = await this.sendBatch(chunk, { ...options, answered: undefined });
       results.push(...chunkResults);
       stopped = chunkResults.some((r) => !r.ok);
     }
@@ -641,7 +649,7 @@ export class DataverseClient {
   private async sendBatch(chunk: readonly DataverseOperation[], options: BatchOptions): Promise<DataverseBatchResult[]> {
     const operations = chunk.map((op) => this.toOperation(op));
     const items: MultipartBatchItem[] = options.atomic ? [{ changeset: operations }] : operations;
-    const encoded = encodeForWire(items);
+    let encoded: { contentType: string; body: Buffer } | undefined = encodeForWire(items);
     // The bodies are bytes now: a batch in flight (52 at once, 1,000 operations each) holds no caller's values.
     for (const o of operations) o.body = undefined;
     // Repeating the whole batch is safe only if every operation in it is.
@@ -651,7 +659,10 @@ export class DataverseClient {
     const headers: Record<string, string> = { 'Content-Type': encoded.contentType };
     if (options.continueOnError) headers['Prefer'] = 'odata.continue-on-error';
     const action = `POST $batch (${operations.length} operations)`;
-    const res = await this.http.exchange({ method: 'POST', url: `${this.url}/$batch`, kind: 'batch', headers, body: encoded.body, idempotent });
+    const res = await this.exchangeBatch(headers, encoded.body, idempotent);
+    encoded = undefined;
+    // The answer waits (its bytes, not the request's) until the caller has time to read it.
+    if (options.answered) await options.answered();
     const contentType = res.headers['content-type'];
     if (!isMultipart(contentType)) {
       if (res.status >= 400) throw this.http.failure(res, action);
@@ -664,6 +675,11 @@ export class DataverseClient {
       throw new ResponseShapeError('$batch', undefined, 'body', `could not be decoded (${err instanceof Error ? err.message : String(err)})`);
     }
     return raw.map((r, index) => this.toBatchResult(r, chunk[index] as DataverseOperation));
+  }
+
+  /** A `$batch` request sent; a function of its own, so nothing waiting for the answer keeps the request's bytes. */
+  private exchangeBatch(headers: Record<string, string>, body: Buffer, idempotent: boolean) {
+    return this.http.exchange({ method: 'POST', url: `${this.url}/$batch`, kind: 'batch', headers, body, idempotent });
   }
 
   private toBatchResult(raw: RawBatchResult, op: DataverseOperation): DataverseBatchResult {
@@ -705,6 +721,17 @@ export class DataverseClient {
 function encodeForWire(items: readonly MultipartBatchItem[]): { contentType: string; body: Buffer } {
   const encoded = encodeMultipartBatchBytes(items);
   return { contentType: encoded.contentType, body: encoded.body };
+}
+
+/** `answered` once `n` requests have called the function returned; each of them waits for it. */
+function whenAll(n: number, answered: () => Promise<void>): () => Promise<void> {
+  let left = n;
+  let arrived!: () => void;
+  const turn = new Promise<void>((resolve) => (arrived = resolve)).then(answered);
+  return () => {
+    if (--left === 0) arrived();
+    return turn;
+  };
 }
 
 function notSent(): DataverseBatchResult {

@@ -12,6 +12,22 @@ import type { FilterCondition, ListQuery, Rec, Side, SideStats, SideTable, Write
 const row = z.looseObject({ id: z.string() });
 const IDS_PER_REQUEST = 100;
 
+/**
+ * A row read from a page: its object as parsed is the record's fields, annotations (`@odata.etag`) included. Not a
+ * copy without them (as `toRec` makes): the copy of every row of a 20,000-row page was ~30 ms between the page's
+ * arrival and the next page's request, and 20,000 objects more for the garbage collector. Fields are read by name.
+ */
+function pageRec(fields: Record<string, unknown>): Rec {
+  const etag = fields['@odata.etag'];
+  return {
+    id: String(fields.id).toLowerCase(),
+    etag: typeof etag === 'string' ? etag : undefined,
+    modifiedAt: String(fields.lastModifiedDateTime ?? ''),
+    fields,
+  };
+}
+
+/** A written record as BC answered it: its fields without the ETag (what else BC answered says whether it sent the record back). */
 export function toRec(fields: Record<string, unknown>): Rec {
   const { ['@odata.etag']: etag, ...rest } = fields;
   return {
@@ -71,7 +87,7 @@ export class BcSide implements Side {
     const conditions: FilterCondition[] = [...(query.ignoreTableFilter ? [] : table.filter), ...(query.where ?? [])];
     if (query.modifiedAfter) conditions.push({ field: table.modifiedField, op: 'gt', value: query.modifiedAfter });
     const filter = toODataFilter(conditions) || undefined;
-    return mapPages(this.client.list(this.resource(table), { filter, select: this.select(table) }), (r) => toRec(r as Record<string, unknown>));
+    return mapPages(this.client.list(this.resource(table), { filter, select: this.select(table) }), (r) => pageRec(r as Record<string, unknown>));
   }
 
   async get(table: SideTable, ids: string[]): Promise<Rec[]> {
@@ -79,7 +95,7 @@ export class BcSide implements Side {
     const found = await mapPool(chunks, this.limits.parallelRequests, async (filter) => {
       const rows: Rec[] = [];
       for await (const page of this.client.list(this.resource(table), { filter, select: this.select(table) })) {
-        rows.push(...page.map((r) => toRec(r as Record<string, unknown>)));
+        rows.push(...page.map((r) => pageRec(r as Record<string, unknown>)));
       }
       return rows;
     });

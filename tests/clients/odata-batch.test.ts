@@ -126,10 +126,32 @@ describe('Dataverse multipart $batch encoding', () => {
         { method: 'GET', url: '/e' },
       ],
     ];
+    // Operations sharing a frozen headers object (a batch's creates): the encoder makes their lines once; each
+    // operation still carries them, whatever other headers come in between, in this batch and the next.
+    const shared = Object.freeze({ Prefer: 'return=representation', 'Content-Type': 'application/json' });
+    const sharedGet = Object.freeze({ Accept: 'text/plain' });
+    samples.push(
+      [
+        { method: 'PATCH', url: '/a(1)', body: { a: 1 }, headers: shared },
+        { method: 'PATCH', url: '/a(2)', body: { a: 2 }, headers: shared },
+        { method: 'GET', url: '/a(3)', headers: sharedGet },
+        { method: 'PATCH', url: '/a(4)', body: { a: 4 }, headers: { ...shared, 'If-Match': 'W/"4"' } },
+        { method: 'PATCH', url: '/a(5)', body: { a: 5 }, headers: shared },
+        { method: 'GET', url: '/a(6)', headers: sharedGet },
+      ],
+      [{ method: 'PATCH', url: '/b(1)', body: { b: 1 }, headers: shared }, { method: 'POST', url: '/b', body: { b: 2 } }],
+    );
     for (const items of samples) {
       const encoded = encodeMultipartBatch(items, { boundary: 'batch_X', changesetBoundary: () => 'changeset_Y' });
       expect(encoded.body).toBe(reference(items, 'batch_X', 'changeset_Y'));
     }
+    // A headers object that is not frozen may change between two operations: each is read as it is then.
+    const changing: Record<string, string> = { 'If-Match': 'W/"1"' };
+    const first = encodeMultipartBatch([{ method: 'DELETE', url: '/c(1)', headers: changing }], { boundary: 'batch_X' }).body;
+    changing['If-Match'] = 'W/"2"';
+    const second = encodeMultipartBatch([{ method: 'DELETE', url: '/c(1)', headers: changing }], { boundary: 'batch_X' }).body;
+    expect(first).toContain('If-Match: W/"1"');
+    expect(second).toContain('If-Match: W/"2"');
   });
 
   test('GET inside a changeset, duplicate Content-IDs and empty batches are refused before sending', () => {

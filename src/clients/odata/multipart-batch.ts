@@ -96,6 +96,33 @@ function partStartOf(boundary: string): string {
  * start, request line and headers as one string, then the body as JSON.stringify made it (a few writes per
  * operation cost more than the concatenation; the body is not concatenated, so not copied once more).
  */
+/** An operation's header lines, and whether they name a Content-Type and an Accept. */
+interface HeaderLines {
+  text: string;
+  contentType: boolean;
+  accept: boolean;
+}
+
+const NO_HEADERS: HeaderLines = { text: '', contentType: false, accept: false };
+
+/**
+ * The last frozen headers object met, with its lines: a batch's creates share one (frozen, so it cannot have
+ * changed since), and their lines are made once per batch instead of once per operation.
+ */
+let lastFrozen: { headers: Record<string, string>; lines: HeaderLines } | undefined;
+
+function headerLines(headers: Record<string, string>): HeaderLines {
+  if (lastFrozen?.headers === headers) return lastFrozen.lines;
+  const lines: HeaderLines = { text: '', contentType: false, accept: false };
+  for (const name of Object.keys(headers)) {
+    if (isHeader(name, 'content-type')) lines.contentType = true;
+    else if (isHeader(name, 'accept')) lines.accept = true;
+    lines.text += `${name}: ${headers[name]}${CRLF}`;
+  }
+  if (Object.isFrozen(headers)) lastFrozen = { headers, lines };
+  return lines;
+}
+
 function encodeOperation(out: Utf8Writer, op: BatchOperation, partStart: string, inChangeset: boolean): void {
   if (inChangeset && op.method === 'GET') {
     throw new BatchFormatError(`GET ${op.url} cannot be part of a changeset (only changes can); send it outside the changeset`);
@@ -107,18 +134,10 @@ function encodeOperation(out: Utf8Writer, op: BatchOperation, partStart: string,
   }
   part += `${CRLF}${op.method} ${op.url} HTTP/1.1${CRLF}`;
   const body = serializeBody(op.body);
-  let contentType = false;
-  let accept = false;
-  const headers = op.headers;
-  if (headers) {
-    for (const name of Object.keys(headers)) {
-      if (isHeader(name, 'content-type')) contentType = true;
-      else if (isHeader(name, 'accept')) accept = true;
-      part += `${name}: ${headers[name]}${CRLF}`;
-    }
-  }
-  if (body !== '' && !contentType) part += `Content-Type: application/json; type=entry${CRLF}`;
-  if (op.method === 'GET' && !accept) part += `Accept: application/json${CRLF}`;
+  const headers = op.headers ? headerLines(op.headers) : NO_HEADERS;
+  part += headers.text;
+  if (body !== '' && !headers.contentType) part += `Content-Type: application/json; type=entry${CRLF}`;
+  if (op.method === 'GET' && !headers.accept) part += `Accept: application/json${CRLF}`;
   out.write(part + CRLF);
   if (body !== '') out.write(body);
   out.crlf();

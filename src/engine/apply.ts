@@ -55,6 +55,9 @@ export interface ApplyResult {
 
 type Job = { record: RecordPlan; plan: DirectionPlan; direction: PassDirection };
 
+/** Outcomes recorded in one turn of the event loop (see `recordAll`). */
+export const RECORD_CHUNK = 250;
+
 /** Errors that say nothing about the record: throttling, outages, lost connections. */
 function isTransient(status: number | undefined): boolean {
   return status === undefined || status === 429 || status === 408 || status >= 500;
@@ -226,7 +229,7 @@ class PlanWriter {
         await this.batchFailed(error, chunk, intents);
         return;
       }
-      results.forEach((result, i) => this.recordWrite(chunk[i]!, result));
+      await this.recordAll(chunk, results);
       const committed = this.state.commit();
       // The couplings are in the journal's next batch: the next answer may be read while it is written.
       turnEnd?.();
@@ -238,6 +241,18 @@ class PlanWriter {
     } finally {
       leaving?.();
       turnEnd?.();
+    }
+  }
+
+  /**
+   * A batch's outcomes, recorded `RECORD_CHUNK` at a time with a turn of the event loop in between when answers are
+   * read in turns (`ApplyContext.answers`): a thousand at once kept the event loop from a BC page arriving (its
+   * megabytes come in as the loop turns) and from the planning of the next batches for tens of milliseconds.
+   */
+  private async recordAll(chunk: Job[], results: WriteResult[]): Promise<void> {
+    for (let i = 0; i < results.length; i++) {
+      if (i > 0 && i % RECORD_CHUNK === 0 && this.ctx.answers) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.recordWrite(chunk[i]!, results[i]!);
     }
   }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { BcClient } from '../../src/clients/bc/client.js';
 import { AuthError } from '../../src/errors.js';
 import { counterpartId } from '../../src/engine/ids.js';
+import { RECORD_CHUNK } from '../../src/engine/apply.js';
 import { syncMapping } from '../../src/engine/run.js';
 import { BcSide } from '../../src/sides/bc-side.js';
 import type { ListQuery, Rec, Side, SideTable, WriteOp, WriteResult } from '../../src/sides/types.js';
@@ -296,6 +297,42 @@ describe('an answered batch gives its slot back before its answer is recorded', 
       expect(h.ctx.intents.open('CUSTOMER')).toEqual([]);
     } finally {
       await smallPages.close();
+    }
+  });
+});
+
+describe('an answer of a thousand writes is recorded a few hundred at a time', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:600' });
+  });
+  afterAll(async () => h?.close());
+
+  test('the event loop turns while a batch of 600 is recorded (a page arriving, a window planning get their turns), and every outcome is recorded once', async () => {
+    const real = h.ctx.dataverse;
+    const dataverse: Side = Object.create(real);
+    Object.defineProperty(dataverse, 'limits', { get: () => ({ ...real.limits, batchSize: 600, parallelRequests: 1 }) });
+    const state = h.state;
+    const couple = state.couple.bind(state);
+    let coupled = 0;
+    /** Couplings made when a turn of the event loop, asked for at the first one, came. */
+    let atTurn: number | undefined;
+    state.couple = (input, options) => {
+      if (coupled++ === 0) setImmediate(() => (atTurn = coupled));
+      return couple(input, options);
+    };
+    try {
+      const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+      const report = expectClean(await syncMapping({ ...h.ctx, dataverse }, m, { full: true, direction: 'to-dataverse' }));
+      expect(report.counts['to-dataverse'].inserted).toBe(600);
+      expect(report.requests.dataverse).toBe(1);
+      expect(coupled).toBe(600);
+      // The turn came after the first chunk of the one batch, long before its last outcome.
+      expect(atTurn).toBe(RECORD_CHUNK);
+      expect(h.state.counts('CUSTOMER').couplings).toBe(600);
+      expect(h.ctx.intents.open('CUSTOMER')).toEqual([]);
+    } finally {
+      state.couple = couple;
     }
   });
 });

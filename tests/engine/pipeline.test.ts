@@ -19,6 +19,13 @@ const PAGE = 50;
 const BATCH = 10;
 const SLOTS = 12;
 
+/** The side with its own batch size and slots (its write can be replaced on the object returned). */
+function withLimits(real: Side, batchSize: number, parallelRequests: number): Side {
+  const side: Side = Object.create(real);
+  Object.defineProperty(side, 'limits', { get: () => ({ ...real.limits, batchSize, parallelRequests }) });
+  return side;
+}
+
 /** BC pages of customers, counted as they are handed out, and the page each record's counterpart comes from. */
 class CountedBcSide extends BcSide {
   pagesRead = 0;
@@ -55,8 +62,7 @@ interface Started {
  * after a quiet while instead, and the assertions then fail.
  */
 function gatedDataverse(real: Side, bc: CountedBcSide, total: number, sendingNow?: number) {
-  const side: Side = Object.create(real);
-  Object.defineProperty(side, 'limits', { get: () => ({ ...real.limits, batchSize: BATCH, parallelRequests: SLOTS }) });
+  const side = withLimits(real, BATCH, SLOTS);
   // The side's transport sends fewer at once (a 429 pause halved its bound): the gate lets one through once that many wait.
   const open = sendingNow ?? SLOTS;
   if (sendingNow !== undefined) side.sendingNow = () => sendingNow;
@@ -188,8 +194,7 @@ describe('a failed write stops the pipeline', () => {
     const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: PAGE });
     const bc = new CountedBcSide(smallPages);
     const real = h.ctx.dataverse;
-    const dataverse: Side = Object.create(real);
-    Object.defineProperty(dataverse, 'limits', { get: () => ({ ...real.limits, batchSize: BATCH, parallelRequests: 4 }) });
+    const dataverse = withLimits(real, BATCH, 4);
     const held: Array<() => void> = [];
     const startWaiters = new Map<number, () => void>();
     const started = (n: number) => new Promise<void>((resolve) => (calls >= n ? resolve() : startWaiters.set(n, resolve)));
@@ -255,8 +260,7 @@ describe('an answered batch gives its slot back before its answer is recorded', 
     const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: 30 });
     const bc = new BcSide(smallPages);
     const real = h.ctx.dataverse;
-    const dataverse: Side = Object.create(real);
-    Object.defineProperty(dataverse, 'limits', { get: () => ({ ...real.limits, batchSize: BATCH, parallelRequests: 1 }) });
+    const dataverse = withLimits(real, BATCH, 1);
     const events: string[] = [];
     /** At each batch's start: intents open and couplings made. */
     const atSend: Array<{ open: number; couplings: number }> = [];
@@ -310,8 +314,7 @@ describe('an answer of a thousand writes is recorded a few hundred at a time', (
 
   test('the event loop turns while a batch of 600 is recorded (a page arriving, a window planning get their turns), and every outcome is recorded once', async () => {
     const real = h.ctx.dataverse;
-    const dataverse: Side = Object.create(real);
-    Object.defineProperty(dataverse, 'limits', { get: () => ({ ...real.limits, batchSize: 600, parallelRequests: 1 }) });
+    const dataverse = withLimits(real, 600, 1);
     const state = h.state;
     const couple = state.couple.bind(state);
     let coupled = 0;

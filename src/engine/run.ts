@@ -441,7 +441,6 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   const reader = new WindowReader(ctx, m, tables, options, { bcAfter, dvAfter }, { toDv, fromDv });
   if (options.expected) {
     state.reserveCouplings(m.name, options.expected.newCouplings);
-    if (toDv) reader.handledBc.reserve(options.expected.bcRecords);
   }
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };
   const pipeline = new WritePipeline(() => ({ dataverse: admitted(ctx.dataverse), bc: admitted(ctx.bc) }), ctx.signal);

@@ -350,6 +350,30 @@ export class StateStore implements CouplingLookup {
   }
 
   /**
+   * A sync's marks on couplings it has planned (by BC id; see CouplingTable.markHandled). In memory only, never
+   * committed; `clearHandled` when a sync of the mapping starts. False when `bcId` is not coupled.
+   */
+  markHandled(mapping: string, bcId: string): boolean {
+    const t = this.data.mapping(mapping)?.table;
+    const row = t ? t.find(0, bcId) : -1;
+    if (row < 0) return false;
+    t!.markHandled(row);
+    return true;
+  }
+
+  isHandled(mapping: string, bcId: string): boolean {
+    const t = this.data.mapping(mapping)?.table;
+    const row = t ? t.find(0, bcId) : -1;
+    return row >= 0 && t!.isHandled(row);
+  }
+
+  clearHandled(mapping: string): void {
+    const m = this.data.mappings.get(mapping);
+    // Couplings not read yet carry no marks.
+    if (m?.loaded) m.table.clearHandled();
+  }
+
+  /**
    * What a mapping's couplings take in memory: bytes of its typed columns, id tables and extra arena (the
    * bulk of it; capacity included), and how many ids and times are kept as strings beside them.
    */

@@ -21,6 +21,11 @@ await build({
       'const __filename = bundleFileURLToPath(import.meta.url);',
     ].join(' '),
   },
+  // Without comments and indentation: 3.1 MB instead of 4.2, and no character beyond Latin-1 (a "—" in a comment
+  // made V8 keep the whole source as two-byte text: 8.4 MB of heap). Names are kept for stack traces; the source
+  // map gives their place in dist/ (node --enable-source-maps).
+  minifyWhitespace: true,
+  legalComments: 'none',
   sourcemap: 'linked',
   logLevel: 'warning',
 });

@@ -19,16 +19,49 @@ const AUTO_MATCH_ON_INSERT = new Set(['CURRENCY', 'UNIT OF MEASURE']);
 /** Pairs of the first window planned on trial to find the lookup indexes the plan needs. */
 const TRIAL_PLAN_PAIRS = 200;
 
+/**
+ * The BC ids a sync has planned. A coupled one is a mark on its coupling's row (StateStore.markHandled): a full sync
+ * of a million records kept a million ids beside the couplings (33 MB as 16-byte GUIDs). An uncoupled one waits in
+ * a set until its create lands and couples it; `settle` then moves it to its row, so the set holds only the
+ * records whose creates are still out (or failed).
+ */
+export class HandledBcRecords {
+  private readonly uncoupled = new Set<string>();
+
+  constructor(
+    private readonly state: EngineContext['state'],
+    private readonly mapping: string,
+  ) {
+    state.clearHandled(mapping);
+  }
+
+  add(bcId: string): void {
+    if (!this.state.markHandled(this.mapping, bcId)) this.uncoupled.add(bcId.toLowerCase());
+  }
+
+  has(bcId: string): boolean {
+    return (this.uncoupled.size > 0 && this.uncoupled.has(bcId.toLowerCase())) || this.state.isHandled(this.mapping, bcId);
+  }
+
+  /** Moves the records coupled since (their creates landed) from the set to their rows. */
+  settle(): void {
+    for (const id of this.uncoupled) if (this.state.markHandled(this.mapping, id)) this.uncoupled.delete(id);
+  }
+
+  /** Ids held as strings (the creates not landed yet): for tests and memory figures. */
+  get waiting(): number {
+    return this.uncoupled.size;
+  }
+}
+
 export class WindowReader {
   readonly policy: PlanPolicy;
   readonly lookups: Lookups;
   private readonly excludedBc: Set<string>;
   private readonly excludedDv: Set<string>;
-  /**
-   * Couplings (by BC id) and uncoupled records already planned in this run: a later page skips them. A full sync
-   * of a million records holds a million ids here: as 16 bytes each, not as strings (`IdSet`).
-   */
-  readonly handledBc = new IdSet();
+  /** Couplings (by BC id) and uncoupled BC records already planned in this run: a later page skips them. */
+  readonly handledBc: HandledBcRecords;
+  /** Uncoupled Dataverse records already planned in this run. */
   readonly handledDv = new IdSet();
   private lookupsPrimed = false;
   private parentLinks?: ParentLinkContext;
@@ -42,6 +75,7 @@ export class WindowReader {
     private readonly watermarks: { bcAfter?: string; dvAfter?: string },
     passes: { toDv: boolean; fromDv: boolean },
   ) {
+    this.handledBc = new HandledBcRecords(ctx.state, m.name);
     this.excludedBc = new Set((options.exclude?.bc ?? []).map((id) => id.toLowerCase()));
     this.excludedDv = new Set((options.exclude?.dataverse ?? []).map((id) => id.toLowerCase()));
     this.lookups = lookupsFor(ctx);
@@ -59,6 +93,7 @@ export class WindowReader {
 
   /** The window of one page of changes (BC's or Dataverse's). */
   async read(bcRecs: readonly Rec[], dvRecs: readonly Rec[]): Promise<WindowContext> {
+    this.handledBc.settle();
     const pairs = this.pair(bcRecs, dvRecs);
     if (pairs.size && AUTO_MATCH_ON_INSERT.has(this.m.name)) await this.autoMatch(pairs);
     await this.counterparts([...pairs.values()]);

@@ -39,6 +39,8 @@ const SKIPPED = 2;
 const TEXT_ID = [4, 8] as const;
 /** Changed since the store's last commit: its line goes into the next journal batch. */
 const PENDING = 16;
+/** Handled by the sync in progress (`markHandled`): never written anywhere, cleared when a sync starts reading. */
+const HANDLED = 32;
 
 const EMPTY = -1;
 const REMOVED = -2;
@@ -529,6 +531,24 @@ export class CouplingTable {
     const slot = row & this.cacheMask;
     this.cacheRow[slot] = row;
     this.cacheObject[slot] = c;
+  }
+
+  /**
+   * A sync's mark on a live row: its coupling was planned in this run, so a later page skips it. A bit of the row's
+   * flags instead of a set of ids beside the table (a million ids took 33 MB); not a change, nothing journals it.
+   */
+  markHandled(row: number): void {
+    this.flags[row] = this.flags[row]! | HANDLED;
+  }
+
+  isHandled(row: number): boolean {
+    return (this.flags[row]! & HANDLED) !== 0;
+  }
+
+  /** Every row unmarked (a new sync of the mapping starts). */
+  clearHandled(): void {
+    const flags = this.flags;
+    for (let row = 0; row < this.length; row++) flags[row] = flags[row]! & ~HANDLED;
   }
 
   /** Marks a row changed (by the store's changes, not by loading or replay): the next commit journals it. */

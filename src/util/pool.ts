@@ -16,64 +16,6 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, work: (i
 }
 
 /**
- * Iterates `source` one item ahead: the next item (a page) is being fetched while the caller works on the
- * current one, so reading and writing overlap. Holds nothing of an item once it is handed out (an async
- * generator here would keep the current item referenced while suspended: a page held for as long as the caller
- * works on it, and longer).
- */
-export function readAhead<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
-  return new ReadAhead(source[Symbol.asyncIterator]());
-}
-
-class ReadAhead<T> implements AsyncIterableIterator<T> {
-  private ahead?: Promise<IteratorResult<T>>;
-  private finished = false;
-
-  constructor(private readonly source: AsyncIterator<T>) {}
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return this;
-  }
-
-  async next(): Promise<IteratorResult<T>> {
-    if (this.finished) return { done: true, value: undefined };
-    const current = this.ahead ?? this.source.next();
-    this.ahead = undefined;
-    let result: IteratorResult<T>;
-    try {
-      result = await current;
-    } catch (error) {
-      this.finished = true;
-      throw error;
-    }
-    if (result.done) {
-      this.finished = true;
-      return result;
-    }
-    const ahead = this.source.next();
-    // Awaited on the next call; a failure while the caller is busy must not count as unhandled meanwhile.
-    ahead.catch(() => undefined);
-    this.ahead = ahead;
-    // One turn of the event loop before the caller works: the next page's request goes on the wire now, not once
-    // the caller's work on this page (planning 20,000 records, no I/O in between) first waits for something.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    return result;
-  }
-
-  async return(): Promise<IteratorResult<T>> {
-    if (!this.finished) {
-      this.finished = true;
-      const ahead = this.ahead;
-      this.ahead = undefined;
-      // The source may be in the middle of fetching the item read ahead: let it settle, then close it.
-      await ahead?.catch(() => undefined);
-      await this.source.return?.();
-    }
-    return { done: true, value: undefined };
-  }
-}
-
-/**
  * Each value of `source` mapped. Not an async generator: a suspended one keeps the value it took last (and the
  * one it made of it) referenced until the next has arrived: for pages, a page or two of megabytes for every
  * layer that maps one.

@@ -11,7 +11,9 @@ import {
   odataLiteral,
   odataString,
   or,
+  nextLinkAtEnd,
   pageThrough,
+  PageText,
   parseCollection,
   preferHeader,
   resolveLink,
@@ -109,6 +111,55 @@ describe('buildQuery', () => {
 });
 
 describe('paging', () => {
+  test("a page's nextLink is read off the end of its text when it is the object's last member, and only then", () => {
+    const link = 'https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0/companies(1)/customers?$skiptoken=eyJvIjoyMH0%3D';
+    const page = (tail: string) => `{"@odata.context":"c","value":[{"id":"1","name":"a \\"quoted\\" name"}]${tail}`;
+    expect(nextLinkAtEnd(page(`,"@odata.nextLink":${JSON.stringify(link)}}`))).toBe(link);
+    expect(nextLinkAtEnd(page(`, "@odata.nextLink" : ${JSON.stringify(link)} }\n`))).toBe(link);
+    // Escapes in the link are decoded as JSON does.
+    expect(nextLinkAtEnd(page(`,"@odata.nextLink":"https://x/a?b=\\u0026c\\/d"}`))).toBe('https://x/a?b=&c/d');
+    // Not the last member, inside a record, absent, or cut off: no hint.
+    expect(nextLinkAtEnd(`{"@odata.nextLink":${JSON.stringify(link)},"value":[]}`)).toBeUndefined();
+    expect(nextLinkAtEnd(`{"value":[{"lines":[],"@odata.nextLink":"https://x/lines"}]}`)).toBeUndefined();
+    expect(nextLinkAtEnd(page('}'))).toBeUndefined();
+    expect(nextLinkAtEnd(page(`,"@odata.nextLink":"https://x/a`))).toBeUndefined();
+    // A link beyond the tail that is looked at (9,000 characters): found only by the parse.
+    expect(nextLinkAtEnd(page(`,"@odata.nextLink":"https://x/${'a'.repeat(9000)}"}`))).toBeUndefined();
+  });
+
+  test("given a page's text, the next page is asked for before this page is parsed; the parsed page has the last word", async () => {
+    const events: string[] = [];
+    class Watched extends PageText {
+      constructor(
+        text: string,
+        private readonly name: string,
+        private readonly parsed?: unknown,
+      ) {
+        super(text);
+      }
+      override parse(): unknown {
+        events.push(`parse ${this.name}`);
+        return this.parsed ?? super.parse();
+      }
+    }
+    const texts: Record<string, () => PageText> = {
+      u1: () => new Watched('{"value":[1,2],"@odata.nextLink":"u2"}', 'u1'),
+      // Its text's end names u3, its parsed body u4 (no service answers so): u4 is followed, u3's answer dropped.
+      u2: () => new Watched('{"value":[3],"@odata.nextLink":"u3"}', 'u2', { value: [3], '@odata.nextLink': 'u4' }),
+      u3: () => new Watched('{"value":[99]}', 'u3'),
+      u4: () => new Watched('{"value":[4]}', 'u4'),
+    };
+    const values: unknown[] = [];
+    for await (const page of pageThrough({ url: 'u1', headers: {} }, async (r) => {
+      events.push(`fetch ${r.url}`);
+      return texts[r.url]!();
+    })) {
+      values.push(...page.value);
+    }
+    expect(values).toEqual([1, 2, 3, 4]);
+    expect(events).toEqual(['fetch u1', 'fetch u2', 'parse u1', 'fetch u3', 'parse u2', 'fetch u4', 'parse u4']);
+  });
+
   test('follows @odata.nextLink verbatim and re-sends the same Prefer header on every page', async () => {
     const seen: PageRequest[] = [];
     const next = 'https://org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20/%3E';

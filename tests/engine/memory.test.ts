@@ -1,8 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { BcClient } from '../../src/clients/bc/client.js';
 import { counterpartId } from '../../src/engine/ids.js';
+import { HandledBcRecords } from '../../src/engine/read.js';
 import { syncMapping } from '../../src/engine/run.js';
 import { BcSide } from '../../src/sides/bc-side.js';
 import type { ListQuery, Rec, Side, SideTable } from '../../src/sides/types.js';
@@ -137,7 +138,7 @@ describe("a full sync makes room for what its review counted, once", () => {
   });
   afterAll(async () => h?.close());
 
-  test('the couplings and the handled ids are reserved before the first page; the columns are not grown while it couples', async () => {
+  test('the couplings are reserved before the first page; the columns are not grown while it couples', async () => {
     const mapping = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
     const reserved: Array<[string, number, number]> = [];
     const reserve = h.state.reserveCouplings.bind(h.state);
@@ -153,7 +154,7 @@ describe("a full sync makes room for what its review counted, once", () => {
       return h.ctx.bc.list(table, query);
     };
     const report = expectClean(
-      await syncMapping({ ...h.ctx, bc }, mapping, { full: true, direction: 'to-dataverse', expected: { bcRecords: 300, newCouplings: 300 } }),
+      await syncMapping({ ...h.ctx, bc }, mapping, { full: true, direction: 'to-dataverse', expected: { newCouplings: 300 } }),
     );
     expect(report.counts['to-dataverse'].inserted).toBe(300);
     expect(reserved).toEqual([['CUSTOMER', 300, 0]]);
@@ -163,5 +164,93 @@ describe("a full sync makes room for what its review counted, once", () => {
     expect(bytes).toBeGreaterThanOrEqual(300 * 73);
     // Afterwards only the arena of merge bases was made (its first 64 KiB); the columns and id tables stayed.
     expect(after.bytes - bytes).toBe(64 * 1024);
+  });
+});
+
+describe('the BC records a sync has handled are marks on their couplings, not a set of ids beside them', () => {
+  let h: EngineHarness;
+  beforeEach(async () => {
+    h = await startEngineHarness({ seed: 'scale:300' });
+  });
+  afterEach(async () => h?.close());
+
+  test('an uncoupled record waits as an id until its create lands; then it is a mark that no commit writes; a new sync starts unmarked', async () => {
+    const mapping = 'CUSTOMER';
+    const [a, b] = [...h.emu.bc.list('customers')].slice(0, 2).map((c) => String(c.id));
+    const handled = new HandledBcRecords(h.state, mapping);
+    handled.add(a!);
+    expect(handled.has(a!.toUpperCase())).toBe(true);
+    expect(handled.has(b!)).toBe(false);
+    expect(handled.waiting).toBe(1);
+    const dv = '0f0f0f0f-0000-4000-8000-000000000001';
+    h.state.couple({ mapping, bcId: a!, dataverseId: dv, bcModifiedAt: '2026-01-01T00:00:00Z', dataverseModifiedAt: '2026-01-01T00:00:00Z' });
+    const journalled = await h.state.commit();
+    handled.settle();
+    expect(handled.waiting).toBe(0);
+    expect(handled.has(a!)).toBe(true);
+    expect(h.state.isHandled(mapping, a!)).toBe(true);
+    // The mark is not a change: nothing more to journal.
+    expect(await h.state.commit()).toBe(0);
+    expect(journalled).toBeGreaterThan(0);
+    // A coupled record is marked at once.
+    handled.add(a!);
+    expect(handled.waiting).toBe(0);
+    // The next sync of the mapping starts with no marks.
+    const next = new HandledBcRecords(h.state, mapping);
+    expect(next.has(a!)).toBe(false);
+  });
+
+  test.each([
+    ['still out', false],
+    ['landed and coupled', true],
+  ])('a record read again on a later page of the same full sync is planned once (its create %s)', async (_, waitForLanding) => {
+    const { emu } = h;
+    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: 50 });
+    try {
+      const inner = new BcSide(smallPages);
+      const bc: Side = Object.create(inner);
+      let landed = 0;
+      let wake = () => {};
+      // Every page comes again with the page before it (as a listing ordered by modified time can repeat a record);
+      // with `waitForLanding`, only once the batch of the page before has landed (its records are coupled then).
+      bc.list = (table, query) => {
+        const source = inner.list(table, query)[Symbol.asyncIterator]();
+        let previous: Rec[] = [];
+        let pages = 0;
+        return {
+          [Symbol.asyncIterator]: () => ({
+            next: async () => {
+              const result = await source.next();
+              if (result.done || table.entitySet !== 'customers') return result;
+              if (waitForLanding) while (landed < pages) await new Promise<void>((resolve) => (wake = resolve));
+              pages++;
+              const page = [...previous, ...result.value];
+              previous = result.value;
+              return { done: false, value: page };
+            },
+          }),
+        };
+      };
+      const accountsBefore = h.emu.dataverse.list('accounts').length;
+      const dataverse: Side = Object.create(h.ctx.dataverse);
+      let written = 0;
+      dataverse.write = async (table, ops) => {
+        written += ops.length;
+        const results = await h.ctx.dataverse.write(table, ops);
+        landed++;
+        setImmediate(() => wake());
+        return results;
+      };
+      const report = expectClean(
+        await syncMapping({ ...h.ctx, bc, dataverse }, withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS), { full: true, direction: 'to-dataverse' }),
+      );
+      // Planned once: inserted once, never counted again as unchanged.
+      expect(report.counts['to-dataverse']).toEqual(expect.objectContaining({ inserted: 300, unchanged: 0, modified: 0 }));
+      expect(written).toBe(300);
+      expect(h.emu.dataverse.list('accounts').length - accountsBefore).toBe(300);
+      expect(h.state.counts('CUSTOMER').couplings).toBe(300);
+    } finally {
+      await smallPages.close();
+    }
   });
 });

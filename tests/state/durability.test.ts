@@ -166,16 +166,42 @@ describe('journal', () => {
     expect(reader.size).toBe(12000);
   });
 
-  test('changes made while a commit is being written belong to the next batch', async () => {
+  test('changes made before a commit takes its batch join it; changes made while it is being written belong to the next batch', async () => {
     const dir = newDir();
     const s = await open(dir);
     s.couple({ mapping: M, bcId: 'a', dataverseId: '1' });
     const first = s.commit();
+    // Not taken yet: the batch is taken when the commit's turn comes, after this task.
     s.couple({ mapping: M, bcId: 'b', dataverseId: '2' });
-    expect(await first).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    s.couple({ mapping: M, bcId: 'c', dataverseId: '3' });
+    expect(await first).toBe(2);
     const batches = fs.readFileSync(s.journalFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(batches.map((e) => e.op)).toEqual(['put', 'commit']);
+    expect(batches.map((e) => e.op)).toEqual(['put', 'put', 'commit']);
     expect(await s.commit()).toBe(1);
+  });
+
+  test('commits made while a batch is written share the next one (one write, one fsync); each resolves once its changes are durable', async () => {
+    const dir = newDir();
+    const s = await open(dir);
+    s.couple({ mapping: M, bcId: 'first', dataverseId: '0' });
+    const first = s.commit();
+    await new Promise((resolve) => setImmediate(resolve));
+    const durableAtResolve: boolean[] = [];
+    const later = Array.from({ length: 30 }, (_, i) => {
+      s.couple({ mapping: M, bcId: `bc-${i}`, dataverseId: `dv-${i}` });
+      return s.commit().then((changes) => {
+        durableAtResolve.push(fs.readFileSync(s.journalFile, 'utf8').includes(`"bcId":"bc-${i}"`));
+        return changes;
+      });
+    });
+    expect(await first).toBe(1);
+    expect(await Promise.all(later)).toEqual(Array.from({ length: 30 }, () => 30));
+    expect(durableAtResolve).toEqual(Array.from({ length: 30 }, () => true));
+    const commits = fs.readFileSync(s.journalFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.op === 'commit');
+    expect(commits.map((c) => c.changes)).toEqual([1, 30]);
+    await s.close();
+    expect((await open(dir, false)).size).toBe(31);
   });
 
   test('commit() compacts once the journal outgrows its limit; the state reads back the same', async () => {

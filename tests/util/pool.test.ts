@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import { mapPool, readAhead, Slots } from '../../src/util/pool.js';
+import { mapPool, Slots } from '../../src/util/pool.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
@@ -15,43 +15,6 @@ test('mapPool keeps at most `limit` running and the results in order', async () 
   });
   expect(out).toEqual([50, 40, 30, 20, 10, 0]);
   expect(peak).toBe(2);
-});
-
-test('readAhead asks for the next page while the current one is being worked on', async () => {
-  const events: string[] = [];
-  async function* pages() {
-    for (const p of [1, 2, 3]) {
-      events.push(`fetch ${p}`);
-      await tick();
-      yield p;
-    }
-  }
-  for await (const p of readAhead(pages())) {
-    events.push(`work ${p} start`);
-    await tick();
-    await tick();
-    events.push(`work ${p} end`);
-  }
-  expect(events.indexOf('fetch 2')).toBeLessThan(events.indexOf('work 1 end'));
-  expect(events.indexOf('fetch 3')).toBeLessThan(events.indexOf('work 2 end'));
-  expect(events.filter((e) => e.startsWith('work') && e.endsWith('end'))).toEqual(['work 1 end', 'work 2 end', 'work 3 end']);
-});
-
-test('readAhead lets the next page\'s request leave before the caller works on the current page without waiting', async () => {
-  const events: string[] = [];
-  async function* pages() {
-    for (const p of [1, 2]) {
-      // As a client: layers of generators and awaits (token, in-flight slot) before the request is written.
-      for (let hop = 0; hop < 10; hop++) await Promise.resolve();
-      events.push(`request ${p} sent`);
-      yield p;
-    }
-  }
-  for await (const p of readAhead(pages())) {
-    // Work that never waits (planning a page): without a turn of the event loop first, request 2 would leave after it.
-    events.push(`work ${p}`);
-  }
-  expect(events).toEqual(['request 1 sent', 'request 2 sent', 'work 1', 'work 2']);
 });
 
 test('Slots: a slot released early by its work lets the next caller in before that work ends; a second release frees nothing more', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import { ConfigError, ResponseShapeError, type BcsyncError } from '../../errors.js';
 import type { TokenSource } from '../auth/token-provider.js';
-import { CollectionShapeError, pageThrough, resolveLink, type CollectionPage } from '../odata/pager.js';
+import { CollectionShapeError, PageText, pageThrough, resolveLink, type CollectionPage } from '../odata/pager.js';
 import { parseBody, type ErrorAnswer } from '../service-error.js';
 import { mapEach } from '../../util/pool.js';
 import type { AuthHook, HttpMethod, HttpResponse, HttpTransport, HttpTransportOptions, RequestKind } from './transport.js';
@@ -112,7 +112,8 @@ export class JsonRequester {
   async *collection(read: CollectionRead): AsyncGenerator<CollectionPage> {
     const fetchPage = async (request: { url: string; headers: Record<string, string> }): Promise<unknown> => {
       const res = await this.send({ method: 'GET', url: resolveLink(request.url, read.serviceRoot), kind: 'read', headers: request.headers }, read.action);
-      return res.json();
+      // As text: the pager reads the nextLink off its end and asks for the next page before parsing this one.
+      return new PageText(res.text());
     };
     try {
       yield* pageThrough({ url: read.url, headers: read.headers }, fetchPage);

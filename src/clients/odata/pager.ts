@@ -35,10 +35,45 @@ export function parseCollection(body: unknown): CollectionPage {
 }
 
 /**
+ * A page as received, before it is parsed: `pageThrough` reads its nextLink off the end of the text first, so the
+ * next request leaves before this page's JSON is parsed whole (~150 ms for one of BC's 20,000-row pages).
+ */
+export class PageText {
+  constructor(readonly text: string) {}
+
+  parse(): unknown {
+    return this.text.length === 0 ? undefined : (JSON.parse(this.text) as unknown);
+  }
+}
+
+/** How far from the end of a page's text its `@odata.nextLink` is looked for. */
+const LINK_TAIL = 8192;
+const LINK_KEY = '"@odata.nextLink"';
+
+/**
+ * The `@odata.nextLink` of a collection's text when it is the object's last member (where both services put it,
+ * after `value`), without parsing the rest; undefined when it is not found there. Only a hint: `pageThrough`
+ * checks it against the parsed page.
+ */
+export function nextLinkAtEnd(text: string): string | undefined {
+  const at = text.lastIndexOf(LINK_KEY);
+  if (at < 0 || at < text.length - LINK_TAIL) return undefined;
+  const member = /^\s*:\s*("(?:[^"\\]|\\.)*")\s*\}\s*$/.exec(text.slice(at + LINK_KEY.length));
+  if (!member) return undefined;
+  try {
+    const link = JSON.parse(member[1]!) as unknown;
+    return typeof link === 'string' && link !== '' ? link : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Yields every page, starting with `first`. Each following request is `{ url: nextLink, headers: first.headers }`.
  * The next page is asked for as soon as this one's nextLink is known, before this one is handed out: a service
- * that pages one after another (BC's 20,000-row pages) is then never waiting for the reader's work on a page.
- * A nextLink that repeats the previous one would loop forever, so it is refused.
+ * that pages one after another (BC's 20,000-row pages) is then never waiting for the reader's work on a page. When
+ * `fetchPage` gives the page's text (`PageText`), its nextLink is read off the end and asked for before the text
+ * is parsed. A nextLink that repeats the previous one would loop forever, so it is refused.
  */
 export async function* pageThrough(
   first: PageRequest,
@@ -46,18 +81,31 @@ export async function* pageThrough(
 ): AsyncGenerator<CollectionPage, void, undefined> {
   const seen = new Set<string>([first.url]);
   let pending: Promise<unknown> | undefined = fetchPage(first);
+  const follow = async (nextLink: string): Promise<void> => {
+    seen.add(nextLink);
+    pending = fetchPage({ url: nextLink, headers: first.headers });
+    // Awaited on the next turn; a failure while the reader is busy must not count as unhandled meanwhile.
+    pending.catch(() => undefined);
+    // One turn of the event loop, so the request is on the wire before the reader's work on this page begins.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
   while (pending) {
-    let page: CollectionPage | undefined = parseCollection(await pending);
+    const fetched = await pending;
     pending = undefined;
+    let ahead: string | undefined;
+    if (fetched instanceof PageText) {
+      ahead = nextLinkAtEnd(fetched.text);
+      if (ahead !== undefined && !seen.has(ahead)) await follow(ahead);
+      else ahead = undefined;
+    }
+    let page: CollectionPage | undefined = parseCollection(fetched instanceof PageText ? fetched.parse() : fetched);
     const nextLink = page.nextLink;
-    const repeated = nextLink !== undefined && seen.has(nextLink);
-    if (nextLink !== undefined && !repeated) {
-      seen.add(nextLink);
-      pending = fetchPage({ url: nextLink, headers: first.headers });
-      // Awaited on the next turn; a failure while the reader is busy must not count as unhandled meanwhile.
-      pending.catch(() => undefined);
-      // One turn of the event loop, so the request is on the wire before the reader's work on this page begins.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    const repeated = nextLink !== undefined && seen.has(nextLink) && nextLink !== ahead;
+    if (nextLink !== ahead) {
+      // The text's end said otherwise than the parsed page (never with either service): the request sent on its
+      // word is dropped, its answer unread.
+      pending = undefined;
+      if (nextLink !== undefined && !repeated) await follow(nextLink);
     }
     yield page;
     // Not held while the next page is fetched: a page of 20,000 rows is megabytes, and its reader is done with it.

@@ -331,7 +331,7 @@ async function runOne(
     exclude = exclusions(match);
   }
   try {
-    const expected = { bcRecords: counts.bcRecords, newCouplings: counts.uncoupledBc + counts.uncoupledDataverse };
+    const expected = { newCouplings: counts.uncoupledBc + counts.uncoupledDataverse };
     const report = await runMappingShown(deps, session, m, { full: true, dryRun: opts.dryRun, exclude, expected });
     if (report.unavailable) return { mapping: m.name, status: 'unavailable', match, report, message: report.message };
     return { mapping: m.name, status: 'synchronized', match, report };

@@ -132,6 +132,17 @@ export function guidText(words: Uint32Array, at: number): string {
   return guidChars.toString('latin1', 0, 36);
 }
 
+/** `guidText` written into `out` at `at` (ASCII); returns the end. */
+export function writeGuid(words: Uint32Array, at: number, out: Uint8Array, to: number): number {
+  out[to + 8] = out[to + 13] = out[to + 18] = out[to + 23] = 0x2d;
+  let p = 0;
+  for (let k = 0; k < 4; k++) {
+    const w = words[at + k]!;
+    for (let shift = 28; shift >= 0; shift -= 4) out[to + DIGIT_AT[p++]!] = HEX_CHAR[(w >>> shift) & 15]!;
+  }
+  return to + 36;
+}
+
 /** Hash of a GUID's words for an open-addressing table (callers mask the low bits). */
 export function guidHash(w0: number, w1: number, w2: number, w3: number): number {
   let h = Math.imul(w3 ^ Math.imul(w2, 0x85ebca77) ^ Math.imul(w1, 0xc2b2ae3d) ^ Math.imul(w0, 0x27d4eb2f), 0x9e3779b1);
@@ -271,6 +282,18 @@ function writeDate(days: number): void {
 
 /** The string a time was read from, given its milliseconds and format code (1-4). */
 export function timeText(ms: number, code: number): string {
+  return timeChars.toString('latin1', 0, fillTime(ms, code));
+}
+
+/** `timeText` written into `out` at `at` (ASCII); returns the end. */
+export function writeTime(ms: number, code: number, out: Uint8Array, at: number): number {
+  const length = fillTime(ms, code);
+  for (let i = 0; i < length; i++) out[at + i] = timeChars[i]!;
+  return at + length;
+}
+
+/** The time's text into timeChars; returns its length. */
+function fillTime(ms: number, code: number): number {
   const day = Math.floor(ms / DAY_MS);
   if (day !== lastTextDay) {
     lastTextDay = day;
@@ -287,13 +310,13 @@ export function timeText(ms: number, code: number): string {
   writeDigits(s, 17, 2);
   if (code === TIME_SECONDS) {
     timeChars[19] = 0x5a; // Z
-    return timeChars.toString('latin1', 0, 20);
+    return 20;
   }
   const digits = code - TIME_SECONDS;
   timeChars[19] = 0x2e; // .
   writeDigits(Math.floor((rest - s * 1000) / (digits === 1 ? 100 : digits === 2 ? 10 : 1)), 20, digits);
   timeChars[20 + digits] = 0x5a;
-  return timeChars.toString('latin1', 0, 21 + digits);
+  return 21 + digits;
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../errors.js';
 import { decodedMs, guidFromBytes, jsonValueEnd, timeFromBytes, TIME_TEXT } from './codecs.js';
-import type { TableCapture } from './coupling-table.js';
+import type { CouplingTable, TableCapture } from './coupling-table.js';
 import type { MappingState, StateData } from './data.js';
 import { corruptState } from './errors.js';
 import { isMissing, readdirOrNothing, readLines, TEMP_SUFFIX, writeFileAtomicStream, type Line } from './files.js';
@@ -274,30 +274,34 @@ function* headerChunks(view: SnapshotView, files: Map<string, { file: string; co
 }
 
 /**
- * A mapping's couplings file from its `count` row lines (coupling-table.ts `rowLine`), in chunks of about 1 MB
+ * A mapping's couplings file from its `count` rows (row lines, or row numbers of `table` written from its columns:
+ * coupling-table.ts `rowLine`, `writeRowLine`), in chunks of about 1 MB
  * written as UTF-8 into one buffer used again for every chunk: each chunk is valid until the next is asked for
  * (`writeFileAtomicStream` writes it first). Not a megabyte string per chunk: one held while its write was under
  * way lived long enough to be promoted, with the line strings it was made of, so a compaction of a million rows
  * (~165 MB) grew the old generation by about twice the file before it was collected (the peak of a full sync).
  */
-export function* couplingsFileChunks(mapping: string, lines: Iterable<string>, count: number): Generator<Uint8Array> {
+export function* couplingsFileChunks(mapping: string, lines: Iterable<string | number>, count: number, table?: CouplingTable): Generator<Uint8Array> {
   const header = { format: COUPLINGS_FORMAT, schemaVersion: STATE_SCHEMA_VERSION, mapping, columns: COUPLING_COLUMNS, count };
   const buf = Buffer.allocUnsafe(CHUNK);
   let pos = buf.write(`${JSON.stringify(header).slice(0, -1)},\n${ROWS_SECTION}\n`, 0, 'utf8');
   let i = 0;
-  for (const line of lines) {
+  for (const entry of lines) {
     const last = ++i === count;
+    // A row number: written from the table's columns when it can be (`writeRowLine`), else as its line.
+    const bound = typeof entry === 'number' ? table!.rowLineBound(entry) : -1;
+    const line = typeof entry === 'number' ? (bound < 0 ? table!.rowLine(entry) : undefined) : entry;
     // At most 3 bytes per UTF-16 unit, and the separator.
-    const room = line.length * 3 + 2;
+    const room = line === undefined ? bound + 2 : line.length * 3 + 2;
     if (pos > 0 && pos + room > CHUNK) {
       yield buf.subarray(0, pos);
       pos = 0;
     }
     if (room > CHUNK) {
-      yield Buffer.from(last ? `${line}\n` : `${line},\n`, 'utf8');
+      yield Buffer.from(`${line ?? table!.rowLine(entry as number)}${last ? '' : ','}\n`, 'utf8');
       continue;
     }
-    pos += buf.write(line, pos, 'utf8');
+    pos = line === undefined ? table!.writeRowLine(entry as number, buf, pos) : pos + buf.write(line, pos, 'utf8');
     if (!last) buf[pos++] = 0x2c;
     buf[pos++] = 0x0a;
   }
@@ -337,7 +341,7 @@ export async function writeSnapshot(file: string, view: SnapshotView): Promise<W
       made = true;
     }
     const name = mappingFileName(m.name, view.journalSeq);
-    total += await writeFileAtomicStream(path.join(dir, name), couplingsFileChunks(m.name, m.rows.lines(), m.count));
+    total += await writeFileAtomicStream(path.join(dir, name), couplingsFileChunks(m.name, m.rows.rows(), m.count, m.rows.source));
     files.set(m.name, { file: name, count: m.count });
   }
   const bytes = total + (await writeFileAtomicStream(file, headerChunks(view, files)));

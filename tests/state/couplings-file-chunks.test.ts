@@ -1,5 +1,9 @@
+import fs from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
+import { CouplingTable } from '../../src/state/coupling-table.js';
+import { makeCoupling } from '../../src/state/schema.js';
 import { couplingsFileChunks } from '../../src/state/snapshot.js';
+import { tempDir } from './helpers/state-helpers.js';
 
 /** Copies of what the generator hands out, each taken before the next is asked for (as the file writer does). */
 function written(chunks: Iterable<Uint8Array>): { bytes: Buffer; buffers: Set<ArrayBufferLike>; sizes: number[] } {
@@ -35,5 +39,47 @@ describe('couplingsFileChunks', () => {
     expect((JSON.parse(text) as { rows: unknown[] }).rows).toEqual(lines.map((l) => JSON.parse(l)));
     expect(JSON.parse(written(couplingsFileChunks('ITEM', [], 0)).bytes.toString('utf8'))).toEqual(expect.objectContaining({ mapping: 'ITEM', count: 0, rows: [] }));
     expect(() => written(couplingsFileChunks('ITEM', lines, 4))).toThrow('wrote 3 couplings of ITEM, expected 4');
+  });
+});
+
+describe("a table's rows written from its columns", () => {
+  test('are byte for byte the lines rowLine gives, for every kind of row, extras in memory and spilled alike', () => {
+    const dir = tempDir();
+    try {
+      // 64 bytes of extras in memory: most go to the scratch file and are read back while the file is written.
+      const table = new CouplingTable('CUSTOMER', { dir, residentBytes: 64 });
+      const guid = (p: string, i: number): string => `${p}${String(i).padStart(7, '0')}-00ab-4cde-8f01-${String(i * 7919).padStart(12, '0')}`;
+      const times = ['2026-03-04T05:06:07.891Z', '2026-03-04T05:06:07Z', '2026-03-04T05:06:07.8Z', '2026-03-04T05:06:07.89Z', '2026-03-04T05:06:07.1234567Z', '2026-03-04T05:06:07+01:00', undefined];
+      const results = [undefined, 'success', 'failure'] as const;
+      for (let i = 0; i < 500; i++) {
+        const c = makeCoupling({
+          mapping: 'CUSTOMER',
+          bcId: i % 13 === 5 ? `C${i}` : guid('b', i),
+          dataverseId: i % 17 === 3 ? `opt-${i}` : guid('d', i),
+          coupledAt: times[i % 6]!,
+          bcModifiedAt: times[(i + 1) % 7],
+          dataverseModifiedAt: times[(i + 3) % 7],
+          lastResultToDataverse: results[i % 3],
+          lastResultToBc: results[(i >> 1) % 3],
+          skipped: i % 19 === 0,
+          failureCount: i % 23 === 0 ? 2 : 0,
+          lastErrorToBc: i % 23 === 0 ? { at: times[0]!, message: 'stale "etag" é' } : undefined,
+          extra: i % 4 === 0 ? undefined : { base: `IpOxpi:${'é漢'.repeat(i % 9)}${i}`, dvw: i % 2 === 0, n: [i, -1.5e-3] },
+        });
+        expect(table.add(c)).toBe('ok');
+      }
+      const capture = table.capture();
+      const fromColumns = written(couplingsFileChunks('CUSTOMER', capture.rows(), capture.count, table)).bytes;
+      const fromLines = written(couplingsFileChunks('CUSTOMER', capture.lines(), capture.count)).bytes;
+      expect(fromColumns.toString('utf8')).toBe(fromLines.toString('utf8'));
+      // A hundred or more took the byte path (the rest have a text id or time, a skip or an error); the file reads whole.
+      const fromBytes = [...capture.rows()].filter((r) => typeof r === 'number' && table.rowLineBound(r) >= 0);
+      expect(fromBytes.length).toBeGreaterThan(100);
+      expect((JSON.parse(fromColumns.toString('utf8')) as { rows: unknown[] }).rows).toHaveLength(500);
+      capture.release();
+      table.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

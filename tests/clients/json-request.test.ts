@@ -159,3 +159,32 @@ describe('checkLimit and listArguments', () => {
     expect(listArguments(undefined, undefined)).toEqual({ schema: undefined, options: undefined });
   });
 });
+
+describe('JsonRequester.collection', () => {
+  test("the next page's request is on the wire, on the same keep-alive connection, before the reader works on this page", async () => {
+    const pages = 4;
+    const own = await startServer(empty);
+    const connections = new Set<unknown>();
+    own.setHandler((req, res, raw) => {
+      connections.add(raw.socket);
+      const n = Number(new URL(req.url, own.url).searchParams.get('page') ?? '1');
+      const rows = Array.from({ length: 2000 }, (_, i) => ({ id: `${n}-${i}`, name: 'x'.repeat(200) }));
+      json(res, 200, { value: rows, ...(n < pages ? { '@odata.nextLink': `${own.url}/accounts?page=${n + 1}` } : {}) });
+    });
+    const own_transport = new HttpTransport({ api: 'dataverse', baseUrl: own.url, clock: new ManualClock() });
+    const reader = new JsonRequester({ transport: own_transport, auth, headers: { Accept: 'application/json' }, toError: (a) => new BcsyncError(`status ${a.status}`) });
+    try {
+      const seenWhenWorking: number[] = [];
+      for await (const page of reader.collection({ url: `${own.url}/accounts?page=1`, headers: {}, serviceRoot: own.url, action: 'GET accounts', resource: 'accounts' })) {
+        // What the server had received when the reader starts on this page (work that never waits, as planning).
+        seenWhenWorking.push(own.requests.length);
+        expect(page.value).toHaveLength(2000);
+      }
+      expect(seenWhenWorking).toEqual([2, 3, 4, 4]);
+      expect(connections.size).toBe(1);
+    } finally {
+      await own_transport.close();
+      await own.close();
+    }
+  });
+});

@@ -46,6 +46,9 @@ export class PageText {
   }
 }
 
+/** One turn of the event loop (its check phase: after the I/O that was ready). */
+const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** How far from the end of a page's text its `@odata.nextLink` is looked for. */
 const LINK_TAIL = 8192;
 const LINK_KEY = '"@odata.nextLink"';
@@ -83,11 +86,16 @@ export async function* pageThrough(
   let pending: Promise<unknown> | undefined = fetchPage(first);
   const follow = async (nextLink: string): Promise<void> => {
     seen.add(nextLink);
+    // undici gives a keep-alive socket back a turn after its answer is read, and writes on a reused socket only
+    // after another turn (it first checks the socket was not closed meanwhile). Asked for at once, the next page
+    // took a new connection, and either way its request left only after this page was parsed and planned
+    // (~0.2 to 0.35 s a page of BC's one-after-another chain, seen with undici's diagnostics channels).
+    await turn();
     pending = fetchPage({ url: nextLink, headers: first.headers });
     // Awaited on the next turn; a failure while the reader is busy must not count as unhandled meanwhile.
     pending.catch(() => undefined);
-    // One turn of the event loop, so the request is on the wire before the reader's work on this page begins.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await turn();
+    await turn();
   };
   while (pending) {
     const fetched = await pending;

@@ -313,6 +313,50 @@ describe('an answered batch gives its slot back before its answer is recorded', 
   });
 });
 
+describe('while the service paces us, answers are read as they come, not kept waiting', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:60' });
+  });
+  afterAll(async () => h?.close());
+
+  test('a side sending 1 of its 2 slots: the next batch leaves only once the answer before it has been read', async () => {
+    const { emu } = h;
+    const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: 30 });
+    const bc = new BcSide(smallPages);
+    const real = h.ctx.dataverse;
+    const dataverse = withLimits(real, BATCH, 2);
+    dataverse.sendingNow = () => 1;
+    const events: string[] = [];
+    let calls = 0;
+    dataverse.write = (table, ops, options) => {
+      const k = ++calls;
+      events.push(`send ${k}`);
+      const answered = options?.answered;
+      return real.write(table, ops, {
+        answered: answered
+          ? async () => {
+              events.push(`answered ${k}`);
+              await answered();
+              events.push(`read ${k}`);
+            }
+          : undefined,
+      });
+    };
+    try {
+      const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+      const report = expectClean(await syncMapping({ ...h.ctx, bc, dataverse }, m, { full: true, direction: 'to-dataverse' }));
+      expect(report.counts['to-dataverse'].inserted).toBe(60);
+      expect(calls).toBe(6);
+      const at = (e: string) => events.indexOf(e);
+      for (let k = 1; k < 6; k++) expect(at(`read ${k}`)).toBeLessThan(at(`send ${k + 1}`));
+      expect(h.state.counts('CUSTOMER').couplings).toBe(60);
+    } finally {
+      await smallPages.close();
+    }
+  });
+});
+
 describe('an answer of a thousand writes is recorded a few hundred at a time', () => {
   let h: EngineHarness;
   beforeAll(async () => {

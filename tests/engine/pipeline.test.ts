@@ -256,6 +256,32 @@ describe('a failed write stops the pipeline', () => {
   });
 });
 
+/**
+ * A Dataverse side over `real` with BATCH-sized batches and `slots` slots that logs, per batch k, `send k`,
+ * `answered k` (its answer arrived) and `read k` (its answer recorded); `atSend` runs as each batch starts.
+ */
+function loggedDataverse(real: Side, slots: number, atSend?: () => void): { side: Side; events: string[]; calls: () => number } {
+  const side = withLimits(real, BATCH, slots);
+  const events: string[] = [];
+  let calls = 0;
+  side.write = (table, ops, options) => {
+    const k = ++calls;
+    events.push(`send ${k}`);
+    atSend?.();
+    const answered = options?.answered;
+    return real.write(table, ops, {
+      answered: answered
+        ? async () => {
+            events.push(`answered ${k}`);
+            await answered();
+            events.push(`read ${k}`);
+          }
+        : undefined,
+    });
+  };
+  return { side, events, calls: () => calls };
+}
+
 describe('an answered batch gives its slot back before its answer is recorded', () => {
   let h: EngineHarness;
   beforeAll(async () => {
@@ -267,27 +293,11 @@ describe('an answered batch gives its slot back before its answer is recorded', 
     const { emu } = h;
     const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: 30 });
     const bc = new BcSide(smallPages);
-    const real = h.ctx.dataverse;
-    const dataverse = withLimits(real, BATCH, 1);
-    const events: string[] = [];
     /** At each batch's start: intents open and couplings made. */
     const atSend: Array<{ open: number; couplings: number }> = [];
-    let calls = 0;
-    dataverse.write = (table, ops, options) => {
-      const k = ++calls;
-      events.push(`send ${k}`);
-      atSend.push({ open: h.ctx.intents.open('CUSTOMER').length, couplings: h.state.counts('CUSTOMER').couplings });
-      const answered = options?.answered;
-      return real.write(table, ops, {
-        answered: answered
-          ? async () => {
-              events.push(`answered ${k}`);
-              await answered();
-              events.push(`read ${k}`);
-            }
-          : undefined,
-      });
-    };
+    const { side: dataverse, events } = loggedDataverse(h.ctx.dataverse, 1, () =>
+      atSend.push({ open: h.ctx.intents.open('CUSTOMER').length, couplings: h.state.counts('CUSTOMER').couplings }),
+    );
     try {
       emu.resetLog();
       const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
@@ -324,30 +334,13 @@ describe('while the service paces us, answers are read as they come, not kept wa
     const { emu } = h;
     const smallPages = new BcClient({ url: emu.bc.url, companyId: emu.bc.companyId, tokens: h.clients.tokens, maxPageSize: 30 });
     const bc = new BcSide(smallPages);
-    const real = h.ctx.dataverse;
-    const dataverse = withLimits(real, BATCH, 2);
+    const { side: dataverse, events, calls } = loggedDataverse(h.ctx.dataverse, 2);
     dataverse.sendingNow = () => 1;
-    const events: string[] = [];
-    let calls = 0;
-    dataverse.write = (table, ops, options) => {
-      const k = ++calls;
-      events.push(`send ${k}`);
-      const answered = options?.answered;
-      return real.write(table, ops, {
-        answered: answered
-          ? async () => {
-              events.push(`answered ${k}`);
-              await answered();
-              events.push(`read ${k}`);
-            }
-          : undefined,
-      });
-    };
     try {
       const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
       const report = expectClean(await syncMapping({ ...h.ctx, bc, dataverse }, m, { full: true, direction: 'to-dataverse' }));
       expect(report.counts['to-dataverse'].inserted).toBe(60);
-      expect(calls).toBe(6);
+      expect(calls()).toBe(6);
       const at = (e: string) => events.indexOf(e);
       for (let k = 1; k < 6; k++) expect(at(`read ${k}`)).toBeLessThan(at(`send ${k + 1}`));
       expect(h.state.counts('CUSTOMER').couplings).toBe(60);

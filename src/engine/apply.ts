@@ -20,6 +20,12 @@ import { mergeBase, MERGE_BASE_KEY } from './merge-base.js';
 import { WRITTEN_BY_US_KEY, type Action, type DirectionPlan, type RecordPlan, type SyncPlan } from './plan.js';
 import { emptyCounts, type DirectionCounts, type RecordOutcome } from './report.js';
 
+/** Whether the side sends as many requests at once as it has slots (false while the service paces it: 429). */
+export function sendsAtFullWidth(side: Side): boolean {
+  const now = side.sendingNow?.();
+  return now === undefined || now >= side.limits.parallelRequests;
+}
+
 export interface ApplyContext {
   bc: Side;
   dataverse: Side;
@@ -268,9 +274,7 @@ class PlanWriter {
       (turn ??= (() => {
         // While the service paces us (429: the side sends fewer at once than its slots), the next batch waits for
         // the service, not for a slot: an answer kept waiting would only hold memory (a 1,000,000 run peaked 50 MB higher).
-        const side = this.ctx[sideName];
-        const sending = side.sendingNow?.();
-        const deferred = answers.room && (sending === undefined || sending >= side.limits.parallelRequests);
+        const deferred = answers.room && sendsAtFullWidth(this.ctx[sideName]);
         if (deferred) {
           release?.();
           this.ctx.onAnswered?.(sideName, writes);

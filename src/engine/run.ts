@@ -7,7 +7,7 @@ import { usesEchoSuppression, type IntegrationTableMapping, type PassDirection }
 import { ChangeLimitError } from '../errors.js';
 import type { Rec, Side } from '../sides/types.js';
 import { Slots } from '../util/pool.js';
-import { applyPlan, type ApplyContext } from './apply.js';
+import { applyPlan, sendsAtFullWidth, type ApplyContext } from './apply.js';
 import { passesOf, type EngineContext, type SyncOptions } from './context.js';
 import { dryRunContext } from './dry-run.js';
 import { AnswerQueue, MAX_DEFERRED_ANSWERS, Slicer, WindowHandOver, WritePipeline, type SideLimits, type SliceWrite, type Turn } from './pipeline.js';
@@ -411,8 +411,7 @@ async function* planChunks(m: IntegrationTableMapping, window: WindowContext, re
  */
 function admitted(side: Side): SideLimits {
   const limits = side.limits;
-  const now = side.sendingNow?.();
-  return now === undefined || now >= limits.parallelRequests ? limits : { batchSize: limits.batchSize, parallelRequests: Math.max(1, now) };
+  return sendsAtFullWidth(side) ? limits : { batchSize: limits.batchSize, parallelRequests: Math.max(1, side.sendingNow!()) };
 }
 
 /** The record mapping's run: open intents resolved, every window read, planned once, applied; watermarks moved. */

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { EmulatedApi, FaultKind, FaultRule, LatencyModel, RequestLogEntry, ServiceLimits } from '../types.js';
 import type { EmulatedApiModule } from './api-module.js';
+import { handlerTurns } from './handler-turns.js';
 import type { EmuRequest, EmuResponse } from './http-types.js';
 import type { RequestLog } from './request-log.js';
 import type { Rng } from './rng.js';
@@ -449,20 +450,36 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
     log.markAdmitted(api);
 
     // ---- The module, then the cost model
+    let encoded: EncodedBody;
     try {
       let response: EmuResponse | undefined;
       try {
-        response = await module.handler({
-          method,
-          path: route.path,
-          rawQuery,
-          query: new URLSearchParams(rawQuery),
-          headers: lowerCaseHeaders(req),
-          body,
-          caller,
-          baseUrl: route.baseUrl,
-          ...(edits.ask ? { concurrentEdit: edits.ask } : {}),
-        });
+        // The module's own work (what it does before it first waits) and the encoding of its answer each take a
+        // turn of the process's event loop (see handler-turns.ts); what a module waits for does not hold the turn.
+        let endTurn = await handlerTurns.take();
+        let handled: Promise<EmuResponse> | EmuResponse;
+        try {
+          handled = module.handler({
+            method,
+            path: route.path,
+            rawQuery,
+            query: new URLSearchParams(rawQuery),
+            headers: lowerCaseHeaders(req),
+            body,
+            caller,
+            baseUrl: route.baseUrl,
+            ...(edits.ask ? { concurrentEdit: edits.ask } : {}),
+          });
+        } finally {
+          endTurn();
+        }
+        response = await handled;
+        endTurn = await handlerTurns.take();
+        try {
+          encoded = encode(response.body);
+        } finally {
+          endTurn();
+        }
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         sendError(500, module.errorCodes.internal ?? 'InternalServerError', `The emulator failed: ${message}`);
@@ -473,10 +490,9 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
       entry.rows = response.rows ?? 0;
       if (response.partMethods) entry.partMethods = response.partMethods;
       entry.costMs = costOf(entry.operations, entry.rows);
+      const { status, headers } = response;
       // Only the encoded bytes wait out the cost model: the answer's objects and text (a BC page of 20,000 records,
       // a batch answer of 1,000 parts) are not kept alive through the wait, to be promoted and marked by the GC.
-      const encoded = encode(response.body);
-      const { status, headers } = response;
       response = undefined;
       await sleep(entry.costMs - executedMs());
       send(status, undefined, headers, encoded);

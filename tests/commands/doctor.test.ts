@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { startCli, writesIn, type CliHarness } from './sync-cli-helper.js';
 import type { StartEmulatorsOptions } from '../../src/emulators/types.js';
+import { dataverseToken } from './setup-helpers.js';
 
 /** Issue 8 acceptance: `bcsync doctor` on the demo sandbox and on sandboxes set up the ways real tenants go wrong. */
 
@@ -102,7 +103,7 @@ describe('bcsync doctor', () => {
 
   test('System Administrator given directly: refused by role template, exit 3', async () => {
     h = await startCli();
-    const token = await (await import('./setup-helpers.js')).dataverseToken(h.emu);
+    const token = await dataverseToken(h.emu);
     const admin = h.emu.dataverse.list('roles').find((r) => r['name'] === 'System Administrator')!;
     // Renamed, as a localized organization would show it: the name must not matter.
     h.emu.dataverse.update('roles', String(admin['roleid']), { name: 'Administrateur système' });
@@ -122,7 +123,7 @@ describe('bcsync doctor', () => {
   test('System Administrator through a team: refused, naming the team, exit 3', async () => {
     h = await startCli();
     const { emu } = h;
-    const token = await (await import('./setup-helpers.js')).dataverseToken(emu);
+    const token = await dataverseToken(emu);
     const team = emu.dataverse.insert('teams', { name: 'Admins', teamtype: 0 });
     const admin = emu.dataverse.list('roles').find((r) => r['name'] === 'System Administrator')!;
     const post = (path: string, uri: string): Promise<Response> =>

@@ -2,11 +2,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../helpers/temp-dirs.js';
 import { PROFILE_SCHEMA_VERSION, ProfileStore } from '../../src/config/profile.js';
 import { defaultIntegrationOptions } from '../../src/mapping/index.js';
 
 export function offlineHome(prefix = 'bcsync-offline-'): string {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const home = tempDir(prefix);
   const now = new Date(Date.UTC(2026, 10, 20, 8)).toISOString();
   // Nothing listens on these addresses.
   new ProfileStore(path.join(home, 'profiles')).save({

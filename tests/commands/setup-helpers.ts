@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../helpers/temp-dirs.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import type { RunningEmulators } from '../../src/emulators/index.js';
 import { BufferIo } from '../../src/io/io.js';
@@ -16,7 +17,7 @@ export interface CliRun {
 }
 
 export function tmpHome(label = 'setup'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `bcsync-${label}-`));
+  return tempDir(`bcsync-${label}-`);
 }
 
 /** Lets the PassThrough streams deliver what was written before reading the text. */

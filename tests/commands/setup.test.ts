@@ -4,7 +4,7 @@ import { startEmulators, type RunningEmulators } from '../../src/emulators/index
 import { setupRun } from '../../src/commands/setup/setup.js';
 import { AuthError, ConfigError, UsageError } from '../../src/errors.js';
 import { ScriptedPrompter, type Prompter } from '../../src/io/prompter.js';
-import { cli, filesContaining, testDeps, tmpHome, yesFlags } from './setup-helpers.js';
+import { cli, dataverseToken, filesContaining, testDeps, tmpHome, yesFlags } from './setup-helpers.js';
 
 let emu: RunningEmulators;
 let secret: string;
@@ -480,7 +480,7 @@ describe('connection test failures', () => {
     expect((await cli(home, yesFlags(emu, ['--company', usa.id]), { env })).code).toBe(0);
     const admin = (emu.dataverse.list('roles') as Array<{ roleid: string; name: string }>).find((r) => r.name === 'System Administrator')!;
     const userId = emu.dataverse.integrationUserId;
-    const token = await (await import('./setup-helpers.js')).dataverseToken(emu);
+    const token = await dataverseToken(emu);
     const associate = await fetch(`${emu.dataverse.url}/systemusers(${userId})/systemuserroles_association/$ref`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../helpers/temp-dirs.js';
 import { describe, expect, test } from '@jest/globals';
 import { ConfigError } from '../../src/errors.js';
 import { PROFILE_SCHEMA_VERSION, ProfileStore, newProfileDefaults, type Profile } from '../../src/config/profile.js';
 import { homeLayout, resolveHome } from '../../src/config/paths.js';
 
 function store(): ProfileStore {
-  return new ProfileStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bcsync-profile-')), 'profiles'));
+  return new ProfileStore(path.join(tempDir('bcsync-profile-'), 'profiles'));
 }
 
 function profile(name = 'default', auth: Partial<Profile['auth']> = {}): Profile {

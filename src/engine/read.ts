@@ -39,8 +39,18 @@ export class HandledBcRecords {
     if (!this.state.markHandled(this.mapping, bcId)) this.uncoupled.add(bcId.toLowerCase());
   }
 
+  /** An uncoupled record planned (its create not landed yet): kept by id, no lookup of a coupling that is not there. */
+  addUncoupled(bcId: string): void {
+    this.uncoupled.add(bcId.toLowerCase());
+  }
+
   has(bcId: string): boolean {
-    return (this.uncoupled.size > 0 && this.uncoupled.has(bcId.toLowerCase())) || this.state.isHandled(this.mapping, bcId);
+    return this.hasUncoupled(bcId) || this.state.isHandled(this.mapping, bcId);
+  }
+
+  /** `has` for a record known to have no coupling (nothing to look up in the couplings). */
+  hasUncoupled(bcId: string): boolean {
+    return this.uncoupled.size > 0 && this.uncoupled.has(bcId.toLowerCase());
   }
 
   /** Moves the records coupled since (their creates landed) from the set to their rows. */
@@ -102,7 +112,7 @@ export class WindowReader {
       // still hold a person's edit of its counterpart, so only pairs seen whole (or uncoupled) are done.
       if (pair.coupling) {
         if ((pair.bc || pair.bcMissing) && (pair.dv || pair.dvMissing)) this.handledBc.add(pair.coupling.bcId);
-      } else if (pair.bc) this.handledBc.add(pair.bc.id);
+      } else if (pair.bc) this.handledBc.addUncoupled(pair.bc.id);
       else if (pair.dv) this.handledDv.add(pair.dv.id);
     }
     return this.complete([...pairs.values()]);
@@ -154,10 +164,12 @@ export class WindowReader {
     const writeIn = this.ctx.writeInProduct;
     const writeInMapping = writeIn?.type === 'Item' ? 'ITEM-PRODUCT' : writeIn?.type === 'Resource' ? 'RESOURCE-PRODUCT' : undefined;
     for (const rec of bcRecs) {
-      if (this.excludedBc.has(rec.id) || this.handledBc.has(rec.id)) continue;
+      if (this.excludedBc.has(rec.id)) continue;
       // BC never synchronizes the write-in product: it must stay uncoupled (docs/integration.md §8.1).
       if (this.m.name === writeInMapping && rec.fields.number === writeIn!.number) continue;
+      // One lookup of the coupling per record (a first full sync of 100,000 made three).
       const c = state.byBcId(this.m.name, rec.id);
+      if (c ? this.handledBc.has(c.bcId) : this.handledBc.hasUncoupled(rec.id)) continue;
       if (c && this.options.settle) continue;
       const key = c ? `c:${c.bcId}` : `b:${rec.id}`;
       // One new object per record (a page has 20,000), not a copy of the one the key may already have.

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 // Temporary homes made by a test file are removed once its tests have run: left behind, every run of the suite
-// added some 70 directories (profiles, states, a secrets file among them) to the machine's temp folder.
+// added some 70 directories (profiles and states) to the machine's temp folder.
 const made: string[] = [];
 
 afterAll(() => {

@@ -407,11 +407,19 @@ export class StateStore implements CouplingLookup {
 
   /**
    * What a mapping's couplings take in memory: bytes of its typed columns, id tables and extra arena (the
-   * bulk of it; capacity included), and how many ids and times are kept as strings beside them.
+   * bulk of it; capacity included), how many ids and times are kept as strings beside them, and the extra values
+   * kept in the scratch file and read back from it.
    */
-  couplingMemory(mapping: string): { couplings: number; rows: number; bytes: number; strings: number; spilledBytes: number } {
+  couplingMemory(mapping: string): { couplings: number; rows: number; bytes: number; strings: number; spilledBytes: number; spillReadBytes: number } {
     const t = this.data.mapping(mapping)?.table;
-    return { couplings: t?.size ?? 0, rows: t?.length ?? 0, bytes: t?.columnBytes ?? 0, strings: t?.strings ?? 0, spilledBytes: t?.spilledBytes ?? 0 };
+    return {
+      couplings: t?.size ?? 0,
+      rows: t?.length ?? 0,
+      bytes: t?.columnBytes ?? 0,
+      strings: t?.strings ?? 0,
+      spilledBytes: t?.spilledBytes ?? 0,
+      spillReadBytes: t?.spillReadBytes ?? 0,
+    };
   }
 
   /**

@@ -973,10 +973,6 @@ export class TableCapture {
     if (row < this.length && !this.before.has(row) && !this.table.isDead(row)) this.before.set(row, this.table.rowLine(row));
   }
 
-  *lines(): Generator<string> {
-    for (const entry of this.rows()) yield typeof entry === 'number' ? this.table.rowLine(entry) : entry;
-  }
-
   /** Each live row as it was: a line kept when it changed since, else its row number in `table` (to be written from the columns). */
   *rows(): Generator<string | number> {
     for (let row = 0; row < this.length; row++) {

@@ -327,19 +327,7 @@ export class StateStore implements CouplingLookup {
     if (this.closed) return;
     try {
       if (this.lock && !this.broken && !this.lock.isLost) {
-        const settle = settleWith(this.absorbGroup());
-        const batch = this.takeBatch();
-        const view = this.journalWorthCompacting() ? this.takeView(this.nextSeq - 1) : undefined;
-        await this.enqueue(async () => {
-          if (batch) await this.appendBatch(batch);
-          settle.resolve(batch?.changes ?? 0);
-          if (view) await this.writeCompaction(view);
-        })
-          .catch((error: unknown) => {
-            settle.reject(error);
-            throw error;
-          })
-          .finally(() => view && releaseView(view));
+        await this.writeNow(() => (this.journalWorthCompacting() ? this.takeView(this.nextSeq - 1) : undefined));
       }
       await this.queue;
     } finally {
@@ -855,21 +843,28 @@ export class StateStore implements CouplingLookup {
   /** Commits, writes a new snapshot and empties the journal. */
   async compact(): Promise<void> {
     this.assertWritable();
-    // Taken now: the snapshot holds the couplings as they are at this call (and answers the commits waiting, whose
-    // changes this batch takes).
+    // Taken now: the snapshot holds the couplings as they are at this call.
+    await this.writeNow((batch) => this.takeView(batch ? batch.lastSeq : this.nextSeq - 1));
+  }
+
+  /**
+   * Every change so far as one batch, taken at this call (it answers the commits waiting, whose changes it takes),
+   * then the snapshot of `viewFor`'s view when it gives one (`compact`, `close`).
+   */
+  private async writeNow(viewFor: (batch: PreparedBatch | undefined) => SnapshotView | undefined): Promise<void> {
     const settle = settleWith(this.absorbGroup());
     const batch = this.takeBatch();
-    const view = this.takeView(batch ? batch.lastSeq : this.nextSeq - 1);
+    const view = viewFor(batch);
     await this.enqueue(async () => {
       if (batch) await this.appendBatch(batch);
       settle.resolve(batch?.changes ?? 0);
-      await this.writeCompaction(view);
+      if (view) await this.writeCompaction(view);
     })
       .catch((error: unknown) => {
         settle.reject(error);
         throw error;
       })
-      .finally(() => releaseView(view));
+      .finally(() => view && releaseView(view));
   }
 
   // ------------------------------------------------------------------------------------------------

@@ -160,6 +160,62 @@ describe('paging', () => {
     expect(events).toEqual(['fetch u1', 'fetch u2', 'parse u1', 'fetch u3', 'parse u2', 'fetch u4', 'parse u4']);
   });
 
+  test("the next page is asked for when a page's text is in, while the reader still works on the one before; at most two wait unread", async () => {
+    const fetched: string[] = [];
+    const link = (n: number) => (n < 6 ? `,"@odata.nextLink":"u${n + 1}"` : '');
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+    const pages = pageThrough({ url: 'u1', headers: {} }, async (r) => {
+      fetched.push(r.url);
+      return new PageText(`{"value":[${r.url.slice(1)}]${link(Number(r.url.slice(1)))}}`);
+    });
+    const first = await pages.next();
+    expect(first.value?.value).toEqual([1]);
+    // The reader holds page 1 and asks for nothing: page 2's text came in, so page 3 was asked for; page 3 is the
+    // second page waiting unread, so page 4 is not asked for, however long the reader takes.
+    await turns(50);
+    expect(fetched).toEqual(['u1', 'u2', 'u3']);
+    expect((await pages.next()).value?.value).toEqual([2]);
+    await turns(50);
+    expect(fetched).toEqual(['u1', 'u2', 'u3', 'u4']);
+    const rest: unknown[] = [];
+    for await (const page of { [Symbol.asyncIterator]: () => pages }) rest.push(...page.value);
+    expect(rest).toEqual([3, 4, 5, 6]);
+    expect(fetched).toEqual(['u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
+  });
+
+  test('a failed page fails the reader when it gets there, not before, and nothing is asked for after it', async () => {
+    const fetched: string[] = [];
+    const pages = pageThrough({ url: 'u1', headers: {} }, async (r) => {
+      fetched.push(r.url);
+      if (r.url === 'u2') throw new Error('connection reset on page 2');
+      return new PageText(`{"value":[1],"@odata.nextLink":"u2"}`);
+    });
+    expect((await pages.next()).value?.value).toEqual([1]);
+    await expect(pages.next()).rejects.toThrow('connection reset on page 2');
+    expect(fetched).toEqual(['u1', 'u2']);
+  });
+
+  test('a reader that stops early leaves no request asked for on its behalf afterwards', async () => {
+    const fetched: string[] = [];
+    const gate: Array<() => void> = [];
+    const pages = pageThrough({ url: 'u1', headers: {} }, async (r) => {
+      fetched.push(r.url);
+      const n = Number(r.url.slice(1));
+      // Page 2 arrives only when released: the reader stops before that.
+      if (n === 2) await new Promise<void>((resolve) => gate.push(resolve));
+      return new PageText(`{"value":[${n}],"@odata.nextLink":"u${n + 1}"}`);
+    });
+    for await (const page of { [Symbol.asyncIterator]: () => pages }) {
+      expect(page.value).toEqual([1]);
+      break;
+    }
+    gate.splice(0).forEach((release) => release());
+    for (let i = 0; i < 50; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(fetched).toEqual(['u1', 'u2']);
+  });
+
   test('follows @odata.nextLink verbatim and re-sends the same Prefer header on every page', async () => {
     const seen: PageRequest[] = [];
     const next = 'https://org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20/%3E';

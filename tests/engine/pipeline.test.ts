@@ -163,11 +163,11 @@ describe('the write pipeline is slot-gated', () => {
     expect(Math.max(...gate.started.map((s) => s.recordsReadNotLanded))).toBeLessThanOrEqual(bound);
     expect(bound).toBeLessThan(RECORDS);
     // Pages asked of BC while a window's batch starts, once the slots are full (from the third window on): that
-    // window's, the next one's (planned, waiting for its turn), the one after it (fetched ahead by the client's
-    // pager) and, as a window's last batch leaves, the next fetch. Reading a page ahead in the engine as well held
-    // one more (5 at those moments), only to wait.
+    // window's, the next one's (planned, waiting for its turn), and the two the client's pager asks for ahead of
+    // the reader (one received, one on its way: the chain of BC requests does not wait for the reader), and, as a
+    // window's last batch leaves, the next fetch. A page read ahead in the engine as well would hold one more.
     const steady = gate.started.filter((s) => s.window >= 2);
-    expect(Math.max(...steady.map((s) => s.pagesAsked - s.window))).toBeLessThanOrEqual(4);
+    expect(Math.max(...steady.map((s) => s.pagesAsked - s.window))).toBeLessThanOrEqual(5);
     expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
   }, 60_000);
 });

@@ -73,53 +73,97 @@ export function nextLinkAtEnd(text: string): string | undefined {
 
 /**
  * Yields every page, starting with `first`. Each following request is `{ url: nextLink, headers: first.headers }`.
- * The next page is asked for as soon as this one's nextLink is known, before this one is handed out: a service
- * that pages one after another (BC's 20,000-row pages) is then never waiting for the reader's work on a page. When
- * `fetchPage` gives the page's text (`PageText`), its nextLink is read off the end and asked for before the text
- * is parsed. A nextLink that repeats the previous one would loop forever, so it is refused.
+ *
+ * The chain of requests runs at the service's pace, not the reader's: when a page's text (`PageText`) arrives, its
+ * nextLink is read off the end and the next page is asked for at once, also while the reader is still working on
+ * the page before it; at most two pages the reader has not taken wait (one received, one on its way). A service
+ * that pages one after another (BC's 20,000-row pages) then does not wait for the reader's work on a page; asked
+ * for only once the reader wanted the page before, the next one could leave 0.3 to 0.5 s after the text was in
+ * (`BENCH_TIMELINE`). A page given as a parsed body is followed once the reader takes it. The parsed page has the last word on its nextLink: a
+ * request sent on the text's word that differs is dropped, its answer unread. A nextLink that repeats the previous
+ * one would loop forever, so it is refused.
  */
 export async function* pageThrough(
   first: PageRequest,
   fetchPage: (request: PageRequest) => Promise<unknown>,
 ): AsyncGenerator<CollectionPage, void, undefined> {
   const seen = new Set<string>([first.url]);
-  let pending: Promise<unknown> | undefined = fetchPage(first);
-  const follow = async (nextLink: string): Promise<void> => {
+  /** Pages asked for and not yet handed to the reader, by position. */
+  const fetches: Array<Fetch | undefined> = [];
+  /** Pages handed to the reader so far; a page's follower is asked for once the reader took the page before it. */
+  let taken = 0;
+  let stopped = false;
+  const readerMoved: Array<() => void> = [];
+
+  const start = (index: number, url: string): void => {
+    const fetch: Fetch = { arrival: Promise.resolve({ fetched: undefined }), dropped: false };
+    fetch.arrival = fetchPage({ url, headers: first.headers }).then(async (fetched): Promise<Arrival> => {
+      if (!(fetched instanceof PageText)) return { fetched };
+      const ahead = nextLinkAtEnd(fetched.text);
+      if (ahead === undefined || seen.has(ahead)) return { fetched };
+      // Not beyond two pages the reader has not taken: this one, and the one asked for now.
+      while (taken < index && !stopped && !fetch.dropped) await new Promise<void>((resolve) => readerMoved.push(resolve));
+      if (stopped || fetch.dropped) return { fetched };
+      await follow(index + 1, ahead);
+      return { fetched, ahead };
+    });
+    // Awaited when the reader gets there; a failure meanwhile (or of a dropped request) is not unhandled.
+    fetch.arrival.catch(() => undefined);
+    fetches[index] = fetch;
+  };
+  const follow = async (index: number, nextLink: string): Promise<void> => {
     seen.add(nextLink);
     // undici gives a keep-alive socket back a turn after its answer is read, and writes on a reused socket only
     // after another turn (it first checks the socket was not closed meanwhile). Asked for at once, the next page
-    // took a new connection, and either way its request left only after this page was parsed and planned
-    // (~0.2 to 0.35 s a page of BC's one-after-another chain, seen with undici's diagnostics channels).
+    // took a new connection; without the turns after, its request left only after this page was parsed.
     await turn();
-    pending = fetchPage({ url: nextLink, headers: first.headers });
-    // Awaited on the next turn; a failure while the reader is busy must not count as unhandled meanwhile.
-    pending.catch(() => undefined);
+    start(index, nextLink);
     await turn();
     await turn();
   };
-  while (pending) {
-    const fetched = await pending;
-    pending = undefined;
-    let ahead: string | undefined;
-    if (fetched instanceof PageText) {
-      ahead = nextLinkAtEnd(fetched.text);
-      if (ahead !== undefined && !seen.has(ahead)) await follow(ahead);
-      else ahead = undefined;
+  const moved = (): void => {
+    for (const wake of readerMoved.splice(0)) wake();
+  };
+
+  start(0, first.url);
+  try {
+    for (let index = 0; fetches[index]; index++) {
+      const { fetched, ahead } = await fetches[index]!.arrival;
+      let page: CollectionPage | undefined = parseCollection(fetched instanceof PageText ? fetched.parse() : fetched);
+      const nextLink = page.nextLink;
+      const repeated = nextLink !== undefined && seen.has(nextLink) && nextLink !== ahead;
+      if (nextLink !== ahead) {
+        // The text's end said otherwise than the parsed page (never with either service): the request sent on its
+        // word is dropped, its answer unread.
+        const wrong = fetches[index + 1];
+        if (wrong) wrong.dropped = true;
+        fetches.length = index + 1;
+        if (nextLink !== undefined && !repeated) await follow(index + 1, nextLink);
+      }
+      fetches[index] = undefined;
+      taken = index + 1;
+      moved();
+      yield page;
+      // Not held while the next page is fetched: a page of 20,000 rows is megabytes, and its reader is done with it.
+      page = undefined;
+      if (repeated) throw new CollectionShapeError(`the service returned the same @odata.nextLink twice (${nextLink})`);
     }
-    let page: CollectionPage | undefined = parseCollection(fetched instanceof PageText ? fetched.parse() : fetched);
-    const nextLink = page.nextLink;
-    const repeated = nextLink !== undefined && seen.has(nextLink) && nextLink !== ahead;
-    if (nextLink !== ahead) {
-      // The text's end said otherwise than the parsed page (never with either service): the request sent on its
-      // word is dropped, its answer unread.
-      pending = undefined;
-      if (nextLink !== undefined && !repeated) await follow(nextLink);
-    }
-    yield page;
-    // Not held while the next page is fetched: a page of 20,000 rows is megabytes, and its reader is done with it.
-    page = undefined;
-    if (repeated) throw new CollectionShapeError(`the service returned the same @odata.nextLink twice (${nextLink})`);
+  } finally {
+    stopped = true;
+    moved();
   }
+}
+
+/** A page as fetched, and the nextLink already followed on its text's word. */
+interface Arrival {
+  fetched: unknown;
+  ahead?: string;
+}
+
+/** A page asked for; `dropped` once the reader found that the link it was asked for by was wrong. */
+interface Fetch {
+  arrival: Promise<Arrival>;
+  dropped: boolean;
 }
 
 /** The `Prefer` header value for a page size, merged with other preferences. */

@@ -77,11 +77,11 @@ export function nextLinkAtEnd(text: string): string | undefined {
  * The chain of requests runs at the service's pace, not the reader's: when a page's text (`PageText`) arrives, its
  * nextLink is read off the end and the next page is asked for at once, also while the reader is still working on
  * the page before it; at most two pages the reader has not taken wait (one received, one on its way). A service
- * that pages one after another (BC's 20,000-row pages) then does not wait for the reader's work on a page; asked
- * for only once the reader wanted the page before, the next one could leave 0.3 to 0.5 s after the text was in
- * (`BENCH_TIMELINE`). A page given as a parsed body is followed once the reader takes it. The parsed page has the last word on its nextLink: a
- * request sent on the text's word that differs is dropped, its answer unread. A nextLink that repeats the previous
- * one would loop forever, so it is refused.
+ * that pages one after another (BC's 20,000-row pages) then does not wait for the reader: asked for only once the
+ * reader wanted the page before, the next page waited whenever planning a page took longer than the service took
+ * to answer the next. A page given as a parsed body is followed once the reader takes it. The parsed page has the
+ * last word on its nextLink: a request sent on the text's word that differs is dropped, its answer unread. A
+ * nextLink that repeats the previous one would loop forever, so it is refused.
  */
 export async function* pageThrough(
   first: PageRequest,

@@ -75,16 +75,9 @@ export class DataverseSide implements Side {
     };
   }
 
-  /**
-   * The transport's bound on requests in flight (halved by a 429 pause, then recovering), within `limits`, and once
-   * the service has paced us, never above the narrowest bound it paced us to. The transport recovers so that a
-   * passing limit costs little; a sync that keeps going past a pause would only reach the next one sooner, with
-   * every batch of the wider pipe held in memory: a full sync of 1,000,000 customers, paced by Dataverse's
-   * execution time (20 minutes per 5), peaked in the bursts at full width that followed each pause.
-   */
+  /** The transport's bound on requests in flight (halved by a 429 pause, then recovering), within `limits`. */
   sendingNow(): number {
-    const transport = this.client.transport.stats();
-    return Math.min(this.limits.parallelRequests, transport.inFlightLimit, transport.lowestInFlightLimit);
+    return Math.min(this.limits.parallelRequests, this.client.transport.stats().inFlightLimit);
   }
 
   /** The typed table's schema (answers checked, the property named when one is off); a loose one otherwise. */

@@ -137,8 +137,7 @@ export interface Side {
   stats(): SideStats;
   /**
    * Requests the side sends at once right now: fewer than `limits.parallelRequests` while the service paces us
-   * (Dataverse's 429 answers halve its transport's bound), and after that no more than the narrowest it paced us to
-   * (the transport's bound recovers; the run's pipeline does not widen again). Absent: `limits.parallelRequests`.
+   * (Dataverse's 429 answers halve its transport's bound, which then recovers). Absent: `limits.parallelRequests`.
    */
   sendingNow?(): number;
   /**

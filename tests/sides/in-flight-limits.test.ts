@@ -2,7 +2,6 @@ import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { ClientCredentialsTokenProvider } from '../../src/clients/auth/token-provider.js';
 import { BcClient } from '../../src/clients/bc/client.js';
 import { DataverseClient } from '../../src/clients/dataverse/client.js';
-import { ManualClock } from '../../src/clock.js';
 import { startEmulators, type RunningEmulators } from '../../src/emulators/index.js';
 import { BcSide } from '../../src/sides/bc-side.js';
 import { DataverseSide } from '../../src/sides/dataverse-side.js';
@@ -19,14 +18,10 @@ describe('requests in flight', () => {
     while (open.length) await open.pop()!();
   });
 
-  async function dataverse(dopHint?: number, options: { throttleFirst?: boolean; clock?: ManualClock } = {}): Promise<{ emu: RunningEmulators; client: DataverseClient }> {
-    const emu = await startEmulators({
-      seed: 'empty',
-      limits: dopHint === undefined ? undefined : { dataverse: { dopHint } },
-      faults: options.throttleFirst ? [{ kind: '429', api: 'dataverse', requestNumbers: [1], retryAfterSeconds: 2 }] : undefined,
-    });
+  async function dataverse(dopHint?: number): Promise<{ emu: RunningEmulators; client: DataverseClient }> {
+    const emu = await startEmulators({ seed: 'empty', limits: dopHint === undefined ? undefined : { dataverse: { dopHint } } });
     const tokens = new ClientCredentialsTokenProvider({ tokenUrl: emu.tokenUrl, ...emu.credentials });
-    const client = new DataverseClient({ url: emu.dataverse.url, tokens, clock: options.clock });
+    const client = new DataverseClient({ url: emu.dataverse.url, tokens });
     open.push(async () => {
       await Promise.all([client.close(), tokens.close()]);
       await emu.close();
@@ -53,21 +48,6 @@ describe('requests in flight', () => {
     expect(client.dopHint).toBe(52);
     client.dopHint = 500;
     expect(side.limits.parallelRequests).toBe(52);
-  });
-
-  test('Dataverse: once a 429 paced the transport, the side sends no wider than that for the rest of the run, though the transport recovers', async () => {
-    const clock = new ManualClock();
-    const { client } = await dataverse(undefined, { throttleFirst: true, clock });
-    const side = new DataverseSide(client);
-    expect(side.sendingNow()).toBe(52);
-    // The first request is answered 429 with Retry-After: 2 (waited out on the manual clock), then goes through.
-    expect(await side.count(accounts)).toBe(0);
-    expect(client.transport.stats()).toMatchObject({ throttled: 1, inFlightLimit: 26, lowestInFlightLimit: 26 });
-    expect(side.sendingNow()).toBe(26);
-    // A minute later the transport's own bound is back to 52; what the side sends at once is not.
-    clock.advance(60_000);
-    expect(client.transport.stats().inFlightLimit).toBe(52);
-    expect(side.sendingNow()).toBe(26);
   });
 
   test('Business Central: 5 unless the profile asks for fewer', () => {

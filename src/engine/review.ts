@@ -79,35 +79,17 @@ export async function reviewCounts(ctx: EngineContext, m: IntegrationTableMappin
   }
   // The two services' keys are read at once: each side's pages follow one another, the sides need not (a second full
   // sync of 100,000 customers read Dataverse's 20 pages of keys only after Business Central's 5).
-  const countBc = async (): Promise<{ records: number; uncoupled: number }> => {
-    let records = 0;
-    let uncoupled = 0;
-    for await (const page of ctx.bc.list({ ...bcTable(m), select: ['id'] })) {
-      for (const rec of page) {
-        records++;
-        if (!state.byBcId(m.name, rec.id)) uncoupled++;
-      }
-    }
-    return { records, uncoupled };
-  };
-  const countDataverse = async (): Promise<{ records: number; uncoupled: number }> => {
-    if (m.kind === 'option') {
-      const set = m.dataverse.optionSet;
-      const options = set && ctx.dataverse.optionSets ? await ctx.dataverse.optionSets.list(set.table, set.attribute) : [];
-      return { records: options.length, uncoupled: options.filter((o) => !state.byDataverseId(m.name, String(o.value))).length };
-    }
-    let records = 0;
-    let uncoupled = 0;
-    for await (const page of ctx.dataverse.list({ ...dataverse, select: [dataverse.key] })) {
-      for (const rec of page) {
-        records++;
-        if (!state.byDataverseId(m.name, rec.id)) uncoupled++;
-      }
-    }
-    return { records, uncoupled };
+  const countDataverse = async (): Promise<KeyCount> => {
+    if (m.kind !== 'option') return countKeys(ctx.dataverse.list({ ...dataverse, select: [dataverse.key] }), (id) => state.byDataverseId(m.name, id) !== undefined);
+    const set = m.dataverse.optionSet;
+    const options = set && ctx.dataverse.optionSets ? await ctx.dataverse.optionSets.list(set.table, set.attribute) : [];
+    return { records: options.length, uncoupled: options.filter((o) => !state.byDataverseId(m.name, String(o.value))).length };
   };
   // Both settle before an error is raised: a side that failed leaves no read of the other still running.
-  const [bc, dv] = await Promise.allSettled([countBc(), countDataverse()]);
+  const [bc, dv] = await Promise.allSettled([
+    countKeys(ctx.bc.list({ ...bcTable(m), select: ['id'] }), (id) => state.byBcId(m.name, id) !== undefined),
+    countDataverse(),
+  ]);
   if (bc.status === 'rejected') throw bc.reason;
   if (dv.status === 'rejected') throw dv.reason;
   return {
@@ -117,6 +99,24 @@ export async function reviewCounts(ctx: EngineContext, m: IntegrationTableMappin
     uncoupledBc: bc.value.uncoupled,
     uncoupledDataverse: dv.value.uncoupled,
   };
+}
+
+interface KeyCount {
+  records: number;
+  uncoupled: number;
+}
+
+/** Records in the pages of one side's keys, and how many of them have no coupling. */
+async function countKeys(pages: AsyncIterable<ReadonlyArray<{ id: string }>>, coupled: (id: string) => boolean): Promise<KeyCount> {
+  let records = 0;
+  let uncoupled = 0;
+  for await (const page of pages) {
+    for (const rec of page) {
+      records++;
+      if (!coupled(rec.id)) uncoupled++;
+    }
+  }
+  return { records, uncoupled };
 }
 
 /** The recommendation of docs/integration.md §7.3, adapted: "couple first" wherever both sides hold uncoupled data. */

@@ -185,6 +185,28 @@ describe('paging', () => {
     expect(fetched).toEqual(['u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
   });
 
+  test("a page the reader holds no longer holds its text (megabytes): only the pages not yet taken keep theirs", async () => {
+    const made: PageText[] = [];
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+    const pages = pageThrough({ url: 'u1', headers: {} }, async (r) => {
+      const n = Number(r.url.slice(1));
+      const text = new PageText(`{"value":[${n}]${n < 3 ? `,"@odata.nextLink":"u${n + 1}"` : ''}}`);
+      made.push(text);
+      return text;
+    });
+    const first = await pages.next();
+    await turns(10);
+    expect(first.value?.value).toEqual([1]);
+    // Page 1 is in the reader's hands, parsed; pages 2 and 3 came in and wait with their texts.
+    expect(made.map((t) => t.released)).toEqual([true, false, false]);
+    expect(() => made[0]!.text).toThrow('the page was parsed and its text let go');
+    expect((await pages.next()).value?.value).toEqual([2]);
+    expect(made.map((t) => t.released)).toEqual([true, true, false]);
+    await pages.return(undefined);
+  });
+
   test('a failed page fails the reader when it gets there, not before, and nothing is asked for after it', async () => {
     const fetched: string[] = [];
     const pages = pageThrough({ url: 'u1', headers: {} }, async (r) => {

@@ -8,6 +8,12 @@ import type { Io } from './io/io.js';
 import { Output, PROGRESS_MODES, type ProgressMode } from './io/output.js';
 import { InquirerPrompter, type Prompter } from './io/prompter.js';
 
+/** What the process does about its memory when a service begins to pace the run (the CLI's: `src/app/memory-policy.ts`). */
+export interface MemoryPolicy {
+  /** A service began to pace the run: a throttled answer's Retry-After started a pause. */
+  servicePaced(): void;
+}
+
 /** Options every command accepts (commander global options). */
 export interface GlobalOptions {
   home?: string;
@@ -56,6 +62,8 @@ export interface BaseDeps {
   clock?: Clock;
   /** Stands in for SIGINT/SIGTERM in tests: aborting it with reason 'SIGTERM' stops the run as that signal would. */
   signal?: AbortSignal;
+  /** What the process does about its memory once a service paces the run (the CLI: V8 collects sooner). Default: nothing. */
+  memory?: MemoryPolicy;
 }
 
 /** The dependencies a command's `run` function receives. Commands never touch `process`. */
@@ -72,6 +80,7 @@ export interface Deps {
   canPrompt: boolean;
   /** Aborted on SIGINT/SIGTERM (wired by main). */
   signal: AbortSignal;
+  memory: MemoryPolicy;
   /** Releases what the deps opened (the --log-file). */
   close(): void;
 }
@@ -119,6 +128,8 @@ export function createDeps(base: BaseDeps, globals: GlobalOptions, signal: Abort
     profileName: globals.profile ?? env.BCSYNC_PROFILE ?? 'default',
     canPrompt: base.io.stdinIsTTY && base.io.stderrIsTTY && !globals.json,
     signal,
+    // In-process callers (tests) keep their heap as it is unless they pass a policy.
+    memory: base.memory ?? { servicePaced: () => undefined },
     close: () => out.close(),
   };
 }

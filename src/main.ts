@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { collectSoonerOncePaced } from './app/memory-policy.js';
 import { createDeps, globalsFromEnv, type BaseDeps, type GlobalOptions } from './deps.js';
 import { BcsyncError, ExitCode } from './errors.js';
 import { processIo, type Io } from './io/io.js';
@@ -92,7 +93,7 @@ function toleratePipeClose(io: Io): void {
 }
 
 /** Runs the CLI; returns the exit code. The only place outcomes and errors become exit codes. */
-export async function run(argv: string[], base: BaseDeps = { io: processIo() }): Promise<number> {
+export async function run(argv: string[], base: BaseDeps = { io: processIo(), memory: collectSoonerOncePaced() }): Promise<number> {
   const controller = new AbortController();
   const isProcess = base.io.stdout === process.stdout;
   let stoppedBy: string | undefined;

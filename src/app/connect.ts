@@ -3,6 +3,7 @@ import { ClientCredentialsTokenProvider, type TokenSource } from '../clients/aut
 import { DataverseClient, type DataverseClientOptions } from '../clients/dataverse/index.js';
 import { HttpTransport, type RequestEvent } from '../clients/http/index.js';
 import type { Clock } from '../clock.js';
+import type { MemoryPolicy } from '../deps.js';
 import { DEFAULT_SECRET_ENV, type Profile } from '../config/profile.js';
 import { dataverseApiUrl } from '../config/urls.js';
 import { AuthError, ConfigError } from '../errors.js';
@@ -29,6 +30,8 @@ export interface ConnectDeps {
   /** Where the masked --verbose request dump goes (the command's output); the wiring itself never prints. */
   out: { readonly verbose: boolean; debug(text: string): void };
   clock: Clock;
+  /** Told when either service begins to pace the run (see memory-policy.ts). */
+  memory?: MemoryPolicy;
 }
 
 export interface ConnectOptions {
@@ -144,7 +147,9 @@ export function connectProfile(deps: ConnectDeps, profile: ConnectableProfile, o
       : undefined;
   const maxThrottleWaitMinutes = profile.limits?.maxThrottleWaitMinutes;
   const retry = maxThrottleWaitMinutes !== undefined ? { retry: { maxThrottleWaitMs: Math.round(maxThrottleWaitMinutes * 60_000) } } : {};
-  const http = { ...(onRequest ? { onRequest } : {}), ...retry, secrets: [secret] };
+  const memory = deps.memory;
+  const onPaused = memory ? { onPaused: () => memory.servicePaced() } : {};
+  const http = { ...(onRequest ? { onRequest } : {}), ...retry, ...onPaused, secrets: [secret] };
   const tokenTransport = new HttpTransport({ api: 'token', clock: deps.clock, ...http });
   const tokens = new ClientCredentialsTokenProvider({
     authority: profile.auth.authority,

@@ -94,7 +94,7 @@ async function contextOver(
 ): Promise<{ connection: Connection; ctx: EngineContext }> {
   let connection: Connection | undefined;
   try {
-    connection = connectProfile({ env: deps.env, out: deps.out, clock: deps.clock }, profile);
+    connection = connectProfile({ env: deps.env, out: deps.out, clock: deps.clock, memory: deps.memory }, profile);
     const env = await loadEnvironment(connection, stateDir, profile.bc.companyName, deps.clock.now(), environmentKey(profile));
     const now = () => deps.clock.now();
     const intents = journalIntents ? await IntentJournal.open(stateDir, now) : IntentJournal.inMemory(now);

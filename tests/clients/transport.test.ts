@@ -132,10 +132,13 @@ describe('sustained throttling: Retry-After paces, it does not count as a failur
   test('a request throttled eight times in a row (more than maxRetries) waits each Retry-After out and succeeds', async () => {
     server.setHandler(sequence([...Array.from({ length: 8 }, () => throttled(60)), ok]));
     const clock = new ManualClock();
-    const t = transport({ clock, retry: { maxRetries: 5 } });
+    const pauses: number[] = [];
+    const t = transport({ clock, retry: { maxRetries: 5 }, onPaused: (waitMs) => pauses.push(waitMs) });
     const res = await t.request({ method: 'POST', path: '$batch', kind: 'batch', body: 'parts' });
     expect(res.status).toBe(200);
     expect(res.attempts).toBe(9);
+    // Each throttled answer came after the pause before had ended: eight pauses began.
+    expect(pauses).toEqual(Array.from({ length: 8 }, () => 60_000));
     expect(clock.sleeps).toEqual(Array.from({ length: 8 }, () => 60_000));
     expect(t.stats()).toMatchObject({ requests: 9, throttled: 8, retries: 8, waitedMs: 480_000, throttleGaveUp: 0 });
   });
@@ -175,7 +178,8 @@ describe('sustained throttling: Retry-After paces, it does not count as a failur
         },
       ]),
     );
-    const t = transport({ clock });
+    const pauses: number[] = [];
+    const t = transport({ clock, onPaused: (waitMs) => pauses.push(waitMs) });
     const start = clock.now();
     const first = t.request({ method: 'GET', path: 'a', kind: 'read' });
     await until(() => clock.sleeping === 1);
@@ -187,6 +191,8 @@ describe('sustained throttling: Retry-After paces, it does not count as a failur
     expect(answers.map((r) => r.status)).toEqual([200, 200]);
     expect(seenAt).toEqual([start, start + 5000, start + 5000]);
     expect(t.stats()).toMatchObject({ requests: 3, throttled: 1, lowestInFlightLimit: 26 });
+    // The pause was announced once, with its length (what the wiring's memory policy listens to).
+    expect(pauses).toEqual([5000]);
   });
 
   test('a request cancelled while the transport is paused stops waiting and is not sent', async () => {

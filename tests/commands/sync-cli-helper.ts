@@ -10,6 +10,7 @@ import type { RequestLogEntry, RunningEmulators, StartEmulatorsOptions } from '.
 import { BufferIo } from '../../src/io/io.js';
 import type { Prompter } from '../../src/io/prompter.js';
 import { run } from '../../src/main.js';
+import type { MemoryPolicy } from '../../src/deps.js';
 import type { Clock } from '../../src/clock.js';
 
 export interface CliResult {
@@ -45,13 +46,16 @@ export function setupArgs(emu: RunningEmulators): string[] {
   ];
 }
 
-/** `clock`: the CLI's clock (and the emulators' `now`), e.g. one whose waits pass at once. */
-export async function startCli(options: StartEmulatorsOptions = {}, deps: { clock?: Clock } = {}): Promise<CliHarness> {
+/**
+ * `clock`: the CLI's clock (and the emulators' `now`), e.g. one whose waits pass at once. `memory`: what the CLI
+ * is told when a service paces it (the real CLI: V8 collects sooner; here nothing unless given).
+ */
+export async function startCli(options: StartEmulatorsOptions = {}, deps: { clock?: Clock; memory?: MemoryPolicy } = {}): Promise<CliHarness> {
   const emu = await startEmulators({ seed: 'demo', ...(deps.clock ? { now: deps.clock.now } : {}), ...options });
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'bcsync-cli-'));
   const cli = async (args: string[], o: { tty?: boolean; prompter?: Prompter } = {}): Promise<CliResult> => {
     const io = new BufferIo({ BCSYNC_CLIENT_SECRET: emu.credentials.clientSecret }, o.tty ?? false);
-    const code = await run(['node', 'bcsync', '--home', home, ...args], { io, prompter: o.prompter, clock: deps.clock });
+    const code = await run(['node', 'bcsync', '--home', home, ...args], { io, prompter: o.prompter, clock: deps.clock, memory: deps.memory });
     return { code, stdout: io.stdoutText, stderr: io.stderrText };
   };
   const setup = await cli(setupArgs(emu));

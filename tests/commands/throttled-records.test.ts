@@ -13,9 +13,11 @@ const N = 30;
 
 describe('records left unwritten by throttling', () => {
   let h: CliHarness;
+  /** Pauses the CLI's memory policy was told of. */
+  let paced = 0;
   beforeAll(async () => {
     // Waits pass at once on this clock, which the emulators share.
-    h = await startCli({ seed: `scale:${N}` }, { clock: skippingClock() });
+    h = await startCli({ seed: `scale:${N}` }, { clock: skippingClock(), memory: { servicePaced: () => paced++ } });
     const set = await h.cli(['mappings', 'set', 'CUSTOMER', '--disable-field', 'owner', '--disable-field', 'ownerType']);
     expect(set.code).toBe(0);
     // Wait at most one minute for throttling.
@@ -37,6 +39,8 @@ describe('records left unwritten by throttling', () => {
       [3, 'POST', '$batch', 45],
     ]);
     expect(first.code).toBe(4);
+    // Each throttled answer began a pause (the one before had been waited out): the wiring told the memory policy.
+    expect(paced).toBe(2);
     const report = (JSON.parse(first.stdout) as { mappings: Array<{ report: MappingReport }> }).mappings[0]!.report;
     expect(report.counts['to-dataverse']).toMatchObject({ inserted: 0, failed: N });
     expect(new Set(report.records.map((r) => r.outcome))).toEqual(new Set(['failed']));
@@ -46,6 +50,7 @@ describe('records left unwritten by throttling', () => {
     h.emu.setFaults([]);
     const next = await h.cli(['--json', 'sync', '--mapping', 'CUSTOMER']);
     expect(next.code).toBe(0);
+    expect(paced).toBe(2);
     const again = (JSON.parse(next.stdout) as { mappings: MappingReport[] }).mappings[0]!;
     expect(again.counts['to-dataverse']).toMatchObject({ inserted: N, failed: 0 });
     expect(h.emu.dataverse.count('accounts')).toBe(N);

@@ -136,6 +136,8 @@ export interface HttpTransportOptions {
   onRequest?: (event: RequestEvent) => void;
   /** Values that must never appear in the dump (client secrets); tokens are masked regardless. */
   secrets?: string[];
+  /** Called when the service begins to pace this transport (a throttled answer's Retry-After starts a pause). */
+  onPaused?: (waitMs: number) => void;
 }
 
 export const defaultMaxInFlight: Record<ApiName, number> = { dataverse: 52, bc: 5, token: 4 };
@@ -233,6 +235,7 @@ export class HttpTransport {
   private readonly defaultHeaders: Record<string, string>;
   private readonly auth: AuthHook | undefined;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
+  private readonly onPaused: ((waitMs: number) => void) | undefined;
   private readonly secrets = new Set<string>();
   private readonly slots: Semaphore;
   private counters: TransportStats = emptyStats();
@@ -266,6 +269,7 @@ export class HttpTransport {
     this.defaultHeaders = options.headers ?? {};
     this.auth = options.auth;
     this.onRequest = options.onRequest;
+    this.onPaused = options.onPaused;
     for (const s of options.secrets ?? []) this.addSecret(s);
     this.slots = new Semaphore(this.maxInFlight);
     this.reducedLimit = this.maxInFlight;
@@ -490,8 +494,10 @@ export class HttpTransport {
    * lengthen it. Depends on the clock only, not on the order answers arrive in, so request counts are repeatable.
    */
   private throttled(now: number, waitMs: number): void {
-    if (now >= this.pausedUntil) this.reducedLimit = Math.max(1, Math.floor(this.inFlightLimit(now) / 2));
+    const begins = now >= this.pausedUntil;
+    if (begins) this.reducedLimit = Math.max(1, Math.floor(this.inFlightLimit(now) / 2));
     this.pausedUntil = Math.max(this.pausedUntil, now + waitMs);
+    if (begins) this.onPaused?.(waitMs);
   }
 
   /**

@@ -4,7 +4,8 @@
 //   npm run bench                          N = 100,000 customers (builds dist/ first)
 //   npm run bench -- --n 10000 --json      one JSON object instead of the table
 //   options: --n N, --baseline-n N (10,000; 0 skips it), --state-n N (1,000,000; 0 skips it), --no-peer, --no-latency,
-//            --second-full-sync (step 2b below; off by default, the default output is unchanged without it)
+//            --second-full-sync (step 2b below; off by default, the default output is unchanged without it),
+//            --dataverse-parallel N (the profile's limits.dataverseParallelRequests; default: not set)
 //   the 1,000,000-customer memory figure: node bench/run.js --n 1000000 --baseline-n 0 --state-n 0 --no-peer
 //
 // Steps, each on a fresh request log of the emulators (bench/emulator-host.js, seed scale:N, DEFAULT_LATENCY and
@@ -40,11 +41,13 @@ const { values: args } = parseArgs({
     'second-full-sync': { type: 'boolean', default: false },
     // Skips step 3 (the peer): its ratios are left out. For the large runs whose figure is bcsync's own peak RSS.
     'no-peer': { type: 'boolean', default: false },
+    // The profile's limits.dataverseParallelRequests (1-52; default: not set, the service's hint, 52 here).
+    'dataverse-parallel': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write('usage: npm run bench -- [--n 100000] [--baseline-n 10000] [--state-n 1000000] [--json] [--no-peer] [--no-latency] [--second-full-sync]\n');
+  process.stdout.write('usage: npm run bench -- [--n 100000] [--baseline-n 10000] [--state-n 1000000] [--json] [--no-peer] [--no-latency] [--second-full-sync] [--dataverse-parallel N]\n');
   process.exit(0);
 }
 const N = Number(args.n);
@@ -55,6 +58,11 @@ for (const [flag, v, min] of [['--n', N, 1], ['--baseline-n', BASELINE_N, 0], ['
     process.stderr.write(`${flag} must be a whole number of at least ${min}, e.g. --n 10000\n`);
     process.exit(2);
   }
+}
+const DATAVERSE_PARALLEL = args['dataverse-parallel'] === undefined ? undefined : Number(args['dataverse-parallel']);
+if (DATAVERSE_PARALLEL !== undefined && (!Number.isInteger(DATAVERSE_PARALLEL) || DATAVERSE_PARALLEL < 1 || DATAVERSE_PARALLEL > 52)) {
+  process.stderr.write('--dataverse-parallel must be a whole number from 1 to 52, e.g. --dataverse-parallel 16\n');
+  process.exit(2);
 }
 const latency = !args['no-latency'];
 const progress = (text) => process.stderr.write(`bench: ${text}\n`);
@@ -196,6 +204,13 @@ mustSucceed(
     '--client-id', info.credentials.clientId,
   ]),
 );
+
+// A user who holds fewer Dataverse requests in flight sets it in the profile file, as here.
+if (DATAVERSE_PARALLEL !== undefined) {
+  const file = path.join(home, 'profiles', 'default.json');
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  fs.writeFileSync(file, JSON.stringify({ ...profile, limits: { ...profile.limits, dataverseParallelRequests: DATAVERSE_PARALLEL } }, null, 2), { mode: 0o600 });
+}
 
 // The scale seed's customers name salespeople nobody coupled: a user leaves the owner out, as here.
 mustSucceed('bcsync mappings set', await cli(['mappings', 'set', 'CUSTOMER', '--disable-field', 'owner', '--disable-field', 'ownerType']));
@@ -339,6 +354,8 @@ const figures = {
         loadAverage: r2(baseline.loadAverage),
       }
     : null,
+  // The profile's limits.dataverseParallelRequests (--dataverse-parallel); null: not set.
+  dataverseParallel: DATAVERSE_PARALLEL ?? null,
   stateCouplings: STATE_N,
   stateLoadMs: state ? Math.round(state.loadMs) : null,
   stateLoadCpuMs: state ? Math.round(state.loadCpuMs) : null,
@@ -357,7 +374,7 @@ if (args.json) {
   const lines = [
     `bcsync bench: N = ${fmt(N)} customers (seed scale:${N}), Node ${process.version}, ${figures.cpus} CPUs, emulators ${latency ? 'with DEFAULT_LATENCY' : 'WITHOUT latency (ratios meaningless)'} and the documented limits, seeded in ${s(seedMs)}`,
     '',
-    `bcsync full-sync --mapping CUSTOMER (review included), its own process`,
+    `bcsync full-sync --mapping CUSTOMER (review included), its own process${DATAVERSE_PARALLEL === undefined ? '' : `, the profile holding Dataverse to ${DATAVERSE_PARALLEL} requests in flight`}`,
     `  requests        ${req(c.requests)}: ${fmt(c.requestsPer1000, 2)} per 1,000 records`,
     `  wall            ${s(c.wallMs)}; lower bound ${s(c.lowerBoundMs)} (BC ${s(c.lowerBoundByApiMs.bc)}, Dataverse ${s(c.lowerBoundByApiMs.dataverse)}): ${fmt(c.wallToLowerBound, 2)}x`,
     `  vs the peer     ${c.peerWallMs === null ? 'not run (--no-peer)' : `${s(c.peerWallMs)}: ${fmt(c.wallToPeer, 2)}x the peer's wall`}`,

@@ -63,15 +63,16 @@ export class DataverseSide implements Side {
 
   /**
    * Requests in flight: what the service recommends (`x-ms-dop-hint`, as its answers arrive) when it says, else
-   * the configured number; never beyond 52. Its combined-execution-time limit (20 min per 5 min) is what bounds a
-   * sustained load, and the transport honours the Retry-After it answers with.
+   * the configured number; never beyond the configured number (a profile that asks for fewer leaves room for other
+   * integrations of the same user, whatever the hint) nor beyond 52. Its combined-execution-time limit (20 min per
+   * 5 min) is what bounds a sustained load, and the transport honours the Retry-After it answers with.
    */
   get limits(): Side['limits'] {
     const hint = this.client.dopHint;
     return {
       batchSize: this.client.batchSize,
       pageSize: this.client.maxPageSize,
-      parallelRequests: hint !== undefined ? clampParallel(hint) : this.configuredParallel,
+      parallelRequests: hint !== undefined ? Math.min(clampParallel(hint), this.configuredParallel) : this.configuredParallel,
     };
   }
 

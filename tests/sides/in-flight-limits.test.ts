@@ -40,6 +40,16 @@ describe('requests in flight', () => {
     expect(side.limits.parallelRequests).toBe(7);
   });
 
+  test("Dataverse: a hint above the profile's number does not raise it (the profile leaves room for other integrations)", async () => {
+    const { emu, client } = await dataverse();
+    const side = new DataverseSide(client, { parallelRequests: 10 });
+    await side.count(accounts);
+    expect(emu.requestLog.length).toBeGreaterThan(0);
+    expect(client.dopHint).toBe(52);
+    expect(side.limits.parallelRequests).toBe(10);
+    expect(side.sendingNow()).toBe(10);
+  });
+
   test('Dataverse: the emulator sends its concurrency limit as the hint by default; a hint above 52 is held to 52', async () => {
     const { client } = await dataverse();
     const side = new DataverseSide(client);

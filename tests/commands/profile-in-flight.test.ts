@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { skippingClock, startCli, type CliHarness } from './sync-cli-helper.js';
+import { setProfileLimits, skippingClock, startCli, type CliHarness } from './sync-cli-helper.js';
 
 /**
  * The profile's `limits.dataverseParallelRequests` is a bound the service's `x-ms-dop-hint` cannot raise: a user who
@@ -24,9 +22,7 @@ describe("the profile's requests in flight against Dataverse", () => {
       { clock: skippingClock() },
     );
     expect((await h.cli(['mappings', 'set', 'CUSTOMER', '--disable-field', 'owner', '--disable-field', 'ownerType'])).code).toBe(0);
-    const file = path.join(h.home, 'profiles', 'default.json');
-    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { limits?: Record<string, unknown> };
-    fs.writeFileSync(file, JSON.stringify({ ...profile, limits: { ...profile.limits, dataverseParallelRequests: 2 } }, null, 2), { mode: 0o600 });
+    setProfileLimits(h, { dataverseParallelRequests: 2 });
   });
   afterAll(async () => h?.close());
 

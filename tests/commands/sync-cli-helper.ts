@@ -3,6 +3,7 @@
  * into a throwaway home (the real setup command, so sync/full-sync see what a user's profile holds).
  */
 import fs from 'node:fs/promises';
+import fsSync from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulators } from '../../src/emulators/index.js';
@@ -70,6 +71,13 @@ export async function startCli(options: StartEmulatorsOptions = {}, deps: { cloc
       await fs.rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Sets limits in the harness's profile file, as a user edits it (key `limits`), keeping the rest. */
+export function setProfileLimits(h: CliHarness, limits: Record<string, unknown>): void {
+  const file = path.join(h.home, 'profiles', 'default.json');
+  const profile = JSON.parse(fsSync.readFileSync(file, 'utf8')) as { limits?: Record<string, unknown> };
+  fsSync.writeFileSync(file, JSON.stringify({ ...profile, limits: { ...profile.limits, ...limits } }, null, 2), { mode: 0o600 });
 }
 
 /**

@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { MappingReport } from '../../src/engine/report.js';
-import { skippingClock, startCli, type CliHarness } from './sync-cli-helper.js';
+import { setProfileLimits, skippingClock, startCli, type CliHarness } from './sync-cli-helper.js';
 
 /**
  * A write batch Dataverse keeps throttling past the profile's bound on Retry-After waits
@@ -21,9 +19,7 @@ describe('records left unwritten by throttling', () => {
     const set = await h.cli(['mappings', 'set', 'CUSTOMER', '--disable-field', 'owner', '--disable-field', 'ownerType']);
     expect(set.code).toBe(0);
     // Wait at most one minute for throttling.
-    const file = path.join(h.home, 'profiles', 'default.json');
-    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { limits?: Record<string, unknown> };
-    fs.writeFileSync(file, JSON.stringify({ ...profile, limits: { ...profile.limits, maxThrottleWaitMinutes: 1 } }, null, 2), { mode: 0o600 });
+    setProfileLimits(h, { maxThrottleWaitMinutes: 1 });
   });
   afterAll(async () => h?.close());
 

@@ -138,11 +138,13 @@ export function engineContext(
     signal?: AbortSignal;
     /** Requests in flight per service (the profile's `limits`). */
     parallel?: { bc?: number; dataverse?: number };
+    /** Told when a run is found to be one Dataverse's execution budget will pace (`DataverseSide.expectCreates`). */
+    onPaced?: () => void;
   },
 ): EngineContext {
   return {
     bc: new BcSide(clients.bc, { parallelRequests: input.parallel?.bc }),
-    dataverse: new DataverseSide(clients.dataverse, { parallelRequests: input.parallel?.dataverse }),
+    dataverse: new DataverseSide(clients.dataverse, { parallelRequests: input.parallel?.dataverse, onPaced: input.onPaced }),
     state: input.state,
     intents: input.intents,
     clock: input.clock,

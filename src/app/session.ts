@@ -105,6 +105,7 @@ async function contextOver(
         mappings,
         signal: deps.signal,
         parallel: { bc: profile.limits?.bcParallelRequests, dataverse: profile.limits?.dataverseParallelRequests },
+        onPaced: () => deps.memory.servicePaced(),
       }) };
   } catch (error) {
     await state.close().catch(() => undefined);

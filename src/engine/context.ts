@@ -69,10 +69,11 @@ export interface SyncOptions {
    */
   exclude?: { bc?: readonly string[]; dataverse?: readonly string[] };
   /**
-   * What a full sync's review counted: the uncoupled records whose couplings the run makes. Room for them is made
-   * once, not grown and copied in steps as the run goes.
+   * What a full sync's review counted: the uncoupled records whose couplings the run makes (room for them is made
+   * once, not grown and copied in steps as the run goes), and the creates each side gets from them (a side may hold
+   * fewer requests in flight for a run its service will pace anyway: `Side.expectCreates`).
    */
-  expected?: { newCouplings: number };
+  expected?: { newCouplings: number; creates: { bc: number; dataverse: number } };
 }
 
 export function passesOf(m: IntegrationTableMapping, restrict?: PassDirection): PassDirection[] {

@@ -447,6 +447,9 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   if (options.expected) {
     state.reserveCouplings(m.name, options.expected.newCouplings);
   }
+  // Every run says what it expects (nothing, without a review), so no estimate outlives the run it was made for.
+  ctx.dataverse.expectCreates?.(toDv ? (options.expected?.creates.dataverse ?? 0) : 0);
+  ctx.bc.expectCreates?.(fromDv ? (options.expected?.creates.bc ?? 0) : 0);
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };
   const pipeline = new WritePipeline(() => ({ dataverse: admitted(ctx.dataverse), bc: admitted(ctx.bc) }), ctx.signal);
   const writer: WindowWriter = { applyCtx, pipeline, progress: { done: 0, total: 0 } };

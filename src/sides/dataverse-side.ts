@@ -33,6 +33,36 @@ const RELEASED: Record<string, unknown> = Object.freeze({}) as Record<string, un
 /** Dataverse answers 429 beyond 52 concurrent requests per user (docs/protocols.md §5.2). */
 export const DATAVERSE_MAX_PARALLEL = 52;
 
+/**
+ * Dataverse's combined execution time per user: 20 minutes of requests' execution in any 5 minutes (docs/protocols.md
+ * §5.2). A run whose writes need more than that is paced by the service whatever its width.
+ */
+export const EXECUTION_BUDGET_MS = 1_200_000;
+
+/**
+ * Requests in flight for a run the execution budget will pace: twice what the budget sustains (20 minutes per 5 is 4
+ * requests executing at once on average). Wider, such a run only sends its bursts sooner and then waits them out,
+ * holding every batch in flight (and its encoded body) in memory meanwhile; measured at 1,000,000 customers in README
+ * "Benchmarks".
+ */
+export const PACED_PARALLEL = 8;
+
+/**
+ * The least execution time a create inside a `$batch` is assumed to cost before any answer says: a floor, below the
+ * emulator's model of 3 ms a create (`DEFAULT_LATENCY`); a slower service is found out from the first answers. A run
+ * whose creates need more than the budget even at this cost is narrowed from its first request on, before a wide
+ * first burst has grown the process's memory (README "Benchmarks", peak RSS).
+ */
+export const MIN_EXECUTION_MS_PER_CREATE = 2;
+
+/** A run's expected creates, and what its answered writes took so far (see `expectCreates`). */
+interface PacingEstimate {
+  creates: number;
+  writesAnswered: number;
+  answeredMsBefore: number;
+  paced: boolean;
+}
+
 function clampParallel(n: number): number {
   return Math.max(1, Math.min(DATAVERSE_MAX_PARALLEL, Math.floor(n)));
 }
@@ -42,16 +72,23 @@ export class DataverseSide implements Side {
   readonly name = 'dataverse' as const;
   readonly optionSets: OptionSets;
   private readonly configuredParallel: number;
+  private readonly executionBudgetMs: number;
+  private readonly onPaced?: () => void;
+  private estimate?: PacingEstimate;
 
   /**
    * `parallelRequests`: requests in flight while no answer has carried `x-ms-dop-hint` yet (the profile's
-   * `limits.dataverseParallelRequests`; default and maximum 52, the service's concurrency limit).
+   * `limits.dataverseParallelRequests`; default and maximum 52, the service's concurrency limit). `onPaced`: told
+   * once a run is found to be one the execution budget will pace (`expectCreates`); `executionBudgetMs` is the
+   * service's (tests make it smaller).
    */
   constructor(
     private readonly client: DataverseClient,
-    options: { parallelRequests?: number } = {},
+    options: { parallelRequests?: number; executionBudgetMs?: number; onPaced?: () => void } = {},
   ) {
     this.configuredParallel = clampParallel(options.parallelRequests ?? DATAVERSE_MAX_PARALLEL);
+    this.executionBudgetMs = options.executionBudgetMs ?? EXECUTION_BUDGET_MS;
+    this.onPaced = options.onPaced;
     this.optionSets = {
       list: async (table, attribute) => (await client.getOptionSet(table, attribute)).options,
       insert: (table, attribute, label, value) =>
@@ -76,9 +113,44 @@ export class DataverseSide implements Side {
     };
   }
 
-  /** The transport's bound on requests in flight (halved by a 429 pause, then recovering), within `limits`. */
+  /**
+   * The run about to write expects `creates` creates here (a full sync's review counted them). The side estimates
+   * the execution time they need: at MIN_EXECUTION_MS_PER_CREATE each before any answer, then at the answer time
+   * per write so far. Past the execution budget, the service will pace the run whatever its width, so the side
+   * narrows to PACED_PARALLEL and says so (`onPaced`) before the service has to. A run with no expectation is never
+   * narrowed by this (the transport still halves its width at each 429).
+   */
+  expectCreates(creates: number): void {
+    this.estimate = creates > 0 ? { creates, writesAnswered: 0, answeredMsBefore: this.client.transport.stats().answeredMs.batch, paced: false } : undefined;
+    if (creates * MIN_EXECUTION_MS_PER_CREATE > this.executionBudgetMs) this.pacedNow();
+  }
+
+  private pacedNow(): void {
+    this.estimate!.paced = true;
+    this.onPaced?.();
+  }
+
+  /** Whether the current run was found to be one the execution budget paces (see `expectCreates`). */
+  get pacedByBudget(): boolean {
+    return Boolean(this.estimate?.paced);
+  }
+
+  /** A write request's answers arrived: its writes count in the estimate (see `expectCreates`). */
+  private writesAnswered(writes: number): void {
+    const estimate = this.estimate;
+    if (!estimate || estimate.paced) return;
+    estimate.writesAnswered += writes;
+    const answeredMs = this.client.transport.stats().answeredMs.batch - estimate.answeredMsBefore;
+    if ((answeredMs / estimate.writesAnswered) * estimate.creates > this.executionBudgetMs) this.pacedNow();
+  }
+
+  /**
+   * What the side sends at once now, within `limits`: the transport's bound (halved by a 429 pause, then
+   * recovering), and at most PACED_PARALLEL in a run the execution budget will pace (`expectCreates`).
+   */
   sendingNow(): number {
-    return Math.min(this.limits.parallelRequests, this.client.transport.stats().inFlightLimit);
+    const now = Math.min(this.limits.parallelRequests, this.client.transport.stats().inFlightLimit);
+    return this.estimate?.paced ? Math.min(now, PACED_PARALLEL) : now;
   }
 
   /** The typed table's schema (answers checked, the property named when one is off); a loose one otherwise. */
@@ -198,7 +270,12 @@ export class DataverseSide implements Side {
       const close = operations.push(patch(op.id, { ...state }, '*')) - 1;
       slots.push({ open, main, close });
     }
-    const answer = this.client.batch(operations, { continueOnError: true, answered });
+    const writes = ops.length;
+    const onAnswered = async () => {
+      this.writesAnswered(writes);
+      await answered?.();
+    };
+    const answer = this.client.batch(operations, { continueOnError: true, answered: onAnswered });
     for (const o of operations) if (o.kind === 'raw') o.body = undefined;
     for (const op of ops) if (op.kind !== 'delete') op.fields = RELEASED;
     return { answer, slots };

@@ -137,9 +137,15 @@ export interface Side {
   stats(): SideStats;
   /**
    * Requests the side sends at once right now: fewer than `limits.parallelRequests` while the service paces us
-   * (Dataverse's 429 answers halve its transport's bound, which then recovers). Absent: `limits.parallelRequests`.
+   * (Dataverse's 429 answers halve its transport's bound, which then recovers) or will pace the run whatever its
+   * width (`expectCreates`). Absent: `limits.parallelRequests`.
    */
   sendingNow?(): number;
+  /**
+   * The run about to write expects this many creates on this side (a full sync's review counted them); 0 clears
+   * it. A side whose service budgets execution time (Dataverse) may then hold fewer requests in flight for the run.
+   */
+  expectCreates?(creates: number): void;
   /**
    * Whether creates in this table keep the id the caller chose (Dataverse: always; BC: the custom API's pages
    * only, which insert with the given SystemId). Absent means yes.

@@ -154,7 +154,7 @@ describe("a full sync makes room for what its review counted, once", () => {
       return h.ctx.bc.list(table, query);
     };
     const report = expectClean(
-      await syncMapping({ ...h.ctx, bc }, mapping, { full: true, direction: 'to-dataverse', expected: { newCouplings: 300 } }),
+      await syncMapping({ ...h.ctx, bc }, mapping, { full: true, direction: 'to-dataverse', expected: { newCouplings: 300, creates: { dataverse: 300, bc: 0 } } }),
     );
     expect(report.counts['to-dataverse'].inserted).toBe(300);
     expect(reserved).toEqual([['CUSTOMER', 300, 0]]);

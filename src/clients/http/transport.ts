@@ -102,6 +102,11 @@ export interface TransportStats {
   networkErrors: number;
   byStatusClass: Record<StatusClass, number>;
   byKind: Record<RequestKind, number>;
+  /**
+   * Real time from sending each attempt to the end of its answer, summed per kind over the attempts that got an
+   * HTTP answer (429s included): what the service and the network spent on them, in ms.
+   */
+  answeredMs: Record<RequestKind, number>;
   /** Total time requests spent waiting before retries (Retry-After, backoff, pauses after a 429), ms of the injected clock. */
   waitedMs: number;
   /** Most requests in flight at once since the last reset. */
@@ -161,6 +166,7 @@ function emptyStats(): TransportStats {
     networkErrors: 0,
     byStatusClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
     byKind: { read: 0, create: 0, update: 0, delete: 0, batch: 0, action: 0, token: 0 },
+    answeredMs: { read: 0, create: 0, update: 0, delete: 0, batch: 0, action: 0, token: 0 },
     waitedMs: 0,
     peakInFlight: 0,
     inFlightLimit: 0,
@@ -285,6 +291,7 @@ export class HttpTransport {
       ...this.counters,
       byStatusClass: { ...this.counters.byStatusClass },
       byKind: { ...this.counters.byKind },
+      answeredMs: { ...this.counters.answeredMs },
       peakInFlight: this.slots.peakInFlight,
       inFlightLimit: this.inFlightLimit(this.clock.now()),
       lowestInFlightLimit: this.slots.lowestLimit,
@@ -420,6 +427,7 @@ export class HttpTransport {
       }
 
       this.counters.byStatusClass[statusClass(response.status)] += 1;
+      this.counters.answeredMs[request.kind] += performance.now() - started;
       if (response.status === 429) this.counters.throttled += 1;
 
       if (response.status === 401 && auth && authorization !== undefined && !reauthenticated) {

@@ -331,7 +331,10 @@ async function runOne(
     exclude = exclusions(match);
   }
   try {
-    const expected = { newCouplings: counts.uncoupledBc + counts.uncoupledDataverse };
+    const expected = {
+      newCouplings: counts.uncoupledBc + counts.uncoupledDataverse,
+      creates: { dataverse: counts.uncoupledBc, bc: counts.uncoupledDataverse },
+    };
     const report = await runMappingShown(deps, session, m, { full: true, dryRun: opts.dryRun, exclude, expected });
     if (report.unavailable) return { mapping: m.name, status: 'unavailable', match, report, message: report.message };
     return { mapping: m.name, status: 'synchronized', match, report };

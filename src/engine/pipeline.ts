@@ -14,6 +14,8 @@ export type WriteSide = 'bc' | 'dataverse';
 export interface SideLimits {
   batchSize: number;
   parallelRequests: number;
+  /** The side sends fewer than it may (the service paces the run): its slots are fewer than its limits say. */
+  narrowed?: boolean;
 }
 
 function writesOf(record: RecordPlan): { dataverse: number; bc: number } {
@@ -189,6 +191,20 @@ export class WritePipeline {
   private wake(): void {
     for (const resolve of this.waiting.splice(0)) resolve();
   }
+
+  /**
+   * The batches a window writing to these sides need have planned ahead: as many as the widest of them has slots
+   * while they are narrowed (the service paces the run); no bound while any of them sends at full width.
+   */
+  planAhead(sides: ReadonlySet<WriteSide>): number {
+    const limits = this.limits();
+    let width = 0;
+    for (const side of sides) {
+      if (!limits[side].narrowed) return Infinity;
+      width = Math.max(width, limits[side].parallelRequests);
+    }
+    return width;
+  }
 }
 
 /**
@@ -200,6 +216,11 @@ export class WindowHandOver {
   private readonly queue: Slice[] = [];
   private wake?: () => void;
   private ended = false;
+  /** Handing over is done (every slice handed over, or it stopped). */
+  private settled = false;
+  private readonly shrinking: Array<() => void> = [];
+  /** The sides its slices write to. */
+  private readonly sides = new Set<WriteSide>();
   /** The landing of every slice handed over. */
   readonly landing: Array<Promise<void>> = [];
   /** Resolves once every slice has been handed over (not landed); rejects when a window before this one failed. */
@@ -218,6 +239,7 @@ export class WindowHandOver {
 
   push(slices: readonly Slice[]): void {
     if (!slices.length) return;
+    for (const slice of slices) for (const side of ['dataverse', 'bc'] as const) if (slice.writes[side] > 0) this.sides.add(side);
     this.queue.push(...slices);
     this.wake?.();
   }
@@ -228,17 +250,38 @@ export class WindowHandOver {
     this.wake?.();
   }
 
+  /**
+   * Resolves once no more of its slices wait to be handed over than `WritePipeline.planAhead` allows, or handing over
+   * is done (or stopped). The next window is read and planned then. Through a narrow pipe (a run the service paces)
+   * a window's 20 batches drain slowly, and a second window planned behind them held ~20 MB at 20,000 records a
+   * page; now a run holds about the pipe's width of planned batches waiting. At full width nothing changes: the next
+   * window is read as this one begins handing over, so the pipe never empties at a page boundary.
+   */
+  async fewLeft(): Promise<void> {
+    while (!this.settled && this.queue.length > this.pipeline.planAhead(this.sides)) await new Promise<void>((resolve) => this.shrinking.push(resolve));
+  }
+
+  private shrunk(): void {
+    for (const resolve of this.shrinking.splice(0)) resolve();
+  }
+
   private async run(): Promise<void> {
-    await this.started;
-    for (;;) {
-      const slice = this.queue.shift();
-      if (slice) {
-        this.landing.push(...(await this.pipeline.handOver([slice], this.write)));
-        continue;
+    try {
+      await this.started;
+      for (;;) {
+        const slice = this.queue.shift();
+        if (slice) {
+          this.shrunk();
+          this.landing.push(...(await this.pipeline.handOver([slice], this.write)));
+          continue;
+        }
+        if (this.ended) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
       }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
+    } finally {
+      this.settled = true;
+      this.shrunk();
     }
   }
 }

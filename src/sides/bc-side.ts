@@ -87,7 +87,8 @@ export class BcSide implements Side {
     const conditions: FilterCondition[] = [...(query.ignoreTableFilter ? [] : table.filter), ...(query.where ?? [])];
     if (query.modifiedAfter) conditions.push({ field: table.modifiedField, op: 'gt', value: query.modifiedAfter });
     const filter = toODataFilter(conditions) || undefined;
-    return mapPages(this.client.list(this.resource(table), { filter, select: this.select(table) }), (r) => pageRec(r as Record<string, unknown>));
+    const pages = this.client.list(this.resource(table), { filter, select: this.select(table) }, { pagesAhead: query.pagesAhead });
+    return mapPages(pages, (r) => pageRec(r as Record<string, unknown>));
   }
 
   async get(table: SideTable, ids: string[]): Promise<Rec[]> {

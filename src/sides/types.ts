@@ -49,6 +49,12 @@ export interface ListQuery {
    * after `since`, i.e. the rows this run's own writes produced, so a later pass does not read them back.
    */
   exceptModifiedBy?: { userId: string; since: string };
+  /**
+   * Business Central only: pages the side may have asked for that the reader has not taken, read as each page
+   * arrives: 2 (the default) lets the chain of page requests run at the service's pace; 1 asks for the next page as
+   * the reader takes one (a reader held up by its writes, whose pages fetched further ahead would only wait).
+   */
+  pagesAhead?: () => 1 | 2;
 }
 
 export type WriteOp =

@@ -185,6 +185,39 @@ describe('paging', () => {
     expect(fetched).toEqual(['u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
   });
 
+  test('with pagesAhead 1, the next page is asked for as the reader takes one: one waits unread; read again as each page arrives', async () => {
+    const fetched: string[] = [];
+    const link = (n: number) => (n < 6 ? `,"@odata.nextLink":"u${n + 1}"` : '');
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+    let ahead: 1 | 2 = 1;
+    const pages = pageThrough(
+      { url: 'u1', headers: {} },
+      async (r) => {
+        fetched.push(r.url);
+        return new PageText(`{"value":[${r.url.slice(1)}]${link(Number(r.url.slice(1)))}}`);
+      },
+      { pagesAhead: () => ahead },
+    );
+    expect((await pages.next()).value?.value).toEqual([1]);
+    // The reader holds page 1: page 2 was asked for as it took page 1, and waits unread; page 3 is not asked for.
+    await turns(50);
+    expect(fetched).toEqual(['u1', 'u2']);
+    expect((await pages.next()).value?.value).toEqual([2]);
+    await turns(50);
+    expect(fetched).toEqual(['u1', 'u2', 'u3']);
+    // Back to two (the writes caught up): page 4 is asked for as soon as page 3's text is in.
+    ahead = 2;
+    expect((await pages.next()).value?.value).toEqual([3]);
+    await turns(50);
+    expect(fetched).toEqual(['u1', 'u2', 'u3', 'u4', 'u5']);
+    const rest: unknown[] = [];
+    for await (const page of { [Symbol.asyncIterator]: () => pages }) rest.push(...page.value);
+    expect(rest).toEqual([4, 5, 6]);
+    expect(fetched).toEqual(['u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
+  });
+
   test("a page the reader holds no longer holds its text (megabytes): only the pages not yet taken keep theirs", async () => {
     const made: PageText[] = [];
     const turns = async (n: number) => {

@@ -3,8 +3,10 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { BcClient } from '../../src/clients/bc/client.js';
 import { counterpartId } from '../../src/engine/ids.js';
-import { HandledBcRecords } from '../../src/engine/read.js';
-import { syncMapping } from '../../src/engine/run.js';
+import type { SyncPlan } from '../../src/engine/plan.js';
+import { HandledBcRecords, WindowReader } from '../../src/engine/read.js';
+import { PLAN_CHUNK, planChunks, syncMapping } from '../../src/engine/run.js';
+import { bcTable, dataverseTable } from '../../src/engine/tables.js';
 import { BcSide } from '../../src/sides/bc-side.js';
 import type { ListQuery, Rec, Side, SideTable } from '../../src/sides/types.js';
 import { SCALE_CUSTOMER_DISABLED_FIELDS, expectClean, withFieldsDisabled } from '../helpers/engine-acceptance.js';
@@ -164,6 +166,63 @@ describe("a full sync makes room for what its review counted, once", () => {
     expect(bytes).toBeGreaterThanOrEqual(300 * 73);
     // Afterwards only the arena of merge bases was made (its first 64 KiB); the columns and id tables stayed.
     expect(after.bytes - bytes).toBe(64 * 1024);
+  });
+});
+
+describe('a run tells each side the creates it expects (DataverseSide narrows a run its execution budget will pace)', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:30' });
+  });
+  afterAll(async () => h?.close());
+
+  test("a full sync's review counts go to the sides it writes to; a run without a review clears them", async () => {
+    const mapping = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+    const told: Array<[string, number]> = [];
+    const spy = (side: Side): Side => {
+      const wrapped: Side = Object.create(side);
+      wrapped.expectCreates = (n) => {
+        told.push([side.name, n]);
+        side.expectCreates?.(n);
+      };
+      return wrapped;
+    };
+    const ctx = { ...h.ctx, bc: spy(h.ctx.bc), dataverse: spy(h.ctx.dataverse) };
+    expectClean(await syncMapping(ctx, mapping, { full: true, direction: 'to-dataverse', expected: { newCouplings: 30, creates: { dataverse: 30, bc: 7 } } }));
+    // One way to Dataverse: BC gets no creates from this run, whatever the review counted.
+    expect(told).toEqual([['dataverse', 30], ['bc', 0]]);
+    told.length = 0;
+    expectClean(await syncMapping(ctx, mapping));
+    expect(told).toEqual([['dataverse', 0], ['bc', 0]]);
+  });
+});
+
+describe("a window's records are let go as it is planned", () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: 'scale:1200' });
+  });
+  afterAll(async () => h?.close());
+
+  test('each chunk of pairs leaves the window once it is sliced off to be planned, the rest stays until its turn', async () => {
+    const m = withFieldsDisabled(h.mapping('CUSTOMER'), SCALE_CUSTOMER_DISABLED_FIELDS);
+    const tables = { bc: bcTable(m), dataverse: dataverseTable(m, h.ctx.dataverseCompanyId) };
+    const reader = new WindowReader(h.ctx, m, tables, { full: true }, {}, { toDv: true, fromDv: false });
+    const pages = h.ctx.bc.list(tables.bc)[Symbol.asyncIterator]();
+    const page = (await pages.next()).value as Rec[];
+    await pages.return?.();
+    expect(page).toHaveLength(1200);
+    const window = await reader.read(page, []);
+    const chunks = planChunks(m, window, reader);
+    const first = await chunks.next();
+    expect((first.value as SyncPlan).records).toHaveLength(PLAN_CHUNK);
+    // The first chunk's records are no longer the window's: the page's records go as its plan grows.
+    expect(window.pairs.slice(0, PLAN_CHUNK).every((p) => p === undefined)).toBe(true);
+    expect(window.pairs.slice(PLAN_CHUNK).every((p) => p?.bc !== undefined)).toBe(true);
+    let planned = PLAN_CHUNK;
+    for await (const part of chunks) planned += part.records.length;
+    expect(planned).toBe(1200);
+    expect(window.pairs.every((p) => p === undefined)).toBe(true);
   });
 });
 

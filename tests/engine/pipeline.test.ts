@@ -53,6 +53,8 @@ interface Started {
   /** Batches of each window landed when this one started. */
   landedOfWindow: (window: number) => number;
   recordsReadNotLanded: number;
+  /** Records read and not yet handed to the side (planned or waiting to be), this batch's excluded. */
+  recordsReadNotStarted: number;
   /** BC pages asked of the service so far (whether or not the side has handed them out yet). */
   pagesAsked: number;
 }
@@ -74,6 +76,7 @@ function gatedDataverse(real: Side, bc: CountedBcSide, total: number, pagesAsked
   let inFlight = 0;
   let recordsInFlight = 0;
   let landedRecords = 0;
+  let startedRecords = 0;
   const peak = { batches: 0, records: 0 };
   let watchdog: NodeJS.Timeout | undefined;
   // Only a pipe that cannot start another batch before some land ever waits this long (ten seconds without a new
@@ -96,7 +99,14 @@ function gatedDataverse(real: Side, bc: CountedBcSide, total: number, pagesAsked
   side.write = async (table: SideTable, ops: WriteOp[]): Promise<WriteResult[]> => {
     const window = bc.pageOfCounterpart.get(ops[0]!.id)!;
     const snapshot = [...landed];
-    started.push({ window, landedOfWindow: (w) => snapshot.filter((x) => x === w).length, recordsReadNotLanded: bc.recordsRead - landedRecords, pagesAsked: pagesAsked() });
+    startedRecords += ops.length;
+    started.push({
+      window,
+      landedOfWindow: (w) => snapshot.filter((x) => x === w).length,
+      recordsReadNotLanded: bc.recordsRead - landedRecords,
+      recordsReadNotStarted: bc.recordsRead - startedRecords,
+      pagesAsked: pagesAsked(),
+    });
     inFlight++;
     recordsInFlight += ops.length;
     peak.batches = Math.max(peak.batches, inFlight);
@@ -186,6 +196,32 @@ describe('while the service paces us, the pipeline hands over only what the side
     // Batches beyond what is sent would wait in the transport, encoded, each with its body and records.
     expect(gate.peak.batches).toBe(4);
     expect(gate.peak.records).toBe(4 * BATCH);
+    expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
+  }, 60_000);
+});
+
+describe('through a narrow pipe, a run plans about its width ahead, not a whole window more', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngineHarness({ seed: `scale:${RECORDS}` });
+  });
+  afterAll(async () => h?.close());
+
+  test("through a pipe of 1, the next window is read only once this one has 1 batch left to hand over, and one page is asked for ahead, not two", async () => {
+    const { emu } = h;
+    const { gate } = await gatedFullSync(h, 1);
+    expect(emu.requestLog.filter((e) => e.api === 'dataverse' && e.path === '$batch')).toHaveLength(RECORDS / BATCH);
+    expect(gate.peak.batches).toBe(1);
+    // Read and not yet at the side, at most: the next window's page, and of this window the batch left to hand over,
+    // the one waiting for the slot and the one whose intents are being written (80). Read as soon as this window
+    // began handing over, the next page came on top of all 5 of its batches (100).
+    // Pages asked of BC as a batch of a later window starts: that window's, the next one's and one the pager asks
+    // for ahead (the side sends fewer than it may: pages wait for the writes). Two ahead, as at full width, made it 4.
+    const steady = gate.started.filter((s) => s.window >= 2);
+    expect(Math.max(...steady.map((s) => s.pagesAsked - s.window))).toBeLessThanOrEqual(3);
+    const held = Math.max(...gate.started.map((s) => s.recordsReadNotStarted));
+    expect(held).toBeLessThanOrEqual(PAGE + 3 * BATCH);
+    expect(held).toBeGreaterThan(PAGE);
     expect(h.state.counts('CUSTOMER').couplings).toBe(RECORDS);
   }, 60_000);
 });

@@ -140,7 +140,7 @@ export class BcClient {
         ? this.maxPageSize
         : checkLimit('Business Central page size', 'maxPageSize', options.maxPageSize, BC_MAX_PAGE_SIZE);
     const q = withId(query);
-    return this.pages(resolved, withQuery(resolved.collectionUrl, q), q?.select, preferHeader([`odata.maxpagesize=${pageSize}`]));
+    return this.pages(resolved, withQuery(resolved.collectionUrl, q), q?.select, preferHeader([`odata.maxpagesize=${pageSize}`]), options?.pagesAhead);
   }
 
   /** `GET <resource>/$count` (with the query's `$filter`): how many records match, in one request. */
@@ -299,11 +299,11 @@ export class BcClient {
     return recordValidator(resolved.schema, context);
   }
 
-  private pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined): AsyncIterable<T[]> {
+  private pages<T>(resolved: Resolved<T>, firstUrl: string, select: readonly string[] | undefined, prefer: string | undefined, pagesAhead?: () => 1 | 2): AsyncIterable<T[]> {
     // Business Central has no delta links any more (removed in 2024 wave 1, docs/protocols.md §4.2): changes are read
     // with a lastModifiedDateTime filter, so no odata.track-changes here and a stray @odata.deltaLink is ignored.
     const headers: Record<string, string> = { ...READ_ONLY_INTENT, ...(prefer ? { Prefer: prefer } : {}) };
-    const read: CollectionRead = { url: firstUrl, headers, serviceRoot: resolved.apiRoot, action: `GET ${resolved.label}`, resource: resolved.resource.entitySet };
+    const read: CollectionRead = { url: firstUrl, headers, serviceRoot: resolved.apiRoot, action: `GET ${resolved.label}`, resource: resolved.resource.entitySet, pagesAhead };
     return this.http.rows(read, this.validator(resolved, select));
   }
 

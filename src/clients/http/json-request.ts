@@ -57,6 +57,8 @@ export interface CollectionRead {
   action: string;
   /** For shape errors: the entity set. */
   resource: string;
+  /** Pages asked for that the reader has not taken, at most (`pageThrough`; default 2). */
+  pagesAhead?: () => 1 | 2;
 }
 
 export class JsonRequester {
@@ -116,7 +118,7 @@ export class JsonRequester {
       return new PageText(res.text());
     };
     try {
-      yield* pageThrough({ url: read.url, headers: read.headers }, fetchPage);
+      yield* pageThrough({ url: read.url, headers: read.headers }, fetchPage, { pagesAhead: read.pagesAhead });
     } catch (err) {
       if (err instanceof CollectionShapeError) throw new ResponseShapeError(read.resource, undefined, 'value', err.message);
       throw err;
@@ -133,6 +135,8 @@ export class JsonRequester {
 export interface ListOptions {
   /** Rows per page for this read, instead of the client's maxPageSize. */
   maxPageSize?: number;
+  /** Pages asked for that the reader has not taken, at most, read as each page arrives (default 2). */
+  pagesAhead?: () => 1 | 2;
 }
 
 /** `list(target, query, schema?, options?)`: the third argument is either a schema for the rows or the options. */

@@ -97,7 +97,8 @@ export function nextLinkAtEnd(text: string): string | undefined {
  *
  * The chain of requests runs at the service's pace, not the reader's: when a page's text (`PageText`) arrives, its
  * nextLink is read off the end and the next page is asked for at once, also while the reader is still working on
- * the page before it; at most two pages the reader has not taken wait (one received, one on its way). A service
+ * the page before it; at most two pages the reader has not taken wait (one received, one on its way), or one
+ * (`pagesAhead`, read as each page arrives: a reader held up by something else, whose pages would only wait). A service
  * that pages one after another (BC's 20,000-row pages) then does not wait for the reader: asked for only once the
  * reader wanted the page before, the next page waited whenever planning a page took longer than the service took
  * to answer the next. A page given as a parsed body is followed once the reader takes it. The parsed page has the
@@ -107,6 +108,7 @@ export function nextLinkAtEnd(text: string): string | undefined {
 export async function* pageThrough(
   first: PageRequest,
   fetchPage: (request: PageRequest) => Promise<unknown>,
+  options: { pagesAhead?: () => 1 | 2 } = {},
 ): AsyncGenerator<CollectionPage, void, undefined> {
   const seen = new Set<string>([first.url]);
   /** Pages asked for and not yet handed to the reader, by position. */
@@ -115,6 +117,7 @@ export async function* pageThrough(
   let taken = 0;
   let stopped = false;
   const readerMoved: Array<() => void> = [];
+  const twoAhead = (): boolean => (options.pagesAhead?.() ?? 2) === 2;
 
   const start = (index: number, url: string): void => {
     const fetch: Fetch = { arrival: Promise.resolve({ fetched: undefined }), dropped: false };
@@ -122,9 +125,10 @@ export async function* pageThrough(
       if (!(fetched instanceof PageText)) return { fetched };
       const ahead = nextLinkAtEnd(fetched.text);
       if (ahead === undefined || seen.has(ahead)) return { fetched };
-      // Not beyond two pages the reader has not taken: this one, and the one asked for now.
-      while (taken < index && !stopped && !fetch.dropped) await new Promise<void>((resolve) => readerMoved.push(resolve));
-      if (stopped || fetch.dropped) return { fetched };
+      // Not beyond two pages the reader has not taken: this one, and the one asked for now. With one, the reader
+      // asks for the next page as it takes this one (below: the text's word was not followed).
+      while (taken < index && !stopped && !fetch.dropped && twoAhead()) await new Promise<void>((resolve) => readerMoved.push(resolve));
+      if (stopped || fetch.dropped || !twoAhead()) return { fetched };
       await follow(index + 1, ahead);
       return { fetched, ahead };
     });
@@ -154,8 +158,8 @@ export async function* pageThrough(
       const nextLink = page.nextLink;
       const repeated = nextLink !== undefined && seen.has(nextLink) && nextLink !== ahead;
       if (nextLink !== ahead) {
-        // The text's end said otherwise than the parsed page (never with either service): the request sent on its
-        // word is dropped, its answer unread.
+        // The text's word was not followed (one page ahead only, or no link at the text's end), or it said otherwise
+        // than the parsed page (never with either service): a request sent on it is dropped, its answer unread.
         const wrong = fetches[index + 1];
         if (wrong) wrong.dropped = true;
         fetches.length = index + 1;

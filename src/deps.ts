@@ -8,9 +8,12 @@ import type { Io } from './io/io.js';
 import { Output, PROGRESS_MODES, type ProgressMode } from './io/output.js';
 import { InquirerPrompter, type Prompter } from './io/prompter.js';
 
-/** What the process does about its memory when a service begins to pace the run (the CLI's: `src/app/memory-policy.ts`). */
+/** What the process does about its memory once a service paces the run (the CLI's: `src/app/memory-policy.ts`). */
 export interface MemoryPolicy {
-  /** A service began to pace the run: a throttled answer's Retry-After started a pause. */
+  /**
+   * A service paces the run: a throttled answer's Retry-After started a pause, or Dataverse found the run to be one
+   * its execution budget will pace (`DataverseSide.expectCreates`).
+   */
   servicePaced(): void;
 }
 

@@ -457,7 +457,8 @@ async function syncRecords(ctx: EngineContext, m: IntegrationTableMapping, optio
   if (options.expected) {
     state.reserveCouplings(m.name, options.expected.newCouplings);
   }
-  // Every run says what it expects (nothing, without a review), so no estimate outlives the run it was made for.
+  // Every record mapping's run says what it expects (nothing, without a review): an estimate made for one run is not
+  // carried into the next mapping's.
   ctx.dataverse.expectCreates?.(toDv ? (options.expected?.creates.dataverse ?? 0) : 0);
   ctx.bc.expectCreates?.(fromDv ? (options.expected?.creates.bc ?? 0) : 0);
   const result: RecordsResult = { counts: { 'to-dataverse': emptyCounts(), 'from-dataverse': emptyCounts() }, records: [], plan: { mapping: m.name, records: [] } };

@@ -143,7 +143,7 @@ export function writeGuid(words: Uint32Array, at: number, out: Uint8Array, to: n
   return to + 36;
 }
 
-/** Hash of a GUID's words for an open-addressing table (callers mask the low bits). */
+/** Hash of a GUID's words for an open-addressing table (its high bits choose the slot: `slotOf` in coupling-table.ts). */
 export function guidHash(w0: number, w1: number, w2: number, w3: number): number {
   let h = Math.imul(w3 ^ Math.imul(w2, 0x85ebca77) ^ Math.imul(w1, 0xc2b2ae3d) ^ Math.imul(w0, 0x27d4eb2f), 0x9e3779b1);
   h ^= h >>> 15;

@@ -48,8 +48,23 @@ const PENDING = 16;
 /** Handled by the sync in progress (`markHandled`): never written anywhere, cleared when a sync starts reading. */
 const HANDLED = 32;
 
+/** Seconds from 0000-01-01 to 1970-01-01 (proleptic Gregorian): the origin of a time's 6 bytes. */
+const SECONDS_BEFORE_1970 = 62_167_219_200;
+
 const EMPTY = -1;
 const REMOVED = -2;
+/**
+ * Id tables are filled to at most 70% and sized to that, not to a power of two: a million couplings take 2 x 5.7 MB
+ * of slots instead of 2 x 8.4 MB (at most half full in 2^21). Linear probing at 70% looks at ~2 slots for an id
+ * present and ~6 for one absent.
+ */
+const MAX_LOAD = 0.7;
+
+/** The slot an id's hash starts at among `n` (the hash's high bits: no power of two needed, no division). */
+function slotOf(hash: number, n: number): number {
+  return Math.floor((hash / 4294967296) * n);
+}
+
 const CACHE_SIZE = 8192;
 
 /** Keys in `texts`: row * 8 + field (0 bcId, 1 dataverseId, 2-4 the times). */
@@ -113,8 +128,14 @@ export class CouplingTable {
   private capacity = 0;
   /** Per side, four 32-bit words per row: the GUID. */
   readonly words: [Uint32Array, Uint32Array] = [new Uint32Array(0), new Uint32Array(0)];
-  /** coupledAt, bcModifiedAt, dataverseModifiedAt per row: milliseconds and format code (codecs.ts). */
-  private times = new Float64Array(0);
+  /**
+   * coupledAt, bcModifiedAt, dataverseModifiedAt per row: the time in 6 bytes (`timeSeconds`: seconds since the
+   * year 0000, low 32 bits; `timeMillis`: milliseconds in 10 bits, the seconds' high bits above) and a format code
+   * (codecs.ts). 6 bytes instead of a Float64's 8: 6 MB for a million couplings. Years 0000-8700; any other is kept
+   * as text.
+   */
+  private timeSeconds = new Uint32Array(0);
+  private timeMillis = new Uint16Array(0);
   private timeCodes = new Uint8Array(0);
   /** to-Dataverse result + 3 * to-BC result (0 none, 1 success, 2 failure). */
   private results = new Uint8Array(0);
@@ -123,7 +144,7 @@ export class CouplingTable {
    * Where each row's `extra` JSON is in the table's extras log: positions below `spilled` are in the scratch file,
    * the rest in `arena` at `position - spilled` (README.md "In memory": extras in memory or spilled).
    */
-  private extraAt = new Float64Array(0);
+  private extraAt: Uint32Array | Float64Array = new Uint32Array(0);
   private extraLength = new Uint32Array(0);
   private arena = Buffer.alloc(0);
   private arenaUsed = 0;
@@ -172,7 +193,7 @@ export class CouplingTable {
   reserve(rows: number): void {
     if (rows > this.capacity) this.resize(rows);
     for (const side of [0, 1] as const) {
-      if (this.slots[side].length < rows * 2) this.rehash(side, rows);
+      if (this.slots[side].length * MAX_LOAD < rows) this.rehash(side, rows);
     }
   }
 
@@ -198,8 +219,8 @@ export class CouplingTable {
   /** Bytes held by the columns, arena and index tables (typed arrays only: what a row costs at minimum). */
   get columnBytes(): number {
     return (
-      this.words[0].byteLength + this.words[1].byteLength + this.times.byteLength + this.timeCodes.byteLength + this.results.byteLength +
-      this.flags.byteLength + this.extraAt.byteLength + this.extraLength.byteLength + this.arena.byteLength +
+      this.words[0].byteLength + this.words[1].byteLength + this.timeSeconds.byteLength + this.timeMillis.byteLength +
+      this.timeCodes.byteLength + this.results.byteLength + this.flags.byteLength + this.extraAt.byteLength + this.extraLength.byteLength + this.arena.byteLength +
       this.slots[0].byteLength + this.slots[1].byteLength
     );
   }
@@ -215,10 +236,10 @@ export class CouplingTable {
 
   findGuid(side: IdSide, w0: number, w1: number, w2: number, w3: number): number {
     const slots = this.slots[side];
-    const mask = slots.length - 1;
+    const n = slots.length;
     const words = this.words[side];
     const textFlag = TEXT_ID[side];
-    for (let i = guidHash(w0, w1, w2, w3) & mask; ; i = (i + 1) & mask) {
+    for (let i = slotOf(guidHash(w0, w1, w2, w3), n); ; i = i + 1 < n ? i + 1 : 0) {
       const row = slots[i]!;
       if (row === EMPTY) return -1;
       if (row === REMOVED || (this.flags[row]! & textFlag) !== 0) continue;
@@ -229,9 +250,9 @@ export class CouplingTable {
 
   private findText(side: IdSide, id: string): number {
     const slots = this.slots[side];
-    const mask = slots.length - 1;
+    const n = slots.length;
     const textFlag = TEXT_ID[side];
-    for (let i = textHash(id) & mask; ; i = (i + 1) & mask) {
+    for (let i = slotOf(textHash(id), n); ; i = i + 1 < n ? i + 1 : 0) {
       const row = slots[i]!;
       if (row === EMPTY) return -1;
       if (row === REMOVED || (this.flags[row]! & textFlag) === 0) continue;
@@ -309,7 +330,7 @@ export class CouplingTable {
     const code = this.timeCodes[row * 3 + k]!;
     if (code === TIME_NONE) return undefined;
     if (code === TIME_TEXT) return this.texts.get(row * 8 + TIME_FIELD + k);
-    const ms = this.times[row * 3 + k]!;
+    const ms = this.timeMs(row * 3 + k);
     // Per column, the last string given: couplings made together share coupledAt, and often their Dataverse second.
     if (ms !== this.lastTimeMs[k] || code !== this.lastTimeCode[k]) {
       this.lastTimeMs[k] = ms;
@@ -458,7 +479,7 @@ export class CouplingTable {
       out[p++] = 0x2c;
       out[p++] = 0x22;
       const code = this.timeCodes[row * 3 + k]!;
-      if (code !== TIME_NONE) p = writeTime(this.times[row * 3 + k]!, code, out, p);
+      if (code !== TIME_NONE) p = writeTime(this.timeMs(row * 3 + k), code, out, p);
       out[p++] = 0x22;
     }
     const r = this.results[row]!;
@@ -695,9 +716,28 @@ export class CouplingTable {
       this.setTimeCode[k] = code;
       this.setTimeMs[k] = ms;
     }
-    this.timeCodes[at] = code;
-    if (code === TIME_TEXT) this.texts.set(row * 8 + TIME_FIELD + k, text);
-    else this.times[at] = ms;
+    if (code !== TIME_TEXT && this.putMs(at, ms)) {
+      this.timeCodes[at] = code;
+    } else {
+      this.timeCodes[at] = TIME_TEXT;
+      this.texts.set(row * 8 + TIME_FIELD + k, text);
+    }
+  }
+
+  private timeMs(at: number): number {
+    const packed = this.timeMillis[at]!;
+    return ((packed >>> 10) * 2 ** 32 + this.timeSeconds[at]! - SECONDS_BEFORE_1970) * 1000 + (packed & 1023);
+  }
+
+  /** Puts the time in its 6 bytes; false when it is out of their range (then the caller keeps the text). */
+  private putMs(at: number, ms: number): boolean {
+    const seconds = Math.floor(ms / 1000);
+    const since0 = seconds + SECONDS_BEFORE_1970;
+    if (since0 < 0 || since0 >= 2 ** 38) return false;
+    const high = Math.floor(since0 / 2 ** 32);
+    this.timeSeconds[at] = since0 - high * 2 ** 32;
+    this.timeMillis[at] = (ms - seconds * 1000) | (high << 10);
+    return true;
   }
 
   private readonly setTimeText = ['', '', ''];
@@ -706,8 +746,8 @@ export class CouplingTable {
 
   /** Sets a time already decoded (codecs.ts `timeFromBytes`). */
   setDecodedTime(row: number, k: number, code: number, ms: number): void {
-    this.timeCodes[row * 3 + k] = code;
-    this.times[row * 3 + k] = ms;
+    if (this.putMs(row * 3 + k, ms)) this.timeCodes[row * 3 + k] = code;
+    else this.setTime(row, k, timeText(ms, code));
   }
 
   setResults(row: number, results: number): void {
@@ -727,7 +767,7 @@ export class CouplingTable {
     const length = Buffer.byteLength(text);
     this.reserveArena(length);
     this.arena.write(text, this.arenaUsed, 'utf8');
-    this.extraAt[row] = this.spilled + this.arenaUsed;
+    this.setExtraAt(row, this.spilled + this.arenaUsed);
     this.extraLength[row] = length;
     this.arenaUsed += length;
   }
@@ -738,9 +778,15 @@ export class CouplingTable {
     const length = end - start;
     this.reserveArena(length);
     copyBytes(src, start, length, this.arena, this.arenaUsed);
-    this.extraAt[row] = this.spilled + this.arenaUsed;
+    this.setExtraAt(row, this.spilled + this.arenaUsed);
     this.extraLength[row] = length;
     this.arenaUsed += length;
+  }
+
+  private setExtraAt(row: number, position: number): void {
+    // 32 bits until 4 GiB of values went through the log (replaced ones count): then 64-bit positions, once.
+    if (position >= 2 ** 32 && this.extraAt instanceof Uint32Array) this.extraAt = Float64Array.from(this.extraAt);
+    this.extraAt[row] = position;
   }
 
   /**
@@ -778,7 +824,7 @@ export class CouplingTable {
       if (n === 0) continue;
       // Only ever before anything was spilled (a spilling table writes its arena out instead): positions are offsets.
       copyBytes(this.arena, this.extraAt[row]!, n, next, used);
-      this.extraAt[row] = used;
+      this.setExtraAt(row, used);
       used += n;
     }
     this.arena = next;
@@ -823,18 +869,19 @@ export class CouplingTable {
   }
 
   private resize(capacity: number): void {
-    const grow = <T extends Float64Array | Uint32Array | Uint8Array>(old: T, make: (n: number) => T, per: number): T => {
+    const grow = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(old: T, make: (n: number) => T, per: number): T => {
       const next = make(capacity * per);
       next.set(old.subarray(0, this.length * per));
       return next;
     };
     this.words[0] = grow(this.words[0], (n) => new Uint32Array(n), 4);
     this.words[1] = grow(this.words[1], (n) => new Uint32Array(n), 4);
-    this.times = grow(this.times, (n) => new Float64Array(n), 3);
+    this.timeSeconds = grow(this.timeSeconds, (n) => new Uint32Array(n), 3);
+    this.timeMillis = grow(this.timeMillis, (n) => new Uint16Array(n), 3);
     this.timeCodes = grow(this.timeCodes, (n) => new Uint8Array(n), 3);
     this.results = grow(this.results, (n) => new Uint8Array(n), 1);
     this.flags = grow(this.flags, (n) => new Uint8Array(n), 1);
-    this.extraAt = grow(this.extraAt, (n) => new Float64Array(n), 1);
+    this.extraAt = this.extraAt instanceof Float64Array ? grow(this.extraAt, (n) => new Float64Array(n), 1) : grow(this.extraAt, (n) => new Uint32Array(n), 1);
     this.extraLength = grow(this.extraLength, (n) => new Uint32Array(n), 1);
     this.capacity = capacity;
     const cacheSize = Math.min(CACHE_SIZE, 2 ** Math.ceil(Math.log2(Math.max(16, capacity))));
@@ -850,16 +897,16 @@ export class CouplingTable {
 
   /** Enters `row` under its id on `side`; returns the live row already holding that id (nothing entered), or -1. */
   private insert(side: IdSide, row: number): number {
-    if ((this.filled[side]! + 1) * 2 > this.slots[side].length) this.rehash(side, Math.ceil((this.size + 1) * 1.5));
+    if (this.filled[side]! + 1 > this.slots[side].length * MAX_LOAD) this.rehash(side, Math.ceil((this.size + 1) * 1.5));
     const slots = this.slots[side];
-    const mask = slots.length - 1;
+    const n = slots.length;
     const textFlag = TEXT_ID[side];
     let i: number;
     if ((this.flags[row]! & textFlag) !== 0) {
       const id = this.texts.get(row * 8 + ID_FIELD[side])!;
       const held = this.findText(side, id);
       if (held >= 0) return held;
-      i = textHash(id) & mask;
+      i = slotOf(textHash(id), n);
     } else {
       // One pass (a million of these on load): looks for the id and the first free slot together.
       const w = this.words[side];
@@ -869,7 +916,7 @@ export class CouplingTable {
       const w2 = w[at + 2]!;
       const w3 = w[at + 3]!;
       let free = -1;
-      for (i = guidHash(w0, w1, w2, w3) & mask; ; i = (i + 1) & mask) {
+      for (i = slotOf(guidHash(w0, w1, w2, w3), n); ; i = i + 1 < n ? i + 1 : 0) {
         const held = slots[i]!;
         if (held === EMPTY) break;
         if (held === REMOVED) {
@@ -888,7 +935,7 @@ export class CouplingTable {
       slots[i] = row;
       return -1;
     }
-    for (; ; i = (i + 1) & mask) {
+    for (; ; i = i + 1 < n ? i + 1 : 0) {
       const held = slots[i]!;
       if (held === EMPTY || held === REMOVED) {
         if (held === EMPTY) this.filled[side] += 1;
@@ -900,8 +947,8 @@ export class CouplingTable {
 
   private unindex(side: IdSide, row: number): void {
     const slots = this.slots[side];
-    const mask = slots.length - 1;
-    for (let i = this.rowHash(side, row) & mask; ; i = (i + 1) & mask) {
+    const n = slots.length;
+    for (let i = slotOf(this.rowHash(side, row), n); ; i = i + 1 < n ? i + 1 : 0) {
       const s = slots[i]!;
       if (s === EMPTY) return;
       if (s === row) {
@@ -913,14 +960,13 @@ export class CouplingTable {
 
   /** New slots for `side`, sized for `rows` live rows, holding every live row (removed marks dropped). */
   private rehash(side: IdSide, rows: number): void {
-    let size = 16;
-    while (size < rows * 2) size *= 2;
+    const size = Math.max(16, Math.ceil(rows / MAX_LOAD));
     const slots = new Int32Array(size).fill(EMPTY);
-    const mask = size - 1;
+    const n = size;
     let filled = 0;
     for (const row of this.slots[side]) {
       if (row < 0) continue;
-      for (let i = this.rowHash(side, row) & mask; ; i = (i + 1) & mask) {
+      for (let i = slotOf(this.rowHash(side, row), n); ; i = i + 1 < n ? i + 1 : 0) {
         if (slots[i] === EMPTY) {
           slots[i] = row;
           filled += 1;

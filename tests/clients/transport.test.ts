@@ -406,3 +406,65 @@ describe('verbose dump', () => {
     expect(events[0]?.url).not.toContain('zzz');
   });
 });
+
+describe('response bodies', () => {
+  test('a large body is read as text as it arrives: every character whole, even one split between two pieces', async () => {
+    // 3-byte characters in 7-byte pieces: most pieces end inside a character.
+    const names = Array.from({ length: 100_000 }, (_, i) => `Café € ${i} ${'ü'.repeat(i % 7)}`);
+    const bytes = Buffer.from(JSON.stringify({ value: names.map((name) => ({ name })) }), 'utf8');
+    // Beyond what is kept as bytes (2 MB), and not a whole number of the 256 KB pieces it is decoded in.
+    expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(bytes.length % (256 * 1024)).not.toBe(0);
+    server.setHandler(async (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      for (let at = 0; at < bytes.length; at += 7 * 16_384) {
+        // Written apart, so the client reads many pieces.
+        res.write(bytes.subarray(at, Math.min(bytes.length, at + 7 * 16_384)));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      res.end();
+    });
+    const res = await transport().request({ method: 'GET', path: 'accounts', kind: 'read' });
+    expect(res.bodyBytes).toBe(bytes.length);
+    expect(res.text()).toBe(bytes.toString('utf8'));
+    expect((res.json() as { value: Array<{ name: string }> }).value.map((r) => r.name)).toEqual(names);
+    // Again: the staging buffer given back after the first body is reused, and holds nothing of it.
+    const again = await transport().request({ method: 'GET', path: 'accounts', kind: 'read' });
+    expect(again.text()).toBe(bytes.toString('utf8'));
+  });
+
+  test('a large body cut off half-way fails the request; the next large body is whole', async () => {
+    const bytes = Buffer.from(JSON.stringify({ value: 'x'.repeat(3 * 1024 * 1024) }));
+    server.setHandler(
+      sequence([
+        (_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(bytes.length) });
+          res.write(bytes.subarray(0, 2.5 * 1024 * 1024), () => res.destroy());
+        },
+        (_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(bytes);
+        },
+      ]),
+    );
+    const t = transport({ retry: { maxRetries: 0 } });
+    await expect(t.request({ method: 'POST', path: 'accounts', kind: 'create', body: {} })).rejects.toThrow(TransportError);
+    const res = await t.request({ method: 'GET', path: 'accounts', kind: 'read' });
+    expect(res.text()).toBe(bytes.toString('utf8'));
+  });
+
+  test('a small body and an empty one', async () => {
+    server.setHandler((_req, res) => json(res, 200, { name: 'Ærø' }));
+    const small = await transport().request({ method: 'GET', path: 'accounts', kind: 'read' });
+    expect(small.json()).toEqual({ name: 'Ærø' });
+    expect(small.bodyBytes).toBe(Buffer.byteLength('{"name":"Ærø"}'));
+    server.setHandler((_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    const empty = await transport().request({ method: 'DELETE', path: 'accounts(1)', kind: 'delete' });
+    expect(empty.bodyBytes).toBe(0);
+    expect(empty.text()).toBe('');
+    expect(empty.json()).toBeUndefined();
+  });
+});

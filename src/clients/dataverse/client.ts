@@ -360,7 +360,7 @@ export class DataverseClient {
       }
       throw error;
     }
-    if (res.status === 201 || (res.status === 200 && res.body.length > 0)) {
+    if (res.status === 201 || (res.status === 200 && res.bodyBytes > 0)) {
       const row = this.validate(resolved, res.json(), options.select);
       const id = (resolved.key ? (row as Record<string, unknown>)[resolved.key] : undefined) ?? lastSegmentKey(res.headers['odata-entityid']);
       if (typeof id !== 'string') throw new ResponseShapeError(resolved.entitySet, undefined, resolved.key ?? 'OData-EntityId', 'is missing');
@@ -391,7 +391,7 @@ export class DataverseClient {
     const url = withQuery(`${this.url}/${path}`, options.select ? { select: options.select } : undefined);
     const res = await this.http.send({ method: 'PATCH', url, kind: 'update', headers, body, idempotent: true }, `PATCH ${path}`);
     const result: UpsertResult<z.infer<S>> = { id: odataGuid(id) };
-    if (res.body.length > 0 && (res.status === 200 || res.status === 201)) {
+    if (res.bodyBytes > 0 && (res.status === 200 || res.status === 201)) {
       result.row = this.validate(resolved, res.json(), options.select) as z.infer<S>;
       result.created = res.status === 201;
     }

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { Agent, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../../clock.js';
 import { TransportError, type ApiName } from '../../errors.js';
@@ -58,7 +59,8 @@ export interface HttpResponse {
   status: number;
   /** Header names lower-cased; repeated headers joined with ", ". */
   headers: Record<string, string>;
-  body: Buffer;
+  /** Bytes of the body as received. */
+  bodyBytes: number;
   /** Attempts made, 1 when the first answer was final. */
   attempts: number;
   method: HttpMethod;
@@ -198,6 +200,101 @@ function lowerCaseHeaders(raw: Record<string, string | string[] | undefined>): R
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+/**
+ * Above this many bytes a body is decoded to text as its pieces arrive, and never held as one buffer. A page of
+ * BC's (11.5 MB for 20,000 customers) read whole into one buffer outside V8's heap made glibc raise its mmap
+ * threshold to that size for the rest of the process: every buffer below it then came from the malloc heap, which
+ * kept up to twice that free (README.md "Benchmarks": the 1,000,000-customer run). Only pages are this large. A
+ * $batch answer (~0.3 MB for 1,000 creates) stays a buffer until it is read: decoded on arrival, the answers
+ * waiting at 52 in flight were text in V8's heap instead of buffers outside it, V8 collected less often, and the
+ * 100,000 run peaked at 562 to 609 MB instead of ~490 (with this at 128 KB).
+ */
+const TEXT_AS_IT_ARRIVES = 2 * 1024 * 1024;
+/**
+ * Bytes decoded into one piece of text: a piece this large is one of V8's large objects, freed by the first
+ * collection after the pieces are joined, where the socket's reads (up to 64 KB) decoded one by one would be
+ * ordinary objects that wait, promoted, for a full collection.
+ */
+const DECODE_PIECE = 256 * 1024;
+/** Where the bytes of a piece are gathered, reused: never freed, so they do not move glibc's mmap threshold either. */
+const stagingBuffers: Buffer[] = [];
+const STAGING_KEPT = 16;
+
+/** A response body as received: its bytes when small, its text when large (`TEXT_AS_IT_ARRIVES`). */
+interface ReceivedBody {
+  bytes: number;
+  buffer?: Buffer;
+  text?: string;
+}
+
+/** A large body's text, decoded a piece at a time (`DECODE_PIECE`). */
+class ArrivingText {
+  /** Keeps a character split between two pieces until the next one. */
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly pieces: string[] = [];
+  private staging: Buffer | undefined = stagingBuffers.pop() ?? Buffer.allocUnsafeSlow(DECODE_PIECE);
+  private used = 0;
+
+  add(chunk: Buffer): void {
+    const staging = this.staging!;
+    for (let at = 0; at < chunk.length; ) {
+      const n = Math.min(chunk.length - at, DECODE_PIECE - this.used);
+      chunk.copy(staging, this.used, at, at + n);
+      this.used += n;
+      at += n;
+      if (this.used === DECODE_PIECE) this.decodeStaged();
+    }
+  }
+
+  finish(): string {
+    this.decodeStaged();
+    this.pieces.push(this.decoder.end());
+    this.release();
+    return this.pieces.join('');
+  }
+
+  /** Gives the staging buffer back (also when the body failed half-way). */
+  release(): void {
+    if (this.staging !== undefined && stagingBuffers.length < STAGING_KEPT) stagingBuffers.push(this.staging);
+    this.staging = undefined;
+  }
+
+  private decodeStaged(): void {
+    if (this.used > 0) this.pieces.push(this.decoder.write(this.staging!.subarray(0, this.used)));
+    this.used = 0;
+  }
+}
+
+async function receiveBody(stream: AsyncIterable<Buffer>): Promise<ReceivedBody> {
+  let chunks: Buffer[] = [];
+  let bytes = 0;
+  let text: ArrivingText | undefined;
+  try {
+    for await (const chunk of stream) {
+      bytes += chunk.length;
+      if (text !== undefined) {
+        text.add(chunk);
+        continue;
+      }
+      chunks.push(chunk);
+      if (bytes > TEXT_AS_IT_ARRIVES) {
+        text = new ArrivingText();
+        for (const held of chunks) text.add(held);
+        chunks = [];
+      }
+    }
+  } catch (err) {
+    text?.release();
+    throw err;
+  }
+  if (text === undefined) return { bytes, buffer: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes) };
+  return { bytes, text: text.finish() };
+}
+
+function bodyText(body: ReceivedBody): string {
+  return body.text ?? body.buffer?.toString('utf8') ?? '';
 }
 
 function headerValue(headers: Record<string, string>, name: string): string | undefined {
@@ -384,7 +481,7 @@ export class HttpTransport {
       const started = performance.now();
       const timeoutSignal = AbortSignal.timeout(timeoutMs);
       const signal = request.signal ? AbortSignal.any([request.signal, timeoutSignal]) : timeoutSignal;
-      let response: { status: number; headers: Record<string, string>; body: Buffer } | undefined;
+      let response: { status: number; headers: Record<string, string>; body: ReceivedBody } | undefined;
       let failure: unknown;
       try {
         this.counters.requests += 1;
@@ -397,8 +494,7 @@ export class HttpTransport {
           body: body ?? null,
           signal,
         });
-        const buffer = Buffer.from(await res.body.arrayBuffer());
-        response = { status: res.statusCode, headers: lowerCaseHeaders(res.headers), body: buffer };
+        response = { status: res.statusCode, headers: lowerCaseHeaders(res.headers), body: await receiveBody(res.body) };
       } catch (err) {
         failure = err;
       } finally {
@@ -533,7 +629,7 @@ export class HttpTransport {
   }
 
   private toResponse(
-    raw: { status: number; headers: Record<string, string>; body: Buffer },
+    raw: { status: number; headers: Record<string, string>; body: ReceivedBody },
     attempts: number,
     method: HttpMethod,
     url: string,
@@ -542,12 +638,12 @@ export class HttpTransport {
     return {
       status: raw.status,
       headers: raw.headers,
-      body,
+      bodyBytes: body.bytes,
       attempts,
       method,
       url,
-      text: () => body.toString('utf8'),
-      json: () => (body.length === 0 ? undefined : (JSON.parse(body.toString('utf8')) as unknown)),
+      text: () => bodyText(body),
+      json: () => (body.bytes === 0 ? undefined : (JSON.parse(bodyText(body)) as unknown)),
     };
   }
 
@@ -590,7 +686,7 @@ export class HttpTransport {
     body: string | Buffer | undefined,
     durationMs: number,
     outcome: {
-      response?: { status: number; headers: Record<string, string>; body: Buffer };
+      response?: { status: number; headers: Record<string, string>; body: ReceivedBody };
       error?: string;
       next: RequestEvent['next'];
       waitMs?: number;
@@ -613,7 +709,7 @@ export class HttpTransport {
     if (outcome.response) {
       event.status = outcome.response.status;
       event.responseHeaders = maskHeaders(outcome.response.headers);
-      event.responseBody = maskBody(outcome.response.body.toString('utf8'), outcome.response.headers['content-type'], this.secrets);
+      event.responseBody = maskBody(bodyText(outcome.response.body), outcome.response.headers['content-type'], this.secrets);
     }
     if (outcome.error !== undefined) event.error = maskBody(outcome.error, 'text/plain', this.secrets);
     if (outcome.waitMs !== undefined) event.waitMs = outcome.waitMs;

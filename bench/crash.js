@@ -5,6 +5,9 @@
 //
 //   npm run build && node bench/crash.js                   N = 20,000, K = 20, seed 20261206
 //   node bench/crash.js --n 3000 --kills 5 --seed 7
+//   node bench/crash.js --n 3000 --kills 5 --paced        Dataverse allows 50 ms of execution per 2 s: every run is
+//                                                         answered 429 and waits, so the engine sends narrowed (one
+//                                                         page ahead, windows read late), as a run of 1,000,000 does
 // The small version runs in `npm test` (tests/acceptance/crash-safety.test.ts).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -21,7 +24,12 @@ import { readOpenIntents, StateStore } from '../dist/state/index.js';
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const BIN = path.join(ROOT, 'bin', 'bcsync.js');
 const { values: args } = parseArgs({
-  options: { n: { type: 'string', default: '20000' }, kills: { type: 'string', default: '20' }, seed: { type: 'string', default: '20261206' } },
+  options: {
+    n: { type: 'string', default: '20000' },
+    kills: { type: 'string', default: '20' },
+    seed: { type: 'string', default: '20261206' },
+    paced: { type: 'boolean', default: false },
+  },
 });
 const N = Number(args.n);
 const KILLS = Number(args.kills);
@@ -33,7 +41,9 @@ const COMPARED = {
 };
 
 async function world() {
-  const emu = await startEmulators({ seed: `scale:${N}` });
+  // Paced: Dataverse's execution-time limit (docs/protocols.md §5.2) shrunk from 20 minutes per 5 to 50 ms per 2 s.
+  const limits = args.paced ? { dataverse: { windowMs: 2000, executionMsPerWindow: 50 } } : undefined;
+  const emu = await startEmulators({ seed: `scale:${N}`, ...(limits ? { limits } : {}) });
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'bcsync-crash-bench-'));
   const secret = emu.credentials.clientSecret;
   const io = new BufferIo({ BCSYNC_CLIENT_SECRET: secret }, false);
@@ -76,8 +86,13 @@ async function outcome(w) {
 const cleanWorld = await world();
 const clean = await fullSync(cleanWorld);
 const reference = await outcome(cleanWorld);
+const throttled = cleanWorld.emu.stats().throttled.dataverse;
 await cleanWorld.close();
-console.log(`clean full-sync of scale:${N}: exit ${clean.code} in ${(clean.ms / 1000).toFixed(1)} s; seed ${SEED}`);
+console.log(`clean full-sync of scale:${N}: exit ${clean.code} in ${(clean.ms / 1000).toFixed(1)} s, Dataverse answered 429 ${throttled} times; seed ${SEED}`);
+if (args.paced && throttled === 0) {
+  console.log('--paced: the clean run was never throttled, so nothing here ran paced');
+  process.exit(1);
+}
 const next = random(SEED);
 let bad = 0;
 let killed = 0;

@@ -185,6 +185,8 @@ export class CouplingTable {
   constructor(
     readonly mapping: string,
     private readonly spill?: ExtraSpill,
+    /** From which position of the extras log positions take 64 bits (a test lowers it from 4 GiB). */
+    private readonly widePositionsFrom = 2 ** 32,
   ) {
     this.mappingJson = JSON.stringify(mapping);
   }
@@ -785,7 +787,7 @@ export class CouplingTable {
 
   private setExtraAt(row: number, position: number): void {
     // 32 bits until 4 GiB of values went through the log (replaced ones count): then 64-bit positions, once.
-    if (position >= 2 ** 32 && this.extraAt instanceof Uint32Array) this.extraAt = Float64Array.from(this.extraAt);
+    if (position >= this.widePositionsFrom && this.extraAt instanceof Uint32Array) this.extraAt = Float64Array.from(this.extraAt);
     this.extraAt[row] = position;
   }
 

@@ -83,3 +83,42 @@ describe("a table's rows written from its columns", () => {
     }
   });
 });
+
+describe("a table's extras log past 32-bit positions", () => {
+  test('positions taken to 64 bits half-way keep every extra, in memory and spilled, and the rows written from them', () => {
+    const dir = tempDir();
+    try {
+      // 64-bit positions from 3,000 bytes of log on (4 GiB in use): the switch happens after ~40 rows of 500.
+      const table = new CouplingTable('CUSTOMER', { dir, residentBytes: 256 }, 3_000);
+      const narrow = new CouplingTable('CUSTOMER', { dir, residentBytes: 256 });
+      const guid = (p: string, i: number): string => `${p}${String(i).padStart(7, '0')}-00ab-4cde-8f01-000000000000`;
+      const coupling = (i: number, base: string): ReturnType<typeof makeCoupling> =>
+        makeCoupling({ mapping: 'CUSTOMER', bcId: guid('b', i), dataverseId: guid('d', i), coupledAt: '2026-03-04T05:06:07.891Z', extra: { base, i } });
+      for (let i = 0; i < 500; i++) {
+        expect(table.add(coupling(i, `v1-${i}`))).toBe('ok');
+        expect(narrow.add(coupling(i, `v1-${i}`))).toBe('ok');
+      }
+      // Replaced values move their rows to later positions, beyond those of rows not replaced.
+      for (let i = 0; i < 500; i += 3) {
+        table.replace(i, coupling(i, `v2-${i}-${'é'.repeat(i % 5)}`));
+        narrow.replace(i, coupling(i, `v2-${i}-${'é'.repeat(i % 5)}`));
+      }
+      // The switch happened: 4 more bytes per row of room (the same operations gave both tables the same room).
+      expect(table.columnBytes - narrow.columnBytes).toBeGreaterThanOrEqual(4 * 500);
+      for (let i = 0; i < 500; i++) {
+        expect(table.get(i).extra).toEqual({ base: i % 3 === 0 ? `v2-${i}-${'é'.repeat(i % 5)}` : `v1-${i}`, i });
+        expect(table.rowLine(i)).toBe(narrow.rowLine(i));
+      }
+      const capture = table.capture();
+      const wide = written(couplingsFileChunks('CUSTOMER', capture.rows(), capture.count, table)).bytes.toString('utf8');
+      capture.release();
+      const narrowCapture = narrow.capture();
+      expect(wide).toBe(written(couplingsFileChunks('CUSTOMER', narrowCapture.rows(), narrowCapture.count, narrow)).bytes.toString('utf8'));
+      narrowCapture.release();
+      table.dispose();
+      narrow.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
